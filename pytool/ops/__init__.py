@@ -1,0 +1,79 @@
+"""Op registry: one module per op, the Python half of each op.
+
+Every op module defines
+- ``OPCODE``: the code in runtime_c/include/odl/ops.def;
+- ``infer_shapes(g, op) -> list[tuple]``: output shapes from input shapes/attrs;
+- ``macs(g, op) -> int``: multiply-accumulates, for reports;
+- ``ref_float(g, op, xs) -> list[np.ndarray]``: float32 semantics (the spec
+  the float reference executor runs and the quantizer calibrates with);
+- ``lower(g, op) -> Lowered``: the C op's full input list and int32 params
+  (TFLite's Prepare step: multipliers, shifts, activation ranges, padding);
+- ``ref_int8(g, op, low, xs) -> list[np.ndarray]``: the exact integer
+  computation of the C kernel on the lowered inputs/params (its oracle).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import numpy as np
+
+# op type -> module name; codes must match runtime_c/include/odl/ops.def
+MODULES = {
+    "CONV_2D": "conv_2d",
+    "DEPTHWISE_CONV_2D": "depthwise_conv_2d",
+    "FULLY_CONNECTED": "fully_connected",
+    "AVERAGE_POOL_2D": "average_pool_2d",
+    "MAX_POOL_2D": "max_pool_2d",
+    "MEAN": "mean",
+    "ADD": "add",
+    "MUL": "mul",
+    "PAD": "pad",
+    "RESHAPE": "reshape",
+    "CONCATENATION": "concatenation",
+    "SOFTMAX": "softmax",
+    "LOGISTIC": "logistic",
+    "QUANTIZE": "quantize",
+    "DEQUANTIZE": "dequantize",
+    "TRANSPOSE": "transpose",
+    "RELU": "relu",
+    "RELU6": "relu6",
+}
+
+
+@dataclass
+class Lowered:
+    """How one IR op appears in the generated C.
+
+    inputs: tensor names, None for an absent optional input (-1 in C), or a
+    numpy array that becomes a new const tensor (e.g. per-channel multipliers).
+    """
+
+    inputs: list = field(default_factory=list)
+    params: list[int] = field(default_factory=list)
+
+
+_cache: dict[str, ModuleType | None] = {}
+
+
+def get(op_type: str) -> ModuleType | None:
+    if op_type not in MODULES:
+        return None
+    if op_type not in _cache:
+        try:
+            _cache[op_type] = importlib.import_module(f"pytool.ops.{MODULES[op_type]}")
+        except ModuleNotFoundError as e:
+            if e.name != f"pytool.ops.{MODULES[op_type]}":
+                raise
+            _cache[op_type] = None
+    return _cache[op_type]
+
+
+def supported() -> list[str]:
+    return [t for t in MODULES if get(t) is not None]
+
+
+def as_int32(values) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(values, dtype=np.int64).astype(np.int32))

@@ -1,0 +1,1 @@
+"""Quantizers and calibration: int8 PTQ, fixed-point multipliers, FP16."""

@@ -1,0 +1,63 @@
+/* Portable int8 kernels (TFLite Micro reference semantics, bit-exact).
+ * Flat API: params, quantization, input(s), weights, bias, output.
+ * Shapes are NHWC. Offsets follow TFLite: input_offset = -input_zero_point,
+ * output_offset = output_zero_point. Multipliers/shifts are per output
+ * channel (a per-tensor model repeats one value). */
+#ifndef ODL_KERNELS_INT8_H
+#define ODL_KERNELS_INT8_H
+
+#include "odl/odl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct { int32_t n, h, w, c; } odl_dims4_t;
+
+typedef struct {
+    int32_t input_offset, output_offset;
+    int32_t act_min, act_max;
+    int32_t stride_h, stride_w;
+    int32_t dilation_h, dilation_w;
+    int32_t pad_h, pad_w;          /* top / left padding */
+    int32_t depth_multiplier;      /* depthwise only */
+} odl_conv_params_t;
+
+/* filter OHWI; bias may be NULL. */
+odl_status_t odl_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                           const odl_dims4_t *in_dims, const int8_t *in,
+                           const odl_dims4_t *w_dims, const int8_t *w, const int32_t *bias,
+                           const odl_dims4_t *out_dims, int8_t *out);
+/* filter 1HW(C*M). */
+odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                                     const odl_dims4_t *in_dims, const int8_t *in,
+                                     const odl_dims4_t *w_dims, const int8_t *w, const int32_t *bias,
+                                     const odl_dims4_t *out_dims, int8_t *out);
+
+typedef struct {
+    int32_t input_offset, filter_offset, output_offset;
+    int32_t act_min, act_max;
+} odl_fc_params_t;
+
+/* in [batches, in_depth], w [out_depth, in_depth]; mult/shift have out_depth
+ * entries (per_channel != 0) or one. */
+odl_status_t odl_fully_connected_s8(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
+                                    int32_t per_channel, int32_t batches, int32_t in_depth,
+                                    const int8_t *in, int32_t out_depth, const int8_t *w,
+                                    const int32_t *bias, int8_t *out);
+
+typedef struct {
+    int32_t stride_h, stride_w, filter_h, filter_w, pad_h, pad_w;
+    int32_t act_min, act_max;
+} odl_pool_params_t;
+
+odl_status_t odl_avg_pool2d_s8(const odl_pool_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                               const odl_dims4_t *out_dims, int8_t *out);
+odl_status_t odl_max_pool2d_s8(const odl_pool_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                               const odl_dims4_t *out_dims, int8_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
