@@ -116,6 +116,7 @@ class Graph:
     outputs: list[str] = field(default_factory=list)
     name: str = "model"
     source: str = ""  # the file it came from, for error messages
+    meta: dict = field(default_factory=dict)  # frontend notes (e.g. original layouts)
 
     def add_tensor(self, t: Tensor) -> Tensor:
         if t.name in self.tensors:

@@ -60,4 +60,7 @@ odl_status_t odl_max_pool2d_s8(const odl_pool_params_t *p, const odl_dims4_t *in
 }
 #endif
 
+/* Element-wise, activation and (de)quantization kernels. */
+#include "odl/kernels_int8_math.h"
+
 #endif
