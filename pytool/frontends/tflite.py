@@ -1,0 +1,373 @@
+""".tflite (float or int8) -> IR, through the `tflite` package's generated
+schema readers. Only the first subgraph is read (control-flow ops, which would
+reference others, are unsupported anyway)."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import tflite
+from tflite.utils import BUILTIN_OPCODE2NAME
+
+from pytool import ops as opreg
+from pytool.frontends.errors import ModelError
+from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
+
+_DTYPES = {
+    tflite.TensorType.FLOAT32: "float32",
+    tflite.TensorType.FLOAT16: "float16",
+    tflite.TensorType.INT32: "int32",
+    tflite.TensorType.UINT8: "uint8",
+    tflite.TensorType.INT64: "int64",
+    tflite.TensorType.BOOL: "bool",
+    tflite.TensorType.INT16: "int16",
+    tflite.TensorType.INT8: "int8",
+}
+_TYPE_NAMES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
+_ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6"}
+_ACT_NAMES = {v: k for k, v in vars(tflite.ActivationFunctionType).items() if not k.startswith("_")}
+_PADDING = {tflite.Padding.SAME: "SAME", tflite.Padding.VALID: "VALID"}
+# Parser failures a corrupt flatbuffer can raise from deep inside the generated code.
+_PARSE_ERRORS = (IndexError, struct.error, ValueError, TypeError, AttributeError, OverflowError, MemoryError)
+
+
+class _OpContext:
+    """Raises ModelErrors that name the file, op index, op name and type."""
+
+    def __init__(self, path: str, index: int, op_type: str, name: str) -> None:
+        self.path, self.index, self.op_type, self.name = path, index, op_type, name
+
+    def error(self, message: str) -> ModelError:
+        return ModelError(self.path, message, index=self.index, op_type=self.op_type, op_name=self.name)
+
+
+def load_tflite(path: str, data: bytes) -> Graph:
+    if len(data) < 8:
+        raise ModelError(path, f"not a TFLite model: only {len(data)} bytes")
+    if data[4:8] != b"TFL3":
+        raise ModelError(path, "not a TFLite model: the flatbuffer identifier is not 'TFL3'")
+    stage = ["the model header"]
+    try:
+        return _read(path, data, stage)
+    except ModelError:
+        raise
+    except _PARSE_ERRORS as e:
+        raise ModelError(
+            path, f"corrupt or truncated TFLite flatbuffer while reading {stage[0]}: {type(e).__name__}: {e}"
+        ) from None
+
+
+def _read(path: str, data: bytes, stage: list[str]) -> Graph:
+    model = tflite.Model.GetRootAs(data, 0)
+    if model.SubgraphsLength() < 1:
+        raise ModelError(path, "the model has no subgraph")
+    sub = model.Subgraphs(0)
+    g = Graph(name=_decode(sub.Name()) or "model", source=path)
+    g.meta["format"] = "tflite"
+    g.meta["layout"] = "NHWC"
+
+    names: list[str] = []
+    for i in range(sub.TensorsLength()):
+        stage[0] = f"tensor #{i}"
+        t = _read_tensor(path, data, model, sub.Tensors(i), i, g)
+        g.add_tensor(t)
+        names.append(t.name)
+
+    def tname(idx: int) -> str:
+        if not 0 <= idx < len(names):
+            raise ModelError(path, f"tensor index {idx} is out of range (model has {len(names)} tensors)")
+        return names[idx]
+
+    stage[0] = "the subgraph inputs/outputs"
+    g.inputs = [tname(int(k)) for k in _ints(sub.InputsAsNumpy())]
+    g.outputs = [tname(int(k)) for k in _ints(sub.OutputsAsNumpy())]
+
+    for i in range(sub.OperatorsLength()):
+        stage[0] = f"op #{i}"
+        fb_op = sub.Operators(i)
+        op_type = _op_type(path, model, fb_op, i)
+        ins = _ints(fb_op.InputsAsNumpy())
+        outs = _ints(fb_op.OutputsAsNumpy())
+        out_names = [tname(int(k)) for k in outs]
+        ctx = _OpContext(path, i, op_type, out_names[0] if out_names else "")
+        if op_type not in opreg.MODULES:
+            raise ctx.error(f"op type {op_type} is not supported; supported ops: {', '.join(opreg.MODULES)}")
+        # Absent optional inputs (-1) may only trail: the IR leaves them off the end.
+        while ins and ins[-1] < 0:
+            ins = ins[:-1]
+        if any(k < 0 for k in ins):
+            raise ctx.error(f"an absent optional input in the middle of the input list {list(ins)} is not supported")
+        in_names = [tname(int(k)) for k in ins]
+        op = Op(op_type, in_names, out_names, {}, name=ctx.name)
+        _ATTRS.get(op_type, _no_attrs)(g, op, fb_op, ctx)
+        g.ops.append(op)
+
+    stage[0] = "the graph structure"
+    if all(opreg.get(t) is not None for t in {op.type for op in g.ops}):
+        try:
+            g.validate()
+        except IRError as e:
+            raise ModelError(path, f"the model is inconsistent: {e}") from None
+    return g
+
+
+def _decode(b) -> str:
+    return b.decode("utf-8", "replace") if isinstance(b, bytes | bytearray) else (b or "")
+
+
+def _ints(arr) -> list[int]:
+    # The generated *AsNumpy() returns 0 (not an empty array) for an absent vector.
+    return [] if isinstance(arr, int) else [int(v) for v in arr]
+
+
+def _read_tensor(path: str, data: bytes, model, fb_t, index: int, g: Graph) -> Tensor:
+    name = _decode(fb_t.Name()) or f"tensor_{index}"
+    if name in g.tensors:
+        name = g.unique_name(name)
+    ttype = fb_t.Type()
+    if ttype not in _DTYPES:
+        raise ModelError(
+            path, f"tensor #{index} '{name}' has type {_TYPE_NAMES.get(ttype, ttype)}, not supported; "
+            f"supported types: {', '.join(sorted(set(_DTYPES.values())))}"
+        )
+    if fb_t.Sparsity() is not None:
+        raise ModelError(path, f"tensor #{index} '{name}' is sparse; sparse tensors are not supported")
+    dtype = _DTYPES[ttype]
+    shape = tuple(_ints(fb_t.ShapeAsNumpy()))
+    sig = _ints(fb_t.ShapeSignatureAsNumpy())
+    if any(d < 0 for d in sig[1:]):
+        raise ModelError(path, f"tensor #{index} '{name}' has dynamic dimensions {sig}; only the batch may be dynamic")
+
+    const = None
+    buf_idx = fb_t.Buffer()
+    if buf_idx > 0:
+        if buf_idx >= model.BuffersLength():
+            raise ModelError(path, f"tensor #{index} '{name}' refers to buffer {buf_idx}, which does not exist")
+        buf = model.Buffers(buf_idx)
+        raw = None
+        if buf.Offset() > 1:  # large models keep data after the flatbuffer
+            start, size = buf.Offset(), buf.Size()
+            if start + size > len(data):
+                raise ModelError(path, f"tensor #{index} '{name}': buffer {buf_idx} runs past the end of the file")
+            raw = data[start:start + size]
+        elif buf.DataLength() > 0:
+            raw = buf.DataAsNumpy().tobytes()
+        if raw is not None:
+            want = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+            if len(raw) != want:
+                raise ModelError(
+                    path, f"tensor #{index} '{name}': buffer {buf_idx} has {len(raw)} bytes, "
+                    f"shape {list(shape)} of {dtype} needs {want}"
+                )
+            const = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype).reshape(shape)
+
+    quant = None
+    q = fb_t.Quantization()
+    if q is not None and q.ScaleLength() > 0:
+        scale = q.ScaleAsNumpy().astype(np.float32)
+        zp = q.ZeroPointAsNumpy() if q.ZeroPointLength() > 0 else np.zeros(scale.size, np.int64)
+        axis = int(q.QuantizedDimension())
+        if scale.size > 1:
+            if not 0 <= axis < len(shape) or shape[axis] != scale.size:
+                raise ModelError(
+                    path, f"tensor #{index} '{name}': {scale.size} per-channel scales along axis {axis} "
+                    f"do not match shape {list(shape)}"
+                )
+        try:
+            quant = QuantParams(scale, np.asarray(zp, np.int64), axis)
+        except IRError as e:
+            raise ModelError(path, f"tensor #{index} '{name}': {e}") from None
+    return Tensor(name, shape, dtype, const, quant)
+
+
+def _op_type(path: str, model, fb_op, index: int) -> str:
+    k = fb_op.OpcodeIndex()
+    if k >= model.OperatorCodesLength():
+        raise ModelError(path, f"op #{index}: opcode index {k} is out of range", index=index)
+    oc = model.OperatorCodes(k)
+    code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+    if code == tflite.BuiltinOperator.CUSTOM:
+        return f"CUSTOM:{_decode(oc.CustomCode())}"
+    return BUILTIN_OPCODE2NAME.get(code, f"UNKNOWN_BUILTIN_{code}")
+
+
+# ---- per-op attributes -------------------------------------------------------------
+
+
+def _options(fb_op, cls):
+    tab = fb_op.BuiltinOptions()
+    if tab is None:
+        return None
+    o = cls()
+    o.Init(tab.Bytes, tab.Pos)
+    return o
+
+
+def _activation(code: int, ctx: _OpContext) -> str:
+    if code not in _ACTIVATIONS:
+        raise ctx.error(
+            f"fused activation {_ACT_NAMES.get(code, code)} is not supported; "
+            f"supported: {', '.join(_ACTIVATIONS.values())}"
+        )
+    return _ACTIVATIONS[code]
+
+
+def _padding(code: int, ctx: _OpContext) -> str:
+    if code not in _PADDING:
+        raise ctx.error(f"padding {code} is not supported; supported: SAME, VALID")
+    return _PADDING[code]
+
+
+def _require_const(g: Graph, op: Op, k: int, what: str, ctx: _OpContext) -> np.ndarray:
+    if len(op.inputs) <= k or not g.tensors[op.inputs[k]].is_const:
+        raise ctx.error(f"the {what} (input {k}) must be a constant tensor")
+    return g.tensors[op.inputs[k]].data
+
+
+def _check_weights(g: Graph, op: Op, ctx: _OpContext) -> None:
+    if len(op.inputs) < 2:
+        raise ctx.error("needs at least an input and a weights tensor")
+    x, w = g.tensors[op.inputs[0]], g.tensors[op.inputs[1]]
+    if w.dtype not in ("int8", "float32"):
+        raise ctx.error(f"weights '{w.name}' are {w.dtype}; supported weight types: int8, float32")
+    if x.dtype == "float32" and w.dtype == "int8":
+        raise ctx.error(
+            f"hybrid (dynamic-range) quantization: float32 input '{x.name}' with int8 weights "
+            f"'{w.name}' is not supported; use a full-int8 or a float model"
+        )
+
+
+def _stride_dilation(o, ctx: _OpContext) -> dict:
+    stride = (o.StrideH(), o.StrideW())
+    dilation = (o.DilationHFactor(), o.DilationWFactor())
+    if min(stride) < 1 or min(dilation) < 1:
+        raise ctx.error(f"stride {stride} and dilation {dilation} must be >= 1")
+    return {
+        "stride": stride,
+        "dilation": dilation,
+        "padding": _padding(o.Padding(), ctx),
+        "activation": _activation(o.FusedActivationFunction(), ctx),
+    }
+
+
+def _conv(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.Conv2DOptions)
+    if o is None:
+        raise ctx.error("Conv2DOptions are missing")
+    _check_weights(g, op, ctx)
+    op.attrs = _stride_dilation(o, ctx)
+
+
+def _depthwise(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.DepthwiseConv2DOptions)
+    if o is None:
+        raise ctx.error("DepthwiseConv2DOptions are missing")
+    _check_weights(g, op, ctx)
+    op.attrs = _stride_dilation(o, ctx)
+    # Some converters write depth_multiplier=1 regardless; the shapes are the truth.
+    in_c = g.tensors[op.inputs[0]].shape[-1]
+    out_c = g.tensors[op.inputs[1]].shape[-1]
+    if in_c <= 0 or out_c % in_c:
+        raise ctx.error(f"filter channels {out_c} are not a multiple of input channels {in_c}")
+    op.attrs["depth_multiplier"] = out_c // in_c
+
+
+def _fully_connected(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.FullyConnectedOptions)
+    _check_weights(g, op, ctx)
+    if o is None:
+        op.attrs = {"activation": "NONE", "keep_num_dims": False}
+        return
+    if o.WeightsFormat() != tflite.FullyConnectedOptionsWeightsFormat.DEFAULT:
+        raise ctx.error(f"weights_format {o.WeightsFormat()} (shuffled) is not supported; supported: DEFAULT")
+    if o.AsymmetricQuantizeInputs():
+        raise ctx.error("asymmetric_quantize_inputs=true (hybrid quantization) is not supported")
+    op.attrs = {"activation": _activation(o.FusedActivationFunction(), ctx), "keep_num_dims": bool(o.KeepNumDims())}
+
+
+def _pool(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.Pool2DOptions)
+    if o is None:
+        raise ctx.error("Pool2DOptions are missing")
+    stride, filt = (o.StrideH(), o.StrideW()), (o.FilterHeight(), o.FilterWidth())
+    if min(stride) < 1 or min(filt) < 1:
+        raise ctx.error(f"stride {stride} and filter {filt} must be >= 1")
+    op.attrs = {
+        "stride": stride,
+        "filter": filt,
+        "padding": _padding(o.Padding(), ctx),
+        "activation": _activation(o.FusedActivationFunction(), ctx),
+    }
+
+
+def _mean(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    _require_const(g, op, 1, "axes", ctx)
+    o = _options(fb_op, tflite.ReducerOptions)
+    op.attrs = {"keep_dims": bool(o.KeepDims()) if o is not None else False}
+
+
+def _add_mul(cls):
+    def read(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+        o = _options(fb_op, cls)
+        op.attrs = {"activation": _activation(o.FusedActivationFunction(), ctx) if o is not None else "NONE"}
+
+    return read
+
+
+def _pad(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    pads = _require_const(g, op, 1, "paddings", ctx)
+    rank = len(g.tensors[op.inputs[0]].shape)
+    if pads.shape != (rank, 2):
+        raise ctx.error(f"paddings have shape {list(pads.shape)}, expected [{rank}, 2]")
+
+
+def _reshape(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    # The output tensor's shape is the target; a computed shape input adds nothing.
+    if len(op.inputs) > 1 and not g.tensors[op.inputs[1]].is_const:
+        op.inputs = op.inputs[:1]
+
+
+def _concat(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.ConcatenationOptions)
+    rank = len(g.tensors[op.outputs[0]].shape)
+    axis = o.Axis() if o is not None else 0
+    if not -rank <= axis < rank:
+        raise ctx.error(f"axis {axis} is out of range for rank {rank}")
+    op.attrs = {
+        "axis": axis % rank,
+        "activation": _activation(o.FusedActivationFunction(), ctx) if o is not None else "NONE",
+    }
+
+
+def _softmax(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.SoftmaxOptions)
+    op.attrs = {"beta": float(o.Beta()) if o is not None else 1.0}
+
+
+def _transpose(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    perm = _require_const(g, op, 1, "permutation", ctx)
+    rank = len(g.tensors[op.inputs[0]].shape)
+    if sorted(int(p) % max(rank, 1) for p in perm.ravel()) != list(range(rank)):
+        raise ctx.error(f"permutation {perm.tolist()} is not a permutation of {rank} axes")
+
+
+def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    op.attrs = {}
+
+
+_ATTRS = {
+    "CONV_2D": _conv,
+    "DEPTHWISE_CONV_2D": _depthwise,
+    "FULLY_CONNECTED": _fully_connected,
+    "AVERAGE_POOL_2D": _pool,
+    "MAX_POOL_2D": _pool,
+    "MEAN": _mean,
+    "ADD": _add_mul(tflite.AddOptions),
+    "MUL": _add_mul(tflite.MulOptions),
+    "PAD": _pad,
+    "RESHAPE": _reshape,
+    "CONCATENATION": _concat,
+    "SOFTMAX": _softmax,
+    "TRANSPOSE": _transpose,
+}
