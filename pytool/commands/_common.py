@@ -1,0 +1,66 @@
+"""Shared helpers for subcommands: loading arrays, printing reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+out = Console()
+
+
+def load_array(path: str | Path, key: str = "x") -> np.ndarray:
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such file")
+    if p.suffix == ".npy":
+        return np.load(p)
+    if p.suffix == ".npz":
+        z = np.load(p)
+        if key in z:
+            return z[key]
+        if len(z.files) == 1:
+            return z[z.files[0]]
+        raise ValueError(f"{p}: holds {z.files}; expected an array named '{key}'")
+    raise ValueError(f"{p}: expected a .npy or .npz file")
+
+
+def quantize_input(x: np.ndarray, info) -> np.ndarray:
+    """Float data -> the model's int8 input with its scale/zero point;
+    integer data of the right dtype passes through."""
+    want = np.dtype(info.dtype)
+    if x.dtype == want:
+        return x
+    if np.issubdtype(x.dtype, np.floating) and want == np.int8:
+        if info.scale == 0:
+            raise ValueError(f"input '{info.name}' has no quantization scale; pass int8 data")
+        q = np.round(x.astype(np.float32) / np.float32(info.scale)) + info.zero_point
+        return np.clip(q, -128, 127).astype(np.int8)
+    if np.issubdtype(x.dtype, np.floating) and want == np.float32:
+        return x.astype(np.float32)
+    raise TypeError(f"input '{info.name}' is {info.dtype}; got {x.dtype} data")
+
+
+def fmt_bytes(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1048576:.2f} MiB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n} B"
+
+
+def memory_table(report: dict, title: str = "memory") -> Table:
+    t = Table(title=title)
+    t.add_column("region")
+    t.add_column("bytes", justify="right")
+    t.add_column("", justify="right")
+    t.add_row("arena (activations)", f"{report['activation_bytes']:,}", fmt_bytes(report["activation_bytes"]))
+    if report.get("persistent_bytes"):
+        t.add_row("persistent (trainable state)", f"{report['persistent_bytes']:,}", fmt_bytes(report["persistent_bytes"]))
+    for k, v in report.get("extra", {}).items():
+        t.add_row(k, f"{v:,}", fmt_bytes(v))
+    t.add_row("[bold]arena total[/]", f"{report['arena_bytes']:,}", fmt_bytes(report["arena_bytes"]))
+    t.add_row("weights (flash)", f"{report['const_bytes']:,}", fmt_bytes(report["const_bytes"]))
+    return t

@@ -1,0 +1,74 @@
+"""tinyodl inspect MODEL: ops, tensors, quantization, MACs; unsupported ops flagged."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from rich.table import Table
+
+from pytool import ops as opreg
+from pytool.commands._common import out
+
+
+def add_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help=".tflite or .onnx file")
+    p.add_argument("--tensors", action="store_true", help="also list every tensor")
+
+
+def _q(t) -> str:
+    if t.quant is None:
+        return "-"
+    q = t.quant
+    if q.per_channel:
+        return f"per-channel x{q.scale.size} (axis {q.axis})"
+    return f"s={float(q.scale[0]):.4g} zp={int(q.zero_point[0])}"
+
+
+def run(args) -> int:
+    from pytool.frontends import load_model
+
+    g = load_model(args.model, strict=False) if _accepts_strict() else load_model(args.model)
+    t = Table(title=f"{args.model}: {len(g.ops)} ops")
+    for c in ("#", "op", "name", "output", "dtype", "quant", "MACs", "ok"):
+        t.add_column(c, justify="right" if c in ("#", "MACs") else "left")
+    total, unsupported = 0, 0
+    for i, op in enumerate(g.ops):
+        spec = opreg.get(op.type)
+        y = g.tensors[op.outputs[0]] if op.outputs else None
+        macs = spec.macs(g, op) if spec is not None else 0
+        total += macs
+        ok = "[green]yes[/]" if spec is not None and not op.attrs.get("_unsupported") else "[red]NO[/]"
+        if ok.endswith("NO[/]"):
+            unsupported += 1
+        t.add_row(
+            str(i), op.type, op.name[:32], str(y.shape) if y else "-", y.dtype if y else "-",
+            _q(y) if y else "-", f"{macs:,}", ok,
+        )
+    out.print(t)
+    weights = sum(x.nbytes for x in g.tensors.values() if x.is_const)
+    params = sum(x.numel for x in g.tensors.values() if x.is_const and x.dtype != "int32" or
+                 (x.is_const and x.dtype == "int32" and x.quant is not None))
+    out.print(f"inputs: {[(n, g.tensors[n].shape, g.tensors[n].dtype) for n in g.inputs]}")
+    out.print(f"outputs: {[(n, g.tensors[n].shape, g.tensors[n].dtype) for n in g.outputs]}")
+    out.print(f"MACs: {total:,}   parameters: {params:,}   weight bytes: {weights:,}")
+    if args.tensors:
+        tt = Table(title="tensors")
+        for c in ("name", "shape", "dtype", "const", "quant"):
+            tt.add_column(c)
+        for n, x in g.tensors.items():
+            tt.add_row(n[:40], str(x.shape), x.dtype, "yes" if x.is_const else "", _q(x))
+        out.print(tt)
+    if unsupported:
+        out.print(f"[red]{unsupported} unsupported op(s); supported: {', '.join(opreg.supported())}[/]")
+        return 1
+    _ = np
+    return 0
+
+
+def _accepts_strict() -> bool:
+    import inspect as pyinspect
+
+    from pytool.frontends import load_model
+
+    return "strict" in pyinspect.signature(load_model).parameters
