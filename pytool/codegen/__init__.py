@@ -66,11 +66,17 @@ class Program:
         return sum(t.nbytes for t in self.tensors if t.flags & (T_CONST | T_INIT))
 
 
-def lower_graph(g: Graph, persistent: dict[str, np.ndarray] | None = None) -> Program:
+def lower_graph(
+    g: Graph,
+    persistent: dict[str, np.ndarray] | None = None,
+    state: list[tuple[str, int]] = (),
+) -> Program:
     """Lowers every op and plans the arena.
 
     persistent: tensors that live in RAM from init (e.g. trainable weights held
     as int16), name -> initial value; they replace same-named const tensors.
+    state: extra named byte regions in the persistent part of the arena
+    (training state: momentum, scratch); offsets in plan.persistent[name].
     """
     persistent = persistent or {}
     tensors: list[CTensor] = []
@@ -158,7 +164,7 @@ def lower_graph(g: Graph, persistent: dict[str, np.ndarray] | None = None) -> Pr
         for i, t in enumerate(tensors)
         if t.flags & T_ARENA and not t.flags & T_INIT
     ]
-    pers = [(t.name, t.nbytes) for t in tensors if t.flags & T_INIT]
+    pers = [(t.name, t.nbytes) for t in tensors if t.flags & T_INIT] + list(state)
     plan = plan_arena(bufs, n_ops, pers)
     for t in tensors:
         if t.flags & T_ARENA:

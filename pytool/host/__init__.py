@@ -22,6 +22,11 @@ odl_status_t odl_invoke_range(odl_ctx_t *ctx, uint32_t first, uint32_t last);
 void *odl_tensor_ptr(const odl_ctx_t *ctx, int32_t index);
 void *odl_input_ptr(const odl_ctx_t *ctx, uint32_t i);
 void *odl_output_ptr(const odl_ctx_t *ctx, uint32_t i);
+typedef struct {
+    int32_t loss_q16; int32_t correct; int32_t predicted; uint32_t step; uint32_t flags;
+} odl_train_stats_t;
+odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
+odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
 size_t odl_host_ctx_size(void);
 const odl_model_t *odl_host_model(void);
 uint32_t odl_host_last_op(const odl_ctx_t *ctx);
@@ -29,6 +34,7 @@ uint32_t odl_host_last_op(const odl_ctx_t *ctx);
 
 PRELUDE = """
 #include "odl/odl.h"
+#include "odl/train.h"
 extern const odl_model_t odl_model;
 size_t odl_host_ctx_size(void) { return sizeof(odl_ctx_t); }
 const odl_model_t *odl_host_model(void) { return &odl_model; }
@@ -118,6 +124,30 @@ class HostModel:
         n = int(np.prod(ti["shape"])) * np.dtype(ti["dtype"]).itemsize
         buf = self.ffi.buffer(self.lib.odl_tensor_ptr(self.ctx, idx), n)
         return np.frombuffer(bytes(buf), dtype=ti["dtype"]).reshape(ti["shape"])
+
+    @property
+    def trainable(self) -> bool:
+        return "train" in self.meta
+
+    def train_step(self, x: np.ndarray, label: int) -> dict:
+        """One on-device training step (the firmware's own C)."""
+        return self._train_call(self.lib.odl_train_step, x, label, "odl_train_step")
+
+    def eval_sample(self, x: np.ndarray, label: int) -> dict:
+        return self._train_call(self.lib.odl_eval_sample, x, label, "odl_eval_sample")
+
+    def _train_call(self, fn, x, label, what) -> dict:
+        info = self.inputs[0]
+        x = np.ascontiguousarray(x)
+        if x.dtype != np.dtype(info.dtype) or x.size != int(np.prod(info.shape)):
+            raise ValueError(f"{what}: input must be {info.dtype} {info.shape}, got {x.dtype} {x.shape}")
+        st = self.ffi.new("odl_train_stats_t *")
+        buf = self.ffi.from_buffer(x)
+        self.check(fn(self.ctx, buf, int(label), st), what)
+        return {
+            "loss": st.loss_q16 / 65536.0, "loss_q16": st.loss_q16, "correct": bool(st.correct),
+            "predicted": st.predicted, "step": st.step, "flags": st.flags,
+        }
 
     def invoke(self, *xs: np.ndarray) -> np.ndarray | list[np.ndarray]:
         """Runs one sample (or a batch along a leading axis when the model's

@@ -2,6 +2,7 @@
 
 #include "odl/odl.h"
 #include "odl/ops.h"
+#include "odl/train.h"
 
 odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, uint32_t arena_size) {
     if (!ctx || !model || (!arena && model->arena_size)) return ODL_ERR_ARG;
@@ -29,6 +30,13 @@ odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, 
             if (op->outputs[k] < 0 || op->outputs[k] >= (int32_t)model->n_tensors) return ODL_ERR_MODEL;
     }
     ctx->ready = 1;
+    if (model->train) {
+        odl_status_t s = odl_train_init(ctx);
+        if (s != ODL_OK) {
+            ctx->ready = 0;
+            return s;
+        }
+    }
     return ODL_OK;
 }
 

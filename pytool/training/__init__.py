@@ -1,0 +1,136 @@
+"""Training specs shared by the three methods, and their dispatch.
+
+A method module pytool/training/<method>.py provides
+``prepare(g, spec) -> (Program, train_c)``: it lowers the graph with its
+trainable tensors moved to RAM (codegen.lower_graph(persistent=..., state=...))
+and returns the C text that defines ``const odl_train_config_t
+odl_train_config`` (plus its method config) for model.c.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from pytool.ir import Graph
+
+METHODS = {"forward-grad": "forward_grad", "sparse": "sparse", "fp16": "fp16"}
+WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+
+
+class TrainSpecError(ValueError):
+    """A training option that cannot work; the message names the option."""
+
+
+@dataclass
+class TrainSpec:
+    method: str = "forward-grad"
+    trainable: str = "last:1"  # last:N | bias | comma-separated tensor names
+    loss: str = "ce"  # ce (softmax cross-entropy) | mse
+    optimizer: str = "sgd"  # sgd | adam (fp16)
+    lr: float = 0.01
+    momentum: float = 0.0
+    seed: int = 0
+    # forward gradient
+    directions: int = 4
+    epsilon: float = 1.0
+    sign: bool = False
+    # sparse update
+    scheme: str | None = None  # path to a scheme.toml, or None for automatic
+    ram: int | None = None
+    # fp16
+    loss_scale: str = "dynamic"  # dynamic | <static float>
+    master_fp32: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.method not in METHODS:
+            raise TrainSpecError(f"--train {self.method!r}: choose one of {', '.join(METHODS)}")
+        if self.loss not in ("ce", "mse"):
+            raise TrainSpecError(f"--loss {self.loss!r}: choose ce or mse")
+        if not (0.0 < self.lr <= 10.0):
+            raise TrainSpecError(f"--lr {self.lr}: the learning rate must be in (0, 10]")
+        if not (0.0 <= self.momentum < 1.0):
+            raise TrainSpecError(f"--momentum {self.momentum}: must be in [0, 1)")
+
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:10]
+
+    def to_meta(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainableLayer:
+    op_index: int
+    op_type: str
+    weight: str | None  # tensor name, None when only the bias trains
+    bias: str | None
+
+
+def weighted_layers(g: Graph) -> list[int]:
+    return [i for i, op in enumerate(g.ops) if op.type in WEIGHTED_OPS]
+
+
+def resolve_trainable(g: Graph, spec: str) -> list[TrainableLayer]:
+    """'last:N' -> the last N conv/depthwise/FC layers (weights + bias);
+    'bias' -> every bias; otherwise comma-separated tensor names."""
+    layers = weighted_layers(g)
+    if not layers:
+        raise TrainSpecError("the model has no CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED layer to train")
+    spec = (spec or "").strip()
+    if not spec:
+        raise TrainSpecError("--trainable is empty: use last:N, bias, or tensor names")
+    out: list[TrainableLayer] = []
+    if spec.startswith("last:"):
+        try:
+            n = int(spec[5:])
+        except ValueError:
+            raise TrainSpecError(f"--trainable {spec!r}: N in last:N must be an integer") from None
+        if not 1 <= n <= len(layers):
+            raise TrainSpecError(f"--trainable {spec!r}: the model has {len(layers)} trainable layers")
+        for i in layers[-n:]:
+            op = g.ops[i]
+            out.append(TrainableLayer(i, op.type, op.inputs[1], op.inputs[2] if len(op.inputs) > 2 else None))
+        return out
+    if spec == "bias":
+        for i in layers:
+            op = g.ops[i]
+            if len(op.inputs) > 2:
+                out.append(TrainableLayer(i, op.type, None, op.inputs[2]))
+        if not out:
+            raise TrainSpecError("--trainable bias: the model's layers have no bias tensors")
+        return out
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    by_tensor = {}
+    for i in layers:
+        op = g.ops[i]
+        by_tensor[op.inputs[1]] = (i, "w")
+        if len(op.inputs) > 2:
+            by_tensor[op.inputs[2]] = (i, "b")
+        if op.name:
+            by_tensor.setdefault(op.name, (i, "wb"))
+    picked: dict[int, TrainableLayer] = {}
+    for n in names:
+        if n not in by_tensor:
+            raise TrainSpecError(
+                f"--trainable: no trainable tensor named {n!r}; weight/bias tensors are: "
+                + ", ".join(list(by_tensor)[:12])
+                + (" ..." if len(by_tensor) > 12 else "")
+            )
+        i, kind = by_tensor[n]
+        op = g.ops[i]
+        layer = picked.setdefault(i, TrainableLayer(i, op.type, None, None))
+        if "w" in kind:
+            layer.weight = op.inputs[1]
+        if "b" in kind and len(op.inputs) > 2:
+            layer.bias = op.inputs[2]
+    return [picked[i] for i in sorted(picked)]
+
+
+def prepare(g: Graph, spec: TrainSpec):
+    spec.validate()
+    mod = importlib.import_module(f"pytool.training.{METHODS[spec.method]}")
+    return mod.prepare(g, spec)

@@ -1,0 +1,67 @@
+/* Training API shared by the three methods (forward gradient, sparse update,
+ * FP16 backprop). The generated model carries a const odl_train_config_t;
+ * mutable training state lives in the arena's persistent region. */
+#ifndef ODL_TRAIN_H
+#define ODL_TRAIN_H
+
+#include "odl/odl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    ODL_TRAIN_NONE = 0,
+#define ODL_TRAIN_METHOD(name, id, fn) ODL_TRAIN_##name = id,
+#include "odl/train_methods.def"
+#undef ODL_TRAIN_METHOD
+} odl_train_method_t;
+
+typedef enum { ODL_LOSS_SOFTMAX_CE = 0, ODL_LOSS_MSE = 1 } odl_loss_kind_t;
+
+/* Step flags reported in odl_train_stats_t.flags. */
+#define ODL_STEP_SKIPPED 0x01  /* divergence guard / overflow: no update applied */
+#define ODL_STEP_CLIPPED 0x02  /* update norm was clipped */
+#define ODL_STEP_OVERFLOW 0x04 /* non-finite or saturated values seen */
+
+typedef struct odl_train_config {
+    uint8_t method;        /* odl_train_method_t */
+    uint8_t loss;          /* odl_loss_kind_t */
+    uint16_t n_trainable;
+    const int16_t *trainable;   /* tensor indices of trainable tensors */
+    int16_t logits;        /* tensor the loss reads (pre-softmax output) */
+    int16_t reserved;
+    uint32_t forward_ops;  /* ops [0, forward_ops) produce the logits */
+    uint32_t state_offset; /* method state: arena bytes [offset, offset+size) */
+    uint32_t state_size;
+    const void *method_config; /* method-specific const struct */
+} odl_train_config_t;
+
+typedef struct {
+    int32_t loss_q16;   /* loss of the sample (before the update), Q16.16 */
+    int32_t correct;    /* 1 when argmax(logits) == label */
+    int32_t predicted;  /* argmax(logits) */
+    uint32_t step;      /* steps taken so far (after this one) */
+    uint32_t flags;     /* ODL_STEP_* */
+} odl_train_stats_t;
+
+/* One training step on one sample: input bytes in the model's input dtype
+ * (copied to the input tensor), integer class label (or index for MSE). */
+odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
+/* Forward + loss without an update. */
+odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
+/* Prepares method state (called by odl_init when the model has a train config). */
+odl_status_t odl_train_init(odl_ctx_t *ctx);
+
+/* Per-method entry points (one per line of train_methods.def). */
+#define ODL_TRAIN_METHOD(name, id, fn)                                                        \
+    odl_status_t odl_##fn##_init(odl_ctx_t *ctx);                                            \
+    odl_status_t odl_##fn##_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats);
+#include "odl/train_methods.def"
+#undef ODL_TRAIN_METHOD
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,50 @@
+/* Method dispatch and the parts every method shares: input copy, forward to
+ * the logits, argmax. */
+#include <string.h>
+
+#include "odl/train.h"
+
+static odl_status_t load_input(odl_ctx_t *ctx, const void *input) {
+    const odl_tensor_t *t = odl_tensor_info(ctx, ctx->model->inputs[0]);
+    void *dst = odl_input_ptr(ctx, 0);
+    if (!t || !dst || !input) return ODL_ERR_ARG;
+    memcpy(dst, input, (size_t)t->bytes);
+    return ODL_OK;
+}
+
+odl_status_t odl_train_init(odl_ctx_t *ctx) {
+    if (!ctx || !ctx->model) return ODL_ERR_ARG;
+    const odl_train_config_t *tc = ctx->model->train;
+    if (!tc) return ODL_OK;
+    if (tc->state_offset + tc->state_size > ctx->arena_size) return ODL_ERR_ARENA;
+    ctx->train_state = ctx->arena + tc->state_offset;
+    switch (tc->method) {
+#define ODL_TRAIN_METHOD(name, id, fn) \
+    case ODL_TRAIN_##name: return odl_##fn##_init(ctx);
+#include "odl/train_methods.def"
+#undef ODL_TRAIN_METHOD
+    default: return ODL_ERR_UNSUPPORTED;
+    }
+}
+
+odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats) {
+    if (!ctx || !stats) return ODL_ERR_ARG;
+    if (!ctx->ready) return ODL_ERR_STATE;
+    const odl_train_config_t *tc = ctx->model->train;
+    if (!tc) return ODL_ERR_TRAIN;
+    odl_status_t s = load_input(ctx, input);
+    if (s != ODL_OK) return s;
+    memset(stats, 0, sizeof(*stats));
+    switch (tc->method) {
+#define ODL_TRAIN_METHOD(name, id, fn) \
+    case ODL_TRAIN_##name: s = odl_##fn##_step(ctx, label, stats); break;
+#include "odl/train_methods.def"
+#undef ODL_TRAIN_METHOD
+    default: return ODL_ERR_UNSUPPORTED;
+    }
+    if (s == ODL_OK) {
+        ctx->stats.train_steps++;
+        stats->step = ctx->stats.train_steps;
+    }
+    return s;
+}
