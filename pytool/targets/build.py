@@ -1,0 +1,138 @@
+"""Cross-builds firmware (runtime + generated model + board support) with
+CMake, through the stand-alone project in targets/CMakeLists.txt."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from pytool.targets.board import ROOT, TARGETS_DIR, Board, boards, get_board
+from pytool.targets.size import FirmwareTooLargeError
+
+LINK_HEADER = ROOT / "runtime_c" / "include" / "odl" / "link.h"
+FIRMWARE_MODES = ("link", "selftest")
+
+
+class ToolchainMissingError(RuntimeError):
+    """A compiler, CMake or the build tool is not installed."""
+
+
+class FirmwareBuildError(RuntimeError):
+    """CMake or the compiler failed; the message carries their output."""
+
+
+def toolchain_available(board: Board) -> bool:
+    return shutil.which(board.toolchain_prefix + "gcc") is not None
+
+
+def _require_tools(board: Board) -> list[str]:
+    if shutil.which("cmake") is None:
+        raise ToolchainMissingError("cmake not found on PATH (needed to build firmware)")
+    if not toolchain_available(board):
+        usable = [b.name for b in boards() if toolchain_available(b)]
+        raise ToolchainMissingError(
+            f"{board.toolchain_prefix}gcc not found on PATH (needed for target {board.name}); "
+            f"targets whose toolchain is installed: {', '.join(usable) or 'none'}"
+        )
+    if shutil.which("ninja"):
+        return ["-G", "Ninja"]
+    if shutil.which("make"):
+        return ["-G", "Unix Makefiles"]
+    raise ToolchainMissingError("neither ninja nor make found on PATH")
+
+
+def memory_ld(board: Board) -> str:
+    """MEMORY regions and the stack size, from board.toml (one source of sizes)."""
+    return (
+        f"/* Generated from targets/{board.name}/board.toml. */\n"
+        "MEMORY\n{\n"
+        f"    FLASH (rx) : ORIGIN = {board.flash_origin:#010x}, LENGTH = {board.flash_size:#x}\n"
+        f"    RAM (rwx) : ORIGIN = {board.ram_origin:#010x}, LENGTH = {board.ram_size:#x}\n"
+        "}\n"
+        f"__stack_size = {board.stack_size:#x};\n"
+    )
+
+
+def default_mode() -> str:
+    return "link" if LINK_HEADER.exists() else "selftest"
+
+
+_OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
+
+
+def _run(cmd: list[str], what: str, board: Board) -> None:
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode == 0:
+        return
+    out = (r.stdout + r.stderr).strip()
+    m = _OVERFLOW.search(out)
+    if m:
+        region, over = m.group(1), int(m.group(2))
+        size = board.ram_size if region == "RAM" else board.flash_size
+        raise FirmwareTooLargeError(
+            f"firmware does not fit {board.name}: {region} needs {size + over} bytes, "
+            f"the board has {size} (over by {over})"
+        )
+    # Ninja's progress lines bury the compiler's message: keep the rest.
+    lines = [ln for ln in out.splitlines() if not re.match(r"\[\d+/\d+\] ", ln)]
+    shown = "\n".join(lines[-80:])
+    raise FirmwareBuildError(f"{what} failed for target {board.name} (exit {r.returncode}):\n{shown}")
+
+
+def build_firmware(
+    model_dir: str | Path,
+    target: str | Board,
+    out_dir: str | Path,
+    mode: str | None = None,
+    runtime_dir: str | Path | None = None,
+) -> Path:
+    """Builds <out_dir>/firmware.elf for the model in model_dir (model.c +
+    model.h). mode: 'link' (serve the serial link) or 'selftest' (one
+    inference, report over the UART, exit); default: link once
+    runtime_c/include/odl/link.h exists. runtime_dir: another runtime_c tree."""
+    board = get_board(target)
+    mode = mode or default_mode()
+    if mode not in FIRMWARE_MODES:
+        raise ValueError(f"firmware mode must be one of {FIRMWARE_MODES}, not {mode!r}")
+    model_dir = Path(model_dir).resolve()
+    for f in ("model.c", "model.h"):
+        if not (model_dir / f).is_file():
+            raise FileNotFoundError(f"{model_dir} has no {f} (expected a generated model directory)")
+    generator = _require_tools(board)
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mem = out_dir / "memory.ld"
+    if not mem.exists() or mem.read_text() != memory_ld(board):
+        mem.write_text(memory_ld(board))
+
+    defines = [
+        f"ODL_COUNTER_NUM={board.counter_num}u",
+        f"ODL_COUNTER_DEN={board.counter_den}u",
+        f'ODL_TARGET_NAME="{board.name}"',
+    ]
+    args = [
+        f"-DCMAKE_TOOLCHAIN_FILE={board.dir / 'toolchain.cmake'}",
+        f"-DODL_BOARD={board.name}",
+        f"-DODL_MODEL_DIR={model_dir}",
+        f"-DODL_MEMORY_LD_DIR={out_dir}",
+        f"-DODL_FW_MODE={mode}",
+        f"-DODL_BOARD_DEFINES={';'.join(defines)}",
+    ]
+    if runtime_dir is not None:
+        args.append(f"-DODL_RUNTIME_DIR={Path(runtime_dir).resolve()}")
+    build_dir = out_dir / "cmake"
+    stamp = build_dir / "odl-configure.json"
+    key = json.dumps(generator + args)
+    if not stamp.exists() or stamp.read_text() != key:
+        if build_dir.exists():
+            shutil.rmtree(build_dir)
+        _run(["cmake", "-S", str(TARGETS_DIR), "-B", str(build_dir), *generator, *args], "CMake configure", board)
+        stamp.write_text(key)
+    _run(["cmake", "--build", str(build_dir)], "firmware build", board)
+    built = build_dir / "firmware.elf"
+    elf = out_dir / "firmware.elf"
+    shutil.copyfile(built, elf)
+    return elf

@@ -1,0 +1,66 @@
+# Firmware executable: runtime_c + a generated model + one board's support.
+#
+# Needs a toolchain file from targets/<board>/ and:
+#   ODL_BOARD          board folder name under targets/
+#   ODL_MODEL_DIR      directory holding the generated model.c / model.h
+#   ODL_MEMORY_LD_DIR  directory holding memory.ld (generated from board.toml)
+# Optional:
+#   ODL_FW_MODE        "link" (serve the serial link, default) or "selftest"
+#   ODL_BOARD_DEFINES  extra compile definitions (counter scale, target name)
+#   ODL_RUNTIME_DIR    runtime_c tree to build (default: the repository's)
+# pytool/targets/build.py drives this through targets/CMakeLists.txt.
+
+foreach(var ODL_BOARD ODL_MODEL_DIR ODL_MEMORY_LD_DIR)
+  if(NOT ${var})
+    message(FATAL_ERROR "firmware.cmake: ${var} is not set")
+  endif()
+endforeach()
+if(NOT ODL_FW_MODE)
+  set(ODL_FW_MODE link)
+endif()
+
+get_filename_component(ODL_TARGETS_DIR ${CMAKE_CURRENT_LIST_DIR} ABSOLUTE)
+get_filename_component(ODL_REPO_DIR ${ODL_TARGETS_DIR}/.. ABSOLUTE)
+set(ODL_BOARD_DIR ${ODL_TARGETS_DIR}/${ODL_BOARD})
+if(NOT EXISTS ${ODL_BOARD_DIR}/board.toml)
+  message(FATAL_ERROR "firmware.cmake: no board folder ${ODL_BOARD_DIR}")
+endif()
+if(NOT EXISTS ${ODL_MODEL_DIR}/model.c OR NOT EXISTS ${ODL_MODEL_DIR}/model.h)
+  message(FATAL_ERROR "firmware.cmake: ${ODL_MODEL_DIR} lacks model.c / model.h")
+endif()
+
+if(NOT ODL_RUNTIME_DIR)
+  set(ODL_RUNTIME_DIR ${ODL_REPO_DIR}/runtime_c)
+endif()
+file(GLOB_RECURSE ODL_FW_RUNTIME CONFIGURE_DEPENDS ${ODL_RUNTIME_DIR}/src/*.c)
+list(FILTER ODL_FW_RUNTIME EXCLUDE REGEX "/(arm_dsp|arm_mve)/")
+
+set(ODL_FW_SOURCES
+  ${ODL_FW_RUNTIME}
+  ${ODL_MODEL_DIR}/model.c
+  ${ODL_TARGETS_DIR}/common/main.c
+  ${ODL_TARGETS_DIR}/common/stack.c
+  ${ODL_TARGETS_DIR}/common/ops_fallback.c
+  ${ODL_BOARD_DIR}/startup.c
+  ${ODL_BOARD_DIR}/board.c)
+if(CMAKE_SYSTEM_PROCESSOR STREQUAL "arm")
+  list(APPEND ODL_FW_SOURCES ${ODL_TARGETS_DIR}/common/cortexm.c)
+endif()
+
+add_executable(odl_firmware ${ODL_FW_SOURCES})
+set_target_properties(odl_firmware PROPERTIES OUTPUT_NAME firmware SUFFIX .elf)
+target_include_directories(odl_firmware PRIVATE
+  ${ODL_RUNTIME_DIR}/include ${ODL_MODEL_DIR} ${ODL_TARGETS_DIR}/common)
+target_compile_options(odl_firmware PRIVATE -std=c99 -O2 -g -fno-strict-aliasing)
+target_compile_definitions(odl_firmware PRIVATE ${ODL_BOARD_DEFINES})
+if(ODL_FW_MODE STREQUAL "selftest")
+  target_compile_definitions(odl_firmware PRIVATE ODL_FW_SELFTEST=1)
+elseif(NOT ODL_FW_MODE STREQUAL "link")
+  message(FATAL_ERROR "firmware.cmake: ODL_FW_MODE must be link or selftest, not ${ODL_FW_MODE}")
+endif()
+target_link_options(odl_firmware PRIVATE
+  -L${ODL_MEMORY_LD_DIR} -L${ODL_TARGETS_DIR}/common
+  -T${ODL_BOARD_DIR}/linker.ld
+  -Wl,-Map=${CMAKE_CURRENT_BINARY_DIR}/firmware.map)
+set_target_properties(odl_firmware PROPERTIES LINK_DEPENDS
+  "${ODL_BOARD_DIR}/linker.ld;${ODL_MEMORY_LD_DIR}/memory.ld")
