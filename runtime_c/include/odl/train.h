@@ -31,6 +31,7 @@ typedef struct odl_train_config {
     const int16_t *trainable;   /* tensor indices of trainable tensors */
     int16_t logits;        /* tensor the loss reads (pre-softmax output) */
     int16_t reserved;
+    int32_t logit_scale_q16; /* real value of one logit LSB, Q16.16 */
     uint32_t forward_ops;  /* ops [0, forward_ops) produce the logits */
     uint32_t state_offset; /* method state: arena bytes [offset, offset+size) */
     uint32_t state_size;
@@ -50,6 +51,11 @@ typedef struct {
 odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
 /* Forward + loss without an update. */
 odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
+/* Loss of the current logits tensor against label, Q16.16 (integer math). */
+odl_status_t odl_loss_q16(const odl_ctx_t *ctx, int32_t label, int32_t *loss_q16, int32_t *predicted);
+/* exp(x) for x <= 0 in Q16.16 and ln(x) for x > 0 in Q16.16. */
+int32_t odl_exp_neg_q16(int32_t x_q16);
+int32_t odl_ln_q16(int64_t x_q16);
 /* Prepares method state (called by odl_init when the model has a train config). */
 odl_status_t odl_train_init(odl_ctx_t *ctx);
 

@@ -35,6 +35,7 @@ odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, od
     odl_status_t s = load_input(ctx, input);
     if (s != ODL_OK) return s;
     memset(stats, 0, sizeof(*stats));
+    (void)label; /* unused only when no method is built in */
     switch (tc->method) {
 #define ODL_TRAIN_METHOD(name, id, fn) \
     case ODL_TRAIN_##name: s = odl_##fn##_step(ctx, label, stats); break;
@@ -46,5 +47,21 @@ odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, od
         ctx->stats.train_steps++;
         stats->step = ctx->stats.train_steps;
     }
+    return s;
+}
+
+odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats) {
+    if (!ctx || !stats) return ODL_ERR_ARG;
+    if (!ctx->ready) return ODL_ERR_STATE;
+    const odl_train_config_t *tc = ctx->model->train;
+    if (!tc) return ODL_ERR_TRAIN;
+    odl_status_t s = load_input(ctx, input);
+    if (s != ODL_OK) return s;
+    memset(stats, 0, sizeof(*stats));
+    s = odl_invoke_range(ctx, 0, tc->forward_ops);
+    if (s != ODL_OK) return s;
+    s = odl_loss_q16(ctx, label, &stats->loss_q16, &stats->predicted);
+    stats->correct = stats->predicted == label;
+    stats->step = ctx->stats.train_steps;
     return s;
 }
