@@ -124,7 +124,6 @@ struct odl_link_server {
     odl_ctx_t *ctx;
     odl_link_io_t io;
     const char *target_name;
-    uint8_t train_method; /* reported by INFO; set by the training module */
     uint8_t have_output;  /* a successful INFER has run since init */
 
     /* Receive: incremental COBS decoder into rx. */

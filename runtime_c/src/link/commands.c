@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "link_internal.h"
+#include "odl/train.h"
 
 /* Appends one tensor description to INFO: dtype, rank, dims (i32 each),
  * bytes, scale (f32 bits), zero_point. */
@@ -38,7 +39,7 @@ static int cmd_info(odl_link_server_t *srv, void *user, const uint8_t *req, uint
     resp[0] = ODL_LINK_VERSION;
     resp[1] = ODL_VERSION_MAJOR;
     resp[2] = ODL_VERSION_MINOR;
-    resp[3] = srv->train_method;
+    resp[3] = m->train ? m->train->method : (uint8_t)ODL_TRAIN_NONE;
     odl_link_put16(resp + 4, ODL_LINK_MAX_PAYLOAD);
     resp[6] = (uint8_t)m->n_inputs;
     resp[7] = (uint8_t)m->n_outputs;

@@ -138,6 +138,11 @@ static void execute(odl_link_server_t *srv, uint32_t req_crc) {
      * seq (a restarted host) executes normally. */
     if (seq == srv->last_seq && req_crc == srv->last_req_crc && srv->tx_len) {
         srv->counters.frames_replayed++;
+        if (!(srv->tx[2] & ODL_LINK_F_REPLAY)) {
+            uint32_t n = srv->tx_len - ODL_LINK_CRC_SIZE;
+            srv->tx[2] |= ODL_LINK_F_REPLAY;
+            odl_link_put32(srv->tx + n, odl_crc32(0, srv->tx, n));
+        }
         send_cobs(srv, srv->tx, srv->tx_len);
         return;
     }
