@@ -56,6 +56,35 @@ odl_status_t odl_avg_pool2d_s8(const odl_pool_params_t *p, const odl_dims4_t *in
 odl_status_t odl_max_pool2d_s8(const odl_pool_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
                                const odl_dims4_t *out_dims, int8_t *out);
 
+/* MEAN over a contiguous group of axes, the input viewed as
+ * [outer, reduce, inner]. same_quant != 0: TFLite's same-scale path
+ * (int32 sum, truncating division by the count). Otherwise the requantizing
+ * path: (sum - input_zp * count) * multiplier * 2^shift + output_zp, clamped;
+ * multiplier/shift already hold 1/count (folded in at lowering). */
+typedef struct {
+    int32_t same_quant;
+    int32_t input_zp, output_zp;
+    int32_t multiplier, shift;
+} odl_mean_params_t;
+
+odl_status_t odl_mean_s8(const odl_mean_params_t *p, int32_t outer, int32_t reduce, int32_t inner,
+                         const int8_t *in, int8_t *out);
+
+/* PAD, rank <= ODL_MAX_RANK: out dim d = pad_before[d] + in_dims[d] + pad_after[d]
+ * (pads >= 0); padded bytes take pad_value. */
+odl_status_t odl_pad_s8(int32_t rank, const int32_t *in_dims, const int32_t *pad_before,
+                        const int32_t *pad_after, int8_t pad_value, const int8_t *in, int8_t *out);
+
+/* TRANSPOSE, rank <= ODL_MAX_RANK: out dim d = in_dims[perm[d]]. */
+odl_status_t odl_transpose_s8(int32_t rank, const int32_t *in_dims, const int32_t *perm,
+                              const int8_t *in, int8_t *out);
+
+/* CONCATENATION, one input at a time: copies `outer` chunks of in_chunk bytes
+ * into the output rows of out_chunk bytes, starting at column out_offset, and
+ * clamps them to [act_min, act_max]. */
+odl_status_t odl_concat_s8(int32_t outer, int32_t in_chunk, int32_t out_chunk, int32_t out_offset,
+                           int32_t act_min, int32_t act_max, const int8_t *in, int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

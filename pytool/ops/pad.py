@@ -1,0 +1,62 @@
+"""PAD. IR: inputs [x, paddings const [rank, 2] (before, after)]. Float pads
+with 0; int8 pads with the output zero point (TFLite Micro), input and output
+sharing their quantization.
+
+C (runtime_c/src/ops/pad.c): inputs [x]; params [pad_value, before_0,
+after_0, ..., before_{r-1}, after_{r-1}].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+from pytool.ops.common import quant_of
+
+OPCODE = 9
+
+
+def paddings(g: Graph, op: Op) -> np.ndarray:
+    x, p = g.tensors[op.inputs[0]], g.tensors[op.inputs[1]]
+    if p.data is None:
+        raise IRError(f"PAD '{op.name}': paddings '{p.name}' must be a constant")
+    pads = np.asarray(p.data, np.int64)
+    if pads.shape != (len(x.shape), 2) or np.any(pads < 0):
+        raise IRError(
+            f"PAD '{op.name}': paddings {pads.tolist()} must be [rank={len(x.shape)}, 2], non-negative"
+        )
+    if not 1 <= len(x.shape) <= 5:
+        raise IRError(f"PAD '{op.name}': rank {len(x.shape)} not supported (1..5)")
+    return pads
+
+
+def infer_shapes(g: Graph, op: Op) -> list[tuple]:
+    pads = paddings(g, op)
+    return [tuple(int(d + b + a) for d, (b, a) in zip(g.tensors[op.inputs[0]].shape, pads))]
+
+
+def macs(g: Graph, op: Op) -> int:
+    return 0
+
+
+def ref_float(g: Graph, op: Op, xs: list) -> list:
+    return [np.pad(np.asarray(xs[0]), [tuple(r) for r in paddings(g, op).tolist()], constant_values=0)]
+
+
+def lower(g: Graph, op: Op) -> Lowered:
+    x, y = op.inputs[0], op.outputs[0]
+    for n in (x, y):
+        if g.tensors[n].dtype != "int8":
+            raise IRError(f"PAD '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 expected")
+    qx, qy = quant_of(g, x, op), quant_of(g, y, op)
+    if np.float32(qx.scale[0]) != np.float32(qy.scale[0]) or int(qx.zero_point[0]) != int(qy.zero_point[0]):
+        raise IRError(f"PAD '{op.name}': input and output quantization differ; int8 PAD needs them equal")
+    flat = [int(v) for row in paddings(g, op) for v in row]
+    return Lowered(inputs=[x], params=[int(qy.zero_point[0]), *flat])
+
+
+def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    x = np.asarray(xs[0], np.int8)
+    pads = np.asarray(low.params[1:], np.int64).reshape(x.ndim, 2)
+    return [np.pad(x, [tuple(r) for r in pads.tolist()], constant_values=low.params[0])]
