@@ -29,19 +29,30 @@ def _pool(b: Builder, op_type: str) -> None:
         raise b.err(f"attribute 'dilations' {list(a['dilations'])} is not supported for pooling; supported: [1, 1]")
     pads = cv._spatial_pads(b, a, (h, w), k, s, (1, 1))
     padding = cv._tflite_padding(pads, (h, w), k, s, (1, 1))
-    if padding is None:
+    include_pad = op_type == "AVERAGE_POOL_2D" and bool(a.get("count_include_pad", 0)) and any(pads)
+    if include_pad:
+        padding = "VALID"  # zero-padding first makes every window full: the ONNX divisor
+    elif padding is None:
         raise b.err(f"attribute 'pads' {pads} is not supported: pooling pads must equal TFLite SAME or VALID "
                     "(an explicit PAD would change the averages/maxima)")
     if a.get("ceil_mode", 0):
         for size, kk, ss, p0, p1 in zip((h, w), k, s, pads[:2], pads[2:]):
             if (size + p0 + p1 - kk) % ss:
                 raise b.err("attribute 'ceil_mode'=1 changes the output size here; not supported")
-    if op_type == "AVERAGE_POOL_2D" and a.get("count_include_pad", 0) and any(pads):
-        raise b.err("attribute 'count_include_pad'=1 with padding is not supported: TFLite averages "
-                    "over the valid elements only")
     y, act = cv._fuse_activation(b, b.node.output[0])
+    xin = b.value(x, True)
+    if include_pad:
+        # TFLite averages over valid elements only; ONNX count_include_pad=1 divides by
+        # the full window, which is what an explicit zero PAD before a VALID pool gives.
+        top, left, bottom, right = pads
+        n, c = b.shape(x)[:2]
+        padded = cv._temp(b, f"{y}_padded", (n, h + top + bottom, w + left + right, c), b.g.tensors[xin].dtype)
+        b.g.tensors[padded].quant = b.g.tensors[xin].quant
+        paddings = cv._int_const(b, f"{y}_paddings", [[0, 0], [top, bottom], [left, right], [0, 0]])
+        b.emit("PAD", [xin, paddings], [padded])
+        xin = padded
     attrs = {"stride": s, "filter": k, "padding": padding, "activation": act}
-    b.emit(op_type, [b.value(x, True)], [b.output(y, True)], attrs)
+    b.emit(op_type, [xin], [b.output(y, True)], attrs)
 
 
 def average_pool(b: Builder) -> None:
