@@ -58,6 +58,9 @@ class Link:
         self._info: msg.DeviceInfo | None = None
         self.logs: list[str] = []
         self.tries_used = 0  # resends by the last request (0 = first try answered)
+        # How long to keep waiting for our answer after the device reported
+        # an unreadable frame, before resending.
+        self.nack_grace = min(timeout, 0.1)
 
     # -- plumbing -----------------------------------------------------------
 
@@ -85,6 +88,18 @@ class Link:
                 self._pending.extend(self._reader.feed(data))
         return self._pending.pop(0)
 
+    def _discard_stale(self) -> None:
+        """Drops answers still queued from earlier requests (late replays,
+        NACKs of line noise) so they cannot be taken for the next answer;
+        log lines among them are kept."""
+        waiting = self.port.in_waiting
+        if waiting:
+            self._pending.extend(self._reader.feed(self.port.read(waiting)))
+        for frame in self._pending:
+            if frame.flags & F_EVENT:
+                self._on_event(frame)
+        self._pending.clear()
+
     def _on_event(self, frame: Frame) -> None:
         if frame.command == Cmd.LOG:
             line = frame.payload.decode("utf-8", "replace")
@@ -103,6 +118,7 @@ class Link:
                              f"the device's {self.max_payload}")
         seq = self._next_seq()
         wire = encode(Frame(cmd, seq, bytes(payload)))
+        self._discard_stale()
         start = time.monotonic()
         tries = self.retries + 1
         last_problem = "silence"
@@ -116,9 +132,12 @@ class Link:
                 if frame.flags & F_EVENT:
                     self._on_event(frame)
                     continue
-                if frame.seq == SEQ_NONE:  # the device could not read what we sent
+                if frame.seq == SEQ_NONE:
+                    # The device could not read some frame: ours, or line noise
+                    # before it. Give our answer a short grace, then resend.
                     last_problem = status_name(frame.status)
-                    break
+                    deadline = min(deadline, time.monotonic() + self.nack_grace)
+                    continue
                 if frame.seq != seq or frame.command != cmd:
                     continue  # a late duplicate of an earlier answer
                 if frame.status != 0:

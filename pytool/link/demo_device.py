@@ -1,6 +1,8 @@
-"""Shared fixture code for the link tests: a hand-written one-op model (a
-RESHAPE with quantized int8 tensors larger than one frame), plus a mutating
-test command registered through odl_link_register."""
+"""A hand-written one-op model for link bring-up and tests: a RESHAPE of
+quantized int8 tensors larger than one frame (so transfers are chunked),
+plus a command with a side effect registered through odl_link_register, to
+show that a repeated seq never executes twice. MODEL_C needs only core +
+RESHAPE, so firmware can use it before the toolchain generates real models."""
 
 from __future__ import annotations
 
@@ -58,10 +60,8 @@ uint32_t test_invokes(sim_device_t *d);
 """
 
 
-class TestDevice(SimDevice):
+class DemoDevice(SimDevice):
     """SimDevice with the accumulator command registered."""
-
-    __test__ = False
 
     def __init__(self, ffi, lib, **kw) -> None:
         super().__init__(ffi, lib, **kw)
@@ -88,10 +88,10 @@ _module = None
 def device_module():
     global _module
     if _module is None:
-        _module = build_device_module("link_test", MODEL_C, EXTRA_C, EXTRA_CDEF)
+        _module = build_device_module("link_demo", MODEL_C, EXTRA_C, EXTRA_CDEF)
     return _module
 
 
-def new_device(**kw) -> TestDevice:
+def new_device(**kw) -> DemoDevice:
     ffi, lib = device_module()
-    return TestDevice(ffi, lib, **kw)
+    return DemoDevice(ffi, lib, **kw)

@@ -78,6 +78,7 @@ uint32_t sim_push(sim_device_t *d, const uint8_t *buf, uint32_t len) {
 uint32_t sim_model_arena_size(void) { return odl_model.arena_size; }
 uint32_t sim_tx_take(sim_device_t *d) { uint32_t n = d->tx_len; d->tx_len = 0; return n; }
 uint32_t sim_tx_lost(sim_device_t *d) { return d->tx_lost; }
+void sim_log(sim_device_t *d, const char *text) { odl_link_log(&d->srv, text); }
 void sim_set_hooks(sim_device_t *d, uint32_t counter_step, uint32_t stack_bytes) {
     d->counter_step = counter_step;
     d->stack_bytes = stack_bytes;
@@ -97,6 +98,7 @@ uint32_t sim_push(sim_device_t *d, const uint8_t *buf, uint32_t len);
 uint32_t sim_model_arena_size(void);
 uint32_t sim_tx_take(sim_device_t *d);
 uint32_t sim_tx_lost(sim_device_t *d);
+void sim_log(sim_device_t *d, const char *text);
 void sim_set_hooks(sim_device_t *d, uint32_t counter_step, uint32_t stack_bytes);
 int odl_link_server_poll(odl_link_server_t *srv);
 uint32_t odl_crc32(uint32_t crc, const uint8_t *data, uint32_t len);
@@ -146,6 +148,14 @@ class SimDevice:
             n = self.lib.sim_push(self.dev, self.ffi.from_buffer(view), len(view))
             view = view[n:]
             self.poll()
+
+    def log(self, text: str) -> None:
+        """Makes the device send a LOG line (as firmware would)."""
+        self.lib.sim_log(self.dev, text.encode())
+
+    def set_hooks(self, counter_step: int, stack_bytes: int) -> None:
+        """What the board hooks report: counter advance per read, stack bytes."""
+        self.lib.sim_set_hooks(self.dev, counter_step, stack_bytes)
 
     def poll(self) -> None:
         self.lib.odl_link_server_poll(self.server)
