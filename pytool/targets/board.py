@@ -108,7 +108,9 @@ def boards(targets_dir: Path = TARGETS_DIR) -> list[Board]:
     out = [load_board(p) for p in sorted(Path(targets_dir).glob("*/board.toml"))]
     for b in out:
         if b.name != b.dir.name:
-            raise BoardConfigError(f"{b.dir / 'board.toml'}: name {b.name!r} differs from its folder {b.dir.name!r}")
+            raise BoardConfigError(
+                f"{b.dir / 'board.toml'}: name {b.name!r} differs from its folder {b.dir.name!r}"
+            )
     return out
 
 

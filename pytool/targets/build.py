@@ -129,7 +129,11 @@ def build_firmware(
     if not stamp.exists() or stamp.read_text() != key:
         if build_dir.exists():
             shutil.rmtree(build_dir)
-        _run(["cmake", "-S", str(TARGETS_DIR), "-B", str(build_dir), *generator, *args], "CMake configure", board)
+        _run(
+            ["cmake", "-S", str(TARGETS_DIR), "-B", str(build_dir), *generator, *args],
+            "CMake configure",
+            board,
+        )
         stamp.write_text(key)
     _run(["cmake", "--build", str(build_dir)], "firmware build", board)
     built = build_dir / "firmware.elf"

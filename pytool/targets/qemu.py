@@ -63,7 +63,9 @@ class QemuSession:
         ser = q.open_serial()
     """
 
-    def __init__(self, elf: str | Path, board: str | Board, timeout: float = 10.0, extra_args: tuple[str, ...] = ()):
+    def __init__(
+        self, elf: str | Path, board: str | Board, timeout: float = 10.0, extra_args: tuple[str, ...] = ()
+    ):
         self.board = get_board(board)
         if self.board.qemu is None:
             emulated = [b.name for b in boards() if b.is_emulated]
@@ -127,7 +129,9 @@ class QemuSession:
                 return True
             time.sleep(0.01)
         self.stop()
-        raise QemuError(f"QEMU for {self.board.name} did not listen on port {self.port} within {self.timeout} s")
+        raise QemuError(
+            f"QEMU for {self.board.name} did not listen on port {self.port} within {self.timeout} s"
+        )
 
     def open_serial(self, timeout: float | None = None, read_timeout: float = 1.0):
         """Connects pyserial to the UART, retrying until QEMU accepts."""

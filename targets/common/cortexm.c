@@ -46,6 +46,10 @@ void cortexm_systick_start(void) {
     SYST_RVR = 0x00FFFFFFu;
     SYST_CVR = 0;
     SYST_CSR = 0x7u; /* processor clock, wrap interrupt, enabled */
+    /* Writing CVR clears it to 0; the first reload to RVR raises no
+     * interrupt, so start counting only after it. */
+    while (SYST_CVR == 0) {
+    }
 }
 
 uint32_t cortexm_systick_count(void) {
