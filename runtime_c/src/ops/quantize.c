@@ -1,0 +1,36 @@
+/* QUANTIZE: inputs [x], outputs [y int8]. params (see pytool/ops/quantize.py):
+ *   float32 -> int8:  [0] 0  [1] output scale (float32 bits)  [2] output zero point
+ *   int8 -> int8:     [0] 1  [1] input zero point  [2] multiplier  [3] shift
+ *                     [4] output zero point        (s_x / s_y, signed shift) */
+#include <string.h>
+
+#include "odl/kernels_int8.h"
+#include "odl/ops.h"
+
+odl_status_t odl_op_quantize(odl_ctx_t *ctx, const odl_op_t *op) {
+    const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0);
+    const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
+    if (!tx || !ty) return ODL_ERR_MODEL;
+    if (!op->params || op->n_params < 1) return ODL_ERR_MODEL;
+    if (ty->dtype != ODL_DT_INT8) return ODL_ERR_UNSUPPORTED;
+    if (tx->rank > ODL_MAX_RANK || ty->rank > ODL_MAX_RANK) return ODL_ERR_SHAPE;
+    const int32_t numel = odl_tensor_numel(tx);
+    if (numel < 0 || numel != odl_tensor_numel(ty)) return ODL_ERR_SHAPE;
+    const void *x = odl_op_in(ctx, op, 0);
+    int8_t *y = (int8_t *)odl_op_out(ctx, op, 0);
+    if (!x || !y || ty->bytes < numel) return ODL_ERR_MODEL;
+    const int32_t *q = op->params;
+    if (q[0] == 0) {
+        if (tx->dtype != ODL_DT_FLOAT32) return ODL_ERR_UNSUPPORTED;
+        if (op->n_params < 3 || tx->bytes < numel * 4) return ODL_ERR_MODEL;
+        float scale;
+        memcpy(&scale, &q[1], sizeof scale);
+        return odl_quantize_f32_s8(scale, q[2], numel, (const float *)x, y);
+    }
+    if (q[0] == 1) {
+        if (tx->dtype != ODL_DT_INT8) return ODL_ERR_UNSUPPORTED;
+        if (op->n_params < 5 || tx->bytes < numel) return ODL_ERR_MODEL;
+        return odl_requantize_s8(q[1], q[2], q[3], q[4], numel, (const int8_t *)x, y);
+    }
+    return ODL_ERR_UNSUPPORTED;
+}
