@@ -75,8 +75,8 @@ def to_tflite(model: keras.Model, calib: np.ndarray | None) -> bytes:
 def aieq_quantize(float_path: Path, calib: np.ndarray, out_path: Path) -> str:
     """Second int8 peer made by ai-edge-quantizer; returns a status line for the report."""
     try:
-        from ai_edge_quantizer import quantizer, recipe
         from ai_edge_litert.interpreter import Interpreter
+        from ai_edge_quantizer import quantizer, recipe
 
         sig = Interpreter(model_path=str(float_path)).get_signature_list()
         sig_name = next(iter(sig))
