@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quantize.calib import load_calibration
+import numpy as np
+
+from pytool.ir import Graph
+from quantize.calib import load_calibration as _load_arrays
+from quantize.calib import normalize_calibration
 from quantize.ptq import quantize_graph
 from quantize.report import QuantReport
+
+
+def load_calibration(path: str | Path, g: Graph | None = None) -> list:
+    """Calibration arrays from an .npz or a folder of .npy; with a graph, they
+    are also checked against its inputs and split into per-run feeds."""
+    arrays: list[np.ndarray] = _load_arrays(path)
+    return arrays if g is None else normalize_calibration(g, arrays)
 
 
 def quantize_file(
@@ -27,7 +38,7 @@ def quantize_file(
     from pytool.frontends.tflite_writer import write_tflite
 
     g = load_model(model_path)
-    calib = load_calibration(calib_path)
+    calib = load_calibration(calib_path, g)
     gq, report = quantize_graph(
         g, calib, method=method, per_channel=per_channel, progress=progress,
         percentile=percentile, report_samples=report_samples,
