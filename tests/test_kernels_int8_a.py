@@ -427,17 +427,27 @@ def test_mean_matches_ref_int8(lib, n, h, w, c, axes, keep, same, s_x, z_x, s_y,
     if same:
         s_y, z_y = s_x, z_x
     g, op, feeds = build_mean((n, h, w, c), axes, keep, s_x, z_x, s_y, z_y, seed)
-    same_quant = np.float32(s_x) == np.float32(s_y) and z_x == z_y
-    assert opreg.get("MEAN").lower(g, op).params[3] == int(same_quant)
+    # TFLite Micro requantizes even when the quantization is shared.
+    assert opreg.get("MEAN").lower(g, op).params[3] == 0
     check_exact(lib, g, op, feeds)
 
 
-def test_mean_same_quant_truncates_toward_zero(lib):
-    # Sum -7 over 2 elements: TFLite Micro's same-scale path gives -3 (C division), not -4.
+def test_mean_shared_quantization_still_requantizes(lib):
+    # tflite-micro takes QuantizedMeanOrSum even with equal scales: the mean of
+    # [1, 0] is 1 there (rounded), where a truncating sum / count would give 0.
     g, op, _ = build_mean((1, 1, 2, 1), [1, 2], True, 0.1, 0, 0.1, 0, 0)
-    x = np.array([-3, -4], np.int8).reshape(1, 1, 2, 1)
+    x = np.array([1, 0], np.int8).reshape(1, 1, 2, 1)
     status, got = run_c(lib, g, op, {"x": x})
-    assert status == ODL_OK and got.reshape(-1).tolist() == [-3]
+    assert status == ODL_OK and got.reshape(-1).tolist() == [1]
+    assert expect(g, op, {"x": x}).reshape(-1).tolist() == [1]
+
+
+def test_mean_without_axes_copies(lib):
+    g, op, _ = build_mean((1, 2, 3, 1), [], True, 0.1, 4, 0.3, -7, 0)
+    x = np.arange(-3, 3, dtype=np.int8).reshape(1, 2, 3, 1)
+    status, got = run_c(lib, g, op, {"x": x})
+    assert status == ODL_OK
+    np.testing.assert_array_equal(got, x)  # TFLite's ReduceIsCopy: raw bytes
 
 
 @SETTINGS
@@ -738,3 +748,71 @@ def test_ref_float_pools_and_mean_against_loops():
         )
         assert got.shape == ((2, 1, 1, 3) if keep else (2, 3))
         np.testing.assert_allclose(got.reshape(2, 3), want, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- against tflite-micro
+
+PART_A = {
+    "CONV_2D",
+    "DEPTHWISE_CONV_2D",
+    "FULLY_CONNECTED",
+    "AVERAGE_POOL_2D",
+    "MAX_POOL_2D",
+    "MEAN",
+    "PAD",
+    "TRANSPOSE",
+    "CONCATENATION",
+    "RESHAPE",
+}
+FIXTURES = cbuild.ROOT / "tests" / "fixtures"
+
+
+def _tflm_agrees(path, n_trials: int = 8) -> None:
+    from tflite_micro import runtime
+
+    from pytool.frontends import load_model
+
+    g = load_model(path)
+    ip = runtime.Interpreter.from_file(str(path))
+    rng = np.random.default_rng(0)
+    for _ in range(n_trials):
+        x = rng.integers(-128, 128, g.tensors[g.inputs[0]].shape).astype(np.int8)
+        ip.set_input(x.reshape(ip.get_input_details(0)["shape"]), 0)
+        ip.invoke()
+        np.testing.assert_array_equal(run_int8(g, [x])[0].reshape(-1), ip.get_output(0).reshape(-1))
+
+
+def _part_a_fixtures() -> list[str]:
+    import json
+
+    entries = json.loads((FIXTURES / "manifest.json").read_text())
+    return [
+        e["file"] for e in entries if e["kind"] == "int8" and e["io"] == "int8" and set(e["ops"]) <= PART_A
+    ]
+
+
+@pytest.mark.parametrize("file", _part_a_fixtures())
+def test_ref_int8_matches_tflite_micro_on_fixtures(file):
+    """The integer oracle (which the C matches byte for byte) equals TFLite Micro."""
+    _tflm_agrees(FIXTURES / file)
+
+
+def test_mean_with_shared_quantization_matches_tflite_micro(tmp_path):
+    """The mean_hw fixture rewritten so output quantization = input's: TFLite Micro
+    still requantizes (no truncating same-scale path)."""
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
+
+    buf = (FIXTURES / "models" / "mean_hw.tflite").read_bytes()
+    m = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(buf, 0))
+    sg = m.subgraphs[0]
+    (mean,) = [
+        o for o in sg.operators if m.operatorCodes[o.opcodeIndex].builtinCode == schema.BuiltinOperator.MEAN
+    ]
+    qin, qout = sg.tensors[mean.inputs[0]].quantization, sg.tensors[mean.outputs[0]].quantization
+    qout.scale, qout.zeroPoint = list(qin.scale), list(qin.zeroPoint)
+    b = flatbuffers.Builder(1024)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    path = tmp_path / "mean_same.tflite"
+    path.write_bytes(bytes(b.Output()))
+    _tflm_agrees(path, n_trials=40)

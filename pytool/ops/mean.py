@@ -1,12 +1,16 @@
 """MEAN. IR: inputs [x, axes const int32], attrs {keep_dims}.
 
-int8 follows TFLite Micro (reduce_common.cc, EvalIntegerMean): when input and
-output share scale and zero point, reference_ops::Mean (int32 sum of raw
-values, truncating division by the count); otherwise QuantizedMeanOrSum
-(sum - zp_in * count, requantized by QuantizeMultiplier(s_in / s_out) with
-1/count folded in exactly as it does, plus zp_out, clamped). No axes: a copy.
-The reduced axes must be contiguous once size-1 axes are ignored (H,W of
-NHWC, or any single run of axes).
+int8 follows TFLite Micro's EvalIntegerMean, which (in the tflite-micro
+release the tests run against) always takes reference_ops::QuantizedMeanOrSum,
+even when input and output share scale and zero point: int32 sum of raw
+values, minus zp_in * count, requantized by QuantizeMultiplier(s_in / s_out)
+with 1/count folded in exactly as it does (shift = min(floor(log2 count), 32,
+31 + shift); multiplier = (multiplier << shift) // count), plus zp_out,
+clamped. No axes: a copy (ReduceIsCopy). Older TFLM releases had a
+same-quantization path (sum / count, truncating); the kernel keeps it under
+same_quant = 1, which lowering now uses only for the copy case. The reduced
+axes must be contiguous once size-1 axes are ignored (H,W of NHWC, or any
+single run of axes).
 
 C (runtime_c/src/ops/mean.c): inputs [x]; params [outer, reduce, inner,
 same_quant, input_zp, output_zp, multiplier, shift], x viewed as
@@ -83,11 +87,11 @@ def lower(g: Graph, op: Op) -> Lowered:
     qx, qy = quant_of(g, x, op), quant_of(g, y, op)
     s_in, s_out = np.float32(qx.scale[0]), np.float32(qy.scale[0])
     zp_in, zp_out = int(qx.zero_point[0]), int(qy.zero_point[0])
-    same = (s_in == s_out and zp_in == zp_out) or not axes
+    copy = not axes
     mult, shift = quantize_multiplier(float(np.float64(s_in) / np.float64(s_out)))
-    if not same:
+    if not copy:
         mult, shift = fold_count(mult, shift, reduce)
-    return Lowered(inputs=[x], params=[outer, reduce, inner, int(same), zp_in, zp_out, mult, shift])
+    return Lowered(inputs=[x], params=[outer, reduce, inner, int(copy), zp_in, zp_out, mult, shift])
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:

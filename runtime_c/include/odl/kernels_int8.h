@@ -57,10 +57,11 @@ odl_status_t odl_max_pool2d_s8(const odl_pool_params_t *p, const odl_dims4_t *in
                                const odl_dims4_t *out_dims, int8_t *out);
 
 /* MEAN over a contiguous group of axes, the input viewed as
- * [outer, reduce, inner]. same_quant != 0: TFLite's same-scale path
- * (int32 sum, truncating division by the count). Otherwise the requantizing
- * path: (sum - input_zp * count) * multiplier * 2^shift + output_zp, clamped;
- * multiplier/shift already hold 1/count (folded in at lowering). */
+ * [outer, reduce, inner]. TFLite Micro's requantizing path:
+ * (sum - input_zp * count) * multiplier * 2^shift + output_zp, clamped;
+ * multiplier/shift already hold 1/count (folded in at lowering).
+ * same_quant != 0: the older same-scale path (int32 sum / count, truncating),
+ * also the copy TFLite does for empty axes (reduce == 1). */
 typedef struct {
     int32_t same_quant;
     int32_t input_zp, output_zp;

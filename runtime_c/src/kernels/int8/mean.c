@@ -1,9 +1,12 @@
-/* int8 MEAN as TFLite Micro runs it (reduce_common.cc EvalIntegerMean):
- * with equal input/output scale and zero point, reference_ops::Mean (int32
- * sum of raw values, C division truncating toward zero); otherwise
- * reference_ops::QuantizedMeanOrSum (sum - zp_in * count, requantized with a
- * multiplier that has 1/count folded in, plus zp_out, clamped). The input is
- * viewed as [outer, reduce, inner]; integer sums do not depend on order. */
+/* int8 MEAN as TFLite Micro runs it (EvalIntegerMean ->
+ * reference_ops::QuantizedMeanOrSum): (sum - input_zp * count) requantized
+ * with a multiplier that has 1/count folded in, plus output_zp, clamped; the
+ * current tflite-micro takes this path even when input and output share
+ * their quantization. same_quant != 0 selects the older same-quantization
+ * path (reference_ops::Mean: int32 sum / count, C division truncating toward
+ * zero); with reduce == 1 it is the plain copy TFLite does for empty axes.
+ * The input is viewed as [outer, reduce, inner]; integer sums do not depend
+ * on order. */
 #include "odl/fixedpoint.h"
 #include "odl/kernels_int8.h"
 
