@@ -152,3 +152,7 @@ def render_report(report: QuantReport, title: str | None = None):
             str(i), r.op, _short(r.tensor), f"{r.scale:.4g}", str(r.zero_point), f"{100 * r.clip_ratio:.3f}%", sq
         )
     return table
+
+
+# The name the CLI uses for the same table.
+render_table = render_report
