@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pytool import ops as opreg
 from pytool.host.cbuild import ROOT, build
 from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
+from pytool.reference import run_int8
 
 KERNELS = ["add", "mul", "softmax", "logistic", "quantize", "dequantize", "relu", "relu6"]
 
@@ -425,3 +426,50 @@ def test_relu_matches_ref_and_tflm(c, op_type, qx, qy):
     low, want = ref(g, op, [x])
     assert_bytes_equal(c_unary(c, op_type, low, x), want, f"C {op_type}")
     assert_bytes_equal(want, tflm(g, op, [x]), f"ref {op_type} vs tflite-micro")
+
+
+# --- through the runtime: decoders, tensor table, params block ---------------
+
+def quantize_dequantize_graph() -> tuple[Graph, Op]:
+    """float -> QUANTIZE -> DEQUANTIZE (a lone DEQUANTIZE is a float graph)."""
+    g, _ = one_op("QUANTIZE", [qtensor("x", (2, 3, 4), "float32")], qtensor("q", (2, 3, 4), "int8", 0.03, 9))
+    g.add_tensor(qtensor("y", (2, 3, 4), "float32"))
+    op = Op("DEQUANTIZE", ["q"], ["y"], {}, name="d")
+    g.ops.append(op)
+    g.outputs = ["y"]
+    g.validate()
+    return g, op
+
+
+def e2e_cases():
+    rng = np.random.default_rng(5)
+    cvec = np.array([1, -5, 100, -128], np.int8)
+    x234 = qtensor("x", (2, 3, 4), "int8", 0.1, 3)
+    y = lambda s, z: qtensor("y", (2, 3, 4), "int8", s, z)  # noqa: E731
+    return {
+        "ADD": one_op("ADD", [x234, qtensor("b", (4,), "int8", 0.05, -2, data=cvec)], y(0.12, -1), activation="RELU"),
+        "MUL": one_op("MUL", [x234, qtensor("b", (1, 3, 1), "int8", 0.02, 7)], y(0.01, 4), activation="NONE"),
+        "SOFTMAX": softmax_graph((2, 3, 4), (0.1, 3), 1.5),
+        "LOGISTIC": one_op("LOGISTIC", [x234], y(1.0 / 256, -128)),
+        "QUANTIZE": one_op("QUANTIZE", [qtensor("x", (2, 3, 4), "float32")], y(0.03, 9)),
+        "REQUANTIZE": one_op("QUANTIZE", [x234], y(0.07, -20)),
+        "DEQUANTIZE": quantize_dequantize_graph(),
+        "RELU": one_op("RELU", [x234], y(0.05, -100)),
+        "RELU6": one_op("RELU6", [x234], y(0.1, 3)),
+    }, rng
+
+
+@pytest.mark.parametrize("case", ["ADD", "MUL", "SOFTMAX", "LOGISTIC", "QUANTIZE", "REQUANTIZE", "DEQUANTIZE", "RELU", "RELU6"])
+def test_runtime_decoder_matches_ref(case, tmp_path):
+    from pytool import compile_model, load_host
+
+    cases, rng = e2e_cases()
+    g, op = cases[case]
+    feeds = []
+    for n in g.inputs:
+        t = g.tensors[n]
+        feeds.append(rng.uniform(-8, 8, t.shape).astype(np.float32) if t.dtype == "float32" else rand_i8(rng, t.shape))
+    net = load_host(compile_model(g, out_dir=tmp_path / case))
+    got = net.invoke(*feeds)
+    want = run_int8(g, feeds)[0]
+    assert_bytes_equal(np.asarray(got), want, f"runtime {case}")
