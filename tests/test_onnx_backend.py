@@ -250,3 +250,56 @@ def test_unsupported_group_is_rejected(tmp_path) -> None:
         load_model(path)
     msg = str(info.value)
     assert str(path) in msg and "node #0" in msg and "'grouped'" in msg and "(Conv)" in msg and "'group'=2" in msg
+
+
+def test_qdq_int8_model_folds_to_int8_ops(tmp_path) -> None:
+    """onnxruntime's static QDQ quantization (per-channel) becomes int8 IR ops whose
+    integer execution agrees with onnxruntime to one output quantum."""
+    import onnxruntime as ort
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    from pytool.reference import run_int8
+
+    rng = np.random.default_rng(5)
+    model = _model([
+        helper.make_node("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("Conv", ["r", "D", "E"], ["d"], group=4, pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("MaxPool", ["d"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["p"], ["f"]),
+        helper.make_node("Gemm", ["f", "G", "g"], ["y"], transB=1)], (1, 3, 8, 8), "y",
+        {"W": _rand(rng, 4, 3, 3, 3), "B": _rand(rng, 4), "D": _rand(rng, 4, 1, 3, 3), "E": _rand(rng, 4),
+         "G": _rand(rng, 5, 16), "g": _rand(rng, 5)})
+    float_path, q_path = tmp_path / "f.onnx", tmp_path / "q.onnx"
+    onnx.save(model, str(float_path))
+    samples = [rng.normal(size=(1, 3, 8, 8)).astype(np.float32) for _ in range(16)]
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.it = iter({"x": s} for s in samples)
+
+        def get_next(self):
+            return next(self.it, None)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quantize_static(str(float_path), str(q_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    g = load_model(q_path)
+    types = [op.type for op in g.ops]
+    assert types[0] == "QUANTIZE" and types[-1] == "DEQUANTIZE"
+    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "FULLY_CONNECTED"} <= set(types)
+    for op in g.ops[1:-1]:
+        assert all(g.tensors[n].dtype == "int8" for n in op.outputs), op.type
+    conv = g.ops[types.index("CONV_2D")]
+    w = g.tensors[conv.inputs[1]]
+    assert w.dtype == "int8" and w.quant.per_channel and w.quant.axis == 0 and w.shape == (4, 3, 3, 3)
+    dw = g.tensors[g.ops[types.index("DEPTHWISE_CONV_2D")].inputs[1]]
+    assert dw.shape == (1, 3, 3, 4) and dw.quant.axis == 3
+    assert g.tensors[conv.inputs[2]].dtype == "int32"
+    out_scale = float(g.tensors[g.ops[-1].inputs[0]].quant.scale[0])
+    sess = ort.InferenceSession(str(q_path), providers=["CPUExecutionProvider"])
+    for s in samples[:4]:
+        want = sess.run(None, {"x": s})[0]
+        got = run_int8(g, [nchw_to_nhwc(s)])[0]
+        assert float(np.max(np.abs(got - want))) <= out_scale * 1.01

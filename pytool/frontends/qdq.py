@@ -2,13 +2,14 @@
 QUANTIZE ops; this rewrites each `DEQUANTIZE -> op -> QUANTIZE` island into one
 int8 op, the form TFLite int8 models have. Layout-only ops (TRANSPOSE,
 RESHAPE) that sit between a DEQUANTIZE and its op are first moved onto the
-int8 side, since they do not change values."""
+int8 side, since they do not change values (PAD fills with 0.0, which is the
+zero point on the int8 side)."""
 
 from __future__ import annotations
 
 from pytool.ir import Graph, Op, Tensor
 
-_LAYOUT_ONLY = ("TRANSPOSE", "RESHAPE")
+_LAYOUT_ONLY = ("TRANSPOSE", "RESHAPE", "PAD")  # PAD pads 0.0 = the zero point
 
 
 def _producers(g: Graph) -> dict[str, Op]:
