@@ -62,7 +62,14 @@ def test_board_files_agree(name):
     toolchain = (b.dir / "toolchain.cmake").read_text()
     for flag in b.arch_flags:
         assert flag in toolchain, f"{name}: {flag} of board.toml not in toolchain.cmake"
-    for flag in ("-ffp-contract=off", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror"):
+    for flag in (
+        "-ffp-contract=off",
+        "-ffunction-sections",
+        "-fdata-sections",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+    ):
         assert flag in toolchain
     assert "CMAKE_SYSTEM_NAME Generic" in toolchain
     assert "CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY" in toolchain
@@ -107,7 +114,9 @@ def test_firmware_builds_and_fits(built, name):
     assert 0 < rep["flash_used"] <= b.flash_size and rep["ram_used"] <= b.ram_size
     assert rep["ram_used"] == rep["data"] + rep["bss"] + rep["stack"]
     # Code starts at the board's flash origin (vector table / reset entry).
-    sections = subprocess.run([b.toolchain_prefix + "size", "-A", str(elf)], capture_output=True, text=True).stdout
+    sections = subprocess.run(
+        [b.toolchain_prefix + "size", "-A", str(elf)], capture_output=True, text=True
+    ).stdout
     text_line = next(line.split() for line in sections.splitlines() if line.startswith(".text "))
     assert int(text_line[2]) == b.flash_origin
 
