@@ -4,7 +4,9 @@ class and the real C server (runtime + a one-op model) in-process."""
 
 from __future__ import annotations
 
+import socket
 import struct
+import threading
 import zlib
 
 import numpy as np
@@ -256,3 +258,41 @@ def test_no_device_raises_device_gone():
     link = Link("loop://", timeout=0.05, retries=2)
     with pytest.raises(DeviceGone, match=r"no answer from loop:// after 3 tries in \d"):
         link.info()
+
+
+def test_link_over_a_tcp_socket_like_qemu():
+    """The same conversation through pyserial's socket:// transport, with
+    the device behind a localhost TCP server (as QEMU's -serial tcp: is)."""
+    dev = new_device()
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(5)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        conn.settimeout(0.01)
+        with conn:
+            while not stop.is_set():
+                try:
+                    data = conn.recv(65536)
+                except TimeoutError:
+                    data = b""
+                if data:
+                    dev.push(data)
+                dev.poll()
+                out = dev.drain()
+                if out:
+                    conn.sendall(out)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with Link(f"socket://127.0.0.1:{port}", timeout=1.0, retries=2) as link:
+            x = np.arange(np.prod(IN_SHAPE), dtype=np.int64).astype(np.int8).reshape(IN_SHAPE)
+            np.testing.assert_array_equal(link.infer(x).ravel(), x.ravel())
+            assert link.info().target == "host-sim" and link.stats().invokes == 1
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()

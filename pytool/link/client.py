@@ -44,7 +44,7 @@ class Link:
             raise ValueError("Link needs timeout > 0 and retries >= 0")
         if isinstance(url, str):
             self.url = url
-            self.port = serial.serial_for_url(url, baudrate=baudrate, timeout=timeout)
+            self.port = serial.serial_for_url(url, baudrate=baudrate)
         else:
             self.url = getattr(url, "name", None) or type(url).__name__
             self.port = url
@@ -61,6 +61,9 @@ class Link:
         # How long to keep waiting for our answer after the device reported
         # an unreadable frame, before resending.
         self.nack_grace = min(timeout, 0.1)
+        # Reads poll in short slices up to each deadline; set once, because
+        # changing a real port's timeout reconfigures the tty.
+        self.port.timeout = min(timeout, 0.02)
 
     # -- plumbing -----------------------------------------------------------
 
@@ -82,7 +85,6 @@ class Link:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            self.port.timeout = left
             data = self.port.read(max(1, self.port.in_waiting))
             if data:
                 self._pending.extend(self._reader.feed(data))

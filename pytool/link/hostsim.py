@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pytool.host.cbuild import RUNTIME, build, runtime_sources
+from pytool.host.cbuild import build, runtime_sources
 
 PIPE_C = r"""
 #include <string.h>
@@ -107,13 +107,6 @@ int32_t odl_cobs_decode(const uint8_t *src, uint32_t len, uint8_t *dst);
 """
 
 Filter = Callable[[bytes], bytes]
-
-
-def link_only_sources() -> list[Path]:
-    """core + RESHAPE + link: enough for a hand-written model table when
-    other op files are not at hand."""
-    src = RUNTIME / "src"
-    return sorted((src / "core").glob("*.c")) + [src / "ops" / "reshape.c"] + sorted((src / "link").glob("*.c"))
 
 
 def build_device_module(name: str, model_c: str, extra_c: str = "", extra_cdef: str = "",
