@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-out = Console()
+# Wide enough for the op tables when output goes to a file or a pipe.
+out = Console(width=None if sys.stdout.isatty() else 150)
 
 
 def load_array(path: str | Path, key: str = "x") -> np.ndarray:

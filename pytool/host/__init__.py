@@ -167,7 +167,7 @@ class HostModel:
 
 def load_host(artifact, name: str = "model") -> HostModel:
     """Compiles (or loads from cache) the artifact's model.c with the runtime."""
-    build_dir = Path(getattr(artifact, "dir", artifact))
+    build_dir = Path(getattr(artifact, "dir", artifact)).resolve()
     meta = json.loads((build_dir / "model.json").read_text())
     cdef = CDEF + "".join(c for c, _ in EXTENSIONS)
     prelude = PRELUDE + "".join(p for _, p in EXTENSIONS)
