@@ -40,7 +40,6 @@ set(ODL_FW_SOURCES
   ${ODL_MODEL_DIR}/model.c
   ${ODL_TARGETS_DIR}/common/main.c
   ${ODL_TARGETS_DIR}/common/stack.c
-  ${ODL_TARGETS_DIR}/common/ops_fallback.c
   ${ODL_BOARD_DIR}/startup.c
   ${ODL_BOARD_DIR}/board.c)
 if(CMAKE_SYSTEM_PROCESSOR STREQUAL "arm")
