@@ -6,6 +6,7 @@
  *           dilation_h, dilation_w, pad_h, pad_w, depth_multiplier]
  *          (pytool/ops/depthwise_conv_2d.py) */
 #include "odl/kernels_int8.h"
+#include "odl/kernels_s8w16.h"
 #include "odl/ops.h"
 
 static int dims4_of(const odl_tensor_t *t, odl_dims4_t *d) {
@@ -27,7 +28,8 @@ odl_status_t odl_op_depthwise_conv_2d(odl_ctx_t *ctx, const odl_op_t *op) {
     const odl_tensor_t *tb = odl_op_in_info(ctx, op, 2), *tm = odl_op_in_info(ctx, op, 3);
     const odl_tensor_t *ts = odl_op_in_info(ctx, op, 4), *ty = odl_op_out_info(ctx, op, 0);
     if (!tx || !tw || !tm || !ts || !ty) return ODL_ERR_MODEL;
-    if (tx->dtype != ODL_DT_INT8 || tw->dtype != ODL_DT_INT8 || ty->dtype != ODL_DT_INT8)
+    if (tx->dtype != ODL_DT_INT8 || (tw->dtype != ODL_DT_INT8 && tw->dtype != ODL_DT_INT16) ||
+        ty->dtype != ODL_DT_INT8)
         return ODL_ERR_UNSUPPORTED;
     odl_dims4_t xd, wd, yd;
     if (!dims4_of(tx, &xd) || !dims4_of(tw, &wd) || !dims4_of(ty, &yd)) return ODL_ERR_SHAPE;
@@ -42,6 +44,11 @@ odl_status_t odl_op_depthwise_conv_2d(odl_ctx_t *ctx, const odl_op_t *op) {
     if (p.stride_h <= 0 || p.stride_w <= 0 || p.dilation_h <= 0 || p.dilation_w <= 0 ||
         p.depth_multiplier <= 0)
         return ODL_ERR_MODEL;
+    /* Trainable layers hold int16 weights in RAM. */
+    if (tw->dtype == ODL_DT_INT16)
+        return odl_depthwise_conv2d_s8w16(&p, (const int32_t *)odl_op_in(ctx, op, 3), (const int32_t *)odl_op_in(ctx, op, 4),
+                             &xd, (const int8_t *)odl_op_in(ctx, op, 0), &wd, (const int16_t *)odl_op_in(ctx, op, 1),
+                             tb ? (const int32_t *)odl_op_in(ctx, op, 2) : 0, &yd, (int8_t *)odl_op_out(ctx, op, 0));
     return odl_depthwise_conv2d_s8(&p, (const int32_t *)odl_op_in(ctx, op, 3), (const int32_t *)odl_op_in(ctx, op, 4),
                          &xd, (const int8_t *)odl_op_in(ctx, op, 0), &wd, (const int8_t *)odl_op_in(ctx, op, 1),
                          tb ? (const int32_t *)odl_op_in(ctx, op, 2) : 0, &yd, (int8_t *)odl_op_out(ctx, op, 0));

@@ -1,0 +1,50 @@
+/* int8-activation x int16-weight kernels for trainable layers.
+ *
+ * A trainable weight is held in RAM as int16 with scale = int8 scale / 2^7
+ * (w16 = 128 * w8 when training starts). The products are summed in int64,
+ * rounded back to the int8-weight scale by a rounding right shift of 7
+ * (half up), saturated to int32, and then follow the int8 kernel's epilogue
+ * unchanged (bias, per-channel requantization, offset, clamp). With
+ * w16 = 128 * w8 the shift is exact, so the output equals the int8 kernel's
+ * bit for bit. Same argument order as kernels_int8.h. */
+#ifndef ODL_KERNELS_S8W16_H
+#define ODL_KERNELS_S8W16_H
+
+#include "odl/kernels_int8.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* log2 of (int8 weight scale / int16 weight scale). */
+#define ODL_W16_SHIFT 7
+
+/* Accumulator of int16 weights -> int32 at the int8-weight scale, plus bias
+ * (saturating): shared by the three kernels and mirrored in numpy. */
+static inline int32_t odl_w16_acc_to_i32(int64_t acc, int32_t bias) {
+    int64_t v = (acc + (1ll << (ODL_W16_SHIFT - 1))) >> ODL_W16_SHIFT;
+    v += bias;
+    if (v > INT32_MAX) v = INT32_MAX;
+    if (v < INT32_MIN) v = INT32_MIN;
+    return (int32_t)v;
+}
+
+odl_status_t odl_conv2d_s8w16(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                              const odl_dims4_t *in_dims, const int8_t *in,
+                              const odl_dims4_t *w_dims, const int16_t *w, const int32_t *bias,
+                              const odl_dims4_t *out_dims, int8_t *out);
+odl_status_t odl_depthwise_conv2d_s8w16(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                                        const odl_dims4_t *in_dims, const int8_t *in,
+                                        const odl_dims4_t *w_dims, const int16_t *w, const int32_t *bias,
+                                        const odl_dims4_t *out_dims, int8_t *out);
+/* filter_offset (p->filter_offset) is in int8 units: it is scaled by 2^7. */
+odl_status_t odl_fully_connected_s8w16(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
+                                       int32_t per_channel, int32_t batches, int32_t in_depth,
+                                       const int8_t *in, int32_t out_depth, const int16_t *w,
+                                       const int32_t *bias, int8_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
