@@ -25,7 +25,7 @@ COMMANDS = [
     ("export", "read a device's weights back into a .tflite"),
 ]
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # long paths in errors stay on one line
 
 
 def build_parser() -> argparse.ArgumentParser:
