@@ -89,6 +89,12 @@ def test_tflite_unsupported_op(tmp_path) -> None:
     msg = _error(p)
     assert "op #0" in msg and "(TANH)" in msg and "not supported" in msg
     assert all(t in msg for t in opreg.MODULES), msg  # names the supported set
+    # inspection keeps the op and flags it instead of failing
+    g = load_model(p, strict=False)
+    assert g.ops[0].type == "TANH" and "not supported" in g.ops[0].attrs["_unsupported"]
+    from pytool.cli import main
+
+    assert main(["inspect", str(p)]) == 1
 
 
 def test_tflite_unsupported_fused_activation(tmp_path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 from rich.table import Table
 
 from pytool import ops as opreg
@@ -28,19 +27,21 @@ def _q(t) -> str:
 def run(args) -> int:
     from pytool.frontends import load_model
 
-    g = load_model(args.model, strict=False) if _accepts_strict() else load_model(args.model)
+    g = load_model(args.model, strict=False)
     t = Table(title=f"{args.model}: {len(g.ops)} ops")
     for c in ("#", "op", "name", "output", "dtype", "quant", "MACs", "ok"):
         t.add_column(c, justify="right" if c in ("#", "MACs") else "left")
-    total, unsupported = 0, 0
+    total, unsupported, problems = 0, 0, []
     for i, op in enumerate(g.ops):
         spec = opreg.get(op.type)
         y = g.tensors[op.outputs[0]] if op.outputs else None
-        macs = spec.macs(g, op) if spec is not None else 0
+        bad = op.attrs.get("_unsupported")
+        macs = spec.macs(g, op) if spec is not None and not bad else 0
         total += macs
-        ok = "[green]yes[/]" if spec is not None and not op.attrs.get("_unsupported") else "[red]NO[/]"
-        if ok.endswith("NO[/]"):
+        ok = "[green]yes[/]" if spec is not None and not bad else "[red]NO[/]"
+        if bad:
             unsupported += 1
+            problems.append(bad)
         t.add_row(
             str(i), op.type, op.name[:32], str(y.shape) if y else "-", y.dtype if y else "-",
             _q(y) if y else "-", f"{macs:,}", ok,
@@ -60,15 +61,8 @@ def run(args) -> int:
             tt.add_row(n[:40], str(x.shape), x.dtype, "yes" if x.is_const else "", _q(x))
         out.print(tt)
     if unsupported:
+        for msg in problems:
+            out.print(f"[red]unsupported:[/] {msg}")
         out.print(f"[red]{unsupported} unsupported op(s); supported: {', '.join(opreg.supported())}[/]")
         return 1
-    _ = np
     return 0
-
-
-def _accepts_strict() -> bool:
-    import inspect as pyinspect
-
-    from pytool.frontends import load_model
-
-    return "strict" in pyinspect.signature(load_model).parameters

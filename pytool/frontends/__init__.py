@@ -16,8 +16,10 @@ def _looks_like_tflite(data: bytes) -> bool:
     return len(data) >= 8 and data[4:8] == b"TFL3"
 
 
-def load_model(path: str | Path) -> Graph:
-    """Reads a .tflite (float or int8) or .onnx (float or QDQ int8) file into the IR."""
+def load_model(path: str | Path, strict: bool = True) -> Graph:
+    """Reads a .tflite (float or int8) or .onnx (float or QDQ int8) file into the IR.
+
+    strict=False (TFLite only) keeps unsupported ops, marked, for inspection."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -29,7 +31,7 @@ def load_model(path: str | Path) -> Graph:
     if ext == ".tflite" or (ext != ".onnx" and _looks_like_tflite(data)):
         from pytool.frontends.tflite import load_tflite
 
-        return load_tflite(str(path), data)
+        return load_tflite(str(path), data, strict=strict)
     if ext == ".onnx":
         from pytool.frontends.onnx import load_onnx
 

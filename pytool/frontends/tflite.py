@@ -42,14 +42,17 @@ class _OpContext:
         return ModelError(self.path, message, index=self.index, op_type=self.op_type, op_name=self.name)
 
 
-def load_tflite(path: str, data: bytes) -> Graph:
+def load_tflite(path: str, data: bytes, strict: bool = True) -> Graph:
+    """strict=False keeps unsupported ops in the graph, marked with
+    attrs['_unsupported'] = reason (for `tinyodl inspect`); such a graph is
+    not validated and cannot be compiled."""
     if len(data) < 8:
         raise ModelError(path, f"not a TFLite model: only {len(data)} bytes")
     if data[4:8] != b"TFL3":
         raise ModelError(path, "not a TFLite model: the flatbuffer identifier is not 'TFL3'")
     stage = ["the model header"]
     try:
-        return _read(path, data, stage)
+        return _read(path, data, stage, strict)
     except ModelError:
         raise
     except _PARSE_ERRORS as e:
@@ -58,7 +61,7 @@ def load_tflite(path: str, data: bytes) -> Graph:
         ) from None
 
 
-def _read(path: str, data: bytes, stage: list[str]) -> Graph:
+def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Graph:
     model = tflite.Model.GetRootAs(data, 0)
     if model.SubgraphsLength() < 1:
         raise ModelError(path, "the model has no subgraph")
@@ -92,7 +95,12 @@ def _read(path: str, data: bytes, stage: list[str]) -> Graph:
         out_names = [tname(int(k)) for k in outs]
         ctx = _OpContext(path, i, op_type, out_names[0] if out_names else "")
         if op_type not in opreg.MODULES:
-            raise ctx.error(f"op type {op_type} is not supported; supported ops: {', '.join(opreg.MODULES)}")
+            err = ctx.error(f"op type {op_type} is not supported; supported ops: {', '.join(opreg.MODULES)}")
+            if strict:
+                raise err
+            ins = [k for k in ins if k >= 0]
+            g.ops.append(Op(op_type, [tname(int(k)) for k in ins], out_names, {"_unsupported": str(err)}, ctx.name))
+            continue
         # Absent optional inputs (-1) may only trail: the IR leaves them off the end.
         while ins and ins[-1] < 0:
             ins = ins[:-1]
@@ -100,11 +108,16 @@ def _read(path: str, data: bytes, stage: list[str]) -> Graph:
             raise ctx.error(f"an absent optional input in the middle of the input list {list(ins)} is not supported")
         in_names = [tname(int(k)) for k in ins]
         op = Op(op_type, in_names, out_names, {}, name=ctx.name)
-        _ATTRS.get(op_type, _no_attrs)(g, op, fb_op, ctx)
+        try:
+            _ATTRS.get(op_type, _no_attrs)(g, op, fb_op, ctx)
+        except ModelError as err:
+            if strict:
+                raise
+            op.attrs["_unsupported"] = str(err)
         g.ops.append(op)
 
     stage[0] = "the graph structure"
-    if all(opreg.get(t) is not None for t in {op.type for op in g.ops}):
+    if strict and all(opreg.get(t) is not None for t in {op.type for op in g.ops}):
         try:
             g.validate()
         except IRError as e:
