@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "odl/train.h"
+#include "odl/train_fp16.h"
 
 static odl_status_t load_input(odl_ctx_t *ctx, const void *input) {
     const odl_tensor_t *t = odl_tensor_info(ctx, ctx->model->inputs[0]);
@@ -58,6 +59,13 @@ odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, o
     odl_status_t s = load_input(ctx, input);
     if (s != ODL_OK) return s;
     memset(stats, 0, sizeof(*stats));
+    const odl_tensor_t *logits = odl_tensor_info(ctx, tc->logits);
+    if (logits && logits->dtype == ODL_DT_FLOAT16) {
+        /* FP16 backprop: the logits come from its FP16 head, not from an op */
+        s = odl_fp16_eval(ctx, label, stats);
+        stats->step = ctx->stats.train_steps;
+        return s;
+    }
     s = odl_invoke_range(ctx, 0, tc->forward_ops);
     if (s != ODL_OK) return s;
     s = odl_loss_q16(ctx, label, &stats->loss_q16, &stats->predicted);

@@ -1,0 +1,234 @@
+/* FP16 backprop of a trainable sub-graph over a frozen int8 backbone
+ * (see odl/train_fp16.h for the data, odl/kernels_f16.h for rounding). */
+#include <string.h>
+
+#include "odl/train_fp16.h"
+
+static const odl_fp16_config_t *fp16_config(const odl_ctx_t *ctx) {
+    const odl_train_config_t *tc = ctx->model->train;
+    return tc ? (const odl_fp16_config_t *)tc->method_config : 0;
+}
+
+static odl_fp16_vars_t *fp16_vars(odl_ctx_t *ctx, const odl_fp16_config_t *c) {
+    return (odl_fp16_vars_t *)(void *)(ctx->arena + c->vars);
+}
+
+static odl_f16_tensor_t view(odl_ctx_t *ctx, const odl_fp16_config_t *c, int16_t slot, int with_grad) {
+    odl_f16_tensor_t t;
+    memset(&t, 0, sizeof t);
+    if (slot < 0 || slot >= c->n_slots) return t;
+    const odl_f16_slot_t *s = &c->slots[slot];
+    t.data = (odl_f16_t *)(void *)(ctx->arena + s->value);
+    t.grad = (with_grad && s->grad >= 0) ? (odl_f16_t *)(void *)(ctx->arena + s->grad) : 0;
+    memcpy(t.dims, s->dims, sizeof t.dims);
+    return t;
+}
+
+static odl_status_t check_config(const odl_ctx_t *ctx, const odl_fp16_config_t *c) {
+    if (!c || !c->slots || !c->layers || c->logits < 0 || c->logits >= c->n_slots) return ODL_ERR_TRAIN;
+    if (c->lr <= 0.0f || c->loss_scale < 1.0f) return ODL_ERR_TRAIN;
+    uint32_t size = ctx->arena_size;
+    if (c->vars < 0 || (uint32_t)c->vars + sizeof(odl_fp16_vars_t) > size) return ODL_ERR_ARENA;
+    if (c->grad_base < 0 || (uint32_t)c->grad_base + (uint32_t)c->grad_bytes > size) return ODL_ERR_ARENA;
+    for (uint16_t i = 0; i < c->n_slots; ++i) {
+        const odl_f16_slot_t *s = &c->slots[i];
+        uint32_t n = (uint32_t)(s->dims[0] * s->dims[1] * s->dims[2] * s->dims[3]);
+        if (s->value < 0 || (uint32_t)s->value + 2u * n > size) return ODL_ERR_ARENA;
+        if (s->grad >= 0 && (uint32_t)s->grad + 2u * n > size) return ODL_ERR_ARENA;
+        if (s->master >= 0 && (uint32_t)s->master + 4u * n > size) return ODL_ERR_ARENA;
+        if (s->opt >= 0 && (uint32_t)s->opt + 8u * n > size) return ODL_ERR_ARENA;
+    }
+    return ODL_OK;
+}
+
+odl_status_t odl_fp16_init(odl_ctx_t *ctx) {
+    const odl_fp16_config_t *c = fp16_config(ctx);
+    odl_status_t s = check_config(ctx, c);
+    if (s != ODL_OK) return s;
+    odl_fp16_vars_t *v = fp16_vars(ctx, c);
+    memset(v, 0, sizeof *v);
+    v->loss_scale = c->loss_scale;
+    v->beta1_t = 1.0f;
+    v->beta2_t = 1.0f;
+    for (uint16_t k = 0; k < c->n_params; ++k) {
+        const odl_f16_slot_t *sl = &c->slots[c->params[k]];
+        int32_t n = sl->dims[0] * sl->dims[1] * sl->dims[2] * sl->dims[3];
+        const odl_f16_t *w = (const odl_f16_t *)(const void *)(ctx->arena + sl->value);
+        if (sl->master >= 0) {
+            /* masters start from the FP16 weights, so both variants start alike */
+            float *m = (float *)(void *)(ctx->arena + sl->master);
+            for (int32_t i = 0; i < n; ++i) m[i] = odl_f16_to_f32(w[i]);
+        }
+        if (sl->opt >= 0)
+            memset(ctx->arena + sl->opt, 0, (size_t)n * (c->optimizer == ODL_F16_OPT_ADAM ? 8u : 4u));
+    }
+    return ODL_OK;
+}
+
+static odl_status_t load_boundaries(odl_ctx_t *ctx, const odl_fp16_config_t *c) {
+    for (uint16_t k = 0; k < c->n_boundaries; ++k) {
+        const odl_f16_boundary_t *b = &c->boundaries[k];
+        const odl_tensor_t *t = odl_tensor_info(ctx, b->tensor);
+        const int8_t *q = (const int8_t *)odl_tensor_ptr(ctx, b->tensor);
+        if (!t || !q || t->dtype != ODL_DT_INT8) return ODL_ERR_TRAIN;
+        odl_f16_tensor_t v = view(ctx, c, b->slot, 0);
+        int32_t n = odl_f16_numel(&v);
+        if (!v.data || n != odl_tensor_numel(t)) return ODL_ERR_SHAPE;
+        for (int32_t i = 0; i < n; ++i) v.data[i] = odl_f32_to_f16((float)(q[i] - t->zero_point) * t->scale);
+    }
+    return ODL_OK;
+}
+
+static odl_status_t layer_forward(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_f16_layer_t *l) {
+    odl_f16_tensor_t in = view(ctx, c, l->in0, 0), in1 = view(ctx, c, l->in1, 0);
+    odl_f16_tensor_t w = view(ctx, c, l->weight, 0), b = view(ctx, c, l->bias, 0);
+    odl_f16_tensor_t out = view(ctx, c, l->out, 0);
+    const odl_f16_tensor_t *bp = l->bias >= 0 ? &b : 0;
+    odl_f16_fc_params_t fc = {l->geo.act};
+    switch (l->kind) {
+    case ODL_F16_FC: return odl_fc_f16_fw(&fc, &in, &w, bp, &out);
+    case ODL_F16_CONV: return odl_conv2d_f16_fw(&l->geo, &in, &w, bp, &out);
+    case ODL_F16_PWCONV: return odl_pwconv_f16_fw(&l->geo, &in, &w, bp, &out);
+    case ODL_F16_DWCONV: return odl_dwconv_f16_fw(&l->geo, &in, &w, bp, &out);
+    case ODL_F16_AVGPOOL: return odl_avgpool_f16_fw(&l->geo, &in, &out);
+    case ODL_F16_MEAN: return odl_mean_f16_fw(&in, &out);
+    case ODL_F16_MAXPOOL: return odl_maxpool_f16_fw(&l->geo, &in, &out);
+    case ODL_F16_ADD: return odl_add_f16_fw(l->geo.act, &in, &in1, &out);
+    case ODL_F16_ACT: return odl_act_f16_fw(l->geo.act, &in, &out);
+    case ODL_F16_RESHAPE: return odl_reshape_f16_fw(&in, &out);
+    default: return ODL_ERR_UNSUPPORTED;
+    }
+}
+
+static odl_status_t layer_backward(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_f16_layer_t *l) {
+    odl_f16_tensor_t in = view(ctx, c, l->in0, 1), in1 = view(ctx, c, l->in1, 1);
+    odl_f16_tensor_t w = view(ctx, c, l->weight, 1), b = view(ctx, c, l->bias, 1);
+    odl_f16_tensor_t out = view(ctx, c, l->out, 1);
+    odl_f16_tensor_t *bp = l->bias >= 0 ? &b : 0;
+    odl_f16_fc_params_t fc = {l->geo.act};
+    odl_status_t s = ODL_OK;
+    switch (l->kind) {
+    case ODL_F16_FC:
+        s = odl_fc_f16_bw_input(&fc, &in, &w, &out);
+        return s != ODL_OK ? s : odl_fc_f16_bw_weight(&fc, &in, &w, bp, &out);
+    case ODL_F16_CONV:
+        s = odl_conv2d_f16_bw_input(&l->geo, &in, &w, &out);
+        return s != ODL_OK ? s : odl_conv2d_f16_bw_weight(&l->geo, &in, &w, bp, &out);
+    case ODL_F16_PWCONV:
+        s = odl_pwconv_f16_bw_input(&l->geo, &in, &w, &out);
+        return s != ODL_OK ? s : odl_pwconv_f16_bw_weight(&l->geo, &in, &w, bp, &out);
+    case ODL_F16_DWCONV:
+        s = odl_dwconv_f16_bw_input(&l->geo, &in, &w, &out);
+        return s != ODL_OK ? s : odl_dwconv_f16_bw_weight(&l->geo, &in, &w, bp, &out);
+    case ODL_F16_AVGPOOL: return odl_avgpool_f16_bw_input(&l->geo, &in, &out);
+    case ODL_F16_MEAN: return odl_mean_f16_bw_input(&in, &out);
+    case ODL_F16_MAXPOOL: return odl_maxpool_f16_bw_input(&l->geo, &in, &out);
+    case ODL_F16_ADD: return odl_add_f16_bw_input(l->geo.act, &in, &in1, &out);
+    case ODL_F16_ACT: return odl_act_f16_bw_input(l->geo.act, &in, &out);
+    case ODL_F16_RESHAPE: return odl_reshape_f16_bw_input(&in, &out);
+    default: return ODL_ERR_UNSUPPORTED;
+    }
+}
+
+static odl_status_t forward(odl_ctx_t *ctx, const odl_fp16_config_t *c) {
+    odl_status_t s = odl_invoke_range(ctx, 0, ctx->model->train->forward_ops);
+    if (s == ODL_OK) s = load_boundaries(ctx, c);
+    for (uint16_t k = 0; s == ODL_OK && k < c->n_layers; ++k) s = layer_forward(ctx, c, &c->layers[k]);
+    return s;
+}
+
+static odl_status_t loss(odl_ctx_t *ctx, const odl_fp16_config_t *c, int32_t label, float scale, int with_grad,
+                         odl_train_stats_t *stats) {
+    odl_f16_tensor_t z = view(ctx, c, c->logits, with_grad);
+    int32_t n = odl_f16_numel(&z);
+    float value = 0.0f;
+    odl_status_t s = ctx->model->train->loss == ODL_LOSS_MSE
+                         ? odl_mse_f16(&z, n, label, scale, &value, &stats->predicted)
+                         : odl_softmax_ce_f16(&z, n, label, scale, &value, &stats->predicted);
+    if (s != ODL_OK) return s;
+    stats->correct = stats->predicted == label;
+    if (!(value < 32767.0f)) { /* NaN or huge */
+        stats->loss_q16 = INT32_MAX;
+        stats->flags |= ODL_STEP_OVERFLOW;
+    } else {
+        stats->loss_q16 = (int32_t)(value * 65536.0f + (value < 0.0f ? -0.5f : 0.5f));
+    }
+    return ODL_OK;
+}
+
+odl_status_t odl_fp16_eval(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
+    const odl_fp16_config_t *c = fp16_config(ctx);
+    if (!c || !stats) return ODL_ERR_TRAIN;
+    odl_status_t s = forward(ctx, c);
+    return s != ODL_OK ? s : loss(ctx, c, label, 1.0f, 0, stats);
+}
+
+static int grads_finite(odl_ctx_t *ctx, const odl_fp16_config_t *c) {
+    for (uint16_t k = 0; k < c->n_params; ++k) {
+        odl_f16_tensor_t p = view(ctx, c, c->params[k], 1);
+        for (int32_t i = 0, n = odl_f16_numel(&p); i < n; ++i)
+            if (!odl_f16_is_finite(p.grad[i])) return 0;
+    }
+    return 1;
+}
+
+/* w <- w - lr * step, in FP32 (master when present), stored as FP16. */
+static void update(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_fp16_vars_t *v, int16_t slot) {
+    const odl_f16_slot_t *sl = &c->slots[slot];
+    odl_f16_tensor_t p = view(ctx, c, slot, 1);
+    int32_t n = odl_f16_numel(&p);
+    float *master = sl->master >= 0 ? (float *)(void *)(ctx->arena + sl->master) : 0;
+    float *m = sl->opt >= 0 ? (float *)(void *)(ctx->arena + sl->opt) : 0;
+    float inv_scale = 1.0f / v->loss_scale; /* a power of two: exact */
+    float one_b1 = 1.0f - c->beta1, one_b2 = 1.0f - c->beta2;
+    float corr1 = 1.0f - v->beta1_t, corr2 = 1.0f - v->beta2_t;
+    for (int32_t i = 0; i < n; ++i) {
+        float g = odl_f16_to_f32(p.grad[i]) * inv_scale;
+        float w = master ? master[i] : odl_f16_to_f32(p.data[i]);
+        if (c->optimizer == ODL_F16_OPT_ADAM) {
+            float *vv = m + n;
+            m[i] = c->beta1 * m[i] + one_b1 * g;
+            vv[i] = c->beta2 * vv[i] + one_b2 * (g * g);
+            float mhat = m[i] / corr1, vhat = vv[i] / corr2;
+            w = w - (c->lr * mhat) / (odl_f16_sqrtf(vhat) + c->eps);
+        } else if (m) {
+            m[i] = c->momentum * m[i] + g;
+            w = w - c->lr * m[i];
+        } else {
+            w = w - c->lr * g;
+        }
+        if (master) master[i] = w;
+        p.data[i] = odl_f32_to_f16(w);
+    }
+}
+
+odl_status_t odl_fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
+    const odl_fp16_config_t *c = fp16_config(ctx);
+    if (!c || !stats) return ODL_ERR_TRAIN;
+    odl_fp16_vars_t *v = fp16_vars(ctx, c);
+    odl_status_t s = forward(ctx, c);
+    if (s != ODL_OK) return s;
+    memset(ctx->arena + c->grad_base, 0, (size_t)c->grad_bytes);
+    s = loss(ctx, c, label, v->loss_scale, 1, stats);
+    for (int32_t k = (int32_t)c->n_layers - 1; s == ODL_OK && k >= 0; --k)
+        s = layer_backward(ctx, c, &c->layers[k]);
+    if (s != ODL_OK) return s;
+    if (!grads_finite(ctx, c)) {
+        stats->flags |= ODL_STEP_SKIPPED | ODL_STEP_OVERFLOW;
+        v->skipped++;
+        v->good_steps = 0;
+        if (c->dynamic_scale && v->loss_scale > 1.0f) v->loss_scale = v->loss_scale * 0.5f;
+        return ODL_OK;
+    }
+    if (c->optimizer == ODL_F16_OPT_ADAM) {
+        v->beta1_t = v->beta1_t * c->beta1;
+        v->beta2_t = v->beta2_t * c->beta2;
+    }
+    for (uint16_t k = 0; k < c->n_params; ++k) update(ctx, c, v, c->params[k]);
+    v->applied++;
+    if (c->dynamic_scale && ++v->good_steps >= c->growth_interval) {
+        v->good_steps = 0;
+        if (v->loss_scale * 2.0f <= c->loss_scale_max) v->loss_scale = v->loss_scale * 2.0f;
+    }
+    return ODL_OK;
+}
