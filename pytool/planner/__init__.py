@@ -111,7 +111,8 @@ def check_budget(plan: Plan, ram: int | None, flash: int | None, what: str = "mo
     ]
     for k, v in plan.extra.items():
         lines.append(f"  {k:<24} {v:>9,d} B")
-    ram_total = plan.arena_size + sum(plan.extra.values())
+    # extra labels parts of the arena's persistent region (training), already in arena_size
+    ram_total = plan.arena_size
     if ram is not None and ram_total > ram:
         raise BudgetError(
             f"{what} needs {ram_total:,d} B of RAM but the budget is {ram:,d} B "

@@ -1,0 +1,250 @@
+"""Fixed-point forward gradient: compile-time side.
+
+prepare(g, spec) moves the trainable weights to RAM as int16 (w16 = 2^7 w8,
+see odl/kernels_s8w16.h) and the trainable biases as int32, reserves the
+method state, and emits the const odl_fg_config_t. setup(g, spec) computes
+everything both the C config and the numpy reference (forward_grad_ref.py)
+use, so the two cannot drift apart. docs/design/forward-grad.md has the
+arithmetic and the learning-rate normalisation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pytool.codegen import T_ARENA, T_INIT, Program, lower_graph
+from pytool.ir import Graph
+from pytool.planner import Buffer, plan_arena
+from pytool.training import TrainSpec, TrainSpecError, resolve_trainable
+
+W16_SHIFT = 7  # ODL_W16_SHIFT
+MAX_DIRECTIONS = 32  # ODL_FG_MAX_DIRECTIONS
+KIND_W16, KIND_B32 = 0, 1
+LIMITS = {KIND_W16: (-(2**15), 2**15 - 1), KIND_B32: (-(2**31), 2**31 - 1)}
+NO_MOMENTUM = 0xFFFFFFFF
+STATE_NAME = "forward-grad state"
+
+
+@dataclass
+class FgTensor:
+    name: str
+    kind: int  # KIND_W16 | KIND_B32
+    op_index: int
+    init: np.ndarray  # initial stored value (int16 or int32)
+    unit_shift: int  # log2(storage units per quantization unit)
+    eps: int
+    lr_mult: int
+    lr_shift: int
+    lo: int
+    hi: int
+
+
+@dataclass
+class FgSetup:
+    seed: int
+    directions: int
+    sign: bool
+    momentum_q15: int
+    loss: str
+    logits: str
+    logit_scale_q16: int
+    logit_zero_point: int
+    first_op: int
+    forward_ops: int
+    tensors: list[FgTensor] = field(default_factory=list)
+
+    @property
+    def persistent(self) -> dict[str, np.ndarray]:
+        return {t.name: t.init for t in self.tensors}
+
+
+def check_hyper(spec: TrainSpec) -> None:
+    """Forward-gradient options that cannot work, rejected with the flag named."""
+    spec.validate()
+    if not isinstance(spec.directions, int) or not 1 <= spec.directions <= MAX_DIRECTIONS:
+        raise TrainSpecError(f"--directions {spec.directions}: must be an integer in [1, {MAX_DIRECTIONS}]")
+    if not math.isfinite(spec.epsilon) or spec.epsilon <= 0:
+        raise TrainSpecError(f"--epsilon {spec.epsilon}: the perturbation must be > 0 (in int8 weight LSBs)")
+    if spec.epsilon > 64:
+        raise TrainSpecError(f"--epsilon {spec.epsilon}: at most 64 int8 LSBs (half the weight range)")
+    if spec.loss not in ("ce", "mse"):
+        raise TrainSpecError(f"--loss {spec.loss!r}: choose ce or mse")
+
+
+def logits_of(g: Graph) -> tuple[str, int]:
+    """The tensor the loss reads and the number of ops that produce it: the
+    input of a trailing SOFTMAX, else the first graph output."""
+    producer = {n: i for i, op in enumerate(g.ops) for n in op.outputs}
+    out = g.outputs[0]
+    k = producer.get(out)
+    if k is not None and g.ops[k].type == "SOFTMAX":
+        out = g.ops[k].inputs[0]
+        k = producer.get(out)
+    if k is None:
+        raise TrainSpecError(f"the loss needs logits computed by the graph; '{out}' is a graph input")
+    t = g.tensors[out]
+    if t.dtype != "int8" or t.quant is None:
+        raise TrainSpecError(f"logits tensor '{out}' is {t.dtype}; forward-grad needs int8 logits")
+    return out, k + 1
+
+
+def _bias_unit_shift(g: Graph, op_inputs: list[str], op_out: str) -> int:
+    """One output LSB expressed in bias LSBs, rounded to a power of two."""
+    sx = float(g.tensors[op_inputs[0]].quant.scale[0])
+    sw = np.asarray(g.tensors[op_inputs[1]].quant.scale, np.float64)
+    sy = float(g.tensors[op_out].quant.scale[0])
+    ratio = float(np.median(sy / (sx * sw)))
+    return int(np.clip(round(math.log2(max(ratio, 1.0))), 0, 24))
+
+
+def lr_factor(lr: float, unit_shift: int, eps: int, directions: int, sign: bool) -> float:
+    """Storage units moved per unit of S = sum_k d_k z_k (Q16.16 loss units).
+
+    SGD in quantization units: the gradient per unit is d / (2 eps_units),
+    the step in units lr * g, stored as units * 2^unit_shift."""
+    if sign:
+        return lr * 2.0**unit_shift / (directions * 65536.0)
+    return lr * 4.0**unit_shift / (2.0 * eps * directions * 65536.0)
+
+
+def split_factor(f: float, what: str, lr: float) -> tuple[int, int]:
+    """f = lr_mult / 2^lr_shift with a 15-bit lr_mult."""
+    if f <= 0 or not math.isfinite(f):
+        raise TrainSpecError(f"--lr {lr}: gives no update for {what}")
+    shift = 14 - math.floor(math.log2(f))
+    mult = round(f * 2.0**shift)
+    if mult >= 2**15:
+        mult, shift = round(f * 2.0 ** (shift - 1)), shift - 1
+    if shift < 0:
+        raise TrainSpecError(f"--lr {lr}: too large for {what} (one loss unit would move it {f:.3g} LSBs)")
+    if shift > 62:
+        raise TrainSpecError(f"--lr {lr}: too small for {what}: every update would round to zero")
+    return int(mult), int(shift)
+
+
+def setup(g: Graph, spec: TrainSpec) -> FgSetup:
+    check_hyper(spec)
+    logits, forward_ops = logits_of(g)
+    layers = resolve_trainable(g, spec.trainable)
+    for ly in layers:
+        if ly.op_index >= forward_ops:
+            raise TrainSpecError(f"--trainable: layer #{ly.op_index} ({ly.op_type}) runs after the logits '{logits}'")
+    lq = g.tensors[logits].quant
+    st = FgSetup(
+        seed=int(spec.seed) & 0xFFFFFFFF,
+        directions=spec.directions,
+        sign=bool(spec.sign),
+        momentum_q15=int(round(spec.momentum * 32768)),
+        loss=spec.loss,
+        logits=logits,
+        logit_scale_q16=int(round(float(lq.scale[0]) * 65536)),
+        logit_zero_point=int(lq.zero_point[0]),
+        first_op=min(ly.op_index for ly in layers),
+        forward_ops=forward_ops,
+    )
+    if st.logit_scale_q16 <= 0:
+        raise TrainSpecError(f"logits tensor '{logits}' has a scale below 2^-17; the Q16.16 loss cannot read it")
+    for ly in layers:
+        op = g.ops[ly.op_index]
+        parts = []
+        if ly.weight is not None:
+            w = g.tensors[ly.weight]
+            if w.dtype != "int8" or w.data is None:
+                raise TrainSpecError(f"--trainable: weight '{ly.weight}' is {w.dtype}; int8 constants train")
+            parts.append((ly.weight, KIND_W16, w.data.astype(np.int16) * (1 << W16_SHIFT), W16_SHIFT))
+        if ly.bias is not None:
+            b = g.tensors[ly.bias]
+            parts.append((ly.bias, KIND_B32, b.data.astype(np.int32), _bias_unit_shift(g, op.inputs, op.outputs[0])))
+        for name, kind, init, us in parts:
+            eps = max(1, round(spec.epsilon * 2**us))
+            lo, hi = LIMITS[kind][0] + eps, LIMITS[kind][1] - eps
+            if init.size and (int(init.min()) < lo or int(init.max()) > hi):
+                raise TrainSpecError(
+                    f"--epsilon {spec.epsilon}: '{name}' holds values up to {int(np.abs(init).max())} and "
+                    f"+-{eps} would leave the {np.dtype(init.dtype).name} range; use a smaller epsilon"
+                )
+            f = lr_factor(spec.lr, us, eps, spec.directions, spec.sign)
+            mult, shift = split_factor(f, f"'{name}'", spec.lr)
+            st.tensors.append(FgTensor(name, kind, ly.op_index, init, us, eps, mult, shift, lo, hi))
+    if not st.tensors:
+        raise TrainSpecError(f"--trainable {spec.trainable!r} selects no tensor")
+    return st
+
+
+def _momentum_name(t: FgTensor) -> str:
+    return f"momentum:{t.name}"
+
+
+def _protect_boundary(prog: Program, first_op: int, forward_ops: int) -> None:
+    """Perturbed passes rerun ops [first_op, forward_ops): tensors made before
+    first_op and read there must survive those ops, so their lifetimes are
+    extended and the arena is planned again."""
+    if first_op == 0:
+        return
+    made_before = set(prog.inputs)
+    for op in prog.ops[:first_op]:
+        made_before.update(op.outputs)
+    keep = {prog.tensors[i].name for op in prog.ops[first_op:forward_ops] for i in op.inputs if i in made_before}
+    plan = prog.plan
+    bufs = [
+        Buffer(b.name, b.size, b.first, max(b.last, forward_ops - 1) if b.name in keep else b.last)
+        for b in plan.buffers.values()
+    ]
+    pers = [(n, s) for n, (_, s) in plan.persistent.items()]
+    new = plan_arena(bufs, plan.n_ops, pers)
+    new.const_bytes, new.extra = plan.const_bytes, dict(plan.extra)
+    for t in prog.tensors:
+        if t.flags & T_ARENA and not t.flags & T_INIT:
+            t.offset = new.offset(t.name)
+    prog.plan = new
+
+
+def prepare(g: Graph, spec: TrainSpec) -> tuple[Program, str]:
+    st = setup(g, spec)
+    state = [(STATE_NAME, 4 + 4 * st.directions)]
+    if st.momentum_q15:
+        state += [(_momentum_name(t), 4 * t.init.size) for t in st.tensors]
+    prog = lower_graph(g, persistent=st.persistent, state=state)
+    _protect_boundary(prog, st.first_op, st.forward_ops)
+    plan = prog.plan
+    w16 = sum(t.init.nbytes for t in st.tensors if t.kind == KIND_W16)
+    b32 = sum(t.init.nbytes for t in st.tensors if t.kind == KIND_B32)
+    # Labelled parts of the arena's persistent region (not RAM on top of it).
+    plan.extra["trainable weights (int16)"] = w16
+    if b32:
+        plan.extra["trainable biases (int32)"] = b32
+    plan.extra[STATE_NAME] = plan.persistent[STATE_NAME][1]
+    if st.momentum_q15:
+        plan.extra["momentum (int32)"] = sum(4 * t.init.size for t in st.tensors)
+    return prog, emit_train_c(prog, st)
+
+
+def emit_train_c(prog: Program, st: FgSetup) -> str:
+    idx = prog.index
+    rows = []
+    for t in st.tensors:
+        mom = prog.plan.persistent[_momentum_name(t)][0] if st.momentum_q15 else NO_MOMENTUM
+        rows.append(
+            f"    {{{idx[t.name]}, {t.kind}, 0, {t.eps}, {t.lr_mult}, {t.lr_shift}, {t.lo}, {t.hi}, {mom}u}},"
+            f" /* {t.name} */"
+        )
+    state_off, state_size = prog.plan.persistent[STATE_NAME]
+    return "\n".join([
+        '#include "odl/forward_grad.h"',
+        f"static const int16_t odl_fg_trainable[] = {{{', '.join(str(idx[t.name]) for t in st.tensors)}}};",
+        "static const odl_fg_tensor_t odl_fg_tensors[] = {",
+        *rows,
+        "};",
+        "static const odl_fg_config_t odl_fg_config = {",
+        f"    {st.seed}u, {st.directions}, {int(st.sign)}, 0, {st.first_op}u, {st.momentum_q15}, "
+        f"{len(st.tensors)}, 0, odl_fg_tensors,",
+        "};",
+        "const odl_train_config_t odl_train_config = {",
+        f"    ODL_TRAIN_FORWARD_GRAD, {0 if st.loss == 'ce' else 1}, {len(st.tensors)}, odl_fg_trainable, "
+        f"{idx[st.logits]}, 0, {st.logit_scale_q16}, {st.forward_ops}u, {state_off}u, {state_size}u, "
+        "&odl_fg_config,",
+        "};",
+    ]) + "\n"

@@ -1,0 +1,158 @@
+"""numpy reference of the fixed-point forward-gradient step, integer
+operation for integer operation (runtime_c/src/train/forward_grad.c,
+optim.c, loss.c and the int16-weight kernels). The C must equal it bit for
+bit: weights, biases, losses and flags after every step."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool import ops as opreg
+from pytool.ir import Graph
+from pytool.ops.conv_2d import _grouped_dot, requantize, windows
+from pytool.ops.depthwise_conv_2d import _depthwise
+from pytool.training import TrainSpec
+from pytool.training.fixed_loss import loss_q16
+from pytool.training.forward_grad import KIND_W16, W16_SHIFT, FgSetup, setup
+from pytool.training.prng import prng_key, rademacher
+
+I32_MIN, I32_MAX = -(2**31), 2**31 - 1
+
+
+def round_shift(x: np.ndarray, shift: int) -> np.ndarray:
+    """odl_round_shift_i64: half away from zero."""
+    x = np.asarray(x, np.int64)
+    if shift <= 0:
+        return x
+    half = np.int64(1) << np.int64(shift - 1)
+    return np.where(x >= 0, (x + half) >> shift, -((-x + half) >> shift))
+
+
+def w16_epilogue(acc: np.ndarray, bias, mult, shift, out_off: int, amin: int, amax: int) -> np.ndarray:
+    """odl_w16_acc_to_i32 then the int8 requantization."""
+    v = (np.asarray(acc, np.int64) + (1 << (W16_SHIFT - 1))) >> W16_SHIFT
+    if bias is not None:
+        v = v + np.asarray(bias, np.int64)
+    v = np.clip(v, I32_MIN, I32_MAX)
+    return requantize(v, None, mult, shift, out_off, amin, amax)
+
+
+def run_w16(g: Graph, op, low, xs: list) -> np.ndarray:
+    """A conv / depthwise / FC op whose weight is int16."""
+    x, w, bias, mult, shift = xs
+    w = np.asarray(w, np.int64)
+    if op.type == "FULLY_CONNECTED":
+        in_off, w_off, out_off, amin, amax, _ = low.params
+        x64 = np.asarray(x, np.int64).reshape(-1, w.shape[1]) + in_off
+        acc = x64 @ (w + w_off * (1 << W16_SHIFT)).T
+        y = w16_epilogue(acc, bias, mult, shift, out_off, amin, amax)
+        return y.reshape(g.tensors[op.outputs[0]].shape)
+    in_off, out_off, amin, amax, sh, sw, dh, dw, ph, pw = low.params[:10]
+    _, oh, ow, _ = g.tensors[op.outputs[0]].shape
+    xi = np.asarray(x, np.int64) + in_off
+    win = windows(xi, w.shape[1:3], (sh, sw), (dh, dw), (ph, pw), (oh, ow), fill=0)
+    acc = _grouped_dot(win, w) if op.type == "CONV_2D" else _depthwise(win, w, low.params[10])
+    return w16_epilogue(acc, bias, mult, shift, out_off, amin, amax)
+
+
+class ForwardGradReference:
+    """Holds the trainable tensors and the step counter, like the device."""
+
+    def __init__(self, g: Graph, spec: TrainSpec):
+        self.g = g
+        self.setup: FgSetup = setup(g, spec)
+        self.lowered = [opreg.get(op.type).lower(g, op) for op in g.ops[: self.setup.forward_ops]]
+        self.reset()
+
+    def reset(self) -> None:
+        self.params = {t.name: t.init.copy() for t in self.setup.tensors}
+        self.velocity = {t.name: np.zeros(t.init.size, np.int64) for t in self.setup.tensors}
+        self.step_count = 0
+
+    # forward -----------------------------------------------------------------
+    def _run(self, vals: dict, first: int) -> None:
+        g = self.g
+        for i in range(first, self.setup.forward_ops):
+            op, low = g.ops[i], self.lowered[i]
+            xs = []
+            for a in low.inputs:
+                if a is None:
+                    xs.append(None)
+                elif isinstance(a, np.ndarray):
+                    xs.append(a)
+                elif a in self.params:
+                    xs.append(self.params[a])
+                elif a in vals:
+                    xs.append(vals[a])
+                else:
+                    xs.append(g.tensors[a].data)
+            wname = low.inputs[1] if len(low.inputs) > 1 else None
+            if isinstance(wname, str) and wname in self.params and self.params[wname].dtype == np.int16:
+                outs = [run_w16(g, op, low, xs)]
+            else:
+                outs = opreg.get(op.type).ref_int8(g, op, low, xs)
+            for n, v in zip(op.outputs, outs):
+                vals[n] = np.asarray(v).astype(g.tensors[n].np_dtype).reshape(g.tensors[n].shape)
+
+    def _loss(self, vals: dict, label: int) -> tuple[int, int]:
+        s = self.setup
+        return loss_q16(vals[s.logits], s.logit_zero_point, s.logit_scale_q16, label, s.loss)
+
+    def eval_sample(self, x: np.ndarray, label: int) -> dict:
+        vals = {self.g.inputs[0]: np.asarray(x).reshape(self.g.tensors[self.g.inputs[0]].shape)}
+        self._run(vals, 0)
+        loss, pred = self._loss(vals, label)
+        return {"loss_q16": loss, "predicted": pred, "correct": pred == label}
+
+    # training ----------------------------------------------------------------
+    def _z(self, k: int, i: int) -> np.ndarray:
+        t = self.setup.tensors[i]
+        return rademacher(prng_key(self.setup.seed, self.step_count, k, i), t.init.size).reshape(t.init.shape)
+
+    def _perturb(self, k: int, scale: int) -> None:
+        for i, t in enumerate(self.setup.tensors):
+            p = self.params[t.name]
+            self.params[t.name] = (p.astype(np.int64) + scale * t.eps * self._z(k, i)).astype(p.dtype)
+
+    def train_step(self, x: np.ndarray, label: int) -> dict:
+        s = self.setup
+        vals = {self.g.inputs[0]: np.asarray(x).reshape(self.g.tensors[self.g.inputs[0]].shape)}
+        self._run(vals, 0)
+        loss0, pred = self._loss(vals, label)
+        diffs = []
+        for k in range(s.directions):
+            self._perturb(k, 1)
+            self._run(vals, s.first_op)
+            lp, _ = self._loss(vals, label)
+            self._perturb(k, -2)
+            self._run(vals, s.first_op)
+            lm, _ = self._loss(vals, label)
+            self._perturb(k, 1)
+            d = lp - lm
+            if s.sign:
+                d = 65536 * int(np.sign(d))
+            diffs.append(d)
+        clipped = False
+        for i, t in enumerate(s.tensors):
+            acc = np.zeros(t.init.size, np.int64)
+            for k, d in enumerate(diffs):
+                if d:
+                    acc += d * self._z(k, i).reshape(-1)
+            step = np.clip(round_shift(acc * t.lr_mult, t.lr_shift), I32_MIN, I32_MAX)
+            if s.momentum_q15:
+                v = np.clip(round_shift(self.velocity[t.name] * s.momentum_q15, 15) + step, I32_MIN, I32_MAX)
+                self.velocity[t.name] = v
+                step = v
+            p = self.params[t.name]
+            raw = p.reshape(-1).astype(np.int64) - step
+            new = np.clip(raw, t.lo, t.hi)
+            clipped |= bool(np.any(new != raw))
+            self.params[t.name] = new.astype(p.dtype).reshape(p.shape)
+        self.step_count += 1
+        return {"loss_q16": loss0, "predicted": pred, "correct": pred == label,
+                "flags": 2 if clipped else 0, "step": self.step_count}
+
+    def weights_int8_scale(self) -> dict[str, np.ndarray]:
+        """Trainable tensors at their deployed scale (int16 weights / 2^7, as floats)."""
+        return {t.name: (self.params[t.name] / (1 << W16_SHIFT) if t.kind == KIND_W16 else self.params[t.name])
+                for t in self.setup.tensors}
