@@ -147,13 +147,13 @@ static int sim_nv_step(sim_nv_t *nv, uint32_t at, uint8_t value, int erase) {
     return 1;
 }
 
-static odl_status_t sim_read(void *user, uint32_t offset, uint8_t *buf, uint32_t len) {
+static odl_status_t sim_nv_read(void *user, uint32_t offset, uint8_t *buf, uint32_t len) {
     sim_nv_t *nv = (sim_nv_t *)user;
     if (nv->cut || offset > SIM_NV_SIZE || len > SIM_NV_SIZE - offset) return ODL_ERR_STORE;
     memcpy(buf, nv->mem + offset, len);
     return ODL_OK;
 }
-static odl_status_t sim_write(void *user, uint32_t offset, const uint8_t *buf, uint32_t len) {
+static odl_status_t sim_nv_write(void *user, uint32_t offset, const uint8_t *buf, uint32_t len) {
     sim_nv_t *nv = (sim_nv_t *)user;
     if (offset > SIM_NV_SIZE || len > SIM_NV_SIZE - offset) return ODL_ERR_STORE;
     nv->writes++;
@@ -161,7 +161,7 @@ static odl_status_t sim_write(void *user, uint32_t offset, const uint8_t *buf, u
         if (!sim_nv_step(nv, offset + i, buf[i], 0)) return ODL_ERR_STORE;
     return ODL_OK;
 }
-static odl_status_t sim_erase(void *user, uint32_t offset, uint32_t len) {
+static odl_status_t sim_nv_erase(void *user, uint32_t offset, uint32_t len) {
     sim_nv_t *nv = (sim_nv_t *)user;
     if (offset % SIM_SLOT_SIZE || len > SIM_SLOT_SIZE) return ODL_ERR_STORE;
     /* Flash erases a whole sector. */
@@ -170,9 +170,9 @@ static odl_status_t sim_erase(void *user, uint32_t offset, uint32_t len) {
     return ODL_OK;
 }
 void sim_nv_driver(sim_nv_t *nv, odl_nv_driver_t *drv) {
-    drv->read = sim_read;
-    drv->write = sim_write;
-    drv->erase = sim_erase;
+    drv->read = sim_nv_read;
+    drv->write = sim_nv_write;
+    drv->erase = sim_nv_erase;
     drv->slot_size = SIM_SLOT_SIZE;
     drv->user = nv;
 }
