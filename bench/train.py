@@ -1,0 +1,126 @@
+"""Training benchmark on the digits shift task, shared by every method.
+
+Per method x trainable subset: field-test accuracy before/after (mean over
+seeds), the float32-backprop upper bound on the same subset, the fraction of
+its gain recovered, host steps/s (the C runtime through cffi), and RAM:
+inference arena vs training arena.
+
+    .venv/bin/python bench/train.py [--methods forward-grad] [--trainable last:1 last:2 last:3]
+                                    [--seeds 3] [--epochs 10] [--out bench_train.json]
+
+A method adds itself to RUNNERS: name -> function(graph, trainable, seed,
+epochs) returning {"before", "after", "steps_per_s", "arena", "extra"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pytool import compile_model, load_host  # noqa: E402
+from pytool.compiler import load_graph  # noqa: E402
+from pytool.training import TrainSpec  # noqa: E402
+from pytool.training.float_baseline import train_float  # noqa: E402
+from pytool.training.loop import load_dataset, train  # noqa: E402
+
+DIGITS = ROOT / "examples" / "digits"
+WORK = Path(tempfile.gettempdir()) / "tinyodl_bench_train"
+
+# Settings each method is benchmarked with (documented in docs/training.md).
+SPECS: dict[str, dict] = {
+    "forward-grad": {"lr": 2.0, "directions": 8, "epsilon": 4.0},
+}
+
+
+def host_runner(method: str) -> Callable[[object, str, int, int], dict]:
+    """Runner for any method that trains through the host C runtime."""
+
+    def run(g, trainable: str, seed: int, epochs: int) -> dict:
+        spec = TrainSpec(method=method, trainable=trainable, seed=seed, **SPECS.get(method, {}))
+        art = compile_model(g, WORK / f"{method}_{spec.key()}", train=spec)
+        net = load_host(art)
+        data = load_dataset(DIGITS / "field.npz", net.inputs[0])
+        evd = load_dataset(DIGITS / "field_test.npz", net.inputs[0])
+        rep, _ = train(net.train_step, net.eval_sample, data, evd, epochs=epochs, seed=seed, progress=False)
+        x = data.x[0]
+        t0 = time.perf_counter()
+        n = 0
+        while time.perf_counter() - t0 < 0.5:
+            net.train_step(x, int(data.y[0]))
+            n += 1
+        return {"before": rep["accuracy_before"], "after": rep["accuracy_after"],
+                "steps_per_s": n / (time.perf_counter() - t0),
+                "arena": art.report["arena_bytes"], "extra": art.report["extra"],
+                "persistent": art.report["persistent_bytes"]}
+
+    return run
+
+
+RUNNERS: dict[str, Callable] = {"forward-grad": host_runner("forward-grad")}
+
+
+def float_bound(g, trainable: str, seeds: int) -> tuple[float, float]:
+    f, ft = np.load(DIGITS / "field.npz"), np.load(DIGITS / "field_test.npz")
+    res = [train_float(g, trainable, f["x"], f["y"], ft["x"], ft["y"], epochs=30, lr=0.01, seed=s)
+           for s in range(seeds)]
+    return float(np.mean([r.accuracy_before for r in res])), float(np.mean([r.accuracy_after for r in res]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--methods", nargs="+", default=list(RUNNERS))
+    ap.add_argument("--trainable", nargs="+", default=["last:1", "last:2", "last:3"])
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--out", help="write the JSON here")
+    args = ap.parse_args(argv)
+    g = load_graph(DIGITS / "digits_int8_tf.tflite")
+    inference_arena = compile_model(g, WORK / "inference").report["arena_bytes"]
+    rows = []
+    for trainable in args.trainable:
+        fb, fa = float_bound(g, trainable, args.seeds)
+        for method in args.methods:
+            runs = [RUNNERS[method](g, trainable, s, args.epochs) for s in range(args.seeds)]
+            before = float(np.mean([r["before"] for r in runs]))
+            after = float(np.mean([r["after"] for r in runs]))
+            rows.append({
+                "method": method, "trainable": trainable, "seeds": args.seeds, "epochs": args.epochs,
+                "settings": SPECS.get(method, {}),
+                "accuracy_before": before, "accuracy_after": after,
+                "accuracy_after_per_seed": [r["after"] for r in runs],
+                "float32_before": fb, "float32_after": fa,
+                "recovered": (after - before) / (fa - fb) if fa > fb else None,
+                "host_steps_per_s": float(np.mean([r["steps_per_s"] for r in runs])),
+                "ram_inference_arena": inference_arena, "ram_training_arena": runs[0]["arena"],
+                "ram_breakdown": runs[0]["extra"],
+            })
+    doc = {"task": "digits shift (examples/digits)", "rows": rows}
+    text = json.dumps(doc, indent=1)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    print(text)
+    t = Table(title="on-device training, digits shift task (field_test accuracy)")
+    for c in ("method", "trainable", "before", "after", "float32", "recovered", "steps/s", "arena inf/train"):
+        t.add_column(c, justify="right")
+    for r in rows:
+        t.add_row(r["method"], r["trainable"], f"{r['accuracy_before']:.3f}", f"{r['accuracy_after']:.3f}",
+                  f"{r['float32_after']:.3f}", f"{r['recovered']:.0%}" if r["recovered"] is not None else "-",
+                  f"{r['host_steps_per_s']:,.0f}", f"{r['ram_inference_arena']:,}/{r['ram_training_arena']:,}")
+    Console(stderr=True).print(t)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
