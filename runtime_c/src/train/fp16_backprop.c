@@ -36,7 +36,8 @@ static odl_status_t check_config(const odl_ctx_t *ctx, const odl_fp16_config_t *
         if (s->value < 0 || (uint32_t)s->value + 2u * n > size) return ODL_ERR_ARENA;
         if (s->grad >= 0 && (uint32_t)s->grad + 2u * n > size) return ODL_ERR_ARENA;
         if (s->master >= 0 && (uint32_t)s->master + 4u * n > size) return ODL_ERR_ARENA;
-        if (s->opt >= 0 && (uint32_t)s->opt + 8u * n > size) return ODL_ERR_ARENA;
+        if (s->opt >= 0 && (uint32_t)s->opt + (c->optimizer == ODL_F16_OPT_ADAM ? 8u : 4u) * n > size)
+            return ODL_ERR_ARENA;
     }
     return ODL_OK;
 }
