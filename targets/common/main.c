@@ -89,6 +89,7 @@ int main(void) {
 #else /* serve the serial link */
 
 #include "odl/link.h"
+#include "odl/link_train.h"
 
 static int io_read_byte(void *user) {
     (void)user;
@@ -117,6 +118,7 @@ int main(void) {
     static const odl_link_io_t io = {io_read_byte, io_write, io_counter, io_stack_high_water, 0};
     static odl_link_server_t server;
     odl_link_server_init(&server, &ctx, &io, ODL_TARGET_NAME);
+    if (odl_model.train) (void)odl_link_train_register(&server);
     for (;;) odl_link_server_poll(&server);
 }
 
