@@ -1,0 +1,194 @@
+"""numpy twins of the fixed-point backward kernels (runtime_c/src/train/bw_*.c).
+
+Error signals are block floating point: int64 arrays of mantissas with
+|E| <= 2^15 and one exponent; the real gradient is E * 2^exp. Every function
+here gives the same integers as its C twin (tests/test_sparse_kernels.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.training.fixed_loss import exp_neg_q16
+
+MANT_BITS = 15
+POOL_FRAC = 10
+I64_MAX = np.int64(2**63 - 1)
+
+
+def round_shift(x, shift: int):
+    """x / 2^shift rounded half away from zero; shift <= 0 multiplies, saturating."""
+    x = np.asarray(x, np.int64)
+    if shift > 62:
+        return np.zeros_like(x)
+    if shift > 0:
+        half = np.int64(1 << (shift - 1))
+        a = (np.abs(x) + half) >> np.int64(shift)
+        return np.where(x >= 0, a, -a)
+    if shift == 0:
+        return x.copy()
+    s = -shift
+    lim = 0 if s >= 62 else (2**63 - 1) >> s
+    with np.errstate(over="ignore"):
+        y = x * np.int64(1 << min(s, 62))
+    y = np.where(x > lim, I64_MAX, y)
+    return np.where(x < -lim, -I64_MAX, y)
+
+
+def round_shift_each(x, shifts):
+    """round_shift with a per-element shift (all shifts > 0 here)."""
+    x = np.asarray(x, np.int64)
+    shifts = np.broadcast_to(np.asarray(shifts, np.int64), x.shape)
+    out = np.empty_like(x)
+    for s in np.unique(shifts):
+        m = shifts == s
+        out[m] = round_shift(x[m], int(s))
+    return out
+
+
+def normalize(e: np.ndarray, exp: int) -> tuple[np.ndarray, int]:
+    m = int(np.abs(e).max()) if e.size else 0
+    s = 0
+    while (m >> s) >= (1 << MANT_BITS):
+        s += 1
+    if s == 0:
+        return e, exp
+    return round_shift(e, s), exp + s
+
+
+def sum_shift(terms: int, term_bits: int) -> int:
+    return max(0, int(terms).bit_length() + term_bits - 31)
+
+
+def softmax_ce_bw(logits: np.ndarray, scale_q16: int, label: int) -> tuple[np.ndarray, int]:
+    q = np.asarray(logits, np.int64).reshape(-1)
+    best = int(np.argmax(q))  # first maximum, as the C loop
+    ex = np.array([exp_neg_q16(int(v - q[best]) * scale_q16) for v in q], np.int64)
+    p = (ex << np.int64(16)) // ex.sum()
+    e = p.copy()
+    e[label] -= 65536
+    return normalize(e, -16)
+
+
+def act_bw(y: np.ndarray, act_min: int, act_max: int, e: np.ndarray) -> np.ndarray:
+    y = np.asarray(y, np.int64).reshape(e.shape)
+    return np.where((y > act_min) & (y < act_max), e, 0)
+
+
+def _scaled(e: np.ndarray, mult: np.ndarray, shift: np.ndarray, s0: int, axis_len: int) -> tuple[np.ndarray, int]:
+    """E'[..., o] = round(E * mult_o / 2^(31 + shmax - shift_o + s0))."""
+    mult = np.broadcast_to(np.asarray(mult, np.int64), (axis_len,))
+    shift = np.broadcast_to(np.asarray(shift, np.int64), (axis_len,))
+    shmax = int(shift.max())
+    return round_shift_each(e * mult, 31 + shmax - shift + s0), shmax
+
+
+def fc_bw_input(e, exp, w, mult, shift):
+    """e [B, O]; w [O, I] int8; mult/shift per channel or one entry."""
+    w = np.asarray(w, np.int64)
+    s0 = sum_shift(w.shape[0], MANT_BITS + 7)
+    ep, shmax = _scaled(e, mult, shift, s0, w.shape[0])
+    return normalize(ep @ w, exp + shmax + s0)
+
+
+def fc_bw_weight(e, x, input_offset: int, channel: int):
+    x = np.asarray(x, np.int64).reshape(e.shape[0], -1)
+    ec = e[:, channel]
+    return (ec[:, None] * (x + input_offset)).sum(axis=0), int(ec.sum())
+
+
+def _taps(out_len: int, in_len: int, stride: int, pad: int, k: int, dil: int):
+    o = np.arange(out_len)
+    i = o * stride - pad + k * dil
+    ok = (i >= 0) & (i < in_len)
+    return o[ok], i[ok]
+
+
+def conv_bw_input(e, exp, w, mult, shift, in_shape, stride, dilation, pad):
+    """e [B, OH, OW, O]; w [O, KH, KW, C]."""
+    w = np.asarray(w, np.int64)
+    n_out, KH, KW, _ = w.shape
+    s0 = sum_shift(n_out * KH * KW, MANT_BITS + 7)
+    ep, shmax = _scaled(e, mult, shift, s0, n_out)
+    out = np.zeros(in_shape, np.int64)
+    for ky in range(KH):
+        oy, iy = _taps(e.shape[1], in_shape[1], stride[0], pad[0], ky, dilation[0])
+        for kx in range(KW):
+            ox, ix = _taps(e.shape[2], in_shape[2], stride[1], pad[1], kx, dilation[1])
+            if oy.size and ox.size:
+                out[:, iy[:, None], ix[None, :], :] += ep[:, oy[:, None], ox[None, :], :] @ w[:, ky, kx, :]
+    return normalize(out, exp + shmax + s0)
+
+
+def conv_bw_weight(e, x, input_offset, w_shape, stride, dilation, pad, channel):
+    _, KH, KW, C = w_shape
+    x = np.asarray(x, np.int64) + input_offset
+    ec = e[..., channel]
+    g = np.zeros((KH, KW, C), np.int64)
+    for ky in range(KH):
+        oy, iy = _taps(e.shape[1], x.shape[1], stride[0], pad[0], ky, dilation[0])
+        for kx in range(KW):
+            ox, ix = _taps(e.shape[2], x.shape[2], stride[1], pad[1], kx, dilation[1])
+            if oy.size and ox.size:
+                g[ky, kx] = np.einsum("byx,byxc->c", ec[:, oy[:, None], ox[None, :]], x[:, iy[:, None], ix[None, :], :])
+    return g.reshape(-1), int(ec.sum())
+
+
+def dw_bw_input(e, exp, w, mult, shift, in_shape, stride, dilation, pad, depth_mult):
+    """w [1, KH, KW, C*M]."""
+    w = np.asarray(w, np.int64)
+    _, KH, KW, n_out = w.shape
+    s0 = sum_shift(depth_mult * KH * KW, MANT_BITS + 7)
+    ep, shmax = _scaled(e, mult, shift, s0, n_out)
+    out = np.zeros(in_shape, np.int64)
+    B, H, W, C = in_shape
+    for ky in range(KH):
+        oy, iy = _taps(e.shape[1], H, stride[0], pad[0], ky, dilation[0])
+        for kx in range(KW):
+            ox, ix = _taps(e.shape[2], W, stride[1], pad[1], kx, dilation[1])
+            if oy.size and ox.size:
+                contrib = ep[:, oy[:, None], ox[None, :], :] * w[0, ky, kx, :]
+                out[:, iy[:, None], ix[None, :], :] += contrib.reshape(*contrib.shape[:3], C, depth_mult).sum(-1)
+    return normalize(out, exp + shmax + s0)
+
+
+def dw_bw_weight(e, x, input_offset, w_shape, stride, dilation, pad, depth_mult, channel):
+    _, KH, KW, _ = w_shape
+    x = np.asarray(x, np.int64)[..., channel // depth_mult] + input_offset
+    ec = e[..., channel]
+    g = np.zeros((KH, KW), np.int64)
+    for ky in range(KH):
+        oy, iy = _taps(e.shape[1], x.shape[1], stride[0], pad[0], ky, dilation[0])
+        for kx in range(KW):
+            ox, ix = _taps(e.shape[2], x.shape[2], stride[1], pad[1], kx, dilation[1])
+            if oy.size and ox.size:
+                g[ky, kx] = (ec[:, oy[:, None], ox[None, :]] * x[:, iy[:, None], ix[None, :]]).sum()
+    return g.reshape(-1), int(ec.sum())
+
+
+def _recip_q30(count: int) -> int:
+    return ((1 << 30) + count // 2) // count
+
+
+def avgpool_bw_input(e, exp, in_shape, stride, filt, pad):
+    B, H, W, C = in_shape
+    wins = -(-filt[0] // stride[0]) * -(-filt[1] // stride[1])
+    s0 = sum_shift(wins, MANT_BITS + POOL_FRAC)
+    out = np.zeros(in_shape, np.int64)
+    for oy in range(e.shape[1]):
+        y0 = oy * stride[0] - pad[0]
+        fy0, fy1 = max(0, -y0), min(filt[0], H - y0)
+        for ox in range(e.shape[2]):
+            x0 = ox * stride[1] - pad[1]
+            fx0, fx1 = max(0, -x0), min(filt[1], W - x0)
+            count = (fy1 - fy0) * (fx1 - fx0)
+            if count <= 0:
+                continue
+            ep = round_shift(e[:, oy, ox, :] * _recip_q30(count), 30 - POOL_FRAC + s0)
+            out[:, y0 + fy0 : y0 + fy1, x0 + fx0 : x0 + fx1, :] += ep[:, None, None, :]
+    return normalize(out, exp - POOL_FRAC + s0)
+
+
+def mean_bw_input(e, exp, outer: int, reduce: int, inner: int):
+    ep = round_shift(np.asarray(e, np.int64).reshape(outer, 1, inner) * _recip_q30(reduce), 30 - POOL_FRAC)
+    return normalize(np.broadcast_to(ep, (outer, reduce, inner)).reshape(-1).copy(), exp - POOL_FRAC)

@@ -1,0 +1,95 @@
+/* Fixed-point backward kernels for int8 layers (sparse update).
+ *
+ * Error signals are block floating point: an int32 array of mantissas with
+ * |E| < 2^ODL_BW_MANT_BITS and one exponent per tensor; the real gradient of
+ * the loss with respect to the REAL value of element i is E[i] * 2^exp.
+ * Working on real-valued gradients means a layer's own requantization
+ * multiplier never enters the backward pass: only weight scales (as
+ * quantize_multiplier pairs, s = mult * 2^(shift - 31)), pooling counts and
+ * activation masks do. Every rounding is a round-half-away-from-zero shift,
+ * mirrored bit for bit by pytool/training/sparse_ref.py.
+ *
+ * bw_input  : error of the op's output -> error of its input (normalized).
+ * bw_weight : raw int64 gradient of ONE output channel (weights and bias),
+ *             real dL/dW = raw * 2^exp * s_x and dL/db_real = raw_b * 2^exp,
+ *             so the caller can fuse it with the update (no full buffer).
+ * Fused / standalone activations: odl_act_s8_bw masks the error with the
+ * int8 output (zero where the output sits on act_min or act_max). */
+#ifndef ODL_KERNELS_BW_S8_H
+#define ODL_KERNELS_BW_S8_H
+
+#include "odl/kernels_int8.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ODL_BW_MANT_BITS 15
+
+/* x / 2^shift rounded half away from zero; shift <= 0 multiplies (saturating). */
+int64_t odl_bw_round_shift(int64_t x, int32_t shift);
+/* Rescales mantissas so that max |E| < 2^ODL_BW_MANT_BITS; adjusts *exp. */
+void odl_bw_normalize(int32_t *e, int32_t n, int32_t *exp);
+/* Right shift that keeps a sum of `terms` values of magnitude <= 2^term_bits
+ * inside int32: max(0, bitlen(terms) + term_bits - 31). */
+int32_t odl_bw_sum_shift(int64_t terms, int32_t term_bits);
+/* Largest shift of a quantize_multiplier list (per-tensor: n = 1). */
+int32_t odl_bw_max_shift(const int32_t *shift, int32_t n);
+
+/* Softmax cross-entropy: E = softmax(logits) - onehot(label) in Q16, exp -16,
+ * then normalized. logit_scale_q16 = real value of one logit LSB in Q16.16. */
+odl_status_t odl_softmax_ce_s8_bw_input(const int8_t *logits, int32_t n, int32_t logit_scale_q16, int32_t label,
+                                        int32_t *e, int32_t *exp);
+/* RELU / RELU6 / fused activation: e[i] = 0 where y[i] <= act_min or
+ * y[i] >= act_max (in place; e_in may equal e_out). */
+odl_status_t odl_act_s8_bw_input(int32_t n, const int8_t *y, int32_t act_min, int32_t act_max,
+                                 const int32_t *e_out, int32_t *e_in);
+#define odl_relu_s8_bw_input odl_act_s8_bw_input
+#define odl_relu6_s8_bw_input odl_act_s8_bw_input
+/* RESHAPE: the error is the same bytes (copy when not in place). */
+odl_status_t odl_reshape_s8_bw_input(int32_t n, const int32_t *e_out, int32_t *e_in);
+/* ADD without broadcast (residual): both inputs receive the masked error. */
+odl_status_t odl_add_s8_bw_input(int32_t n, const int8_t *y, int32_t act_min, int32_t act_max,
+                                 const int32_t *e_out, int32_t *e_in1, int32_t *e_in2);
+
+odl_status_t odl_fully_connected_s8_bw_input(int32_t batches, int32_t in_depth, int32_t out_depth, const int8_t *w,
+                                             const int32_t *w_mult, const int32_t *w_shift, int32_t per_channel,
+                                             const int32_t *e_out, int32_t exp_out, int32_t *e_in, int32_t *exp_in);
+odl_status_t odl_fully_connected_s8_bw_weight(int32_t batches, int32_t in_depth, int32_t out_depth,
+                                              const int8_t *x, int32_t input_offset, const int32_t *e_out,
+                                              int32_t channel, int64_t *grad_w, int64_t *grad_b);
+
+/* CONV_2D (OHWI filter, 1x1 included); p->input_offset = -z_x. */
+odl_status_t odl_conv2d_s8_bw_input(const odl_conv_params_t *p, const odl_dims4_t *in_dims,
+                                    const odl_dims4_t *w_dims, const int8_t *w, const int32_t *w_mult,
+                                    const int32_t *w_shift, const odl_dims4_t *out_dims, const int32_t *e_out,
+                                    int32_t exp_out, int32_t *e_in, int32_t *exp_in);
+odl_status_t odl_conv2d_s8_bw_weight(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *x,
+                                     const odl_dims4_t *w_dims, const odl_dims4_t *out_dims, const int32_t *e_out,
+                                     int32_t channel, int64_t *grad_w, int64_t *grad_b);
+
+/* DEPTHWISE_CONV_2D (filter 1HW(C*M)); grad_w has filter_h * filter_w entries. */
+odl_status_t odl_depthwise_conv2d_s8_bw_input(const odl_conv_params_t *p, const odl_dims4_t *in_dims,
+                                              const odl_dims4_t *w_dims, const int8_t *w, const int32_t *w_mult,
+                                              const int32_t *w_shift, const odl_dims4_t *out_dims,
+                                              const int32_t *e_out, int32_t exp_out, int32_t *e_in,
+                                              int32_t *exp_in);
+odl_status_t odl_depthwise_conv2d_s8_bw_weight(const odl_conv_params_t *p, const odl_dims4_t *in_dims,
+                                               const int8_t *x, const odl_dims4_t *w_dims,
+                                               const odl_dims4_t *out_dims, const int32_t *e_out, int32_t channel,
+                                               int64_t *grad_w, int64_t *grad_b);
+
+/* AVERAGE_POOL_2D (TFLite: divides by the in-bounds window size) and MEAN
+ * (input viewed as [outer, reduce, inner]); the fused clamp of the pool is
+ * applied by the caller with odl_act_s8_bw_input. */
+odl_status_t odl_average_pool2d_s8_bw_input(const odl_pool_params_t *p, const odl_dims4_t *in_dims,
+                                            const odl_dims4_t *out_dims, const int32_t *e_out, int32_t exp_out,
+                                            int32_t *e_in, int32_t *exp_in);
+odl_status_t odl_mean_s8_bw_input(int32_t outer, int32_t reduce, int32_t inner, const int32_t *e_out,
+                                  int32_t exp_out, int32_t *e_in, int32_t *exp_in);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
