@@ -1,0 +1,156 @@
+"""FP16 backprop on the digits shift task: the generated C equals the numpy
+twin bit for bit over many steps (SGD momentum, Adam, masters, loss scaling),
+overflow skips the step, the memory report adds up, and the accuracy ends
+within 0.5 points of a float32 backprop of the same layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pytool import compile_model, load_host
+from pytool.compiler import load_graph
+from pytool.reference import run_int8
+from pytool.training import TrainSpec, TrainSpecError
+from pytool.training.fp16 import build_plan
+from pytool.training.fp16_ref import Fp16Reference, f16_bits, identity
+from pytool.training.loop import load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+DIGITS = ROOT / "examples" / "digits"
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_graph(DIGITS / "digits_int8_tf.tflite")
+
+
+def _setup(g, spec, tmp: Path):
+    art = compile_model(g, tmp / spec.key(), train=spec)
+    net = load_host(art)
+    shape = g.tensors[g.inputs[0]].shape
+    field = load_dataset(DIGITS / "field.npz", net.inputs[0])
+    acts = [run_int8(g, [x.reshape(shape)], keep_all=True) for x in field.x]
+    return art, net, field, acts
+
+
+def _same_state(net, plan, ref) -> bool:
+    for k, s in enumerate(plan.slots):
+        if not np.array_equal(net.tensor(f"fp16:{s.name}").view(np.uint16).reshape(-1), f16_bits(ref.val[k]).reshape(-1)):
+            return False
+        if s.grad and not np.array_equal(net.tensor(f"fp16.grad:{s.name}").view(np.uint16).reshape(-1),
+                                         f16_bits(ref.grad[k]).reshape(-1)):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("opts", [
+    dict(optimizer="sgd", momentum=0.9, lr=0.002),
+    dict(optimizer="adam", lr=0.001, master_fp32=True, loss_scale="256"),
+    dict(optimizer="sgd", lr=0.01, loss="mse", trainable="last:1"),
+])
+def test_c_equals_numpy_bit_for_bit(digits, tmp_path, opts):
+    spec = TrainSpec(method="fp16", **{"trainable": "last:3", **opts})
+    art, net, field, acts = _setup(digits, spec, tmp_path)
+    plan = build_plan(digits, spec)
+    ref = Fp16Reference(digits, plan)
+    order = np.random.default_rng(1).permutation(len(field))[:60]
+    for step, i in enumerate(order):
+        a = net.train_step(field.x[i], int(field.y[i]))
+        b = ref.step(acts[i], int(field.y[i]))
+        assert (a["loss_q16"], a["predicted"], a["flags"]) == (b["loss_q16"], b["predicted"], b["flags"]), step
+        assert _same_state(net, plan, ref), f"step {step}"
+    assert ref.applied > 50
+    for i in range(5):
+        e, r = net.eval_sample(field.x[i], int(field.y[i])), ref.eval(acts[i], int(field.y[i]))
+        assert (e["loss_q16"], e["predicted"]) == (r["loss_q16"], r["predicted"])
+
+
+def test_first_forward_is_the_dequantized_int8_model(digits, tmp_path):
+    spec = TrainSpec(method="fp16", trainable="last:3")
+    art, net, field, acts = _setup(digits, spec, tmp_path)
+    logits_q = [net.invoke(x) for x in field.x[:40]]  # odl_invoke still runs the int8 model
+    agree = np.mean([net.eval_sample(x, int(y))["predicted"] == int(np.argmax(q))
+                     for x, y, q in zip(field.x[:40], field.y[:40], logits_q)])
+    assert agree >= 0.95
+    before = net.tensor(f"fp16:{build_plan(digits, spec).slots[1].name}").copy()
+    net.eval_sample(field.x[0], int(field.y[0]))
+    assert np.array_equal(before, net.tensor(f"fp16:{build_plan(digits, spec).slots[1].name}"))
+
+
+def test_overflow_skips_the_step_and_halves_the_scale(digits, tmp_path):
+    spec = TrainSpec(method="fp16", trainable="last:3", lr=0.002, extra={"initial_scale": 2.0**16})
+    art, net, field, acts = _setup(digits, spec, tmp_path)
+    plan = build_plan(digits, spec)
+    ref = Fp16Reference(digits, plan)
+    names = [s.name for s in plan.slots if s.trainable]
+    flags = []
+    for i in range(16):
+        before = [net.tensor(f"fp16:{n}").copy() for n in names]
+        r = net.train_step(field.x[i], int(field.y[i]))
+        assert r["flags"] == ref.step(acts[i], int(field.y[i]))["flags"]
+        flags.append(r["flags"])
+        unchanged = all(np.array_equal(v, net.tensor(f"fp16:{n}")) for n, v in zip(names, before))
+        assert unchanged == bool(r["flags"] & 1), f"step {i}: skipped steps, and only they, leave the weights alone"
+    skips = sum(f & 1 for f in flags)
+    assert flags[0] & 1, "a 2^16 loss scale must overflow FP16 gradients"
+    assert 1 <= skips < len(flags)
+    assert float(ref.scale) == 2.0 ** (16 - skips) and ref.skipped == skips
+    assert _same_state(net, plan, ref)
+
+
+def test_memory_report(digits):
+    spec = TrainSpec(method="fp16", trainable="last:3", momentum=0.9, master_fp32=True)
+    art = compile_model(digits, None, train=spec)
+    extra = art.report["extra"]
+    plan = build_plan(digits, spec)
+    n_param = sum(s.numel for s in plan.slots if s.trainable)
+    assert n_param == 16 * 3 * 3 * 8 + 16 + 256 * 32 + 32 + 32 * 10 + 10
+    assert extra["fp16 weights"] == extra["fp16 weight gradients"] == 2 * n_param
+    assert extra["master weights (fp32)"] == 4 * n_param
+    assert extra["optimizer state (fp32)"] == 4 * n_param
+    acts = 8 * 8 * 8 + 4 * 4 * 16 * 2 + 32 + 10  # boundary, conv2 out, flatten, fc1, fc2
+    assert extra["fp16 activations"] == 2 * acts
+    assert extra["fp16 activation gradients"] == 2 * (acts - 8 * 8 * 8)
+    assert art.report["persistent_bytes"] >= sum(extra.values())
+    assert art.report["arena_bytes"] >= art.report["persistent_bytes"]
+
+
+@pytest.mark.parametrize("change,message", [
+    (dict(loss_scale="3"), "power of two"),
+    (dict(loss_scale="big"), "--loss-scale"),
+    (dict(optimizer="rmsprop"), "--optimizer"),
+    (dict(trainable="nope"), "no trainable tensor"),
+])
+def test_bad_options(digits, change, message):
+    with pytest.raises(TrainSpecError, match=message):
+        build_plan(digits, TrainSpec(method="fp16", **change))
+
+
+def test_digits_fp16_within_half_a_point_of_fp32(digits, tmp_path):
+    """Same init (the FP16 weights), data order and hyper-parameters; the
+    float32 run is the numpy twin with float32 storage and no loss scale."""
+    spec = TrainSpec(method="fp16", trainable="last:3", lr=0.001, master_fp32=True)
+    art, net, field, acts = _setup(digits, spec, tmp_path)
+    test = load_dataset(DIGITS / "field_test.npz", net.inputs[0])
+    shape = digits.tensors[digits.inputs[0]].shape
+    test_acts = [run_int8(digits, [x.reshape(shape)], keep_all=True) for x in test.x]
+    f32 = Fp16Reference(digits, build_plan(digits, spec), identity)
+
+    def accuracy():
+        a = np.mean([net.eval_sample(x, int(y))["correct"] for x, y in zip(test.x, test.y)])
+        b = np.mean([f32.eval(t, int(y))["correct"] for t, y in zip(test_acts, test.y)])
+        return a, b
+
+    before = accuracy()
+    assert before[0] == before[1]
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        for i in rng.permutation(len(field)):
+            net.train_step(field.x[i], int(field.y[i]))
+            f32.step(acts[i], int(field.y[i]))
+    fp16_acc, fp32_acc = accuracy()
+    assert fp32_acc > before[1] + 0.2, "float32 backprop of the last 3 layers must recover the shift"
+    assert abs(fp16_acc - fp32_acc) <= 0.005 + 1e-9, (fp16_acc, fp32_acc)
