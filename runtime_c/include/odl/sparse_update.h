@@ -1,0 +1,77 @@
+/* Sparse update: int8 backprop through a chosen set of layers (bias only or
+ * the weights of some output channels), with the error signal carried one
+ * layer at a time and each weight gradient fused with its update. The
+ * generated model holds a const odl_sp_config_t (pytool/training/sparse.py);
+ * docs/design/sparse.md has the arithmetic. */
+#ifndef ODL_SPARSE_UPDATE_H
+#define ODL_SPARSE_UPDATE_H
+
+#include "odl/kernels_bw_s8.h"
+#include "odl/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Backward step kinds (one per op on the path from the logits down). */
+enum {
+    ODL_SP_FC = 0,
+    ODL_SP_CONV = 1,
+    ODL_SP_DW = 2,
+    ODL_SP_AVGPOOL = 3,
+    ODL_SP_MEAN = 4,
+    ODL_SP_RESHAPE = 5,
+    ODL_SP_ACT = 6, /* RELU / RELU6: the mask alone */
+};
+
+/* How a weight update reaches the int8 weights. */
+enum {
+    ODL_SP_MASTER = 0,     /* int16 master = w8 * 128 + int8 residual per updated weight */
+    ODL_SP_ROUND = 1,      /* plain int8 write-back, round to nearest (loses sub-LSB updates) */
+    ODL_SP_STOCHASTIC = 2, /* int8 write-back with stochastic rounding from the seeded PRNG */
+};
+
+#define ODL_SP_NONE (-1)
+
+typedef struct {
+    uint8_t kind;
+    uint8_t has_mask;        /* mask the incoming error with the op's int8 output */
+    int16_t layer;           /* index in odl_sp_config_t.layers, or ODL_SP_NONE */
+    uint16_t op;             /* op index in the model */
+    uint16_t n_wscale;       /* entries of w_mult / w_shift (1: per-tensor) */
+    int32_t act_min, act_max;
+    int32_t err_out;         /* arena offset of the error of the op's output (int32) */
+    int32_t err_in;          /* arena offset of the error of its input, or ODL_SP_NONE (last step) */
+    const int32_t *w_mult;   /* weight scale s_w = mult * 2^(shift - 31) */
+    const int32_t *w_shift;
+} odl_sp_step_t;
+
+typedef struct {
+    int16_t weight;          /* int8 weight tensor in RAM, or ODL_SP_NONE (bias only) */
+    int16_t bias;            /* int32 bias tensor in RAM, or ODL_SP_NONE */
+    uint16_t n_channels;     /* output channels whose weights update */
+    uint16_t rounding;       /* ODL_SP_MASTER / ROUND / STOCHASTIC */
+    int32_t row;             /* weights per output channel */
+    int32_t residual_offset; /* int8 [n_channels * row] (MASTER), or ODL_SP_NONE */
+    int32_t row_offset;      /* int64 scratch [row] for one channel's gradient */
+    const uint16_t *channels;
+    const int32_t *lrw_mult, *lrw_shift; /* per output channel: lr * 128 * s_x / s_w */
+    const int32_t *lrb_mult, *lrb_shift; /* per output channel: lr / (s_x * s_w) */
+} odl_sp_layer_t;
+
+typedef struct {
+    uint32_t seed;
+    uint16_t n_steps;
+    uint16_t n_layers;
+    const odl_sp_step_t *steps;
+    const odl_sp_layer_t *layers;
+} odl_sp_config_t;
+
+/* raw * 2^exp * mult * 2^(shift - 31), rounded half away from zero, saturated to int32. */
+int32_t odl_sp_scale(int64_t raw, int32_t exp, int32_t mult, int32_t shift);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

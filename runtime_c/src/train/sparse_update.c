@@ -1,0 +1,226 @@
+/* Sparse update step: int8 forward, softmax-CE error at the logits, then one
+ * backward step per op down to the deepest updated layer. At each step the
+ * incoming error is masked by the op's activation, propagated to the input
+ * (with the weights as they were in the forward pass), and only then the
+ * layer's chosen channels and bias are updated, one channel row at a time. */
+#include <string.h>
+
+#include "odl/prng.h"
+#include "odl/sparse_update.h"
+
+#define W_MAX 127
+#define W16_SHIFT 7
+
+static const odl_sp_config_t *config_of(const odl_ctx_t *ctx) {
+    return (const odl_sp_config_t *)ctx->model->train->method_config;
+}
+
+static int32_t sat32(int64_t v) { return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v); }
+
+int32_t odl_sp_scale(int64_t raw, int32_t exp, int32_t mult, int32_t shift) {
+    int32_t m = 0;
+    const int64_t mag = raw < 0 ? -raw : raw;
+    while ((mag >> m) >= ((int64_t)1 << 31)) m++;
+    const int64_t v = odl_bw_round_shift(raw, m);
+    return sat32(odl_bw_round_shift(v * mult, 31 - shift - exp - m));
+}
+
+static int dims4(const odl_tensor_t *t, odl_dims4_t *d) {
+    if (!t || t->rank != 4) return 0;
+    d->n = t->dims[0];
+    d->h = t->dims[1];
+    d->w = t->dims[2];
+    d->c = t->dims[3];
+    return 1;
+}
+
+static int32_t *err_at(odl_ctx_t *ctx, int32_t offset) { return (int32_t *)(void *)(ctx->arena + offset); }
+
+static odl_status_t check_layer(const odl_ctx_t *ctx, const odl_sp_layer_t *ly) {
+    if (ly->weight != ODL_SP_NONE) {
+        const odl_tensor_t *t = odl_tensor_info(ctx, ly->weight);
+        if (!t || t->dtype != ODL_DT_INT8 || !(t->flags & ODL_T_ARENA)) return ODL_ERR_TRAIN;
+        if (ly->row <= 0 || ly->row_offset < 0 || ly->rounding > ODL_SP_STOCHASTIC || !ly->channels) return ODL_ERR_TRAIN;
+        if ((uint64_t)ly->row_offset + 8u * (uint64_t)ly->row > ctx->arena_size) return ODL_ERR_TRAIN;
+        const int32_t n_out = odl_tensor_numel(t) / ly->row;
+        for (uint32_t k = 0; k < ly->n_channels; ++k)
+            if (ly->channels[k] >= n_out) return ODL_ERR_TRAIN;
+        if (ly->rounding == ODL_SP_MASTER &&
+            (ly->residual_offset < 0 ||
+             (uint64_t)ly->residual_offset + (uint64_t)ly->n_channels * (uint64_t)ly->row > ctx->arena_size))
+            return ODL_ERR_TRAIN;
+    }
+    if (ly->bias != ODL_SP_NONE) {
+        const odl_tensor_t *t = odl_tensor_info(ctx, ly->bias);
+        if (!t || t->dtype != ODL_DT_INT32 || !(t->flags & ODL_T_ARENA)) return ODL_ERR_TRAIN;
+    }
+    return ODL_OK;
+}
+
+odl_status_t odl_sparse_init(odl_ctx_t *ctx) {
+    const odl_train_config_t *tc = ctx->model->train;
+    const odl_sp_config_t *c = config_of(ctx);
+    if (!c || !c->steps || c->n_steps == 0 || (c->n_layers && !c->layers)) return ODL_ERR_TRAIN;
+    if (tc->loss != ODL_LOSS_SOFTMAX_CE || tc->forward_ops > ctx->model->n_ops) return ODL_ERR_TRAIN;
+    for (uint32_t i = 0; i < c->n_steps; ++i) {
+        const odl_sp_step_t *s = &c->steps[i];
+        if (s->op >= tc->forward_ops || s->err_out < 0 || (s->err_out & 3)) return ODL_ERR_TRAIN;
+        if (s->layer != ODL_SP_NONE && s->layer >= (int32_t)c->n_layers) return ODL_ERR_TRAIN;
+    }
+    for (uint32_t i = 0; i < c->n_layers; ++i) {
+        const odl_sp_layer_t *ly = &c->layers[i];
+        odl_status_t s = check_layer(ctx, ly);
+        if (s != ODL_OK) return s;
+        if (ly->weight != ODL_SP_NONE && ly->rounding == ODL_SP_MASTER)
+            memset(ctx->arena + ly->residual_offset, 0, (size_t)ly->n_channels * (size_t)ly->row);
+    }
+    return ODL_OK;
+}
+
+static int32_t clamp_w(int64_t v) { return v > W_MAX ? W_MAX : (v < -W_MAX ? -W_MAX : (int32_t)v); }
+
+/* w -= delta (delta in units of 2^-7 weight LSB) for one row of weights. */
+static void apply_row(odl_ctx_t *ctx, const odl_sp_layer_t *ly, uint32_t slot, uint32_t ch_index, int32_t exp,
+                      int8_t *w, const int64_t *grad, uint32_t step) {
+    const int32_t ch = ly->channels[ch_index];
+    const int32_t mult = ly->lrw_mult[ch], shift = ly->lrw_shift[ch];
+    int8_t *res = ly->rounding == ODL_SP_MASTER ? (int8_t *)(ctx->arena + ly->residual_offset) + ch_index * ly->row : 0;
+    const uint32_t key = odl_prng_key(config_of(ctx)->seed, step, 1u + slot, (uint32_t)ch);
+    for (int32_t k = 0; k < ly->row; ++k) {
+        const int64_t d = odl_sp_scale(grad[k], exp, mult, shift);
+        if (d == 0) continue;
+        int8_t *wk = &w[(int64_t)ch * ly->row + k];
+        if (ly->rounding == ODL_SP_MASTER) {
+            int64_t v = (int64_t)*wk * 128 + res[k] - d;
+            if (v > W_MAX * 128) v = W_MAX * 128;
+            if (v < -W_MAX * 128) v = -W_MAX * 128;
+            const int32_t w8 = (int32_t)odl_bw_round_shift(v, W16_SHIFT);
+            *wk = (int8_t)w8;
+            res[k] = (int8_t)(v - (int64_t)w8 * 128);
+        } else if (ly->rounding == ODL_SP_ROUND) {
+            *wk = (int8_t)clamp_w(*wk - odl_bw_round_shift(d, W16_SHIFT));
+        } else {
+            const int64_t fl = d >= 0 ? d / 128 : -((-d + 127) / 128);
+            const int64_t frac = d - fl * 128; /* [0, 127] */
+            const int64_t bump = (int64_t)(odl_prng_word(key, (uint32_t)k) & 127u) < frac;
+            *wk = (int8_t)clamp_w(*wk - fl - bump);
+        }
+    }
+}
+
+static odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t *s, const odl_op_t *op, const int32_t *e,
+                                 int32_t exp, uint32_t step) {
+    const odl_sp_config_t *c = config_of(ctx);
+    const odl_sp_layer_t *ly = &c->layers[s->layer];
+    const odl_tensor_t *tx = odl_tensor_info(ctx, op->inputs[0]), *ty = odl_tensor_info(ctx, op->outputs[0]);
+    const odl_tensor_t *tw = odl_tensor_info(ctx, op->inputs[1]);
+    const int8_t *x = (const int8_t *)odl_tensor_ptr(ctx, op->inputs[0]);
+    const int32_t *q = op->params;
+    odl_conv_params_t p;
+    memset(&p, 0, sizeof(p));
+    odl_dims4_t xd, wd, yd;
+    int32_t n_out = 0, in_depth = 0, batches = 0;
+    if (s->kind == ODL_SP_FC) {
+        n_out = tw->dims[0];
+        in_depth = tw->dims[1];
+        batches = odl_tensor_numel(tx) / in_depth;
+    } else {
+        if (!dims4(tx, &xd) || !dims4(tw, &wd) || !dims4(ty, &yd)) return ODL_ERR_SHAPE;
+        p = (odl_conv_params_t){q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9],
+                                s->kind == ODL_SP_DW ? q[10] : 1};
+        n_out = yd.c;
+    }
+    int64_t *grad = ly->weight != ODL_SP_NONE ? (int64_t *)(void *)(ctx->arena + ly->row_offset) : 0;
+    int32_t *bias = ly->bias != ODL_SP_NONE ? (int32_t *)odl_tensor_ptr(ctx, ly->bias) : 0;
+    int8_t *w = ly->weight != ODL_SP_NONE ? (int8_t *)odl_tensor_ptr(ctx, ly->weight) : 0;
+    uint32_t next = 0; /* position in the sorted channel list */
+    for (int32_t ch = 0; ch < n_out; ++ch) {
+        const int train_w = w && next < ly->n_channels && ly->channels[next] == ch;
+        int64_t gb = 0;
+        odl_status_t st;
+        int64_t *g = train_w ? grad : 0;
+        if (s->kind == ODL_SP_FC)
+            st = odl_fully_connected_s8_bw_weight(batches, in_depth, n_out, x, q[0], e, ch, g, &gb);
+        else if (s->kind == ODL_SP_CONV)
+            st = odl_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, g, &gb);
+        else
+            st = odl_depthwise_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, g, &gb);
+        if (st != ODL_OK) return st;
+        if (train_w) apply_row(ctx, ly, (uint32_t)s->layer, next++, exp, w, grad, step);
+        if (bias) bias[ch] = sat32((int64_t)bias[ch] - odl_sp_scale(gb, exp, ly->lrb_mult[ch], ly->lrb_shift[ch]));
+    }
+    return ODL_OK;
+}
+
+static odl_status_t backward_input(odl_ctx_t *ctx, const odl_sp_step_t *s, const odl_op_t *op, const int32_t *e,
+                                   int32_t exp, int32_t *e_in, int32_t *exp_in) {
+    const odl_tensor_t *tx = odl_tensor_info(ctx, op->inputs[0]), *ty = odl_tensor_info(ctx, op->outputs[0]);
+    const int32_t *q = op->params;
+    odl_dims4_t xd, yd, wd;
+    if (s->kind == ODL_SP_FC) {
+        const odl_tensor_t *tw = odl_tensor_info(ctx, op->inputs[1]);
+        const int32_t in_depth = tw->dims[1];
+        return odl_fully_connected_s8_bw_input(odl_tensor_numel(tx) / in_depth, in_depth, tw->dims[0],
+                                               (const int8_t *)odl_tensor_ptr(ctx, op->inputs[1]), s->w_mult,
+                                               s->w_shift, s->n_wscale > 1, e, exp, e_in, exp_in);
+    }
+    if (s->kind == ODL_SP_CONV || s->kind == ODL_SP_DW) {
+        const odl_tensor_t *tw = odl_tensor_info(ctx, op->inputs[1]);
+        if (!dims4(tx, &xd) || !dims4(tw, &wd) || !dims4(ty, &yd)) return ODL_ERR_SHAPE;
+        const odl_conv_params_t p = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9],
+                                     s->kind == ODL_SP_DW ? q[10] : 1};
+        const int8_t *w = (const int8_t *)odl_tensor_ptr(ctx, op->inputs[1]);
+        if (s->kind == ODL_SP_CONV)
+            return odl_conv2d_s8_bw_input(&p, &xd, &wd, w, s->w_mult, s->w_shift, &yd, e, exp, e_in, exp_in);
+        return odl_depthwise_conv2d_s8_bw_input(&p, &xd, &wd, w, s->w_mult, s->w_shift, &yd, e, exp, e_in, exp_in);
+    }
+    if (s->kind == ODL_SP_AVGPOOL) {
+        if (!dims4(tx, &xd) || !dims4(ty, &yd)) return ODL_ERR_SHAPE;
+        const odl_pool_params_t p = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]};
+        return odl_average_pool2d_s8_bw_input(&p, &xd, &yd, e, exp, e_in, exp_in);
+    }
+    if (s->kind == ODL_SP_MEAN) return odl_mean_s8_bw_input(q[0], q[1], q[2], e, exp, e_in, exp_in);
+    if (s->kind == ODL_SP_RESHAPE || s->kind == ODL_SP_ACT) {
+        *exp_in = exp;
+        return odl_reshape_s8_bw_input(odl_tensor_numel(ty), e, e_in);
+    }
+    return ODL_ERR_UNSUPPORTED;
+}
+
+odl_status_t odl_sparse_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
+    const odl_train_config_t *tc = ctx->model->train;
+    const odl_sp_config_t *c = config_of(ctx);
+    odl_status_t s = odl_invoke_range(ctx, 0, tc->forward_ops);
+    if (s != ODL_OK) return s;
+    s = odl_loss_q16(ctx, label, &stats->loss_q16, &stats->predicted);
+    if (s != ODL_OK) return s;
+    stats->correct = stats->predicted == label;
+    const odl_tensor_t *tl = odl_tensor_info(ctx, tc->logits);
+    int32_t exp = 0;
+    s = odl_softmax_ce_s8_bw_input((const int8_t *)odl_tensor_ptr(ctx, tc->logits), odl_tensor_numel(tl),
+                                   tc->logit_scale_q16, label, err_at(ctx, c->steps[0].err_out), &exp);
+    if (s != ODL_OK) return s;
+    const uint32_t step = ctx->stats.train_steps;
+    for (uint32_t i = 0; i < c->n_steps; ++i) {
+        const odl_sp_step_t *st = &c->steps[i];
+        const odl_op_t *op = &ctx->model->ops[st->op];
+        int32_t *e = err_at(ctx, st->err_out);
+        const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, op->outputs[0]));
+        if (st->has_mask) {
+            s = odl_act_s8_bw_input(n, (const int8_t *)odl_tensor_ptr(ctx, op->outputs[0]), st->act_min,
+                                    st->act_max, e, e);
+            if (s != ODL_OK) return s;
+        }
+        int32_t exp_in = exp;
+        if (st->err_in != ODL_SP_NONE) {
+            s = backward_input(ctx, st, op, e, exp, err_at(ctx, st->err_in), &exp_in);
+            if (s != ODL_OK) return s;
+        }
+        if (st->layer != ODL_SP_NONE) {
+            s = update_layer(ctx, st, op, e, exp, step);
+            if (s != ODL_OK) return s;
+        }
+        exp = exp_in;
+    }
+    return ODL_OK;
+}
