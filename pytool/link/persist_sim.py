@@ -10,6 +10,7 @@ driver call fails, as on a board whose supply has gone."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -53,8 +54,14 @@ def factory_arrays() -> list[np.ndarray]:
     return out
 
 
-def factory_payload() -> bytes:
-    return b"".join(a.astype(a.dtype.newbyteorder("<")).tobytes() for a in factory_arrays())
+def extra_factory(extra: int) -> bytes:
+    """Init data of the optional large trainable tensor (see model_c)."""
+    return np.random.default_rng(8).integers(0, 256, extra, dtype=np.uint8).tobytes()
+
+
+def factory_payload(extra: int = 0) -> bytes:
+    small = b"".join(a.astype(a.dtype.newbyteorder("<")).tobytes() for a in factory_arrays())
+    return small + extra_factory(extra)
 
 
 PAYLOAD_SIZE = sum(int(np.prod(s.shape)) * np.dtype(s.dtype).itemsize for s in TRAINABLE)
@@ -64,32 +71,41 @@ def _c_array(ctype: str, name: str, values: np.ndarray) -> str:
     return f"static const {ctype} {name}[{values.size}] = {{{', '.join(str(int(v)) for v in values.ravel())}}};"
 
 
-def model_c() -> str:
+def model_c(extra: int = 0) -> str:
+    """The test model; extra > 0 appends a trainable int8 tensor of that many
+    bytes (last in the payload) so a commit takes long enough to be cut on
+    an emulator."""
     w, b, _ = factory_arrays()
+    n_tensors = 7 if extra else 6
+    big = ([_c_array("uint8_t", "factory_big", np.frombuffer(extra_factory(extra), np.uint8)),
+            f"#define BIG_TENSOR , {{ODL_DT_INT8, 1, TW, 0, {{{extra}, 0, 0, 0, 0}}, {extra}, {ARENA},"
+            " factory_big, 1.0f, 0}"] if extra else ["#define BIG_TENSOR"])
+    arena = ARENA + extra
     return "\n".join([
         '#include "odl/ops.h"',
         _c_array("int8_t", "factory_w", w),
         _c_array("int32_t", "factory_b", b),
         "static const int8_t frozen_init[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};",
         "#define TW (ODL_T_ARENA | ODL_T_INIT | ODL_T_TRAINABLE)",
-        "static const odl_tensor_t tensors[6] = {",
+        *big,
+        f"static const odl_tensor_t tensors[{n_tensors}] = {{",
         "    {ODL_DT_INT8, 2, ODL_T_ARENA | ODL_T_INPUT, 0, {1, 8, 0, 0, 0}, 8, 192, 0, 0.5f, 0},",
         "    {ODL_DT_INT8, 2, ODL_T_ARENA | ODL_T_OUTPUT, 0, {1, 8, 0, 0, 0}, 8, 200, 0, 0.5f, 0},",
         "    {ODL_DT_INT8, 2, TW, 0, {4, 37, 0, 0, 0}, 148, 0, factory_w, 0.1f, 0},",
         "    {ODL_DT_INT32, 1, TW, 0, {4, 0, 0, 0, 0}, 16, 148, factory_b, 0.01f, 0},",
         "    {ODL_DT_INT8, 1, ODL_T_ARENA | ODL_T_TRAINABLE, 0, {8, 0, 0, 0, 0}, 8, 164, 0, 1.0f, 0},",
         f"    {{ODL_DT_INT8, 1, ODL_T_ARENA | ODL_T_INIT, 0, {{12, 0, 0, 0, 0}}, 12, {FROZEN_OFFSET},"
-        " frozen_init, 1.0f, 0},",
+        " frozen_init, 1.0f, 0} BIG_TENSOR",
         "};",
         "static const int16_t op0_in[1] = {0};",
         "static const int16_t op0_out[1] = {1};",
         "static const odl_op_t ops[1] = {{ODL_OP_RESHAPE, 1, 1, op0_in, op0_out, 0, 0, 0}};",
         "static const int16_t model_inputs[1] = {0};",
         "static const int16_t model_outputs[1] = {1};",
-        f"const odl_model_t odl_model = {{ODL_MODEL_FORMAT, {MODEL_HASH:#x}u, 6, 1, 1, 1, tensors, ops,",
-        f"    model_inputs, model_outputs, {ARENA}, 192, 0}};",
-        f"const odl_model_t odl_model_other = {{ODL_MODEL_FORMAT, {OTHER_MODEL_HASH:#x}u, 6, 1, 1, 1, tensors,",
-        f"    ops, model_inputs, model_outputs, {ARENA}, 192, 0}};",
+        f"const odl_model_t odl_model = {{ODL_MODEL_FORMAT, {MODEL_HASH:#x}u, {n_tensors}, 1, 1, 1, tensors,",
+        f"    ops, model_inputs, model_outputs, {arena}, 192, 0}};",
+        f"const odl_model_t odl_model_other = {{ODL_MODEL_FORMAT, {OTHER_MODEL_HASH:#x}u, {n_tensors}, 1, 1, 1,",
+        f"    tensors, ops, model_inputs, model_outputs, {arena}, 192, 0}};",
     ])  # fmt: skip
 
 
@@ -261,6 +277,15 @@ size_t persist_att_size(void);
 odl_store_t *persist_att_store(persist_att_t *p);
 int persist_attach(sim_device_t *d, persist_att_t *p, sim_nv_t *nv);
 """
+
+
+def write_model_dir(path: Path, extra: int = 0) -> Path:
+    """model.c / model.h of the test model, for a firmware build."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "model.c").write_text('#include "odl/odl.h"\n' + model_c(extra) + "\n")
+    (path / "model.h").write_text(f"#ifndef MODEL_H\n#define MODEL_H\n#define ODL_MODEL_ARENA_SIZE {ARENA + extra}u\n"
+                                  "#endif\n")
+    return path
 
 
 def _defines() -> str:

@@ -37,7 +37,7 @@ static int32_t semihost_call(uint32_t op, void *args) {
     register uint32_t a0 __asm__("a0") = op;
     register uint32_t a1 __asm__("a1") = (uint32_t)(uintptr_t)args;
     /* The three uncompressed instructions must not straddle a page. */
-    __asm__ volatile(".option push\n\t.option norvc\n\t.balign 16\n\t"
+    __asm__ volatile(".balign 16\n\t.option push\n\t.option norvc\n\t"
                      "slli zero, zero, 0x1f\n\tebreak\n\tsrai zero, zero, 7\n\t.option pop"
                      : "+r"(a0)
                      : "r"(a1)
