@@ -41,6 +41,7 @@ WORK = Path(tempfile.gettempdir()) / "tinyodl_bench_train"
 # Settings each method is benchmarked with (documented in docs/training.md).
 SPECS: dict[str, dict] = {
     "forward-grad": {"lr": 2.0, "directions": 8, "epsilon": 4.0},
+    "fp16": {"lr": 0.001, "master_fp32": True},
 }
 
 
@@ -69,6 +70,7 @@ def host_runner(method: str) -> Callable[[object, str, int, int], dict]:
 
 
 RUNNERS: dict[str, Callable] = {"forward-grad": host_runner("forward-grad")}
+RUNNERS["fp16"] = host_runner("fp16")
 
 
 def float_bound(g, trainable: str, seeds: int) -> tuple[float, float]:
