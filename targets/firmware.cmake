@@ -8,6 +8,7 @@
 #   ODL_FW_MODE        "link" (serve the serial link, default) or "selftest"
 #   ODL_BOARD_DEFINES  extra compile definitions (counter scale, target name)
 #   ODL_RUNTIME_DIR    runtime_c tree to build (default: the repository's)
+#   ODL_KERNEL_FAMILY  optimised kernel folder (arm_dsp) or empty (portable)
 # pytool/targets/build.py drives this through targets/CMakeLists.txt.
 
 foreach(var ODL_BOARD ODL_MODEL_DIR ODL_MEMORY_LD_DIR)
@@ -34,6 +35,22 @@ if(NOT ODL_RUNTIME_DIR)
 endif()
 file(GLOB_RECURSE ODL_FW_RUNTIME CONFIGURE_DEPENDS ${ODL_RUNTIME_DIR}/src/*.c)
 list(FILTER ODL_FW_RUNTIME EXCLUDE REGEX "/(arm_dsp|arm_mve)/")
+# ODL_KERNEL_FAMILY (board.toml `kernels`, e.g. arm_dsp): each
+# <dir>/<family>/<file>.c is compiled INSTEAD of the portable <dir>/<file>.c.
+if(ODL_KERNEL_FAMILY)
+  file(GLOB_RECURSE ODL_FW_FAMILY CONFIGURE_DEPENDS ${ODL_RUNTIME_DIR}/src/*.c)
+  list(FILTER ODL_FW_FAMILY INCLUDE REGEX "/${ODL_KERNEL_FAMILY}/[^/]+\\.c$")
+  if(NOT ODL_FW_FAMILY)
+    message(FATAL_ERROR "firmware.cmake: no sources for kernel family ${ODL_KERNEL_FAMILY}")
+  endif()
+  foreach(opt ${ODL_FW_FAMILY})
+    get_filename_component(opt_dir ${opt} DIRECTORY)
+    get_filename_component(opt_name ${opt} NAME)
+    get_filename_component(portable_dir ${opt_dir} DIRECTORY)
+    list(REMOVE_ITEM ODL_FW_RUNTIME ${portable_dir}/${opt_name})
+  endforeach()
+  list(APPEND ODL_FW_RUNTIME ${ODL_FW_FAMILY})
+endif()
 
 set(ODL_FW_SOURCES
   ${ODL_FW_RUNTIME}

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 from pytool.targets.board import ROOT, TARGETS_DIR, Board, boards, get_board
@@ -56,6 +57,20 @@ def memory_ld(board: Board) -> str:
     )
 
 
+KERNEL_FAMILIES = ("", "arm_dsp")
+
+
+def board_kernels(board: Board) -> str:
+    """The optimised kernel family a board's board.toml names (`kernels`), or
+    "" for the portable kernels."""
+    path = board.dir / "board.toml"
+    with path.open("rb") as f:
+        family = tomllib.load(f).get("kernels", "")
+    if family not in KERNEL_FAMILIES:
+        raise ValueError(f"{path}: kernels must be one of {KERNEL_FAMILIES}, not {family!r}")
+    return family
+
+
 def default_mode() -> str:
     return "link" if LINK_HEADER.exists() else "selftest"
 
@@ -88,15 +103,21 @@ def build_firmware(
     out_dir: str | Path,
     mode: str | None = None,
     runtime_dir: str | Path | None = None,
+    kernels: str | None = None,
 ) -> Path:
     """Builds <out_dir>/firmware.elf for the model in model_dir (model.c +
     model.h). mode: 'link' (serve the serial link) or 'selftest' (one
     inference, report over the UART, exit); default: link once
-    runtime_c/include/odl/link.h exists. runtime_dir: another runtime_c tree."""
+    runtime_c/include/odl/link.h exists. runtime_dir: another runtime_c tree.
+    kernels: optimised kernel family ("arm_dsp") or "" for the portable
+    kernels; default: the board's `kernels` key."""
     board = get_board(target)
     mode = mode or default_mode()
     if mode not in FIRMWARE_MODES:
         raise ValueError(f"firmware mode must be one of {FIRMWARE_MODES}, not {mode!r}")
+    kernels = board_kernels(board) if kernels is None else kernels
+    if kernels not in KERNEL_FAMILIES:
+        raise ValueError(f"kernels must be one of {KERNEL_FAMILIES}, not {kernels!r}")
     model_dir = Path(model_dir).resolve()
     for f in ("model.c", "model.h"):
         if not (model_dir / f).is_file():
@@ -120,6 +141,7 @@ def build_firmware(
         f"-DODL_MEMORY_LD_DIR={out_dir}",
         f"-DODL_FW_MODE={mode}",
         f"-DODL_BOARD_DEFINES={';'.join(defines)}",
+        f"-DODL_KERNEL_FAMILY={kernels}",
     ]
     if runtime_dir is not None:
         args.append(f"-DODL_RUNTIME_DIR={Path(runtime_dir).resolve()}")

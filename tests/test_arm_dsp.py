@@ -1,0 +1,92 @@
+"""arm_dsp int8 kernels (runtime_c/src/kernels/int8/arm_dsp/) on the QEMU
+Arm boards: firmware built with and without them gives, for random inputs,
+the same output bytes as the host build of the same generated C, across the
+conv / depthwise / fully-connected variants and a small MobileNet."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pytool.targets import QemuSession, build_firmware, get_board
+from pytool.targets.build import board_kernels
+
+pytestmark = pytest.mark.qemu
+
+MODELS_DIR = Path(__file__).parent / "fixtures" / "models"
+MODELS = [
+    "conv_1x1", "conv_5x5_s2_same_c5", "conv_dilation2", "conv_dilation2_same", "conv_nobias",
+    "conv_per_tensor", "conv_s1_same_relu", "conv_s2_same", "conv_s2_valid_per_tensor",
+    "conv_s2_valid_relu6", "pad_conv", "dw_m1_same", "dw_m2_s2_valid", "dw_m2_valid", "dw_per_tensor",
+    "dw_s2_same", "fc_linear", "fc_per_tensor", "fc_relu", "flatten_fc", "mobilenet_tiny",
+]  # fmt: skip
+BOARDS = ["mps2-an386", "mps3-an547"]
+INPUTS_PER_MODEL = 3
+
+
+@pytest.fixture(scope="module")
+def host_models(tmp_path_factory):
+    """model -> (generated C dir, random int8 inputs, host outputs)."""
+    from pytool import compile_model, load_host
+
+    out = {}
+    root = tmp_path_factory.mktemp("arm_dsp_models")
+    for i, name in enumerate(MODELS):
+        art = compile_model(MODELS_DIR / f"{name}.tflite", out_dir=root / name)
+        host = load_host(art)
+        spec = host.inputs[0]
+        assert np.dtype(spec.dtype) == np.int8, name
+        rng = np.random.default_rng(100 + i)
+        xs = [rng.integers(-128, 128, size=spec.shape, dtype=np.int8) for _ in range(INPUTS_PER_MODEL)]
+        ys = [np.asarray(host.invoke(x)).tobytes() for x in xs]
+        out[name] = (Path(art.dir), xs, ys)
+    return out
+
+
+def run_on_board(board, kernels: str, host_models: dict, work: Path) -> dict[str, tuple[list[bytes], int]]:
+    """Every model through one build tree: the generated files are copied
+    into one fixed directory, so after the first model only model.c (and the
+    files including model.h) recompile."""
+    from pytool.link import Link
+
+    model_dir = work / "model"
+    model_dir.mkdir(parents=True)
+    results = {}
+    for name, (src, xs, _) in host_models.items():
+        for f in src.iterdir():
+            if f.is_file():
+                shutil.copyfile(f, model_dir / f.name)
+        elf = build_firmware(model_dir, board, work / "fw", mode="link", kernels=kernels)
+        with QemuSession(elf, board, timeout=30) as q, Link(q.url, timeout=10.0) as link:
+            ys = [np.asarray(link.infer(x)).tobytes() for x in xs]
+            counter = link.stats().counter
+        results[name] = (ys, counter)
+    return results
+
+
+def test_dsp_boards_select_arm_dsp():
+    for name in BOARDS + ["nucleo-f429zi"]:
+        assert board_kernels(get_board(name)) == "arm_dsp", name
+    assert board_kernels(get_board("riscv32-virt")) == ""
+
+
+@pytest.mark.parametrize("name", BOARDS)
+def test_arm_dsp_and_portable_firmware_match_host(tmp_path, host_models, name):
+    board = get_board(name)
+    runs = {k: run_on_board(board, k, host_models, tmp_path / (k or "portable")) for k in ("", "arm_dsp")}
+    # The optimised build compiled the arm_dsp files instead of the portable ones.
+    dsp_map = (tmp_path / "arm_dsp" / "fw" / "cmake" / "firmware.map").read_text()
+    portable_map = (tmp_path / "portable" / "fw" / "cmake" / "firmware.map").read_text()
+    for kernel in ("conv_2d", "depthwise_conv_2d", "fully_connected"):
+        assert f"arm_dsp/{kernel}.c" in dsp_map and f"int8/{kernel}.c" not in dsp_map, kernel
+        assert f"arm_dsp/{kernel}.c" not in portable_map and f"int8/{kernel}.c" in portable_map, kernel
+    for model, (_, _, expected) in host_models.items():
+        for kernels, results in runs.items():
+            outputs, _ = results[model]
+            assert outputs == expected, f"{model} on {name} ({kernels or 'portable'} kernels)"
+    # Same bytes, fewer instructions: the optimised kernels did run.
+    for model in ("conv_s1_same_relu", "dw_m1_same", "fc_relu", "mobilenet_tiny"):
+        assert runs["arm_dsp"][model][1] < runs[""][model][1], model
