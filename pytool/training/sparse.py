@@ -1,0 +1,454 @@
+"""Sparse update: compile-time side.
+
+A scheme picks, per weighted layer, nothing / the bias / the weights of some
+output channels (+ bias). prepare(g, spec) turns it into:
+- RAM copies of the updated tensors (int8 weights, int32 biases) and, for the
+  int16 master copy, an int8 residual per updated weight (state);
+- a training plan: the inference lifetimes, with every activation the
+  backward reads (masks, inputs of weight-updated layers) kept alive into the
+  backward, one int32 error buffer per tensor on the path (alive for two
+  steps) and an int64 gradient row per weight-updated layer, all planned
+  together so the arena is the exact training peak;
+- the const odl_sp_config_t (runtime_c/include/odl/sparse_update.h).
+docs/design/sparse.md explains the arithmetic and the choices.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pytool import ops as opreg
+from pytool.codegen import T_ARENA, T_INIT, Program, lower_graph
+from pytool.ir import Graph
+from pytool.planner import Buffer, Plan, align_up, plan_arena
+from pytool.training import TrainSpec, TrainSpecError
+from pytool.training.forward_grad import logits_of
+from quantize.fixedpoint import quantize_multiplier
+
+KINDS = {"FULLY_CONNECTED": 0, "CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 3, "MEAN": 4,
+         "RESHAPE": 5, "RELU": 6, "RELU6": 6}
+WEIGHTED = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
+ROUNDING = {"master": 0, "round": 1, "stochastic": 2}
+NONE = -1
+
+
+@dataclass
+class Choice:
+    update: str  # "bias" | "weights"
+    channels: list[int] | None = None  # updated output channels (weights); None = all
+
+    def label(self, n_out: int) -> str:
+        if self.update == "bias":
+            return "bias"
+        k = n_out if self.channels is None else len(self.channels)
+        return f"weights {k}/{n_out} ch + bias"
+
+
+Scheme = dict[int, Choice]  # op index -> choice
+
+
+@dataclass
+class BwStep:
+    op: int
+    kind: int
+    mask: tuple[int, int] | None
+    out_t: str
+    in_t: str | None  # tensor whose error this step produces (None: last step)
+
+
+@dataclass
+class SparseLayout:
+    plan: Plan
+    inference_arena: int
+    steps: list[BwStep]
+    err: dict[str, int] = field(default_factory=dict)  # tensor -> error buffer offset
+    rows: dict[int, int] = field(default_factory=dict)  # op -> gradient row offset
+    residuals: dict[int, int] = field(default_factory=dict)  # op -> residual offset
+
+
+def n_out_of(g: Graph, op_index: int) -> int:
+    op = g.ops[op_index]
+    w = g.tensors[op.inputs[1]]
+    return w.shape[3] if op.type == "DEPTHWISE_CONV_2D" else w.shape[0]
+
+
+def row_of(g: Graph, op_index: int) -> int:
+    op = g.ops[op_index]
+    w = g.tensors[op.inputs[1]]
+    return int(np.prod(w.shape[1:3])) if op.type == "DEPTHWISE_CONV_2D" else int(np.prod(w.shape[1:]))
+
+
+def channels_of(g: Graph, op_index: int, ch: Choice) -> list[int]:
+    return list(range(n_out_of(g, op_index))) if ch.channels is None else sorted(ch.channels)
+
+
+def act_range(g: Graph, op_index: int) -> tuple[int, int] | None:
+    """The int8 clamp of an op's output, read from its lowering."""
+    op = g.ops[op_index]
+    low = opreg.get(op.type).lower(g, op)
+    p = low.params
+    at = {"FULLY_CONNECTED": 3, "CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 6, "RELU": 4, "RELU6": 0}
+    if op.type not in at:
+        return None
+    return int(p[at[op.type]]), int(p[at[op.type] + 1])
+
+
+def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
+    """Steps from the logits down to the deepest layer of the scheme."""
+    if not scheme:
+        raise TrainSpecError("--train sparse: the scheme updates no layer")
+    logits, forward_ops = logits_of(g)
+    producer = {n: i for i, op in enumerate(g.ops) for n in op.outputs}
+    consumers: dict[str, int] = {}
+    for op in g.ops:
+        for n in op.inputs:
+            consumers[n] = consumers.get(n, 0) + 1
+    deepest = min(scheme)
+    for k, ch in scheme.items():
+        if not 0 <= k < len(g.ops) or g.ops[k].type not in WEIGHTED:
+            raise TrainSpecError(f"scheme: op #{k} is not a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED layer")
+        if ch.update not in ("bias", "weights"):
+            raise TrainSpecError(f"scheme: op #{k}: update must be 'bias' or 'weights', not {ch.update!r}")
+        if ch.update == "bias" and len(g.ops[k].inputs) < 3:
+            raise TrainSpecError(f"scheme: op #{k} ({g.ops[k].name}) has no bias to update")
+    steps: list[BwStep] = []
+    t = logits
+    while True:
+        k = producer.get(t)
+        if k is None or k < deepest:
+            raise TrainSpecError(f"scheme: op #{deepest} is not on the single path below the logits '{logits}'")
+        op = g.ops[k]
+        if op.type not in KINDS:
+            raise TrainSpecError(
+                f"sparse update: no backward for {op.type} (op #{k}) between the logits and op #{deepest}; "
+                f"supported: {', '.join(sorted(KINDS))}"
+            )
+        last = k == deepest
+        x = op.inputs[0]
+        if not last and consumers.get(x, 0) != 1:
+            raise TrainSpecError(
+                f"sparse update: tensor '{x}' below op #{k} feeds {consumers.get(x, 0)} ops; the backward "
+                f"follows a single path, so layers below op #{k} cannot be updated"
+            )
+        steps.append(BwStep(k, KINDS[op.type], act_range(g, k), t, None if last else x))
+        if last:
+            break
+        t = x
+    for k in scheme:
+        if k not in {s.op for s in steps}:
+            raise TrainSpecError(f"scheme: op #{k} is not on the path from the logits to op #{deepest}")
+    return steps, logits, forward_ops
+
+
+def numel(g: Graph, name: str) -> int:
+    return int(np.prod(g.tensors[name].shape))
+
+
+def persistent_of(g: Graph, scheme: Scheme, rounding: str) -> tuple[dict[str, np.ndarray], list[tuple[str, int]]]:
+    pers: dict[str, np.ndarray] = {}
+    state: list[tuple[str, int]] = []
+    for k in sorted(scheme):
+        op, ch = g.ops[k], scheme[k]
+        if ch.update == "weights":
+            pers[op.inputs[1]] = g.tensors[op.inputs[1]].data.astype(np.int8).copy()
+            if rounding == "master":
+                state.append((f"residual:{k}", len(channels_of(g, k, ch)) * row_of(g, k)))
+        if len(op.inputs) > 2:
+            pers[op.inputs[2]] = g.tensors[op.inputs[2]].data.astype(np.int32).copy()
+    return pers, state
+
+
+def training_layout(prog: Program, g: Graph, scheme: Scheme, inference_arena: int) -> SparseLayout:
+    """Re-plans prog's arena with the backward's buffers (see module doc)."""
+    steps, logits, _ = backward_chain(g, scheme)
+    base = prog.plan
+    n_fwd = base.n_ops
+    t_of = {s.op: n_fwd + j for j, s in enumerate(steps)}
+    keep: dict[str, int] = {}
+    for s in steps:
+        t = t_of[s.op]
+        if s.mask is not None:
+            keep[s.out_t] = max(keep.get(s.out_t, 0), t)
+        if s.op in scheme and scheme[s.op].update == "weights":
+            x = g.ops[s.op].inputs[0]
+            keep[x] = max(keep.get(x, 0), t)
+    keep[logits] = max(keep.get(logits, 0), n_fwd)
+    bufs = [Buffer(b.name, b.size, b.first, max(b.last, keep.get(b.name, b.last))) for b in base.buffers.values()]
+    for j, s in enumerate(steps):
+        t = n_fwd + j
+        bufs.append(Buffer(f"err:{s.out_t}", 4 * numel(g, s.out_t), t - 1 if j else t, t))
+        if s.op in scheme and scheme[s.op].update == "weights":
+            bufs.append(Buffer(f"row:{s.op}", 8 * row_of(g, s.op), t, t))
+    pers = [(n, sz) for n, (_, sz) in base.persistent.items()]
+    plan = plan_arena(bufs, n_fwd + len(steps), pers)
+    plan.const_bytes, plan.extra = base.const_bytes, dict(base.extra)
+    lay = SparseLayout(plan, inference_arena, steps)
+    for s in steps:
+        lay.err[s.out_t] = plan.offset(f"err:{s.out_t}")
+        if s.op in scheme and scheme[s.op].update == "weights":
+            lay.rows[s.op] = plan.offset(f"row:{s.op}")
+            if f"residual:{s.op}" in plan.persistent:
+                lay.residuals[s.op] = plan.persistent[f"residual:{s.op}"][0]
+    return lay
+
+
+def scheme_bytes(g: Graph, base: Program, scheme: Scheme, rounding: str = "master") -> int:
+    """Exact training arena of a scheme (same planner as prepare), without lowering again."""
+    pers, state = persistent_of(g, scheme, rounding)
+    sizes = [(t.name, t.nbytes if t.name not in pers else pers[t.name].nbytes) for t in base.tensors
+             if t.name in pers] + state
+    off = 0
+    order = []
+    for name, sz in sizes:
+        order.append((name, sz))
+        off = align_up(off + sz)
+    shadow = Plan(base.plan.buffers, {n: (0, s) for n, s in order}, off, base.plan.arena_size, base.plan.n_ops)
+    fake = Program(base.tensors, base.ops, base.inputs, base.outputs, shadow, base.index)
+    return training_layout(fake, g, scheme, base.plan.arena_size).plan.arena_size
+
+
+# ---------------------------------------------------------------- scheme files
+
+
+def load_scheme(path: str | Path, g: Graph) -> tuple[Scheme, str | None]:
+    """scheme.toml: optional top-level rounding = "master" | "round" | "stochastic",
+    then one [[layer]] per updated layer: op = <op index> or name = "<weight tensor>",
+    update = "bias" | "weights", and optionally channels = [..] or fraction = 0.25."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise TrainSpecError(f"--scheme {p}: {e}") from None
+    by_name = {op.inputs[1]: i for i, op in enumerate(g.ops) if op.type in WEIGHTED}
+    by_name.update({op.name: i for i, op in enumerate(g.ops) if op.type in WEIGHTED and op.name})
+    scheme: Scheme = {}
+    for n, ent in enumerate(data.get("layer", [])):
+        where = f"--scheme {p}: layer {n + 1}"
+        if "op" in ent:
+            k = ent["op"]
+        elif ent.get("name") in by_name:
+            k = by_name[ent["name"]]
+        else:
+            raise TrainSpecError(f"{where}: give op = <index> or name = <weight tensor or layer name>")
+        if not isinstance(k, int) or not 0 <= k < len(g.ops) or g.ops[k].type not in WEIGHTED:
+            raise TrainSpecError(f"{where}: op {k!r} is not a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED layer")
+        update = ent.get("update", "weights")
+        chans = None
+        if update == "weights":
+            n_out = n_out_of(g, k)
+            if "channels" in ent:
+                chans = sorted({int(c) for c in ent["channels"]})
+                if not chans or chans[0] < 0 or chans[-1] >= n_out:
+                    raise TrainSpecError(f"{where}: channels must be in [0, {n_out})")
+            elif "fraction" in ent:
+                f = float(ent["fraction"])
+                if not 0 < f <= 1:
+                    raise TrainSpecError(f"{where}: fraction must be in (0, 1]")
+                chans = list(range(max(1, math.ceil(f * n_out))))
+        scheme[k] = Choice(update, chans)
+    if not scheme:
+        raise TrainSpecError(f"--scheme {p}: no [[layer]] entries")
+    rounding = data.get("rounding")
+    if rounding is not None and rounding not in ROUNDING:
+        raise TrainSpecError(f"--scheme {p}: rounding must be one of {', '.join(ROUNDING)}")
+    return scheme, rounding
+
+
+def dump_scheme(g: Graph, scheme: Scheme, rounding: str = "master") -> str:
+    lines = [f'rounding = "{rounding}"', ""]
+    for k in sorted(scheme):
+        ch = scheme[k]
+        lines += ["[[layer]]", f"op = {k}  # {g.ops[k].type} {g.ops[k].name}", f'update = "{ch.update}"']
+        if ch.update == "weights" and ch.channels is not None:
+            lines.append(f"channels = {sorted(ch.channels)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- constants
+
+
+@dataclass
+class LayerConst:
+    op: int
+    weight: str | None
+    bias: str | None
+    channels: list[int]
+    row: int
+    lrw: list[tuple[int, int]]  # per output channel (mult, shift)
+    lrb: list[tuple[int, int]]
+
+
+@dataclass
+class SparseSetup:
+    scheme: Scheme
+    rounding: str
+    seed: int
+    lr: float
+    logits: str
+    logit_scale_q16: int
+    forward_ops: int
+    steps: list[BwStep]
+    wscale: dict[int, list[tuple[int, int]]]  # op -> weight-scale multipliers (bw_input)
+    layers: list[LayerConst]
+
+
+def _qm(v: float, what: str, lr: float) -> tuple[int, int]:
+    m, s = quantize_multiplier(float(v))
+    if m == 0:
+        raise TrainSpecError(f"--lr {lr}: too small for {what}: every update would round to zero")
+    if s > 30:
+        raise TrainSpecError(f"--lr {lr}: too large for {what}")
+    return int(m), int(s)
+
+
+def _wscales(g: Graph, k: int) -> np.ndarray:
+    op = g.ops[k]
+    q = g.tensors[op.inputs[1]].quant
+    if q is None or np.any(np.asarray(q.zero_point) != 0):
+        raise TrainSpecError(f"sparse update: op #{k} ({op.type}) needs symmetric int8 weights (zero point 0)")
+    return np.asarray(q.scale, np.float64).reshape(-1)
+
+
+def make_setup(g: Graph, spec: TrainSpec, scheme: Scheme, rounding: str = "master") -> SparseSetup:
+    if spec.loss != "ce":
+        raise TrainSpecError(f"--loss {spec.loss}: sparse update trains softmax cross-entropy (ce) only")
+    if rounding not in ROUNDING:
+        raise TrainSpecError(f"rounding {rounding!r}: choose one of {', '.join(ROUNDING)}")
+    steps, logits, forward_ops = backward_chain(g, scheme)
+    lq = g.tensors[logits].quant
+    scale_q16 = int(round(float(lq.scale[0]) * 65536))
+    if scale_q16 <= 0:
+        raise TrainSpecError(f"logits tensor '{logits}' has a scale below 2^-17; the Q16.16 loss cannot read it")
+    wscale: dict[int, list[tuple[int, int]]] = {}
+    for s in steps:
+        op = g.ops[s.op]
+        if op.type in WEIGHTED:
+            sw = _wscales(g, s.op)
+            if op.type != "FULLY_CONNECTED":
+                sw = np.broadcast_to(sw, (n_out_of(g, s.op),))
+            wscale[s.op] = [quantize_multiplier(float(v)) for v in sw]
+    layers = []
+    for k in sorted(scheme):
+        op, ch = g.ops[k], scheme[k]
+        n_out = n_out_of(g, k)
+        sx = float(g.tensors[op.inputs[0]].quant.scale[0])
+        sw = np.broadcast_to(_wscales(g, k), (n_out,))
+        name = f"op #{k} ({op.type})"
+        layers.append(LayerConst(
+            op=k,
+            weight=op.inputs[1] if ch.update == "weights" else None,
+            bias=op.inputs[2] if len(op.inputs) > 2 else None,
+            channels=channels_of(g, k, ch) if ch.update == "weights" else [],
+            row=row_of(g, k),
+            lrw=[_qm(spec.lr * 128.0 * sx / v, name, spec.lr) for v in sw],
+            lrb=[_qm(spec.lr / (sx * v), name, spec.lr) for v in sw],
+        ))
+    return SparseSetup(scheme, rounding, int(spec.seed) & 0xFFFFFFFF, spec.lr, logits, scale_q16, forward_ops,
+                       steps, wscale, layers)
+
+
+# ---------------------------------------------------------------- prepare
+
+
+def choose_scheme(g: Graph, spec: TrainSpec) -> tuple[Scheme, str]:
+    rounding = spec.extra.get("rounding", "master")
+    if spec.scheme:
+        scheme, r = load_scheme(spec.scheme, g)
+        return scheme, r or rounding
+    from pytool.training.scheme import search
+
+    return search(g, spec, rounding=rounding).scheme, rounding
+
+
+def inference_arena(g: Graph) -> int:
+    return lower_graph(g).plan.arena_size
+
+
+def check_ram(ram: int | None, inference: int) -> None:
+    if ram is not None and ram < inference:
+        raise TrainSpecError(
+            f"--ram {ram:,d} B is below the inference arena ({inference:,d} B): sparse update needs the "
+            "inference RAM plus its training buffers"
+        )
+
+
+def build(g: Graph, spec: TrainSpec, scheme: Scheme, rounding: str) -> tuple[Program, SparseSetup, SparseLayout]:
+    st = make_setup(g, spec, scheme, rounding)
+    pers, state = persistent_of(g, scheme, rounding)
+    prog = lower_graph(g, persistent=pers, state=state)
+    lay = training_layout(prog, g, scheme, inference_arena(g))
+    for t in prog.tensors:
+        if t.flags & T_ARENA and not t.flags & T_INIT:
+            t.offset = lay.plan.offset(t.name)
+    prog.plan = lay.plan
+    ex = lay.plan.extra
+    ex["inference arena"] = lay.inference_arena
+    ex["trainable copies (RAM)"] = sum(a.nbytes for a in pers.values())
+    if state:
+        ex["int16 master residuals"] = sum(s for _, s in state)
+    ex["saved activations + backward buffers"] = lay.plan.arena_size - lay.plan.persistent_size - lay.inference_arena
+    return prog, st, lay
+
+
+def prepare(g: Graph, spec: TrainSpec) -> tuple[Program, str]:
+    spec.validate()
+    check_ram(spec.ram, inference_arena(g))
+    scheme, rounding = choose_scheme(g, spec)
+    prog, st, lay = build(g, spec, scheme, rounding)
+    prog.sparse = (st, lay)  # read by the plan command and the tests
+    return prog, emit_train_c(prog, st, lay)
+
+
+def _arr(ctype: str, name: str, vals) -> str:
+    vals = [str(int(v)) for v in vals] or ["0"]
+    return f"static const {ctype} {name}[] = {{{', '.join(vals)}}};"
+
+
+def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
+    idx = prog.index
+    out = ['#include "odl/sparse_update.h"']
+    layer_of = {ly.op: i for i, ly in enumerate(st.layers)}
+    step_rows = []
+    for j, s in enumerate(st.steps):
+        ws = st.wscale.get(s.op, [(0, 0)])
+        out.append(_arr("int32_t", f"sp_wm{j}", [m for m, _ in ws]))
+        out.append(_arr("int32_t", f"sp_ws{j}", [k for _, k in ws]))
+        lo, hi = s.mask if s.mask is not None else (-129, 128)
+        err_in = lay.err[st.steps[j + 1].out_t] if s.in_t is not None else NONE
+        step_rows.append(
+            f"    {{{s.kind}, {int(s.mask is not None)}, {layer_of.get(s.op, NONE)}, {s.op}, {len(ws)}, {lo}, {hi}, "
+            f"{lay.err[s.out_t]}, {err_in}, sp_wm{j}, sp_ws{j}}},"
+        )
+    layer_rows = []
+    for i, ly in enumerate(st.layers):
+        out.append(_arr("uint16_t", f"sp_ch{i}", ly.channels))
+        for nm, vals in (("lwm", [m for m, _ in ly.lrw]), ("lws", [k for _, k in ly.lrw]),
+                         ("lbm", [m for m, _ in ly.lrb]), ("lbs", [k for _, k in ly.lrb])):
+            out.append(_arr("int32_t", f"sp_{nm}{i}", vals))
+        w = idx[ly.weight] if ly.weight else NONE
+        b = idx[ly.bias] if ly.bias else NONE
+        res = lay.residuals.get(ly.op, NONE)
+        row_off = lay.rows.get(ly.op, NONE)
+        layer_rows.append(
+            f"    {{{w}, {b}, {len(ly.channels)}, {ROUNDING[st.rounding]}, {ly.row}, {res}, {row_off}, sp_ch{i}, "
+            f"sp_lwm{i}, sp_lws{i}, sp_lbm{i}, sp_lbs{i}}},"
+        )
+    trainable = [idx[n] for ly in st.layers for n in (ly.weight, ly.bias) if n]
+    out += [
+        "static const odl_sp_step_t sp_steps[] = {", *step_rows, "};",
+        "static const odl_sp_layer_t sp_layers[] = {", *layer_rows, "};",
+        f"static const odl_sp_config_t odl_sp_config = {{{st.seed}u, {len(st.steps)}, {len(st.layers)}, "
+        "sp_steps, sp_layers};",
+        _arr("int16_t", "odl_sp_trainable", trainable),
+        "const odl_train_config_t odl_train_config = {",
+        f"    ODL_TRAIN_SPARSE, 0, {len(trainable)}, odl_sp_trainable, {idx[st.logits]}, 0, {st.logit_scale_q16}, "
+        f"{st.forward_ops}u, 0u, 0u, &odl_sp_config,",
+        "};",
+    ]
+    return "\n".join(out) + "\n"

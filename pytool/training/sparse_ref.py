@@ -1,0 +1,153 @@
+"""numpy reference of the sparse-update step, integer operation for integer
+operation (runtime_c/src/train/sparse_update.c with the bw_*.c kernels, whose
+twins are in sparse_kernels.py). The C must equal it bit for bit: weights,
+biases, residuals and stats after every step."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from pytool import ops as opreg
+from pytool.ir import Graph
+from pytool.reference import run_int8
+from pytool.training import sparse_kernels as sk
+from pytool.training.fixed_loss import loss_q16
+from pytool.training.prng import prng_key, prng_words
+from pytool.training.sparse import KINDS, SparseSetup
+
+W_MAX = 127
+I32_MIN, I32_MAX = -(2**31), 2**31 - 1
+
+
+def sp_scale(raw: np.ndarray, exp: int, mult: int, shift: int) -> np.ndarray:
+    """odl_sp_scale, elementwise."""
+    raw = np.asarray(raw, np.int64)
+    mag = np.abs(raw)
+    m = np.zeros(raw.shape, np.int64)
+    for _ in range(33):
+        m = np.where((mag >> np.int64(m)) >= (1 << 31), m + 1, m)
+    out = np.empty(raw.shape, np.int64)
+    for mv in np.unique(m):
+        sel = m == mv
+        v = sk.round_shift(raw[sel], int(mv))
+        out[sel] = sk.round_shift(v * np.int64(mult), 31 - shift - exp - int(mv))
+    return np.clip(out, I32_MIN, I32_MAX)
+
+
+class SparseRef:
+    def __init__(self, g: Graph, st: SparseSetup):
+        self.g = copy.copy(g)
+        self.g.tensors = dict(g.tensors)
+        self.st = st
+        self.steps_done = 0
+        self.residual: dict[int, np.ndarray] = {}
+        for ly in st.layers:
+            for n in (ly.weight, ly.bias):
+                if n:
+                    t = copy.copy(g.tensors[n])
+                    t.data = np.array(g.tensors[n].data, copy=True)
+                    self.g.tensors[n] = t
+            if ly.weight and st.rounding == "master":
+                self.residual[ly.op] = np.zeros((len(ly.channels), ly.row), np.int64)
+        self.low = {s.op: opreg.get(self.g.ops[s.op].type).lower(self.g, self.g.ops[s.op]) for s in st.steps}
+
+    def tensor(self, name: str) -> np.ndarray:
+        return self.g.tensors[name].data
+
+    def eval_sample(self, xq: np.ndarray, label: int) -> dict:
+        vals = run_int8(self.g, [xq], keep_all=True)
+        lq = self.g.tensors[self.st.logits].quant
+        loss, pred = loss_q16(vals[self.st.logits], int(lq.zero_point[0]), self.st.logit_scale_q16, label)
+        return {"loss_q16": loss, "predicted": pred, "correct": int(pred == label), "vals": vals}
+
+    def train_step(self, xq: np.ndarray, label: int) -> dict:
+        st, g = self.st, self.g
+        r = self.eval_sample(xq, label)
+        vals = r.pop("vals")
+        e, exp = sk.softmax_ce_bw(vals[st.logits], st.logit_scale_q16, label)
+        layer_of = {ly.op: ly for ly in st.layers}
+        for s in st.steps:
+            op = g.ops[s.op]
+            y = np.asarray(vals[op.outputs[0]], np.int64)
+            e = e.reshape(y.shape)
+            if s.mask is not None:
+                e = sk.act_bw(y, s.mask[0], s.mask[1], e)
+            e_in, exp_in = None, exp
+            if s.in_t is not None:
+                e_in, exp_in = self._bw_input(s, op, e, exp, vals)
+            if s.op in layer_of:
+                self._update(s, op, layer_of[s.op], e, exp, vals)
+            e, exp = e_in, exp_in
+        self.steps_done += 1
+        return r
+
+    def _geo(self, s):
+        p = self.low[s.op].params
+        return (p[4], p[5]), (p[6], p[7]), (p[8], p[9])
+
+    def _bw_input(self, s, op, e, exp, vals):
+        g = self.g
+        xshape = g.tensors[op.inputs[0]].shape
+        kind = s.kind
+        if kind in (KINDS["FULLY_CONNECTED"], KINDS["CONV_2D"], KINDS["DEPTHWISE_CONV_2D"]):
+            w = self.tensor(op.inputs[1])
+            mult = np.array([m for m, _ in self.st.wscale[s.op]], np.int64)
+            shift = np.array([k for _, k in self.st.wscale[s.op]], np.int64)
+            if kind == KINDS["FULLY_CONNECTED"]:
+                return sk.fc_bw_input(e.reshape(-1, w.shape[0]), exp, w, mult, shift)
+            if kind == KINDS["CONV_2D"]:
+                return sk.conv_bw_input(e, exp, w, mult, shift, xshape, *self._geo(s))
+            return sk.dw_bw_input(e, exp, w, mult, shift, xshape, *self._geo(s), self.low[s.op].params[10])
+        p = self.low[s.op].params
+        if kind == KINDS["AVERAGE_POOL_2D"]:
+            return sk.avgpool_bw_input(e, exp, xshape, (p[0], p[1]), (p[2], p[3]), (p[4], p[5]))
+        if kind == KINDS["MEAN"]:
+            return sk.mean_bw_input(e.reshape(-1), exp, p[0], p[1], p[2])
+        return e.reshape(-1).copy(), exp  # RESHAPE, RELU, RELU6: the mask was applied already
+
+    def _update(self, s, op, ly, e, exp, vals):
+        st = self.st
+        x = np.asarray(vals[op.inputs[0]], np.int64)
+        off = int(self.low[s.op].params[0])
+        n_out = len(ly.lrb)
+        train_w = {c: i for i, c in enumerate(ly.channels)}
+        w = self.tensor(op.inputs[1]).astype(np.int64)
+        slot = st.layers.index(ly)
+        for ch in range(n_out):
+            if s.kind == KINDS["FULLY_CONNECTED"]:
+                gw, gb = sk.fc_bw_weight(e.reshape(-1, n_out), x, off, ch)
+            elif s.kind == KINDS["CONV_2D"]:
+                gw, gb = sk.conv_bw_weight(e, x, off, w.shape, *self._geo(s), ch)
+            else:
+                gw, gb = sk.dw_bw_weight(e, x, off, w.shape, *self._geo(s), self.low[s.op].params[10], ch)
+            if ly.weight and ch in train_w:
+                self._apply_row(ly, slot, train_w[ch], ch, exp, gw)
+            if ly.bias:
+                b = self.g.tensors[ly.bias].data
+                d = int(sp_scale(np.array([gb]), exp, *ly.lrb[ch])[0])
+                b[ch] = np.int32(min(I32_MAX, max(I32_MIN, int(b[ch]) - d)))
+
+    def _apply_row(self, ly, slot: int, ci: int, ch: int, exp: int, grad: np.ndarray) -> None:
+        st = self.st
+        wt = self.g.tensors[ly.weight].data
+        flat = wt.reshape(-1)[ch * ly.row : (ch + 1) * ly.row].astype(np.int64)
+        d = sp_scale(grad, exp, *ly.lrw[ch])
+        if st.rounding == "master":
+            res = self.residual[ly.op][ci]
+            v = np.clip(flat * 128 + res - d, -W_MAX * 128, W_MAX * 128)
+            w8 = sk.round_shift(v, 7)
+            new = np.where(d != 0, w8, flat)
+            self.residual[ly.op][ci] = np.where(d != 0, v - w8 * 128, res)
+        elif st.rounding == "round":
+            new = np.clip(flat - sk.round_shift(d, 7), -W_MAX, W_MAX)
+            new = np.where(d != 0, new, flat)
+        else:
+            key = prng_key(st.seed, self.steps_done, 1 + slot, ch)
+            u = (prng_words(key, ly.row) & np.uint32(127)).astype(np.int64)
+            fl = np.floor_divide(d, 128)
+            frac = d - fl * 128
+            new = np.clip(flat - fl - (u < frac), -W_MAX, W_MAX)
+            new = np.where(d != 0, new, flat)
+        wt.reshape(-1)[ch * ly.row : (ch + 1) * ly.row] = new.astype(wt.dtype)
