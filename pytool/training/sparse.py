@@ -41,12 +41,13 @@ NONE = -1
 class Choice:
     update: str  # "bias" | "weights"
     channels: list[int] | None = None  # updated output channels (weights); None = all
+    rounding: str = "master"  # how weight updates reach int8 (ROUNDING)
 
     def label(self, n_out: int) -> str:
         if self.update == "bias":
             return "bias"
         k = n_out if self.channels is None else len(self.channels)
-        return f"weights {k}/{n_out} ch + bias"
+        return f"weights {k}/{n_out} ch ({self.rounding}) + bias"
 
 
 Scheme = dict[int, Choice]  # op index -> choice
@@ -87,8 +88,19 @@ def channels_of(g: Graph, op_index: int, ch: Choice) -> list[int]:
     return list(range(n_out_of(g, op_index))) if ch.channels is None else sorted(ch.channels)
 
 
+_ACT_CACHE: dict[tuple[int, int, str], tuple[int, int] | None] = {}
+
+
 def act_range(g: Graph, op_index: int) -> tuple[int, int] | None:
-    """The int8 clamp of an op's output, read from its lowering."""
+    """The int8 clamp of an op's output, read from its lowering (cached: the
+    scheme search plans thousands of candidate schemes)."""
+    key = (id(g), op_index, g.ops[op_index].outputs[0])
+    if key not in _ACT_CACHE:
+        _ACT_CACHE[key] = _act_range(g, op_index)
+    return _ACT_CACHE[key]
+
+
+def _act_range(g: Graph, op_index: int) -> tuple[int, int] | None:
     op = g.ops[op_index]
     low = opreg.get(op.type).lower(g, op)
     p = low.params
@@ -149,14 +161,14 @@ def numel(g: Graph, name: str) -> int:
     return int(np.prod(g.tensors[name].shape))
 
 
-def persistent_of(g: Graph, scheme: Scheme, rounding: str) -> tuple[dict[str, np.ndarray], list[tuple[str, int]]]:
+def persistent_of(g: Graph, scheme: Scheme) -> tuple[dict[str, np.ndarray], list[tuple[str, int]]]:
     pers: dict[str, np.ndarray] = {}
     state: list[tuple[str, int]] = []
     for k in sorted(scheme):
         op, ch = g.ops[k], scheme[k]
         if ch.update == "weights":
             pers[op.inputs[1]] = g.tensors[op.inputs[1]].data.astype(np.int8).copy()
-            if rounding == "master":
+            if ch.rounding == "master":
                 state.append((f"residual:{k}", len(channels_of(g, k, ch)) * row_of(g, k)))
         if len(op.inputs) > 2:
             pers[op.inputs[2]] = g.tensors[op.inputs[2]].data.astype(np.int32).copy()
@@ -197,9 +209,9 @@ def training_layout(prog: Program, g: Graph, scheme: Scheme, inference_arena: in
     return lay
 
 
-def scheme_bytes(g: Graph, base: Program, scheme: Scheme, rounding: str = "master") -> int:
+def scheme_bytes(g: Graph, base: Program, scheme: Scheme) -> int:
     """Exact training arena of a scheme (same planner as prepare), without lowering again."""
-    pers, state = persistent_of(g, scheme, rounding)
+    pers, state = persistent_of(g, scheme)
     sizes = [(t.name, t.nbytes if t.name not in pers else pers[t.name].nbytes) for t in base.tensors
              if t.name in pers] + state
     off = 0
@@ -215,10 +227,11 @@ def scheme_bytes(g: Graph, base: Program, scheme: Scheme, rounding: str = "maste
 # ---------------------------------------------------------------- scheme files
 
 
-def load_scheme(path: str | Path, g: Graph) -> tuple[Scheme, str | None]:
-    """scheme.toml: optional top-level rounding = "master" | "round" | "stochastic",
-    then one [[layer]] per updated layer: op = <op index> or name = "<weight tensor>",
-    update = "bias" | "weights", and optionally channels = [..] or fraction = 0.25."""
+def load_scheme(path: str | Path, g: Graph) -> Scheme:
+    """scheme.toml: optional top-level rounding = "master" | "round" | "stochastic"
+    (the default of every layer), then one [[layer]] per updated layer:
+    op = <op index> or name = "<weight tensor or layer name>", update = "bias" |
+    "weights", optionally channels = [..] or fraction = 0.25, and rounding."""
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text())
@@ -250,22 +263,24 @@ def load_scheme(path: str | Path, g: Graph) -> tuple[Scheme, str | None]:
                 if not 0 < f <= 1:
                     raise TrainSpecError(f"{where}: fraction must be in (0, 1]")
                 chans = list(range(max(1, math.ceil(f * n_out))))
-        scheme[k] = Choice(update, chans)
+        rounding = ent.get("rounding", data.get("rounding", "master"))
+        if rounding not in ROUNDING:
+            raise TrainSpecError(f"{where}: rounding must be one of {', '.join(ROUNDING)}")
+        scheme[k] = Choice(update, chans, rounding)
     if not scheme:
         raise TrainSpecError(f"--scheme {p}: no [[layer]] entries")
-    rounding = data.get("rounding")
-    if rounding is not None and rounding not in ROUNDING:
-        raise TrainSpecError(f"--scheme {p}: rounding must be one of {', '.join(ROUNDING)}")
-    return scheme, rounding
+    return scheme
 
 
-def dump_scheme(g: Graph, scheme: Scheme, rounding: str = "master") -> str:
-    lines = [f'rounding = "{rounding}"', ""]
+def dump_scheme(g: Graph, scheme: Scheme) -> str:
+    lines = []
     for k in sorted(scheme):
         ch = scheme[k]
-        lines += ["[[layer]]", f"op = {k}  # {g.ops[k].type} {g.ops[k].name}", f'update = "{ch.update}"']
-        if ch.update == "weights" and ch.channels is not None:
-            lines.append(f"channels = {sorted(ch.channels)}")
+        lines += ["[[layer]]", f"op = {k}  # {g.ops[k].type}", f'update = "{ch.update}"']
+        if ch.update == "weights":
+            lines.append(f'rounding = "{ch.rounding}"')
+            if ch.channels is not None:
+                lines.append(f"channels = {sorted(ch.channels)}")
         lines.append("")
     return "\n".join(lines)
 
@@ -282,12 +297,12 @@ class LayerConst:
     row: int
     lrw: list[tuple[int, int]]  # per output channel (mult, shift)
     lrb: list[tuple[int, int]]
+    rounding: str = "master"
 
 
 @dataclass
 class SparseSetup:
     scheme: Scheme
-    rounding: str
     seed: int
     lr: float
     logits: str
@@ -315,11 +330,12 @@ def _wscales(g: Graph, k: int) -> np.ndarray:
     return np.asarray(q.scale, np.float64).reshape(-1)
 
 
-def make_setup(g: Graph, spec: TrainSpec, scheme: Scheme, rounding: str = "master") -> SparseSetup:
+def make_setup(g: Graph, spec: TrainSpec, scheme: Scheme) -> SparseSetup:
     if spec.loss != "ce":
         raise TrainSpecError(f"--loss {spec.loss}: sparse update trains softmax cross-entropy (ce) only")
-    if rounding not in ROUNDING:
-        raise TrainSpecError(f"rounding {rounding!r}: choose one of {', '.join(ROUNDING)}")
+    for k, ch in scheme.items():
+        if ch.rounding not in ROUNDING:
+            raise TrainSpecError(f"scheme: op #{k}: rounding {ch.rounding!r}: choose one of {', '.join(ROUNDING)}")
     steps, logits, forward_ops = backward_chain(g, scheme)
     lq = g.tensors[logits].quant
     scale_q16 = int(round(float(lq.scale[0]) * 65536))
@@ -348,22 +364,21 @@ def make_setup(g: Graph, spec: TrainSpec, scheme: Scheme, rounding: str = "maste
             row=row_of(g, k),
             lrw=[_qm(spec.lr * 128.0 * sx / v, name, spec.lr) for v in sw],
             lrb=[_qm(spec.lr / (sx * v), name, spec.lr) for v in sw],
+            rounding=ch.rounding,
         ))
-    return SparseSetup(scheme, rounding, int(spec.seed) & 0xFFFFFFFF, spec.lr, logits, scale_q16, forward_ops,
+    return SparseSetup(scheme, int(spec.seed) & 0xFFFFFFFF, spec.lr, logits, scale_q16, forward_ops,
                        steps, wscale, layers)
 
 
 # ---------------------------------------------------------------- prepare
 
 
-def choose_scheme(g: Graph, spec: TrainSpec) -> tuple[Scheme, str]:
-    rounding = spec.extra.get("rounding", "master")
+def choose_scheme(g: Graph, spec: TrainSpec) -> Scheme:
     if spec.scheme:
-        scheme, r = load_scheme(spec.scheme, g)
-        return scheme, r or rounding
+        return load_scheme(spec.scheme, g)
     from pytool.training.scheme import search
 
-    return search(g, spec, rounding=rounding).scheme, rounding
+    return search(g, spec).scheme
 
 
 def inference_arena(g: Graph) -> int:
@@ -378,9 +393,9 @@ def check_ram(ram: int | None, inference: int) -> None:
         )
 
 
-def build(g: Graph, spec: TrainSpec, scheme: Scheme, rounding: str) -> tuple[Program, SparseSetup, SparseLayout]:
-    st = make_setup(g, spec, scheme, rounding)
-    pers, state = persistent_of(g, scheme, rounding)
+def build(g: Graph, spec: TrainSpec, scheme: Scheme) -> tuple[Program, SparseSetup, SparseLayout]:
+    st = make_setup(g, spec, scheme)
+    pers, state = persistent_of(g, scheme)
     prog = lower_graph(g, persistent=pers, state=state)
     lay = training_layout(prog, g, scheme, inference_arena(g))
     for t in prog.tensors:
@@ -399,8 +414,7 @@ def build(g: Graph, spec: TrainSpec, scheme: Scheme, rounding: str) -> tuple[Pro
 def prepare(g: Graph, spec: TrainSpec) -> tuple[Program, str]:
     spec.validate()
     check_ram(spec.ram, inference_arena(g))
-    scheme, rounding = choose_scheme(g, spec)
-    prog, st, lay = build(g, spec, scheme, rounding)
+    prog, st, lay = build(g, spec, choose_scheme(g, spec))
     prog.sparse = (st, lay)  # read by the plan command and the tests
     return prog, emit_train_c(prog, st, lay)
 
@@ -436,7 +450,7 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
         res = lay.residuals.get(ly.op, NONE)
         row_off = lay.rows.get(ly.op, NONE)
         layer_rows.append(
-            f"    {{{w}, {b}, {len(ly.channels)}, {ROUNDING[st.rounding]}, {ly.row}, {res}, {row_off}, sp_ch{i}, "
+            f"    {{{w}, {b}, {len(ly.channels)}, {ROUNDING[ly.rounding]}, {ly.row}, {res}, {row_off}, sp_ch{i}, "
             f"sp_lwm{i}, sp_lws{i}, sp_lbm{i}, sp_lbs{i}}},"
         )
     trainable = [idx[n] for ly in st.layers for n in (ly.weight, ly.bias) if n]

@@ -49,7 +49,7 @@ class SparseRef:
                     t = copy.copy(g.tensors[n])
                     t.data = np.array(g.tensors[n].data, copy=True)
                     self.g.tensors[n] = t
-            if ly.weight and st.rounding == "master":
+            if ly.weight and ly.rounding == "master":
                 self.residual[ly.op] = np.zeros((len(ly.channels), ly.row), np.int64)
         self.low = {s.op: opreg.get(self.g.ops[s.op].type).lower(self.g, self.g.ops[s.op]) for s in st.steps}
 
@@ -134,13 +134,13 @@ class SparseRef:
         wt = self.g.tensors[ly.weight].data
         flat = wt.reshape(-1)[ch * ly.row : (ch + 1) * ly.row].astype(np.int64)
         d = sp_scale(grad, exp, *ly.lrw[ch])
-        if st.rounding == "master":
+        if ly.rounding == "master":
             res = self.residual[ly.op][ci]
             v = np.clip(flat * 128 + res - d, -W_MAX * 128, W_MAX * 128)
             w8 = sk.round_shift(v, 7)
             new = np.where(d != 0, w8, flat)
             self.residual[ly.op][ci] = np.where(d != 0, v - w8 * 128, res)
-        elif st.rounding == "round":
+        elif ly.rounding == "round":
             new = np.clip(flat - sk.round_shift(d, 7), -W_MAX, W_MAX)
             new = np.where(d != 0, new, flat)
         else:
