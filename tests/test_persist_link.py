@@ -5,6 +5,7 @@ a duplicated or re-sent COMMIT never writes twice."""
 from __future__ import annotations
 
 import hashlib
+import struct
 import zlib
 
 import numpy as np
@@ -44,6 +45,12 @@ def test_factory_summary_and_read_weights(clib, nv):
     assert info.slot_states == (lp.SlotState.EMPTY, lp.SlotState.EMPTY)
     data, digest = lp.read_weights(link)
     assert data == ps.factory_payload() and digest == hashlib.sha256(data).hexdigest()
+    assert lp.digest(link) == (zlib.crc32(data), ps.PAYLOAD_SIZE, len(ps.TRAINABLE))
+    # Per-tensor reads, as the training commands lay them out.
+    w = link.request(Cmd.READ_WEIGHTS, struct.pack("<HI", 0, 0))
+    assert w == ps.factory_payload()[:148]
+    assert link.request(Cmd.READ_WEIGHTS, struct.pack("<HI", 1, 4)) == ps.factory_payload()[152:164]
+    assert link.request(Cmd.READ_WEIGHTS, struct.pack("<HI", 2, 8)) == b""
 
 
 def test_write_commit_reboot_read(clib, nv):
@@ -89,8 +96,12 @@ def test_bad_requests_are_rejected(clib, nv):
     _, link = power_on(clib, nv)
     with pytest.raises(Nack, match="BAD_PAYLOAD"):
         link.request(Cmd.COMMIT, b"\x01")
-    with pytest.raises(Nack, match="ODL_ERR_ARG"):
-        link.request(Cmd.READ_WEIGHTS, (ps.PAYLOAD_SIZE - 1).to_bytes(4, "little") + (2).to_bytes(2, "little"))
+    with pytest.raises(Nack, match="ODL_ERR_ARG"):  # tensor 3 does not exist
+        link.request(Cmd.READ_WEIGHTS, struct.pack("<HI", len(ps.TRAINABLE), 0))
+    with pytest.raises(Nack, match="ODL_ERR_ARG"):  # past the end of tensor 0
+        link.request(Cmd.READ_WEIGHTS, struct.pack("<HI", 0, 149))
+    with pytest.raises(Nack, match="BAD_PAYLOAD"):
+        link.request(Cmd.READ_WEIGHTS, b"\x01")
     with pytest.raises(Nack, match="ODL_ERR_ARG"):
         link.request(Cmd.WRITE_WEIGHTS, (ps.PAYLOAD_SIZE).to_bytes(4, "little") + b"\x00")
     with pytest.raises(Nack, match="BAD_PAYLOAD"):

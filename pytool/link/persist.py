@@ -17,7 +17,7 @@ from .errors import MessageError
 from .protocol import Cmd
 
 NO_SLOT = 0xFF
-READ_REQUEST = 6  # offset u32 + len u16
+SUMMARY_REQUEST = b"\x00"
 WRITE_OVERHEAD = 4  # offset u32
 # Erasing a flash sector takes up to a few seconds on a board.
 COMMIT_TIMEOUT = 10.0
@@ -82,7 +82,15 @@ def parse_commit(payload: bytes) -> CommitResult:
 
 
 def summary(link: Link) -> StoreSummary:
-    return parse_summary(link.request(Cmd.READ_WEIGHTS))
+    return parse_summary(link.request(Cmd.READ_WEIGHTS, SUMMARY_REQUEST))
+
+
+def digest(link: Link) -> tuple[int, int, int]:
+    """(CRC-32 of the weights in RAM, payload bytes, tensor count)."""
+    payload = link.request(Cmd.READ_WEIGHTS)
+    if len(payload) != 10:
+        raise MessageError(f"READ_WEIGHTS digest: {len(payload)} bytes, expected 10")
+    return struct.unpack("<IIH", payload)
 
 
 def commit(link: Link, timeout: float = COMMIT_TIMEOUT) -> CommitResult:
@@ -96,19 +104,20 @@ def commit(link: Link, timeout: float = COMMIT_TIMEOUT) -> CommitResult:
 
 
 def read_weights(link: Link) -> tuple[bytes, str]:
-    """(weights payload, SHA-256 hex) of the device's weights in RAM."""
-    info = summary(link)
-    step = link.max_payload
+    """(weights payload, SHA-256 hex) of the device's weights in RAM, read
+    tensor by tensor and checked against the device's CRC-32."""
+    crc, total, count = digest(link)
     data = bytearray()
-    while len(data) < info.payload_len:
-        n = min(step, info.payload_len - len(data))
-        chunk = link.request(Cmd.READ_WEIGHTS, struct.pack("<IH", len(data), n))
-        if len(chunk) != n:
-            raise MessageError(f"READ_WEIGHTS at {len(data)}: {len(chunk)} bytes, asked for {n}")
-        data += chunk
-    if zlib.crc32(data) != info.ram_crc:
-        raise MessageError("READ_WEIGHTS: the bytes read do not match the device's CRC-32 "
-                           "(weights changed while reading?)")
+    for tensor in range(count):
+        offset = 0
+        while chunk := link.request(Cmd.READ_WEIGHTS, struct.pack("<HI", tensor, offset)):
+            data += chunk
+            offset += len(chunk)
+            if len(data) > total:
+                raise MessageError(f"READ_WEIGHTS: tensor {tensor} runs past the {total}-byte payload")
+    if len(data) != total or zlib.crc32(data) != crc:
+        raise MessageError(f"READ_WEIGHTS: read {len(data)} bytes not matching the device's {total} bytes / "
+                           "CRC-32 (weights changed while reading?)")
     return bytes(data), hashlib.sha256(data).hexdigest()
 
 

@@ -1,7 +1,8 @@
 /* tinyodl weight store: power-fail-safe A/B slots in non-volatile memory.
  *
- * The payload is the bytes of every ODL_T_TRAINABLE arena tensor, in tensor
- * table order. Each slot is a 32-byte header followed by the payload. A
+ * The payload is the bytes of the trainable arena tensors: those of the
+ * train config's list, in its order, or (a model without one) every
+ * ODL_T_TRAINABLE tensor in table order. Each slot is a 32-byte header followed by the payload. A
  * commit erases the inactive slot, writes its payload, reads it back, then
  * writes the header body and, last of all, the 4-byte magic: a write cut at
  * any byte leaves that slot invalid and the other slot untouched. Boot loads
@@ -87,6 +88,8 @@ typedef struct {
 
 /* Bytes of the payload of a model: sum of its trainable arena tensors. */
 uint32_t odl_store_payload_size(const odl_model_t *model);
+/* The k-th tensor of the payload, or NULL past the last. */
+const odl_tensor_t *odl_store_payload_tensor(const odl_model_t *model, uint32_t k);
 
 /* Binds the store to an initialised context and a driver (copied).
  * ODL_ERR_MODEL when a trainable tensor is not in the arena, ODL_ERR_STORE

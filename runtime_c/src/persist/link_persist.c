@@ -53,25 +53,41 @@ static int cmd_commit(odl_link_server_t *srv, void *user, const uint8_t *req, ui
     return ODL_OK;
 }
 
-/* req: empty -> the store summary; or offset u32, len u16 -> payload bytes
- * of the weights in RAM (what the device runs with). */
+/* Weights in RAM, as the training commands lay them out (odl/link_train.h):
+ *   req empty             -> CRC-32 of the payload u32, bytes u32, tensors u16
+ *   req tensor u16, offset u32 -> that payload tensor's bytes from offset (as
+ *                            many as fit; none at its end)
+ *   req one byte 0        -> the store summary. */
 static int cmd_read_weights(odl_link_server_t *srv, void *user, const uint8_t *req, uint16_t req_len,
                             uint8_t *resp, uint16_t *resp_len) {
     (void)srv;
     odl_store_t *st = (odl_store_t *)user;
+    const odl_model_t *m = st->ctx->model;
     uint16_t cap = *resp_len;
     *resp_len = 0;
     if (req_len == 0) {
+        uint16_t n = 0;
+        while (odl_store_payload_tensor(m, n)) ++n;
+        put32(resp, odl_store_ram_crc(st));
+        put32(resp + 4, st->payload_len);
+        resp[8] = (uint8_t)n;
+        resp[9] = (uint8_t)(n >> 8);
+        *resp_len = 10;
+        return ODL_OK;
+    }
+    if (req_len == 1) {
+        if (req[0] != 0) return ODL_LINK_ST_BAD_PAYLOAD;
         *resp_len = put_summary(st, resp);
         return ODL_OK;
     }
     if (req_len != 6) return ODL_LINK_ST_BAD_PAYLOAD;
-    uint32_t offset = get32(req);
-    uint16_t len = (uint16_t)(req[4] | (req[5] << 8));
-    if (len > cap) return ODL_LINK_ST_TOO_LARGE;
-    odl_status_t s = odl_store_payload_read(st, offset, resp, len);
-    if (s != ODL_OK) return s;
-    *resp_len = len;
+    const odl_tensor_t *t = odl_store_payload_tensor(m, (uint32_t)(req[0] | (req[1] << 8)));
+    uint32_t offset = get32(req + 2);
+    if (!t || offset > (uint32_t)t->bytes) return ODL_ERR_ARG;
+    uint32_t n = (uint32_t)t->bytes - offset;
+    if (n > cap) n = cap;
+    memcpy(resp, st->ctx->arena + t->offset + offset, n);
+    *resp_len = (uint16_t)n;
     return ODL_OK;
 }
 

@@ -20,14 +20,44 @@ static uint32_t get32(const uint8_t *p) {
 /* Serial-number order, so generations keep ordering across a 2^32 wrap. */
 static int newer(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 
-static int in_payload(const odl_tensor_t *t) { return (t->flags & ODL_T_TRAINABLE) != 0; }
+/* Payload tensors, in payload order: the train config's trainable list when
+ * the model has one (the order the training commands use), else every
+ * ODL_T_TRAINABLE tensor in table order. */
+typedef struct {
+    const odl_model_t *m;
+    uint32_t next;
+} payload_iter_t;
+
+static const odl_tensor_t *next_payload(payload_iter_t *it) {
+    const odl_model_t *m = it->m;
+    if (m->train) {
+        while (it->next < m->train->n_trainable) {
+            int32_t idx = m->train->trainable[it->next++];
+            if (idx >= 0 && idx < (int32_t)m->n_tensors && m->tensors[idx].bytes > 0) return &m->tensors[idx];
+        }
+        return 0;
+    }
+    while (it->next < m->n_tensors) {
+        const odl_tensor_t *t = &m->tensors[it->next++];
+        if ((t->flags & ODL_T_TRAINABLE) && t->bytes > 0) return t;
+    }
+    return 0;
+}
 
 uint32_t odl_store_payload_size(const odl_model_t *model) {
     uint32_t n = 0;
     if (!model) return 0;
-    for (uint32_t i = 0; i < model->n_tensors; ++i)
-        if (in_payload(&model->tensors[i]) && model->tensors[i].bytes > 0) n += (uint32_t)model->tensors[i].bytes;
+    payload_iter_t it = {model, 0};
+    for (const odl_tensor_t *t; (t = next_payload(&it)) != 0;) n += (uint32_t)t->bytes;
     return n;
+}
+
+const odl_tensor_t *odl_store_payload_tensor(const odl_model_t *model, uint32_t k) {
+    if (!model) return 0;
+    payload_iter_t it = {model, 0};
+    const odl_tensor_t *t = next_payload(&it);
+    for (; t && k > 0; --k) t = next_payload(&it);
+    return t;
 }
 
 static uint32_t slot_base(const odl_store_t *st, int slot) { return (uint32_t)slot * st->nv.slot_size; }
@@ -36,10 +66,9 @@ odl_status_t odl_store_init(odl_store_t *st, odl_ctx_t *ctx, const odl_nv_driver
     if (!st || !ctx || !ctx->model || !nv || !nv->read || !nv->write || !nv->erase) return ODL_ERR_ARG;
     memset(st, 0, sizeof(*st));
     const odl_model_t *m = ctx->model;
-    for (uint32_t i = 0; i < m->n_tensors; ++i) {
-        const odl_tensor_t *t = &m->tensors[i];
-        if (in_payload(t) && !(t->flags & ODL_T_ARENA)) return ODL_ERR_MODEL;
-    }
+    payload_iter_t it = {m, 0};
+    for (const odl_tensor_t *t; (t = next_payload(&it)) != 0;)
+        if (!(t->flags & ODL_T_ARENA)) return ODL_ERR_MODEL;
     st->ctx = ctx;
     st->nv = *nv;
     st->payload_len = odl_store_payload_size(m);
@@ -54,11 +83,9 @@ odl_status_t odl_store_init(odl_store_t *st, odl_ctx_t *ctx, const odl_nv_driver
  * buf (to_arena = 0) or from buf into the arena (to_arena = 1). */
 static odl_status_t payload_copy(const odl_store_t *st, uint32_t offset, uint8_t *buf, uint32_t len, int to_arena) {
     if (offset > st->payload_len || len > st->payload_len - offset) return ODL_ERR_ARG;
-    const odl_model_t *m = st->ctx->model;
     uint32_t pos = 0;
-    for (uint32_t i = 0; i < m->n_tensors && len > 0; ++i) {
-        const odl_tensor_t *t = &m->tensors[i];
-        if (!in_payload(t) || t->bytes <= 0) continue;
+    payload_iter_t it = {st->ctx->model, 0};
+    for (const odl_tensor_t *t; len > 0 && (t = next_payload(&it)) != 0;) {
         uint32_t size = (uint32_t)t->bytes;
         if (offset < pos + size) {
             uint32_t skip = offset - pos;
@@ -91,11 +118,9 @@ odl_status_t odl_store_payload_write(odl_store_t *st, uint32_t offset, const uin
 uint32_t odl_store_ram_crc(const odl_store_t *st) {
     uint32_t crc = 0;
     if (!st || !st->ctx) return 0;
-    const odl_model_t *m = st->ctx->model;
-    for (uint32_t i = 0; i < m->n_tensors; ++i) {
-        const odl_tensor_t *t = &m->tensors[i];
-        if (in_payload(t) && t->bytes > 0) crc = odl_crc32(crc, st->ctx->arena + t->offset, (uint32_t)t->bytes);
-    }
+    payload_iter_t it = {st->ctx->model, 0};
+    for (const odl_tensor_t *t; (t = next_payload(&it)) != 0;)
+        crc = odl_crc32(crc, st->ctx->arena + t->offset, (uint32_t)t->bytes);
     return crc;
 }
 
@@ -157,11 +182,9 @@ odl_status_t odl_store_read_header(const odl_store_t *st, int slot, odl_store_he
 
 /* Reads slot k's payload straight into the arena tensors. */
 static odl_status_t load_slot(odl_store_t *st, int slot) {
-    const odl_model_t *m = st->ctx->model;
     uint32_t at = slot_base(st, slot) + ODL_STORE_HEADER_SIZE;
-    for (uint32_t i = 0; i < m->n_tensors; ++i) {
-        const odl_tensor_t *t = &m->tensors[i];
-        if (!in_payload(t) || t->bytes <= 0) continue;
+    payload_iter_t it = {st->ctx->model, 0};
+    for (const odl_tensor_t *t; (t = next_payload(&it)) != 0;) {
         odl_status_t s = st->nv.read(st->nv.user, at, st->ctx->arena + t->offset, (uint32_t)t->bytes);
         if (s != ODL_OK) return s;
         at += (uint32_t)t->bytes;
@@ -170,10 +193,8 @@ static odl_status_t load_slot(odl_store_t *st, int slot) {
 }
 
 static void load_factory(odl_store_t *st) {
-    const odl_model_t *m = st->ctx->model;
-    for (uint32_t i = 0; i < m->n_tensors; ++i) {
-        const odl_tensor_t *t = &m->tensors[i];
-        if (!in_payload(t) || t->bytes <= 0) continue;
+    payload_iter_t it = {st->ctx->model, 0};
+    for (const odl_tensor_t *t; (t = next_payload(&it)) != 0;) {
         uint8_t *p = st->ctx->arena + t->offset;
         if ((t->flags & ODL_T_INIT) && t->data)
             memcpy(p, t->data, (size_t)t->bytes);
@@ -289,9 +310,8 @@ odl_status_t odl_store_commit(odl_store_t *st, uint8_t *wrote) {
     if (s != ODL_OK) return s;
     const odl_model_t *m = st->ctx->model;
     uint32_t at = base + ODL_STORE_HEADER_SIZE;
-    for (uint32_t i = 0; i < m->n_tensors; ++i) {
-        const odl_tensor_t *t = &m->tensors[i];
-        if (!in_payload(t) || t->bytes <= 0) continue;
+    payload_iter_t it = {m, 0};
+    for (const odl_tensor_t *t; (t = next_payload(&it)) != 0;) {
         s = nv_write(st, at, st->ctx->arena + t->offset, (uint32_t)t->bytes);
         if (s != ODL_OK) return s;
         at += (uint32_t)t->bytes;
