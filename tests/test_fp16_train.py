@@ -154,3 +154,38 @@ def test_digits_fp16_within_half_a_point_of_fp32(digits, tmp_path):
     fp16_acc, fp32_acc = accuracy()
     assert fp32_acc > before[1] + 0.2, "float32 backprop of the last 3 layers must recover the shift"
     assert abs(fp16_acc - fp32_acc) <= 0.005 + 1e-9, (fp16_acc, fp32_acc)
+
+
+SANITIZED_CHILD = """
+import sys
+from pytool import compile_model, load_host
+from pytool.training import TrainSpec
+from pytool.training.loop import load_dataset
+for opts in (dict(momentum=0.9), dict(optimizer="adam", master_fp32=True, loss="mse")):
+    spec = TrainSpec(method="fp16", trainable="last:3", lr=0.002, extra={"initial_scale": 2.0**16}, **opts)
+    art = compile_model(sys.argv[1], sys.argv[2] + "/" + spec.key(), train=spec)
+    net = load_host(art, name="asan_fp16")
+    data = load_dataset(sys.argv[3], net.inputs[0])
+    flags = [net.train_step(data.x[i], int(data.y[i]))["flags"] for i in range(12)]
+    assert flags[0] & 1 and not all(f & 1 for f in flags), flags
+    net.eval_sample(data.x[0], int(data.y[0]))
+print("sanitized fp16 ok")
+"""
+
+
+def test_fp16_step_clean_under_asan_ubsan(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    def lib(name: str) -> str:
+        return subprocess.run(["gcc", f"-print-file-name={name}"], capture_output=True, text=True).stdout.strip()
+
+    env = dict(os.environ, TINYODL_SANITIZE="1", TINYODL_CACHE=str(ROOT / ".cache" / "asan"),
+               ASAN_OPTIONS="detect_leaks=0:abort_on_error=1", UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1",
+               LD_PRELOAD=f"{lib('libasan.so')}:{lib('libubsan.so')}", PYTHONPATH=str(ROOT))
+    script = tmp_path / "child.py"
+    script.write_text(SANITIZED_CHILD)
+    r = subprocess.run([sys.executable, str(script), str(DIGITS / "digits_int8_tf.tflite"), str(tmp_path),
+                        str(DIGITS / "field.npz")], env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and "sanitized fp16 ok" in r.stdout, r.stdout[-2000:] + r.stderr[-4000:]
