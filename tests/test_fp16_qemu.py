@@ -43,6 +43,8 @@ def test_fp16_training_on_qemu_matches_host(tmp_path, trained_on_host, name):
     board = get_board(name)
     elf = build_firmware(art.dir, board, tmp_path, mode="link")
     with QemuSession(elf, board, timeout=60) as q, Link(q.url, timeout=10.0) as link:
+        # the device trains inside the planner's arena, FP16 buffers included
+        assert link.info().arena_size == art.report["arena_bytes"]
         for k, i in enumerate(order):
             assert train_step(link, data.x[i], int(data.y[i])) == stats[k], f"{name}: step {k}"
         crc, total, n = weights_digest(link)
@@ -50,3 +52,4 @@ def test_fp16_training_on_qemu_matches_host(tmp_path, trained_on_host, name):
         assert crc == zlib.crc32(b"".join(blobs))
         assert read_weights(link, 0, len(blobs[0])) == blobs[0]
         assert eval_sample(link, data.x[0], int(data.y[0])) == final_eval
+        assert 0 < link.stats().stack_high_water < board.stack_size
