@@ -419,6 +419,13 @@ def prepare(g: Graph, spec: TrainSpec) -> tuple[Program, str]:
     return prog, emit_train_c(prog, st, lay)
 
 
+def mask_mode(mask: tuple[int, int] | None) -> int:
+    """0: none, 1: activation clamp, 2: plain int8 saturation (odl/sparse_update.h)."""
+    if mask is None:
+        return 0
+    return 2 if tuple(mask) == (-128, 127) else 1
+
+
 def _arr(ctype: str, name: str, vals) -> str:
     vals = [str(int(v)) for v in vals] or ["0"]
     return f"static const {ctype} {name}[] = {{{', '.join(vals)}}};"
@@ -436,7 +443,7 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
         lo, hi = s.mask if s.mask is not None else (-129, 128)
         err_in = lay.err[st.steps[j + 1].out_t] if s.in_t is not None else NONE
         step_rows.append(
-            f"    {{{s.kind}, {int(s.mask is not None)}, {layer_of.get(s.op, NONE)}, {s.op}, {len(ws)}, {lo}, {hi}, "
+            f"    {{{s.kind}, {mask_mode(s.mask)}, {layer_of.get(s.op, NONE)}, {s.op}, {len(ws)}, {lo}, {hi}, "
             f"{lay.err[s.out_t]}, {err_in}, sp_wm{j}, sp_ws{j}}},"
         )
     layer_rows = []

@@ -75,6 +75,12 @@ def act_bw(y: np.ndarray, act_min: int, act_max: int, e: np.ndarray) -> np.ndarr
     return np.where((y > act_min) & (y < act_max), e, 0)
 
 
+def sat_bw(y: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """odl_sat_s8_bw_input: one-sided pass-through at the int8 bounds."""
+    y = np.asarray(y, np.int64).reshape(e.shape)
+    return np.where(((y >= 127) & (e < 0)) | ((y <= -128) & (e > 0)), 0, e)
+
+
 def _scaled(e: np.ndarray, mult: np.ndarray, shift: np.ndarray, s0: int, axis_len: int) -> tuple[np.ndarray, int]:
     """E'[..., o] = round(E * mult_o / 2^(31 + shmax - shift_o + s0))."""
     mult = np.broadcast_to(np.asarray(mult, np.int64), (axis_len,))

@@ -15,7 +15,7 @@ from pytool.reference import run_int8
 from pytool.training import sparse_kernels as sk
 from pytool.training.fixed_loss import loss_q16
 from pytool.training.prng import prng_key, prng_words
-from pytool.training.sparse import KINDS, SparseSetup
+from pytool.training.sparse import KINDS, SparseSetup, mask_mode
 
 W_MAX = 127
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
@@ -72,7 +72,10 @@ class SparseRef:
             op = g.ops[s.op]
             y = np.asarray(vals[op.outputs[0]], np.int64)
             e = e.reshape(y.shape)
-            if s.mask is not None:
+            mode = mask_mode(s.mask)
+            if mode == 2:
+                e = sk.sat_bw(y, e)
+            elif mode == 1:
                 e = sk.act_bw(y, s.mask[0], s.mask[1], e)
             e_in, exp_in = None, exp
             if s.in_t is not None:

@@ -44,6 +44,11 @@ odl_status_t odl_softmax_ce_s8_bw_input(const int8_t *logits, int32_t n, int32_t
  * y[i] >= act_max (in place; e_in may equal e_out). */
 odl_status_t odl_act_s8_bw_input(int32_t n, const int8_t *y, int32_t act_min, int32_t act_max,
                                  const int32_t *e_out, int32_t *e_in);
+/* Plain int8 saturation (no activation): the error passes where the output
+ * is inside (-128, 127), and at a bound only when a descent step moves the
+ * output back inside (e > 0 at 127, e < 0 at -128), so saturated logits
+ * still learn to come down. */
+odl_status_t odl_sat_s8_bw_input(int32_t n, const int8_t *y, const int32_t *e_out, int32_t *e_in);
 #define odl_relu_s8_bw_input odl_act_s8_bw_input
 #define odl_relu6_s8_bw_input odl_act_s8_bw_input
 /* RESHAPE: the error is the same bytes (copy when not in place). */

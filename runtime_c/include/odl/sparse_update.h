@@ -32,10 +32,13 @@ enum {
 };
 
 #define ODL_SP_NONE (-1)
+/* has_mask values */
+#define ODL_SP_MASK_ACT 1 /* activation clamp: zero outside (act_min, act_max) */
+#define ODL_SP_MASK_SAT 2 /* int8 saturation only: one-sided pass-through */
 
 typedef struct {
     uint8_t kind;
-    uint8_t has_mask;        /* mask the incoming error with the op's int8 output */
+    uint8_t has_mask;        /* 0, ODL_SP_MASK_ACT or ODL_SP_MASK_SAT (from the op's int8 output) */
     int16_t layer;           /* index in odl_sp_config_t.layers, or ODL_SP_NONE */
     uint16_t op;             /* op index in the model */
     uint16_t n_wscale;       /* entries of w_mult / w_shift (1: per-tensor) */

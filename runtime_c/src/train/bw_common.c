@@ -39,6 +39,15 @@ odl_status_t odl_act_s8_bw_input(int32_t n, const int8_t *y, int32_t act_min, in
     return ODL_OK;
 }
 
+odl_status_t odl_sat_s8_bw_input(int32_t n, const int8_t *y, const int32_t *e_out, int32_t *e_in) {
+    if (n < 0 || !y || !e_out || !e_in) return ODL_ERR_ARG;
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t e = e_out[i];
+        e_in[i] = (y[i] >= 127 && e < 0) || (y[i] <= -128 && e > 0) ? 0 : e;
+    }
+    return ODL_OK;
+}
+
 odl_status_t odl_reshape_s8_bw_input(int32_t n, const int32_t *e_out, int32_t *e_in) {
     if (n < 0 || !e_out || !e_in) return ODL_ERR_ARG;
     if (e_in != e_out) memmove(e_in, e_out, (size_t)n * sizeof(int32_t));

@@ -206,9 +206,12 @@ odl_status_t odl_sparse_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *s
         const odl_op_t *op = &ctx->model->ops[st->op];
         int32_t *e = err_at(ctx, st->err_out);
         const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, op->outputs[0]));
-        if (st->has_mask) {
-            s = odl_act_s8_bw_input(n, (const int8_t *)odl_tensor_ptr(ctx, op->outputs[0]), st->act_min,
-                                    st->act_max, e, e);
+        const int8_t *y = (const int8_t *)odl_tensor_ptr(ctx, op->outputs[0]);
+        if (st->has_mask == ODL_SP_MASK_SAT) {
+            s = odl_sat_s8_bw_input(n, y, e, e);
+            if (s != ODL_OK) return s;
+        } else if (st->has_mask) {
+            s = odl_act_s8_bw_input(n, y, st->act_min, st->act_max, e, e);
             if (s != ODL_OK) return s;
         }
         int32_t exp_in = exp;
