@@ -124,5 +124,79 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def sparse_curve(argv: list[str]) -> int:
+    """Sparse update: accuracy vs RAM budget with the automatic scheme, against
+    a last-k full update (all weights, int16 master) that fits the same
+    budget. bench/train.py --sparse-curve out.png [--seeds 3] [--epochs 30]"""
+    from pytool.training import sparse as sp
+    from pytool.training.scheme import float_train
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sparse-curve", required=True, help="PNG to write")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--lr", type=float, default=0.0015)
+    args, _ = ap.parse_known_args(argv)
+    g = load_graph(DIGITS / "digits_int8_tf.tflite")
+    inf = sp.inference_arena(g)
+    f, ft = np.load(DIGITS / "field.npz"), np.load(DIGITS / "field_test.npz")
+    base = sp.lower_graph(g)
+    layers = [i for i, op in enumerate(g.ops) if op.type in sp.WEIGHTED][::-1]
+
+    def run(spec) -> tuple[float, float, int, sp.Scheme]:
+        art = compile_model(g, WORK / f"sparse_{spec.key()}", train=spec)
+        net, gains = load_host(art), []
+        for seed in range(args.seeds):
+            net.reset()
+            rep, _ = train(net.train_step, net.eval_sample, load_dataset(DIGITS / "field.npz", net.inputs[0]),
+                           load_dataset(DIGITS / "field_test.npz", net.inputs[0]), epochs=args.epochs, seed=seed,
+                           progress=False)
+            gains.append(rep["accuracy_after"])
+        st, _ = art.program.sparse
+        return float(np.mean(gains)), rep["accuracy_before"], art.report["arena_bytes"], st.scheme
+
+    rows = []
+    for factor in (1.2, 1.5, 2.0, 3.0, 6.0, 30.0):
+        budget = int(factor * inf)
+        spec = TrainSpec(method="sparse", lr=args.lr, ram=budget, extra={"data": str(DIGITS / "field.npz")})
+        after, before, arena, scheme = run(spec)
+        fl = [float_train(g, scheme, f["x"], f["y"], ft["x"], ft["y"], args.epochs, args.lr, s)
+              for s in range(args.seeds)]
+        fgain = float(np.mean([a - b for b, a in fl]))
+        lastk = None
+        for k in range(len(layers), 0, -1):
+            sch = {i: sp.Choice("weights") for i in layers[:k]}
+            if sp.scheme_bytes(g, base, sch) <= budget:
+                path = WORK / f"lastk{k}.toml"
+                path.write_text(sp.dump_scheme(g, sch))
+                lastk = (k, run(TrainSpec(method="sparse", lr=args.lr, scheme=str(path)))[0])
+                break
+        rows.append({"budget": budget, "factor": factor, "arena": arena, "before": before, "after": after,
+                     "float_gain": fgain, "recovered": (after - before) / fgain if fgain > 0 else None,
+                     "scheme": {k: c.label(sp.n_out_of(g, k)) for k, c in scheme.items()},
+                     "last_k": lastk})
+    print(json.dumps({"inference_arena": inf, "rows": rows}, indent=1))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([r["budget"] for r in rows], [r["after"] for r in rows], "o-", label="sparse update (auto scheme)")
+    pts = [(r["budget"], r["last_k"][1]) for r in rows if r["last_k"]]
+    if pts:
+        ax.plot(*zip(*pts), "s--", label="last-k full update")
+    ax.axhline(rows[0]["before"], color="gray", lw=0.8, label="no adaptation")
+    ax.set_xscale("log")
+    ax.set_xlabel("RAM budget (bytes)")
+    ax.set_ylabel("field-test accuracy")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(args.sparse_curve, dpi=120)
+    return 0
+
+
 if __name__ == "__main__":
+    if any(a.startswith("--sparse-curve") for a in sys.argv[1:]):
+        raise SystemExit(sparse_curve(sys.argv[1:]))
     raise SystemExit(main())
