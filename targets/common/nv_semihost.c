@@ -17,6 +17,11 @@
 #ifndef ODL_NV_SLOT_SIZE
 #define ODL_NV_SLOT_SIZE 0x100000u
 #endif
+/* Bytes per SYS_WRITE: a flash page's worth, so a cut can fall between the
+ * pages of a large tensor as it would on a board. */
+#ifndef ODL_NV_WRITE_CHUNK
+#define ODL_NV_WRITE_CHUNK 1024u
+#endif
 
 #define SYS_OPEN 0x01
 #define SYS_CLOSE 0x02
@@ -82,8 +87,14 @@ static odl_status_t sh_write(void *user, uint32_t offset, const uint8_t *buf, ui
     nv_semihost_t *f = (nv_semihost_t *)user;
     if (len == 0) return ODL_OK;
     if (!seek(f->handle, offset)) return ODL_ERR_STORE;
-    uint32_t args[3] = {(uint32_t)f->handle, (uint32_t)(uintptr_t)buf, len};
-    return semihost_call(SYS_WRITE, args) == 0 ? ODL_OK : ODL_ERR_STORE;
+    while (len > 0) { /* the file position advances with each write */
+        uint32_t n = len < ODL_NV_WRITE_CHUNK ? len : ODL_NV_WRITE_CHUNK;
+        uint32_t args[3] = {(uint32_t)f->handle, (uint32_t)(uintptr_t)buf, n};
+        if (semihost_call(SYS_WRITE, args) != 0) return ODL_ERR_STORE;
+        buf += n;
+        len -= n;
+    }
+    return ODL_OK;
 }
 
 static odl_status_t sh_erase(void *user, uint32_t offset, uint32_t len) {
