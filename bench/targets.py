@@ -1,5 +1,7 @@
 """Per target and model: instructions per inference (the board counter read
 around odl_invoke, reported by the link's STATS), flash and RAM from the ELF.
+Boards with optimised kernels (board.toml `kernels`, e.g. arm_dsp) get one
+row with the portable kernels and one with theirs, and the speed-up.
 
     .venv/bin/python bench/targets.py [--models conv_s1_same_relu mobilenet_tiny] [--targets ...]
 
@@ -21,15 +23,17 @@ sys.path.insert(0, str(ROOT))
 from pytool import compile_model  # noqa: E402
 from pytool.link import Link  # noqa: E402
 from pytool.targets import QemuSession, boards, build_firmware, size_report  # noqa: E402
+from pytool.targets.build import board_kernels  # noqa: E402
 
 DEFAULT_MODELS = ["conv_s1_same_relu", "fc_softmax", "mobilenet_tiny"]
 
 
-def measure(model: str, board, work: Path) -> dict:
+def measure(model: str, board, work: Path, kernels: str = "") -> dict:
     art = compile_model(
         ROOT / "tests" / "fixtures" / "models" / f"{model}.tflite", out_dir=work / model / "c"
     )
-    elf = build_firmware(art.dir, board, work / model / board.name, mode="link")
+    fw_dir = work / model / f"{board.name}-{kernels or 'portable'}"
+    elf = build_firmware(art.dir, board, fw_dir, mode="link", kernels=kernels)
     size = size_report(elf, board)
     with QemuSession(elf, board, timeout=30) as q, Link(q.url, timeout=10.0) as link:
         spec = link.info().inputs[0]
@@ -44,6 +48,7 @@ def measure(model: str, board, work: Path) -> dict:
     return {
         "model": model,
         "target": board.name,
+        "kernels": kernels or "portable",
         "cpu": board.cpu,
         "counter_unit": board.counter_unit,
         "instructions": st.counter,
@@ -64,17 +69,25 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="odl-bench-targets-") as tmp:
         for model in args.models:
             for t in args.targets:
-                rows.append(measure(model, known[t], Path(tmp)))
+                portable = measure(model, known[t], Path(tmp))
+                rows.append(portable)
+                family = board_kernels(known[t])
+                if family:
+                    opt = measure(model, known[t], Path(tmp), family)
+                    opt["speedup_vs_portable"] = round(portable["instructions"] / opt["instructions"], 2)
+                    rows.append(opt)
     print(json.dumps(rows, indent=1))
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title="instructions per inference (QEMU -icount shift=0)")
-    for col in ("model", "target", "instructions", "stack", "flash", "RAM", "arena"):
-        table.add_column(col, justify="left" if col in ("model", "target") else "right")
+    for col in ("model", "target", "kernels", "instructions", "speed-up", "stack", "flash", "RAM", "arena"):
+        table.add_column(col, justify="left" if col in ("model", "target", "kernels") else "right")
     for r in rows:
+        speedup = r.get("speedup_vs_portable")
         table.add_row(
-            r["model"], r["target"], f"{r['instructions']:,}", f"{r['stack_high_water']:,}",
+            r["model"], r["target"], r["kernels"], f"{r['instructions']:,}",
+            f"{speedup:.2f}x" if speedup else "", f"{r['stack_high_water']:,}",
             f"{r['flash_bytes']:,}", f"{r['ram_bytes']:,}", f"{r['arena_bytes']:,}",
         )  # fmt: skip
     Console(stderr=True, width=110).print(table)

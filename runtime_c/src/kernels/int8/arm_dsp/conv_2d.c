@@ -8,7 +8,9 @@
  * SXTB16, four column loads and eight SMLAD for sixteen MACs.
  * Column order: within each full group of four, elements are stored as
  * (0, 2, 1, 3) so that a column word pair lines up with SXTB16's even/odd
- * lanes of the weight word; a tail of K % 4 elements stays in order.
+ * lanes of the weight word; a tail of K % 4 elements stays in order. When
+ * k_c is a multiple of four the widening writes that order directly;
+ * otherwise the column is filled in order and then reordered in place.
  * The columns live on the stack (ODL_ARM_DSP_CONV_COLUMN_MAX int16 each,
  * two of them); larger receptive fields and grouped convolution take the
  * portable path. */
@@ -31,9 +33,15 @@ typedef struct {
     int32_t in_h, in_w, in_c, k_h, k_w, k_c, k, k4, off2;
 } conv_geom_t;
 
-/* Slot of column element j: bits 0 and 1 swapped inside full groups. */
-static inline int32_t column_slot(int32_t j, int32_t k4) {
-    return j < k4 ? (j & ~3) | ((j & 1) << 1) | ((j >> 1) & 1) : j;
+/* Natural order (0, 1, 2, 3) to SMLAD order (0, 2, 1, 3) in every full
+ * group of four: swap the middle halfwords of two words (GCC emits
+ * PKHBT / PKHTB for these masks). */
+static void reorder_groups(int16_t *col, int32_t k4) {
+    for (int32_t i = 0; i < k4; i += 4) {
+        const uint32_t lo = (uint32_t)odl_dsp_ld32(col + i), hi = (uint32_t)odl_dsp_ld32(col + i + 2);
+        odl_dsp_st32(col + i, (int32_t)((lo & 0xffffu) | (hi << 16)));
+        odl_dsp_st32(col + i + 2, (int32_t)((hi & 0xffff0000u) | (lo >> 16)));
+    }
 }
 
 static void fill_column(const conv_geom_t *g, const int8_t *in_b, int32_t oy, int32_t ox, int16_t *col) {
@@ -59,18 +67,20 @@ static void fill_column(const conv_geom_t *g, const int8_t *in_b, int32_t oy, in
                     odl_dsp_st32(col + j + c, odl_dsp_even_off(v, g->off2));
                     odl_dsp_st32(col + j + c + 2, odl_dsp_odd_off(v, g->off2));
                 }
+            } else if (inside) {
+                for (int32_t c = 0; c < k_c; ++c) col[j + c] = (int16_t)((int32_t)src[c] + in_off);
             } else {
-                for (int32_t c = 0; c < k_c; ++c)
-                    col[column_slot(j + c, g->k4)] = (int16_t)(inside ? (int32_t)src[c] + in_off : 0);
+                memset(col + j, 0, (size_t)k_c * sizeof *col);
             }
         }
     }
+    if (!aligned) reorder_groups(col, g->k4);
 }
 
 static inline int8_t conv_output(int32_t acc, const odl_conv_params_t *p, const int32_t *bias, int32_t oc,
                                  const int32_t *mult, const int32_t *shift) {
     if (bias) acc += bias[oc];
-    acc = odl_mul_by_quantized_multiplier(acc, mult[oc], shift[oc]) + p->output_offset;
+    acc = odl_dsp_requantize(acc, mult[oc], shift[oc]) + p->output_offset;
     return (int8_t)odl_clamp_i32(acc, p->act_min, p->act_max);
 }
 

@@ -34,7 +34,7 @@ static inline int32_t end_tap(int32_t start, int32_t dilation, int32_t size, int
 static inline int8_t dw_output(int32_t acc, const odl_conv_params_t *p, const int32_t *bias, int32_t oc,
                                const int32_t *mult, const int32_t *shift) {
     if (bias) acc += bias[oc];
-    acc = odl_mul_by_quantized_multiplier(acc, mult[oc], shift[oc]) + p->output_offset;
+    acc = odl_dsp_requantize(acc, mult[oc], shift[oc]) + p->output_offset;
     return (int8_t)odl_clamp_i32(acc, p->act_min, p->act_max);
 }
 

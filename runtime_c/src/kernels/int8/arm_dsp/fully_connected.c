@@ -13,7 +13,7 @@
 static inline int8_t fc_output(uint32_t acc, const odl_fc_params_t *p, const int32_t *bias, int32_t o,
                                int32_t mult, int32_t shift) {
     if (bias) acc += (uint32_t)bias[o];
-    const int32_t v = odl_mul_by_quantized_multiplier((int32_t)acc, mult, shift) + p->output_offset;
+    const int32_t v = odl_dsp_requantize((int32_t)acc, mult, shift) + p->output_offset;
     return (int8_t)odl_clamp_i32(v, p->act_min, p->act_max);
 }
 
