@@ -8,6 +8,7 @@ on a real UART writes once."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import random
 import shutil
@@ -25,7 +26,7 @@ from pytool.link import Cmd, Frame, Link
 from pytool.link import persist as lp
 from pytool.link import persist_sim as ps
 from pytool.link.protocol import F_REPLAY, FrameReader, encode
-from pytool.targets import QemuSession, build_firmware
+from pytool.targets import QemuSession, build_firmware, get_board
 from pytool.targets import build as fw_build
 
 pytestmark = pytest.mark.qemu
@@ -36,7 +37,7 @@ PAYLOAD = ps.PAYLOAD_SIZE + EXTRA
 STORE_FILE = "odl_store.bin"  # nv_semihost.c's default, relative to QEMU's cwd
 SLOT = 0x100000  # nv_semihost.c's default slot size
 RUNS = 50
-# RISC-V QEMU needs semihosting switched on (the Arm boards have it in board.toml).
+# Semihosting switched on, for boards whose board.toml does not do it already.
 SEMIHOST_ARGS = ("-semihosting-config", "enable=on,target=native")
 
 
@@ -107,9 +108,14 @@ def firmware(tmp_path_factory):
     return get
 
 
-def session(elf: Path, board: str) -> QemuSession:
-    extra = SEMIHOST_ARGS if board.startswith("riscv") else ()
-    return QemuSession(elf, board, timeout=10, extra_args=extra)
+def session(elf: Path, board: str, store_dir: Path) -> QemuSession:
+    """QEMU running in store_dir, where the semihosted store file lives."""
+    kw = {}
+    if "cwd" in inspect.signature(QemuSession).parameters:
+        kw["cwd"] = store_dir
+    qemu_args = " ".join(get_board(board).qemu.args)
+    extra = SEMIHOST_ARGS if "-semihosting-config" not in qemu_args else ()
+    return QemuSession(elf, board, timeout=10, extra_args=extra, **kw)
 
 
 def hash_of(data: bytes) -> str:
@@ -140,7 +146,7 @@ def patch(rng: random.Random) -> tuple[int, bytes]:
 def test_weights_survive_reboot(firmware, tmp_path, monkeypatch, board):
     monkeypatch.chdir(tmp_path)
     elf = firmware(board)
-    with session(elf, board) as q, Link(q.open_serial(), timeout=2.0) as link:
+    with session(elf, board, tmp_path) as q, Link(q.open_serial(), timeout=2.0) as link:
         info = lp.summary(link)
         assert info.payload_len == PAYLOAD and info.generation == 0
         assert lp.read_weights(link)[0] == ps.factory_payload(EXTRA)
@@ -151,7 +157,7 @@ def test_weights_survive_reboot(firmware, tmp_path, monkeypatch, board):
         result = lp.commit(link)
         assert result.wrote and result.generation == 1
     assert slot_generations((tmp_path / STORE_FILE).read_bytes()) == {0: 1}
-    with session(elf, board) as q, Link(q.open_serial(), timeout=2.0) as link:
+    with session(elf, board, tmp_path) as q, Link(q.open_serial(), timeout=2.0) as link:
         assert lp.summary(link).generation == 1
         assert lp.read_weights(link)[0] == bytes(new)
 
@@ -189,7 +195,7 @@ def test_random_power_cuts_during_commit(firmware, tmp_path, monkeypatch):
     outcomes = {"previous": 0, "new": 0, "cut inside the commit": 0}
     store = tmp_path / STORE_FILE
     for run in range(RUNS):
-        with session(elf, board) as q:
+        with session(elf, board, tmp_path) as q:
             link = Link(q.open_serial(), timeout=2.0)
             crc = device_crc(link)
             assert crc in (zlib.crc32(previous), zlib.crc32(new)), (
@@ -217,7 +223,7 @@ def test_random_power_cuts_during_commit(firmware, tmp_path, monkeypatch):
             outcomes["cut inside the commit"] += 1
         if hi is not None and hi - lo < 0.002:  # keep the window wider than the kill's jitter
             lo, hi = max(0.0, lo - 0.001), hi + 0.001
-    with session(elf, board) as q, Link(q.open_serial(), timeout=2.0) as link:
+    with session(elf, board, tmp_path) as q, Link(q.open_serial(), timeout=2.0) as link:
         data, digest = lp.read_weights(link)
         assert digest in (hash_of(previous), hash_of(new))
     print(f"power cuts: {outcomes}, commit between {lo * 1e3:.1f} and {(hi or 0) * 1e3:.1f} ms after sending")
@@ -228,7 +234,7 @@ def test_random_power_cuts_during_commit(firmware, tmp_path, monkeypatch):
 def test_duplicated_commit_frame_on_qemu_writes_once(firmware, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     board = "mps2-an386"
-    with session(firmware(board), board) as q:
+    with session(firmware(board), board, tmp_path) as q:
         ser = q.open_serial()
         link = Link(ser, timeout=2.0)
         link.request(Cmd.WRITE_WEIGHTS, struct.pack("<I", 5) + b"\x11" * 32)
@@ -295,7 +301,7 @@ def test_random_power_cuts_while_training_and_committing(trained_firmware, tmp_p
     samples = None
     outcomes = {"previous": 0, "new": 0}
     for run in range(TRAIN_RUNS):
-        with session(elf, "mps2-an386") as q:
+        with session(elf, "mps2-an386", tmp_path) as q:
             link = Link(q.open_serial(), timeout=2.0)
             if samples is None:
                 samples = load_dataset(DIGITS / "field.npz", link.info().inputs[0])
