@@ -59,6 +59,12 @@ set(ODL_FW_SOURCES
   ${ODL_TARGETS_DIR}/common/stack.c
   ${ODL_BOARD_DIR}/startup.c
   ${ODL_BOARD_DIR}/board.c)
+# Weight-store medium: the board's flash driver, else a semihosting file.
+if(EXISTS ${ODL_BOARD_DIR}/nv_flash.c)
+  list(APPEND ODL_FW_SOURCES ${ODL_BOARD_DIR}/nv_flash.c)
+else()
+  list(APPEND ODL_FW_SOURCES ${ODL_TARGETS_DIR}/common/nv_semihost.c)
+endif()
 if(CMAKE_SYSTEM_PROCESSOR STREQUAL "arm")
   list(APPEND ODL_FW_SOURCES ${ODL_TARGETS_DIR}/common/cortexm.c)
 endif()

@@ -64,7 +64,8 @@ class QemuSession:
     """
 
     def __init__(
-        self, elf: str | Path, board: str | Board, timeout: float = 10.0, extra_args: tuple[str, ...] = ()
+        self, elf: str | Path, board: str | Board, timeout: float = 10.0, extra_args: tuple[str, ...] = (),
+        cwd: str | Path | None = None,
     ):
         self.board = get_board(board)
         if self.board.qemu is None:
@@ -74,6 +75,9 @@ class QemuSession:
         check_elf(self.elf, self.board)
         self.timeout = timeout
         self.extra_args = tuple(extra_args)
+        # QEMU's working directory holds the semihosted weight store
+        # (odl_store.bin): by default next to the ELF, so it survives reboots.
+        self.cwd = Path(cwd) if cwd is not None else self.elf.resolve().parent
         self.port = 0
         self.proc: subprocess.Popen | None = None
         self._log = None
@@ -102,7 +106,7 @@ class QemuSession:
             self._log = tempfile.TemporaryFile()
             self.proc = subprocess.Popen(
                 self.command(), stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, cwd=self.cwd,
             )  # fmt: skip
             try:
                 if self._wait_listening():

@@ -57,7 +57,12 @@ def read_selftest(ser, timeout: float = 10.0) -> tuple[SelftestResult, str]:
 
     buf = bytearray()
     deadline = time.monotonic() + timeout
+    import serial
+
     while b"END\n" not in buf and time.monotonic() < deadline:
-        buf += ser.read(ser.in_waiting or 1)
+        try:
+            buf += ser.read(ser.in_waiting or 1)
+        except serial.SerialException:
+            break  # QEMU closed the UART socket: the firmware has exited
     text = buf.decode(errors="replace")
     return parse_selftest(text), text

@@ -89,6 +89,8 @@ int main(void) {
 #else /* serve the serial link */
 
 #include "odl/link.h"
+#include "nv_board.h"
+#include "odl/persist.h"
 #include "odl/link_train.h"
 
 static int io_read_byte(void *user) {
@@ -115,10 +117,20 @@ int main(void) {
     board_init();
     /* An init failure is reported through the link (INFO carries it). */
     (void)odl_init(&ctx, &odl_model, arena, sizeof arena);
+    /* Committed weights replace the factory ones before anything runs; a
+     * model without trainable tensors touches no medium at all. */
+    static odl_store_t store;
+    int persist = 0;
+    if (ctx.ready && odl_store_payload_size(&odl_model) > 0) {
+        odl_nv_driver_t nv;
+        persist = board_nv_init(&nv) == ODL_OK && odl_store_init(&store, &ctx, &nv) == ODL_OK &&
+                  odl_store_load(&store) == ODL_OK;
+    }
     static const odl_link_io_t io = {io_read_byte, io_write, io_counter, io_stack_high_water, 0};
     static odl_link_server_t server;
     odl_link_server_init(&server, &ctx, &io, ODL_TARGET_NAME);
     if (odl_model.train) (void)odl_link_train_register(&server);
+    if (persist) (void)odl_persist_register(&server, &store);
     for (;;) odl_link_server_poll(&server);
 }
 
