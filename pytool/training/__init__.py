@@ -24,6 +24,15 @@ class TrainSpecError(ValueError):
     """A training option that cannot work; the message names the option."""
 
 
+# What each method starts from when a flag is not given (tuned on the digits
+# shift task; see docs/training.md).
+METHOD_DEFAULTS = {
+    "forward-grad": {"trainable": "last:1", "lr": 2.0, "epsilon": 4.0, "directions": 8},
+    "sparse": {"lr": 0.0015},
+    "fp16": {"trainable": "last:3", "lr": 0.005, "momentum": 0.0},
+}
+
+
 @dataclass
 class TrainSpec:
     method: str = "forward-grad"
@@ -44,6 +53,13 @@ class TrainSpec:
     loss_scale: str = "dynamic"  # dynamic | <static float>
     master_fp32: bool = False
     extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def for_method(cls, method: str, **overrides) -> TrainSpec:
+        """A spec with the method's defaults; None-valued overrides are ignored."""
+        values = dict(METHOD_DEFAULTS.get(method, {}))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(method=method, **values)
 
     def validate(self) -> None:
         if self.method not in METHODS:

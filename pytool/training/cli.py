@@ -11,24 +11,31 @@ from pytool.training import TrainSpec
 def add_train_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training (compile a model that can learn on the device)")
     g.add_argument("--train", choices=["forward-grad", "sparse", "fp16"], help="training method")
-    g.add_argument("--trainable", default="last:1", help="last:N layers, 'bias', or tensor names (default last:1)")
+    g.add_argument("--trainable", help="last:N layers, 'bias', or tensor names "
+                   "(default: forward-grad last:1, sparse chosen under --ram, fp16 last:3)")
     g.add_argument("--loss", default="ce", choices=["ce", "mse"], help="loss (default: softmax cross-entropy)")
     g.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"], help="optimizer (adam: fp16 only)")
-    g.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
-    g.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
+    g.add_argument("--lr", type=float, help="learning rate (default: forward-grad 2 [quantization units], "
+                   "sparse 0.0015, fp16 0.005)")
+    g.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
     g.add_argument("--seed", type=int, default=0, help="PRNG seed (perturbations, stochastic rounding)")
-    g.add_argument("--directions", type=int, default=4, help="forward-grad: perturbation directions per step")
-    g.add_argument("--epsilon", type=float, default=1.0, help="forward-grad: perturbation size in weight LSBs")
+    g.add_argument("--directions", type=int, help="forward-grad: perturbation directions per step (default 8)")
+    g.add_argument("--epsilon", type=float, help="forward-grad: perturbation size in weight LSBs (default 4)")
     g.add_argument("--sign", action="store_true", help="forward-grad: sign-only projected gradient")
     g.add_argument("--scheme", help="sparse: scheme.toml (default: search one that fits --ram)")
+    g.add_argument("--scheme-data", help="sparse: field samples (.npz) that score the scheme search")
     g.add_argument("--loss-scale", default="dynamic", help="fp16: 'dynamic' or a static factor")
     g.add_argument("--master-fp32", action="store_true", help="fp16: keep FP32 master weights")
 
 
 def spec_from_args(args) -> TrainSpec:
-    return TrainSpec(
-        method=args.train, trainable=args.trainable, loss=args.loss, optimizer=args.optimizer,
+    spec = TrainSpec.for_method(
+        args.train, trainable=args.trainable, loss=args.loss, optimizer=args.optimizer,
         lr=args.lr, momentum=args.momentum, seed=args.seed, directions=args.directions,
         epsilon=args.epsilon, sign=args.sign, scheme=args.scheme,
         ram=parse_size(getattr(args, "ram", None)), loss_scale=args.loss_scale, master_fp32=args.master_fp32,
     )
+    data = getattr(args, "scheme_data", None) or getattr(args, "data", None)
+    if data:
+        spec.extra["data"] = data
+    return spec
