@@ -45,6 +45,11 @@ class Link:
         if isinstance(url, str):
             self.url = url
             self.port = serial.serial_for_url(url, baudrate=baudrate)
+            sock = getattr(self.port, "_socket", None)  # socket:// (QEMU): no Nagle delay on small frames
+            if sock is not None:
+                import socket
+
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         else:
             self.url = getattr(url, "name", None) or type(url).__name__
             self.port = url

@@ -92,7 +92,7 @@ class QemuSession:
             q.binary, "-M", q.machine, *q.args,
             "-icount", "shift=0",
             "-nographic", "-monitor", "none",
-            "-serial", f"tcp:127.0.0.1:{self.port},server=on,wait=on",
+            "-serial", f"tcp:127.0.0.1:{self.port},server=on,wait=on,nodelay=on",
             "-kernel", str(self.elf.resolve()),
             *self.extra_args,
         ]  # fmt: skip
