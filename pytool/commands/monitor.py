@@ -20,20 +20,34 @@ def show(link) -> None:
     t = Table(title=f"device on {link.url}")
     t.add_column("field")
     t.add_column("value")
-    for k, v in vars(info).items() if hasattr(info, "__dict__") else info._asdict().items():
-        if k == "model_hash":
-            v = f"{v:#010x}"
-        t.add_row(k, str(v))
+    t.add_row("target", info.target)
+    t.add_row("model hash", f"{info.model_hash:#010x}")
+    t.add_row("runtime / protocol", f"{info.runtime_version[0]}.{info.runtime_version[1]} / {info.protocol}")
+    t.add_row("arena", f"{info.arena_size:,} B")
+    for kind, specs in (("input", info.inputs), ("output", info.outputs)):
+        for k, sp in enumerate(specs):
+            t.add_row(f"{kind} {k}", f"{sp.dtype} {sp.shape} scale {sp.scale:.6g} zp {sp.zero_point}")
     st = link.stats()
-    for k, v in vars(st).items() if hasattr(st, "__dict__") else st._asdict().items():
-        t.add_row(f"stats.{k}", str(v))
-    extra = getattr(link, "store_status", None)
-    if callable(extra):
+    t.add_row("invokes / train steps", f"{st.invokes} / {st.train_steps}")
+    if st.counter is not None:
+        t.add_row("last call (instructions or cycles)", f"{st.counter:,}")
+    if st.stack_high_water is not None:
+        t.add_row("stack high-water", f"{st.stack_high_water:,} B")
+    t.add_row("frames ok / replayed / rejected", f"{st.frames_ok} / {st.frames_replayed} / {st.frames_rejected}")
+    if info.train_method:
+        from pytool.link import persist
+        from pytool.link.errors import LinkError
+
+        t.add_row("training method", info.train_method_name)
         try:
-            for k, v in extra().items():
-                t.add_row(f"store.{k}", str(v))
-        except Exception as e:  # older firmware without the store commands
-            t.add_row("store", f"unavailable ({e})")
+            s = persist.summary(link)
+            t.add_row("committed generation", f"{s.generation} (0 = factory weights)")
+            t.add_row("steps trained (committed)", str(s.committed_steps))
+            t.add_row("uncommitted changes", "yes" if s.dirty else "no")
+            t.add_row("store slots", ", ".join(x.name.lower() for x in s.slot_states))
+            t.add_row("commits / bytes written since boot", f"{s.commits_written} / {s.bytes_written:,}")
+        except LinkError as e:  # firmware built without a weight store
+            t.add_row("weight store", f"unavailable ({e})")
     out.print(t)
     for line in getattr(link, "logs", [])[-20:]:
         out.print(f"[dim]log:[/] {line}")
