@@ -113,7 +113,7 @@ def main() -> int:
         t.add_row(r["model"], f"{r['ours_us']:.1f}", f"{r['tflm_us']:.1f}", f"{r['speedup_vs_tflm']:.2f}x",
                   f"{r['ours_arena_bytes']:,}", f"{r['tflm_arena_head_bytes']:,} / {r['tflm_arena_total_bytes']:,}",
                   f"{r['weights_bytes']:,}")
-    Console(stderr=True).print(t)
+    Console(stderr=True, width=170).print(t)
     return 0
 
 

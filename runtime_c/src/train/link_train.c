@@ -25,7 +25,11 @@ static int run_sample(odl_link_server_t *srv, int train, const uint8_t *req, uin
     if (*resp_len < 20) return ODL_LINK_ST_BAD_STATE;
     odl_train_stats_t st;
     const int32_t label = (int32_t)get_u32(req);
+    /* STATS reports the instructions/cycles of the last TRAIN or EVAL too. */
+    uint32_t before = srv->io.counter ? srv->io.counter(srv->io.user) : 0;
     odl_status_t s = train ? odl_train_step(ctx, req + 4, label, &st) : odl_eval_sample(ctx, req + 4, label, &st);
+    uint32_t after = srv->io.counter ? srv->io.counter(srv->io.user) : 0;
+    srv->last_counter = after - before;
     if (s != ODL_OK) return s;
     put_u32(resp, (uint32_t)st.loss_q16);
     put_u32(resp + 4, (uint32_t)st.correct);
