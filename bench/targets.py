@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
     ap.add_argument("--targets", nargs="+", default=[b.name for b in boards() if b.is_emulated])
+    ap.add_argument("--out", help="write the JSON here")
     args = ap.parse_args(argv)
     known = {b.name: b for b in boards()}
     rows = []
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                     opt["speedup_vs_portable"] = round(portable["instructions"] / opt["instructions"], 2)
                     rows.append(opt)
     print(json.dumps(rows, indent=1))
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=1) + "\n")
     from rich.console import Console
     from rich.table import Table
 
