@@ -59,3 +59,29 @@ def test_forward_grad_on_device_is_bit_exact(fg_build, board, tmp_path):
         st = link.stats()
         assert st.train_steps == STEPS
         assert np.isfinite(ev["loss"])
+
+
+@pytest.mark.qemu
+def test_forward_grad_needs_under_1k_extra_ram_on_device(tmp_path):
+    """RAM beyond inference and the trainable int16 weights: arena growth from
+    the planner plus the stack growth measured on the board."""
+    model = DIGITS / "digits_int8_tf.tflite"
+    inf = compile_model(model, out_dir=tmp_path / "inf")
+    spec = TrainSpec.for_method("forward-grad", trainable="last:1")
+    trn = compile_model(model, out_dir=tmp_path / "trn", train=spec)
+    data = load_dataset(DIGITS / "field.npz", load_host(inf).inputs[0])
+    stacks = {}
+    for name, art in (("inf", inf), ("trn", trn)):
+        elf = build_firmware(art.dir, "mps2-an386", tmp_path / f"fw_{name}")
+        with QemuSession(elf, "mps2-an386") as q, Link(q.url) as link:
+            for i in range(10):
+                link.infer(data.x[i])
+                if name == "trn":
+                    link_train.train_step(link, data.x[i], int(data.y[i]))
+                    link_train.eval_sample(link, data.x[i], int(data.y[i]))
+            stacks[name] = link.stats().stack_high_water
+    w16 = trn.report["extra"]["trainable weights (int16)"]
+    arena_extra = trn.report["arena_bytes"] - inf.report["arena_bytes"] - w16
+    stack_extra = max(0, stacks["trn"] - stacks["inf"])
+    assert arena_extra + stack_extra <= 1024, (arena_extra, stack_extra)
+    assert arena_extra > 0  # the biases and the method state are counted
