@@ -58,7 +58,11 @@ class TrainSpec:
     def for_method(cls, method: str, **overrides) -> TrainSpec:
         """A spec with the method's defaults; None-valued overrides are ignored."""
         values = dict(METHOD_DEFAULTS.get(method, {}))
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if method == "fp16" and "lr" not in given and given.get("momentum"):
+            # heavy-ball momentum multiplies the step by 1/(1-β): keep the default's effective step
+            values["lr"] = values["lr"] * (1.0 - given["momentum"])
+        values.update(given)
         return cls(method=method, **values)
 
     def validate(self) -> None:
