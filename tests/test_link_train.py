@@ -11,7 +11,7 @@ from pytool import compile_model, load_host
 from pytool.compiler import load_graph
 from pytool.link import Link
 from pytool.link.hostsim import SimDevice, SimPort, build_device_module
-from pytool.link.train import eval_sample, read_weights, train_step, weights_digest
+from pytool.link.train import eval_sample, read_weights, train_status, train_step, weights_digest
 from pytool.training import TrainSpec
 from pytool.training.loop import load_dataset
 
@@ -62,4 +62,11 @@ def test_train_over_link_matches_host(tmp_path):
         assert (n, total) == (len(blobs), sum(map(len, blobs)))
         assert crc == zlib.crc32(b"".join(blobs))
         assert read_weights(link, 0, len(blobs[0])) == blobs[0]
+        # the evaluation tally since the last training step (what `monitor` shows)
+        correct = [eval_sample(link, data.x[i], int(data.y[i]))["correct"] for i in range(1, 21)]
+        status = train_status(link)
+        assert status["train_steps"] == 100 and status["method"] == 1
+        assert status["eval_samples"] == 21 and status["eval_correct"] == int(e["correct"]) + sum(correct)
+        train_step(link, data.x[0], int(data.y[0]))
+        assert train_status(link)["eval_samples"] == 0
     assert dropped["n"] >= 10  # retries happened, and no step was applied twice

@@ -38,7 +38,15 @@ def show(link) -> None:
         from pytool.link import persist
         from pytool.link.errors import LinkError
 
+        from pytool.link import train as lt
+
         t.add_row("training method", info.train_method_name)
+        ts = lt.train_status(link)
+        if ts["eval_samples"]:
+            t.add_row("last evaluation", f"{ts['eval_correct']}/{ts['eval_samples']} correct "
+                      f"({ts['eval_accuracy']:.1%}) since training step {ts['train_steps']}")
+        else:
+            t.add_row("last evaluation", "none since the last training step (or boot)")
         try:
             s = persist.summary(link)
             t.add_row("committed generation", f"{s.generation} (0 = factory weights)")

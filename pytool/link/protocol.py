@@ -37,6 +37,7 @@ class Cmd(IntEnum):
     RESET = 0x14
     WRITE_WEIGHTS = 0x15
     SET_LABEL = 0x16
+    TRAIN_STATUS = 0x17
 
 
 # Status byte: 0..63 are odl_status_t (odl.h), 0x40.. link rejections (link.h).

@@ -45,3 +45,10 @@ def read_weights(link: Link, slot: int, nbytes: int) -> bytes:
             raise ValueError(f"READ_WEIGHTS slot {slot}: device stopped at {len(out)} of {nbytes} bytes")
         out += chunk
     return bytes(out[:nbytes])
+
+
+def train_status(link: Link) -> dict:
+    """Training steps so far and the tally of EVALs since the last step."""
+    method, steps, n, correct = struct.unpack("<BIII", link.request(Cmd.TRAIN_STATUS))
+    return {"method": method, "train_steps": steps, "eval_samples": n, "eval_correct": correct,
+            "eval_accuracy": correct / n if n else None}

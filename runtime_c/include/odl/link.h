@@ -74,6 +74,7 @@ typedef enum {
     ODL_LINK_CMD_RESET = 0x14,
     ODL_LINK_CMD_WRITE_WEIGHTS = 0x15,
     ODL_LINK_CMD_SET_LABEL = 0x16,
+    ODL_LINK_CMD_TRAIN_STATUS = 0x17,
     /* 0x40..0x7F: free for application commands. */
 } odl_link_cmd_t;
 

@@ -116,6 +116,8 @@ typedef struct {
     uint32_t invokes;
     uint32_t train_steps;
     uint32_t last_op;    /* index of the op that failed, or of the last op run */
+    uint32_t eval_samples; /* odl_eval_sample calls since the last training step */
+    uint32_t eval_correct; /* ... of which predicted the label */
 } odl_stats_t;
 
 typedef struct odl_ctx {

@@ -89,10 +89,28 @@ static int on_read_weights(odl_link_server_t *srv, void *user, const uint8_t *re
     return ODL_OK;
 }
 
+/* TRAIN_STATUS: method u8, then u32 train steps, EVAL samples and correct
+ * answers since the last training step (the last evaluation pass). */
+static int on_train_status(odl_link_server_t *srv, void *user, const uint8_t *req, uint16_t req_len,
+                           uint8_t *resp, uint16_t *resp_len) {
+    (void)user;
+    (void)req;
+    const odl_ctx_t *ctx = srv->ctx;
+    if (req_len != 0) return ODL_LINK_ST_BAD_PAYLOAD;
+    if (*resp_len < 13) return ODL_LINK_ST_BAD_STATE;
+    resp[0] = (uint8_t)(ctx->model && ctx->model->train ? ctx->model->train->method : 0);
+    put_u32(resp + 1, ctx->stats.train_steps);
+    put_u32(resp + 5, ctx->stats.eval_samples);
+    put_u32(resp + 9, ctx->stats.eval_correct);
+    *resp_len = 13;
+    return ODL_OK;
+}
+
 odl_status_t odl_link_train_register(odl_link_server_t *srv) {
     if (!srv) return ODL_ERR_ARG;
     odl_status_t s = odl_link_register(srv, ODL_LINK_CMD_TRAIN, on_train, 0);
     if (s == ODL_OK) s = odl_link_register(srv, ODL_LINK_CMD_EVAL, on_eval, 0);
     if (s == ODL_OK) s = odl_link_register(srv, ODL_LINK_CMD_READ_WEIGHTS, on_read_weights, 0);
+    if (s == ODL_OK) s = odl_link_register(srv, ODL_LINK_CMD_TRAIN_STATUS, on_train_status, 0);
     return s;
 }

@@ -47,6 +47,9 @@ odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, od
     if (s == ODL_OK) {
         ctx->stats.train_steps++;
         stats->step = ctx->stats.train_steps;
+        /* a new training phase starts a new evaluation tally */
+        ctx->stats.eval_samples = 0;
+        ctx->stats.eval_correct = 0;
     }
     return s;
 }
@@ -71,5 +74,9 @@ odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, o
     s = odl_loss_q16(ctx, label, &stats->loss_q16, &stats->predicted);
     stats->correct = stats->predicted == label;
     stats->step = ctx->stats.train_steps;
+    if (s == ODL_OK) {
+        ctx->stats.eval_samples++;
+        ctx->stats.eval_correct += (uint32_t)stats->correct;
+    }
     return s;
 }
