@@ -36,9 +36,8 @@ def show(link) -> None:
     t.add_row("frames ok / replayed / rejected", f"{st.frames_ok} / {st.frames_replayed} / {st.frames_rejected}")
     if info.train_method:
         from pytool.link import persist
-        from pytool.link.errors import LinkError
-
         from pytool.link import train as lt
+        from pytool.link.errors import LinkError
 
         t.add_row("training method", info.train_method_name)
         ts = lt.train_status(link)
