@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pytool.link.errors import LinkError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/]")
         return 130
-    except (ValueError, OSError, RuntimeError) as e:
+    except (ValueError, OSError, RuntimeError, LinkError) as e:
         # Our errors (ModelError, IRError, BudgetError, OdlError, LinkError...)
         # are ValueError/RuntimeError subclasses with complete messages.
         console.print(f"[bold red]error:[/] {e}")

@@ -40,7 +40,10 @@ def show(link) -> None:
         from pytool.link.errors import LinkError
 
         t.add_row("training method", info.train_method_name)
-        ts = lt.train_status(link)
+        try:
+            ts = lt.train_status(link)
+        except LinkError:  # firmware from before TRAIN_STATUS
+            ts = {"eval_samples": 0}
         if ts["eval_samples"]:
             t.add_row("last evaluation", f"{ts['eval_correct']}/{ts['eval_samples']} correct "
                       f"({ts['eval_accuracy']:.1%}) since training step {ts['train_steps']}")
