@@ -46,7 +46,7 @@ def show(link) -> None:
             ts = {"eval_samples": 0}
         if ts["eval_samples"]:
             t.add_row("last evaluation", f"{ts['eval_correct']}/{ts['eval_samples']} correct "
-                      f"({ts['eval_accuracy']:.1%}) since training step {ts['train_steps']}")
+                      f"({ts['eval_accuracy']:.1%}), EVALs since the last training step")
         else:
             t.add_row("last evaluation", "none since the last training step (or boot)")
         try:
