@@ -372,6 +372,17 @@ def loss_q16(loss: np.float32) -> int:
     return int(np.trunc(F32(v)))
 
 
+def quantize_logits(z, scale: float, zero_point: int) -> np.ndarray:
+    """FP16 logits -> int8 as odl_fp16_invoke and TFLite's QUANTIZE: x / scale
+    in float64, rounded half away from zero, + zero point, saturated; NaN -> 0."""
+    v = np.asarray(z, F32).astype(np.float64) / np.float64(F32(scale))
+    v = np.clip(np.where(np.isnan(v), 0.0, v), -1024.0, 1024.0)
+    r = np.trunc(v)
+    frac = v - r
+    r = r + (frac >= 0.5) - (frac <= -0.5)
+    return np.clip(r + int(zero_point), -128, 127).astype(np.int8)
+
+
 # --- the training step of pytool.training.fp16 (odl_fp16_step) -------------------------------
 
 
@@ -477,6 +488,28 @@ class Fp16Reference:
         self._forward()
         loss, pred, _ = self._loss(label, F32(1))
         return {"loss": float(loss), "loss_q16": loss_q16(loss), "predicted": pred, "correct": pred == label}
+
+    def invoke(self, acts: dict) -> list[np.ndarray]:
+        """odl_invoke of the trained model (odl_fp16_invoke): FP16 head, logits
+        quantized into the int8 tensor of the last head op, then the int8 ops
+        after the head. acts: the int8 backbone's tensors (run_int8 keep_all)."""
+        from pytool import ops as opreg
+
+        self._load(acts)
+        self._forward()
+        g, last = self.g, self.plan.layers[-1].op_index
+        head = {n for op in g.ops[self.plan.first_op : last] for n in op.outputs}
+        vals = {n: v for n, v in acts.items() if n not in head}
+        out = g.tensors[g.ops[last].outputs[0]]
+        vals[out.name] = quantize_logits(self.val[self.plan.logits], out.quant.scale[0],
+                                         out.quant.zero_point[0]).reshape(out.shape)
+        for op in g.ops[last + 1 :]:
+            spec = opreg.get(op.type)
+            low = spec.lower(g, op)
+            xs = [None if a is None else (a if isinstance(a, np.ndarray) else vals[a]) for a in low.inputs]
+            for n, v in zip(op.outputs, spec.ref_int8(g, op, low, xs)):
+                vals[n] = np.asarray(v).astype(g.tensors[n].np_dtype).reshape(g.tensors[n].shape)
+        return [vals[n] for n in g.outputs]
 
     def step(self, acts: dict, label: int) -> dict:
         self._load(acts)

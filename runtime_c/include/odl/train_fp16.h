@@ -83,6 +83,12 @@ typedef struct {
  * odl_eval_sample when the logits tensor is FP16. */
 odl_status_t odl_fp16_eval(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats);
 
+/* odl_invoke of a model trained in FP16: the int8 ops below the boundary,
+ * the FP16 head, its logits quantized (as TFLite's QUANTIZE) into the int8
+ * tensor the last head op writes, then the int8 ops after the head (e.g.
+ * SOFTMAX). The model's outputs keep their dtype, shape and quantization. */
+odl_status_t odl_fp16_invoke(odl_ctx_t *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,7 @@
 #include "odl/odl.h"
 #include "odl/ops.h"
 #include "odl/train.h"
+#include "odl/train_fp16.h"
 
 odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, uint32_t arena_size) {
     if (!ctx || !model || (!arena && model->arena_size)) return ODL_ERR_ARG;
@@ -55,7 +56,10 @@ odl_status_t odl_invoke_range(odl_ctx_t *ctx, uint32_t first, uint32_t last) {
 odl_status_t odl_invoke(odl_ctx_t *ctx) {
     if (!ctx) return ODL_ERR_ARG;
     if (!ctx->ready) return ODL_ERR_STATE;
-    odl_status_t s = odl_invoke_range(ctx, 0, ctx->model->n_ops);
+    const odl_train_config_t *tc = ctx->model->train;
+    /* FP16 backprop owns its head: inference must run the trained FP16 weights */
+    odl_status_t s = (tc && tc->method == ODL_TRAIN_FP16) ? odl_fp16_invoke(ctx)
+                                                          : odl_invoke_range(ctx, 0, ctx->model->n_ops);
     if (s == ODL_OK) ctx->stats.invokes++;
     return s;
 }

@@ -233,3 +233,55 @@ odl_status_t odl_fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *sta
     }
     return ODL_OK;
 }
+
+/* float -> int8 as TFLite's QUANTIZE (AffineQuantize): round(x / scale) in
+ * double, half away from zero, + zero point, saturated. NaN counts as 0. */
+static int8_t quantize_logit(float x, float scale, int32_t zero_point) {
+    double v = (double)x / (double)scale;
+    if (v != v) v = 0.0;
+    if (v > 1024.0) v = 1024.0; /* far outside int8 either way; keeps the cast defined */
+    if (v < -1024.0) v = -1024.0;
+    int32_t r = (int32_t)v;     /* toward zero; v - r is exact */
+    double frac = v - (double)r;
+    if (frac >= 0.5) r += 1;
+    if (frac <= -0.5) r -= 1;
+    r += zero_point;
+    return (int8_t)(r > 127 ? 127 : (r < -128 ? -128 : r));
+}
+
+/* 1 when tensor idx is written by an op of [first, last): the int8 head ops
+ * that FP16 inference skips. */
+static int written_by(const odl_model_t *m, int32_t idx, uint32_t first, uint32_t last) {
+    for (uint32_t i = first; i < last; ++i)
+        for (int k = 0; k < m->ops[i].n_outputs; ++k)
+            if (m->ops[i].outputs[k] == idx) return 1;
+    return 0;
+}
+
+odl_status_t odl_fp16_invoke(odl_ctx_t *ctx) {
+    const odl_fp16_config_t *c = fp16_config(ctx);
+    const odl_model_t *m = ctx->model;
+    if (!c || c->n_layers == 0) return ODL_ERR_TRAIN;
+    /* One FP16 layer per op, in op order: the head is ops [first, end) and
+     * the last one computes the logits (see pytool/training/fp16.py). */
+    uint32_t first = m->train->forward_ops, end = first + c->n_layers;
+    if (end > m->n_ops) return ODL_ERR_MODEL;
+    int32_t out_idx = m->ops[end - 1].outputs[0];
+    const odl_tensor_t *q = odl_tensor_info(ctx, out_idx);
+    int8_t *qd = (int8_t *)odl_tensor_ptr(ctx, out_idx);
+    odl_f16_tensor_t z = view(ctx, c, c->logits, 0);
+    if (!q || !qd || q->dtype != ODL_DT_INT8 || odl_tensor_numel(q) != odl_f16_numel(&z)) return ODL_ERR_MODEL;
+    /* Later ops and the model outputs may read the logits and frozen tensors,
+     * never a tensor inside the head (it holds no value here). */
+    for (uint32_t i = end; i < m->n_ops; ++i)
+        for (int k = 0; k < m->ops[i].n_inputs; ++k)
+            if (m->ops[i].inputs[k] >= 0 && written_by(m, m->ops[i].inputs[k], first, end - 1))
+                return ODL_ERR_UNSUPPORTED;
+    for (uint32_t k = 0; k < m->n_outputs; ++k)
+        if (written_by(m, m->outputs[k], first, end - 1)) return ODL_ERR_UNSUPPORTED;
+    odl_status_t s = forward(ctx, c);
+    if (s != ODL_OK) return s;
+    for (int32_t i = 0, n = odl_f16_numel(&z); i < n; ++i)
+        qd[i] = quantize_logit(odl_f16_to_f32(z.data[i]), q->scale, q->zero_point);
+    return odl_invoke_range(ctx, end, m->n_ops);
+}
