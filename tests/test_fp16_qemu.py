@@ -1,5 +1,6 @@
 """FP16 backprop on the emulated Cortex-M55 and Cortex-M4F: 60 training steps
-over the serial link give the same stats and weight bytes as the host build."""
+over the serial link give the same stats and weight bytes as the host build,
+and INFER (odl_invoke through the trained FP16 head) the same output bytes."""
 
 from __future__ import annotations
 
@@ -34,12 +35,14 @@ def trained_on_host(tmp_path_factory):
     names = [t.name for t in art.program.tensors if t.flags & 0x08]
     blobs = [host.tensor(n).tobytes() for n in names]
     final_eval = host.eval_sample(data.x[0], int(data.y[0]))
-    return art, data, order, stats, blobs, final_eval
+    test = load_dataset(DIGITS / "field_test.npz", host.inputs[0])
+    infers = [(x.reshape(host.inputs[0].shape), host.invoke(x)) for x in test.x[:24]]
+    return art, data, order, stats, blobs, final_eval, infers
 
 
 @pytest.mark.parametrize("name", ["mps3-an547", "mps2-an386"])
 def test_fp16_training_on_qemu_matches_host(tmp_path, trained_on_host, name):
-    art, data, order, stats, blobs, final_eval = trained_on_host
+    art, data, order, stats, blobs, final_eval, infers = trained_on_host
     board = get_board(name)
     elf = build_firmware(art.dir, board, tmp_path, mode="link")
     with QemuSession(elf, board, timeout=60) as q, Link(q.url, timeout=10.0) as link:
@@ -52,4 +55,7 @@ def test_fp16_training_on_qemu_matches_host(tmp_path, trained_on_host, name):
         assert crc == zlib.crc32(b"".join(blobs))
         assert read_weights(link, 0, len(blobs[0])) == blobs[0]
         assert eval_sample(link, data.x[0], int(data.y[0])) == final_eval
+        for k, (x, want) in enumerate(infers):
+            got = link.infer(x)
+            assert got.dtype == want.dtype and np.array_equal(got.reshape(-1), want.reshape(-1)), f"{name}: infer {k}"
         assert 0 < link.stats().stack_high_water < board.stack_size
