@@ -8,7 +8,7 @@
 #   ODL_FW_MODE        "link" (serve the serial link, default) or "selftest"
 #   ODL_BOARD_DEFINES  extra compile definitions (counter scale, target name)
 #   ODL_RUNTIME_DIR    runtime_c tree to build (default: the repository's)
-#   ODL_KERNEL_FAMILY  optimised kernel folder (arm_dsp) or empty (portable)
+#   ODL_KERNEL_FAMILY  optimised kernel folders (arm_dsp;arm_mve) or empty (portable)
 # pytool/targets/build.py drives this through targets/CMakeLists.txt.
 
 foreach(var ODL_BOARD ODL_MODEL_DIR ODL_MEMORY_LD_DIR)
@@ -35,22 +35,27 @@ if(NOT ODL_RUNTIME_DIR)
 endif()
 file(GLOB_RECURSE ODL_FW_RUNTIME CONFIGURE_DEPENDS ${ODL_RUNTIME_DIR}/src/*.c)
 list(FILTER ODL_FW_RUNTIME EXCLUDE REGEX "/(arm_dsp|arm_mve)/")
-# ODL_KERNEL_FAMILY (board.toml `kernels`, e.g. arm_dsp): each
-# <dir>/<family>/<file>.c is compiled INSTEAD of the portable <dir>/<file>.c.
-if(ODL_KERNEL_FAMILY)
+# ODL_KERNEL_FAMILY (board.toml `kernels`: one family or a list, e.g.
+# arm_dsp;arm_mve): each <dir>/<family>/<file>.c is compiled INSTEAD of the
+# portable <dir>/<file>.c. Families of one list must not replace the same file.
+foreach(family ${ODL_KERNEL_FAMILY})
   file(GLOB_RECURSE ODL_FW_FAMILY CONFIGURE_DEPENDS ${ODL_RUNTIME_DIR}/src/*.c)
-  list(FILTER ODL_FW_FAMILY INCLUDE REGEX "/${ODL_KERNEL_FAMILY}/[^/]+\\.c$")
+  list(FILTER ODL_FW_FAMILY INCLUDE REGEX "/${family}/[^/]+\\.c$")
   if(NOT ODL_FW_FAMILY)
-    message(FATAL_ERROR "firmware.cmake: no sources for kernel family ${ODL_KERNEL_FAMILY}")
+    message(FATAL_ERROR "firmware.cmake: no sources for kernel family ${family}")
   endif()
   foreach(opt ${ODL_FW_FAMILY})
     get_filename_component(opt_dir ${opt} DIRECTORY)
     get_filename_component(opt_name ${opt} NAME)
     get_filename_component(portable_dir ${opt_dir} DIRECTORY)
+    list(FIND ODL_FW_RUNTIME ${portable_dir}/${opt_name} portable_at)
+    if(portable_at LESS 0)
+      message(FATAL_ERROR "firmware.cmake: ${opt} replaces no portable file (or another family already did)")
+    endif()
     list(REMOVE_ITEM ODL_FW_RUNTIME ${portable_dir}/${opt_name})
   endforeach()
   list(APPEND ODL_FW_RUNTIME ${ODL_FW_FAMILY})
-endif()
+endforeach()
 
 set(ODL_FW_SOURCES
   ${ODL_FW_RUNTIME}

@@ -57,18 +57,40 @@ def memory_ld(board: Board) -> str:
     )
 
 
-KERNEL_FAMILIES = ("", "arm_dsp")
+# Optimised kernel folders: runtime_c/src/kernels/<dtype>/<family>/.
+KERNEL_FAMILIES = ("arm_dsp", "arm_mve")
+KERNELS_DIR = ROOT / "runtime_c" / "src" / "kernels"
 
 
-def board_kernels(board: Board) -> str:
-    """The optimised kernel family a board's board.toml names (`kernels`), or
-    "" for the portable kernels."""
+def kernel_families(value: object, where: str) -> tuple[str, ...]:
+    """A `kernels` value (a family, a list of families, "" or [] for the
+    portable kernels) as a tuple of known families; `where` names the source
+    in errors."""
+    items = ([value] if value else []) if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(f, str) for f in items):
+        raise ValueError(f"{where}: kernels must be a family name or a list of them, not {value!r}")
+    for family in items:
+        if family not in KERNEL_FAMILIES:
+            raise ValueError(f"{where}: kernels must be among {KERNEL_FAMILIES}, not {family!r}")
+    if len(set(items)) != len(items):
+        raise ValueError(f"{where}: kernels lists a family twice: {value!r}")
+    return tuple(items)
+
+
+def board_kernel_families(board: Board) -> tuple[str, ...]:
+    """Every optimised kernel family a board's board.toml names (`kernels`)."""
     path = board.dir / "board.toml"
     with path.open("rb") as f:
-        family = tomllib.load(f).get("kernels", "")
-    if family not in KERNEL_FAMILIES:
-        raise ValueError(f"{path}: kernels must be one of {KERNEL_FAMILIES}, not {family!r}")
-    return family
+        return kernel_families(tomllib.load(f).get("kernels", ""), str(path))
+
+
+def board_kernels(board: Board, dtype: str = "int8") -> str:
+    """The family a board uses for its <dtype> kernels (int8, fp16), or "" for
+    the portable ones."""
+    for family in board_kernel_families(board):
+        if (KERNELS_DIR / dtype / family).is_dir():
+            return family
+    return ""
 
 
 def default_mode() -> str:
@@ -103,21 +125,20 @@ def build_firmware(
     out_dir: str | Path,
     mode: str | None = None,
     runtime_dir: str | Path | None = None,
-    kernels: str | None = None,
+    kernels: str | list[str] | tuple[str, ...] | None = None,
 ) -> Path:
     """Builds <out_dir>/firmware.elf for the model in model_dir (model.c +
     model.h). mode: 'link' (serve the serial link) or 'selftest' (one
     inference, report over the UART, exit); default: link once
     runtime_c/include/odl/link.h exists. runtime_dir: another runtime_c tree.
-    kernels: optimised kernel family ("arm_dsp") or "" for the portable
-    kernels; default: the board's `kernels` key."""
+    kernels: optimised kernel family ("arm_dsp"), a list of them
+    (["arm_dsp", "arm_mve"]) or "" for the portable kernels; default: the
+    board's `kernels` key."""
     board = get_board(target)
     mode = mode or default_mode()
     if mode not in FIRMWARE_MODES:
         raise ValueError(f"firmware mode must be one of {FIRMWARE_MODES}, not {mode!r}")
-    kernels = board_kernels(board) if kernels is None else kernels
-    if kernels not in KERNEL_FAMILIES:
-        raise ValueError(f"kernels must be one of {KERNEL_FAMILIES}, not {kernels!r}")
+    families = board_kernel_families(board) if kernels is None else kernel_families(kernels, "build_firmware")
     model_dir = Path(model_dir).resolve()
     for f in ("model.c", "model.h"):
         if not (model_dir / f).is_file():
@@ -141,7 +162,7 @@ def build_firmware(
         f"-DODL_MEMORY_LD_DIR={out_dir}",
         f"-DODL_FW_MODE={mode}",
         f"-DODL_BOARD_DEFINES={';'.join(defines)}",
-        f"-DODL_KERNEL_FAMILY={kernels}",
+        f"-DODL_KERNEL_FAMILY={';'.join(families)}",
     ]
     if runtime_dir is not None:
         args.append(f"-DODL_RUNTIME_DIR={Path(runtime_dir).resolve()}")
