@@ -373,13 +373,15 @@ def loss_q16(loss: np.float32) -> int:
 
 
 def quantize_logits(z, scale: float, zero_point: int) -> np.ndarray:
-    """FP16 logits -> int8 as odl_fp16_invoke and TFLite's QUANTIZE: x / scale
-    in float64, rounded half away from zero, + zero point, saturated; NaN -> 0."""
-    v = np.asarray(z, F32).astype(np.float64) / np.float64(F32(scale))
-    v = np.clip(np.where(np.isnan(v), 0.0, v), -1024.0, 1024.0)
+    """FP16 logits -> int8 as odl_fp16_invoke and TFLite Micro's QUANTIZE: the
+    float32 quotient x / scale, rounded half away from zero, + zero point,
+    saturated; NaN -> 0."""
+    with np.errstate(invalid="ignore"):
+        v = np.asarray(z, F32) / F32(scale)
+    v = np.clip(np.where(np.isnan(v), F32(0), v), F32(-1024), F32(1024)).astype(F32)
     r = np.trunc(v)
     frac = v - r
-    r = r + (frac >= 0.5) - (frac <= -0.5)
+    r = r.astype(np.int32) + (frac >= F32(0.5)) - (frac <= F32(-0.5))
     return np.clip(r + int(zero_point), -128, 127).astype(np.int8)
 
 

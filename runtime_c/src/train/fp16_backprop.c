@@ -234,17 +234,17 @@ odl_status_t odl_fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *sta
     return ODL_OK;
 }
 
-/* float -> int8 as TFLite's QUANTIZE (AffineQuantize): round(x / scale) in
- * double, half away from zero, + zero point, saturated. NaN counts as 0. */
+/* float -> int8 as TFLite Micro's QUANTIZE: the FP32 quotient x / scale,
+ * rounded half away from zero, + zero point, saturated. NaN counts as 0. */
 static int8_t quantize_logit(float x, float scale, int32_t zero_point) {
-    double v = (double)x / (double)scale;
-    if (v != v) v = 0.0;
-    if (v > 1024.0) v = 1024.0; /* far outside int8 either way; keeps the cast defined */
-    if (v < -1024.0) v = -1024.0;
-    int32_t r = (int32_t)v;     /* toward zero; v - r is exact */
-    double frac = v - (double)r;
-    if (frac >= 0.5) r += 1;
-    if (frac <= -0.5) r -= 1;
+    float v = x / scale;
+    if (v != v) v = 0.0f;
+    if (v > 1024.0f) v = 1024.0f; /* far outside int8 either way; keeps the cast defined */
+    if (v < -1024.0f) v = -1024.0f;
+    int32_t r = (int32_t)v; /* toward zero; v - r is exact */
+    float frac = v - (float)r;
+    if (frac >= 0.5f) r += 1;
+    if (frac <= -0.5f) r -= 1;
     r += zero_point;
     return (int8_t)(r > 127 ? 127 : (r < -128 ? -128 : r));
 }
