@@ -153,3 +153,39 @@ def test_forward_grad_export_agreement(tmp_path):
     assert abs(acc_dev - acc_tflm) <= 1 - FG_AGREEMENT
     assert any(not np.array_equal(d.reshape(-1), r.reshape(-1)) for d, r in zip(dev, ref)), \
         "rounding int16 weights to int8 is expected to move some outputs (else this test measures nothing)"
+
+
+QEMU_CASES = [("fp16", "mps3-an547", dict(lr=0.002, momentum=0.9)), ("forward-grad", "mps2-an386", {})]
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("method,board,opts", QEMU_CASES, ids=[c[0] for c in QEMU_CASES])
+def test_export_from_a_board_in_tflite_micro(tmp_path, capsys, method, board, opts):
+    """Train on the emulated board, `tinyodl export` over the link, then the
+    device's INFER against the exported model in TFLite Micro on field_test."""
+    from pytool.cli import main
+    from pytool.link import Link
+    from pytool.link.train import train_step
+    from pytool.targets import QemuSession, build_firmware, get_board
+
+    spec = TrainSpec.for_method(method, **opts)
+    art = compile_model(MODEL, tmp_path / "build", train=spec)
+    host = load_host(art)
+    field = load_dataset(DIGITS / "field.npz", host.inputs[0])
+    test = load_dataset(DIGITS / "field_test.npz", host.inputs[0])
+    xs = [x.reshape(host.inputs[0].shape) for x in test.x]
+    elf = build_firmware(art.dir, get_board(board), tmp_path / "fw", mode="link")
+    out = tmp_path / "tuned.tflite"
+    with QemuSession(elf, board, timeout=120) as q:
+        with Link(q.url, timeout=10.0) as link:
+            for i in np.random.default_rng(0).permutation(len(field))[:300]:
+                train_step(link, field.x[i], int(field.y[i]))
+        assert main(["export", "--port", q.url, "--build", str(art.dir), "-o", str(out)]) == 0
+        with Link(q.url, timeout=10.0) as link:
+            dev = [link.infer(x) for x in xs]
+    assert "generation" in capsys.readouterr().out
+    ref = tflm_run(out, xs)
+    agree = np.mean([int(np.argmax(d)) == int(np.argmax(r)) for d, r in zip(dev, ref)])
+    assert agree >= (1.0 if method == "fp16" else FG_AGREEMENT), agree
+    acc = np.mean([int(np.argmax(d)) == int(y) for d, y in zip(dev, test.y)])
+    assert acc > 0.7, "the board learned the shift"
