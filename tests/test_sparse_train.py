@@ -108,12 +108,16 @@ def test_sub_lsb_updates_need_master_or_stochastic_rounding(digits, tmp_path):
 
 
 def test_digits_auto_scheme_recovers_float_gain(digits, tmp_path):
+    """1.5x the inference arena covers the training arena and the training
+    call's extra stack; what fits is the two last biases, which need a larger
+    step than the default (docs/design/sparse.md)."""
     inference = sp.inference_arena(digits)
     budget = int(1.5 * inference)
-    lr, epochs = 0.0015, 30
+    lr, epochs = 0.003, 30
     spec = TrainSpec(method="sparse", lr=lr, seed=0, ram=budget, extra={"data": str(DIGITS / "field.npz")})
     art = compile_model(digits, tmp_path / "auto", train=spec, ram=budget)
-    assert art.report["arena_bytes"] <= budget
+    assert art.report["arena_bytes"] + art.program.plan.stack_bytes <= budget
+    assert art.program.plan.stack_bytes == sp.TRAIN_STACK_BYTES
     st, _ = art.program.sparse
     net = load_host(art)
     f, ft = np.load(DIGITS / "field.npz"), np.load(DIGITS / "field_test.npz")
@@ -130,15 +134,20 @@ def test_digits_auto_scheme_recovers_float_gain(digits, tmp_path):
     assert np.mean(ours) / np.mean(ref) >= 0.95, (ours, ref, st.scheme)
 
 
-@pytest.mark.parametrize("factor", [1.2, 1.5, 3.0])
+BUDGET_FACTORS = [1.35, 1.5, 3.0]  # x the inference arena; the smallest fits one bias
+
+
+@pytest.mark.parametrize("factor", BUDGET_FACTORS)
 def test_budgets_hold(digits, tmp_path, factor):
-    """The training arena (everything the step touches besides the stack)
-    stays within each budget, and the model trains in exactly that arena."""
+    """The training arena plus the reserved training stack stays within each
+    budget (the board test measures the stack), and the model trains in
+    exactly that arena."""
     budget = int(factor * sp.inference_arena(digits))
     spec = TrainSpec(method="sparse", lr=0.01, ram=budget, extra={"data": str(DIGITS / "field.npz")})
     art = compile_model(digits, tmp_path / f"b{factor}", train=spec, ram=budget)
     plan = art.program.plan
-    assert plan.arena_size <= budget
+    assert plan.arena_size + plan.stack_bytes <= budget
+    assert art.report["extra"][sp.STACK_LABEL] == plan.stack_bytes > 0
     assert max(plan.live_bytes_per_op()) + plan.persistent_size <= plan.arena_size
     net = load_host(art)
     assert net.meta["arena_size"] == plan.arena_size
@@ -155,10 +164,17 @@ def test_budget_errors(digits, tmp_path):
     inference = sp.inference_arena(digits)
     with pytest.raises(TrainSpecError, match="below the inference arena"):
         compile_model(digits, tmp_path / "x", train=TrainSpec(method="sparse", ram=inference - 1))
+    with pytest.raises(TrainSpecError, match="extra stack"):
+        compile_model(digits, tmp_path / "s", train=TrainSpec(method="sparse", ram=inference + 100))
     spec = TrainSpec(method="sparse", scheme=_toml(tmp_path, '[[layer]]\nop = 0\nupdate = "weights"\n'),
-                     ram=inference + 16)
+                     ram=inference + sp.TRAIN_STACK_BYTES + 16)
     with pytest.raises(BudgetError, match="budget"):
         compile_model(digits, tmp_path / "y", train=spec, ram=spec.ram)
+    # a scheme whose arena fits but not with the training stack on top
+    bias = _toml(tmp_path, '[[layer]]\nop = 4\nupdate = "bias"\n')
+    arena = compile_model(digits, tmp_path / "z", train=TrainSpec(method="sparse", scheme=bias)).report["arena_bytes"]
+    with pytest.raises(BudgetError, match="training stack"):
+        compile_model(digits, tmp_path / "w", train=TrainSpec(method="sparse", scheme=bias, ram=arena + sp.TRAIN_STACK_BYTES - 8))
 
 
 @pytest.mark.parametrize("text, message", [
@@ -180,8 +196,9 @@ def test_mobilenet_memory_and_backward(tmp_path):
     g = load_graph(MOBILENET)
     n_params = sum(t.data.size for t in g.tensors.values() if t.is_const and t.dtype == "int8")
     assert n_params >= 50_000 and sum(op.type in ("CONV_2D", "DEPTHWISE_CONV_2D") for op in g.ops) >= 10
-    res = search(g, TrainSpec(method="sparse"))
-    assert res.training <= 1.5 * res.inference
+    budget = int(1.5 * sp.inference_arena(g))
+    res = search(g, TrainSpec(method="sparse", ram=budget))
+    assert res.training + res.stack <= budget
     assert len(res.scheme) >= 2
     deep = TrainSpec(method="sparse", lr=0.02, seed=2, scheme=_toml(tmp_path, """
 [[layer]]

@@ -1,6 +1,7 @@
 """tinyodl plan MODEL --train sparse --ram 96K --data field.npz: the training
 scheme a RAM budget allows, and why (layer, choice, bytes, score, reason),
-with inference vs training peak RAM from the planner."""
+with inference vs training peak RAM: the planner's arena plus, for sparse
+update, the stack its training call needs beyond inference."""
 
 from __future__ import annotations
 
@@ -42,11 +43,13 @@ def run(args) -> int:
             scheme = sp.load_scheme(args.scheme, g)
             prog, _, lay = sp.build(g, spec, scheme)
             inference, training, budget = lay.inference_arena, lay.plan.arena_size, spec.ram
+            stack = lay.plan.stack_bytes
             rows = [(k, g.ops[k].type, scheme[k].label(sp.n_out_of(g, k)), None, None, "from --scheme")
                     for k in sorted(scheme)]
         else:
             res = search(g, spec)
             scheme, inference, training, budget = res.scheme, res.inference, res.training, res.budget
+            stack = res.stack
             rows = [(r.op, r.layer, r.choice, r.bytes, r.score, r.why) for r in res.rows]
         t = Table(title=f"sparse-update scheme for {Path(args.model).name}")
         for c in ("op", "layer", "choice", "bytes", "score", "why"):
@@ -61,16 +64,19 @@ def run(args) -> int:
     else:
         prog, _ = prepare(g, spec)
         inference = None
-        training, budget = prog.plan.arena_size, spec.ram
-    m = Table(title="RAM (arena, from the planner)")
+        training, budget, stack = prog.plan.arena_size, spec.ram, prog.plan.stack_bytes
+    m = Table(title="RAM (arena from the planner; stack beyond inference reserved per method)")
     m.add_column("")
     m.add_column("bytes", justify="right")
     if inference is not None:
-        m.add_row("inference peak", f"{inference:,}")
-    m.add_row("training peak", f"{training:,}")
+        m.add_row("inference peak (arena)", f"{inference:,}")
+    m.add_row("training arena", f"{training:,}")
+    if stack:
+        m.add_row("training stack beyond inference", f"{stack:,}")
+    m.add_row("training peak", f"{training + stack:,}")
     if budget is not None:
         m.add_row("budget", f"{budget:,}")
     out.print(m)
-    if budget is not None and training > budget:
-        raise ValueError(f"training needs {training:,d} B of RAM but the budget is {budget:,d} B")
+    if budget is not None and training + stack > budget:
+        raise ValueError(f"training needs {training + stack:,d} B of RAM but the budget is {budget:,d} B")
     return 0

@@ -40,6 +40,9 @@ class Plan:
     n_ops: int
     const_bytes: int = 0
     extra: dict[str, int] = field(default_factory=dict)  # labelled extra RAM (training)
+    # Stack a training call needs beyond the inference call (outside the
+    # arena, counted against the RAM budget; 0 for inference).
+    stack_bytes: int = 0
 
     def offset(self, name: str) -> int:
         if name in self.persistent:
@@ -111,8 +114,9 @@ def check_budget(plan: Plan, ram: int | None, flash: int | None, what: str = "mo
     ]
     for k, v in plan.extra.items():
         lines.append(f"  {k:<24} {v:>9,d} B")
-    # extra labels parts of the arena's persistent region (training), already in arena_size
-    ram_total = plan.arena_size
+    # extra labels parts of the training RAM: arena parts, and the stack reserve
+    # (stack_bytes) when a method sets one; only the latter is outside arena_size
+    ram_total = plan.arena_size + plan.stack_bytes
     if ram is not None and ram_total > ram:
         raise BudgetError(
             f"{what} needs {ram_total:,d} B of RAM but the budget is {ram:,d} B "

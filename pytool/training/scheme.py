@@ -195,7 +195,8 @@ class SearchResult:
     scheme: sp.Scheme
     budget: int
     inference: int
-    training: int
+    training: int  # training arena
+    stack: int  # stack reserved for the training call beyond inference
     rows: list[Row] = field(default_factory=list)
 
 
@@ -220,8 +221,10 @@ def _options(g: Graph, k: int, fi: dict[str, np.ndarray]) -> list[tuple[sp.Choic
 def search(g: Graph, spec: TrainSpec, base: Program | None = None) -> SearchResult:
     base = base or lower_graph(g)
     inference = base.plan.arena_size
-    budget = spec.ram if spec.ram is not None else int(1.5 * inference)
+    # default: the arena may grow to 1.5x inference, the training stack on top
+    budget = spec.ram if spec.ram is not None else int(1.5 * inference) + sp.TRAIN_STACK_BYTES
     sp.check_ram(budget, inference)
+    arena_budget = sp.arena_budget(budget)  # the rest is the training call's stack
     layers = path_layers(g)
     if not layers:
         raise TrainSpecError("sparse update: no CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED layer below the logits")
@@ -241,7 +244,7 @@ def search(g: Graph, spec: TrainSpec, base: Program | None = None) -> SearchResu
                 trial = dict(scheme)
                 trial[k] = ch
                 b = sp.scheme_bytes(g, base, trial)
-                if b > budget:
+                if b > arena_budget:
                     continue
                 ratio = gain / max(16, b - cur_bytes)
                 if best is None or ratio > best[0]:
@@ -254,9 +257,9 @@ def search(g: Graph, spec: TrainSpec, base: Program | None = None) -> SearchResu
         cheapest = min(sp.scheme_bytes(g, base, {k: opts[k][0][0]}) for k in layers)
         raise TrainSpecError(
             f"--ram {budget:,d} B: no sparse-update scheme fits (inference needs {inference:,d} B, the cheapest "
-            f"update {cheapest:,d} B)"
+            f"update {cheapest:,d} B of arena + {sp.TRAIN_STACK_BYTES} B of stack)"
         )
-    res = SearchResult(scheme, budget, inference, cur_bytes)
+    res = SearchResult(scheme, budget, inference, cur_bytes, sp.TRAIN_STACK_BYTES)
     for k in layers:
         op = g.ops[k]
         n_out = sp.n_out_of(g, k)
@@ -268,7 +271,8 @@ def search(g: Graph, spec: TrainSpec, base: Program | None = None) -> SearchResu
         else:
             ch0, s0 = opts[k][0]
             need = sp.scheme_bytes(g, base, {**scheme, k: ch0})
-            why = f"smallest option ({ch0.label(n_out)}) would need {need:,d} B > budget" if need > budget else \
+            why = f"smallest option ({ch0.label(n_out)}) would need {need:,d} B > {arena_budget:,d} B" \
+                if need > arena_budget else \
                 "no score gain"
             res.rows.append(Row(k, op.type, "frozen", 0, s0, why))
     return res

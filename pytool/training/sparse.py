@@ -25,7 +25,7 @@ import numpy as np
 from pytool import ops as opreg
 from pytool.codegen import T_ARENA, T_INIT, Program, lower_graph
 from pytool.ir import Graph
-from pytool.planner import Buffer, Plan, align_up, plan_arena
+from pytool.planner import Buffer, Plan, align_up, check_budget, plan_arena
 from pytool.training import TrainSpec, TrainSpecError
 from pytool.training.forward_grad import logits_of
 from quantize.fixedpoint import quantize_multiplier
@@ -35,6 +35,13 @@ KINDS = {"FULLY_CONNECTED": 0, "CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "AVERAGE_PO
 WEIGHTED = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
 ROUNDING = {"master": 0, "round": 1, "stochastic": 2}
 NONE = -1
+# Stack the TRAIN call needs beyond the INFER call, reserved inside the --ram
+# budget (the arena gets the rest). The runtime has no recursion and no
+# variable-length arrays, so the depth depends on the code, not the model:
+# measured 112 B (mps2-an386), 128 B (mps3-an547), 140 B (riscv32-virt) with
+# conv, FC and bias updates; tests/test_sparse_qemu.py checks it on the board.
+TRAIN_STACK_BYTES = 192
+STACK_LABEL = "training stack beyond inference (reserve)"
 
 
 @dataclass
@@ -386,11 +393,22 @@ def inference_arena(g: Graph) -> int:
 
 
 def check_ram(ram: int | None, inference: int) -> None:
+    """--ram covers the training arena plus TRAIN_STACK_BYTES of stack."""
     if ram is not None and ram < inference:
         raise TrainSpecError(
             f"--ram {ram:,d} B is below the inference arena ({inference:,d} B): sparse update needs the "
             "inference RAM plus its training buffers"
         )
+    if ram is not None and ram < inference + TRAIN_STACK_BYTES:
+        raise TrainSpecError(
+            f"--ram {ram:,d} B leaves no room to train: the inference arena ({inference:,d} B) plus the "
+            f"training call's extra stack ({TRAIN_STACK_BYTES} B) already need {inference + TRAIN_STACK_BYTES:,d} B"
+        )
+
+
+def arena_budget(ram: int) -> int:
+    """The part of a --ram budget the training arena may use."""
+    return ram - TRAIN_STACK_BYTES
 
 
 def build(g: Graph, spec: TrainSpec, scheme: Scheme) -> tuple[Program, SparseSetup, SparseLayout]:
@@ -408,6 +426,8 @@ def build(g: Graph, spec: TrainSpec, scheme: Scheme) -> tuple[Program, SparseSet
     if state:
         ex["int16 master residuals"] = sum(s for _, s in state)
     ex["saved activations + backward buffers"] = lay.plan.arena_size - lay.plan.persistent_size - lay.inference_arena
+    ex[STACK_LABEL] = TRAIN_STACK_BYTES
+    lay.plan.stack_bytes = TRAIN_STACK_BYTES
     return prog, st, lay
 
 
@@ -415,6 +435,8 @@ def prepare(g: Graph, spec: TrainSpec) -> tuple[Program, str]:
     spec.validate()
     check_ram(spec.ram, inference_arena(g))
     prog, st, lay = build(g, spec, choose_scheme(g, spec))
+    if spec.ram is not None:
+        check_budget(lay.plan, spec.ram, None, what="--train sparse")
     prog.sparse = (st, lay)  # read by the plan command and the tests
     return prog, emit_train_c(prog, st, lay)
 

@@ -8,6 +8,14 @@
 #include "odl/prng.h"
 #include "odl/sparse_update.h"
 
+/* The backward helpers keep their own frames: inlined into odl_sparse_step
+ * they would sit under the whole forward pass and deepen its stack. */
+#if defined(__GNUC__)
+#define SP_NOINLINE __attribute__((noinline))
+#else
+#define SP_NOINLINE
+#endif
+
 #define W_MAX 127
 #define W16_SHIFT 7
 
@@ -80,7 +88,7 @@ odl_status_t odl_sparse_init(odl_ctx_t *ctx) {
 static int32_t clamp_w(int64_t v) { return v > W_MAX ? W_MAX : (v < -W_MAX ? -W_MAX : (int32_t)v); }
 
 /* w -= delta (delta in units of 2^-7 weight LSB) for one row of weights. */
-static void apply_row(odl_ctx_t *ctx, const odl_sp_layer_t *ly, uint32_t slot, uint32_t ch_index, int32_t exp,
+static SP_NOINLINE void apply_row(odl_ctx_t *ctx, const odl_sp_layer_t *ly, uint32_t slot, uint32_t ch_index, int32_t exp,
                       int8_t *w, const int64_t *grad, uint32_t step) {
     const int32_t ch = ly->channels[ch_index];
     const int32_t mult = ly->lrw_mult[ch], shift = ly->lrw_shift[ch];
@@ -108,7 +116,7 @@ static void apply_row(odl_ctx_t *ctx, const odl_sp_layer_t *ly, uint32_t slot, u
     }
 }
 
-static odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t *s, const odl_op_t *op, const int32_t *e,
+static SP_NOINLINE odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t *s, const odl_op_t *op, const int32_t *e,
                                  int32_t exp, uint32_t step) {
     const odl_sp_config_t *c = config_of(ctx);
     const odl_sp_layer_t *ly = &c->layers[s->layer];
@@ -152,7 +160,7 @@ static odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t *s, const o
     return ODL_OK;
 }
 
-static odl_status_t backward_input(odl_ctx_t *ctx, const odl_sp_step_t *s, const odl_op_t *op, const int32_t *e,
+static SP_NOINLINE odl_status_t backward_input(odl_ctx_t *ctx, const odl_sp_step_t *s, const odl_op_t *op, const int32_t *e,
                                    int32_t exp, int32_t *e_in, int32_t *exp_in) {
     const odl_tensor_t *tx = odl_tensor_info(ctx, op->inputs[0]), *ty = odl_tensor_info(ctx, op->outputs[0]);
     const int32_t *q = op->params;
