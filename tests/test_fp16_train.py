@@ -221,6 +221,7 @@ for opts in (dict(momentum=0.9), dict(optimizer="adam", master_fp32=True, loss="
     flags = [net.train_step(data.x[i], int(data.y[i]))["flags"] for i in range(12)]
     assert flags[0] & 1 and not all(f & 1 for f in flags), flags
     net.eval_sample(data.x[0], int(data.y[0]))
+    net.invoke(data.x[0])  # odl_fp16_invoke: head forward, logits quantization, SOFTMAX
 print("sanitized fp16 ok")
 """
 
