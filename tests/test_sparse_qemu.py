@@ -1,5 +1,7 @@
-"""Sparse update on the emulated boards gives the host's bytes: the same
-losses and predictions at every step and the same trained weights."""
+"""Sparse update on the emulated boards gives the host's bytes (the same
+losses and predictions at every step and the same trained weights), and its
+measured peak RAM (planner arena + stack high-water beyond inference) stays
+within the --ram budget."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pytool.link import Link
 from pytool.link import train as link_train
 from pytool.targets import QemuSession, build_firmware
 from pytool.training import TrainSpec
+from pytool.training import sparse as sp
 from pytool.training.loop import load_dataset
 
 DIGITS = ROOT / "examples" / "digits"
@@ -73,3 +76,64 @@ def test_sparse_on_device_is_bit_exact(sparse_build, board, tmp_path):
         crc, total, _ = link_train.weights_digest(link)
         assert total == len(host_weights)
         assert crc == zlib.crc32(host_weights), f"trained weights differ on {board}"
+
+
+@pytest.fixture(scope="module")
+def inference_stack(tmp_path_factory):
+    """Stack high-water of an inference-only firmware of the digits model, per board."""
+    out = tmp_path_factory.mktemp("inf")
+    art = compile_model(DIGITS / "digits_int8_tf.tflite", out_dir=out / "model")
+    data = load_dataset(DIGITS / "field.npz", load_host(art).inputs[0])
+    cache: dict[str, int] = {}
+
+    def get(board: str) -> int:
+        if board not in cache:
+            elf = build_firmware(art.dir, board, out / f"fw_{board}")
+            with QemuSession(elf, board) as q, Link(q.url) as link:
+                for i in range(3):
+                    link.infer(data.x[i])
+                cache[board] = link.stats().stack_high_water
+        return cache[board]
+
+    return art, get
+
+
+def _measured_peak(art, board: str, tmp_path, inference_stack_bytes: int, steps: int = 20) -> tuple[int, int]:
+    """(arena + stack beyond inference, stack beyond inference) after INFER, TRAIN and EVAL on the board."""
+    data = load_dataset(DIGITS / "field.npz", load_host(art).inputs[0])
+    elf = build_firmware(art.dir, board, tmp_path / "fw")
+    with QemuSession(elf, board) as q, Link(q.url) as link:
+        link.infer(data.x[0])
+        for i in range(steps):
+            got = link_train.train_step(link, data.x[i], int(data.y[i]))
+            assert got["step"] == i + 1
+        link_train.eval_sample(link, data.x[0], int(data.y[0]))
+        st = link.stats()
+    assert st.train_steps == steps
+    extra_stack = max(0, st.stack_high_water - inference_stack_bytes)
+    return art.report["arena_bytes"] + extra_stack, extra_stack
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("factor", [1.35, 1.5, 3.0])
+def test_measured_peak_ram_within_budget(inference_stack, factor, tmp_path):
+    """--ram covers the training arena plus the stack the training call needs
+    beyond an inference-only firmware of the same model, measured on the board."""
+    inf_art, stack_of = inference_stack
+    budget = int(factor * inf_art.report["arena_bytes"])
+    spec = TrainSpec(method="sparse", lr=0.003, ram=budget, extra={"data": str(DIGITS / "field.npz")})
+    art = compile_model(DIGITS / "digits_int8_tf.tflite", out_dir=tmp_path / "model", train=spec, ram=budget)
+    peak, extra_stack = _measured_peak(art, "mps2-an386", tmp_path, stack_of("mps2-an386"))
+    assert peak <= budget, (peak, budget, extra_stack)
+    assert 0 < extra_stack <= art.program.plan.stack_bytes  # the reserve covers what the board used
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("board", ["mps3-an547", "riscv32-virt"])
+def test_training_stack_reserve_holds_on_other_boards(sparse_build, inference_stack, board, tmp_path):
+    """The deepest scheme of this file (conv weights, channel subset, all
+    rounding modes) stays within the reserved training stack on the other cores."""
+    art = sparse_build[0]
+    _, stack_of = inference_stack
+    _, extra_stack = _measured_peak(art, board, tmp_path, stack_of(board))
+    assert 0 < extra_stack <= sp.TRAIN_STACK_BYTES
