@@ -8,6 +8,10 @@ inference arena vs training arena.
     .venv/bin/python bench/train.py [--methods forward-grad] [--trainable last:1 last:2 last:3]
                                     [--seeds 3] [--epochs 10] [--out bench_train.json]
 
+Sparse update: `--sparse-curve out.png` (accuracy vs RAM budget against
+last-k full updates) and `--sparse-targets [--out f.json]` (instructions per
+TRAIN step vs per INFER on each QEMU target, measured peak RAM).
+
 A method adds itself to RUNNERS: name -> function(graph, trainable, seed,
 epochs) returning {"before", "after", "steps_per_s", "arena", "extra"}.
 """
@@ -196,7 +200,76 @@ def sparse_curve(argv: list[str]) -> int:
     return 0
 
 
+def sparse_targets(argv: list[str]) -> int:
+    """Sparse update on each QEMU target: device instructions per TRAIN step
+    vs per INFER and EVAL (the link's STATS counter, exact under -icount),
+    stack beyond an inference-only firmware, for the automatic scheme at
+    each budget. bench/train.py --sparse-targets [--boards ...] [--factors 1.5 3] [--out f.json]"""
+    from pytool.link import Link
+    from pytool.link import train as lt
+    from pytool.targets import QemuSession, build_firmware
+    from pytool.training import sparse as sp
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sparse-targets", action="store_true")
+    ap.add_argument("--boards", nargs="+", default=["mps2-an386", "mps3-an547", "riscv32-virt"])
+    ap.add_argument("--factors", nargs="+", type=float, default=[1.5, 3.0, 30.0])
+    ap.add_argument("--out")
+    args, _ = ap.parse_known_args(argv)
+    g = load_graph(DIGITS / "digits_int8_tf.tflite")
+    inf_art = compile_model(g, WORK / "inference")
+    data = load_dataset(DIGITS / "field.npz", load_host(inf_art).inputs[0])
+    x, y = data.x[0], int(data.y[0])
+
+    def measure(art, board: str, train_too: bool) -> dict:
+        elf = build_firmware(art.dir, board, WORK / f"fw_{board}_{art.dir.name}")
+        with QemuSession(elf, board) as q, Link(q.url, timeout=10) as link:
+            link.infer(x)
+            res = {"infer_instr": link.stats().counter}
+            if train_too:
+                lt.eval_sample(link, x, y)
+                res["eval_instr"] = link.stats().counter
+                lt.train_step(link, x, y)
+                res["train_step_instr"] = link.stats().counter
+            res["stack_high_water"] = link.stats().stack_high_water
+        return res
+
+    rows = []
+    for board in args.boards:
+        base = measure(inf_art, board, False)
+        for factor in args.factors:
+            budget = int(factor * inf_art.report["arena_bytes"])
+            spec = TrainSpec(method="sparse", ram=budget, extra={"data": str(DIGITS / "field.npz")})
+            art = compile_model(g, WORK / f"sparse_t{factor}_{spec.key()}", train=spec, ram=budget)
+            m = measure(art, board, True)
+            st, _ = art.program.sparse
+            extra_stack = max(0, m["stack_high_water"] - base["stack_high_water"])
+            rows.append({
+                "target": board, "budget": budget, "factor": factor,
+                "scheme": {k: c.label(sp.n_out_of(g, k)) for k, c in st.scheme.items()},
+                **m, "train_over_infer": m["train_step_instr"] / max(m["infer_instr"], 1),
+                "arena": art.report["arena_bytes"], "stack_reserve": art.program.plan.stack_bytes,
+                "stack_beyond_inference": extra_stack, "measured_peak": art.report["arena_bytes"] + extra_stack,
+            })
+    text = json.dumps({"bench": "sparse update on QEMU targets", "rows": rows}, indent=1)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    print(text)
+    t = Table(title="sparse update on QEMU targets (digits, automatic scheme)")
+    for c in ("target", "budget", "scheme", "instr/infer", "instr/step", "step/infer", "arena", "stack+",
+              "peak"):
+        t.add_column(c, justify="left" if c == "scheme" else "right")
+    for r in rows:
+        t.add_row(r["target"], f"{r['budget']:,}", "; ".join(f"#{k} {v}" for k, v in r["scheme"].items()),
+                  f"{r['infer_instr']:,}", f"{r['train_step_instr']:,}", f"{r['train_over_infer']:.2f}x",
+                  f"{r['arena']:,}", f"{r['stack_beyond_inference']:,}", f"{r['measured_peak']:,}")
+    Console(stderr=True, width=170).print(t)
+    return 0
+
+
 if __name__ == "__main__":
+    if "--sparse-targets" in sys.argv[1:]:
+        raise SystemExit(sparse_targets(sys.argv[1:]))
     if any(a.startswith("--sparse-curve") for a in sys.argv[1:]):
         raise SystemExit(sparse_curve(sys.argv[1:]))
     raise SystemExit(main())
