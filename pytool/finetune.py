@@ -156,6 +156,8 @@ def finetune(
     out_dir = Path(out_dir)
     work = Path(work_dir) if work_dir else out_dir / "build"
     spec = method_spec(method, trainable, lr, ram, seed, **(spec_extra or {}))
+    if spec.guard_sigma == 0:
+        spec.guard_sigma = (guard or GuardConfig()).spike_sigma  # the device skips spikes itself
     if method == "sparse":
         spec.extra.setdefault("data", str(data))
     log(f"[1/5] compile + build for {board.name} ({method}, trainable {spec.trainable})")

@@ -52,6 +52,9 @@ class TrainSpec:
     # fp16
     loss_scale: str = "dynamic"  # dynamic | <static float>
     master_fp32: bool = False
+    # device loss-spike guard: skip a step whose loss is > 2x the running mean
+    # and > mean + guard_sigma·std (0 = off)
+    guard_sigma: float = 0.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +77,8 @@ class TrainSpec:
             raise TrainSpecError(f"--lr {self.lr}: the learning rate must be in (0, 10]")
         if not (0.0 <= self.momentum < 1.0):
             raise TrainSpecError(f"--momentum {self.momentum}: must be in [0, 1)")
+        if not (self.guard_sigma == 0 or 1.0 <= self.guard_sigma <= 64.0):
+            raise TrainSpecError(f"--guard-sigma {self.guard_sigma}: 0 (off) or between 1 and 64")
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:10]
@@ -153,4 +158,16 @@ def resolve_trainable(g: Graph, spec: str) -> list[TrainableLayer]:
 def prepare(g: Graph, spec: TrainSpec):
     spec.validate()
     mod = importlib.import_module(f"pytool.training.{METHODS[spec.method]}")
-    return mod.prepare(g, spec)
+    prog, train_c = mod.prepare(g, spec)
+    return prog, with_guard(train_c, spec.guard_sigma)
+
+
+def with_guard(train_c: str, sigma: float) -> str:
+    """Sets odl_train_config.guard_sigma_q8 (the field after method_config,
+    shared by every method) in a method's generated config."""
+    head = "const odl_train_config_t odl_train_config = {"
+    start = train_c.find(head)
+    end = train_c.find("};", start)
+    if start < 0 or end < 0:
+        raise TrainSpecError("generated training config has no odl_train_config")
+    return train_c[:end] + f"    {int(round(sigma * 256))}u, /* guard_sigma_q8 */\n" + train_c[end:]

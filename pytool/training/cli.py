@@ -26,6 +26,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--scheme-data", help="sparse: field samples (.npz) that score the scheme search")
     g.add_argument("--loss-scale", default="dynamic", help="fp16: 'dynamic' or a static factor")
     g.add_argument("--master-fp32", action="store_true", help="fp16: keep FP32 master weights")
+    g.add_argument("--guard-sigma", type=float, default=0.0,
+                   help="skip steps whose loss spikes above mean + k·std of recent losses (0 = off; finetune uses 6)")
 
 
 def spec_from_args(args) -> TrainSpec:
@@ -34,6 +36,7 @@ def spec_from_args(args) -> TrainSpec:
         lr=args.lr, momentum=args.momentum, seed=args.seed, directions=args.directions,
         epsilon=args.epsilon, sign=args.sign, scheme=args.scheme,
         ram=parse_size(getattr(args, "ram", None)), loss_scale=args.loss_scale, master_fp32=args.master_fp32,
+        guard_sigma=getattr(args, "guard_sigma", 0.0),
     )
     data = getattr(args, "scheme_data", None) or getattr(args, "data", None)
     if data:

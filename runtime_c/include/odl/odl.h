@@ -120,6 +120,14 @@ typedef struct {
     uint32_t eval_correct; /* ... of which predicted the label */
 } odl_stats_t;
 
+/* Running loss statistics of the training guard (Q16.16). */
+typedef struct {
+    int32_t mean_q16;
+    int32_t var_q16;
+    uint32_t n;
+    uint32_t skipped;
+} odl_loss_guard_t;
+
 typedef struct odl_ctx {
     const odl_model_t *model;
     uint8_t *arena;
@@ -127,6 +135,7 @@ typedef struct odl_ctx {
     uint32_t ready;
     odl_stats_t stats;
     void *train_state; /* owned by the training method, lives in the arena */
+    odl_loss_guard_t loss_guard;
 } odl_ctx_t;
 
 /* Binds model and arena; copies ODL_T_INIT tensors into the arena. */

@@ -36,6 +36,10 @@ typedef struct odl_train_config {
     uint32_t state_offset; /* method state: arena bytes [offset, offset+size) */
     uint32_t state_size;
     const void *method_config; /* method-specific const struct */
+    /* Loss-spike guard (shared by every method): 0 = off, else k in Q8 —
+     * a step whose loss exceeds twice the running mean and mean + k·std is
+     * not applied (ODL_STEP_SKIPPED). */
+    uint32_t guard_sigma_q8;
 } odl_train_config_t;
 
 typedef struct {
@@ -51,6 +55,9 @@ typedef struct {
 odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
 /* Forward + loss without an update. */
 odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
+/* Called by each method between its loss and its update: 1 = skip the
+ * update (a spike), 0 = apply it. Keeps its statistics in ctx->loss_guard. */
+int odl_train_guard(odl_ctx_t *ctx, int32_t loss_q16);
 /* Loss of the current logits tensor against label, Q16.16 (integer math). */
 odl_status_t odl_loss_q16(const odl_ctx_t *ctx, int32_t label, int32_t *loss_q16, int32_t *predicted);
 /* exp(x) for x <= 0 in Q16.16 and ln(x) for x > 0 in Q16.16. */

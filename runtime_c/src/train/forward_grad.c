@@ -143,6 +143,10 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
     stats->loss_q16 = loss0;
     stats->predicted = pred;
     stats->correct = pred == label;
+    if (odl_train_guard(ctx, loss0)) {
+        stats->flags |= ODL_STEP_SKIPPED;
+        return ODL_OK;
+    }
     for (uint32_t k = 0; k < c->directions; ++k) {
         int32_t lp, lm, unused;
         perturb(ctx, c, st->step, k, 1);

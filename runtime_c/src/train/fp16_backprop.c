@@ -211,6 +211,10 @@ odl_status_t odl_fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *sta
     if (s != ODL_OK) return s;
     memset(ctx->arena + c->grad_base, 0, (size_t)c->grad_bytes);
     s = loss(ctx, c, label, v->loss_scale, 1, stats);
+    if (s == ODL_OK && !(stats->flags & ODL_STEP_OVERFLOW) && odl_train_guard(ctx, stats->loss_q16)) {
+        stats->flags |= ODL_STEP_SKIPPED;
+        return ODL_OK;
+    }
     for (int32_t k = (int32_t)c->n_layers - 1; s == ODL_OK && k >= 0; --k)
         s = layer_backward(ctx, c, &c->layers[k]);
     if (s != ODL_OK) return s;

@@ -203,6 +203,10 @@ odl_status_t odl_sparse_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *s
     s = odl_loss_q16(ctx, label, &stats->loss_q16, &stats->predicted);
     if (s != ODL_OK) return s;
     stats->correct = stats->predicted == label;
+    if (odl_train_guard(ctx, stats->loss_q16)) {
+        stats->flags |= ODL_STEP_SKIPPED;
+        return ODL_OK;
+    }
     const odl_tensor_t *tl = odl_tensor_info(ctx, tc->logits);
     int32_t exp = 0;
     s = odl_softmax_ce_s8_bw_input((const int8_t *)odl_tensor_ptr(ctx, tc->logits), odl_tensor_numel(tl),

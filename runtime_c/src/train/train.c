@@ -80,3 +80,30 @@ odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, o
     }
     return s;
 }
+
+/* Warm-up steps before spikes are judged; then an exponential average with
+ * weight 1/32. Integer-only so every target takes the same decisions. */
+#define ODL_GUARD_WARMUP 32u
+#define ODL_GUARD_EMA_SHIFT 5
+
+int odl_train_guard(odl_ctx_t *ctx, int32_t loss_q16) {
+    const odl_train_config_t *tc = ctx->model->train;
+    odl_loss_guard_t *g = &ctx->loss_guard;
+    if (!tc || !tc->guard_sigma_q8) return 0;
+    const int64_t d = (int64_t)loss_q16 - g->mean_q16;
+    const int64_t d2 = (d * d) >> 16; /* Q16 */
+    if (g->n >= ODL_GUARD_WARMUP && d > 0 && (int64_t)loss_q16 > 2 * (int64_t)g->mean_q16) {
+        const int64_t k = tc->guard_sigma_q8;
+        if (d2 > ((k * k * (int64_t)g->var_q16) >> 16)) {
+            g->skipped++;
+            return 1; /* a spike does not enter the statistics */
+        }
+    }
+    const int64_t div = g->n < ODL_GUARD_WARMUP ? (int64_t)g->n + 1 : (int64_t)1 << ODL_GUARD_EMA_SHIFT;
+    int64_t mean = g->mean_q16 + d / div;
+    int64_t var = g->var_q16 + (d2 - g->var_q16) / div;
+    g->mean_q16 = (int32_t)(mean > INT32_MAX ? INT32_MAX : mean);
+    g->var_q16 = (int32_t)(var > INT32_MAX ? INT32_MAX : (var < 0 ? 0 : var));
+    g->n++;
+    return 0;
+}
