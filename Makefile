@@ -4,15 +4,18 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 APT_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc \
-            gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf cmake make gcc
+            gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf cmake make gcc \
+            python3-venv python3-dev
 JOBS    ?= 2
 
 .PHONY: setup demo test test-fast sanitize lint bench clean
 
-setup: $(VENV)/.installed .apt-ok
+setup: .apt-ok $(VENV)/.installed
 
 .apt-ok:
 	@if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null \
+	   && command -v cmake >/dev/null && command -v make >/dev/null && command -v gcc >/dev/null \
+	   && python3 -c "import os, sysconfig, venv; assert os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h'))" 2>/dev/null \
 	   && command -v qemu-system-riscv32 >/dev/null && command -v riscv64-unknown-elf-gcc >/dev/null \
 	   && [ -d /usr/lib/picolibc/riscv64-unknown-elf ] && [ -f /usr/lib/arm-none-eabi/newlib/libc.a -o -d /usr/lib/arm-none-eabi/newlib ]; then \
 	  echo "cross toolchains and QEMU present"; \
@@ -22,7 +25,7 @@ setup: $(VENV)/.installed .apt-ok
 	fi
 	@touch .apt-ok
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml .apt-ok
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
