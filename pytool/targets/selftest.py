@@ -55,11 +55,18 @@ def read_selftest(ser, timeout: float = 10.0) -> tuple[SelftestResult, str]:
     """Reads the UART until END (or timeout); returns the parsed report and the raw text."""
     import time
 
-    buf = bytearray()
-    deadline = time.monotonic() + timeout
     import serial
 
+    # The firmware starts once it receives a byte; a byte that arrives while
+    # the board still initialises its UART may be dropped, so repeat it until
+    # the first output shows up (later bytes are never read).
+    buf = bytearray()
+    deadline = time.monotonic() + timeout
+    next_kick = 0.0
     while b"END\n" not in buf and time.monotonic() < deadline:
+        if not buf and time.monotonic() >= next_kick:
+            ser.write(b"S")
+            next_kick = time.monotonic() + 0.2
         try:
             buf += ser.read(ser.in_waiting or 1)
         except serial.SerialException:

@@ -54,6 +54,10 @@ static void fill_input(uint32_t which, const odl_tensor_t *t, uint8_t *p) {
 
 int main(void) {
     board_init();
+    /* Wait for the host's start byte: a client that has just connected may
+     * discard what arrived before it was ready (pyserial resets its input). */
+    while (board_uart_read_byte() < 0) {
+    }
     put_str("ODL SELFTEST " ODL_TARGET_NAME "\n");
     odl_status_t s = odl_init(&ctx, &odl_model, arena, sizeof arena);
     if (s == ODL_OK) {
