@@ -35,6 +35,7 @@ demo: setup
 	$(PY) examples/demo.py
 
 test: setup
+	$(VENV)/bin/ruff check pytool quantize tests bench examples
 	$(PY) -m pytest -n $(JOBS) -q
 
 test-fast: setup
