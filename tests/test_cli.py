@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import ROOT, fixture_path, tflm_run
 
 from pytool.cli import main
@@ -60,3 +61,13 @@ def test_quantize_then_compile_float_onnx(tmp_path, capsys):
     # the float model without calibration data is refused with a hint
     assert main(["compile", str(DIGITS / "digits_float.onnx"), "-o", str(tmp_path / "c")]) == 1
     assert "--calib" in capsys.readouterr().err
+
+
+def test_every_command_has_help(capsys):
+    from pytool.cli import COMMANDS
+
+    for name, _ in COMMANDS:
+        with pytest.raises(SystemExit) as e:
+            main([name, "--help"])
+        assert e.value.code == 0, name
+        assert "usage: tinyodl " + name in capsys.readouterr().out
