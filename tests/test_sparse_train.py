@@ -235,3 +235,99 @@ def test_plan_command(capsys):
     text = capsys.readouterr().out
     for word in ("FULLY_CONNECTED", "inference peak", "training peak", "bytes", "score", "why"):
         assert word in text
+
+
+BELOW_FORK = """
+[[layer]]
+op = 17
+update = "bias"
+[[layer]]
+op = 6
+update = "weights"
+fraction = 0.25
+rounding = "stochastic"
+[[layer]]
+op = 5
+update = "bias"
+[[layer]]
+op = 4
+update = "weights"
+fraction = 0.25
+[[layer]]
+op = 3
+update = "bias"
+"""
+
+
+def test_residual_fork_c_equals_reference(tmp_path):
+    """mobilenet_tiny's ADD (op 7) adds op 6's output to op 4's: the error at
+    op 4's output is the sum of both branches. Layers on both sides of the
+    fork and below it update; C equals the reference bit for bit."""
+    g = load_graph(MOBILENET)
+    spec = TrainSpec(method="sparse", lr=0.02, seed=3, scheme=_toml(tmp_path, BELOW_FORK))
+    art = compile_model(g, tmp_path / "fork", train=spec)
+    net = load_host(art)
+    st, lay = art.program.sparse
+    fork = g.ops[7].inputs[1]
+    assert [s.op for s in st.steps if s.acc] == [5] and lay.pend.keys() == {fork}
+    ref = SparseRef(g, st)
+    rng = np.random.default_rng(1)
+    info = net.inputs[0]
+    for k in range(32):
+        x = rng.integers(-128, 128, info.shape, dtype=np.int8)
+        label = int(rng.integers(0, 10))
+        a, b = net.train_step(x, label), ref.train_step(x, label)
+        assert (a["loss_q16"], a["predicted"]) == (b["loss_q16"], b["predicted"]), f"step {k}"
+        if k % 8 == 7:
+            for n in _trained(st):
+                assert np.array_equal(net.tensor(n), ref.tensor(n)), f"{n} after step {k}"
+    for n in _trained(st):
+        assert np.array_equal(net.tensor(n), ref.tensor(n)), n
+        assert not np.array_equal(ref.tensor(n), g.tensors[n].data), f"{n} never moved"
+
+
+def test_fork_error_is_the_sum_of_both_branches():
+    """The integer error at the fork (both branches aligned and summed)
+    matches float64 autodiff of the dequantized graph at the same operating
+    point (int8 activations dequantized, the int8 masks)."""
+    from pytool.training.scheme import FloatChain
+    from pytool.training.sparse_kernels import MANT_BITS
+
+    g = load_graph(MOBILENET)
+    scheme = {4: sp.Choice("weights")}
+    st = sp.make_setup(g, TrainSpec(method="sparse", lr=0.01), scheme)
+    ref = SparseRef(g, st)
+    fc = FloatChain(g, 4)
+    fork = g.ops[7].inputs[1]
+    rng = np.random.default_rng(4)
+    info = g.tensors[g.inputs[0]]
+    cosines = []
+    for _ in range(6):
+        x = rng.integers(-128, 128, info.shape, dtype=np.int8)
+        label = int(rng.integers(0, 10))
+        vals = ref.eval_sample(x, label)["vals"]
+        ref.train_step(x, label)
+        e, exp = ref.errors[fork]
+        assert np.abs(e).max() < 2**MANT_BITS
+        deq = {}
+        masks = {}
+        for name, v in vals.items():
+            q = g.tensors[name].quant
+            if q is not None and not g.tensors[name].is_const:
+                deq[name] = (np.asarray(v, np.float64) - float(q.zero_point[0])) * float(q.scale[0])
+        for s in fc.steps:  # the int8 mask rules (sparse_kernels.act_bw / sat_bw) on float errors
+            y = np.asarray(vals[s.out_t], np.int64)
+            if sp.mask_mode(s.mask) == 2:
+                masks[s.out_t] = lambda d, y=y: np.where(((y >= 127) & (d < 0)) | ((y <= -128) & (d > 0)), 0.0, d)
+            elif sp.mask_mode(s.mask) == 1:
+                masks[s.out_t] = lambda d, y=y, lo=s.mask[0], hi=s.mask[1]: np.where((y > lo) & (y < hi), d, 0.0)
+            else:
+                masks[s.out_t] = lambda d: d
+        fc.grads(deq, label, masks)
+        want = fc.errors[fork].reshape(-1)
+        got = e.astype(np.float64) * 2.0**exp
+        cosines.append(float(got @ want / (np.linalg.norm(got) * np.linalg.norm(want))))
+        # both branches contribute: the ADD's copy alone is not the answer
+        skip = fc.errors[g.ops[7].outputs[0]].reshape(-1)
+        assert float(want @ skip / (np.linalg.norm(want) * np.linalg.norm(skip))) < 0.999
+    assert min(cosines) > 0.999, cosines

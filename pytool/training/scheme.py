@@ -17,6 +17,7 @@ acceptance test compares against).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,7 +36,7 @@ MAX_SAMPLES = 32
 
 
 def path_layers(g: Graph) -> list[int]:
-    """Weighted layers the single-path backward can reach, deepest last."""
+    """Weighted layers the backward can reach (through residual forks), deepest last."""
     out = []
     for k in sorted((i for i, op in enumerate(g.ops) if op.type in sp.WEIGHTED), reverse=True):
         try:
@@ -55,7 +56,8 @@ def _mask(y: np.ndarray, act: str) -> np.ndarray:
 
 
 class FloatChain:
-    """float64 forward/backward of ops [deepest, forward_ops) on the dequantized model."""
+    """float64 forward/backward of the ops between the deepest layer and the
+    logits on the dequantized model (the same steps as the int8 backward)."""
 
     def __init__(self, g: Graph, deepest: int):
         self.g = g
@@ -68,37 +70,52 @@ class FloatChain:
                 for n in op.inputs[1:3]:
                     self.params[n] = _dequant_const(g.tensors[n]).astype(np.float64)
         self.low = {s.op: opreg.get(g.ops[s.op].type).lower(g, g.ops[s.op]) for s in self.steps}
+        made = {g.ops[s.op].outputs[0] for s in self.steps}
+        # tensors the chain reads but does not compute (the deepest layer's input, a skip input)
+        self.ext = sorted({n for s in self.steps for n in g.ops[s.op].inputs
+                           if n not in made and not g.tensors[n].is_const})
 
-    def entry(self, x: np.ndarray) -> np.ndarray:
-        """Float input of the deepest layer for one float model input."""
+    def entry(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Float values the chain reads from below, for one float model input."""
         g = self.g
         vals = run_float(g, [x.reshape(g.tensors[g.inputs[0]].shape)], keep_all=True)
-        return np.asarray(vals[g.ops[self.first].inputs[0]], np.float64)
+        return {n: np.asarray(vals[n], np.float64) for n in self.ext}
 
-    def forward(self, x0: np.ndarray) -> dict[str, np.ndarray]:
-        g, vals = self.g, {}
-        vals[g.ops[self.first].inputs[0]] = x0
+    def forward(self, ext: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        g, vals = self.g, dict(ext)
         for s in reversed(self.steps):
             op = g.ops[s.op]
-            xs = [vals[op.inputs[0]]] + [
-                self.params[n] if n in self.params else _dequant_const(g.tensors[n]) for n in op.inputs[1:]
-            ]
+            xs = [vals[n] if n in vals else self.params[n] if n in self.params else _dequant_const(g.tensors[n])
+                  for n in op.inputs]
             vals[op.outputs[0]] = np.asarray(opreg.get(op.type).ref_float(g, op, xs)[0], np.float64)
         return vals
 
-    def grads(self, vals: dict[str, np.ndarray], label: int) -> dict[str, np.ndarray]:
+    def grads(self, vals: dict[str, np.ndarray], label: int,
+              masks: dict[str, Callable[[np.ndarray], np.ndarray]] | None = None) -> dict[str, np.ndarray]:
+        """Parameter gradients; self.errors keeps dL/dt of every tensor the
+        backward reaches (a fork's is the sum over its consumers). masks:
+        optional per op output, error -> masked error, replacing the float
+        activation masks (e.g. the int8 rules)."""
         g = self.g
         z = vals[self.logits].reshape(-1)
         p = np.exp(z - z.max())
         p /= p.sum()
         p[label] -= 1.0
-        d = p.reshape(vals[self.logits].shape)
+        errs = {self.logits: p.reshape(vals[self.logits].shape)}
         out: dict[str, np.ndarray] = {}
         for s in self.steps:
             op = g.ops[s.op]
             y, x = vals[op.outputs[0]], vals[op.inputs[0]]
-            d = d.reshape(y.shape) * _mask(y, op.attrs.get("activation", op.type if "RELU" in op.type else "NONE"))
-            d = self._step(s, op, x, d, out)
+            d = errs[s.out_t].reshape(y.shape)
+            if masks is not None:
+                d = masks[s.out_t](d)
+            else:
+                d = d * _mask(y, op.attrs.get("activation", op.type if "RELU" in op.type else "NONE"))
+            dx = d if op.type == "ADD" else self._step(s, op, x, d, out)
+            for n in (s.in_t, s.side_t):
+                if n is not None:
+                    errs[n] = errs[n] + dx.reshape(errs[n].shape) if n in errs else dx.reshape(vals[n].shape)
+        self.errors = errs
         return out
 
     def _step(self, s, op, x, d, out):

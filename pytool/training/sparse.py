@@ -31,7 +31,7 @@ from pytool.training.forward_grad import logits_of
 from quantize.fixedpoint import quantize_multiplier
 
 KINDS = {"FULLY_CONNECTED": 0, "CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 3, "MEAN": 4,
-         "RESHAPE": 5, "RELU": 6, "RELU6": 6}
+         "RESHAPE": 5, "RELU": 6, "RELU6": 6, "ADD": 7}
 WEIGHTED = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
 ROUNDING = {"master": 0, "round": 1, "stochastic": 2}
 NONE = -1
@@ -67,6 +67,8 @@ class BwStep:
     mask: tuple[int, int] | None
     out_t: str
     in_t: str | None  # tensor whose error this step produces (None: last step)
+    side_t: str | None = None  # ADD: the fork tensor whose error waits in a pending buffer
+    acc: bool = False  # in_t is a fork: sum the pending error of its other consumer in
 
 
 @dataclass
@@ -77,6 +79,7 @@ class SparseLayout:
     err: dict[str, int] = field(default_factory=dict)  # tensor -> error buffer offset
     rows: dict[int, int] = field(default_factory=dict)  # op -> gradient row offset
     residuals: dict[int, int] = field(default_factory=dict)  # op -> residual offset
+    pend: dict[str, int] = field(default_factory=dict)  # fork tensor -> pending error offset
 
 
 def n_out_of(g: Graph, op_index: int) -> int:
@@ -111,22 +114,44 @@ def _act_range(g: Graph, op_index: int) -> tuple[int, int] | None:
     op = g.ops[op_index]
     low = opreg.get(op.type).lower(g, op)
     p = low.params
-    at = {"FULLY_CONNECTED": 3, "CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 6, "RELU": 4, "RELU6": 0}
+    at = {"FULLY_CONNECTED": 3, "CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 6, "RELU": 4, "RELU6": 0,
+          "ADD": 10}
     if op.type not in at:
         return None
     return int(p[at[op.type]]), int(p[at[op.type] + 1])
 
 
+def _step_ops(g: Graph, scheme: Scheme, logits: str) -> list[int]:
+    """Ops the backward visits: descendants of an updated layer (inclusive)
+    that the logits depend on, deepest last."""
+    producer = {n: i for i, op in enumerate(g.ops) for n in op.outputs}
+    above: set[int] = set()
+    todo = [producer[logits]] if logits in producer else []
+    while todo:
+        k = todo.pop()
+        if k not in above:
+            above.add(k)
+            todo += [producer[n] for n in g.ops[k].inputs if n in producer]
+    below: set[int] = set()
+    todo = list(scheme)
+    while todo:
+        k = todo.pop()
+        if k not in below:
+            below.add(k)
+            outs = set(g.ops[k].outputs)
+            todo += [j for j, op in enumerate(g.ops) if outs & set(op.inputs)]
+    return sorted(above & below, reverse=True)
+
+
 def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
-    """Steps from the logits down to the deepest layer of the scheme."""
+    """Steps from the logits down to the deepest layer of the scheme. A
+    residual fork (a tensor feeding two ops of the backward) gets the sum of
+    both errors: the ADD parks its copy for the fork in a pending buffer
+    (side_t), the step that brings the other branch's error sums it in (acc)."""
     if not scheme:
         raise TrainSpecError("--train sparse: the scheme updates no layer")
     logits, forward_ops = logits_of(g)
     producer = {n: i for i, op in enumerate(g.ops) for n in op.outputs}
-    consumers: dict[str, int] = {}
-    for op in g.ops:
-        for n in op.inputs:
-            consumers[n] = consumers.get(n, 0) + 1
     deepest = min(scheme)
     for k, ch in scheme.items():
         if not 0 <= k < len(g.ops) or g.ops[k].type not in WEIGHTED:
@@ -135,32 +160,48 @@ def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
             raise TrainSpecError(f"scheme: op #{k}: update must be 'bias' or 'weights', not {ch.update!r}")
         if ch.update == "bias" and len(g.ops[k].inputs) < 3:
             raise TrainSpecError(f"scheme: op #{k} ({g.ops[k].name}) has no bias to update")
+    ops = _step_ops(g, scheme, logits)
+    for k in scheme:
+        if k not in ops:
+            raise TrainSpecError(f"scheme: op #{k} is not on a path from op #{deepest} to the logits '{logits}'")
+    in_set = set(ops)
     steps: list[BwStep] = []
-    t = logits
-    while True:
-        k = producer.get(t)
-        if k is None or k < deepest:
-            raise TrainSpecError(f"scheme: op #{deepest} is not on the single path below the logits '{logits}'")
+    pending: set[str] = set()
+    done: set[str] = set()
+    for k in ops:
         op = g.ops[k]
         if op.type not in KINDS:
             raise TrainSpecError(
                 f"sparse update: no backward for {op.type} (op #{k}) between the logits and op #{deepest}; "
                 f"supported: {', '.join(sorted(KINDS))}"
             )
-        last = k == deepest
-        x = op.inputs[0]
-        if not last and consumers.get(x, 0) != 1:
+        ins = [n for n in op.inputs[: 2 if op.type == "ADD" else 1] if producer.get(n) in in_set]
+        if op.type == "ADD":
+            shapes = {tuple(g.tensors[n].shape) for n in (*op.inputs[:2], op.outputs[0])}
+            if len(shapes) != 1 or op.inputs[0] == op.inputs[1]:
+                raise TrainSpecError(f"sparse update: ADD (op #{k}) must add two distinct tensors of one shape")
+            ins.sort(key=lambda n: -producer[n])  # the branch that comes next in the backward first
+        in_t = ins[0] if ins else None
+        side_t = ins[1] if len(ins) > 1 else None
+        if side_t is not None:
+            if side_t in pending or side_t in done:
+                raise TrainSpecError(f"sparse update: tensor '{side_t}' feeds more than two ops of the backward")
+            pending.add(side_t)
+        acc = in_t in pending
+        if in_t is not None:
+            if in_t in done:
+                raise TrainSpecError(f"sparse update: tensor '{in_t}' feeds more than two ops of the backward")
+            pending.discard(in_t)
+            done.add(in_t)
+        out_t = op.outputs[0]
+        if steps and steps[-1].in_t != out_t or not steps and out_t != logits:
             raise TrainSpecError(
-                f"sparse update: tensor '{x}' below op #{k} feeds {consumers.get(x, 0)} ops; the backward "
-                f"follows a single path, so layers below op #{k} cannot be updated"
+                f"sparse update: the backward reaches op #{k} out of order (branches below op #{k} must end in "
+                "a residual ADD whose other input is the fork)"
             )
-        steps.append(BwStep(k, KINDS[op.type], act_range(g, k), t, None if last else x))
-        if last:
-            break
-        t = x
-    for k in scheme:
-        if k not in {s.op for s in steps}:
-            raise TrainSpecError(f"scheme: op #{k} is not on the path from the logits to op #{deepest}")
+        steps.append(BwStep(k, KINDS[op.type], act_range(g, k), out_t, in_t, side_t, acc))
+    if pending:
+        raise TrainSpecError(f"sparse update: the error of '{sorted(pending)[0]}' never meets its other branch")
     return steps, logits, forward_ops
 
 
@@ -198,9 +239,12 @@ def training_layout(prog: Program, g: Graph, scheme: Scheme, inference_arena: in
             keep[x] = max(keep.get(x, 0), t)
     keep[logits] = max(keep.get(logits, 0), n_fwd)
     bufs = [Buffer(b.name, b.size, b.first, max(b.last, keep.get(b.name, b.last))) for b in base.buffers.values()]
+    side_slot = {s.side_t: t_of[s.op] for s in steps if s.side_t is not None}
     for j, s in enumerate(steps):
         t = n_fwd + j
         bufs.append(Buffer(f"err:{s.out_t}", 4 * numel(g, s.out_t), t - 1 if j else t, t))
+        if s.acc:  # the fork's first error (+ its exponent) waits until the second arrives
+            bufs.append(Buffer(f"pend:{s.in_t}", 4 * numel(g, s.in_t) + 4, side_slot[s.in_t], t))
         if s.op in scheme and scheme[s.op].update == "weights":
             bufs.append(Buffer(f"row:{s.op}", 8 * row_of(g, s.op), t, t))
     pers = [(n, sz) for n, (_, sz) in base.persistent.items()]
@@ -209,6 +253,8 @@ def training_layout(prog: Program, g: Graph, scheme: Scheme, inference_arena: in
     lay = SparseLayout(plan, inference_arena, steps)
     for s in steps:
         lay.err[s.out_t] = plan.offset(f"err:{s.out_t}")
+        if s.acc:
+            lay.pend[s.in_t] = plan.offset(f"pend:{s.in_t}")
         if s.op in scheme and scheme[s.op].update == "weights":
             lay.rows[s.op] = plan.offset(f"row:{s.op}")
             if f"residual:{s.op}" in plan.persistent:
@@ -464,9 +510,11 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
         out.append(_arr("int32_t", f"sp_ws{j}", [k for _, k in ws]))
         lo, hi = s.mask if s.mask is not None else (-129, 128)
         err_in = lay.err[st.steps[j + 1].out_t] if s.in_t is not None else NONE
+        err_side = lay.pend[s.side_t] if s.side_t is not None else NONE
+        err_acc = lay.pend[s.in_t] if s.acc else NONE
         step_rows.append(
             f"    {{{s.kind}, {mask_mode(s.mask)}, {layer_of.get(s.op, NONE)}, {s.op}, {len(ws)}, {lo}, {hi}, "
-            f"{lay.err[s.out_t]}, {err_in}, sp_wm{j}, sp_ws{j}}},"
+            f"{lay.err[s.out_t]}, {err_in}, {err_side}, {err_acc}, sp_wm{j}, sp_ws{j}}},"
         )
     layer_rows = []
     for i, ly in enumerate(st.layers):

@@ -36,12 +36,21 @@ def sp_scale(raw: np.ndarray, exp: int, mult: int, shift: int) -> np.ndarray:
     return np.clip(out, I32_MIN, I32_MAX)
 
 
+def sum_errors(pending: np.ndarray, pending_exp: int, e: np.ndarray, exp: int) -> tuple[np.ndarray, int]:
+    """odl_sp_sum_errors: align both to the larger exponent (rounding shift),
+    add, saturate to int32, renormalize."""
+    top = max(pending_exp, exp)
+    total = sk.round_shift(pending, top - pending_exp) + sk.round_shift(e, top - exp)
+    return sk.normalize(np.clip(total, I32_MIN, I32_MAX), top)
+
+
 class SparseRef:
     def __init__(self, g: Graph, st: SparseSetup):
         self.g = copy.copy(g)
         self.g.tensors = dict(g.tensors)
         self.st = st
         self.steps_done = 0
+        self.errors: dict[str, tuple[np.ndarray, int]] = {}  # last step: error (mantissas, exp) per tensor
         self.residual: dict[int, np.ndarray] = {}
         for ly in st.layers:
             for n in (ly.weight, ly.bias):
@@ -68,6 +77,8 @@ class SparseRef:
         vals = r.pop("vals")
         e, exp = sk.softmax_ce_bw(vals[st.logits], st.logit_scale_q16, label)
         layer_of = {ly.op: ly for ly in st.layers}
+        pending: dict[str, tuple[np.ndarray, int]] = {}
+        self.errors = {}
         for s in st.steps:
             op = g.ops[s.op]
             y = np.asarray(vals[op.outputs[0]], np.int64)
@@ -80,6 +91,12 @@ class SparseRef:
             e_in, exp_in = None, exp
             if s.in_t is not None:
                 e_in, exp_in = self._bw_input(s, op, e, exp, vals)
+            if s.side_t is not None:  # ADD: the fork input's copy waits for the other branch
+                pending[s.side_t] = (e.reshape(-1).copy(), exp)
+            if s.acc and e_in is not None:
+                e_in, exp_in = sum_errors(*pending.pop(s.in_t), e_in.reshape(-1), exp_in)
+            if s.in_t is not None:
+                self.errors[s.in_t] = (e_in.copy(), exp_in)
             if s.op in layer_of:
                 self._update(s, op, layer_of[s.op], e, exp, vals)
             e, exp = e_in, exp_in

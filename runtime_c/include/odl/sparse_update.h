@@ -22,6 +22,7 @@ enum {
     ODL_SP_MEAN = 4,
     ODL_SP_RESHAPE = 5,
     ODL_SP_ACT = 6, /* RELU / RELU6: the mask alone */
+    ODL_SP_ADD = 7, /* residual ADD (no broadcast): both inputs get the masked error */
 };
 
 /* How a weight update reaches the int8 weights. */
@@ -45,6 +46,8 @@ typedef struct {
     int32_t act_min, act_max;
     int32_t err_out;         /* arena offset of the error of the op's output (int32) */
     int32_t err_in;          /* arena offset of the error of its input, or ODL_SP_NONE (last step) */
+    int32_t err_side;        /* ADD: pending buffer of the fork input (int32 [n] + exponent), or ODL_SP_NONE */
+    int32_t err_acc;         /* input is a fork: pending buffer summed into err_in, or ODL_SP_NONE */
     const int32_t *w_mult;   /* weight scale s_w = mult * 2^(shift - 31) */
     const int32_t *w_shift;
 } odl_sp_step_t;
@@ -69,6 +72,12 @@ typedef struct {
     const odl_sp_step_t *steps;
     const odl_sp_layer_t *layers;
 } odl_sp_config_t;
+
+/* Error of a fork tensor: e (exponent *exp) += pending (exponent pending_exp),
+ * both aligned to the larger exponent with a rounding shift (half away from
+ * zero), summed in int64, saturated to int32, then renormalized to
+ * |e| < 2^ODL_BW_MANT_BITS (adjusting *exp). In place on e. */
+void odl_sp_sum_errors(int32_t n, const int32_t *pending, int32_t pending_exp, int32_t *e, int32_t *exp);
 
 /* raw * 2^exp * mult * 2^(shift - 31), rounded half away from zero, saturated to int32. */
 int32_t odl_sp_scale(int64_t raw, int32_t exp, int32_t mult, int32_t shift);

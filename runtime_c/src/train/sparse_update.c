@@ -33,6 +33,15 @@ int32_t odl_sp_scale(int64_t raw, int32_t exp, int32_t mult, int32_t shift) {
     return sat32(odl_bw_round_shift(v * mult, 31 - shift - exp - m));
 }
 
+void odl_sp_sum_errors(int32_t n, const int32_t *pending, int32_t pending_exp, int32_t *e, int32_t *exp) {
+    const int32_t top = pending_exp > *exp ? pending_exp : *exp;
+    const int32_t sp = top - pending_exp, se = top - *exp;
+    for (int32_t i = 0; i < n; ++i)
+        e[i] = sat32(odl_bw_round_shift(pending[i], sp) + odl_bw_round_shift(e[i], se));
+    *exp = top;
+    odl_bw_normalize(e, n, exp);
+}
+
 static int dims4(const odl_tensor_t *t, odl_dims4_t *d) {
     if (!t || t->rank != 4) return 0;
     d->n = t->dims[0];
@@ -74,6 +83,9 @@ odl_status_t odl_sparse_init(odl_ctx_t *ctx) {
         const odl_sp_step_t *s = &c->steps[i];
         if (s->op >= tc->forward_ops || s->err_out < 0 || (s->err_out & 3)) return ODL_ERR_TRAIN;
         if (s->layer != ODL_SP_NONE && s->layer >= (int32_t)c->n_layers) return ODL_ERR_TRAIN;
+        if ((s->err_side != ODL_SP_NONE && (s->err_side < 0 || (s->err_side & 3) || s->kind != ODL_SP_ADD)) ||
+            (s->err_acc != ODL_SP_NONE && (s->err_acc < 0 || (s->err_acc & 3))))
+            return ODL_ERR_TRAIN;
     }
     for (uint32_t i = 0; i < c->n_layers; ++i) {
         const odl_sp_layer_t *ly = &c->layers[i];
@@ -188,11 +200,28 @@ static SP_NOINLINE odl_status_t backward_input(odl_ctx_t *ctx, const odl_sp_step
         return odl_average_pool2d_s8_bw_input(&p, &xd, &yd, e, exp, e_in, exp_in);
     }
     if (s->kind == ODL_SP_MEAN) return odl_mean_s8_bw_input(q[0], q[1], q[2], e, exp, e_in, exp_in);
-    if (s->kind == ODL_SP_RESHAPE || s->kind == ODL_SP_ACT) {
+    if (s->kind == ODL_SP_RESHAPE || s->kind == ODL_SP_ACT || s->kind == ODL_SP_ADD) {
         *exp_in = exp;
         return odl_reshape_s8_bw_input(odl_tensor_numel(ty), e, e_in);
     }
     return ODL_ERR_UNSUPPORTED;
+}
+
+/* Residual forks: the ADD parks its copy of the error for the fork input
+ * (with its exponent after the mantissas); the step that brings the other
+ * branch's error to the fork sums the parked one in. */
+static SP_NOINLINE void fork_errors(odl_ctx_t *ctx, const odl_sp_step_t *st, const odl_op_t *op, const int32_t *e,
+                                    int32_t n, int32_t exp, int32_t *exp_in) {
+    if (st->err_side != ODL_SP_NONE) {
+        int32_t *pend = err_at(ctx, st->err_side);
+        memcpy(pend, e, (size_t)n * sizeof(int32_t));
+        pend[n] = exp;
+    }
+    if (st->err_acc != ODL_SP_NONE && st->err_in != ODL_SP_NONE) {
+        const int32_t nx = odl_tensor_numel(odl_tensor_info(ctx, op->inputs[0]));
+        const int32_t *pend = err_at(ctx, st->err_acc);
+        odl_sp_sum_errors(nx, pend, pend[nx], err_at(ctx, st->err_in), exp_in);
+    }
 }
 
 odl_status_t odl_sparse_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
@@ -231,6 +260,7 @@ odl_status_t odl_sparse_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *s
             s = backward_input(ctx, st, op, e, exp, err_at(ctx, st->err_in), &exp_in);
             if (s != ODL_OK) return s;
         }
+        if (st->err_side != ODL_SP_NONE || st->err_acc != ODL_SP_NONE) fork_errors(ctx, st, op, e, n, exp, &exp_in);
         if (st->layer != ODL_SP_NONE) {
             s = update_layer(ctx, st, op, e, exp, step);
             if (s != ODL_OK) return s;
