@@ -2,6 +2,7 @@
 #ifndef ODL_OPS_H
 #define ODL_OPS_H
 
+#include "odl/kernels_int8.h"
 #include "odl/odl.h"
 
 #ifdef __cplusplus
@@ -36,6 +37,42 @@ static inline void *odl_op_in(const odl_ctx_t *ctx, const odl_op_t *op, int i) {
 static inline void *odl_op_out(const odl_ctx_t *ctx, const odl_op_t *op, int i) {
     return (i < op->n_outputs) ? odl_tensor_ptr(ctx, op->outputs[i]) : 0;
 }
+
+/* A rank-4 tensor's NHWC dims; 0 when the rank is not 4 (or t is NULL). */
+static inline int odl_dims4_of(const odl_tensor_t *t, odl_dims4_t *d) {
+    if (!t || t->rank != 4) return 0;
+    d->n = t->dims[0];
+    d->h = t->dims[1];
+    d->w = t->dims[2];
+    d->c = t->dims[3];
+    return 1;
+}
+
+/* Right-aligns a shape of rank <= 4 into n, h, w, c (numpy broadcasting);
+ * rank 5 is flattened into c. 0 on a non-positive dim. */
+static inline int odl_dims4_broadcast_of(const odl_tensor_t *t, odl_dims4_t *d) {
+    int32_t v[4] = {1, 1, 1, 1};
+    if (t->rank > ODL_MAX_RANK) return 0;
+    for (int i = 0; i < t->rank; ++i)
+        if (t->dims[i] <= 0) return 0;
+    if (t->rank == 5) {
+        v[3] = odl_tensor_numel(t);
+    } else {
+        for (int i = 0; i < t->rank; ++i) v[4 - t->rank + i] = t->dims[i];
+    }
+    d->n = v[0], d->h = v[1], d->w = v[2], d->c = v[3];
+    return 1;
+}
+
+/* An int32 tensor of exactly n elements (per-channel multipliers, biases). */
+static inline int odl_is_i32_vector(const odl_tensor_t *t, int32_t n) {
+    return t && t->dtype == ODL_DT_INT32 && odl_tensor_numel(t) == n;
+}
+
+/* Shared checks of the int8 binary element-wise decoders (ADD, MUL): int8
+ * operands, broadcastable dims (rank 5 only for equal shapes), byte sizes. */
+odl_status_t odl_op_binary_s8_dims(const odl_ctx_t *ctx, const odl_op_t *op, odl_dims4_t *da, odl_dims4_t *db,
+                                   odl_dims4_t *dy);
 
 #ifdef __cplusplus
 }

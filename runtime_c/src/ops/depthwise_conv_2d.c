@@ -9,19 +9,6 @@
 #include "odl/kernels_s8w16.h"
 #include "odl/ops.h"
 
-static int dims4_of(const odl_tensor_t *t, odl_dims4_t *d) {
-    if (t->rank != 4) return 0;
-    d->n = t->dims[0];
-    d->h = t->dims[1];
-    d->w = t->dims[2];
-    d->c = t->dims[3];
-    return 1;
-}
-
-static int is_i32_vector(const odl_tensor_t *t, int32_t n) {
-    return t && t->dtype == ODL_DT_INT32 && odl_tensor_numel(t) == n;
-}
-
 odl_status_t odl_op_depthwise_conv_2d(odl_ctx_t *ctx, const odl_op_t *op) {
     if (op->n_inputs != 5 || op->n_outputs != 1 || op->n_params != 11) return ODL_ERR_MODEL;
     const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0), *tw = odl_op_in_info(ctx, op, 1);
@@ -32,8 +19,8 @@ odl_status_t odl_op_depthwise_conv_2d(odl_ctx_t *ctx, const odl_op_t *op) {
         ty->dtype != ODL_DT_INT8)
         return ODL_ERR_UNSUPPORTED;
     odl_dims4_t xd, wd, yd;
-    if (!dims4_of(tx, &xd) || !dims4_of(tw, &wd) || !dims4_of(ty, &yd)) return ODL_ERR_SHAPE;
-    if (!is_i32_vector(tm, yd.c) || !is_i32_vector(ts, yd.c) || (tb && !is_i32_vector(tb, yd.c)))
+    if (!odl_dims4_of(tx, &xd) || !odl_dims4_of(tw, &wd) || !odl_dims4_of(ty, &yd)) return ODL_ERR_SHAPE;
+    if (!odl_is_i32_vector(tm, yd.c) || !odl_is_i32_vector(ts, yd.c) || (tb && !odl_is_i32_vector(tb, yd.c)))
         return ODL_ERR_SHAPE;
     const int32_t *q = op->params;
     const odl_conv_params_t p = {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "odl/prng.h"
+#include "odl/ops.h"
 #include "odl/sparse_update.h"
 
 /* The backward helpers keep their own frames: inlined into odl_sparse_step
@@ -40,15 +41,6 @@ void odl_sp_sum_errors(int32_t n, const int32_t *pending, int32_t pending_exp, i
         e[i] = sat32(odl_bw_round_shift(pending[i], sp) + odl_bw_round_shift(e[i], se));
     *exp = top;
     odl_bw_normalize(e, n, exp);
-}
-
-static int dims4(const odl_tensor_t *t, odl_dims4_t *d) {
-    if (!t || t->rank != 4) return 0;
-    d->n = t->dims[0];
-    d->h = t->dims[1];
-    d->w = t->dims[2];
-    d->c = t->dims[3];
-    return 1;
 }
 
 static int32_t *err_at(odl_ctx_t *ctx, int32_t offset) { return (int32_t *)(void *)(ctx->arena + offset); }
@@ -145,7 +137,7 @@ static SP_NOINLINE odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t
         in_depth = tw->dims[1];
         batches = odl_tensor_numel(tx) / in_depth;
     } else {
-        if (!dims4(tx, &xd) || !dims4(tw, &wd) || !dims4(ty, &yd)) return ODL_ERR_SHAPE;
+        if (!odl_dims4_of(tx, &xd) || !odl_dims4_of(tw, &wd) || !odl_dims4_of(ty, &yd)) return ODL_ERR_SHAPE;
         p = (odl_conv_params_t){q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9],
                                 s->kind == ODL_SP_DW ? q[10] : 1};
         n_out = yd.c;
@@ -186,7 +178,7 @@ static SP_NOINLINE odl_status_t backward_input(odl_ctx_t *ctx, const odl_sp_step
     }
     if (s->kind == ODL_SP_CONV || s->kind == ODL_SP_DW) {
         const odl_tensor_t *tw = odl_tensor_info(ctx, op->inputs[1]);
-        if (!dims4(tx, &xd) || !dims4(tw, &wd) || !dims4(ty, &yd)) return ODL_ERR_SHAPE;
+        if (!odl_dims4_of(tx, &xd) || !odl_dims4_of(tw, &wd) || !odl_dims4_of(ty, &yd)) return ODL_ERR_SHAPE;
         const odl_conv_params_t p = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9],
                                      s->kind == ODL_SP_DW ? q[10] : 1};
         const int8_t *w = (const int8_t *)odl_tensor_ptr(ctx, op->inputs[1]);
@@ -195,7 +187,7 @@ static SP_NOINLINE odl_status_t backward_input(odl_ctx_t *ctx, const odl_sp_step
         return odl_depthwise_conv2d_s8_bw_input(&p, &xd, &wd, w, s->w_mult, s->w_shift, &yd, e, exp, e_in, exp_in);
     }
     if (s->kind == ODL_SP_AVGPOOL) {
-        if (!dims4(tx, &xd) || !dims4(ty, &yd)) return ODL_ERR_SHAPE;
+        if (!odl_dims4_of(tx, &xd) || !odl_dims4_of(ty, &yd)) return ODL_ERR_SHAPE;
         const odl_pool_params_t p = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]};
         return odl_average_pool2d_s8_bw_input(&p, &xd, &yd, e, exp, e_in, exp_in);
     }

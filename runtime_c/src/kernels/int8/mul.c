@@ -2,18 +2,7 @@
  * (a - za) * (b - zb) rescaled by s_a * s_b / s_out. */
 #include "odl/fixedpoint.h"
 #include "odl/kernels_int8.h"
-
-static int broadcast_strides(const odl_dims4_t *in, const odl_dims4_t *out, int32_t s[4]) {
-    const int32_t d[4] = {in->n, in->h, in->w, in->c};
-    const int32_t o[4] = {out->n, out->h, out->w, out->c};
-    int32_t stride = 1;
-    for (int i = 3; i >= 0; --i) {
-        if (d[i] != o[i] && d[i] != 1) return 0;
-        s[i] = d[i] == 1 ? 0 : stride;
-        stride *= d[i];
-    }
-    return 1;
-}
+#include "broadcast.h"
 
 static int8_t mul_one(const odl_mul_params_t *p, int32_t a, int32_t b) {
     const int32_t prod = (p->input1_offset + a) * (p->input2_offset + b);
@@ -27,7 +16,7 @@ odl_status_t odl_mul_s8(const odl_mul_params_t *p, const odl_dims4_t *in1_dims, 
     int32_t s1[4], s2[4];
     if (!p || !in1_dims || !in1 || !in2_dims || !in2 || !out_dims || !out) return ODL_ERR_ARG;
     if (p->output_shift > 31 || p->output_shift < -31) return ODL_ERR_ARG;
-    if (!broadcast_strides(in1_dims, out_dims, s1) || !broadcast_strides(in2_dims, out_dims, s2))
+    if (!odl_broadcast_strides(in1_dims, out_dims, s1) || !odl_broadcast_strides(in2_dims, out_dims, s2))
         return ODL_ERR_SHAPE;
     int8_t *o = out;
     for (int32_t n = 0; n < out_dims->n; ++n)
