@@ -26,6 +26,10 @@ DTYPES = {
     "float32": np.float32,
     "float16": np.float16,
     "bool": np.bool_,
+    # Read so a model can be inspected; no kernel takes them (lowering names the op).
+    "uint16": np.uint16,
+    "uint32": np.uint32,
+    "float64": np.float64,
 }
 
 
@@ -145,8 +149,12 @@ class Graph:
 
     @property
     def is_quantized(self) -> bool:
-        return any(
-            self.tensors[n].dtype in ("int8", "int16") for op in self.ops for n in op.outputs
+        """False only for a float model (one the quantizer must calibrate): some op
+        other than DEQUANTIZE computes a float tensor. An int16-in / int32-out
+        model is not float, even without an int8 tensor."""
+        floats = ("float32", "float16", "float64")
+        return not any(
+            op.type != "DEQUANTIZE" and self.tensors[n].dtype in floats for op in self.ops for n in op.outputs
         )
 
     def validate(self) -> None:

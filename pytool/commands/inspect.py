@@ -24,6 +24,27 @@ def _q(t) -> str:
     return f"s={float(q.scale[0]):.4g} zp={int(q.zero_point[0])}"
 
 
+def why_unsupported(g, i: int, op) -> str | None:
+    """The reason the runtime cannot compute op #i, or None. Lowering is
+    TFLite's Prepare step, so it refuses exactly what no kernel computes (dtype
+    combinations, quantization); a float model is quantized first, so only its
+    float semantics are needed here."""
+    from pytool.ir import IRError
+
+    if op.attrs.get("_unsupported"):
+        return op.attrs["_unsupported"]
+    spec = opreg.get(op.type)
+    if spec is None:
+        return f"{op.label(i)}: op type {op.type} is not supported"
+    if not g.is_quantized:
+        return None
+    try:
+        spec.lower(g, op)
+    except (IRError, ValueError, KeyError, IndexError, TypeError) as e:
+        return f"{op.label(i)}: {e}"
+    return None
+
+
 def run(args) -> int:
     from pytool.frontends import load_model
 
@@ -35,8 +56,8 @@ def run(args) -> int:
     for i, op in enumerate(g.ops):
         spec = opreg.get(op.type)
         y = g.tensors[op.outputs[0]] if op.outputs else None
-        bad = op.attrs.get("_unsupported")
-        macs = spec.macs(g, op) if spec is not None and not bad else 0
+        bad = why_unsupported(g, i, op)
+        macs = spec.macs(g, op) if spec is not None and not op.attrs.get("_unsupported") else 0
         total += macs
         ok = "[green]yes[/]" if spec is not None and not bad else "[red]NO[/]"
         if bad:

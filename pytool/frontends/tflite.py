@@ -23,6 +23,9 @@ _DTYPES = {
     tflite.TensorType.BOOL: "bool",
     tflite.TensorType.INT16: "int16",
     tflite.TensorType.INT8: "int8",
+    tflite.TensorType.UINT16: "uint16",
+    tflite.TensorType.UINT32: "uint32",
+    tflite.TensorType.FLOAT64: "float64",
 }
 _TYPE_NAMES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
 _ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6"}
@@ -109,6 +112,9 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
         in_names = [tname(int(k)) for k in ins]
         op = Op(op_type, in_names, out_names, {}, name=ctx.name)
         try:
+            for n in in_names + out_names:
+                if n in g.meta.get("opaque", {}):
+                    raise ctx.error(g.meta["opaque"][n])
             _ATTRS.get(op_type, _no_attrs)(g, op, fb_op, ctx)
         except ModelError as err:
             if strict:
@@ -117,6 +123,9 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
         g.ops.append(op)
 
     stage[0] = "the graph structure"
+    for n in g.inputs + g.outputs:
+        if strict and n in g.meta.get("opaque", {}):
+            raise ModelError(path, f"graph input/output: {g.meta['opaque'][n]}")
     if strict and all(opreg.get(t) is not None for t in {op.type for op in g.ops}):
         try:
             g.validate()
@@ -139,15 +148,15 @@ def _read_tensor(path: str, data: bytes, model, fb_t, index: int, g: Graph) -> T
     if name in g.tensors:
         name = g.unique_name(name)
     ttype = fb_t.Type()
-    if ttype not in _DTYPES:
-        raise ModelError(
-            path, f"tensor #{index} '{name}' has type {_TYPE_NAMES.get(ttype, ttype)}, not supported; "
-            f"supported types: {', '.join(sorted(set(_DTYPES.values())))}"
-        )
-    if fb_t.Sparsity() is not None:
-        raise ModelError(path, f"tensor #{index} '{name}' is sparse; sparse tensors are not supported")
-    dtype = _DTYPES[ttype]
     shape = tuple(_ints(fb_t.ShapeAsNumpy()))
+    if ttype not in _DTYPES or fb_t.Sparsity() is not None:
+        # Kept as a placeholder without data: only an op that reads it is refused.
+        what = "is sparse" if ttype in _DTYPES else f"has type {_TYPE_NAMES.get(ttype, ttype)}"
+        g.meta.setdefault("opaque", {})[name] = (
+            f"tensor #{index} '{name}' {what}; supported types: {', '.join(sorted(set(_DTYPES.values())))}"
+        )
+        return Tensor(name, tuple(max(d, 0) for d in shape), "uint8")
+    dtype = _DTYPES[ttype]
     sig = _ints(fb_t.ShapeSignatureAsNumpy())
     if any(d < 0 for d in sig[1:]):
         raise ModelError(path, f"tensor #{index} '{name}' has dynamic dimensions {sig}; only the batch may be dynamic")
@@ -181,6 +190,10 @@ def _read_tensor(path: str, data: bytes, model, fb_t, index: int, g: Graph) -> T
         scale = q.ScaleAsNumpy().astype(np.float32)
         zp = q.ZeroPointAsNumpy() if q.ZeroPointLength() > 0 else np.zeros(scale.size, np.int64)
         axis = int(q.QuantizedDimension())
+        if len(shape) == 1 and scale.size == shape[0]:
+            # Converters copy the filter's axis (3 for depthwise) onto the 1-D
+            # bias; TFLite Micro ignores it for a vector, and so do we.
+            axis = 0
         if scale.size > 1:
             if not 0 <= axis < len(shape) or shape[axis] != scale.size:
                 raise ModelError(
