@@ -378,6 +378,25 @@ def _transpose(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
         raise ctx.error(f"permutation {perm.tolist()} is not a permutation of {rank} axes")
 
 
+def _leaky_relu(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.LeakyReluOptions)
+    op.attrs = {"alpha": float(o.Alpha()) if o is not None else 0.0}
+
+
+def _strided_slice(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    for k, what in ((1, "begin"), (2, "end"), (3, "strides")):
+        _require_const(g, op, k, what, ctx)
+    o = _options(fb_op, tflite.StridedSliceOptions)
+    op.attrs = {
+        "begin_mask": o.BeginMask() if o else 0,
+        "end_mask": o.EndMask() if o else 0,
+        "ellipsis_mask": o.EllipsisMask() if o else 0,
+        "new_axis_mask": o.NewAxisMask() if o else 0,
+        "shrink_axis_mask": o.ShrinkAxisMask() if o else 0,
+        "offset": bool(o.Offset()) if o and hasattr(o, "Offset") else False,
+    }
+
+
 def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
@@ -396,4 +415,6 @@ _ATTRS = {
     "CONCATENATION": _concat,
     "SOFTMAX": _softmax,
     "TRANSPOSE": _transpose,
+    "LEAKY_RELU": _leaky_relu,
+    "STRIDED_SLICE": _strided_slice,
 }

@@ -40,6 +40,10 @@ MODULES = {
     "TRANSPOSE": "transpose",
     "RELU": "relu",
     "RELU6": "relu6",
+    "LEAKY_RELU": "leaky_relu",
+    "TANH": "tanh",
+    "HARD_SWISH": "hard_swish",
+    "STRIDED_SLICE": "strided_slice",
 }
 
 

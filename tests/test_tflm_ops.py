@@ -1,0 +1,68 @@
+"""Per-op converter fixtures (int8 and 16x8, tests/fixtures/ops/) and the public
+MLPerf Tiny models: the generated C on the host is byte-exact with TFLite
+Micro's interpreter, and the numpy twins give the same bytes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FIXTURES, ROOT
+
+from pytool import compile_model, load_host
+from pytool.reference import run_int8
+
+OPS_DIR = FIXTURES / "ops"
+INDEX = json.loads((OPS_DIR / "index.json").read_text())
+SHARED = ROOT.parent.parent / "shared" / "models"
+if not SHARED.is_dir():
+    SHARED = Path("/work/shared/models")
+PUBLIC = sorted(p.name for p in SHARED.glob("*.tflite") if "fp32" not in p.name and p.name != "pretrainedResnet.tflite")
+
+
+def samples(dtypes_shapes: list[tuple[str, tuple]], n: int, seed: int) -> list[tuple]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        xs = []
+        for dt, shape in dtypes_shapes:
+            info = np.iinfo(dt)
+            xs.append(rng.integers(info.min, info.max + 1, size=shape, dtype=dt))
+        out.append(tuple(xs))
+    return out
+
+
+def check_model(path: Path, out_dir: Path, n: int, seed: int) -> None:
+    from tflite_micro import runtime
+
+    art = compile_model(path, out_dir=out_dir)
+    net = load_host(art)
+    g = art.graph
+    ins = [(g.tensors[t].dtype, g.tensors[t].shape) for t in g.inputs]
+    ip = runtime.Interpreter.from_file(str(path))
+    for k, x in enumerate(samples(ins, n, seed)):
+        for i, xi in enumerate(x):
+            ip.set_input(xi, i)
+        ip.invoke()
+        want = [np.array(ip.get_output(i)) for i in range(len(g.outputs))]
+        got = net.invoke(*x)
+        got = list(got) if isinstance(got, tuple | list) else [got]
+        ref = run_int8(g, list(x))
+        for i, (w, c, r) in enumerate(zip(want, got, ref)):
+            assert c.dtype == w.dtype and c.shape == w.shape, f"output {i}: {c.dtype}{c.shape} vs {w.dtype}{w.shape}"
+            diff = np.flatnonzero(c.reshape(-1).view(np.uint8) != w.reshape(-1).view(np.uint8))
+            assert diff.size == 0, f"sample {k} output {i}: {diff.size} bytes differ from tflite-micro"
+            np.testing.assert_array_equal(r, c, err_msg="numpy twin differs from the C")
+
+
+@pytest.mark.parametrize("entry", INDEX, ids=[e["file"].removesuffix(".tflite") for e in INDEX])
+def test_op_fixture_matches_tflite_micro(entry, build_root):
+    check_model(OPS_DIR / entry["file"], build_root / entry["file"], n=4, seed=len(entry["file"]))
+
+
+@pytest.mark.skipif(not PUBLIC, reason="the shared MLPerf Tiny models are not on this machine")
+@pytest.mark.parametrize("name", PUBLIC)
+def test_public_model_matches_tflite_micro(name, build_root):
+    check_model(SHARED / name, build_root / name, n=2, seed=3)
