@@ -75,16 +75,6 @@ def quantize_if_float(g: Graph, calib, method: str = "minmax", per_channel: bool
     return quantize_graph(g, data, method=method, per_channel=per_channel, progress=progress)
 
 
-def trainable_order(train_c: str) -> list[int]:
-    """Tensor indices of the config's trainable list (the weight store's order)."""
-    import re
-
-    m = re.search(r"static const int16_t (\w*trainable\w*)\[\] = \{([^}]*)\}", train_c)
-    if not m:
-        return []
-    return [int(v) for v in m.group(2).split(",") if v.strip() and int(v) >= 0]
-
-
 def compile_model(
     model,
     out_dir: str | Path | None = None,
@@ -119,7 +109,7 @@ def compile_model(
     meta["target"] = target
     if train is not None:
         meta["train"] = train.to_meta()
-        meta["trainable_order"] = trainable_order(train_c)
+        meta["trainable_order"] = list(prog.trainable)  # the weight store's order, as data
         # The int8 graph the device starts from: `tinyodl export` writes the
         # device's trained tensors back into it.
         from pytool.frontends.tflite_writer import write_tflite

@@ -60,6 +60,9 @@ class Program:
     plan: Plan
     index: dict[str, int] = field(default_factory=dict)
     persistent: list[str] = field(default_factory=list)
+    # training: tensor indices of the config's trainable list, in the weight
+    # store's order (set by the method that emits the config)
+    trainable: list[int] = field(default_factory=list)
 
     @property
     def const_bytes(self) -> int:

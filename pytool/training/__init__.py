@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pytool.ir import Graph
 
 METHODS = {"forward-grad": "forward_grad", "sparse": "sparse", "fp16": "fp16"}
+# Each method's hook table in the C runtime (runtime_c/include/odl/train_methods.def).
+HOOKS = {"forward-grad": "odl_fg_hooks", "sparse": "odl_sparse_hooks", "fp16": "odl_fp16_hooks"}
 WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 
 
@@ -159,15 +161,16 @@ def prepare(g: Graph, spec: TrainSpec):
     spec.validate()
     mod = importlib.import_module(f"pytool.training.{METHODS[spec.method]}")
     prog, train_c = mod.prepare(g, spec)
-    return prog, with_guard(train_c, spec.guard_sigma)
+    return prog, with_shared_fields(train_c, spec.guard_sigma, HOOKS[spec.method])
 
 
-def with_guard(train_c: str, sigma: float) -> str:
-    """Sets odl_train_config.guard_sigma_q8 (the field after method_config,
-    shared by every method) in a method's generated config."""
+def with_shared_fields(train_c: str, sigma: float, hooks: str) -> str:
+    """Appends the fields after method_config that every method shares to a
+    method's generated odl_train_config: guard_sigma_q8 and the hook table."""
     head = "const odl_train_config_t odl_train_config = {"
     start = train_c.find(head)
     end = train_c.find("};", start)
     if start < 0 or end < 0:
         raise TrainSpecError("generated training config has no odl_train_config")
-    return train_c[:end] + f"    {int(round(sigma * 256))}u, /* guard_sigma_q8 */\n" + train_c[end:]
+    shared = f"    {int(round(sigma * 256))}u, /* guard_sigma_q8 */\n    &{hooks},\n"
+    return train_c[:end] + shared + train_c[end:]

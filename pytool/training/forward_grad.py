@@ -232,6 +232,7 @@ def emit_train_c(prog: Program, st: FgSetup) -> str:
             f" /* {t.name} */"
         )
     state_off, state_size = prog.plan.persistent[STATE_NAME]
+    prog.trainable = [idx[t.name] for t in st.tensors]
     return "\n".join([
         '#include "odl/forward_grad.h"',
         f"static const int16_t odl_fg_trainable[] = {{{', '.join(str(idx[t.name]) for t in st.tensors)}}};",

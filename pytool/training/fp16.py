@@ -297,6 +297,7 @@ def emit_train_c(prog: Program, plan: Fp16Plan) -> str:
     bnd = [f"    {{{prog.index[n]}, {k}}}," for n, k in plan.boundaries]
     params = plan.params or [-1]
     trainable_idx = [prog.index[f"fp16:{plan.slots[k].name}"] for k in plan.params]
+    prog.trainable = trainable_idx
     grads_off, grads_size = pers[GRADS_NAME]
     state_lo = min(off for off, _ in pers.values())
     state_hi = max(off + size for off, size in pers.values())

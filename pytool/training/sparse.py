@@ -531,6 +531,7 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
             f"sp_lwm{i}, sp_lws{i}, sp_lbm{i}, sp_lbs{i}}},"
         )
     trainable = [idx[n] for ly in st.layers for n in (ly.weight, ly.bias) if n]
+    prog.trainable = trainable
     out += [
         "static const odl_sp_step_t sp_steps[] = {", *step_rows, "};",
         "static const odl_sp_layer_t sp_layers[] = {", *layer_rows, "};",

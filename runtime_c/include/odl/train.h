@@ -24,6 +24,18 @@ typedef enum { ODL_LOSS_SOFTMAX_CE = 0, ODL_LOSS_MSE = 1 } odl_loss_kind_t;
 #define ODL_STEP_CLIPPED 0x02  /* update norm was clipped */
 #define ODL_STEP_OVERFLOW 0x04 /* non-finite or saturated values seen */
 
+typedef struct odl_train_stats odl_train_stats_t;
+
+/* How a method plugs into the runtime: the generated config points at the
+ * method's table, so neither the core nor the shared training code names a
+ * method (and a model links only the method it uses). */
+typedef struct odl_train_hooks {
+    odl_status_t (*init)(odl_ctx_t *ctx); /* prepare method state (train_state is set) */
+    odl_status_t (*step)(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats);
+    odl_status_t (*invoke)(odl_ctx_t *ctx); /* 0: odl_invoke runs every op as usual */
+    odl_status_t (*eval)(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats); /* 0: shared */
+} odl_train_hooks_t;
+
 typedef struct odl_train_config {
     uint8_t method;        /* odl_train_method_t */
     uint8_t loss;          /* odl_loss_kind_t */
@@ -40,15 +52,16 @@ typedef struct odl_train_config {
      * a step whose loss exceeds twice the running mean and mean + k·std is
      * not applied (ODL_STEP_SKIPPED). */
     uint32_t guard_sigma_q8;
+    const odl_train_hooks_t *hooks; /* the method's entry points */
 } odl_train_config_t;
 
-typedef struct {
+struct odl_train_stats {
     int32_t loss_q16;   /* loss of the sample (before the update), Q16.16 */
     int32_t correct;    /* 1 when argmax(logits) == label */
     int32_t predicted;  /* argmax(logits) */
     uint32_t step;      /* steps taken so far (after this one) */
     uint32_t flags;     /* ODL_STEP_* */
-} odl_train_stats_t;
+};
 
 /* One training step on one sample: input bytes in the model's input dtype
  * (copied to the input tensor), integer class label (or index for MSE). */
@@ -63,13 +76,24 @@ odl_status_t odl_loss_q16(const odl_ctx_t *ctx, int32_t label, int32_t *loss_q16
 /* exp(x) for x <= 0 in Q16.16 and ln(x) for x > 0 in Q16.16. */
 int32_t odl_exp_neg_q16(int32_t x_q16);
 int32_t odl_ln_q16(int64_t x_q16);
-/* Prepares method state (called by odl_init when the model has a train config). */
-odl_status_t odl_train_init(odl_ctx_t *ctx);
+/* (Re)prepares method state through the config's hooks: odl_init calls it
+ * for a model with a train config, the weight store after replacing weights.
+ * Inline so the core links no training code for an inference-only model. */
+static inline odl_status_t odl_train_init(odl_ctx_t *ctx) {
+    const odl_train_config_t *tc = ctx && ctx->model ? ctx->model->train : 0;
+    if (!tc) return ctx ? ODL_OK : ODL_ERR_ARG;
+    if (!tc->hooks || !tc->hooks->init || !tc->hooks->step) return ODL_ERR_MODEL;
+    if (tc->state_offset + tc->state_size > ctx->arena_size) return ODL_ERR_ARENA;
+    ctx->train_state = ctx->arena + tc->state_offset;
+    return tc->hooks->init(ctx);
+}
 
-/* Per-method entry points (one per line of train_methods.def). */
+/* Per-method entry points and hook table odl_<prefix>_hooks (one per line of
+ * train_methods.def); the generated config names the table. */
 #define ODL_TRAIN_METHOD(name, id, fn)                                                        \
     odl_status_t odl_##fn##_init(odl_ctx_t *ctx);                                            \
-    odl_status_t odl_##fn##_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats);
+    odl_status_t odl_##fn##_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats);   \
+    extern const odl_train_hooks_t odl_##fn##_hooks;
 #include "odl/train_methods.def"
 #undef ODL_TRAIN_METHOD
 

@@ -2,8 +2,7 @@
 
 #include "odl/odl.h"
 #include "odl/ops.h"
-#include "odl/train.h"
-#include "odl/train_fp16.h"
+#include "odl/train.h" /* the config and its hook table; no method is named here */
 
 odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, uint32_t arena_size) {
     if (!ctx || !model || (!arena && model->arena_size)) return ODL_ERR_ARG;
@@ -57,9 +56,9 @@ odl_status_t odl_invoke(odl_ctx_t *ctx) {
     if (!ctx) return ODL_ERR_ARG;
     if (!ctx->ready) return ODL_ERR_STATE;
     const odl_train_config_t *tc = ctx->model->train;
-    /* FP16 backprop owns its head: inference must run the trained FP16 weights */
-    odl_status_t s = (tc && tc->method == ODL_TRAIN_FP16) ? odl_fp16_invoke(ctx)
-                                                          : odl_invoke_range(ctx, 0, ctx->model->n_ops);
+    /* a method may own inference (FP16 backprop runs its trained FP16 head) */
+    odl_status_t s = (tc && tc->hooks && tc->hooks->invoke) ? tc->hooks->invoke(ctx)
+                                                            : odl_invoke_range(ctx, 0, ctx->model->n_ops);
     if (s == ODL_OK) ctx->stats.invokes++;
     return s;
 }

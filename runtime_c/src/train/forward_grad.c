@@ -167,3 +167,5 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
     st->step++;
     return ODL_OK;
 }
+
+const odl_train_hooks_t odl_fg_hooks = {odl_fg_init, odl_fg_step, 0, 0};

@@ -289,3 +289,5 @@ odl_status_t odl_fp16_invoke(odl_ctx_t *ctx) {
         qd[i] = quantize_logit(odl_f16_to_f32(z.data[i]), q->scale, q->zero_point);
     return odl_invoke_range(ctx, end, m->n_ops);
 }
+
+const odl_train_hooks_t odl_fp16_hooks = {odl_fp16_init, odl_fp16_step, odl_fp16_invoke, odl_fp16_eval};

@@ -261,3 +261,5 @@ odl_status_t odl_sparse_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *s
     }
     return ODL_OK;
 }
+
+const odl_train_hooks_t odl_sparse_hooks = {odl_sparse_init, odl_sparse_step, 0, 0};

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "odl/train.h"
-#include "odl/train_fp16.h"
 
 static odl_status_t load_input(odl_ctx_t *ctx, const void *input) {
     const odl_tensor_t *t = odl_tensor_info(ctx, ctx->model->inputs[0]);
@@ -13,37 +12,16 @@ static odl_status_t load_input(odl_ctx_t *ctx, const void *input) {
     return ODL_OK;
 }
 
-odl_status_t odl_train_init(odl_ctx_t *ctx) {
-    if (!ctx || !ctx->model) return ODL_ERR_ARG;
-    const odl_train_config_t *tc = ctx->model->train;
-    if (!tc) return ODL_OK;
-    if (tc->state_offset + tc->state_size > ctx->arena_size) return ODL_ERR_ARENA;
-    ctx->train_state = ctx->arena + tc->state_offset;
-    switch (tc->method) {
-#define ODL_TRAIN_METHOD(name, id, fn) \
-    case ODL_TRAIN_##name: return odl_##fn##_init(ctx);
-#include "odl/train_methods.def"
-#undef ODL_TRAIN_METHOD
-    default: return ODL_ERR_UNSUPPORTED;
-    }
-}
-
 odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats) {
     if (!ctx || !stats) return ODL_ERR_ARG;
     if (!ctx->ready) return ODL_ERR_STATE;
     const odl_train_config_t *tc = ctx->model->train;
     if (!tc) return ODL_ERR_TRAIN;
+    if (!tc->hooks || !tc->hooks->step) return ODL_ERR_MODEL;
     odl_status_t s = load_input(ctx, input);
     if (s != ODL_OK) return s;
     memset(stats, 0, sizeof(*stats));
-    (void)label; /* unused only when no method is built in */
-    switch (tc->method) {
-#define ODL_TRAIN_METHOD(name, id, fn) \
-    case ODL_TRAIN_##name: s = odl_##fn##_step(ctx, label, stats); break;
-#include "odl/train_methods.def"
-#undef ODL_TRAIN_METHOD
-    default: return ODL_ERR_UNSUPPORTED;
-    }
+    s = tc->hooks->step(ctx, label, stats);
     if (s == ODL_OK) {
         ctx->stats.train_steps++;
         stats->step = ctx->stats.train_steps;
@@ -62,10 +40,9 @@ odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, o
     odl_status_t s = load_input(ctx, input);
     if (s != ODL_OK) return s;
     memset(stats, 0, sizeof(*stats));
-    const odl_tensor_t *logits = odl_tensor_info(ctx, tc->logits);
-    if (logits && logits->dtype == ODL_DT_FLOAT16) {
-        /* FP16 backprop: the logits come from its FP16 head, not from an op */
-        s = odl_fp16_eval(ctx, label, stats);
+    if (tc->hooks && tc->hooks->eval) {
+        /* e.g. FP16 backprop: the logits come from its FP16 head, not from an op */
+        s = tc->hooks->eval(ctx, label, stats);
         stats->step = ctx->stats.train_steps;
         return s;
     }
