@@ -10,9 +10,8 @@ import numpy as np
 
 from pytool.codegen import Program, emit_c, lower_graph
 from pytool.ir import Graph, IRError
+from pytool.paths import cache_dir
 from pytool.planner import check_budget, parse_size
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -40,7 +39,7 @@ def _default_dir(model, target: str) -> Path:
         key = hashlib.sha256(model.summary().encode()).hexdigest()[:12]
     else:
         key = hashlib.sha256(Path(model).read_bytes()).hexdigest()[:12]
-    return ROOT / ".cache" / "builds" / f"{target}_{key}"
+    return cache_dir() / "builds" / f"{target}_{key}"
 
 
 def memory_report(prog: Program) -> dict:

@@ -33,29 +33,11 @@ endif()
 if(NOT ODL_RUNTIME_DIR)
   set(ODL_RUNTIME_DIR ${ODL_REPO_DIR}/runtime_c)
 endif()
-file(GLOB_RECURSE ODL_FW_RUNTIME CONFIGURE_DEPENDS ${ODL_RUNTIME_DIR}/src/*.c)
-list(FILTER ODL_FW_RUNTIME EXCLUDE REGEX "/(arm_dsp|arm_mve)/")
 # ODL_KERNEL_FAMILY (board.toml `kernels`: one family or a list, e.g.
 # arm_dsp;arm_mve): each <dir>/<family>/<file>.c is compiled INSTEAD of the
-# portable <dir>/<file>.c. Families of one list must not replace the same file.
-foreach(family ${ODL_KERNEL_FAMILY})
-  file(GLOB_RECURSE ODL_FW_FAMILY CONFIGURE_DEPENDS ${ODL_RUNTIME_DIR}/src/*.c)
-  list(FILTER ODL_FW_FAMILY INCLUDE REGEX "/${family}/[^/]+\\.c$")
-  if(NOT ODL_FW_FAMILY)
-    message(FATAL_ERROR "firmware.cmake: no sources for kernel family ${family}")
-  endif()
-  foreach(opt ${ODL_FW_FAMILY})
-    get_filename_component(opt_dir ${opt} DIRECTORY)
-    get_filename_component(opt_name ${opt} NAME)
-    get_filename_component(portable_dir ${opt_dir} DIRECTORY)
-    list(FIND ODL_FW_RUNTIME ${portable_dir}/${opt_name} portable_at)
-    if(portable_at LESS 0)
-      message(FATAL_ERROR "firmware.cmake: ${opt} replaces no portable file (or another family already did)")
-    endif()
-    list(REMOVE_ITEM ODL_FW_RUNTIME ${portable_dir}/${opt_name})
-  endforeach()
-  list(APPEND ODL_FW_RUNTIME ${ODL_FW_FAMILY})
-endforeach()
+# portable <dir>/<file>.c (cmake/odl_sources.cmake).
+include(${ODL_REPO_DIR}/cmake/odl_sources.cmake)
+odl_runtime_sources(ODL_FW_RUNTIME ${ODL_RUNTIME_DIR} "${ODL_KERNEL_FAMILY}")
 
 set(ODL_FW_SOURCES
   ${ODL_FW_RUNTIME}

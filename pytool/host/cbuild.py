@@ -15,10 +15,11 @@ from pathlib import Path
 
 import cffi
 
-ROOT = Path(__file__).resolve().parents[2]
-RUNTIME = ROOT / "runtime_c"
+from pytool.paths import ROOT, cache_dir, require_data
+from pytool.paths import RUNTIME_DIR as RUNTIME
+
 INCLUDE = RUNTIME / "include"
-CACHE = Path(os.environ.get("TINYODL_CACHE", ROOT / ".cache")) / "cffi"
+CACHE = cache_dir() / "cffi"
 
 # Same flags as the firmware: strict C99, no FMA contraction (FP16 paths
 # must round where the source says), warnings are errors.
@@ -54,6 +55,7 @@ def _hash_files(h, paths) -> None:
 def runtime_archive() -> Path:
     """The portable runtime compiled once (-fPIC) into a static archive,
     cached by content, so each model module compiles only its model.c."""
+    require_data()
     flags = CFLAGS + sanitize_flags() + ["-fPIC"]
     srcs = runtime_sources()
     h = hashlib.sha256(" ".join(flags).encode())
@@ -87,6 +89,7 @@ def runtime_archive() -> Path:
 def build(name: str, cdef: str, prelude: str, sources: list[Path], extra_include: list[Path] = (),
           extra_objects: list[Path] = ()):
     """Returns (ffi, lib) of a cffi API-mode module built from sources."""
+    require_data()
     flags = CFLAGS + sanitize_flags()
     h = hashlib.sha256()
     for part in (name, cdef, prelude, " ".join(flags), sys.version):

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+
+from pytool.paths import RUNTIME_DIR
 
 from .errors import MessageError
 
@@ -17,7 +18,7 @@ DTYPES: dict[int, np.dtype] = {
     0: np.dtype("<i1"), 1: np.dtype("<u1"), 2: np.dtype("<i2"), 3: np.dtype("<i4"),
     4: np.dtype("<i8"), 5: np.dtype("<f4"), 6: np.dtype("<f2"),
 }
-_METHODS_DEF = Path(__file__).resolve().parents[2] / "runtime_c" / "include" / "odl" / "train_methods.def"
+_METHODS_DEF = RUNTIME_DIR / "include" / "odl" / "train_methods.def"
 
 
 def _train_methods() -> dict[int, str]:

@@ -6,8 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-TARGETS_DIR = ROOT / "targets"
+from pytool.paths import ROOT, TARGETS_DIR  # noqa: F401  (ROOT re-exported)
 
 
 class UnknownTargetError(ValueError):
