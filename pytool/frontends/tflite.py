@@ -416,5 +416,6 @@ _ATTRS = {
     "SOFTMAX": _softmax,
     "TRANSPOSE": _transpose,
     "LEAKY_RELU": _leaky_relu,
+    "SUB": _add_mul(tflite.SubOptions),
     "STRIDED_SLICE": _strided_slice,
 }

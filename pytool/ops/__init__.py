@@ -44,6 +44,9 @@ MODULES = {
     "TANH": "tanh",
     "HARD_SWISH": "hard_swish",
     "STRIDED_SLICE": "strided_slice",
+    "SUB": "sub",
+    "MAXIMUM": "maximum",
+    "MINIMUM": "minimum",
 }
 
 

@@ -1,7 +1,7 @@
 """ADD. IR: inputs [a, b] (numpy broadcasting up to rank 4; either may be
 const), attrs {activation: 'NONE'|'RELU'|'RELU6'|'RELU_N1_TO_1'}.
 
-C (int8): inputs [a, b], params (TFLite Micro's AddPrepare, left_shift 20):
+C (int8, or int16 with left_shift 15): inputs [a, b], params (TFLite Micro's AddPrepare, left_shift 20):
   [0] -za  [1] -zb  [2] zy  [3] left_shift
   [4] a multiplier  [5] a shift   (s_a / (2 max(s_a, s_b)), shift <= 0)
   [6] b multiplier  [7] b shift   (s_b / (2 max(s_a, s_b)))
@@ -62,18 +62,38 @@ def smaller_than_one(op: Op, what: str, real: float) -> tuple[int, int]:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    return lower_scaled(g, op, float32_math=False)
+
+
+def lower_scaled(g: Graph, op: Op, float32_math: bool) -> Lowered:
+    """float32_math: the scale ratios in float32 before widening (TFLite Micro's
+    SUB), else in double (its ADD)."""
     a, b = op.inputs[0], op.inputs[1]
     y = op.outputs[0]
-    check_int8_per_tensor(g, op, [a, b, y])
+    dtype = g.tensors[y].dtype
+    if dtype == "int16" and {g.tensors[a].dtype, g.tensors[b].dtype} == {"int16"}:
+        for n in (a, b, y):
+            if quant_of(g, n, op).per_channel:
+                raise IRError(f"{op.type} '{op.name}': tensor '{n}' is per-channel; only per-tensor is supported")
+    else:
+        check_int8_per_tensor(g, op, [a, b, y])
+    left_shift = 15 if dtype == "int16" else LEFT_SHIFT
     qa, qb, qy = quant_of(g, a, op), quant_of(g, b, op), quant_of(g, y, op)
     sa, sb, sy = np.float32(qa.scale[0]), np.float32(qb.scale[0]), np.float32(qy.scale[0])
-    twice_max = 2.0 * float(max(sa, sb))
-    m1, s1 = smaller_than_one(op, "input 1", float(sa) / twice_max)
-    m2, s2 = smaller_than_one(op, "input 2", float(sb) / twice_max)
-    mo, so = smaller_than_one(op, "output", twice_max / ((1 << LEFT_SHIFT) * float(sy)))
+    if float32_math:
+        tm = np.float32(2) * max(sa, sb)
+        r1, r2 = float(np.float32(sa / tm)), float(np.float32(sb / tm))
+        ro = float(np.float32(tm / (np.float32(1 << left_shift) * sy)))
+    else:
+        twice_max = 2.0 * float(max(sa, sb))
+        r1, r2 = float(sa) / twice_max, float(sb) / twice_max
+        ro = twice_max / ((1 << left_shift) * float(sy))
+    m1, s1 = smaller_than_one(op, "input 1", r1)
+    m2, s2 = smaller_than_one(op, "input 2", r2)
+    mo, so = smaller_than_one(op, "output", ro)
     zy = int(qy.zero_point[0])
-    lo, hi = activation_range_quantized(op.attrs.get("activation", "NONE"), float(sy), zy)
-    params = [-int(qa.zero_point[0]), -int(qb.zero_point[0]), zy, LEFT_SHIFT, m1, s1, m2, s2, mo, so, lo, hi]
+    lo, hi = activation_range_quantized(op.attrs.get("activation", "NONE"), float(sy), zy, dtype)
+    params = [-int(qa.zero_point[0]), -int(qb.zero_point[0]), zy, left_shift, m1, s1, m2, s2, mo, so, lo, hi]
     return Lowered(inputs=[a, b], params=params)
 
 
@@ -83,4 +103,4 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     a_scaled = multiply_by_quantized_multiplier((a + off1) << left, m1, s1)
     b_scaled = multiply_by_quantized_multiplier((b + off2) << left, m2, s2)
     raw = multiply_by_quantized_multiplier(a_scaled + b_scaled, mo, so) + off_y
-    return [np.clip(raw, lo, hi).astype(np.int8)]
+    return [np.clip(raw, lo, hi).astype(g.tensors[op.outputs[0]].np_dtype)]

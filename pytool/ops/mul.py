@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pytool.ir import Graph, Op
+from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.add import broadcast_shape, check_int8_per_tensor
 from pytool.ops.common import activation_float, activation_range_quantized, quant_of
@@ -36,13 +36,19 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 def lower(g: Graph, op: Op) -> Lowered:
     a, b = op.inputs[0], op.inputs[1]
     y = op.outputs[0]
-    check_int8_per_tensor(g, op, [a, b, y])
+    dtype = g.tensors[y].dtype
+    if dtype == "int16" and {g.tensors[a].dtype, g.tensors[b].dtype} == {"int16"}:
+        for n in (a, b, y):
+            if quant_of(g, n, op).per_channel:
+                raise IRError(f"MUL '{op.name}': tensor '{n}' is per-channel; only per-tensor is supported")
+    else:
+        check_int8_per_tensor(g, op, [a, b, y])
     qa, qb, qy = quant_of(g, a, op), quant_of(g, b, op), quant_of(g, y, op)
     # float32 scales promoted to double, multiplied, then divided (as TFLite).
     real = float(np.float64(qa.scale[0]) * np.float64(qb.scale[0]) / np.float64(qy.scale[0]))
     m, s = quantize_multiplier(real)
     zy = int(qy.zero_point[0])
-    lo, hi = activation_range_quantized(op.attrs.get("activation", "NONE"), float(qy.scale[0]), zy)
+    lo, hi = activation_range_quantized(op.attrs.get("activation", "NONE"), float(qy.scale[0]), zy, dtype)
     return Lowered(inputs=[a, b], params=[-int(qa.zero_point[0]), -int(qb.zero_point[0]), zy, m, s, lo, hi])
 
 
@@ -50,4 +56,4 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     off1, off2, off_y, m, s, lo, hi = low.params
     a, b = np.broadcast_arrays(np.asarray(xs[0], np.int64), np.asarray(xs[1], np.int64))
     raw = multiply_by_quantized_multiplier((a + off1) * (b + off2), m, s) + off_y
-    return [np.clip(raw, lo, hi).astype(np.int8)]
+    return [np.clip(raw, lo, hi).astype(g.tensors[op.outputs[0]].np_dtype)]

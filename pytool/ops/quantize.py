@@ -4,6 +4,8 @@ C: inputs [x], params (TFLite Micro's quantize kernel):
   float32 -> int8: [0, scale_y (float32 bits as int32), zy]
       y = clamp(round_half_away(x / scale_y in float32) + zy)
   int8 -> int8:    [1, zx, multiplier, shift, zy]   (s_x / s_y in double)
+  int8/int16 -> int16, int16 -> int8: [2, zx, multiplier, shift, zy] (the same
+      Requantize; float32 -> int16 uses the float form with an int16 clamp)
       y = clamp(MultiplyByQuantizedMultiplier(x - zx) + zy)
 """
 
@@ -14,10 +16,11 @@ import numpy as np
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.common import quant_of
+from pytool.ops.unary_common import clip
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 14
-FROM_FLOAT, FROM_INT8 = 0, 1
+FROM_FLOAT, FROM_INT8, REQUANT_16 = 0, 1, 2
 
 
 def float_bits(value: float) -> int:
@@ -44,14 +47,18 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
     tx, ty = g.tensors[x], g.tensors[y]
-    if ty.dtype != "int8":
-        raise IRError(f"QUANTIZE '{op.name}': output '{y}' is {ty.dtype}; only int8 output is supported")
+    if ty.dtype not in ("int8", "int16"):
+        raise IRError(f"QUANTIZE '{op.name}': output '{y}' is {ty.dtype}; int8 or int16 output is supported")
     qy = quant_of(g, y, op)
     if qy.per_channel:
         raise IRError(f"QUANTIZE '{op.name}': output '{y}' is per-channel; only per-tensor is supported")
     zy = int(qy.zero_point[0])
     if tx.dtype == "float32":
         return Lowered(inputs=[x], params=[FROM_FLOAT, float_bits(float(qy.scale[0])), zy])
+    if "int16" in (tx.dtype, ty.dtype) and tx.dtype in ("int8", "int16"):
+        qx = quant_of(g, x, op)
+        m, s = quantize_multiplier(float(np.float64(qx.scale[0]) / np.float64(qy.scale[0])))
+        return Lowered(inputs=[x], params=[REQUANT_16, int(qx.zero_point[0]), m, s, zy])
     if tx.dtype == "int8":
         qx = quant_of(g, x, op)
         m, s = quantize_multiplier(float(np.float64(qx.scale[0]) / np.float64(qy.scale[0])))
@@ -66,12 +73,13 @@ def round_half_away(v: np.ndarray) -> np.ndarray:
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     p = low.params
+    out_dtype = g.tensors[op.outputs[0]].dtype
     if p[0] == FROM_FLOAT:
         scale, zy = float_from_bits(p[1]), p[2]
         with np.errstate(all="ignore"):
             v = np.asarray(xs[0], np.float32) / scale
         q = np.where(np.isnan(v), 0, round_half_away(np.clip(np.nan_to_num(v), -1e6, 1e6)))
-        return [np.clip(q.astype(np.int64) + zy, -128, 127).astype(np.int8)]
+        return [clip(q.astype(np.int64) + zy, out_dtype)]
     _, zx, m, s, zy = p
     y = multiply_by_quantized_multiplier(np.asarray(xs[0], np.int64) - zx, m, s) + zy
-    return [np.clip(y, -128, 127).astype(np.int8)]
+    return [clip(y, out_dtype)]

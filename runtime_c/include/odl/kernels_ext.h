@@ -44,6 +44,31 @@ odl_status_t odl_hard_swish_s8(const odl_hard_swish_params_t *p, int32_t size, c
 odl_status_t odl_strided_copy(int32_t elem, const int32_t *dims, const int32_t *start, const int32_t *step,
                               const int32_t *count, int32_t scatter, void *whole, void *part);
 
+/* SUB (int8: left_shift 20, int16: 15) and int16 ADD, ADD's parameters and
+ * broadcasting (odl_add_s8). */
+odl_status_t odl_sub_s8(const odl_add_params_t *p, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
+                        const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
+odl_status_t odl_sub_s16(const odl_add_params_t *p, const odl_dims4_t *d1, const int16_t *in1, const odl_dims4_t *d2,
+                         const int16_t *in2, const odl_dims4_t *dy, int16_t *out);
+odl_status_t odl_add_s16(const odl_add_params_t *p, const odl_dims4_t *d1, const int16_t *in1, const odl_dims4_t *d2,
+                         const int16_t *in2, const odl_dims4_t *dy, int16_t *out);
+
+/* int16 MUL with the int8 MUL's parameters. */
+odl_status_t odl_mul_s16(const odl_mul_params_t *p, const odl_dims4_t *d1, const int16_t *in1, const odl_dims4_t *d2,
+                         const int16_t *in2, const odl_dims4_t *dy, int16_t *out);
+
+/* QUANTIZE: float32 -> int16, and requantization between int8 (elem 1) and
+ * int16 (elem 2) in any direction. */
+odl_status_t odl_quantize_f32_s16(float scale, int32_t zero_point, int32_t size, const float *in, int16_t *out);
+odl_status_t odl_requantize_s16(int32_t in_elem, int32_t out_elem, int32_t input_zero_point, int32_t multiplier,
+                                int32_t shift, int32_t output_zero_point, int32_t size, const void *in, void *out);
+
+/* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
+odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
+                            const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
+odl_status_t odl_maximum_s16(int32_t is_min, const odl_dims4_t *d1, const int16_t *in1, const odl_dims4_t *d2,
+                             const int16_t *in2, const odl_dims4_t *dy, int16_t *out);
+
 #ifdef __cplusplus
 }
 #endif

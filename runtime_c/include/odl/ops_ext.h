@@ -34,6 +34,37 @@ static inline int32_t odl_op_unary_io(const odl_ctx_t *ctx, const odl_op_t *op, 
     return tx->dtype;
 }
 
+/* Two broadcastable inputs and an output of one dtype (int8 or int16); the
+ * 4-D views for the binary kernels. Returns the dtype or -status. */
+static inline int32_t odl_op_binary_dims(const odl_ctx_t *ctx, const odl_op_t *op, odl_dims4_t *da, odl_dims4_t *db,
+                                         odl_dims4_t *dy) {
+    const odl_tensor_t *ta = odl_op_in_info(ctx, op, 0), *tb = odl_op_in_info(ctx, op, 1);
+    const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
+    if (!ta || !tb || !ty) return -ODL_ERR_MODEL;
+    if (ta->dtype != ty->dtype || tb->dtype != ty->dtype) return -ODL_ERR_UNSUPPORTED;
+    if (ty->dtype != ODL_DT_INT8 && ty->dtype != ODL_DT_INT16) return -ODL_ERR_UNSUPPORTED;
+    if (!odl_dims4_broadcast_of(ta, da) || !odl_dims4_broadcast_of(tb, db) || !odl_dims4_broadcast_of(ty, dy))
+        return -ODL_ERR_SHAPE;
+    if ((ta->rank == 5 || tb->rank == 5 || ty->rank == 5) &&
+        (odl_tensor_numel(ta) != odl_tensor_numel(ty) || odl_tensor_numel(tb) != odl_tensor_numel(ty)))
+        return -ODL_ERR_SHAPE;
+    const int32_t es = odl_elem_size(ty->dtype);
+    if (ta->bytes < odl_tensor_numel(ta) * es || tb->bytes < odl_tensor_numel(tb) * es ||
+        ty->bytes < odl_tensor_numel(ty) * es)
+        return -ODL_ERR_MODEL;
+    if (!odl_op_in(ctx, op, 0) || !odl_op_in(ctx, op, 1) || !odl_op_out(ctx, op, 0)) return -ODL_ERR_MODEL;
+    return ty->dtype;
+}
+
+static inline odl_add_params_t odl_add_params_of(const int32_t *q) {
+    const odl_add_params_t p = {
+        .input1_offset = q[0], .input2_offset = q[1], .output_offset = q[2], .left_shift = q[3],
+        .input1_multiplier = q[4], .input1_shift = q[5], .input2_multiplier = q[6], .input2_shift = q[7],
+        .output_multiplier = q[8], .output_shift = q[9], .act_min = q[10], .act_max = q[11],
+    };
+    return p;
+}
+
 #ifdef __cplusplus
 }
 #endif
