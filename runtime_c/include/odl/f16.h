@@ -1,10 +1,20 @@
 /* IEEE binary16 storage with FP32 arithmetic, identical on every target.
  *
- * Conversions are integer code (no _Float16, no FPU conversion instruction),
- * so x86 hosts, Cortex-M4F, Cortex-M55 and RISC-V produce the same bits:
- * float -> half rounds to nearest, ties to even; overflow gives +-inf; every
- * NaN becomes the canonical quiet NaN 0x7e00 (hosts and Arm cores disagree on
- * the sign of a default NaN). half -> float is exact.
+ * The conversions are specified by the integer routines odl_f32_to_f16_soft /
+ * odl_f16_to_f32_soft, so x86 hosts, Cortex-M4F, Cortex-M55 and RISC-V produce
+ * the same bits: float -> half rounds to nearest, ties to even; overflow gives
+ * +-inf; every NaN becomes the canonical quiet NaN 0x7e00 (hosts and Arm cores
+ * disagree on the sign of a default NaN). half -> float is exact.
+ *
+ * On Cortex-M cores with a single-precision FPU (FPv4-SP, FPv5, Armv8.1-M)
+ * odl_f32_to_f16 / odl_f16_to_f32 are the VCVTB instructions, which give the
+ * same bits provided the FPSCR holds DN=1 (every NaN becomes 0x7e00), FZ=0,
+ * AHP=0 (IEEE half, not the alternative format) and round to nearest: the
+ * training entry points set that mode with odl_f16_fp_enter() and restore the
+ * caller's with odl_f16_fp_leave(). The one visible difference, the payload of
+ * a NaN widened to FP32, cannot reach stored bits (every FP32 value is rounded
+ * by odl_f32_to_f16 or only compared). Define ODL_F16_SOFT to force the
+ * integer routines everywhere (benchmark baseline).
  *
  * The transcendental helpers use only +, -, *, / (correctly rounded in IEEE
  * FP32 everywhere), so their results are bit-identical too; the numpy twin is
@@ -36,7 +46,7 @@ static inline float odl_bits_f32(uint32_t u) {
     return f;
 }
 
-static inline odl_f16_t odl_f32_to_f16(float f) {
+static inline odl_f16_t odl_f32_to_f16_soft(float f) {
     uint32_t x = odl_f32_bits(f);
     uint32_t sign = (x >> 16) & 0x8000u;
     uint32_t exp = (x >> 23) & 0xffu;
@@ -61,7 +71,7 @@ static inline odl_f16_t odl_f32_to_f16(float f) {
     return (odl_f16_t)(sign | h);
 }
 
-static inline float odl_f16_to_f32(odl_f16_t h) {
+static inline float odl_f16_to_f32_soft(odl_f16_t h) {
     uint32_t sign = ((uint32_t)h & 0x8000u) << 16;
     uint32_t exp = ((uint32_t)h >> 10) & 0x1fu;
     uint32_t man = (uint32_t)h & 0x3ffu;
@@ -77,6 +87,46 @@ static inline float odl_f16_to_f32(odl_f16_t h) {
     if (exp == 31) return odl_bits_f32(sign | 0x7f800000u | (man << 13));
     return odl_bits_f32(sign | ((exp + 112u) << 23) | (man << 13));
 }
+
+#if !defined(ODL_F16_SOFT) && defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_ARCH_PROFILE) && \
+    __ARM_ARCH_PROFILE == 'M'
+#define ODL_F16_HW_ARM 1
+
+static inline float odl_f16_to_f32(odl_f16_t h) {
+    float f;
+    __asm__("vmov %0, %1\n\tvcvtb.f32.f16 %0, %0" : "=t"(f) : "r"((uint32_t)h));
+    return f;
+}
+
+static inline odl_f16_t odl_f32_to_f16(float f) {
+    float t;
+    uint32_t u;
+    __asm__("vcvtb.f16.f32 %0, %1" : "=t"(t) : "t"(f));
+    __asm__("vmov %0, %1" : "=r"(u) : "t"(t));
+    return (odl_f16_t)u; /* bits 16..31 of the register are not part of the result */
+}
+
+/* FPSCR: DN (bit 25) set; AHP (26), FZ (24), RMode (22-23) and FZ16 (19) clear. */
+typedef uint32_t odl_f16_fp_mode_t;
+
+static inline odl_f16_fp_mode_t odl_f16_fp_enter(void) {
+    uint32_t old, mode;
+    __asm__ volatile("vmrs %0, fpscr" : "=r"(old));
+    mode = (old & ~((1u << 26) | (1u << 24) | (3u << 22) | (1u << 19))) | (1u << 25);
+    __asm__ volatile("vmsr fpscr, %0" : : "r"(mode) : "memory");
+    return old;
+}
+
+static inline void odl_f16_fp_leave(odl_f16_fp_mode_t old) {
+    __asm__ volatile("vmsr fpscr, %0" : : "r"(old) : "memory");
+}
+#else
+static inline float odl_f16_to_f32(odl_f16_t h) { return odl_f16_to_f32_soft(h); }
+static inline odl_f16_t odl_f32_to_f16(float f) { return odl_f32_to_f16_soft(f); }
+typedef int odl_f16_fp_mode_t;
+static inline odl_f16_fp_mode_t odl_f16_fp_enter(void) { return 0; }
+static inline void odl_f16_fp_leave(odl_f16_fp_mode_t old) { (void)old; }
+#endif
 
 static inline int odl_f16_is_finite(odl_f16_t h) { return ((h >> 10) & 0x1fu) != 0x1fu; }
 

@@ -42,7 +42,7 @@ static odl_status_t check_config(const odl_ctx_t *ctx, const odl_fp16_config_t *
     return ODL_OK;
 }
 
-odl_status_t odl_fp16_init(odl_ctx_t *ctx) {
+static odl_status_t fp16_init(odl_ctx_t *ctx) {
     const odl_fp16_config_t *c = fp16_config(ctx);
     odl_status_t s = check_config(ctx, c);
     if (s != ODL_OK) return s;
@@ -157,53 +157,92 @@ static odl_status_t loss(odl_ctx_t *ctx, const odl_fp16_config_t *c, int32_t lab
     return ODL_OK;
 }
 
-odl_status_t odl_fp16_eval(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
+static odl_status_t fp16_eval(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
     const odl_fp16_config_t *c = fp16_config(ctx);
     if (!c || !stats) return ODL_ERR_TRAIN;
     odl_status_t s = forward(ctx, c);
     return s != ODL_OK ? s : loss(ctx, c, label, 1.0f, 0, stats);
 }
 
+/* 1 when no FP16 value of p[0..n) is inf or NaN. Two halves per word: the
+ * exponent field plus one carries into bit 15 only when it is all ones. */
+static int f16_all_finite(const odl_f16_t *p, int32_t n) {
+    uint32_t bad = 0;
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint32_t w[4];
+        memcpy(w, p + i, sizeof w);
+        bad |= ((w[0] & 0x7c007c00u) + 0x04000400u) | ((w[1] & 0x7c007c00u) + 0x04000400u) |
+               ((w[2] & 0x7c007c00u) + 0x04000400u) | ((w[3] & 0x7c007c00u) + 0x04000400u);
+    }
+    for (; i < n; ++i) bad |= ((uint32_t)p[i] & 0x7c00u) + 0x0400u;
+    return !(bad & 0x80008000u);
+}
+
 static int grads_finite(odl_ctx_t *ctx, const odl_fp16_config_t *c) {
     for (uint16_t k = 0; k < c->n_params; ++k) {
         odl_f16_tensor_t p = view(ctx, c, c->params[k], 1);
-        for (int32_t i = 0, n = odl_f16_numel(&p); i < n; ++i)
-            if (!odl_f16_is_finite(p.grad[i])) return 0;
+        if (!f16_all_finite(p.grad, odl_f16_numel(&p))) return 0;
     }
     return 1;
 }
 
-/* w <- w - lr * step, in FP32 (master when present), stored as FP16. */
+/* w <- w - lr * step, in FP32 (master when present), stored as FP16. One
+ * loop per optimizer so the per-parameter work carries no dispatch. */
 static void update(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_fp16_vars_t *v, int16_t slot) {
     const odl_f16_slot_t *sl = &c->slots[slot];
     odl_f16_tensor_t p = view(ctx, c, slot, 1);
-    int32_t n = odl_f16_numel(&p);
+    const int32_t n = odl_f16_numel(&p);
     float *master = sl->master >= 0 ? (float *)(void *)(ctx->arena + sl->master) : 0;
     float *m = sl->opt >= 0 ? (float *)(void *)(ctx->arena + sl->opt) : 0;
-    float inv_scale = 1.0f / v->loss_scale; /* a power of two: exact */
-    float one_b1 = 1.0f - c->beta1, one_b2 = 1.0f - c->beta2;
-    float corr1 = 1.0f - v->beta1_t, corr2 = 1.0f - v->beta2_t;
-    for (int32_t i = 0; i < n; ++i) {
-        float g = odl_f16_to_f32(p.grad[i]) * inv_scale;
-        float w = master ? master[i] : odl_f16_to_f32(p.data[i]);
-        if (c->optimizer == ODL_F16_OPT_ADAM) {
-            float *vv = m + n;
-            m[i] = c->beta1 * m[i] + one_b1 * g;
-            vv[i] = c->beta2 * vv[i] + one_b2 * (g * g);
+    const float inv_scale = 1.0f / v->loss_scale; /* a power of two: exact */
+    const float lr = c->lr;
+    odl_f16_t *wd = p.data;
+    const odl_f16_t *gd = p.grad;
+#define ODL_W_LOAD(i) (master ? master[i] : odl_f16_to_f32(wd[i]))
+#define ODL_W_STORE(i, w)              \
+    do {                               \
+        if (master) master[i] = (w);   \
+        wd[i] = odl_f32_to_f16(w);     \
+    } while (0)
+    if (c->optimizer == ODL_F16_OPT_ADAM) {
+        float *vv = m + n;
+        const float b1 = c->beta1, b2 = c->beta2, one_b1 = 1.0f - c->beta1, one_b2 = 1.0f - c->beta2;
+        const float corr1 = 1.0f - v->beta1_t, corr2 = 1.0f - v->beta2_t, eps = c->eps;
+        for (int32_t i = 0; i < n; ++i) {
+            float g = odl_f16_to_f32(gd[i]) * inv_scale;
+            float w = ODL_W_LOAD(i);
+            m[i] = b1 * m[i] + one_b1 * g;
+            vv[i] = b2 * vv[i] + one_b2 * (g * g);
             float mhat = m[i] / corr1, vhat = vv[i] / corr2;
-            w = w - (c->lr * mhat) / (odl_f16_sqrtf(vhat) + c->eps);
-        } else if (m) {
-            m[i] = c->momentum * m[i] + g;
-            w = w - c->lr * m[i];
-        } else {
-            w = w - c->lr * g;
+            w = w - (lr * mhat) / (odl_f16_sqrtf(vhat) + eps);
+            ODL_W_STORE(i, w);
         }
-        if (master) master[i] = w;
-        p.data[i] = odl_f32_to_f16(w);
+    } else if (m) {
+        const float mu = c->momentum;
+        for (int32_t i = 0; i < n; ++i) {
+            float g = odl_f16_to_f32(gd[i]) * inv_scale;
+            float w = ODL_W_LOAD(i);
+            float mi = mu * m[i] + g;
+            m[i] = mi;
+            w = w - lr * mi;
+            ODL_W_STORE(i, w);
+        }
+    } else if (master) {
+        for (int32_t i = 0; i < n; ++i) {
+            float w = master[i] - lr * (odl_f16_to_f32(gd[i]) * inv_scale);
+            master[i] = w;
+            wd[i] = odl_f32_to_f16(w);
+        }
+    } else {
+        for (int32_t i = 0; i < n; ++i)
+            wd[i] = odl_f32_to_f16(odl_f16_to_f32(wd[i]) - lr * (odl_f16_to_f32(gd[i]) * inv_scale));
     }
+#undef ODL_W_LOAD
+#undef ODL_W_STORE
 }
 
-odl_status_t odl_fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
+static odl_status_t fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
     const odl_fp16_config_t *c = fp16_config(ctx);
     if (!c || !stats) return ODL_ERR_TRAIN;
     odl_fp16_vars_t *v = fp16_vars(ctx, c);
@@ -262,7 +301,7 @@ static int written_by(const odl_model_t *m, int32_t idx, uint32_t first, uint32_
     return 0;
 }
 
-odl_status_t odl_fp16_invoke(odl_ctx_t *ctx) {
+static odl_status_t fp16_invoke(odl_ctx_t *ctx) {
     const odl_fp16_config_t *c = fp16_config(ctx);
     const odl_model_t *m = ctx->model;
     if (!c || c->n_layers == 0) return ODL_ERR_TRAIN;
@@ -288,6 +327,36 @@ odl_status_t odl_fp16_invoke(odl_ctx_t *ctx) {
     for (int32_t i = 0, n = odl_f16_numel(&z); i < n; ++i)
         qd[i] = quantize_logit(odl_f16_to_f32(z.data[i]), q->scale, q->zero_point);
     return odl_invoke_range(ctx, end, m->n_ops);
+}
+
+/* Public entry points: the FP16 kernels run in the floating-point mode their
+ * conversions assume (odl/f16.h), whatever mode the application keeps. */
+odl_status_t odl_fp16_init(odl_ctx_t *ctx) {
+    odl_f16_fp_mode_t mode = odl_f16_fp_enter();
+    odl_status_t s = fp16_init(ctx);
+    odl_f16_fp_leave(mode);
+    return s;
+}
+
+odl_status_t odl_fp16_eval(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
+    odl_f16_fp_mode_t mode = odl_f16_fp_enter();
+    odl_status_t s = fp16_eval(ctx, label, stats);
+    odl_f16_fp_leave(mode);
+    return s;
+}
+
+odl_status_t odl_fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
+    odl_f16_fp_mode_t mode = odl_f16_fp_enter();
+    odl_status_t s = fp16_step(ctx, label, stats);
+    odl_f16_fp_leave(mode);
+    return s;
+}
+
+odl_status_t odl_fp16_invoke(odl_ctx_t *ctx) {
+    odl_f16_fp_mode_t mode = odl_f16_fp_enter();
+    odl_status_t s = fp16_invoke(ctx);
+    odl_f16_fp_leave(mode);
+    return s;
 }
 
 const odl_train_hooks_t odl_fp16_hooks = {odl_fp16_init, odl_fp16_step, odl_fp16_invoke, odl_fp16_eval};
