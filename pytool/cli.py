@@ -16,6 +16,7 @@ COMMANDS = [
     ("quantize", "float model + calibration data -> int8 .tflite"),
     ("targets", "list the boards tinyodl can build for"),
     ("build", "compile a model and build firmware for a board"),
+    ("profile", "per-layer instructions, MAC/instr and live arena bytes of a model on a QEMU board"),
     ("flash", "boot firmware in QEMU or program a board with pyOCD"),
     ("monitor", "show a device's info, stats and log over the serial link"),
     ("infer", "run inference on a device over the serial link"),

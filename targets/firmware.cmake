@@ -5,7 +5,8 @@
 #   ODL_MODEL_DIR      directory holding the generated model.c / model.h
 #   ODL_MEMORY_LD_DIR  directory holding memory.ld (generated from board.toml)
 # Optional:
-#   ODL_FW_MODE        "link" (serve the serial link, default) or "selftest"
+#   ODL_FW_MODE        "link" (serve the serial link, default), "selftest" or
+#                      "profile" (selftest timing each op)
 #   ODL_BOARD_DEFINES  extra compile definitions (counter scale, target name)
 #   ODL_RUNTIME_DIR    runtime_c tree to build (default: the repository's)
 #   ODL_KERNEL_FAMILY  optimised kernel folders (arm_dsp;arm_mve) or empty (portable)
@@ -64,8 +65,10 @@ target_compile_options(odl_firmware PRIVATE -std=c99 -O2 -g -fno-strict-aliasing
 target_compile_definitions(odl_firmware PRIVATE ${ODL_BOARD_DEFINES})
 if(ODL_FW_MODE STREQUAL "selftest")
   target_compile_definitions(odl_firmware PRIVATE ODL_FW_SELFTEST=1)
+elseif(ODL_FW_MODE STREQUAL "profile")
+  target_compile_definitions(odl_firmware PRIVATE ODL_FW_SELFTEST=1 ODL_FW_PROFILE=1)
 elseif(NOT ODL_FW_MODE STREQUAL "link")
-  message(FATAL_ERROR "firmware.cmake: ODL_FW_MODE must be link or selftest, not ${ODL_FW_MODE}")
+  message(FATAL_ERROR "firmware.cmake: ODL_FW_MODE must be link, selftest or profile, not ${ODL_FW_MODE}")
 endif()
 target_link_options(odl_firmware PRIVATE
   -L${ODL_MEMORY_LD_DIR} -L${ODL_TARGETS_DIR}/common

@@ -14,7 +14,7 @@ from pytool.targets.board import ROOT, TARGETS_DIR, Board, boards, get_board
 from pytool.targets.size import FirmwareTooLargeError
 
 LINK_HEADER = ROOT / "runtime_c" / "include" / "odl" / "link.h"
-FIRMWARE_MODES = ("link", "selftest")
+FIRMWARE_MODES = ("link", "selftest", "profile")
 
 
 class ToolchainMissingError(RuntimeError):
@@ -128,7 +128,8 @@ def build_firmware(
     kernels: str | list[str] | tuple[str, ...] | None = None,
 ) -> Path:
     """Builds <out_dir>/firmware.elf for the model in model_dir (model.c +
-    model.h). mode: 'link' (serve the serial link) or 'selftest' (one
+    model.h). mode: 'link' (serve the serial link), 'profile' (a selftest
+    timing each op) or 'selftest' (one
     inference, report over the UART, exit); default: link once
     runtime_c/include/odl/link.h exists. runtime_dir: another runtime_c tree.
     kernels: optimised kernel family ("arm_dsp"), a list of them

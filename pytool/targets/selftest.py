@@ -27,6 +27,7 @@ class SelftestResult:
     stack: int = 0
     arena: int = 0
     complete: bool = False
+    op_counters: list[int] = field(default_factory=list)  # profile firmware: per op, in order
 
 
 def parse_selftest(text: str) -> SelftestResult:
@@ -40,6 +41,8 @@ def parse_selftest(text: str) -> SelftestResult:
         elif key == "OUT":
             _, hexbytes = rest.split(" ", 1) if " " in rest else (rest, "")
             r.outputs.append(bytes.fromhex(hexbytes))
+        elif key == "OP":
+            r.op_counters.append(int(rest.split()[1]))
         elif key == "COUNTER":
             r.counter = int(rest)
         elif key == "STACK":

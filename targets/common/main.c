@@ -2,7 +2,9 @@
  *
  * Default: serve the serial link forever (odl/link.h). With ODL_FW_SELFTEST:
  * run one inference on a deterministic input, print the outputs in hex and
- * the instruction count, then exit — a check that needs no link. */
+ * the instruction count, then exit — a check that needs no link.
+ * ODL_FW_PROFILE (with ODL_FW_SELFTEST): run the ops one by one and print
+ * each op's instruction count ("OP <index> <count>") before the outputs. */
 #include <stdint.h>
 #include <string.h>
 
@@ -64,9 +66,24 @@ int main(void) {
         for (uint32_t i = 0; i < odl_model.n_inputs; ++i)
             fill_input(i, odl_tensor_info(&ctx, odl_model.inputs[i]), odl_input_ptr(&ctx, i));
     }
+#ifdef ODL_FW_PROFILE
+    uint32_t insns = 0;
+    for (uint32_t i = 0; s == ODL_OK && i < odl_model.n_ops; ++i) {
+        const uint32_t start = board_counter();
+        s = odl_invoke_range(&ctx, i, i + 1);
+        const uint32_t op_insns = board_counter() - start;
+        insns += op_insns;
+        put_str("OP ");
+        put_u32(i);
+        put_str(" ");
+        put_u32(op_insns);
+        put_str("\n");
+    }
+#else
     uint32_t start = board_counter();
     if (s == ODL_OK) s = odl_invoke(&ctx);
     uint32_t insns = board_counter() - start;
+#endif
     put_str("STATUS ");
     put_str(odl_status_name(s));
     put_str("\n");
