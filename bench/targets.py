@@ -55,7 +55,9 @@ def model_path(model: str) -> Path:
     for p in (Path(model), SHARED_MODELS / f"{model}.tflite", FIXTURES / f"{model}.tflite"):
         if p.is_file():
             return p
-    raise SystemExit(f"bench/targets.py: no model {model!r} (not a file, not in {SHARED_MODELS} or {FIXTURES})")
+    raise SystemExit(
+        f"bench/targets.py: no model {model!r} (not a file, not in {SHARED_MODELS} or {FIXTURES})"
+    )
 
 
 def random_input(spec, seed: int = 0) -> np.ndarray:
@@ -104,9 +106,9 @@ def measure(model: str, board, work: Path, kernels, runtime_flash: bool = True) 
     }
     if runtime_flash:
         # Runtime + model alone: the selftest firmware has no serial link server.
-        row["flash_runtime_bytes"] = size_report(build(Path(art.dir), board, work, "selftest", kernels), board)[
-            "flash_used"
-        ]
+        row["flash_runtime_bytes"] = size_report(
+            build(Path(art.dir), board, work, "selftest", kernels), board
+        )["flash_used"]
     anchor = ANCHORS.get(board.name, {}).get(model)
     if anchor:
         row["tflm_cmsis_nn_instructions"], row["tflm_cmsis_nn_arena"] = anchor
@@ -117,9 +119,15 @@ def measure(model: str, board, work: Path, kernels, runtime_flash: bool = True) 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
-    ap.add_argument("--targets", nargs="+", default=[b.name for b in boards() if b.is_emulated and b.cpu.startswith("cortex")])
+    ap.add_argument(
+        "--targets",
+        nargs="+",
+        default=[b.name for b in boards() if b.is_emulated and b.cpu.startswith("cortex")],
+    )
     ap.add_argument("--portable", action="store_true", help="also run the portable kernels (speed-up column)")
-    ap.add_argument("--no-runtime-flash", action="store_true", help="skip the selftest build (flash without the link)")
+    ap.add_argument(
+        "--no-runtime-flash", action="store_true", help="skip the selftest build (flash without the link)"
+    )
     ap.add_argument("--out", help="write the JSON here")
     args = ap.parse_args(argv)
     known = {b.name: b for b in boards()}
