@@ -12,8 +12,11 @@
  * k_c is a multiple of four the widening writes that order directly;
  * otherwise the column is filled in order and then reordered in place.
  * The columns live on the stack (ODL_ARM_DSP_CONV_COLUMN_MAX int16 each,
- * two of them); larger receptive fields and grouped convolution take the
- * portable path. */
+ * two of them). A larger receptive field K is cut into equal chunks of at
+ * most that size (multiples of four, so the groups of four line up with the
+ * weights); the partial sums of up to ODL_ARM_DSP_CONV_OC_TILE output
+ * channels wait in a small stack array between chunks. Grouped convolution
+ * takes the portable path. */
 #include "odl/fixedpoint.h"
 #include "odl/kernels_int8.h"
 #include "dsp_simd.h"
@@ -28,10 +31,22 @@
 #define ODL_ARM_DSP_CONV_COLUMN_MAX 512
 #endif
 
+/* Output channels whose partial sums wait between chunks of a large K. */
+#ifndef ODL_ARM_DSP_CONV_OC_TILE
+#define ODL_ARM_DSP_CONV_OC_TILE 64
+#endif
+
 typedef struct {
     const odl_conv_params_t *p;
-    int32_t in_h, in_w, in_c, k_h, k_w, k_c, k, k4, off2;
+    int32_t in_h, in_w, in_c, k_h, k_w, k_c, k, off2;
 } conv_geom_t;
+
+/* One chunk [k0, k0 + len) of K, and what happens to its sums. */
+typedef struct {
+    int32_t k0, len, len4;
+    const int32_t *acc_in;  /* partial sums of earlier chunks, or NULL (start at 0) */
+    int32_t *acc_out;       /* keep the sums for a later chunk, or NULL (requantize) */
+} conv_chunk_t;
 
 /* Natural order (0, 1, 2, 3) to SMLAD order (0, 2, 1, 3) in every full
  * group of four: swap the middle halfwords of two words (GCC emits
@@ -44,37 +59,38 @@ static void reorder_groups(int16_t *col, int32_t k4) {
     }
 }
 
-static void fill_column(const conv_geom_t *g, const int8_t *in_b, int32_t oy, int32_t ox, int16_t *col) {
+/* Elements [k0, k0 + len) of an output pixel's receptive field, in K order
+ * (fy, fx, c) with the input offset added and padding taps zero; k0 is a
+ * multiple of four. */
+static void fill_column(const conv_geom_t *g, const int8_t *in_b, int32_t oy, int32_t ox, int32_t k0,
+                        int32_t len, int16_t *col) {
     const odl_conv_params_t *p = g->p;
     const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
     const int32_t in_off = p->input_offset, k_c = g->k_c;
     const int aligned = (k_c & 3) == 0;
-    int32_t j = 0;
-    for (int32_t fy = 0; fy < g->k_h; ++fy) {
-        const int32_t y = y0 + fy * p->dilation_h;
-        const int row_in = y >= 0 && y < g->in_h;
-        for (int32_t fx = 0; fx < g->k_w; ++fx, j += k_c) {
-            const int32_t x = x0 + fx * p->dilation_w;
-            const int inside = row_in && x >= 0 && x < g->in_w;
-            const int8_t *src = inside ? in_b + ((size_t)y * g->in_w + x) * g->in_c : in_b;
+    int32_t tap = k0 / k_c, c = k0 - tap * k_c, fy = tap / g->k_w, fx = tap - fy * g->k_w;
+    for (int32_t j = 0; j < len; c = 0) {
+        const int32_t n = k_c - c < len - j ? k_c - c : len - j;
+        const int32_t y = y0 + fy * p->dilation_h, x = x0 + fx * p->dilation_w;
+        const int inside = y >= 0 && y < g->in_h && x >= 0 && x < g->in_w;
+        if (!inside) {
+            memset(col + j, 0, (size_t)n * sizeof *col);
+        } else {
+            const int8_t *src = in_b + ((size_t)y * g->in_w + x) * g->in_c + c;
             if (aligned) {
-                if (!inside) {
-                    memset(col + j, 0, (size_t)k_c * sizeof *col);
-                    continue;
+                for (int32_t i = 0; i < n; i += 4) {
+                    const int32_t v = odl_dsp_ld32(src + i);
+                    odl_dsp_st32(col + j + i, odl_dsp_even_off(v, g->off2));
+                    odl_dsp_st32(col + j + i + 2, odl_dsp_odd_off(v, g->off2));
                 }
-                for (int32_t c = 0; c < k_c; c += 4) {
-                    const int32_t v = odl_dsp_ld32(src + c);
-                    odl_dsp_st32(col + j + c, odl_dsp_even_off(v, g->off2));
-                    odl_dsp_st32(col + j + c + 2, odl_dsp_odd_off(v, g->off2));
-                }
-            } else if (inside) {
-                for (int32_t c = 0; c < k_c; ++c) col[j + c] = (int16_t)((int32_t)src[c] + in_off);
             } else {
-                memset(col + j, 0, (size_t)k_c * sizeof *col);
+                for (int32_t i = 0; i < n; ++i) col[j + i] = (int16_t)((int32_t)src[i] + in_off);
             }
         }
+        j += n;
+        if (++fx == g->k_w) fx = 0, ++fy;
     }
-    if (!aligned) reorder_groups(col, g->k4);
+    if (!aligned) reorder_groups(col, len & ~3);
 }
 
 static inline int8_t conv_output(int32_t acc, const odl_conv_params_t *p, const int32_t *bias, int32_t oc,
@@ -84,41 +100,76 @@ static inline int8_t conv_output(int32_t acc, const odl_conv_params_t *p, const 
     return (int8_t)odl_clamp_i32(acc, p->act_min, p->act_max);
 }
 
-/* Two columns (pixels) x all output channels; out0/out1 are the pixels'
- * output rows. col1 == NULL: one pixel only. */
-static void columns_times_filters(const conv_geom_t *g, const int16_t *col0, const int16_t *col1,
-                                  const int8_t *w, int32_t out_c, const int32_t *bias, const int32_t *mult,
-                                  const int32_t *shift, int8_t *out0, int8_t *out1) {
-    const int32_t k = g->k, k4 = g->k4;
-    int32_t oc = 0;
-    for (; oc + 2 <= out_c; oc += 2) {
-        const int8_t *wa = w + (size_t)oc * k, *wb = wa + k;
+/* The hot loop: filters a, b (wb = wa + stride) times columns col and
+ * col + ODL_ARM_DSP_CONV_COLUMN_MAX, n4 elements (a multiple of four);
+ * sums in acc[0..3] = (a, pixel 0), (a, pixel 1), (b, 0), (b, 1). Its own
+ * function with the second column at a constant offset, so that every
+ * operand stays in a register (GCC spilled three of them inline). */
+/* A 4-byte-aligned column word pair (LDRD). */
+static inline void ld_pair(const int16_t *p, int32_t *lo, int32_t *hi) {
+    const int32_t *q = (const int32_t *)(const void *)p;
+    *lo = q[0], *hi = q[1];
+}
+
+#define ODL_DOT_2X2_STEP()                                                           \
+    do {                                                                             \
+        const int32_t wva = odl_dsp_ld32(wa), wvb = odl_dsp_ld32(wa + stride);       \
+        int32_t c0e, c0o, c1e, c1o;                                                  \
+        ld_pair(col, &c0e, &c0o);                                                    \
+        ld_pair(col + ODL_ARM_DSP_CONV_COLUMN_MAX, &c1e, &c1o);                      \
+        wa += 4, col += 4;                                                           \
+        int32_t we = odl_dsp_even(wva);                                              \
+        a0 = __smlad(we, c0e, a0), a1 = __smlad(we, c1e, a1);                        \
+        we = odl_dsp_odd(wva);                                                       \
+        a0 = __smlad(we, c0o, a0), a1 = __smlad(we, c1o, a1);                        \
+        we = odl_dsp_even(wvb);                                                      \
+        b0 = __smlad(we, c0e, b0), b1 = __smlad(we, c1e, b1);                        \
+        we = odl_dsp_odd(wvb);                                                       \
+        b0 = __smlad(we, c0o, b0), b1 = __smlad(we, c1o, b1);                        \
+    } while (0)
+
+__attribute__((noinline)) static void dot_2x2(const int16_t *col, const int8_t *wa, int32_t stride, int32_t n4,
+                                              int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
+    const int8_t *const end = wa + n4;
+    if (n4 & 4) ODL_DOT_2X2_STEP();
+    while (wa < end) {
+        ODL_DOT_2X2_STEP();
+        ODL_DOT_2X2_STEP();
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = b0, acc[3] = b1;
+}
+
+/* Two columns (pixels) x output channels [oc0, oc1) over one chunk of K;
+ * out0/out1 are the pixels' output rows. col1 == NULL: one pixel only, else
+ * col1 == col0 + ODL_ARM_DSP_CONV_COLUMN_MAX.
+ * Chunk sums for channel oc sit at acc[2 * (oc - oc0) + pixel]. */
+static void columns_times_filters(const conv_geom_t *g, const conv_chunk_t *ch, const int16_t *col0,
+                                  const int16_t *col1, const int8_t *w, int32_t oc0, int32_t oc1,
+                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *out0,
+                                  int8_t *out1) {
+    const int32_t k = ch->len, k4 = ch->len4, stride = g->k;
+    const int32_t *acc_in = ch->acc_in;
+    int32_t *acc_out = ch->acc_out;
+    w += ch->k0;
+    int32_t oc = oc0;
+    for (; oc + 2 <= oc1; oc += 2) {
+        const int8_t *wa = w + (size_t)oc * stride, *wb = wa + stride;
         int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0; /* filter a/b x pixel 0/1 */
+        if (acc_in) {
+            const int32_t *ai = acc_in + 2 * (oc - oc0);
+            a0 = ai[0], a1 = ai[1], b0 = ai[2], b1 = ai[3];
+        }
         if (col1) {
-            for (int32_t i = 0; i < k4; i += 4) {
-                const int32_t c0e = odl_dsp_ld32(col0 + i), c0o = odl_dsp_ld32(col0 + i + 2);
-                const int32_t c1e = odl_dsp_ld32(col1 + i), c1o = odl_dsp_ld32(col1 + i + 2);
-                const int32_t wva = odl_dsp_ld32(wa + i);
-                const int32_t wae = odl_dsp_even(wva), wao = odl_dsp_odd(wva);
-                a0 = __smlad(wae, c0e, a0);
-                a0 = __smlad(wao, c0o, a0);
-                a1 = __smlad(wae, c1e, a1);
-                a1 = __smlad(wao, c1o, a1);
-                const int32_t wvb = odl_dsp_ld32(wb + i);
-                const int32_t wbe = odl_dsp_even(wvb), wbo = odl_dsp_odd(wvb);
-                b0 = __smlad(wbe, c0e, b0);
-                b0 = __smlad(wbo, c0o, b0);
-                b1 = __smlad(wbe, c1e, b1);
-                b1 = __smlad(wbo, c1o, b1);
-            }
+            int32_t acc[4] = {a0, a1, b0, b1};
+            dot_2x2(col0, wa, stride, k4, acc);
+            a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
             for (int32_t i = k4; i < k; ++i) {
                 a0 += (int32_t)wa[i] * col0[i];
                 a1 += (int32_t)wa[i] * col1[i];
                 b0 += (int32_t)wb[i] * col0[i];
                 b1 += (int32_t)wb[i] * col1[i];
             }
-            out1[oc] = conv_output(a1, g->p, bias, oc, mult, shift);
-            out1[oc + 1] = conv_output(b1, g->p, bias, oc + 1, mult, shift);
         } else {
             for (int32_t i = 0; i < k4; i += 4) {
                 const int32_t c0e = odl_dsp_ld32(col0 + i), c0o = odl_dsp_ld32(col0 + i + 2);
@@ -133,12 +184,22 @@ static void columns_times_filters(const conv_geom_t *g, const int16_t *col0, con
                 b0 += (int32_t)wb[i] * col0[i];
             }
         }
+        if (acc_out) {
+            int32_t *ao = acc_out + 2 * (oc - oc0);
+            ao[0] = a0, ao[1] = a1, ao[2] = b0, ao[3] = b1;
+            continue;
+        }
         out0[oc] = conv_output(a0, g->p, bias, oc, mult, shift);
         out0[oc + 1] = conv_output(b0, g->p, bias, oc + 1, mult, shift);
+        if (col1) {
+            out1[oc] = conv_output(a1, g->p, bias, oc, mult, shift);
+            out1[oc + 1] = conv_output(b1, g->p, bias, oc + 1, mult, shift);
+        }
     }
-    if (oc < out_c) {
-        const int8_t *wa = w + (size_t)oc * k;
+    if (oc < oc1) {
+        const int8_t *wa = w + (size_t)oc * stride;
         int32_t a0 = 0, a1 = 0;
+        if (acc_in) a0 = acc_in[2 * (oc - oc0)], a1 = acc_in[2 * (oc - oc0) + 1];
         for (int32_t i = 0; i < k4; i += 4) {
             const int32_t wva = odl_dsp_ld32(wa + i);
             const int32_t wae = odl_dsp_even(wva), wao = odl_dsp_odd(wva);
@@ -153,8 +214,42 @@ static void columns_times_filters(const conv_geom_t *g, const int16_t *col0, con
             a0 += (int32_t)wa[i] * col0[i];
             if (col1) a1 += (int32_t)wa[i] * col1[i];
         }
+        if (acc_out) {
+            acc_out[2 * (oc - oc0)] = a0, acc_out[2 * (oc - oc0) + 1] = a1;
+            return;
+        }
         out0[oc] = conv_output(a0, g->p, bias, oc, mult, shift);
         if (col1) out1[oc] = conv_output(a1, g->p, bias, oc, mult, shift);
+    }
+}
+
+/* Output pixels px and px + 1 (two == 0: px only) of one image. */
+static void conv_pixels(const conv_geom_t *g, const int8_t *in_b, int32_t px, int two, int32_t out_w,
+                        const int8_t *w, int32_t out_c, const int32_t *bias, const int32_t *mult,
+                        const int32_t *shift, int8_t *out_b, int16_t (*cols)[ODL_ARM_DSP_CONV_COLUMN_MAX]) {
+    int8_t *out0 = out_b + (size_t)px * out_c, *out1 = two ? out0 + out_c : NULL;
+    const int32_t k = g->k;
+    if (k <= ODL_ARM_DSP_CONV_COLUMN_MAX) {
+        const conv_chunk_t ch = {0, k, k & ~3, NULL, NULL};
+        fill_column(g, in_b, px / out_w, px % out_w, 0, k, cols[0]);
+        if (two) fill_column(g, in_b, (px + 1) / out_w, (px + 1) % out_w, 0, k, cols[1]);
+        columns_times_filters(g, &ch, cols[0], two ? cols[1] : NULL, w, 0, out_c, bias, mult, shift, out0, out1);
+        return;
+    }
+    /* Equal chunks, multiples of four, none above the column size. */
+    const int32_t n_chunks = (k + ODL_ARM_DSP_CONV_COLUMN_MAX - 1) / ODL_ARM_DSP_CONV_COLUMN_MAX;
+    const int32_t chunk = ((k + n_chunks - 1) / n_chunks + 3) & ~3;
+    int32_t acc[2 * ODL_ARM_DSP_CONV_OC_TILE];
+    for (int32_t oc0 = 0; oc0 < out_c; oc0 += ODL_ARM_DSP_CONV_OC_TILE) {
+        const int32_t oc1 = out_c - oc0 < ODL_ARM_DSP_CONV_OC_TILE ? out_c : oc0 + ODL_ARM_DSP_CONV_OC_TILE;
+        for (int32_t k0 = 0; k0 < k; k0 += chunk) {
+            const int32_t len = k - k0 < chunk ? k - k0 : chunk;
+            const conv_chunk_t ch = {k0, len, len & ~3, k0 ? acc : NULL, k0 + len < k ? acc : NULL};
+            fill_column(g, in_b, px / out_w, px % out_w, k0, len, cols[0]);
+            if (two) fill_column(g, in_b, (px + 1) / out_w, (px + 1) % out_w, k0, len, cols[1]);
+            columns_times_filters(g, &ch, cols[0], two ? cols[1] : NULL, w, oc0, oc1, bias, mult, shift, out0,
+                                  out1);
+        }
     }
 }
 
@@ -164,14 +259,14 @@ odl_status_t odl_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, cons
                            const odl_dims4_t *out_dims, int8_t *out) {
     if (!p || !mult || !shift || !in_dims || !in || !w_dims || !w || !out_dims || !out) return ODL_ERR_ARG;
     const int32_t k = w_dims->h * w_dims->w * w_dims->c;
-    /* Grouped convolution, oversized receptive fields and malformed shapes
-     * (the portable kernel reports those) go the portable way. */
-    if (w_dims->c != in_dims->c || k <= 0 || k > ODL_ARM_DSP_CONV_COLUMN_MAX || w_dims->n != out_dims->c ||
-        in_dims->n != out_dims->n)
+    /* Grouped convolution, malformed shapes (the portable kernel reports
+     * those) and out-of-range requantization parameters go the portable way. */
+    if (w_dims->c != in_dims->c || k <= 0 || w_dims->n != out_dims->c || in_dims->n != out_dims->n ||
+        out_dims->c <= 0 || !odl_dsp_quant_ok(mult, shift, out_dims->c))
         return odl_conv2d_s8_portable(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
 
     int16_t cols[2][ODL_ARM_DSP_CONV_COLUMN_MAX] __attribute__((aligned(4)));
-    const conv_geom_t g = {p, in_dims->h, in_dims->w, in_dims->c, w_dims->h, w_dims->w, w_dims->c, k, k & ~3,
+    const conv_geom_t g = {p, in_dims->h, in_dims->w, in_dims->c, w_dims->h, w_dims->w, w_dims->c, k,
                            odl_dsp_dup16(p->input_offset)};
     const int32_t out_w = out_dims->w, out_c = out_dims->c;
     const int32_t pixels = out_dims->h * out_w;
@@ -179,16 +274,8 @@ odl_status_t odl_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, cons
         const int8_t *in_b = in + (size_t)b * g.in_h * g.in_w * g.in_c;
         int8_t *out_b = out + (size_t)b * pixels * out_c;
         int32_t px = 0;
-        for (; px + 2 <= pixels; px += 2) {
-            fill_column(&g, in_b, px / out_w, px % out_w, cols[0]);
-            fill_column(&g, in_b, (px + 1) / out_w, (px + 1) % out_w, cols[1]);
-            columns_times_filters(&g, cols[0], cols[1], w, out_c, bias, mult, shift, out_b + (size_t)px * out_c,
-                                  out_b + (size_t)(px + 1) * out_c);
-        }
-        if (px < pixels) {
-            fill_column(&g, in_b, px / out_w, px % out_w, cols[0]);
-            columns_times_filters(&g, cols[0], NULL, w, out_c, bias, mult, shift, out_b + (size_t)px * out_c, NULL);
-        }
+        for (; px + 2 <= pixels; px += 2) conv_pixels(&g, in_b, px, 1, out_w, w, out_c, bias, mult, shift, out_b, cols);
+        if (px < pixels) conv_pixels(&g, in_b, px, 0, out_w, w, out_c, bias, mult, shift, out_b, cols);
     }
     return ODL_OK;
 }

@@ -49,7 +49,7 @@ odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *
     const int32_t dm = p->depth_multiplier;
     if (dm <= 0 || out_c != in_c * dm || w_dims->c != out_c || w_dims->n != 1 || in_dims->n != out_dims->n)
         return ODL_ERR_SHAPE;
-    if (p->dilation_h <= 0 || p->dilation_w <= 0)
+    if (p->dilation_h <= 0 || p->dilation_w <= 0 || !odl_dsp_quant_ok(mult, shift, out_c))
         return odl_depthwise_conv2d_s8_portable(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
     const int32_t in_off = p->input_offset, off2 = odl_dsp_dup16(in_off);
     const int32_t dh = p->dilation_h, dw = p->dilation_w;

@@ -15,22 +15,10 @@
 #include <string.h>
 
 #include "odl/fixedpoint.h"
+#include "dsp_requant.h"
 
 #if !defined(__ARM_FEATURE_DSP) || !defined(__ARM_FEATURE_SIMD32)
 #error "arm_dsp kernels need a core with the DSP extension (Cortex-M4/M7/M33/M55)"
-/* odl_mul_by_quantized_multiplier, same value for every input, in fewer
- * instructions: with t = a * b, TFLite's (t + nudge) / 2^31 (nudge 2^30 or
- * 1 - 2^30 by sign, truncating division) equals floor((t + 2^30) / 2^31) for
- * both signs, i.e. one SMLAL-style 64-bit add and a shift, no branches. */
-static inline int32_t odl_dsp_requantize(int32_t x, int32_t multiplier, int32_t shift) {
-    const int left = shift > 0 ? shift : 0;
-    const int right = shift > 0 ? 0 : -shift;
-    const int32_t a = (int32_t)((uint32_t)x << left);
-    if (multiplier == INT32_MIN && a == INT32_MIN) return odl_rounding_divide_by_pot(INT32_MAX, right);
-    const int32_t high = (int32_t)(((int64_t)a * multiplier + (1ll << 30)) >> 31);
-    return odl_rounding_divide_by_pot(high, right);
-}
-
 #endif
 
 /* Unaligned 32-bit load/store: LDR/STR accept any alignment on these cores;
@@ -63,19 +51,6 @@ static inline int32_t odl_dsp_odd_off(int32_t v, int32_t off2) {
     int32_t r;
     __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(off2), "r"(v));
     return r;
-}
-
-/* odl_mul_by_quantized_multiplier, same value for every input, in fewer
- * instructions: with t = a * b, TFLite's (t + nudge) / 2^31 (nudge 2^30 or
- * 1 - 2^30 by sign, truncating division) equals floor((t + 2^30) / 2^31) for
- * both signs, i.e. one SMLAL-style 64-bit add and a shift, no branches. */
-static inline int32_t odl_dsp_requantize(int32_t x, int32_t multiplier, int32_t shift) {
-    const int left = shift > 0 ? shift : 0;
-    const int right = shift > 0 ? 0 : -shift;
-    const int32_t a = (int32_t)((uint32_t)x << left);
-    if (multiplier == INT32_MIN && a == INT32_MIN) return odl_rounding_divide_by_pot(INT32_MAX, right);
-    const int32_t high = (int32_t)(((int64_t)a * multiplier + (1ll << 30)) >> 31);
-    return odl_rounding_divide_by_pot(high, right);
 }
 
 #endif

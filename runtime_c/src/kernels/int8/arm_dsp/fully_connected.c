@@ -10,6 +10,11 @@
 #include "odl/kernels_int8.h"
 #include "dsp_simd.h"
 
+/* The portable kernel, renamed, for parameters this one does not take. */
+#define odl_fully_connected_s8 odl_fully_connected_s8_portable
+#include "../fully_connected.c"
+#undef odl_fully_connected_s8
+
 static inline int8_t fc_output(uint32_t acc, const odl_fc_params_t *p, const int32_t *bias, int32_t o,
                                int32_t mult, int32_t shift) {
     if (bias) acc += (uint32_t)bias[o];
@@ -23,6 +28,9 @@ odl_status_t odl_fully_connected_s8(const odl_fc_params_t *p, const int32_t *mul
                                     const int32_t *bias, int8_t *out) {
     if (!p || !mult || !shift || !in || !w || !out) return ODL_ERR_ARG;
     if (batches < 0 || in_depth <= 0 || out_depth <= 0) return ODL_ERR_SHAPE;
+    if (!odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1))
+        return odl_fully_connected_s8_portable(p, mult, shift, per_channel, batches, in_depth, in, out_depth, w,
+                                               bias, out);
     const int32_t in_off = p->input_offset, w_off = p->filter_offset;
     const int32_t off2 = odl_dsp_dup16(in_off);
     const int32_t d4 = in_depth & ~3;
