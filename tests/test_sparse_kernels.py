@@ -41,6 +41,8 @@ int odl_depthwise_conv2d_s8_bw_weight(const odl_conv_params_t *, const odl_dims4
                                       int64_t *, int64_t *);
 int odl_average_pool2d_s8_bw_input(const odl_pool_params_t *, const odl_dims4_t *, const odl_dims4_t *,
                                    const int32_t *, int32_t, int32_t *, int32_t *);
+int odl_max_pool2d_s8_bw_input(const odl_pool_params_t *, const odl_dims4_t *, const int8_t *, const odl_dims4_t *,
+                               const int32_t *, int32_t, int32_t *, int32_t *);
 int odl_mean_s8_bw_input(int32_t, int32_t, int32_t, const int32_t *, int32_t, int32_t *, int32_t *);
 """
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

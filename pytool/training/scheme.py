@@ -163,6 +163,22 @@ class FloatChain:
                     cnt = (ys.stop - ys.start) * (xs_.stop - xs_.start)
                     dx[:, ys, xs_, :] += d[:, oy, ox, None, None, :] / cnt
             return dx
+        if t == "MAX_POOL_2D":
+            dx = np.zeros_like(x)
+            H, W = x.shape[1:3]
+            for oy in range(d.shape[1]):
+                y0 = oy * p[0] - p[4]
+                for ox in range(d.shape[2]):
+                    x0 = ox * p[1] - p[5]
+                    ya, xa = max(0, y0), max(0, x0)
+                    win = x[:, ya:min(H, y0 + p[2]), xa:min(W, x0 + p[3]), :]
+                    if win.size == 0:
+                        continue
+                    k = win.reshape(win.shape[0], -1, win.shape[3]).argmax(1)
+                    wy, wx = np.divmod(k, win.shape[2])
+                    bi, ci = np.meshgrid(np.arange(x.shape[0]), np.arange(x.shape[3]), indexing="ij")
+                    np.add.at(dx, (bi, ya + wy, xa + wx, ci), d[:, oy, ox, :])
+            return dx
         if t == "MEAN":
             outer, reduce, inner = p[0], p[1], p[2]
             return np.broadcast_to(d.reshape(outer, 1, inner) / reduce, (outer, reduce, inner)).reshape(x.shape)

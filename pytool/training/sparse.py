@@ -3,7 +3,7 @@
 A scheme picks, per weighted layer, nothing / the bias / the weights of some
 output channels (+ bias). prepare(g, spec) turns it into:
 - RAM copies of the updated tensors (int8 weights, int32 biases) and, for the
-  int16 master copy, an int8 residual per updated weight (state);
+  int16 master copy, a uint8 residual per updated weight (state);
 - a training plan: the inference lifetimes, with every activation the
   backward reads (masks, inputs of weight-updated layers) kept alive into the
   backward, one int32 error buffer per tensor on the path (alive for two
@@ -31,7 +31,9 @@ from pytool.training.forward_grad import logits_of
 from quantize.fixedpoint import quantize_multiplier
 
 KINDS = {"FULLY_CONNECTED": 0, "CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 3, "MEAN": 4,
-         "RESHAPE": 5, "RELU": 6, "RELU6": 6, "ADD": 7}
+         "RESHAPE": 5, "RELU": 6, "RELU6": 6, "ADD": 7, "MAX_POOL_2D": 8}
+# Ops whose backward reads their forward input (kept alive into the backward).
+READS_INPUT = ("MAX_POOL_2D",)
 WEIGHTED = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
 ROUNDING = {"master": 0, "round": 1, "stochastic": 2}
 NONE = -1
@@ -94,6 +96,20 @@ def row_of(g: Graph, op_index: int) -> int:
     return int(np.prod(w.shape[1:3])) if op.type == "DEPTHWISE_CONV_2D" else int(np.prod(w.shape[1:]))
 
 
+def outer_fc(g: Graph, op_index: int) -> bool:
+    """A batch-1 FULLY_CONNECTED: its weight update needs no gradient row
+    (sparse_update.c takes the input as the row for every channel)."""
+    op = g.ops[op_index]
+    return op.type == "FULLY_CONNECTED" and numel(g, op.inputs[0]) == g.tensors[op.inputs[1]].shape[1]
+
+
+def row_scratch(g: Graph, op_index: int) -> int:
+    """Bytes of a weight-updated layer's row scratch: int16 [row], plus an
+    int64 [row] gradient in front unless the layer is a batch-1 FC."""
+    r = row_of(g, op_index)
+    return 2 * r if outer_fc(g, op_index) else 10 * r
+
+
 def channels_of(g: Graph, op_index: int, ch: Choice) -> list[int]:
     return list(range(n_out_of(g, op_index))) if ch.channels is None else sorted(ch.channels)
 
@@ -114,8 +130,8 @@ def _act_range(g: Graph, op_index: int) -> tuple[int, int] | None:
     op = g.ops[op_index]
     low = opreg.get(op.type).lower(g, op)
     p = low.params
-    at = {"FULLY_CONNECTED": 3, "CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 6, "RELU": 4, "RELU6": 0,
-          "ADD": 10}
+    at = {"FULLY_CONNECTED": 3, "CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 6, "MAX_POOL_2D": 6,
+          "RELU": 4, "RELU6": 0, "ADD": 10}
     if op.type not in at:
         return None
     return int(p[at[op.type]]), int(p[at[op.type] + 1])
@@ -234,7 +250,7 @@ def training_layout(prog: Program, g: Graph, scheme: Scheme, inference_arena: in
         t = t_of[s.op]
         if s.mask is not None:
             keep[s.out_t] = max(keep.get(s.out_t, 0), t)
-        if s.op in scheme and scheme[s.op].update == "weights":
+        if s.op in scheme and scheme[s.op].update == "weights" or g.ops[s.op].type in READS_INPUT:
             x = g.ops[s.op].inputs[0]
             keep[x] = max(keep.get(x, 0), t)
     keep[logits] = max(keep.get(logits, 0), n_fwd)
@@ -246,7 +262,7 @@ def training_layout(prog: Program, g: Graph, scheme: Scheme, inference_arena: in
         if s.acc:  # the fork's first error (+ its exponent) waits until the second arrives
             bufs.append(Buffer(f"pend:{s.in_t}", 4 * numel(g, s.in_t) + 4, side_slot[s.in_t], t))
         if s.op in scheme and scheme[s.op].update == "weights":
-            bufs.append(Buffer(f"row:{s.op}", 8 * row_of(g, s.op), t, t))
+            bufs.append(Buffer(f"row:{s.op}", row_scratch(g, s.op), t, t))
     pers = [(n, sz) for n, (_, sz) in base.persistent.items()]
     plan = plan_arena(bufs, n_fwd + len(steps), pers)
     plan.const_bytes, plan.extra = base.const_bytes, dict(base.extra)
@@ -351,6 +367,7 @@ class LayerConst:
     lrw: list[tuple[int, int]]  # per output channel (mult, shift)
     lrb: list[tuple[int, int]]
     rounding: str = "master"
+    row_bytes: int = 0  # row scratch (row_scratch), 0 without a weight update
 
 
 @dataclass
@@ -418,6 +435,7 @@ def make_setup(g: Graph, spec: TrainSpec, scheme: Scheme) -> SparseSetup:
             lrw=[_qm(spec.lr * 128.0 * sx / v, name, spec.lr) for v in sw],
             lrb=[_qm(spec.lr / (sx * v), name, spec.lr) for v in sw],
             rounding=ch.rounding,
+            row_bytes=row_scratch(g, k) if ch.update == "weights" else 0,
         ))
     return SparseSetup(scheme, int(spec.seed) & 0xFFFFFFFF, spec.lr, logits, scale_q16, forward_ops,
                        steps, wscale, layers)
@@ -527,7 +545,8 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
         res = lay.residuals.get(ly.op, NONE)
         row_off = lay.rows.get(ly.op, NONE)
         layer_rows.append(
-            f"    {{{w}, {b}, {len(ly.channels)}, {ROUNDING[ly.rounding]}, {ly.row}, {res}, {row_off}, sp_ch{i}, "
+            f"    {{{w}, {b}, {len(ly.channels)}, {ROUNDING[ly.rounding]}, {ly.row}, {res}, {row_off}, "
+            f"{ly.row_bytes}, sp_ch{i}, "
             f"sp_lwm{i}, sp_lws{i}, sp_lbm{i}, sp_lbs{i}}},"
         )
     trainable = [idx[n] for ly in st.layers for n in (ly.weight, ly.bias) if n]

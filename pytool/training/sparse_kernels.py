@@ -198,3 +198,67 @@ def avgpool_bw_input(e, exp, in_shape, stride, filt, pad):
 def mean_bw_input(e, exp, outer: int, reduce: int, inner: int):
     ep = round_shift(np.asarray(e, np.int64).reshape(outer, 1, inner) * _recip_q30(reduce), 30 - POOL_FRAC)
     return normalize(np.broadcast_to(ep, (outer, reduce, inner)).reshape(-1).copy(), exp - POOL_FRAC)
+
+
+# ---------------------------------------------------------------- weight write-back (bw_update*.c)
+
+D_ROUND = 1 << 15
+ROW_BITS = 14
+V_MIN, V_MAX = -127 * 256, 32767
+
+
+def input_x128(x, input_offset: int) -> np.ndarray:
+    """odl_bw_input_x128_s8: the int16 row of a batch-1 fully connected layer."""
+    return (np.asarray(x, np.int64).reshape(-1) + input_offset) * 128
+
+
+def row_to_s16(grad) -> tuple[np.ndarray, int]:
+    """odl_bw_row_to_s16: (grad / 2^sg rounded, sg) with sg = bitlen(max|grad|) - 14."""
+    grad = np.asarray(grad, np.int64)
+    m = int(np.abs(grad).max()) if grad.size else 0
+    sg = m.bit_length() - ROW_BITS
+    return round_shift(grad, sg), sg
+
+
+def update_d(g, c: int) -> np.ndarray:
+    return (np.int64(c) * np.asarray(g, np.int64) + D_ROUND) >> np.int64(16)
+
+
+def update_master(w, u, g, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """odl_update_master_s8: v = 256 w + u - d, clamped; (new w, new u)."""
+    v = np.clip(np.asarray(w, np.int64) * 256 + np.asarray(u, np.int64) - update_d(g, c), V_MIN, V_MAX)
+    return v >> np.int64(8), v & np.int64(255)
+
+
+def update_round(w, g, c: int) -> np.ndarray:
+    return np.clip(np.asarray(w, np.int64) - ((update_d(g, c) + 128) >> np.int64(8)), -127, 127)
+
+
+def update_stochastic(w, g, c: int, words) -> np.ndarray:
+    """words: odl_prng_word(key, i) for every element i of the row."""
+    d = update_d(g, c)
+    bump = (np.asarray(words, np.int64) & 255) < (d & 255)
+    new = np.clip(np.asarray(w, np.int64) - (d >> np.int64(8)) - bump, -127, 127)
+    return np.where(d != 0, new, np.asarray(w, np.int64))
+
+
+def maxpool_bw_input(e, exp, x, stride, filt, pad):
+    """odl_max_pool2d_s8_bw_input: the error of each output goes to the first
+    largest input of its window (row-major), summed over overlapping windows."""
+    x = np.asarray(x, np.int64)
+    B, H, W, C = x.shape
+    out = np.zeros(x.shape, np.int64)
+    for oy in range(e.shape[1]):
+        y0 = oy * stride[0] - pad[0]
+        fy0, fy1 = max(0, -y0), min(filt[0], H - y0)
+        for ox in range(e.shape[2]):
+            x0 = ox * stride[1] - pad[1]
+            fx0, fx1 = max(0, -x0), min(filt[1], W - x0)
+            if fy1 <= fy0 or fx1 <= fx0:
+                continue
+            win = x[:, y0 + fy0 : y0 + fy1, x0 + fx0 : x0 + fx1, :].reshape(B, -1, C)
+            k = np.argmax(win, axis=1)  # first maximum in row-major order
+            wy, wx = np.divmod(k, fx1 - fx0)
+            bi, ci = np.meshgrid(np.arange(B), np.arange(C), indexing="ij")
+            np.add.at(out, (bi, y0 + fy0 + wy, x0 + fx0 + wx, ci), e[:, oy, ox, :])
+    return normalize(out, exp)

@@ -17,7 +17,6 @@ from pytool.training.fixed_loss import loss_q16
 from pytool.training.prng import prng_key, prng_words
 from pytool.training.sparse import KINDS, SparseSetup, mask_mode
 
-W_MAX = 127
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
 
 
@@ -34,6 +33,15 @@ def sp_scale(raw: np.ndarray, exp: int, mult: int, shift: int) -> np.ndarray:
         v = sk.round_shift(raw[sel], int(mv))
         out[sel] = sk.round_shift(v * np.int64(mult), 31 - shift - exp - int(mv))
     return np.clip(out, I32_MIN, I32_MAX)
+
+
+X128_FRAC, ROW_FRAC = 10, 17  # sparse_update.c: ODL_SP_X128_FRAC, ODL_SP_ROW_FRAC
+
+
+def row_factor(raw: int, exp: int, mult: int, shift: int, frac: int) -> int:
+    """odl_sp_row_factor."""
+    v = int(sk.round_shift(np.int64(raw) * np.int64(mult), 31 - shift - exp - frac))
+    return max(-32767, min(32767, v))
 
 
 def sum_errors(pending: np.ndarray, pending_exp: int, e: np.ndarray, exp: int) -> tuple[np.ndarray, int]:
@@ -59,7 +67,7 @@ class SparseRef:
                     t.data = np.array(g.tensors[n].data, copy=True)
                     self.g.tensors[n] = t
             if ly.weight and ly.rounding == "master":
-                self.residual[ly.op] = np.zeros((len(ly.channels), ly.row), np.int64)
+                self.residual[ly.op] = np.full((len(ly.channels), ly.row), 128, np.int64)
         self.low = {s.op: opreg.get(self.g.ops[s.op].type).lower(self.g, self.g.ops[s.op]) for s in st.steps}
 
     def tensor(self, name: str) -> np.ndarray:
@@ -123,51 +131,51 @@ class SparseRef:
         p = self.low[s.op].params
         if kind == KINDS["AVERAGE_POOL_2D"]:
             return sk.avgpool_bw_input(e, exp, xshape, (p[0], p[1]), (p[2], p[3]), (p[4], p[5]))
+        if kind == KINDS["MAX_POOL_2D"]:
+            return sk.maxpool_bw_input(e, exp, vals[op.inputs[0]], (p[0], p[1]), (p[2], p[3]), (p[4], p[5]))
         if kind == KINDS["MEAN"]:
             return sk.mean_bw_input(e.reshape(-1), exp, p[0], p[1], p[2])
         return e.reshape(-1).copy(), exp  # RESHAPE, RELU, RELU6: the mask was applied already
 
     def _update(self, s, op, ly, e, exp, vals):
-        st = self.st
         x = np.asarray(vals[op.inputs[0]], np.int64)
         off = int(self.low[s.op].params[0])
         n_out = len(ly.lrb)
         train_w = {c: i for i, c in enumerate(ly.channels)}
         w = self.tensor(op.inputs[1]).astype(np.int64)
-        slot = st.layers.index(ly)
+        slot = self.st.layers.index(ly)
+        outer = s.kind == KINDS["FULLY_CONNECTED"] and x.size == w.shape[1]
+        xg = sk.input_x128(x, off) if outer and ly.weight else None
         for ch in range(n_out):
-            if s.kind == KINDS["FULLY_CONNECTED"]:
+            if outer:
+                gw, gb = None, int(e.reshape(-1)[ch])
+            elif s.kind == KINDS["FULLY_CONNECTED"]:
                 gw, gb = sk.fc_bw_weight(e.reshape(-1, n_out), x, off, ch)
             elif s.kind == KINDS["CONV_2D"]:
                 gw, gb = sk.conv_bw_weight(e, x, off, w.shape, *self._geo(s), ch)
             else:
                 gw, gb = sk.dw_bw_weight(e, x, off, w.shape, *self._geo(s), self.low[s.op].params[10], ch)
             if ly.weight and ch in train_w:
-                self._apply_row(ly, slot, train_w[ch], ch, exp, gw)
+                if outer:
+                    g, c = xg, row_factor(gb, exp, *ly.lrw[ch], X128_FRAC)
+                else:
+                    g, sg = sk.row_to_s16(gw)
+                    c = row_factor(1, exp, *ly.lrw[ch], ROW_FRAC + sg)
+                if c != 0:
+                    self._apply_row(ly, slot, train_w[ch], ch, g, c)
             if ly.bias:
                 b = self.g.tensors[ly.bias].data
                 d = int(sp_scale(np.array([gb]), exp, *ly.lrb[ch])[0])
                 b[ch] = np.int32(min(I32_MAX, max(I32_MIN, int(b[ch]) - d)))
 
-    def _apply_row(self, ly, slot: int, ci: int, ch: int, exp: int, grad: np.ndarray) -> None:
-        st = self.st
+    def _apply_row(self, ly, slot: int, ci: int, ch: int, g: np.ndarray, c: int) -> None:
         wt = self.g.tensors[ly.weight].data
         flat = wt.reshape(-1)[ch * ly.row : (ch + 1) * ly.row].astype(np.int64)
-        d = sp_scale(grad, exp, *ly.lrw[ch])
         if ly.rounding == "master":
-            res = self.residual[ly.op][ci]
-            v = np.clip(flat * 128 + res - d, -W_MAX * 128, W_MAX * 128)
-            w8 = sk.round_shift(v, 7)
-            new = np.where(d != 0, w8, flat)
-            self.residual[ly.op][ci] = np.where(d != 0, v - w8 * 128, res)
+            new, self.residual[ly.op][ci] = sk.update_master(flat, self.residual[ly.op][ci], g, c)
         elif ly.rounding == "round":
-            new = np.clip(flat - sk.round_shift(d, 7), -W_MAX, W_MAX)
-            new = np.where(d != 0, new, flat)
+            new = sk.update_round(flat, g, c)
         else:
-            key = prng_key(st.seed, self.steps_done, 1 + slot, ch)
-            u = (prng_words(key, ly.row) & np.uint32(127)).astype(np.int64)
-            fl = np.floor_divide(d, 128)
-            frac = d - fl * 128
-            new = np.clip(flat - fl - (u < frac), -W_MAX, W_MAX)
-            new = np.where(d != 0, new, flat)
+            key = prng_key(self.st.seed, self.steps_done, 1 + slot, ch)
+            new = sk.update_stochastic(flat, g, c, prng_words(key, ly.row))
         wt.reshape(-1)[ch * ly.row : (ch + 1) * ly.row] = new.astype(wt.dtype)

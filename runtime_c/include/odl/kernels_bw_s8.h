@@ -90,8 +90,37 @@ odl_status_t odl_depthwise_conv2d_s8_bw_weight(const odl_conv_params_t *p, const
 odl_status_t odl_average_pool2d_s8_bw_input(const odl_pool_params_t *p, const odl_dims4_t *in_dims,
                                             const odl_dims4_t *out_dims, const int32_t *e_out, int32_t exp_out,
                                             int32_t *e_in, int32_t *exp_in);
+/* MAX_POOL_2D: each output error goes to the first largest input of its
+ * window (row-major scan, as the forward's strict >), summed where windows
+ * overlap; x is the forward input. The fused clamp is the caller's mask. */
+odl_status_t odl_max_pool2d_s8_bw_input(const odl_pool_params_t *p, const odl_dims4_t *in_dims, const int8_t *x,
+                                        const odl_dims4_t *out_dims, const int32_t *e_out, int32_t exp_out,
+                                        int32_t *e_in, int32_t *exp_in);
 odl_status_t odl_mean_s8_bw_input(int32_t outer, int32_t reduce, int32_t inner, const int32_t *e_out,
                                   int32_t exp_out, int32_t *e_in, int32_t *exp_in);
+
+/* Weight write-back (sparse update). A weight row is updated by
+ * d[i] = (c * g[i] + ODL_BW_D_ROUND) >> 16, in units of 1/256 weight LSB,
+ * from an int16 row g (|g| < 2^15) and a per-row factor c (|c| < 2^15):
+ * c * g stays inside int32 and |d| <= 2^14. */
+#define ODL_BW_D_ROUND 32768
+#define ODL_BW_ROW_BITS 14         /* odl_bw_row_to_s16: |g| <= 2^14 */
+#define ODL_BW_V_MIN (-127 * 256)  /* int16 master bounds (w in [-127, 127]) */
+#define ODL_BW_V_MAX 32767
+/* g[i] = (x[i] + input_offset) * 128: the row of a batch-1 fully connected
+ * layer, whose gradient row is e[o] * (x + input_offset). */
+void odl_bw_input_x128_s8(int32_t n, const int8_t *x, int32_t input_offset, int16_t *g);
+/* g[i] = grad[i] / 2^sg (rounded half away from zero; sg < 0 multiplies)
+ * with sg = bitlen(max |grad|) - ODL_BW_ROW_BITS; returns sg. */
+int32_t odl_bw_row_to_s16(int32_t n, const int64_t *grad, int16_t *g);
+/* Master: v = 256 * w + u (u: uint8 residual, 128 at start), v -= d,
+ * clamped to [ODL_BW_V_MIN, ODL_BW_V_MAX], w = v >> 8, u = v & 255.
+ * arm_dsp/bw_update_master.c: the same bytes, four weights per step. */
+void odl_update_master_s8(int32_t n, int8_t *w, uint8_t *u, const int16_t *g, int32_t c);
+/* Plain int8: w -= (d + 128) >> 8, clamped to [-127, 127]. */
+void odl_update_round_s8(int32_t n, int8_t *w, const int16_t *g, int32_t c);
+/* Stochastic: w -= (d >> 8) + (r_i < (d & 255)), r_i = odl_prng_word(key, i) & 255. */
+void odl_update_stochastic_s8(int32_t n, int8_t *w, const int16_t *g, int32_t c, uint32_t key);
 
 #ifdef __cplusplus
 }

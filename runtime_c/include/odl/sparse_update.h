@@ -23,11 +23,12 @@ enum {
     ODL_SP_RESHAPE = 5,
     ODL_SP_ACT = 6, /* RELU / RELU6: the mask alone */
     ODL_SP_ADD = 7, /* residual ADD (no broadcast): both inputs get the masked error */
+    ODL_SP_MAXPOOL = 8, /* MAX_POOL_2D: the error goes to the window's largest input */
 };
 
 /* How a weight update reaches the int8 weights. */
 enum {
-    ODL_SP_MASTER = 0,     /* int16 master = w8 * 128 + int8 residual per updated weight */
+    ODL_SP_MASTER = 0,     /* int16 master = 256 * w8 + uint8 residual per updated weight */
     ODL_SP_ROUND = 1,      /* plain int8 write-back, round to nearest (loses sub-LSB updates) */
     ODL_SP_STOCHASTIC = 2, /* int8 write-back with stochastic rounding from the seeded PRNG */
 };
@@ -58,8 +59,9 @@ typedef struct {
     uint16_t n_channels;     /* output channels whose weights update */
     uint16_t rounding;       /* ODL_SP_MASTER / ROUND / STOCHASTIC */
     int32_t row;             /* weights per output channel */
-    int32_t residual_offset; /* int8 [n_channels * row] (MASTER), or ODL_SP_NONE */
-    int32_t row_offset;      /* int64 scratch [row] for one channel's gradient */
+    int32_t residual_offset; /* uint8 [n_channels * row] (MASTER), or ODL_SP_NONE */
+    int32_t row_offset;      /* scratch: int16 [row] (batch-1 FC), or int64 [row] + int16 [row] */
+    int32_t row_bytes;       /* bytes planned at row_offset */
     const uint16_t *channels;
     const int32_t *lrw_mult, *lrw_shift; /* per output channel: lr * 128 * s_x / s_w */
     const int32_t *lrb_mult, *lrb_shift; /* per output channel: lr / (s_x * s_w) */
@@ -81,6 +83,9 @@ void odl_sp_sum_errors(int32_t n, const int32_t *pending, int32_t pending_exp, i
 
 /* raw * 2^exp * mult * 2^(shift - 31), rounded half away from zero, saturated to int32. */
 int32_t odl_sp_scale(int64_t raw, int32_t exp, int32_t mult, int32_t shift);
+/* Row factor of a weight update (odl_update_*_s8): raw * mult * 2^(shift - 31 + exp + frac)
+ * rounded half away from zero, saturated to [-32767, 32767]. */
+int32_t odl_sp_row_factor(int64_t raw, int32_t exp, int32_t mult, int32_t shift, int32_t frac);
 
 #ifdef __cplusplus
 }

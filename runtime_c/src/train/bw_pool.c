@@ -54,3 +54,39 @@ odl_status_t odl_mean_s8_bw_input(int32_t outer, int32_t reduce, int32_t inner, 
     odl_bw_normalize(e_in, outer * reduce * inner, exp_in);
     return ODL_OK;
 }
+
+odl_status_t odl_max_pool2d_s8_bw_input(const odl_pool_params_t *p, const odl_dims4_t *in_dims, const int8_t *x,
+                                        const odl_dims4_t *out_dims, const int32_t *e_out, int32_t exp_out,
+                                        int32_t *e_in, int32_t *exp_in) {
+    if (!p || !in_dims || !x || !out_dims || !e_out || !e_in || !exp_in || p->stride_h <= 0 || p->stride_w <= 0)
+        return ODL_ERR_ARG;
+    const int32_t C = in_dims->c, H = in_dims->h, W = in_dims->w;
+    if (out_dims->c != C || out_dims->n != in_dims->n) return ODL_ERR_SHAPE;
+    const int32_t n_in = in_dims->n * H * W * C;
+    for (int32_t k = 0; k < n_in; ++k) e_in[k] = 0;
+    for (int32_t b = 0; b < out_dims->n; ++b)
+        for (int32_t oy = 0; oy < out_dims->h; ++oy)
+            for (int32_t ox = 0; ox < out_dims->w; ++ox) {
+                const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
+                const int32_t fy0 = y0 < 0 ? -y0 : 0, fx0 = x0 < 0 ? -x0 : 0;
+                const int32_t fy1 = p->filter_h < H - y0 ? p->filter_h : H - y0;
+                const int32_t fx1 = p->filter_w < W - x0 ? p->filter_w : W - x0;
+                const int32_t *eo = e_out + ((b * out_dims->h + oy) * out_dims->w + ox) * C;
+                for (int32_t c = 0; c < C; ++c) {
+                    if (eo[c] == 0) continue;
+                    int32_t best = -129, at = -1;
+                    for (int32_t fy = fy0; fy < fy1; ++fy)
+                        for (int32_t fx = fx0; fx < fx1; ++fx) {
+                            const int32_t k = ((b * H + y0 + fy) * W + x0 + fx) * C + c;
+                            if (x[k] > best) {
+                                best = x[k];
+                                at = k;
+                            }
+                        }
+                    if (at >= 0) e_in[at] += eo[c];
+                }
+            }
+    *exp_in = exp_out;
+    odl_bw_normalize(e_in, n_in, exp_in);
+    return ODL_OK;
+}

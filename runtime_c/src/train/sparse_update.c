@@ -17,8 +17,12 @@
 #define SP_NOINLINE
 #endif
 
-#define W_MAX 127
-#define W16_SHIFT 7
+/* lrw (mult, shift) is lr * 128 * s_x / s_w: the update in 1/128 LSB per
+ * unit of raw gradient. d = c * g / 2^16 is in 1/256 LSB, so the row factor
+ * takes 2^(16 + 1 - 7) = 2^10 for g = 128 * (x + z) (batch-1 FC) and
+ * 2^(16 + 1 + sg) for g = grad / 2^sg. */
+#define ODL_SP_X128_FRAC 10
+#define ODL_SP_ROW_FRAC 17
 
 static const odl_sp_config_t *config_of(const odl_ctx_t *ctx) {
     return (const odl_sp_config_t *)ctx->model->train->method_config;
@@ -50,7 +54,9 @@ static odl_status_t check_layer(const odl_ctx_t *ctx, const odl_sp_layer_t *ly) 
         const odl_tensor_t *t = odl_tensor_info(ctx, ly->weight);
         if (!t || t->dtype != ODL_DT_INT8 || !(t->flags & ODL_T_ARENA)) return ODL_ERR_TRAIN;
         if (ly->row <= 0 || ly->row_offset < 0 || ly->rounding > ODL_SP_STOCHASTIC || !ly->channels) return ODL_ERR_TRAIN;
-        if ((uint64_t)ly->row_offset + 8u * (uint64_t)ly->row > ctx->arena_size) return ODL_ERR_TRAIN;
+        if (ly->row_bytes < 2 * ly->row || (ly->row_offset & 7) ||
+            (uint64_t)ly->row_offset + (uint64_t)ly->row_bytes > ctx->arena_size)
+            return ODL_ERR_TRAIN;
         const int32_t n_out = odl_tensor_numel(t) / ly->row;
         for (uint32_t k = 0; k < ly->n_channels; ++k)
             if (ly->channels[k] >= n_out) return ODL_ERR_TRAIN;
@@ -84,42 +90,35 @@ odl_status_t odl_sparse_init(odl_ctx_t *ctx) {
         odl_status_t s = check_layer(ctx, ly);
         if (s != ODL_OK) return s;
         if (ly->weight != ODL_SP_NONE && ly->rounding == ODL_SP_MASTER)
-            memset(ctx->arena + ly->residual_offset, 0, (size_t)ly->n_channels * (size_t)ly->row);
+            memset(ctx->arena + ly->residual_offset, 128, (size_t)ly->n_channels * (size_t)ly->row);
     }
     return ODL_OK;
 }
 
-static int32_t clamp_w(int64_t v) { return v > W_MAX ? W_MAX : (v < -W_MAX ? -W_MAX : (int32_t)v); }
-
-/* w -= delta (delta in units of 2^-7 weight LSB) for one row of weights. */
-static SP_NOINLINE void apply_row(odl_ctx_t *ctx, const odl_sp_layer_t *ly, uint32_t slot, uint32_t ch_index, int32_t exp,
-                      int8_t *w, const int64_t *grad, uint32_t step) {
-    const int32_t ch = ly->channels[ch_index];
-    const int32_t mult = ly->lrw_mult[ch], shift = ly->lrw_shift[ch];
-    int8_t *res = ly->rounding == ODL_SP_MASTER ? (int8_t *)(ctx->arena + ly->residual_offset) + ch_index * ly->row : 0;
-    const uint32_t key = odl_prng_key(config_of(ctx)->seed, step, 1u + slot, (uint32_t)ch);
-    for (int32_t k = 0; k < ly->row; ++k) {
-        const int64_t d = odl_sp_scale(grad[k], exp, mult, shift);
-        if (d == 0) continue;
-        int8_t *wk = &w[(int64_t)ch * ly->row + k];
-        if (ly->rounding == ODL_SP_MASTER) {
-            int64_t v = (int64_t)*wk * 128 + res[k] - d;
-            if (v > W_MAX * 128) v = W_MAX * 128;
-            if (v < -W_MAX * 128) v = -W_MAX * 128;
-            const int32_t w8 = (int32_t)odl_bw_round_shift(v, W16_SHIFT);
-            *wk = (int8_t)w8;
-            res[k] = (int8_t)(v - (int64_t)w8 * 128);
-        } else if (ly->rounding == ODL_SP_ROUND) {
-            *wk = (int8_t)clamp_w(*wk - odl_bw_round_shift(d, W16_SHIFT));
-        } else {
-            const int64_t fl = d >= 0 ? d / 128 : -((-d + 127) / 128);
-            const int64_t frac = d - fl * 128; /* [0, 127] */
-            const int64_t bump = (int64_t)(odl_prng_word(key, (uint32_t)k) & 127u) < frac;
-            *wk = (int8_t)clamp_w(*wk - fl - bump);
-        }
-    }
+int32_t odl_sp_row_factor(int64_t raw, int32_t exp, int32_t mult, int32_t shift, int32_t frac) {
+    const int64_t v = odl_bw_round_shift(raw * mult, 31 - shift - exp - frac);
+    return v > 32767 ? 32767 : (v < -32767 ? -32767 : (int32_t)v);
 }
 
+/* One channel's weights: w -= lr * dL/dW_real / s_w in 1/256 LSB units,
+ * d = (c * g + 2^15) >> 16 with the int16 row g and the row factor c. */
+static void apply_row(odl_ctx_t *ctx, const odl_sp_layer_t *ly, uint32_t slot, uint32_t ch_index, int8_t *w,
+                      const int16_t *g, int32_t c, uint32_t step) {
+    const int32_t ch = ly->channels[ch_index];
+    int8_t *wr = w + (int64_t)ch * ly->row;
+    if (ly->rounding == ODL_SP_MASTER)
+        odl_update_master_s8(ly->row, wr, ctx->arena + ly->residual_offset + (int64_t)ch_index * ly->row, g, c);
+    else if (ly->rounding == ODL_SP_ROUND)
+        odl_update_round_s8(ly->row, wr, g, c);
+    else
+        odl_update_stochastic_s8(ly->row, wr, g, c, odl_prng_key(config_of(ctx)->seed, step, 1u + slot, (uint32_t)ch));
+}
+
+/* Updates of a layer's chosen channels and bias. A batch-1 fully connected
+ * layer needs no gradient row: its row is e[o] * (x + z), so the int16 row
+ * is the input (times 128) for every channel and e[o] goes into the row
+ * factor. Other layers take each channel's raw int64 gradient row from the
+ * bw_weight kernel and scale it into int16 first. */
 static SP_NOINLINE odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t *s, const odl_op_t *op, const int32_t *e,
                                  int32_t exp, uint32_t step) {
     const odl_sp_config_t *c = config_of(ctx);
@@ -142,23 +141,43 @@ static SP_NOINLINE odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t
                                 s->kind == ODL_SP_DW ? q[10] : 1};
         n_out = yd.c;
     }
-    int64_t *grad = ly->weight != ODL_SP_NONE ? (int64_t *)(void *)(ctx->arena + ly->row_offset) : 0;
+    const int outer = s->kind == ODL_SP_FC && batches == 1;
     int32_t *bias = ly->bias != ODL_SP_NONE ? (int32_t *)odl_tensor_ptr(ctx, ly->bias) : 0;
     int8_t *w = ly->weight != ODL_SP_NONE ? (int8_t *)odl_tensor_ptr(ctx, ly->weight) : 0;
+    int64_t *grad = 0;
+    int16_t *g = 0;
+    if (w) {
+        if (ly->row_bytes < (outer ? 2 : 10) * ly->row) return ODL_ERR_TRAIN;
+        grad = outer ? 0 : (int64_t *)(void *)(ctx->arena + ly->row_offset);
+        g = (int16_t *)(void *)(ctx->arena + ly->row_offset + (outer ? 0 : 8 * ly->row));
+        if (outer) odl_bw_input_x128_s8(in_depth, x, q[0], g);
+    }
     uint32_t next = 0; /* position in the sorted channel list */
     for (int32_t ch = 0; ch < n_out; ++ch) {
         const int train_w = w && next < ly->n_channels && ly->channels[next] == ch;
         int64_t gb = 0;
-        odl_status_t st;
-        int64_t *g = train_w ? grad : 0;
-        if (s->kind == ODL_SP_FC)
-            st = odl_fully_connected_s8_bw_weight(batches, in_depth, n_out, x, q[0], e, ch, g, &gb);
+        odl_status_t st = ODL_OK;
+        int64_t *gr = train_w ? grad : 0;
+        if (outer)
+            gb = e[ch];
+        else if (s->kind == ODL_SP_FC)
+            st = odl_fully_connected_s8_bw_weight(batches, in_depth, n_out, x, q[0], e, ch, gr, &gb);
         else if (s->kind == ODL_SP_CONV)
-            st = odl_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, g, &gb);
+            st = odl_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, gr, &gb);
         else
-            st = odl_depthwise_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, g, &gb);
+            st = odl_depthwise_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, gr, &gb);
         if (st != ODL_OK) return st;
-        if (train_w) apply_row(ctx, ly, (uint32_t)s->layer, next++, exp, w, grad, step);
+        if (train_w) {
+            int32_t f;
+            if (outer) {
+                f = odl_sp_row_factor(gb, exp, ly->lrw_mult[ch], ly->lrw_shift[ch], ODL_SP_X128_FRAC);
+            } else {
+                const int32_t sg = odl_bw_row_to_s16(ly->row, grad, g);
+                f = odl_sp_row_factor(1, exp, ly->lrw_mult[ch], ly->lrw_shift[ch], ODL_SP_ROW_FRAC + sg);
+            }
+            if (f != 0) apply_row(ctx, ly, (uint32_t)s->layer, next, w, g, f, step);
+            next++;
+        }
         if (bias) bias[ch] = sat32((int64_t)bias[ch] - odl_sp_scale(gb, exp, ly->lrb_mult[ch], ly->lrb_shift[ch]));
     }
     return ODL_OK;
@@ -190,6 +209,12 @@ static SP_NOINLINE odl_status_t backward_input(odl_ctx_t *ctx, const odl_sp_step
         if (!odl_dims4_of(tx, &xd) || !odl_dims4_of(ty, &yd)) return ODL_ERR_SHAPE;
         const odl_pool_params_t p = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]};
         return odl_average_pool2d_s8_bw_input(&p, &xd, &yd, e, exp, e_in, exp_in);
+    }
+    if (s->kind == ODL_SP_MAXPOOL) {
+        if (!odl_dims4_of(tx, &xd) || !odl_dims4_of(ty, &yd)) return ODL_ERR_SHAPE;
+        const odl_pool_params_t p = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]};
+        return odl_max_pool2d_s8_bw_input(&p, &xd, (const int8_t *)odl_tensor_ptr(ctx, op->inputs[0]), &yd, e, exp,
+                                          e_in, exp_in);
     }
     if (s->kind == ODL_SP_MEAN) return odl_mean_s8_bw_input(q[0], q[1], q[2], e, exp, e_in, exp_in);
     if (s->kind == ODL_SP_RESHAPE || s->kind == ODL_SP_ACT || s->kind == ODL_SP_ADD) {

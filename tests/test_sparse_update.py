@@ -1,0 +1,142 @@
+"""Sparse-update weight write-back (runtime_c/src/train/bw_update*.c): the
+portable C equals its numpy twin (pytool/training/sparse_kernels.py), and the
+arm_dsp version (SIMD32 intrinsics emulated on the host by tests/c/acle_emu.h)
+equals the portable one byte for byte on random row lengths, weights,
+residuals, rows and factors, including the clamps. The QEMU tests run the
+real instructions (test_sparse_qemu.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pytool.host import cbuild
+from pytool.training import sparse_kernels as sk
+from pytool.training import sparse_ref as sr
+from pytool.training.prng import prng_words
+
+RT = cbuild.RUNTIME / "src"
+CDEF = """
+void odl_update_master_s8(int32_t, int8_t *, uint8_t *, const int16_t *, int32_t);
+void odl_update_master_s8_dsp(int32_t, int8_t *, uint8_t *, const int16_t *, int32_t);
+void odl_update_round_s8(int32_t, int8_t *, const int16_t *, int32_t);
+void odl_update_stochastic_s8(int32_t, int8_t *, const int16_t *, int32_t, uint32_t);
+void odl_bw_input_x128_s8(int32_t, const int8_t *, int32_t, int16_t *);
+int32_t odl_bw_row_to_s16(int32_t, const int64_t *, int16_t *);
+int32_t odl_sp_row_factor(int64_t, int32_t, int32_t, int32_t, int32_t);
+"""
+PRELUDE = f"""
+#include "odl/sparse_update.h"
+#include "acle_emu.h"
+#define odl_update_master_s8 odl_update_master_s8_dsp
+#include "{RT / 'train' / 'arm_dsp' / 'bw_update_master.c'}"
+#undef odl_update_master_s8
+"""
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def lib():
+    return cbuild.build("sparse_update", CDEF, PRELUDE, cbuild.runtime_sources(),
+                        extra_include=[cbuild.ROOT / "tests" / "c"])
+
+
+def _row(draw, n):
+    return np.array(draw(st.lists(st.integers(-32767, 32767), min_size=n, max_size=n)), np.int16)
+
+
+@st.composite
+def rows(draw):
+    n = draw(st.integers(1, 37))
+    w = np.array(draw(st.lists(st.integers(-127, 127), min_size=n, max_size=n)), np.int8)
+    u = np.array(draw(st.lists(st.integers(0, 255), min_size=n, max_size=n)), np.uint8)
+    big = draw(st.booleans())
+    c = draw(st.integers(-32767, 32767) if big else st.integers(-300, 300))
+    return w, u, _row(draw, n), c
+
+
+def _call(lib, ffi_fn, w, u, g, c):
+    from cffi import FFI
+
+    ffi = FFI()
+    wb, ub = bytearray(w.tobytes()), bytearray(u.tobytes())
+    gb = ffi.new("int16_t[]", [int(v) for v in g])
+    ffi_fn(len(w), ffi.from_buffer("int8_t[]", wb), ffi.from_buffer("uint8_t[]", ub), gb, c)
+    return np.frombuffer(bytes(wb), np.int8), np.frombuffer(bytes(ub), np.uint8)
+
+
+@SETTINGS
+@given(rows())
+def test_master_update_dsp_equals_portable_equals_numpy(lib, case):
+    _, lib = lib
+    w, u, g, c = case
+    pw, pu = _call(lib, lib.odl_update_master_s8, w, u, g, c)
+    dw, du = _call(lib, lib.odl_update_master_s8_dsp, w, u, g, c)
+    nw, nu = sk.update_master(w, u, g, c)
+    assert np.array_equal(pw, dw) and np.array_equal(pu, du)
+    assert np.array_equal(pw, nw) and np.array_equal(pu, nu)
+    assert pw.min() >= -127
+
+
+def test_master_update_clamps_both_ends(lib):
+    _, lib = lib
+    n = 9
+    w = np.array([127, -127, 126, -126, 0, 127, -127, 5, -5], np.int8)
+    u = np.array([255, 0, 200, 10, 128, 128, 128, 128, 128], np.uint8)
+    g = np.full(n, 32767, np.int16)
+    for c in (32767, -32767, 1, -1):
+        pw, pu = _call(lib, lib.odl_update_master_s8, w, u, g, c)
+        dw, du = _call(lib, lib.odl_update_master_s8_dsp, w, u, g, c)
+        assert np.array_equal(pw, dw) and np.array_equal(pu, du)
+        v = pw.astype(np.int64) * 256 + pu
+        assert v.min() >= -127 * 256 and v.max() <= 32767
+    # a big step down saturates at the top, one up stops at -127 * 256
+    pw, pu = _call(lib, lib.odl_update_master_s8, w, u, g, -32767)
+    assert pw[0] == 127 and pu[0] == 255
+    pw, pu = _call(lib, lib.odl_update_master_s8, w, u, g, 32767)
+    assert pw[1] == -127 and pu[1] == 0
+
+
+@SETTINGS
+@given(rows(), st.integers(0, 2**32 - 1))
+def test_round_and_stochastic_updates_equal_numpy(lib, case, key):
+    ffi, lib = lib
+    w, _, g, c = case
+    wb = bytearray(w.tobytes())
+    gb = ffi.new("int16_t[]", [int(v) for v in g])
+    lib.odl_update_round_s8(len(w), ffi.from_buffer("int8_t[]", wb), gb, c)
+    assert np.array_equal(np.frombuffer(bytes(wb), np.int8), sk.update_round(w, g, c))
+    wb = bytearray(w.tobytes())
+    lib.odl_update_stochastic_s8(len(w), ffi.from_buffer("int8_t[]", wb), gb, c, key)
+    want = sk.update_stochastic(w, g, c, prng_words(key, len(w)))
+    assert np.array_equal(np.frombuffer(bytes(wb), np.int8), want)
+
+
+@SETTINGS
+@given(st.lists(st.integers(-(2**40), 2**40), min_size=1, max_size=40), st.integers(0, 30))
+def test_gradient_row_to_int16_equals_numpy(lib, vals, down):
+    ffi, lib = lib
+    grad = np.array(vals, np.int64) >> down
+    out = ffi.new("int16_t[]", len(grad))
+    sg = lib.odl_bw_row_to_s16(len(grad), ffi.new("int64_t[]", [int(v) for v in grad]), out)
+    want, wsg = sk.row_to_s16(grad)
+    assert sg == wsg and np.array_equal(np.frombuffer(ffi.buffer(out), np.int16), want)
+    assert np.abs(want).max() <= 2**14
+
+
+@SETTINGS
+@given(st.integers(-(2**15), 2**15), st.integers(-40, 20), st.integers(2**30, 2**31 - 1), st.integers(-20, 10),
+       st.integers(0, 40))
+def test_row_factor_equals_numpy(lib, raw, exp, mult, shift, frac):
+    _, lib = lib
+    assert lib.odl_sp_row_factor(raw, exp, mult, shift, frac) == sr.row_factor(raw, exp, mult, shift, frac)
+
+
+def test_input_row_is_input_times_128(lib):
+    ffi, lib = lib
+    x = np.arange(-128, 128, dtype=np.int8)
+    out = ffi.new("int16_t[]", len(x))
+    lib.odl_bw_input_x128_s8(len(x), ffi.from_buffer("int8_t[]", bytearray(x.tobytes())), -127, out)
+    assert np.array_equal(np.frombuffer(ffi.buffer(out), np.int16), sk.input_x128(x, -127))
