@@ -140,7 +140,7 @@ def lower_graph(
         for p in params:
             if not -(2**31) <= p < 2**31:
                 raise IRError(f"{op.label(i)}: lowered parameter {p} does not fit int32")
-        cops.append(COp(op.type, spec.OPCODE, ins, outs, params, op.name))
+        cops.append(COp(op.type, spec.OPCODE if low.opcode is None else low.opcode, ins, outs, params, op.name))
     for n in g.outputs:
         use(n)
     for n in g.inputs:

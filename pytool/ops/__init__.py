@@ -60,6 +60,7 @@ class Lowered:
 
     inputs: list = field(default_factory=list)
     params: list[int] = field(default_factory=list)
+    opcode: int | None = None  # a C op other than the module's OPCODE (e.g. the int16 kernels)
 
 
 _cache: dict[str, ModuleType | None] = {}

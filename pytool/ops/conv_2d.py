@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, as_int32
+from pytool.ops import Lowered, as_int32, conv_s16
 from pytool.ops.common import activation_float, activation_range_quantized, conv_out_size, conv_pad, quant_of
 from quantize.fixedpoint import effective_scale, multiply_by_quantized_multiplier, quantize_multiplier
 
@@ -137,6 +137,8 @@ def lower_conv(g: Graph, op: Op, out_channels: int, extra: list[int]) -> Lowered
 
 def lower(g: Graph, op: Op) -> Lowered:
     _shapes(g, op)
+    if conv_s16.is_s16(g, op):
+        return conv_s16.lower_conv(g, op, g.tensors[op.inputs[1]].shape[0], [], depthwise=False)
     return lower_conv(g, op, g.tensors[op.inputs[1]].shape[0], [])
 
 
@@ -156,4 +158,6 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     xi = np.asarray(x, np.int64) + in_off  # padding then adds nothing: taps outside are skipped
     win = windows(xi, w.shape[1:3], (sh, sw), (dh, dw), (ph, pw), (oh, ow), fill=0)
     acc = _grouped_dot(win, np.asarray(w, np.int64))
+    if low.opcode == conv_s16.CONV_2D_S16:
+        return [conv_s16.requantize(acc, bias, mult, shift, amin, amax)]
     return [requantize(acc, bias, mult, shift, out_off, amin, amax)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, conv_s16
 from pytool.ops.common import activation_float
 from pytool.ops.conv_2d import lower_conv, pair, requantize, spatial, windows
 
@@ -65,6 +65,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     _, ws, m = _shapes(g, op)
+    if conv_s16.is_s16(g, op):
+        return conv_s16.lower_conv(g, op, ws[3], [m], depthwise=True)
     return lower_conv(g, op, ws[3], [m])
 
 
@@ -75,4 +77,6 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     xi = np.asarray(x, np.int64) + in_off
     win = windows(xi, w.shape[1:3], (sh, sw), (dh, dw), (ph, pw), (oh, ow), fill=0)
     acc = _depthwise(win, np.asarray(w, np.int64), m)
+    if low.opcode == conv_s16.DEPTHWISE_CONV_2D_S16:
+        return [conv_s16.requantize(acc, bias, mult, shift, amin, amax)]
     return [requantize(acc, bias, mult, shift, out_off, amin, amax)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, as_int32
+from pytool.ops import Lowered, as_int32, conv_s16
 from pytool.ops.common import activation_float, activation_range_quantized, quant_of
 from pytool.ops.conv_2d import channel_multipliers, check_int8, requantize
 from quantize.fixedpoint import effective_scale, quantize_multiplier
@@ -61,6 +61,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     _, _, out_d = _dims(g, op)
+    if conv_s16.is_s16(g, op):
+        return conv_s16.lower_fc(g, op, out_d)
     x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
     bias = op.inputs[2] if len(op.inputs) > 2 else None
     check_int8(g, op, [x, w, y], bias)
@@ -88,5 +90,8 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     in_off, w_off, out_off, amin, amax, _ = low.params
     w64 = np.asarray(w, np.int64) + w_off
     x64 = np.asarray(x, np.int64).reshape(-1, w64.shape[1]) + in_off
+    if low.opcode == conv_s16.FULLY_CONNECTED_S16:
+        y = conv_s16.requantize(x64 @ w64.T, bias, mult, shift, amin, amax)
+        return [y.reshape(g.tensors[op.outputs[0]].shape)]
     y = requantize(x64 @ w64.T, bias, mult, shift, out_off, amin, amax)
     return [y.reshape(g.tensors[op.outputs[0]].shape)]

@@ -63,6 +63,21 @@ odl_status_t odl_quantize_f32_s16(float scale, int32_t zero_point, int32_t size,
 odl_status_t odl_requantize_s16(int32_t in_elem, int32_t out_elem, int32_t input_zero_point, int32_t multiplier,
                                 int32_t shift, int32_t output_zero_point, int32_t size, const void *in, void *out);
 
+/* 16x8 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED: int16 activations with
+ * zero point 0, int8 filters. bias64 != NULL: int64 accumulator and the
+ * 64-bit rescale; else an int32 accumulator (bias32 may be NULL).
+ * Depthwise always reads an int64 bias (or none). */
+odl_status_t odl_conv2d_s16(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                            const odl_dims4_t *xd, const int16_t *in, const odl_dims4_t *wd, const int8_t *w,
+                            const int64_t *bias64, const int32_t *bias32, const odl_dims4_t *yd, int16_t *out);
+odl_status_t odl_depthwise_conv2d_s16(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                                      const odl_dims4_t *xd, const int16_t *in, const odl_dims4_t *wd,
+                                      const int8_t *w, const int64_t *bias64, const odl_dims4_t *yd, int16_t *out);
+odl_status_t odl_fully_connected_s16(const int32_t *mult, const int32_t *shift, int32_t per_channel,
+                                     int32_t act_min, int32_t act_max, int32_t batches, int32_t in_depth,
+                                     const int16_t *in, int32_t out_depth, const int8_t *w, const int64_t *bias64,
+                                     const int32_t *bias32, int16_t *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
