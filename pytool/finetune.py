@@ -160,6 +160,7 @@ def finetune(
         spec.guard_sigma = (guard or GuardConfig()).spike_sigma  # the device skips spikes itself
     if method == "sparse":
         spec.extra.setdefault("data", str(data))
+    check_data_files(model, data, eval_data)  # before anything is built or flashed
     log(f"[1/5] compile + build for {board.name} ({method}, trainable {spec.trainable})")
     meta, elf, size = build(model, board.name, work, ram=ram, train=spec)
     fw_store = Path(elf).parent / "odl_store.bin"
@@ -177,8 +178,9 @@ def finetune(
             if info.model_hash != int(meta["hash"], 16):
                 raise RuntimeError(f"device runs model {info.model_hash:#010x}, the build is {meta['hash']}")
             spec_in = _input_info(info)
-            train_d = load_dataset(data, spec_in)
-            eval_d = load_dataset(eval_data, spec_in) if eval_data else train_d
+            n_cls = int(np.prod(info.outputs[0].shape)) if info.outputs else None
+            train_d = load_dataset(data, spec_in, n_cls)
+            eval_d = load_dataset(eval_data, spec_in, n_cls) if eval_data else train_d
             log(f"[3/5] train on the device: {len(train_d)} samples x {epochs} epochs, eval {len(eval_d)}")
             report, g, commits = run_on_device(link, train_d, eval_d, epochs, seed, guard_cfg, progress)
             st = link.stats()
@@ -207,6 +209,19 @@ def finetune(
     })
     write_report(report, out_dir)
     return report
+
+
+def check_data_files(model, *paths) -> None:
+    """Validates the data files against the model's input and output."""
+    from pytool.compiler import load_graph
+    from pytool.data import graph_input_spec, load_xy
+
+    g = load_graph(model)
+    spec = graph_input_spec(g)
+    n_cls = int(np.prod(g.tensors[g.outputs[0]].shape))
+    for p in paths:
+        if p:
+            load_xy(p, spec, n_cls)
 
 
 def _input_info(info):

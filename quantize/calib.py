@@ -24,24 +24,20 @@ def load_calibration(path: str | Path) -> list[np.ndarray]:
         files = sorted(path.glob("*.npy"))
         if not files:
             raise CalibrationError(f"{path}: the calibration folder holds no .npy files")
-        return [np.load(f) for f in files]
+        from pytool.data import DataError, read_array
+
+        try:
+            return [read_array(f, "x", "calibration data") for f in files]
+        except DataError as e:
+            raise CalibrationError(str(e)) from None
     if not path.exists():
         raise CalibrationError(f"{path}: calibration file does not exist")
+    from pytool.data import DataError, read_array
+
     try:
-        data = np.load(path)
-    except (OSError, ValueError) as e:
-        raise CalibrationError(f"{path}: cannot read calibration data: {e}") from None
-    if isinstance(data, np.ndarray):
-        return [data]
-    with data:
-        keys = list(data.keys())
-        if "x" in keys:
-            return [data["x"]]
-        if len(keys) == 1:
-            return [data[keys[0]]]
-        raise CalibrationError(
-            f"{path}: the .npz holds {len(keys)} arrays ({', '.join(keys)}); name the calibration inputs 'x'"
-        )
+        return [read_array(path, "x", "calibration data")]
+    except DataError as e:
+        raise CalibrationError(str(e)) from None
 
 
 def _split(g: Graph, name: str, arr: np.ndarray, index: int) -> list[np.ndarray]:

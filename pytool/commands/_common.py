@@ -14,19 +14,27 @@ out = Console(width=None if sys.stdout.isatty() else 150)
 
 
 def load_array(path: str | Path, key: str = "x") -> np.ndarray:
+    """One array from a .npy, or `key` (or the only array) of an .npz, read safely."""
+    from pytool.data import read_array
+
+    return read_array(path, key)
+
+
+def require_build(path: str | Path) -> Path:
+    """A folder written by `tinyodl compile`, or one clear error."""
     p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{p}: no such file")
-    if p.suffix == ".npy":
-        return np.load(p)
-    if p.suffix == ".npz":
-        z = np.load(p)
-        if key in z:
-            return z[key]
-        if len(z.files) == 1:
-            return z[z.files[0]]
-        raise ValueError(f"{p}: holds {z.files}; expected an array named '{key}'")
-    raise ValueError(f"{p}: expected a .npy or .npz file")
+    if not p.is_dir():
+        raise FileNotFoundError(f"{p}: no such build folder (write one with `tinyodl compile MODEL -o {p}`)")
+    for f in ("model.json", "model.c", "model.h"):
+        if not (p / f).is_file():
+            raise FileNotFoundError(f"{p}: not a build folder, {f} is missing (write one with `tinyodl compile`)")
+    return p
+
+
+def add_layout_arg(p) -> None:
+    p.add_argument("--layout", choices=("nhwc", "nchw"), default="nhwc",
+                   help="layout of image data in the file: nhwc (the model's, default) or nchw "
+                   "(channels-first, transposed on load)")
 
 
 def quantize_input(x: np.ndarray, info) -> np.ndarray:

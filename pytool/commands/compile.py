@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from pytool.commands._common import memory_table, out
 
@@ -25,17 +26,36 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    import shutil
+    import tempfile
+    from pathlib import Path
+
     from pytool.compiler import compile_model
 
+    if args.target != "host":
+        from pytool.targets import get_board
+
+        get_board(args.target)  # unknown target: one line listing the boards
     train = None
     if getattr(args, "train", None):
         from pytool.training.cli import spec_from_args
 
         train = spec_from_args(args)
-    art = compile_model(
-        args.model, out_dir=args.out, target=args.target, ram=args.ram, flash=args.flash,
-        calib=args.calib, method=args.method, per_channel=not args.per_tensor, progress=True, train=train,
-    )
+    # Written into a private folder and moved into place: a failure leaves nothing half-written.
+    dest = Path(args.out)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        art = compile_model(
+            args.model, out_dir=tmp, target=args.target, ram=args.ram, flash=args.flash,
+            calib=args.calib, method=args.method, per_channel=not args.per_tensor, progress=True, train=train,
+        )
+        dest.mkdir(exist_ok=True)
+        for f in sorted(tmp.iterdir()):
+            os.replace(f, dest / f.name)
+        art.dir = dest
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     if art.quant_report:
         from quantize.report import render_table
 

@@ -11,7 +11,7 @@ from pytool.commands._common import out
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", help="int8 .tflite (or a float model with --calib)")
+    p.add_argument("model", help="int8 .tflite or .onnx (quantize a float model first with `tinyodl quantize`)")
     p.add_argument("--target", required=True, help="board (see `tinyodl targets`); QEMU boards run locally")
     p.add_argument("--method", required=True, choices=["forward-grad", "sparse", "fp16"], help="training method")
     p.add_argument("--data", required=True, help="field samples .npz (x, y) streamed to the device")

@@ -6,21 +6,29 @@ import argparse
 
 import numpy as np
 
-from pytool.commands._common import load_array, out
+from pytool.commands._common import add_layout_arg, load_array, out
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", required=True, help="socket://host:port (QEMU) or a serial device")
     p.add_argument("--input", required=True, help=".npy/.npz input; float data is quantized with the device's input scale")
-    p.add_argument("--output", help="save the output to this .npy")
+    p.add_argument("--output", help="save the output(s) to this .npy")
+    add_layout_arg(p)
 
 
 def run(args) -> int:
+    from pytool.data import check_samples
+    from pytool.finetune import _input_info
     from pytool.link import Link
 
     x = load_array(args.input)
     with Link(args.port) as link:
-        y = link.infer(x)
+        info = link.info()
+        if not info.inputs:
+            raise ValueError(f"{args.port}: the device reports no model input")
+        xs = check_samples(x, _input_info(info), f"{args.input}", args.layout, single_ok=True)
+        ys = [link.infer(s[None] if len(info.inputs[0].shape) == xs.ndim else s) for s in xs]
+        y = np.stack(ys) if len(ys) > 1 else ys[0]
         st = link.stats()
     if args.output:
         np.save(args.output, y)

@@ -45,6 +45,14 @@ def why_unsupported(g, i: int, op) -> str | None:
     return None
 
 
+def _macs(g, i: int, op, spec) -> int:
+    try:
+        return int(spec.macs(g, op))
+    except (IndexError, KeyError, ValueError, TypeError, ZeroDivisionError) as e:
+        raise ValueError(f"{g.source}: {op.label(i)}: malformed operands, cannot count MACs "
+                         f"({type(e).__name__}: {e})") from None
+
+
 def run(args) -> int:
     from pytool.frontends import load_model
 
@@ -57,7 +65,7 @@ def run(args) -> int:
         spec = opreg.get(op.type)
         y = g.tensors[op.outputs[0]] if op.outputs else None
         bad = why_unsupported(g, i, op)
-        macs = spec.macs(g, op) if spec is not None and not op.attrs.get("_unsupported") else 0
+        macs = _macs(g, i, op, spec) if spec is not None and not op.attrs.get("_unsupported") else 0
         total += macs
         ok = "[green]yes[/]" if spec is not None and not bad else "[red]NO[/]"
         if bad:

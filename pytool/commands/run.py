@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from pytool.commands._common import load_array, out, quantize_input
+from pytool.commands._common import add_layout_arg, load_array, out, require_build
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -14,13 +14,15 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input", required=True, help=".npy/.npz input (float data is quantized with the model's input scale)")
     p.add_argument("--output", help="save the output(s) to this .npy")
     p.add_argument("--dequantize", action="store_true", help="print dequantized float outputs")
+    add_layout_arg(p)
 
 
 def run(args) -> int:
+    from pytool.data import check_samples
     from pytool.host import load_host
 
-    net = load_host(args.build)
-    x = quantize_input(load_array(args.input), net.inputs[0])
+    net = load_host(require_build(args.build))
+    x = check_samples(load_array(args.input), net.inputs[0], f"{args.input}", args.layout, single_ok=True)
     y = net.invoke(x)
     info = net.outputs[0]
     if args.output:

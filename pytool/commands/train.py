@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
 from rich.table import Table
 
-from pytool.commands._common import out
+from pytool.commands._common import add_layout_arg, out, require_build
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -17,17 +18,19 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=1, help="passes over --data (default 1)")
     p.add_argument("--seed", type=int, default=0, help="shuffling seed")
     p.add_argument("--report", help="folder for report.json and PNG plots")
+    add_layout_arg(p)
 
 
 def run(args) -> int:
     from pytool.host import load_host
     from pytool.training.loop import load_dataset, train, write_report
 
-    net = load_host(args.build)
+    net = load_host(require_build(args.build))
     if not net.trainable:
         raise ValueError(f"{args.build} was compiled without --train; recompile with e.g. --train forward-grad")
-    data = load_dataset(args.data, net.inputs[0])
-    evd = load_dataset(args.eval, net.inputs[0]) if args.eval else None
+    n_cls = int(np.prod(net.outputs[0].shape))
+    data = load_dataset(args.data, net.inputs[0], n_cls, args.layout)
+    evd = load_dataset(args.eval, net.inputs[0], n_cls, args.layout) if args.eval else None
     report, _ = train(net.train_step, net.eval_sample, data, evd, epochs=args.epochs, seed=args.seed)
     report["method"] = net.meta["train"]["method"]
     report["target"] = "host"

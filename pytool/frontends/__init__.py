@@ -19,8 +19,14 @@ def _looks_like_tflite(data: bytes) -> bool:
 def load_model(path: str | Path, strict: bool = True) -> Graph:
     """Reads a .tflite (float or int8) or .onnx (float or QDQ int8) file into the IR.
 
-    strict=False (TFLite only) keeps unsupported ops, marked, for inspection."""
-    path = Path(path)
+    strict=False (TFLite only) keeps unsupported ops, marked, for inspection.
+    Every graph passes frontends/sanity.py (shapes, scales, inputs/outputs)."""
+    from pytool.frontends.sanity import check_graph
+
+    return check_graph(_read_model(Path(path), strict), str(path))
+
+
+def _read_model(path: Path, strict: bool) -> Graph:
     try:
         data = path.read_bytes()
     except OSError as e:

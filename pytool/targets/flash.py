@@ -18,7 +18,7 @@ def firmware_elf(build_dir: str | Path) -> Path:
     p = Path(build_dir)
     elf = p if p.suffix == ".elf" else p / "firmware.elf"
     if not elf.is_file():
-        raise FileNotFoundError(f"no firmware ELF at {elf} (build it with build_firmware first)")
+        raise FileNotFoundError(f"no firmware ELF at {elf} (build it with `tinyodl build MODEL --target BOARD -o DIR`)")
     return elf
 
 

@@ -22,28 +22,13 @@ class Dataset:
         return len(self.y)
 
 
-def load_dataset(path: str | Path, input_info) -> Dataset:
-    """.npz with x (float in the model's input range, or int8) and y labels."""
-    from pytool.commands._common import quantize_input
+def load_dataset(path: str | Path, input_info, n_classes: int | None = None, layout: str = "nhwc") -> Dataset:
+    """.npz with x (float in the model's input range, or int8) and y labels,
+    checked by pytool.data (one clear error per bad file, dtype, shape, value)."""
+    from pytool.data import load_xy
 
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{p}: no such file")
-    z = np.load(p)
-    for k in ("x", "y"):
-        if k not in z.files:
-            raise ValueError(f"{p}: needs arrays 'x' and 'y', has {z.files}")
-    x, y = z["x"], z["y"].astype(np.int64).reshape(-1)
-    if len(x) != len(y):
-        raise ValueError(f"{p}: {len(x)} samples in x but {len(y)} labels in y")
-    if len(y) == 0:
-        raise ValueError(f"{p}: holds no samples")
-    shape = tuple(input_info.shape)
-    per = int(np.prod(shape))
-    if int(np.prod(x.shape[1:])) != per:
-        raise ValueError(f"{p}: samples have shape {x.shape[1:]}, the model input is {shape}")
-    xq = quantize_input(x.reshape((len(x),) + shape), input_info)
-    return Dataset(xq, y)
+    x, y = load_xy(path, input_info, n_classes, layout=layout)
+    return Dataset(x, y)
 
 
 @dataclass

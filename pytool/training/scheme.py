@@ -188,10 +188,15 @@ class FloatChain:
 def _samples(g: Graph, spec: TrainSpec) -> tuple[np.ndarray, np.ndarray]:
     path = spec.extra.get("data")
     if path:
-        d = np.load(path)
-        n = min(MAX_SAMPLES, len(d["y"]))
-        idx = np.random.default_rng(spec.seed).permutation(len(d["y"]))[:n]
-        return d["x"][idx].astype(np.float32), d["y"][idx].astype(np.int64)
+        from pytool.data import check_labels, check_samples, graph_input_spec, read_arrays
+
+        d = read_arrays(path, ("x", "y"), "--data")
+        check_samples(d["x"], graph_input_spec(g), f"{path}: x")  # rejects NaN/inf, bad shapes and dtypes
+        n_cls = int(np.prod(g.tensors[sp.logits_of(g)[0]].shape))
+        y = check_labels(d["y"], f"{path}: y", len(d["x"]), n_cls)
+        n = min(MAX_SAMPLES, len(y))
+        idx = np.random.default_rng(spec.seed).permutation(len(y))[:n]
+        return d["x"][idx].astype(np.float32), y[idx]
     # no data: random inputs in the input's range and random labels (a generic sensitivity)
     t = g.tensors[g.inputs[0]]
     rng = np.random.default_rng(spec.seed)
