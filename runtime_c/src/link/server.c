@@ -146,6 +146,12 @@ static void execute(odl_link_server_t *srv, uint32_t req_crc) {
         send_cobs(srv, srv->tx, srv->tx_len);
         return;
     }
+    if (seq == ODL_LINK_SEQ_NONE) { /* reserved for untrusted answers and events: never executed */
+        srv->counters.frames_rejected++;
+        uint8_t buf[FRAME_MIN];
+        send_cobs(srv, buf, seal(buf, cmd, ODL_LINK_F_RESPONSE, ODL_LINK_ST_BAD_FRAME, ODL_LINK_SEQ_NONE, 0));
+        return;
+    }
     int status;
     uint16_t out_len = 0;
     if (rx[0] != ODL_LINK_VERSION) {
@@ -165,6 +171,7 @@ static void execute(odl_link_server_t *srv, uint32_t req_crc) {
                 out_len = 0;
             }
             if (status < 0 || status > 0xFF) status = ODL_ERR_LINK;
+            if (status != ODL_OK) out_len = 0; /* an error carries no payload (nor what a handler left) */
         }
     }
     srv->counters.frames_ok++;

@@ -9,6 +9,7 @@
 
 #include "odl/link.h"
 #include "odl/persist.h"
+#include "odl/train.h"
 
 #define SUMMARY_SIZE 39
 #define COMMIT_RESP_SIZE 14
@@ -91,15 +92,36 @@ static int cmd_read_weights(odl_link_server_t *srv, void *user, const uint8_t *r
     return ODL_OK;
 }
 
-/* req: offset u32, bytes -> copied into the weights in RAM (not committed). */
+/* Method state is derived from the weights (as after a load); 0 when the
+ * model does not train. */
+static odl_status_t retrain_init(odl_store_t *st) {
+    if (!st->ctx->model->train || !st->ctx->ready) return ODL_OK;
+    return odl_train_init(st->ctx);
+}
+
+/* req: offset u32, bytes -> copied into the weights in RAM (not committed).
+ * Validated on write: the training method's init (the check the next boot
+ * runs) must accept the new weights, else the old bytes (kept in the unused
+ * response buffer) go back and the method's status is returned, so a COMMIT
+ * can never store weights the device would refuse to load. */
 static int cmd_write_weights(odl_link_server_t *srv, void *user, const uint8_t *req, uint16_t req_len,
                              uint8_t *resp, uint16_t *resp_len) {
     (void)srv;
-    (void)resp;
     odl_store_t *st = (odl_store_t *)user;
+    uint16_t cap = *resp_len;
     *resp_len = 0;
-    if (req_len < 4) return ODL_LINK_ST_BAD_PAYLOAD;
-    return odl_store_payload_write(st, get32(req), req + 4, (uint32_t)req_len - 4);
+    if (req_len < 4 || req_len - 4u > cap) return ODL_LINK_ST_BAD_PAYLOAD;
+    uint32_t offset = get32(req), n = (uint32_t)req_len - 4;
+    odl_status_t s = odl_store_payload_read(st, offset, resp, n);
+    if (s != ODL_OK) return s;
+    s = odl_store_payload_write(st, offset, req + 4, n);
+    if (s != ODL_OK) return s;
+    s = retrain_init(st);
+    if (s != ODL_OK) {
+        odl_store_payload_write(st, offset, resp, n);
+        retrain_init(st);
+    }
+    return s;
 }
 
 /* req: mode u8 (0 = reload the committed weights, 1 = factory reset).
