@@ -24,6 +24,7 @@ COMMANDS = [
     ("train", "train a compiled model on the host (same C as the device)"),
     ("finetune", "compile, build, flash, train on the device, commit, report"),
     ("export", "read a device's weights back into a .tflite"),
+    ("fleet", "fleet learning on Flower: simulate emulated devices, or serve / join a deployment"),
 ]
 
 console = Console(stderr=True, soft_wrap=True)  # long paths in errors stay on one line
