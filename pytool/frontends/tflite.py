@@ -397,6 +397,20 @@ def _strided_slice(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     }
 
 
+def _axis_attr(cls):
+    def read(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+        o = _options(fb_op, cls)
+        op.attrs = {"axis": int(o.Axis()) if o is not None else 0}
+
+    return read
+
+
+def _shape_only(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    # SQUEEZE / EXPAND_DIMS: the output tensor's shape is the result.
+    op.inputs = op.inputs[:1]
+    op.attrs = {}
+
+
 def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
@@ -418,4 +432,8 @@ _ATTRS = {
     "LEAKY_RELU": _leaky_relu,
     "SUB": _add_mul(tflite.SubOptions),
     "STRIDED_SLICE": _strided_slice,
+    "PACK": _axis_attr(tflite.PackOptions),
+    "UNPACK": _axis_attr(tflite.UnpackOptions),
+    "SQUEEZE": _shape_only,
+    "EXPAND_DIMS": _shape_only,
 }

@@ -47,6 +47,13 @@ MODULES = {
     "SUB": "sub",
     "MAXIMUM": "maximum",
     "MINIMUM": "minimum",
+    "SQUEEZE": "squeeze",
+    "EXPAND_DIMS": "expand_dims",
+    "SLICE": "slice",
+    "SPLIT": "split",
+    "SPLIT_V": "split_v",
+    "PACK": "pack",
+    "UNPACK": "unpack",
 }
 
 
