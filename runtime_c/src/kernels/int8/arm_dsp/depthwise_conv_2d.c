@@ -6,10 +6,14 @@
  * one input and one filter word per tap: SXTAB16 / SXTB16 widen them to
  * (c0, c2) and (c1, c3) lanes, and SMLABB / SMLATT accumulate the bottom
  * and top lanes into four int32 sums (2.5 instructions per MAC).
+ * A row of three taps (3x3 filters away from the edges) is unrolled.
+ * Depth multiplier > 1: four output channels still share one filter word per
+ * tap; when they share one input channel too (multiplier a multiple of four,
+ * e.g. one input channel x 8) that input is loaded once and SMLABB / SMLATB
+ * take it from the bottom lane, otherwise the four inputs are gathered.
  * The valid tap range of each output pixel is computed once, so the inner
  * loops carry no bounds checks (padding taps add nothing, as in the
- * portable loop). Other depth multipliers use the same hoisted bounds with
- * scalar MACs. No scratch memory. */
+ * portable loop). No scratch memory. */
 #include "odl/fixedpoint.h"
 #include "odl/kernels_int8.h"
 #include "dsp_simd.h"
@@ -36,6 +40,119 @@ static inline int8_t dw_output(int32_t acc, const odl_conv_params_t *p, const in
     if (bias) acc += bias[oc];
     acc = odl_dsp_requantize(acc, mult[oc], shift[oc]) + p->output_offset;
     return (int8_t)odl_clamp_i32(acc, p->act_min, p->act_max);
+}
+
+/* One tap of four channels (dm == 1): input and filter words widened to
+ * (c0, c2) / (c1, c3) lanes, bottom and top lanes into four sums. */
+#define DW4_TAP(xp, wp)                                                                   \
+    do {                                                                                  \
+        const int32_t xv_ = odl_dsp_ld32(xp), wv_ = odl_dsp_ld32(wp);                     \
+        const int32_t xe_ = odl_dsp_even_off(xv_, off2), we_ = odl_dsp_even(wv_);         \
+        a0 = __smlabb(we_, xe_, a0);                                                      \
+        a2 = __smlatt(we_, xe_, a2);                                                      \
+        const int32_t xo_ = odl_dsp_odd_off(xv_, off2), wo_ = odl_dsp_odd(wv_);           \
+        a1 = __smlabb(wo_, xo_, a1);                                                      \
+        a3 = __smlatt(wo_, xo_, a3);                                                      \
+    } while (0)
+
+/* Four channels (dm == 1) over `rows` filter rows of three taps each, with
+ * equal input and filter steps between taps (dilation 1). One row is
+ * written in assembly: GCC spilled half of the twelve live values. */
+static inline void dw4_rows3(const int8_t *xp, const int8_t *wp, size_t step, size_t x_row, size_t w_row,
+                             int32_t rows, int32_t off2, int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (; rows > 0; --rows, xp += x_row, wp += w_row) {
+        const int8_t *x = xp, *wt = wp;
+        int32_t xv, wv, t0, t1;
+        __asm__(
+            "ldr %[xv], [%[x]]\n\t"
+            "ldr %[wv], [%[w]]\n\t"
+            "sxtab16 %[t0], %[off], %[xv]\n\t"
+            "sxtb16 %[t1], %[wv]\n\t"
+            "smlabb %[a0], %[t1], %[t0], %[a0]\n\t"
+            "smlatt %[a2], %[t1], %[t0], %[a2]\n\t"
+            "sxtab16 %[t0], %[off], %[xv], ror #8\n\t"
+            "sxtb16 %[t1], %[wv], ror #8\n\t"
+            "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"
+            "smlatt %[a3], %[t1], %[t0], %[a3]\n\t"
+            "ldr %[xv], [%[x], %[s]]\n\t"
+            "ldr %[wv], [%[w], %[s]]\n\t"
+            "sxtab16 %[t0], %[off], %[xv]\n\t"
+            "sxtb16 %[t1], %[wv]\n\t"
+            "smlabb %[a0], %[t1], %[t0], %[a0]\n\t"
+            "smlatt %[a2], %[t1], %[t0], %[a2]\n\t"
+            "sxtab16 %[t0], %[off], %[xv], ror #8\n\t"
+            "sxtb16 %[t1], %[wv], ror #8\n\t"
+            "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"
+            "smlatt %[a3], %[t1], %[t0], %[a3]\n\t"
+            "ldr %[xv], [%[x], %[s], lsl #1]\n\t"
+            "ldr %[wv], [%[w], %[s], lsl #1]\n\t"
+            "sxtab16 %[t0], %[off], %[xv]\n\t"
+            "sxtb16 %[t1], %[wv]\n\t"
+            "smlabb %[a0], %[t1], %[t0], %[a0]\n\t"
+            "smlatt %[a2], %[t1], %[t0], %[a2]\n\t"
+            "sxtab16 %[t0], %[off], %[xv], ror #8\n\t"
+            "sxtb16 %[t1], %[wv], ror #8\n\t"
+            "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"
+            "smlatt %[a3], %[t1], %[t0], %[a3]"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv),
+              [t0] "=&r"(t0), [t1] "=&r"(t1)
+            : [x] "r"(x), [w] "r"(wt), [s] "r"(step), [off] "r"(off2)
+            : "memory");
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+/* Four channels (dm == 1), any number of taps per row. */
+__attribute__((noinline)) static void dw4_rows(const int8_t *xp, const int8_t *wp, size_t x_step, size_t w_step,
+                                               size_t x_row, size_t w_row, int32_t rows, int32_t taps,
+                                               int32_t off2, int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (; rows > 0; --rows, xp += x_row, wp += w_row) {
+        const int8_t *x = xp, *wt = wp;
+        for (int32_t t = 0; t < taps; ++t, x += x_step, wt += w_step) DW4_TAP(x, wt);
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+/* Four output channels reading one input channel (dm a multiple of four):
+ * the input, offset added, sits in the bottom lane for all four. */
+__attribute__((noinline)) static void dw4_shared_rows(const int8_t *xp, const int8_t *wp, size_t x_step,
+                                                      size_t w_step, size_t x_row, size_t w_row, int32_t rows,
+                                                      int32_t taps, int32_t in_off, int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (; rows > 0; --rows, xp += x_row, wp += w_row) {
+        const int8_t *x = xp, *wt = wp;
+        for (int32_t t = 0; t < taps; ++t, x += x_step, wt += w_step) {
+            const int32_t xv = (int32_t)*x + in_off, wv = odl_dsp_ld32(wt);
+            const int32_t we = odl_dsp_even(wv), wo = odl_dsp_odd(wv);
+            a0 = __smlabb(we, xv, a0);
+            a2 = __smlatb(we, xv, a2);
+            a1 = __smlabb(wo, xv, a1);
+            a3 = __smlatb(wo, xv, a3);
+        }
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+/* Four output channels over input channels ics[0..3] (other multipliers). */
+__attribute__((noinline)) static void dw4_gather_rows(const int8_t *xp, const int32_t *ics, const int8_t *wp,
+                                                      size_t x_step, size_t w_step, size_t x_row, size_t w_row,
+                                                      int32_t rows, int32_t taps, int32_t in_off, int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int32_t i0 = ics[0], i1 = ics[1], i2 = ics[2], i3 = ics[3];
+    for (; rows > 0; --rows, xp += x_row, wp += w_row) {
+        const int8_t *x = xp, *wt = wp;
+        for (int32_t t = 0; t < taps; ++t, x += x_step, wt += w_step) {
+            const int32_t wv = odl_dsp_ld32(wt);
+            const int32_t we = odl_dsp_even(wv), wo = odl_dsp_odd(wv);
+            a0 = __smlabb(we, (int32_t)x[i0] + in_off, a0);
+            a2 = __smlatb(we, (int32_t)x[i2] + in_off, a2);
+            a1 = __smlabb(wo, (int32_t)x[i1] + in_off, a1);
+            a3 = __smlatb(wo, (int32_t)x[i3] + in_off, a3);
+        }
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
 odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
@@ -65,30 +182,35 @@ odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *
                 const int32_t fx_lo = first_tap(x0, dw), fx_hi = end_tap(x0, dw, in_w, k_w);
                 const int32_t taps_x = fx_hi - fx_lo;
                 int32_t oc = 0;
+                const int8_t *xrow = in_b + ((size_t)(y0 + fy_lo * dh) * in_w + (x0 + fx_lo * dw)) * in_c;
+                const int8_t *wrow = w + ((size_t)fy_lo * k_w + fx_lo) * out_c;
+                const int32_t rows = fy_hi - fy_lo;
+                const size_t x_row = (size_t)dh * in_w * in_c, w_row = (size_t)k_w * out_c;
                 if (dm == 1) {
                     for (; oc + 4 <= out_c; oc += 4) {
-                        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-                        for (int32_t fy = fy_lo; fy < fy_hi; ++fy) {
-                            const int32_t y = y0 + fy * dh;
-                            const int8_t *xp = in_b + ((size_t)y * in_w + (x0 + fx_lo * dw)) * in_c + oc;
-                            const int8_t *wp = w + ((size_t)fy * k_w + fx_lo) * out_c + oc;
-                            for (int32_t t = 0; t < taps_x; ++t, xp += x_step, wp += out_c) {
-                                const int32_t xv = odl_dsp_ld32(xp), wv = odl_dsp_ld32(wp);
-                                const int32_t xe = odl_dsp_even_off(xv, off2), xo = odl_dsp_odd_off(xv, off2);
-                                const int32_t we = odl_dsp_even(wv), wo = odl_dsp_odd(wv);
-                                a0 = __smlabb(we, xe, a0);
-                                a2 = __smlatt(we, xe, a2);
-                                a1 = __smlabb(wo, xo, a1);
-                                a3 = __smlatt(wo, xo, a3);
-                            }
+                        int32_t acc[4] = {0, 0, 0, 0};
+                        if (taps_x == 3 && x_step == (size_t)out_c)
+                            dw4_rows3(xrow + oc, wrow + oc, x_step, x_row, w_row, rows, off2, acc);
+                        else
+                            dw4_rows(xrow + oc, wrow + oc, x_step, out_c, x_row, w_row, rows, taps_x, off2, acc);
+                        for (int32_t j = 0; j < 4; ++j) *out++ = dw_output(acc[j], p, bias, oc + j, mult, shift);
+                    }
+                } else {
+                    for (; oc + 4 <= out_c; oc += 4) {
+                        int32_t acc[4] = {0, 0, 0, 0};
+                        const int32_t ic = oc / dm;
+                        if ((oc + 3) / dm == ic) {
+                            dw4_shared_rows(xrow + ic, wrow + oc, x_step, out_c, x_row, w_row, rows, taps_x, in_off,
+                                            acc);
+                        } else {
+                            const int32_t ics[4] = {ic, (oc + 1) / dm, (oc + 2) / dm, (oc + 3) / dm};
+                            dw4_gather_rows(xrow, ics, wrow + oc, x_step, out_c, x_row, w_row, rows, taps_x, in_off,
+                                            acc);
                         }
-                        *out++ = dw_output(a0, p, bias, oc, mult, shift);
-                        *out++ = dw_output(a1, p, bias, oc + 1, mult, shift);
-                        *out++ = dw_output(a2, p, bias, oc + 2, mult, shift);
-                        *out++ = dw_output(a3, p, bias, oc + 3, mult, shift);
+                        for (int32_t j = 0; j < 4; ++j) *out++ = dw_output(acc[j], p, bias, oc + j, mult, shift);
                     }
                 }
-                /* Remaining channels (all of them when dm != 1). */
+                /* Remaining channels. */
                 for (; oc < out_c; ++oc) {
                     const int32_t ic = oc / dm;
                     int32_t acc = 0;

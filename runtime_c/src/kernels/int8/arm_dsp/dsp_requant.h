@@ -29,8 +29,14 @@ static inline int odl_dsp_quant_ok(const int32_t *mult, const int32_t *shift, in
     return 1;
 }
 
+/* shift >= 0 (rare: an effective scale >= 0.5); out of line so that GCC
+ * branches to it instead of computing both versions for every output. */
+__attribute__((noinline, unused)) static int32_t odl_dsp_requantize_left(int32_t x, int32_t m, int32_t shift) {
+    return (int32_t)(((int64_t)(int32_t)((uint32_t)x << shift) * m + (1ll << 30)) >> 31);
+}
+
 static inline int32_t odl_dsp_requantize(int32_t x, int32_t m, int32_t shift) {
-    if (shift >= 0) return (int32_t)(((int64_t)(int32_t)((uint32_t)x << shift) * m + (1ll << 30)) >> 31);
+    if (__builtin_expect(shift >= 0, 0)) return odl_dsp_requantize_left(x, m, shift);
     /* 2^30 - [x < 0] * 2^31 as a 64-bit value: high word x >> 31. */
     const uint64_t start = ((uint64_t)(uint32_t)(x >> 31) << 32) | (0x40000000u | ((uint32_t)x & 0x80000000u));
     const int32_t u = (int32_t)(((int64_t)start + (int64_t)x * m) >> 31);
