@@ -25,6 +25,7 @@ COMMANDS = [
     ("finetune", "compile, build, flash, train on the device, commit, report"),
     ("export", "read a device's weights back into a .tflite"),
     ("fleet", "fleet learning on Flower: simulate emulated devices, or serve / join a deployment"),
+    ("validate", "float model vs TFLite Micro vs host build vs board: agreement, accuracy, per-layer SQNR"),
 ]
 
 console = Console(stderr=True, soft_wrap=True)  # long paths in errors stay on one line
