@@ -136,7 +136,7 @@ def finetune(
     out_dir: str | Path = "out",
     work_dir: str | Path | None = None,
     trainable: str | None = None,
-    lr: float | None = None,
+    lr: float | str | None = None,  # None: the method's default; "auto": swept on `data`
     seed: int = 0,
     port: str | None = None,
     probe: str | None = None,
@@ -155,13 +155,17 @@ def finetune(
     board = get_board(target)
     out_dir = Path(out_dir)
     work = Path(work_dir) if work_dir else out_dir / "build"
-    spec = method_spec(method, trainable, lr, ram, seed, **(spec_extra or {}))
+    from pytool.training.cli import auto_lr, parse_lr
+
+    spec = method_spec(method, trainable, parse_lr(lr), ram, seed, **(spec_extra or {}))
     if spec.guard_sigma == 0:
         spec.guard_sigma = (guard or GuardConfig()).spike_sigma  # the device skips spikes itself
     if method == "sparse":
         spec.extra.setdefault("data", str(data))
     check_data_files(model, data, eval_data)  # before anything is built or flashed
-    log(f"[1/5] compile + build for {board.name} ({method}, trainable {spec.trainable})")
+    if isinstance(lr, str):  # "auto": the host runtime sweeps on the field data before anything is built
+        auto_lr(model, spec, lr, data, out_dir / "lr_sweep.png", log=log)
+    log(f"[1/5] compile + build for {board.name} ({method}, trainable {spec.trainable}, lr {spec.lr:g})")
     meta, elf, size = build(model, board.name, work, ram=ram, train=spec)
     fw_store = Path(elf).parent / "odl_store.bin"
     if board.is_emulated and fw_store.exists():

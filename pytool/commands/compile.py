@@ -18,6 +18,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", default="minmax", choices=["minmax", "percentile", "mse"],
                    help="range estimation for quantization (default: minmax)")
     p.add_argument("--per-tensor", action="store_true", help="per-tensor instead of per-channel weights")
+    p.add_argument("--data", help="training: field samples .npz (x, y) for --lr auto and the sparse scheme search")
     try:
         from pytool.training.cli import add_train_args
     except ModuleNotFoundError:
@@ -46,6 +47,15 @@ def run(args) -> int:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
+        if train is not None:
+            from pytool.training.cli import auto_lr
+
+            choice = auto_lr(args.model, train, args.lr, args.data or args.scheme_data, tmp / "lr_sweep.png",
+                             log=lambda m: out.print(f"[bold]{m}[/]"))
+            if choice is not None:
+                from pytool.training.autolr import table
+
+                out.print(table(choice))
         art = compile_model(
             args.model, out_dir=tmp, target=args.target, ram=args.ram, flash=args.flash,
             calib=args.calib, method=args.method, per_channel=not args.per_tensor, progress=True, train=train,

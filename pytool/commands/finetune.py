@@ -19,7 +19,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=5, help="passes over --data (default 5)")
     p.add_argument("--ram", help="RAM budget for model + training, e.g. 128K")
     p.add_argument("--trainable", help="last:N, 'bias' or tensor names (default per method)")
-    p.add_argument("--lr", type=float, help="learning rate (default per method)")
+    p.add_argument("--lr", default="auto", help="learning rate, or 'auto' (default): a short sweep on --data "
+                   "with the host runtime picks it (forward-grad: also directions and epsilon)")
     p.add_argument("--seed", type=int, default=0, help="seed for shuffling and perturbations")
     p.add_argument("--report", default="out", help="folder for report.json and plots (default out/)")
     p.add_argument("--work", help="build folder (default <report>/build)")
@@ -49,6 +50,10 @@ def run(args) -> int:
     t.add_row("field-test accuracy after (committed)", f"{rep['accuracy_after']:.4f}")
     if rep.get("reboot"):
         t.add_row("after reboot", f"{rep['reboot']['accuracy']:.4f} (generation {rep['reboot']['generation']})")
+    ts = rep.get("train_spec", {})
+    if ts:
+        auto = ts.get("extra", {}).get("lr_auto")
+        t.add_row("trained set, learning rate", f"{ts['trainable']}, {ts['lr']:g}" + (" (--lr auto)" if auto else ""))
     t.add_row("steps", str(rep["steps"]))
     t.add_row("committed generation", str(rep["committed_generation"]))
     t.add_row("guard interventions", str(len(rep["interventions"])))
@@ -57,5 +62,10 @@ def run(args) -> int:
     out.print(t)
     for ev in rep["interventions"]:
         out.print(f"[yellow]guard:[/] {ev}")
-    out.print(f"wrote {args.report}/report.json, loss.png, accuracy.png, confusion.png")
+    if rep.get("train_spec", {}).get("extra", {}).get("lr_auto"):
+        from pytool.training.autolr import LrChoice, table
+
+        out.print(table(LrChoice.from_meta(rep["train_spec"]["extra"]["lr_auto"])))
+    out.print(f"wrote {args.report}/report.json, loss.png, accuracy.png, confusion.png"
+              + (", lr_sweep.png" if rep.get("train_spec", {}).get("extra", {}).get("lr_auto") else ""))
     return 0

@@ -19,6 +19,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ram", help="RAM budget, e.g. 96K (sparse default: 1.5x the inference arena)")
     p.add_argument("--data", help="sparse: .npz of field samples (x, y) for the contribution estimates")
     p.add_argument("--write-scheme", help="sparse: also write the chosen scheme as a scheme.toml")
+    p.add_argument("--plot", help="--lr auto: also write the sweep as a PNG here")
     add_train_args(p)
 
 
@@ -27,7 +28,7 @@ def run(args) -> int:
 
     from pytool.compiler import load_graph
     from pytool.training import prepare
-    from pytool.training.cli import spec_from_args
+    from pytool.training.cli import auto_lr, spec_from_args
 
     if not args.train:
         raise ValueError("plan needs --train (forward-grad, sparse or fp16)")
@@ -35,6 +36,13 @@ def run(args) -> int:
     spec = spec_from_args(args)
     if args.data:
         spec.extra["data"] = args.data
+    choice = auto_lr(args.model, spec, args.lr, args.data, args.plot, log=lambda m: out.print(f"[bold]{m}[/]"))
+    if choice is not None:
+        from pytool.training.autolr import table
+
+        out.print(table(choice))
+        if args.plot:
+            out.print(f"wrote {args.plot}")
     if args.train == "sparse":
         from pytool.training import sparse as sp
         from pytool.training.scheme import search

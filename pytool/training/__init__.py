@@ -31,7 +31,8 @@ class TrainSpecError(ValueError):
 METHOD_DEFAULTS = {
     "forward-grad": {"trainable": "last:1", "lr": 2.0, "epsilon": 4.0, "directions": 8},
     "sparse": {"lr": 0.0015},
-    "fp16": {"trainable": "last:3", "lr": 0.005, "momentum": 0.0},
+    # auto: as many layers as fp16 trains within --ram (pytool/training/defaults.py)
+    "fp16": {"trainable": "auto", "lr": 0.005, "momentum": 0.0},
 }
 
 
@@ -159,6 +160,9 @@ def resolve_trainable(g: Graph, spec: str) -> list[TrainableLayer]:
 
 def prepare(g: Graph, spec: TrainSpec):
     spec.validate()
+    from pytool.training.defaults import resolve_defaults
+
+    resolve_defaults(g, spec)
     mod = importlib.import_module(f"pytool.training.{METHODS[spec.method]}")
     prog, train_c = mod.prepare(g, spec)
     return prog, with_shared_fields(train_c, spec.guard_sigma, HOOKS[spec.method])

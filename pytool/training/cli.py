@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 
 from pytool.planner import parse_size
-from pytool.training import TrainSpec
+from pytool.training import TrainSpec, TrainSpecError
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training (compile a model that can learn on the device)")
     g.add_argument("--train", choices=["forward-grad", "sparse", "fp16"], help="training method")
-    g.add_argument("--trainable", help="last:N layers, 'bias', or tensor names "
-                   "(default: forward-grad last:1, sparse chosen under --ram, fp16 last:3)")
+    g.add_argument("--trainable", help="last:N layers, 'bias', or tensor names (default: forward-grad "
+                   "last:1, sparse chosen under --ram, fp16 'auto': every layer that fits --ram, else up to 3)")
     g.add_argument("--loss", default="ce", choices=["ce", "mse"], help="loss (default: softmax cross-entropy)")
     g.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"], help="optimizer (adam: fp16 only)")
-    g.add_argument("--lr", type=float, help="learning rate (default: forward-grad 2 [quantization units], "
-                   "sparse 0.0015, fp16 0.005)")
+    g.add_argument("--lr", default="auto", help="learning rate, or 'auto' (default): a short sweep on the "
+                   "field data (--data) with the host runtime picks it (forward-grad: also directions and "
+                   "epsilon); without data: forward-grad 2 [quantization units], sparse 0.0015, fp16 0.005")
     g.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
     g.add_argument("--seed", type=int, default=0, help="PRNG seed (perturbations, stochastic rounding)")
     g.add_argument("--directions", type=int, help="forward-grad: perturbation directions per step (default 8)")
@@ -30,10 +31,20 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    help="skip steps whose loss spikes above mean + k·std of recent losses (0 = off; finetune uses 6)")
 
 
+def parse_lr(value) -> float | None:
+    """--lr value: a number, or None for 'auto'."""
+    if value is None or str(value).strip().lower() == "auto":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise TrainSpecError(f"--lr {value!r}: a number or 'auto'") from None
+
+
 def spec_from_args(args) -> TrainSpec:
     spec = TrainSpec.for_method(
         args.train, trainable=args.trainable, loss=args.loss, optimizer=args.optimizer,
-        lr=args.lr, momentum=args.momentum, seed=args.seed, directions=args.directions,
+        lr=parse_lr(args.lr), momentum=args.momentum, seed=args.seed, directions=args.directions,
         epsilon=args.epsilon, sign=args.sign, scheme=args.scheme,
         ram=parse_size(getattr(args, "ram", None)), loss_scale=args.loss_scale, master_fp32=args.master_fp32,
         guard_sigma=getattr(args, "guard_sigma", 0.0),
@@ -42,3 +53,30 @@ def spec_from_args(args) -> TrainSpec:
     if data:
         spec.extra["data"] = data
     return spec
+
+
+def auto_lr(model, spec: TrainSpec, lr_arg, data, plot_path=None, log=print):
+    """Runs `--lr auto` when asked: sweeps on `data` and writes the choice into
+    spec; without data keeps the method's default rate and says so. Returns the
+    LrChoice or None."""
+    if parse_lr(lr_arg) is not None:
+        return None
+    if not data:
+        log(f"--lr auto: no field data (--data), so the {spec.method} default rate {spec.lr:g} is used")
+        return None
+    from pytool.compiler import load_graph
+    from pytool.training import autolr
+
+    g = load_graph(model)
+    if not g.is_quantized:
+        log(f"--lr auto: {model} is a float model; the sweep runs on int8 models, so the default rate "
+            f"{spec.lr:g} is used (quantize first, or pass --lr)")
+        return None
+    choice = autolr.apply(g, spec, data)
+    extra = "" if choice.directions is None else f", directions {choice.directions}, epsilon {choice.epsilon:g}"
+    log(f"--lr auto: lr {choice.lr:g}{extra} (held-out accuracy "
+        f"{max(p.accuracy for p in choice.points):.3f}, before {choice.baseline_accuracy:.3f}; "
+        f"{len(choice.points)} candidates in {choice.seconds:.1f} s)")
+    if plot_path:
+        autolr.plot(choice, plot_path)
+    return choice

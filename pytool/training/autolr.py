@@ -1,0 +1,238 @@
+"""`--lr auto`: pick the learning rate (forward gradient: also directions and ε)
+from a short sweep on the user's own field data.
+
+Each candidate is compiled and trained by the host build of the C runtime (the
+device's arithmetic, bit for bit), on a seeded split of the field data: a few
+epochs on the larger part, scored on the held-out rest (accuracy, then mean
+loss). What wins on the host is what the device gets. A sweep costs about one
+host build per candidate (~1-2 s each).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pytool.ir import Graph
+from pytool.training import TrainSpec
+
+# Candidate grids, around each method's default (docs/training.md).
+LR_GRID = {
+    "fp16": [0.001, 0.002, 0.005, 0.01],
+    "sparse": [0.0005, 0.0015, 0.005],
+    "forward-grad": [1.0, 2.0, 4.0],
+}
+MAX_LR = {"fp16": 0.05, "sparse": 0.05, "forward-grad": 10.0}  # TrainSpec.validate allows up to 10
+MAX_EXTEND = 2  # grid steps beyond an edge when the best rate sits there
+FG_DIRECTIONS = [8, 16]
+FG_EPSILON_FACTORS = [0.5, 2.0]  # second stage, around the default ε at the best (lr, directions)
+MAX_TRAIN = 200
+MAX_VAL = 120
+VAL_FRACTION = 0.3
+EPOCHS = 2
+
+
+@dataclass
+class SweepPoint:
+    lr: float
+    directions: int | None
+    epsilon: float | None
+    accuracy: float
+    loss: float
+
+
+@dataclass
+class LrChoice:
+    lr: float
+    directions: int | None
+    epsilon: float | None
+    baseline_accuracy: float
+    n_train: int
+    n_val: int
+    epochs: int
+    seconds: float
+    points: list[SweepPoint] = field(default_factory=list)
+
+    def to_meta(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_meta(cls, d: dict) -> LrChoice:
+        pts = [SweepPoint(**p) for p in d.get("points", [])]
+        return cls(**{**d, "points": pts})
+
+
+def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[tuple, tuple]:
+    """(train, val) index split of the field data, seeded; val never trains."""
+    n = len(y)
+    if n < 10:
+        raise ValueError(f"--lr auto needs at least 10 field samples, got {n}; pass --lr <value>")
+    order = np.random.default_rng(seed + 7919).permutation(n)
+    n_val = min(MAX_VAL, max(5, int(round(n * VAL_FRACTION))))
+    val, tr = order[:n_val], order[n_val:][:MAX_TRAIN]
+    return (x[tr], y[tr]), (x[val], y[val])
+
+
+def _score(spec: TrainSpec, g: Graph, work: Path, train, val, seed: int) -> tuple[float, float, float]:
+    """(accuracy before, accuracy after, mean loss after) on val of one candidate."""
+    from pytool import compile_model, load_host
+
+    art = compile_model(g, work / spec.key(), train=spec)
+    net = load_host(art)
+
+    def evaluate() -> tuple[float, float]:
+        rs = [net.eval_sample(xi, int(yi)) for xi, yi in zip(*val)]
+        return float(np.mean([r["correct"] for r in rs])), float(np.mean([r["loss"] for r in rs]))
+
+    before, _ = evaluate()
+    rng = np.random.default_rng(seed)
+    for _ in range(EPOCHS):
+        for i in rng.permutation(len(train[1])):
+            net.train_step(train[0][i], int(train[1][i]))
+    acc, loss = evaluate()
+    return before, acc, loss if np.isfinite(loss) else float("inf")
+
+
+def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> LrChoice:
+    """Runs the sweep for spec's method and trained set; data is an .npz path
+    (x, y) or a loaded Dataset. Returns the choice; spec is not changed."""
+    from pytool.host import _infos
+    from pytool.training.defaults import resolve_defaults
+    from pytool.training.loop import load_dataset
+
+    t0 = time.perf_counter()
+    base = dataclasses.replace(spec, extra=dict(spec.extra))
+    resolve_defaults(g, base)
+    tmp = None
+    if work is None:
+        tmp = tempfile.TemporaryDirectory(prefix="tinyodl_lr_")
+        work = tmp.name
+    work = Path(work)
+    try:
+        if isinstance(data, str | Path):
+            from pytool import compile_model
+
+            info = _infos(compile_model(g, work / "inference").meta["inputs"])[0]
+            data = load_dataset(data, info)
+        train, val = split(data.x, data.y, spec.seed)
+        points: list[SweepPoint] = []
+        baseline = None
+
+        def run(**kv) -> SweepPoint:
+            nonlocal baseline
+            cand = dataclasses.replace(base, extra=dict(base.extra), **kv)
+            b, acc, loss = _score(cand, g, work, train, val, spec.seed)
+            baseline = b if baseline is None else baseline
+            p = SweepPoint(cand.lr, cand.directions if spec.method == "forward-grad" else None,
+                           cand.epsilon if spec.method == "forward-grad" else None, acc, loss)
+            points.append(p)
+            return p
+
+        def best() -> SweepPoint:
+            return max(points, key=lambda p: (p.accuracy, -p.loss))
+
+        def extend(**kv) -> None:
+            """While the best rate sits at an edge of the grid, try one step beyond it."""
+            for _ in range(MAX_EXTEND):
+                top = best()
+                lrs = sorted(p.lr for p in points if p.directions == top.directions)
+                if top.lr == lrs[-1] and top.lr * 2 <= MAX_LR[spec.method]:
+                    run(lr=top.lr * 2, **kv)
+                elif top.lr == lrs[0] and len(lrs) > 1:
+                    run(lr=top.lr / 2, **kv)
+                else:
+                    return
+
+        if spec.method == "forward-grad":
+            for d in FG_DIRECTIONS:
+                for lr in LR_GRID[spec.method]:
+                    run(lr=lr, directions=d)
+            extend(directions=best().directions)
+            top = best()
+            for f in FG_EPSILON_FACTORS:
+                run(lr=top.lr, directions=top.directions, epsilon=base.epsilon * f)
+        else:
+            for lr in LR_GRID[spec.method]:
+                run(lr=lr)
+            extend()
+        win = best()
+        return LrChoice(win.lr, win.directions, win.epsilon, float(baseline), len(train[1]), len(val[1]), EPOCHS,
+                        time.perf_counter() - t0, points)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> LrChoice:
+    """Sweeps and writes the choice into spec (lr; forward gradient: directions,
+    ε) and spec.extra['lr_auto'] (the sweep, for the report and the plan)."""
+    from pytool.training.defaults import resolve_defaults
+
+    resolve_defaults(g, spec)
+    choice = sweep(g, spec, data, work)
+    spec.lr = choice.lr
+    if choice.directions is not None:
+        spec.directions = choice.directions
+    if choice.epsilon is not None:
+        spec.epsilon = choice.epsilon
+    spec.extra["lr_auto"] = choice.to_meta()
+    return choice
+
+
+def plot(choice: LrChoice, path: str | Path, title: str = "") -> Path:
+    """Small PNG: held-out accuracy against the rate, one line per (directions, ε)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.5, 3.0))
+    groups: dict = {}
+    for p in choice.points:
+        groups.setdefault((p.directions, p.epsilon), []).append(p)
+    for (d, e), pts in groups.items():
+        pts = sorted(pts, key=lambda p: p.lr)
+        label = "lr" if d is None else f"m={d}, ε={e:g}"
+        ax.plot([p.lr for p in pts], [p.accuracy for p in pts], "o-", label=label)
+    ax.axhline(choice.baseline_accuracy, color="gray", lw=0.8, label="before")
+    ax.plot([choice.lr], [max(p.accuracy for p in choice.points)], "r*", ms=12, label="chosen")
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("held-out accuracy")
+    ax.set_title(title or f"--lr auto ({choice.n_train} train / {choice.n_val} held out)", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def table(choice: LrChoice):
+    from rich.table import Table
+
+    t = Table(title=f"--lr auto: {len(choice.points)} candidates on {choice.n_train} field samples, scored on "
+                    f"{choice.n_val} held out (before: {choice.baseline_accuracy:.3f}), {choice.seconds:.1f} s")
+    for c in ("lr", "directions", "ε", "accuracy", "", "loss", ""):
+        t.add_column(c, justify="left" if c == "" else "right")
+    lo = min(min(p.accuracy for p in choice.points), choice.baseline_accuracy)
+    hi = max(p.accuracy for p in choice.points)
+    for p in choice.points:
+        chosen = (p.lr, p.directions, p.epsilon) == (choice.lr, choice.directions, choice.epsilon)
+        t.add_row(f"{p.lr:g}", "" if p.directions is None else str(p.directions),
+                  "" if p.epsilon is None else f"{p.epsilon:g}", f"{p.accuracy:.3f}", _bar(p.accuracy, lo, hi),
+                  f"{p.loss:.4f}",
+                  "[bold green]chosen[/]" if chosen else "")
+    return t
+
+
+def _bar(v: float, lo: float, hi: float, width: int = 16) -> str:
+    """The accuracy as a bar between the sweep's extremes: a plot in the terminal."""
+    n = 1 if hi <= lo else 1 + int(round((width - 1) * (v - lo) / (hi - lo)))
+    return "█" * n

@@ -1,0 +1,58 @@
+"""Defaults derived from the model and the budget, and `--lr auto`."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+from pytool import compile_model
+from pytool.cli import main
+from pytool.compiler import load_graph
+from pytool.training import TrainSpec, TrainSpecError, autolr
+
+NETS = ROOT / "tests" / "fixtures" / "train_nets"
+MLP = NETS / "mlp_int8.tflite"
+FIELD = NETS / "field.npz"
+
+
+def test_fp16_default_trains_every_layer_of_a_small_model(tmp_path):
+    art = compile_model(MLP, tmp_path / "a", train=TrainSpec.for_method("fp16"))
+    assert art.meta["train"]["trainable"] == "last:2"  # the MLP has 2 layers: no last:3 error
+
+
+def test_fp16_default_takes_as_many_layers_as_the_budget_holds(tmp_path):
+    full = compile_model(MLP, tmp_path / "full", train=TrainSpec.for_method("fp16", trainable="last:2"))
+    need = full.report["arena_bytes"] + full.program.plan.stack_bytes
+    art = compile_model(MLP, tmp_path / "b", train=TrainSpec.for_method("fp16", ram=need - 1))
+    assert art.meta["train"]["trainable"] == "last:1"
+    assert "last:2" in str(art.meta["train"]["extra"]["trainable_auto"]["skipped"])
+    with pytest.raises(TrainSpecError, match="no last:k trains within the budget"):
+        compile_model(MLP, tmp_path / "c", train=TrainSpec.for_method("fp16", ram=64))
+
+
+def test_lr_auto_takes_the_best_rate_of_its_sweep(tmp_path):
+    spec = TrainSpec.for_method("fp16")
+    choice = autolr.apply(load_graph(MLP), spec, FIELD, work=tmp_path)
+    best = max(choice.points, key=lambda p: (p.accuracy, -p.loss))
+    assert spec.lr == choice.lr == best.lr
+    assert len({p.lr for p in choice.points}) == len(choice.points) >= len(autolr.LR_GRID["fp16"])
+    # the sweep trained on field data: the chosen rate beats the untrained model on the held-out split
+    assert best.accuracy > choice.baseline_accuracy + 0.2
+    assert spec.extra["lr_auto"]["lr"] == spec.lr and spec.trainable == "last:2"
+    assert choice.n_train + choice.n_val <= 497 and choice.n_val >= 5
+
+
+def test_plan_shows_the_sweep_and_writes_its_plot(tmp_path, capsys):
+    png = tmp_path / "sweep.png"
+    assert main(["plan", str(MLP), "--train", "sparse", "--data", str(FIELD), "--plot", str(png)]) == 0
+    text = capsys.readouterr().out
+    assert "--lr auto: lr" in text and "chosen" in text
+    assert png.stat().st_size > 1000
+
+
+def test_lr_auto_without_data_keeps_the_default_and_says_so(tmp_path, capsys):
+    assert main(["compile", str(MLP), "-o", str(tmp_path / "o"), "--train", "forward-grad"]) == 0
+    assert "no field data" in capsys.readouterr().out
+    assert main(["compile", str(MLP), "-o", str(tmp_path / "p"), "--train", "fp16", "--lr", "fast"]) != 0
+    assert "--lr 'fast': a number or 'auto'" in capsys.readouterr().err
+    assert not (tmp_path / "p" / "model.c").exists()
