@@ -1,16 +1,18 @@
 # odl_runtime_sources(<out-var> <runtime_c dir> <families>)
 #
 # The runtime's C sources with optimised kernel folders swapped in: for each
-# family (arm_dsp, arm_mve; a ;-list) every <dir>/<family>/<file>.c replaces
+# family (arm_dsp, arm_mve, arm_fp; a ;-list) every <dir>/<family>/<file>.c replaces
 # the portable <dir>/<file>.c. The portable file stays the specification; a
 # family that replaces nothing, or one the compiler cannot build for, is a
 # configure error rather than a silent portable build.
 include_guard(GLOBAL)
 include(CheckCSourceCompiles)
 
-set(ODL_KNOWN_KERNEL_FAMILIES arm_dsp arm_mve)
+set(ODL_KNOWN_KERNEL_FAMILIES arm_dsp arm_mve arm_fp)
 set(_odl_need_arm_dsp "defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)")
 set(_odl_need_arm_mve "defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)")
+set(_odl_need_arm_fp "defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'")
+set(_odl_hint_arm_fp "a Cortex-M core with a single-precision FPU (e.g. -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard)")
 set(_odl_hint_arm_dsp "a core with the DSP extension (e.g. -mcpu=cortex-m4, -mcpu=cortex-m55)")
 set(_odl_hint_arm_mve "a core with floating-point MVE (e.g. -mcpu=cortex-m55 -mfloat-abi=hard)")
 
@@ -34,7 +36,7 @@ endfunction()
 function(odl_runtime_sources out runtime_dir families)
   file(GLOB_RECURSE all CONFIGURE_DEPENDS ${runtime_dir}/src/*.c)
   set(srcs ${all})
-  list(FILTER srcs EXCLUDE REGEX "/(arm_dsp|arm_mve)/")
+  list(FILTER srcs EXCLUDE REGEX "/(arm_dsp|arm_mve|arm_fp)/")
   foreach(family ${families})
     odl_check_kernel_family(${family})
     set(opt_files ${all})

@@ -79,8 +79,50 @@ static void conv_case(const char *name, conv_fw_t fw, conv_bi_t bi, conv_bw_t bw
     report(name, "bw_weight", t0);
 }
 
+static void fc_case(const char *name, int32_t k, int32_t o, int32_t act) {
+    odl_f16_fc_params_t p = {act};
+    odl_f16_tensor_t in = tensor(0, 1, 1, 1, k, 1.0f), w = tensor(2, o, k, 1, 1, 0.1f);
+    odl_f16_tensor_t out = tensor(4, 1, 1, 1, o, 1.0f);
+    odl_f16_tensor_t b = {bias_data, bias_grad, {o, 1, 1, 1}};
+    uint32_t t0 = board_counter();
+    for (int r = 0; r < REPS; ++r) odl_fc_f16_fw(&p, &in, &w, &b, &out);
+    report(name, "fw", t0);
+    t0 = board_counter();
+    for (int r = 0; r < REPS; ++r) odl_fc_f16_bw_input(&p, &in, &w, &out);
+    report(name, "bw_input", t0);
+    t0 = board_counter();
+    for (int r = 0; r < REPS; ++r) odl_fc_f16_bw_weight(&p, &in, &w, &b, &out);
+    report(name, "bw_weight", t0);
+}
+
+/* The layers of the AIfES MLP and CNN (tests/fixtures/train_nets). */
+static void train_net_cases(void) {
+    fc_case("mlp_fc1", 64, 32, ODL_F16_ACT_RELU);
+    fc_case("mlp_fc2", 32, 10, ODL_F16_ACT_NONE);
+    {
+        odl_f16_conv_params_t p = {1, 1, 1, 1, 1, 1, 0, 0, 1, ODL_F16_ACT_RELU};
+        conv_case("cnn_conv", odl_conv2d_f16_fw, odl_conv2d_f16_bw_input, odl_conv2d_f16_bw_weight, &p,
+                  tensor(0, 1, 8, 8, 1, 1.0f), tensor(2, 8, 3, 3, 1, 0.1f), tensor(4, 1, 8, 8, 8, 1.0f));
+    }
+    {
+        odl_f16_conv_params_t p = {2, 2, 0, 0, 1, 1, 2, 2, 1, ODL_F16_ACT_NONE};
+        odl_f16_tensor_t in = tensor(0, 1, 8, 8, 8, 1.0f), out = tensor(4, 1, 4, 4, 8, 1.0f);
+        uint32_t t0 = board_counter();
+        for (int r = 0; r < REPS; ++r) odl_maxpool_f16_fw(&p, &in, &out);
+        report("cnn_pool", "fw", t0);
+        t0 = board_counter();
+        for (int r = 0; r < REPS; ++r) odl_maxpool_f16_bw_input(&p, &in, &out);
+        report("cnn_pool", "bw_input", t0);
+    }
+    fc_case("cnn_fc", 128, 10, ODL_F16_ACT_NONE);
+}
+
 int main(void) {
     board_init();
+#ifdef ODL_F16_HW_ARM
+    odl_f16_fp_enter();
+#endif
+    train_net_cases();
     fill(bias_data, 64, 0.1f);
     {   /* fully connected 256 -> 32, RELU (digits fc1) */
         odl_f16_fc_params_t p = {ODL_F16_ACT_RELU};

@@ -31,7 +31,7 @@ def runtime_sources(exclude_dirs: tuple[str, ...] = ()) -> list[Path]:
     out = []
     for p in sorted((RUNTIME / "src").rglob("*.c")):
         rel = p.relative_to(RUNTIME / "src").parts
-        if any(part in ("arm_dsp", "arm_mve") for part in rel):
+        if any(part in ("arm_dsp", "arm_mve", "arm_fp") for part in rel):
             continue
         if rel[0] in exclude_dirs:
             continue

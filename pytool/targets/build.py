@@ -58,7 +58,7 @@ def memory_ld(board: Board) -> str:
 
 
 # Optimised kernel folders: runtime_c/src/kernels/<dtype>/<family>/.
-KERNEL_FAMILIES = ("arm_dsp", "arm_mve")
+KERNEL_FAMILIES = ("arm_dsp", "arm_mve", "arm_fp")
 KERNELS_DIR = ROOT / "runtime_c" / "src" / "kernels"
 
 

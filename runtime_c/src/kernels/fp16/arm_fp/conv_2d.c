@@ -1,0 +1,134 @@
+/* CONV_2D FP16 training kernels for Cortex-M FPUs: the same bytes as
+ * ../conv_2d.c (included below under other names for its geometry checks and
+ * as the fallback for tensors beyond the stack tiles); see fp_f16.h. The
+ * input, the filters and the output gradient are widened once per call (per
+ * block of four output channels for the gradient), not once per MAC. */
+#define odl_conv2d_f16_fw odl_conv2d_f16_fw_portable
+#define odl_conv2d_f16_bw_input odl_conv2d_f16_bw_input_portable
+#define odl_conv2d_f16_bw_weight odl_conv2d_f16_bw_weight_portable
+#include "../conv_2d.c"
+#undef odl_conv2d_f16_fw
+#undef odl_conv2d_f16_bw_input
+#undef odl_conv2d_f16_bw_weight
+
+#include "fp_f16.h"
+
+/* Valid output range [lo, hi) along one axis for tap k: o * stride - pad + k * dil in [0, n). */
+static void tap_range(int32_t n, int32_t out, int32_t k, int32_t stride, int32_t pad, int32_t dil, int32_t *lo,
+                      int32_t *hi) {
+    int32_t off = k * dil - pad; /* input = o * stride + off */
+    int32_t a = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    int32_t b = n - off <= 0 ? 0 : (n - off + stride - 1) / stride;
+    *lo = a;
+    *hi = b < out ? b : out;
+}
+
+odl_status_t odl_conv2d_f16_fw(const odl_f16_conv_params_t *p, const odl_f16_tensor_t *in,
+                               const odl_f16_tensor_t *w, const odl_f16_tensor_t *b, odl_f16_tensor_t *out) {
+    conv_geo_t g;
+    odl_status_t s = conv_geo(p, in, w, out, &g);
+    if (s != ODL_OK) return s;
+    const int32_t taps = g.kh * g.kw * g.ic, n_in = g.n * g.h * g.w * g.ic;
+    if (n_in > ODL_FP_TILE || taps * g.oc > ODL_FP_TILE) return odl_conv2d_f16_fw_portable(p, in, w, b, out);
+    float x[ODL_FP_TILE], wt[ODL_FP_TILE]; /* wt: [ky][kx][c][oc], output channels contiguous */
+    odl_fp_widen_row(in->data, x, n_in);
+    for (int32_t oc = 0; oc < g.oc; ++oc)
+        for (int32_t t = 0; t < taps; ++t) wt[t * g.oc + oc] = F(w->data[oc * taps + t]);
+    const odl_f16_t *bias = b && b->data ? b->data : 0;
+    for (int32_t n = 0; n < g.n; ++n)
+        for (int32_t oy = 0; oy < g.oh; ++oy)
+            for (int32_t ox = 0; ox < g.ow; ++ox) {
+                odl_f16_t *y = out->data + ((n * g.oh + oy) * g.ow + ox) * g.oc;
+                for (int32_t oc0 = 0; oc0 < g.oc; oc0 += 4) {
+                    const int32_t nb = g.oc - oc0 < 4 ? g.oc - oc0 : 4;
+                    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+                    for (int32_t ky = 0; ky < g.kh; ++ky) {
+                        int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                        if (iy < 0 || iy >= g.h) continue;
+                        for (int32_t kx = 0; kx < g.kw; ++kx) {
+                            int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                            if (ix < 0 || ix >= g.w) continue;
+                            const float *xr = x + ((n * g.h + iy) * g.w + ix) * g.ic;
+                            const float *wr = wt + ((ky * g.kw + kx) * g.ic) * g.oc + oc0;
+                            for (int32_t c = 0; c < g.ic; ++c, wr += g.oc) {
+                                const float xv = xr[c];
+                                a0 = odl_fp_fma(wr[0], xv, a0);
+                                if (nb > 1) a1 = odl_fp_fma(wr[1], xv, a1);
+                                if (nb > 2) a2 = odl_fp_fma(wr[2], xv, a2);
+                                if (nb > 3) a3 = odl_fp_fma(wr[3], xv, a3);
+                            }
+                        }
+                    }
+                    float acc[4] = {a0, a1, a2, a3};
+                    for (int32_t q = 0; q < nb; ++q) {
+                        float v = acc[q];
+                        if (bias) v = v + F(bias[oc0 + q]);
+                        y[oc0 + q] = R(odl_f16_act(p->act, v));
+                    }
+                }
+            }
+    return ODL_OK;
+}
+
+odl_status_t odl_conv2d_f16_bw_input(const odl_f16_conv_params_t *p, odl_f16_tensor_t *in,
+                                     const odl_f16_tensor_t *w, const odl_f16_tensor_t *out) {
+    return odl_conv2d_f16_bw_input_portable(p, in, w, out);
+}
+
+odl_status_t odl_conv2d_f16_bw_weight(const odl_f16_conv_params_t *p, const odl_f16_tensor_t *in,
+                                      odl_f16_tensor_t *w, odl_f16_tensor_t *b, const odl_f16_tensor_t *out) {
+    conv_geo_t g;
+    odl_status_t s = conv_geo(p, in, w, out, &g);
+    if (s != ODL_OK) return s;
+    if (!out->grad) return ODL_ERR_ARG;
+    const int32_t n_in = g.n * g.h * g.w * g.ic, n_pos = g.n * g.oh * g.ow, taps = g.kh * g.kw * g.ic;
+    if (n_in > ODL_FP_TILE || 4 * n_pos > ODL_FP_TILE) return odl_conv2d_f16_bw_weight_portable(p, in, w, b, out);
+    float x[ODL_FP_TILE], gp[ODL_FP_TILE]; /* gp: [position][4] act-gradients of one block of channels */
+    odl_fp_widen_row(in->data, x, n_in);
+    for (int32_t oc0 = 0; oc0 < g.oc; oc0 += 4) {
+        const int32_t nb = g.oc - oc0 < 4 ? g.oc - oc0 : 4;
+        for (int32_t i = 0; i < n_pos; ++i)
+            for (int32_t q = 0; q < 4; ++q) {
+                const int32_t o = i * g.oc + oc0 + q;
+                gp[4 * i + q] = q < nb ? odl_f16_act_grad(p->act, out->data[o], out->grad[o]) : 0.0f;
+            }
+        if (w->grad)
+            for (int32_t ky = 0; ky < g.kh; ++ky) {
+                int32_t oy0, oy1;
+                tap_range(g.h, g.oh, ky, p->stride_h, p->pad_top, p->dil_h, &oy0, &oy1);
+                for (int32_t kx = 0; kx < g.kw; ++kx) {
+                    int32_t ox0, ox1;
+                    tap_range(g.w, g.ow, kx, p->stride_w, p->pad_left, p->dil_w, &ox0, &ox1);
+                    for (int32_t c = 0; c < g.ic; ++c) {
+                        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+                        for (int32_t n = 0; n < g.n; ++n)
+                            for (int32_t oy = oy0; oy < oy1; ++oy) {
+                                const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                                const float *gr = gp + 4 * ((n * g.oh + oy) * g.ow + ox0);
+                                const float *xr = x + ((n * g.h + iy) * g.w) * g.ic + c;
+                                int32_t ix = ox0 * p->stride_w - p->pad_left + kx * p->dil_w;
+                                const int32_t step = p->stride_w * g.ic;
+                                xr += ix * g.ic;
+                                for (int32_t ox = ox0; ox < ox1; ++ox, gr += 4, xr += step) {
+                                    const float xv = *xr;
+                                    a0 = odl_fp_fma(gr[0], xv, a0);
+                                    a1 = odl_fp_fma(gr[1], xv, a1);
+                                    a2 = odl_fp_fma(gr[2], xv, a2);
+                                    a3 = odl_fp_fma(gr[3], xv, a3);
+                                }
+                            }
+                        float acc[4] = {a0, a1, a2, a3};
+                        for (int32_t q = 0; q < nb; ++q)
+                            odl_f16_accumulate(&w->grad[(oc0 + q) * taps + (ky * g.kw + kx) * g.ic + c], acc[q]);
+                    }
+                }
+            }
+        if (b && b->grad)
+            for (int32_t q = 0; q < nb; ++q) {
+                float acc = 0.0f;
+                for (int32_t i = 0; i < n_pos; ++i) acc = acc + gp[4 * i + q];
+                odl_f16_accumulate(&b->grad[oc0 + q], acc);
+            }
+    }
+    return ODL_OK;
+}

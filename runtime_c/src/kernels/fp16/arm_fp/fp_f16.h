@@ -1,0 +1,54 @@
+/* Cortex-M FPU (FPv4-SP, FPv5, Armv8.1-M scalar FP) building blocks for the
+ * FP16 training kernels.
+ *
+ * Exactness rules (docs/design/fp16.md, "Speed"): conversions are VCVTB/VCVTT
+ * in the mode odl_f16_fp_enter() sets, which give the portable routines' bits;
+ * the kernels keep the portable summation order per output. A product of two
+ * binary16 values has at most 22 significant bits and lies in [2^-48, 2^32],
+ * so it is exact in FP32 and a fused multiply-add rounds exactly like the
+ * portable multiply-then-add: VFMA is used only where both factors are binary16
+ * values. Values are converted once per row or tile, not once per MAC. */
+#ifndef ODL_FP_F16_H
+#define ODL_FP_F16_H
+
+#include <string.h>
+
+#include "../f16_common.h"
+
+#ifndef ODL_F16_HW_ARM
+#error "arm_fp kernels need a Cortex-M core with a single-precision FPU (e.g. -mcpu=cortex-m4 -mfpu=fpv4-sp-d16)"
+#endif
+
+/* Stack tile (FP32 values) for rows and small tensors converted once. */
+#define ODL_FP_TILE 256
+
+/* acc + a * b with one rounding; exact here (see above). */
+static inline float odl_fp_fma(float a, float b, float acc) { return __builtin_fmaf(a, b, acc); }
+
+/* Two binary16 values at p (any alignment) -> FP32. */
+static inline void odl_fp_widen2(const odl_f16_t *p, float *lo, float *hi) {
+    uint32_t u;
+    float a, b;
+    memcpy(&u, p, sizeof u);
+    __asm__("vmov %0, %2\n\tvcvtt.f32.f16 %1, %0\n\tvcvtb.f32.f16 %0, %0" : "=&t"(a), "=t"(b) : "r"(u));
+    *lo = a;
+    *hi = b;
+}
+
+/* Two FP32 values -> binary16 at p (any alignment). */
+static inline void odl_fp_narrow2(float lo, float hi, odl_f16_t *p) {
+    float t;
+    uint32_t u;
+    __asm__("vcvtb.f16.f32 %0, %1\n\tvcvtt.f16.f32 %0, %2" : "=&t"(t) : "t"(lo), "t"(hi));
+    __asm__("vmov %0, %1" : "=r"(u) : "t"(t));
+    memcpy(p, &u, sizeof u);
+}
+
+/* dst[i] = F(src[i]) for i < n. */
+static inline void odl_fp_widen_row(const odl_f16_t *src, float *dst, int32_t n) {
+    int32_t i = 0;
+    for (; i + 2 <= n; i += 2) odl_fp_widen2(src + i, dst + i, dst + i + 1);
+    if (i < n) dst[i] = F(src[i]);
+}
+
+#endif /* ODL_FP_F16_H */

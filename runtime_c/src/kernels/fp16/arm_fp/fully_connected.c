@@ -1,0 +1,146 @@
+/* FULLY_CONNECTED FP16 training kernels for Cortex-M FPUs: the same bytes as
+ * ../fully_connected.c (included below under other names for its shape checks
+ * and as the fallback for shapes beyond the stack tile); see fp_f16.h. */
+#define odl_fc_f16_fw odl_fc_f16_fw_portable
+#define odl_fc_f16_bw_input odl_fc_f16_bw_input_portable
+#define odl_fc_f16_bw_weight odl_fc_f16_bw_weight_portable
+#include "../fully_connected.c"
+#undef odl_fc_f16_fw
+#undef odl_fc_f16_bw_input
+#undef odl_fc_f16_bw_weight
+
+#include "fp_f16.h"
+
+static inline odl_f16_t fc_out(float acc, const odl_f16_t *bias, int32_t j, int32_t act) {
+    if (bias) acc = acc + F(bias[j]);
+    return R(odl_f16_act(act, acc));
+}
+
+odl_status_t odl_fc_f16_fw(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, const odl_f16_tensor_t *w,
+                           const odl_f16_tensor_t *b, odl_f16_tensor_t *out) {
+    int32_t n, k, o;
+    if (!p || !in || !w || !out || odl_f16_bad_act(p->act)) return ODL_ERR_ARG;
+    odl_status_t s = fc_dims(in, w, out, &n, &k, &o);
+    if (s != ODL_OK) return s;
+    if (k > ODL_FP_TILE) return odl_fc_f16_fw_portable(p, in, w, b, out);
+    const odl_f16_t *bias = b && b->data ? b->data : 0;
+    float x[ODL_FP_TILE];
+    for (int32_t r = 0; r < n; ++r) {
+        odl_fp_widen_row(in->data + r * k, x, k);
+        odl_f16_t *y = out->data + r * o;
+        int32_t j = 0;
+        for (; j + 4 <= o; j += 4) {
+            const odl_f16_t *w0 = w->data + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, lo, hi;
+            int32_t i = 0;
+            for (; i + 2 <= k; i += 2) {
+                float x0 = x[i], x1 = x[i + 1];
+                odl_fp_widen2(w0 + i, &lo, &hi);
+                a0 = odl_fp_fma(hi, x1, odl_fp_fma(lo, x0, a0));
+                odl_fp_widen2(w1 + i, &lo, &hi);
+                a1 = odl_fp_fma(hi, x1, odl_fp_fma(lo, x0, a1));
+                odl_fp_widen2(w2 + i, &lo, &hi);
+                a2 = odl_fp_fma(hi, x1, odl_fp_fma(lo, x0, a2));
+                odl_fp_widen2(w3 + i, &lo, &hi);
+                a3 = odl_fp_fma(hi, x1, odl_fp_fma(lo, x0, a3));
+            }
+            if (i < k) {
+                a0 = odl_fp_fma(F(w0[i]), x[i], a0);
+                a1 = odl_fp_fma(F(w1[i]), x[i], a1);
+                a2 = odl_fp_fma(F(w2[i]), x[i], a2);
+                a3 = odl_fp_fma(F(w3[i]), x[i], a3);
+            }
+            y[j] = fc_out(a0, bias, j, p->act);
+            y[j + 1] = fc_out(a1, bias, j + 1, p->act);
+            y[j + 2] = fc_out(a2, bias, j + 2, p->act);
+            y[j + 3] = fc_out(a3, bias, j + 3, p->act);
+        }
+        for (; j < o; ++j) {
+            const odl_f16_t *wr = w->data + j * k;
+            float a = 0.0f;
+            for (int32_t i = 0; i < k; ++i) a = odl_fp_fma(F(wr[i]), x[i], a);
+            y[j] = fc_out(a, bias, j, p->act);
+        }
+    }
+    return ODL_OK;
+}
+
+/* dst[i] = R(F(dst[i]) + acc[i]) for 8 lanes. */
+static inline void accumulate8(odl_f16_t *dst, const float *acc) {
+    for (int32_t q = 0; q < 8; q += 2) {
+        float lo, hi;
+        odl_fp_widen2(dst + q, &lo, &hi);
+        odl_fp_narrow2(lo + acc[q], hi + acc[q + 1], dst + q);
+    }
+}
+
+odl_status_t odl_fc_f16_bw_input(const odl_f16_fc_params_t *p, odl_f16_tensor_t *in, const odl_f16_tensor_t *w,
+                                 const odl_f16_tensor_t *out) {
+    int32_t n, k, o;
+    if (!p || !in || !w || !out || !out->grad) return ODL_ERR_ARG;
+    odl_status_t s = fc_dims(in, w, out, &n, &k, &o);
+    if (s != ODL_OK) return s;
+    if (!in->grad) return ODL_OK;
+    if (o > ODL_FP_TILE) return odl_fc_f16_bw_input_portable(p, in, w, out);
+    float g[ODL_FP_TILE];
+    for (int32_t r = 0; r < n; ++r) {
+        for (int32_t j = 0; j < o; ++j) g[j] = odl_f16_act_grad(p->act, out->data[r * o + j], out->grad[r * o + j]);
+        odl_f16_t *gx = in->grad + r * k;
+        int32_t i = 0;
+        for (; i + 8 <= k; i += 8) {
+            float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, lo, hi;
+            const odl_f16_t *wc = w->data + i;
+            for (int32_t j = 0; j < o; ++j, wc += k) {
+                const float gj = g[j];
+                odl_fp_widen2(wc, &lo, &hi);
+                a[0] = odl_fp_fma(gj, lo, a[0]);
+                a[1] = odl_fp_fma(gj, hi, a[1]);
+                odl_fp_widen2(wc + 2, &lo, &hi);
+                a[2] = odl_fp_fma(gj, lo, a[2]);
+                a[3] = odl_fp_fma(gj, hi, a[3]);
+                odl_fp_widen2(wc + 4, &lo, &hi);
+                a[4] = odl_fp_fma(gj, lo, a[4]);
+                a[5] = odl_fp_fma(gj, hi, a[5]);
+                odl_fp_widen2(wc + 6, &lo, &hi);
+                a[6] = odl_fp_fma(gj, lo, a[6]);
+                a[7] = odl_fp_fma(gj, hi, a[7]);
+            }
+            accumulate8(gx + i, a);
+        }
+        for (; i < k; ++i) {
+            float a = 0.0f;
+            for (int32_t j = 0; j < o; ++j) a = odl_fp_fma(g[j], F(w->data[j * k + i]), a);
+            odl_f16_accumulate(&gx[i], a);
+        }
+    }
+    return ODL_OK;
+}
+
+odl_status_t odl_fc_f16_bw_weight(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, odl_f16_tensor_t *w,
+                                  odl_f16_tensor_t *b, const odl_f16_tensor_t *out) {
+    int32_t n, k, o;
+    if (!p || !in || !w || !out || !out->grad) return ODL_ERR_ARG;
+    odl_status_t s = fc_dims(in, w, out, &n, &k, &o);
+    if (s != ODL_OK) return s;
+    /* one sample (the training step's case): grad[j, i] += g'[j] * x[i] */
+    if (n != 1 || k > ODL_FP_TILE) return odl_fc_f16_bw_weight_portable(p, in, w, b, out);
+    float x[ODL_FP_TILE];
+    odl_fp_widen_row(in->data, x, k);
+    for (int32_t j = 0; j < o; ++j) {
+        const float gj = odl_f16_act_grad(p->act, out->data[j], out->grad[j]);
+        if (w->grad) {
+            /* portable: R(F(gw) + (0 + gj * x)); with the exact product that is
+             * R((F(gw) + 0) + gj * x) in one rounding, also for signed zeros */
+            odl_f16_t *gw = w->grad + j * k;
+            int32_t i = 0;
+            for (; i + 2 <= k; i += 2) {
+                float lo, hi;
+                odl_fp_widen2(gw + i, &lo, &hi);
+                odl_fp_narrow2(odl_fp_fma(gj, x[i], lo + 0.0f), odl_fp_fma(gj, x[i + 1], hi + 0.0f), gw + i);
+            }
+            if (i < k) gw[i] = R(odl_fp_fma(gj, x[i], F(gw[i]) + 0.0f));
+        }
+        if (b && b->grad) odl_f16_accumulate(&b->grad[j], 0.0f + gj);
+    }
+    return ODL_OK;
+}
