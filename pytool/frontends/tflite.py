@@ -434,6 +434,7 @@ _ATTRS = {
     "STRIDED_SLICE": _strided_slice,
     "PACK": _axis_attr(tflite.PackOptions),
     "UNPACK": _axis_attr(tflite.UnpackOptions),
+    "SUM": _mean,
     "SQUEEZE": _shape_only,
     "EXPAND_DIMS": _shape_only,
 }

@@ -54,6 +54,7 @@ MODULES = {
     "SPLIT_V": "split_v",
     "PACK": "pack",
     "UNPACK": "unpack",
+    "SUM": "sum",
 }
 
 

@@ -46,11 +46,15 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
     return [activation_float(total / count, op.attrs.get("activation", "NONE")).astype(np.float32)]
 
 
+S16_OPCODES = {"AVERAGE_POOL_2D": 31, "MAX_POOL_2D": 32}
+
+
 def lower_pool(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
+    dtype = g.tensors[x].dtype
     for n in (x, y):
-        if g.tensors[n].dtype != "int8":
-            raise IRError(f"{op.type} '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 expected")
+        if g.tensors[n].dtype != dtype or dtype not in ("int8", "int16"):
+            raise IRError(f"{op.type} '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 or int16 expected")
     qx, qy = quant_of(g, x, op), quant_of(g, y, op)
     if np.float32(qx.scale[0]) != np.float32(qy.scale[0]) or int(qx.zero_point[0]) != int(qy.zero_point[0]):
         raise IRError(
@@ -58,9 +62,10 @@ def lower_pool(g: Graph, op: Op) -> Lowered:
         )
     _, filt, stride, _, pad = pool_geometry(g, op)
     act = activation_range_quantized(
-        op.attrs.get("activation", "NONE"), float(qy.scale[0]), int(qy.zero_point[0])
+        op.attrs.get("activation", "NONE"), float(qy.scale[0]), int(qy.zero_point[0]), dtype
     )
-    return Lowered(inputs=[x], params=[*stride, *filt, *pad, act[0], act[1]])
+    opcode = None if dtype == "int8" else S16_OPCODES[op.type]
+    return Lowered(inputs=[x], params=[*stride, *filt, *pad, act[0], act[1]], opcode=opcode)
 
 
 def lower(g: Graph, op: Op) -> Lowered:
@@ -78,4 +83,4 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     half = count // 2
     num = np.where(total > 0, total + half, total - half)
     q = np.sign(num) * (np.abs(num) // count)  # C division truncates toward zero
-    return [np.clip(q, amin, amax).astype(np.int8)]
+    return [np.clip(q, amin, amax).astype(g.tensors[op.outputs[0]].np_dtype)]

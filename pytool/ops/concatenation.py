@@ -46,6 +46,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     y = op.outputs[0]
+    if g.tensors[y].dtype == "int16":
+        return _lower_s16(g, op)
     qy = quant_of(g, y, op)
     for n in [*op.inputs, y]:
         if g.tensors[n].dtype != "int8":
@@ -62,7 +64,23 @@ def lower(g: Graph, op: Op) -> Lowered:
     return Lowered(inputs=list(op.inputs), params=[axis_of(g, op), act[0], act[1]])
 
 
+def _lower_s16(g: Graph, op: Op) -> Lowered:
+    """int16: TFLite Micro copies the values (no requantization, no
+    activation), so the strided-view copy (scatter) does it."""
+    from pytool.ops.data_movement import lower_scatter, split_parts
+
+    if op.attrs.get("activation", "NONE") != "NONE":
+        raise IRError(f"CONCATENATION '{op.name}': a fused activation on int16 is not supported")
+    axis = axis_of(g, op)
+    sizes = [g.tensors[n].shape[axis] for n in op.inputs]
+    return lower_scatter(g, op, list(op.inputs), split_parts(g.tensors[op.outputs[0]].shape, axis, sizes))
+
+
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode is not None:
+        from pytool.ops.data_movement import ref_scatter
+
+        return ref_scatter(g, op, low, xs)
     axis, amin, amax = low.params
     return [
         np.clip(np.concatenate([np.asarray(x, np.int64) for x in xs], axis=axis), amin, amax).astype(np.int8)

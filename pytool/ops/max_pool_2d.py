@@ -39,5 +39,6 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     sh, sw, fh, fw, ph, pw, amin, amax = low.params
     _, oh, ow, _ = g.tensors[op.outputs[0]].shape
     x = np.asarray(xs[0], np.int64)
-    y = windows(x, (fh, fw), (sh, sw), (1, 1), (ph, pw), (oh, ow), fill=-128).max(axis=(3, 4))
-    return [np.clip(y, amin, amax).astype(np.int8)]
+    dt = g.tensors[op.outputs[0]].np_dtype
+    y = windows(x, (fh, fw), (sh, sw), (1, 1), (ph, pw), (oh, ow), fill=np.iinfo(dt).min).max(axis=(3, 4))
+    return [np.clip(y, amin, amax).astype(dt)]

@@ -77,11 +77,20 @@ def fold_count(multiplier: int, shift: int, count: int) -> tuple[int, int]:
     return (multiplier << s) // count, shift - s
 
 
+MEAN_S16 = 29
+
+
 def lower(g: Graph, op: Op) -> Lowered:
+    return lower_reduce(g, op, mean=True)
+
+
+def lower_reduce(g: Graph, op: Op, mean: bool) -> Lowered:
+    """MEAN (1/count folded in) or SUM (QuantizedMeanOrSum with compute_sum)."""
     x, y = op.inputs[0], op.outputs[0]
+    dtype = g.tensors[x].dtype
     for n in (x, y):
-        if g.tensors[n].dtype != "int8":
-            raise IRError(f"MEAN '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 expected")
+        if g.tensors[n].dtype != dtype or dtype not in ("int8", "int16"):
+            raise IRError(f"{op.type} '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 or int16 expected")
     axes = resolved_axes(g, op)
     outer, reduce, inner = view_3d(op, g.tensors[x].shape, axes)
     qx, qy = quant_of(g, x, op), quant_of(g, y, op)
@@ -89,16 +98,19 @@ def lower(g: Graph, op: Op) -> Lowered:
     zp_in, zp_out = int(qx.zero_point[0]), int(qy.zero_point[0])
     copy = not axes
     mult, shift = quantize_multiplier(float(np.float64(s_in) / np.float64(s_out)))
-    if not copy:
+    if not copy and mean:
         mult, shift = fold_count(mult, shift, reduce)
-    return Lowered(inputs=[x], params=[outer, reduce, inner, int(copy), zp_in, zp_out, mult, shift])
+    return Lowered(inputs=[x], params=[outer, reduce, inner, int(copy), zp_in, zp_out, mult, shift],
+                   opcode=MEAN_S16 if dtype == "int16" else None)
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     outer, reduce, inner, same, zp_in, zp_out, mult, shift = low.params
+    dt = g.tensors[op.outputs[0]].np_dtype
+    lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
     total = np.asarray(xs[0], np.int64).reshape(outer, reduce, inner).sum(axis=1)
     if same:
         y = np.sign(total) * (np.abs(total) // reduce)  # C division truncates toward zero
     else:
-        y = np.clip(multiply_by_quantized_multiplier(total - zp_in * reduce, mult, shift) + zp_out, -128, 127)
-    return [y.astype(np.int8).reshape(g.tensors[op.outputs[0]].shape)]
+        y = np.clip(multiply_by_quantized_multiplier(total - zp_in * reduce, mult, shift) + zp_out, lo, hi)
+    return [y.astype(dt).reshape(g.tensors[op.outputs[0]].shape)]

@@ -46,6 +46,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
+    if g.tensors[x].dtype in ("int16", "int32") and g.tensors[y].dtype == g.tensors[x].dtype:
+        return _lower_view(g, op)
     for n in (x, y):
         if g.tensors[n].dtype != "int8":
             raise IRError(f"PAD '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 expected")
@@ -56,7 +58,27 @@ def lower(g: Graph, op: Op) -> Lowered:
     return Lowered(inputs=[x], params=[int(qy.zero_point[0]), *flat])
 
 
+PAD_VIEW = 30
+
+
+def _lower_view(g: Graph, op: Op) -> Lowered:
+    """int16/int32: fill with the output zero point (0 without quantization),
+    then the strided-view copy places the input (C op PAD_VIEW)."""
+    from pytool.ops.strided_slice import view_params
+
+    x, y = op.inputs[0], op.outputs[0]
+    qy = g.tensors[y].quant
+    pads = paddings(g, op)
+    part = ([int(b) for b, _ in pads], [1] * len(pads), list(g.tensors[x].shape))
+    fill = int(qy.zero_point[0]) if qy is not None else 0
+    return Lowered(inputs=[x], params=[fill, *view_params(1, g.tensors[y].shape, [part])], opcode=PAD_VIEW)
+
+
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == PAD_VIEW:
+        x = np.asarray(xs[0])
+        pads = [(int(b), int(a)) for b, a in paddings(g, op)]
+        return [np.pad(x, pads, constant_values=low.params[0])]
     x = np.asarray(xs[0], np.int8)
     pads = np.asarray(low.params[1:], np.int64).reshape(x.ndim, 2)
     return [np.pad(x, [tuple(r) for r in pads.tolist()], constant_values=low.params[0])]

@@ -78,6 +78,14 @@ odl_status_t odl_fully_connected_s16(const int32_t *mult, const int32_t *shift, 
                                      const int16_t *in, int32_t out_depth, const int8_t *w, const int64_t *bias64,
                                      const int32_t *bias32, int16_t *out);
 
+/* int16 MEAN / SUM (MEAN's parameters) and pools (the int8 pools' parameters). */
+odl_status_t odl_mean_s16(const odl_mean_params_t *p, int32_t outer, int32_t reduce, int32_t inner,
+                          const int16_t *in, int16_t *out);
+odl_status_t odl_avg_pool2d_s16(const odl_pool_params_t *p, const odl_dims4_t *xd, const int16_t *in,
+                                const odl_dims4_t *yd, int16_t *out);
+odl_status_t odl_max_pool2d_s16(const odl_pool_params_t *p, const odl_dims4_t *xd, const int16_t *in,
+                                const odl_dims4_t *yd, int16_t *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
