@@ -91,7 +91,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--out", help="write the JSON here")
+    ap.add_argument("--nets", choices=["with", "only", "skip"], default="with",
+                    help="the AIfES MLP/CNN table of bench/train_nets.py (defaults only and explicit choices)")
     args = ap.parse_args(argv)
+    nets_rows = []
+    if args.nets != "skip":
+        import train_nets
+
+        nets_rows = train_nets.run(train_nets.NETS, train_nets.METHODS, log=lambda m: print(m, file=sys.stderr))
+        Console(stderr=True, width=200).print(train_nets.table(nets_rows))
+    if args.nets == "only":
+        if args.out:
+            Path(args.out).write_text(json.dumps({"nets": nets_rows}, indent=1) + "\n")
+        return 0
     g = load_graph(DIGITS / "digits_int8_tf.tflite")
     inference_arena = compile_model(g, WORK / "inference").report["arena_bytes"]
     rows = []
@@ -112,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ram_inference_arena": inference_arena, "ram_training_arena": runs[0]["arena"],
                 "ram_breakdown": runs[0]["extra"],
             })
-    doc = {"task": "digits shift (examples/digits)", "rows": rows}
+    doc = {"task": "digits shift (examples/digits)", "rows": rows, "nets": nets_rows}
     text = json.dumps(doc, indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n")

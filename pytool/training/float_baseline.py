@@ -4,7 +4,7 @@ fixed-point method is compared against.
 The int8 model is dequantized; the frozen prefix (ops before the first
 trainable layer) runs once per sample through the float reference executor,
 and the suffix up to the logits (CONV_2D, DEPTHWISE_CONV_2D,
-FULLY_CONNECTED with fused NONE/RELU/RELU6, RESHAPE) is trained with
+FULLY_CONNECTED with fused NONE/RELU/RELU6, RESHAPE, MAX_POOL_2D) is trained with
 mini-batch SGD + momentum on softmax cross-entropy, in float32 numpy.
 """
 
@@ -21,7 +21,7 @@ from pytool.reference import _dequant_const, run_float
 from pytool.training import TrainSpecError, resolve_trainable
 from pytool.training.forward_grad import logits_of
 
-SUPPORTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "RESHAPE")
+SUPPORTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "RESHAPE", "MAX_POOL_2D")
 
 
 @dataclass
@@ -60,7 +60,7 @@ class FloatSuffix:
             if op.type not in SUPPORTED:
                 raise TrainSpecError(f"float baseline: {op.label(i)} is not supported ({', '.join(SUPPORTED)})")
             for n in op.inputs[1:]:
-                if op.type != "RESHAPE" and g.tensors[n].is_const:
+                if op.type not in ("RESHAPE", "MAX_POOL_2D") and g.tensors[n].is_const:
                     self.params[n] = _dequant_const(g.tensors[n]).astype(np.float32)
         for ly in self.layers:
             self.trainable.update(n for n in (ly.weight, ly.bias) if n is not None)
@@ -88,6 +88,9 @@ class FloatSuffix:
             if op.type == "RESHAPE":
                 y = x.reshape((nb,) + tuple(self.g.tensors[op.outputs[0]].shape[1:]))
                 tape.append((op, x, None, y))
+            elif op.type == "MAX_POOL_2D":
+                y, ctx = self._maxpool(op, x)
+                tape.append((op, x, ctx, y))
             else:
                 w = self.params[op.inputs[1]]
                 b = self.params.get(op.inputs[2]) if len(op.inputs) > 2 else None
@@ -98,6 +101,17 @@ class FloatSuffix:
                 tape.append((op, x, ctx, y))
             vals[op.outputs[0]] = y
         return vals[self.logits], tape
+
+    def _maxpool(self, op, x):
+        """Max over each window (padding never wins) and the flat index of its first maximum."""
+        k, stride = pair(op, "filter"), pair(op, "stride")
+        oh, ow = self.g.tensors[op.outputs[0]].shape[1:3]
+        pad = tuple(conv_pad(x.shape[1 + a], k[a], stride[a], 1, op.attrs.get("padding", "VALID")) for a in range(2))
+        win = windows(x, k, stride, (1, 1), pad, (oh, ow), fill=-np.inf)
+        flat = win.reshape(win.shape[:3] + (-1, win.shape[-1]))
+        arg = flat.argmax(3)
+        y = np.take_along_axis(flat, arg[:, :, :, None, :], 3)[:, :, :, 0, :]
+        return _act(y, op.attrs.get("activation", "NONE")), (arg, k, pad, stride, x.shape)
 
     def _lin(self, op, x, w):
         if op.type == "FULLY_CONNECTED":
@@ -122,6 +136,13 @@ class FloatSuffix:
         for op, x, ctx, y in reversed(tape):
             if op.type == "RESHAPE":
                 dy = dy.reshape(x.shape)
+                continue
+            if op.type == "MAX_POOL_2D":
+                arg, k, pad, stride, xshape = ctx
+                dpre = dy * _act_grad(y, op.attrs.get("activation", "NONE"))
+                dwin = np.zeros(arg.shape[:3] + (k[0] * k[1], arg.shape[-1]), np.float32)
+                np.put_along_axis(dwin, arg[:, :, :, None, :], dpre[:, :, :, None, :], 3)
+                dy = _col2im(dwin.reshape(arg.shape[:3] + (k[0], k[1], arg.shape[-1])), xshape, pad, stride, (1, 1))
                 continue
             dpre = dy * _act_grad(y, op.attrs.get("activation", "NONE"))
             if len(op.inputs) > 2:
