@@ -411,6 +411,20 @@ def _shape_only(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
 
+def _transpose_conv(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.TransposeConvOptions)
+    if o is None:
+        raise ctx.error("TransposeConvOptions are missing")
+    _require_const(g, op, 0, "output_shape", ctx)
+    if len(op.inputs) < 3:
+        raise ctx.error("needs output_shape, weights and input")
+    stride = (o.StrideH(), o.StrideW())
+    if min(stride) < 1:
+        raise ctx.error(f"stride {stride} must be >= 1")
+    act = o.FusedActivationFunction() if hasattr(o, "FusedActivationFunction") else 0
+    op.attrs = {"stride": stride, "padding": _padding(o.Padding(), ctx), "activation": _activation(act, ctx)}
+
+
 def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
@@ -435,6 +449,7 @@ _ATTRS = {
     "PACK": _axis_attr(tflite.PackOptions),
     "UNPACK": _axis_attr(tflite.UnpackOptions),
     "SUM": _mean,
+    "TRANSPOSE_CONV": _transpose_conv,
     "SQUEEZE": _shape_only,
     "EXPAND_DIMS": _shape_only,
 }

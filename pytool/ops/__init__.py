@@ -55,6 +55,7 @@ MODULES = {
     "PACK": "pack",
     "UNPACK": "unpack",
     "SUM": "sum",
+    "TRANSPOSE_CONV": "transpose_conv",
 }
 
 

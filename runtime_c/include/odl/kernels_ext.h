@@ -86,6 +86,20 @@ odl_status_t odl_avg_pool2d_s16(const odl_pool_params_t *p, const odl_dims4_t *x
 odl_status_t odl_max_pool2d_s16(const odl_pool_params_t *p, const odl_dims4_t *xd, const int16_t *in,
                                 const odl_dims4_t *yd, int16_t *out);
 
+/* TRANSPOSE_CONV: filter OHWI; output (oy, ox) gathers input (iy, ix) with
+ * oy = iy * stride_h - pad_h + ky. input_offset applies to int8 only. */
+typedef struct {
+    int32_t input_offset, output_offset, act_min, act_max;
+    int32_t stride_h, stride_w, pad_h, pad_w;
+} odl_tconv_params_t;
+
+odl_status_t odl_transpose_conv_s8(const odl_tconv_params_t *p, const int32_t *mult, const int32_t *shift,
+                                   const odl_dims4_t *xd, const int8_t *in, const odl_dims4_t *wd, const int8_t *w,
+                                   const int32_t *bias, const odl_dims4_t *yd, int8_t *out);
+odl_status_t odl_transpose_conv_s16(const odl_tconv_params_t *p, const int32_t *mult, const int32_t *shift,
+                                    const odl_dims4_t *xd, const int16_t *in, const odl_dims4_t *wd,
+                                    const int8_t *w, const int64_t *bias, const odl_dims4_t *yd, int16_t *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
