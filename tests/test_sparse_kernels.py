@@ -69,7 +69,8 @@ def _close(got: np.ndarray, want: np.ndarray) -> None:
         return
     cos = float(got @ want / (np.linalg.norm(got) * nw + 1e-300))
     assert cos > 0.9999, cos
-    assert np.linalg.norm(got - want) / nw < 2e-3
+    # a lone small error scaled by a weight scale rounds to an integer with ~9 bits left
+    assert np.linalg.norm(got - want) / nw < 5e-3
 
 
 def _errors(rng, shape):

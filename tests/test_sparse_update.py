@@ -140,3 +140,50 @@ def test_input_row_is_input_times_128(lib):
     out = ffi.new("int16_t[]", len(x))
     lib.odl_bw_input_x128_s8(len(x), ffi.from_buffer("int8_t[]", bytearray(x.tobytes())), -127, out)
     assert np.array_equal(np.frombuffer(ffi.buffer(out), np.int16), sk.input_x128(x, -127))
+
+
+# ---------------------------------------------------------------- arm_dsp conv bw_weight vs the portable one
+
+CONV_CDEF = """
+typedef struct { int32_t n, h, w, c; } odl_dims4_t;
+typedef struct { int32_t input_offset, output_offset; int32_t act_min, act_max; int32_t stride_h, stride_w;
+                 int32_t dilation_h, dilation_w; int32_t pad_h, pad_w; int32_t depth_multiplier; } odl_conv_params_t;
+int odl_conv2d_s8_bw_weight(const odl_conv_params_t *, const odl_dims4_t *, const int8_t *, const odl_dims4_t *,
+                            const odl_dims4_t *, const int32_t *, int32_t, int64_t *, int64_t *);
+int odl_conv2d_s8_bw_weight_portable(const odl_conv_params_t *, const odl_dims4_t *, const int8_t *,
+                                     const odl_dims4_t *, const odl_dims4_t *, const int32_t *, int32_t, int64_t *,
+                                     int64_t *);
+"""
+
+
+@pytest.fixture(scope="module")
+def conv_lib():
+    """The arm_dsp file (plain C) in place of the portable bw_conv_2d.c, which it includes renamed."""
+    srcs = [p for p in cbuild.runtime_sources() if p.name != "bw_conv_2d.c"]
+    prelude = f'#include "odl/kernels_bw_s8.h"\n#include "{RT / "train" / "arm_dsp" / "bw_conv_2d.c"}"\n'
+    return cbuild.build("sparse_conv_dsp", CONV_CDEF, prelude, srcs)
+
+
+@SETTINGS
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 7), st.integers(1, 7), st.integers(1, 3),
+       st.integers(1, 4), st.integers(1, 2), st.integers(1, 2), st.integers(0, 2), st.integers(0, 2),
+       st.integers(1, 2), st.integers(0, 2**31))
+def test_conv_bw_weight_dsp_equals_portable(conv_lib, kh, kw, h, w, c, o, sh, sw, ph, pw, dh, seed):
+    ffi, lib = conv_lib
+    rng = np.random.default_rng(seed)
+    oh = (h + 2 * ph - (kh - 1) * dh - 1) // sh + 1
+    ow = (w + 2 * pw - kw) // sw + 1
+    if oh <= 0 or ow <= 0:
+        return
+    x = rng.integers(-128, 128, (1, h, w, c)).astype(np.int8)
+    e = rng.integers(-(2**15) + 1, 2**15, (1, oh, ow, o)).astype(np.int32)
+    e[rng.random(e.shape) < 0.5] = 0
+    p = ffi.new("odl_conv_params_t *", (int(rng.integers(-128, 128)), 0, -128, 127, sh, sw, dh, 1, ph, pw, 1))
+    dims = [ffi.new("odl_dims4_t *", d) for d in ((1, h, w, c), (o, kh, kw, c), (1, oh, ow, o))]
+    xb, eb = ffi.new("int8_t[]", x.reshape(-1).tolist()), ffi.new("int32_t[]", e.reshape(-1).tolist())
+    for ch in range(o):
+        got, want = ffi.new("int64_t[]", kh * kw * c), ffi.new("int64_t[]", kh * kw * c)
+        gb, wb = ffi.new("int64_t *"), ffi.new("int64_t *")
+        assert lib.odl_conv2d_s8_bw_weight(p, dims[0], xb, dims[1], dims[2], eb, ch, got, gb) == 0
+        assert lib.odl_conv2d_s8_bw_weight_portable(p, dims[0], xb, dims[1], dims[2], eb, ch, want, wb) == 0
+        assert list(got) == list(want) and gb[0] == wb[0]

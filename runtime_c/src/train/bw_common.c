@@ -19,16 +19,25 @@ int64_t odl_bw_round_shift(int64_t x, int32_t shift) {
     return x * ((int64_t)1 << s);
 }
 
+/* 32-bit magnitudes (|INT32_MIN| fits a uint32) and one rounding shift per
+ * element: the values odl_bw_round_shift gives, without 64-bit work. */
 void odl_bw_normalize(int32_t *e, int32_t n, int32_t *exp) {
-    int64_t m = 0;
+    uint32_t m = 0;
     for (int32_t i = 0; i < n; ++i) {
-        const int64_t a = e[i] < 0 ? -(int64_t)e[i] : (int64_t)e[i];
+        const uint32_t a = e[i] < 0 ? 0u - (uint32_t)e[i] : (uint32_t)e[i];
         if (a > m) m = a;
     }
     int32_t s = 0;
-    while ((m >> s) >= ((int64_t)1 << ODL_BW_MANT_BITS)) s++;
+    while ((m >> s) >= (1u << ODL_BW_MANT_BITS)) s++;
     if (s == 0) return;
-    for (int32_t i = 0; i < n; ++i) e[i] = (int32_t)odl_bw_round_shift(e[i], s);
+    const uint32_t half = 1u << (s - 1);
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t v = e[i];
+        if (v >= 0)
+            e[i] = (int32_t)(((uint32_t)v + half) >> s);
+        else
+            e[i] = -(int32_t)(((0u - (uint32_t)v) + half) >> s);
+    }
     *exp += s;
 }
 
@@ -43,7 +52,8 @@ odl_status_t odl_sat_s8_bw_input(int32_t n, const int8_t *y, const int32_t *e_ou
     if (n < 0 || !y || !e_out || !e_in) return ODL_ERR_ARG;
     for (int32_t i = 0; i < n; ++i) {
         const int32_t e = e_out[i];
-        e_in[i] = (y[i] >= 127 && e < 0) || (y[i] <= -128 && e > 0) ? 0 : e;
+        const int32_t yi = y[i];
+        e_in[i] = e != 0 && ((yi == 127 && e < 0) || (yi == -128 && e > 0)) ? 0 : e;
     }
     return ODL_OK;
 }

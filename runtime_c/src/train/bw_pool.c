@@ -72,18 +72,18 @@ odl_status_t odl_max_pool2d_s8_bw_input(const odl_pool_params_t *p, const odl_di
                 const int32_t fy1 = p->filter_h < H - y0 ? p->filter_h : H - y0;
                 const int32_t fx1 = p->filter_w < W - x0 ? p->filter_w : W - x0;
                 const int32_t *eo = e_out + ((b * out_dims->h + oy) * out_dims->w + ox) * C;
+                if (fy1 <= fy0 || fx1 <= fx0) continue;
+                const int32_t base = ((b * H + y0 + fy0) * W + x0 + fx0) * C, row = W * C;
                 for (int32_t c = 0; c < C; ++c) {
                     if (eo[c] == 0) continue;
-                    int32_t best = -129, at = -1;
-                    for (int32_t fy = fy0; fy < fy1; ++fy)
-                        for (int32_t fx = fx0; fx < fx1; ++fx) {
-                            const int32_t k = ((b * H + y0 + fy) * W + x0 + fx) * C + c;
+                    int32_t best = -129, at = 0;
+                    for (int32_t fy = fy0, r = base + c; fy < fy1; ++fy, r += row)
+                        for (int32_t fx = fx0, k = r; fx < fx1; ++fx, k += C)
                             if (x[k] > best) {
                                 best = x[k];
                                 at = k;
                             }
-                        }
-                    if (at >= 0) e_in[at] += eo[c];
+                    e_in[at] += eo[c];
                 }
             }
     *exp_in = exp_out;

@@ -20,7 +20,15 @@ int32_t odl_bw_row_to_s16(int32_t n, const int64_t *grad, int16_t *g) {
     int32_t bits = 0;
     while (bits < 64 && (m >> bits) != 0) bits++;
     const int32_t sg = bits - ODL_BW_ROW_BITS;
-    for (int32_t i = 0; i < n; ++i) g[i] = (int16_t)odl_bw_round_shift(grad[i], sg);
+    if (sg <= 0) { /* exact: |grad| < 2^bits */
+        for (int32_t i = 0; i < n; ++i) g[i] = (int16_t)(grad[i] * ((int64_t)1 << -sg));
+        return sg;
+    }
+    const int64_t half = (int64_t)1 << (sg - 1);
+    for (int32_t i = 0; i < n; ++i) {
+        const int64_t v = grad[i];
+        g[i] = (int16_t)(v >= 0 ? (v + half) >> sg : -((-v + half) >> sg));
+    }
     return sg;
 }
 
