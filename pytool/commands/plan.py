@@ -16,7 +16,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     from pytool.training.cli import add_train_args
 
     p.add_argument("model", help=".tflite or .onnx (int8)")
-    p.add_argument("--ram", help="RAM budget, e.g. 96K (sparse default: 1.5x the inference arena)")
+    p.add_argument("--ram", help="RAM budget, e.g. 96K (sparse default: inference arena + max(half of it, 8 KiB))")
     p.add_argument("--data", help="sparse: .npz of field samples (x, y) for the contribution estimates")
     p.add_argument("--write-scheme", help="sparse: also write the chosen scheme as a scheme.toml")
     p.add_argument("--plot", help="--lr auto: also write the sweep as a PNG here")
