@@ -74,6 +74,7 @@ class SparseRef:
         return self.g.tensors[name].data
 
     def eval_sample(self, xq: np.ndarray, label: int) -> dict:
+        xq = np.asarray(xq).reshape(self.g.tensors[self.g.inputs[0]].shape)
         vals = run_int8(self.g, [xq], keep_all=True)
         lq = self.g.tensors[self.st.logits].quant
         loss, pred = loss_q16(vals[self.st.logits], int(lq.zero_point[0]), self.st.logit_scale_q16, label)
