@@ -19,6 +19,7 @@ from pytool.ops.common import activation_float, activation_range_quantized, quan
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 7
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 LEFT_SHIFT = 20  # int8 inputs; TFLite uses 15 for int16
 
 

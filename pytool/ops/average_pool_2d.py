@@ -17,6 +17,7 @@ from pytool.ops.common import activation_float, activation_range_quantized, quan
 from pytool.ops.conv_2d import pair, spatial, windows
 
 OPCODE = 4
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def pool_geometry(g: Graph, op: Op):

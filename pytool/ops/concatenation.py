@@ -15,6 +15,7 @@ from pytool.ops import Lowered
 from pytool.ops.common import activation_float, activation_range_quantized, quant_of
 
 OPCODE = 11
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def axis_of(g: Graph, op: Op) -> int:

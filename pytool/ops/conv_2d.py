@@ -17,6 +17,7 @@ from pytool.ops.common import activation_float, activation_range_quantized, conv
 from quantize.fixedpoint import effective_scale, multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 1
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def pair(op: Op, key: str, default: tuple[int, int] = (1, 1)) -> tuple[int, int]:

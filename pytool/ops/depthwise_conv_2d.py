@@ -18,6 +18,7 @@ from pytool.ops.common import activation_float
 from pytool.ops.conv_2d import lower_conv, pair, requantize, spatial, windows
 
 OPCODE = 2
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def _shapes(g: Graph, op: Op) -> tuple[tuple, tuple, int]:

@@ -14,6 +14,7 @@ from pytool.ops.common import quant_of
 from pytool.ops.quantize import float_bits, float_from_bits
 
 OPCODE = 15
+TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:

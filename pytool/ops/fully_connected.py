@@ -20,6 +20,7 @@ from pytool.ops.conv_2d import channel_multipliers, check_int8, requantize
 from quantize.fixedpoint import effective_scale, quantize_multiplier
 
 OPCODE = 3
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def _dims(g: Graph, op: Op) -> tuple[int, int, int]:

@@ -15,6 +15,7 @@ from pytool.ops.unary_common import io_dtype, per_tensor
 from quantize.fixedpoint import quantize_multiplier
 
 OPCODE = 21
+TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:

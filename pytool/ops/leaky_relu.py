@@ -15,6 +15,7 @@ from pytool.ops.unary_common import clip, io_dtype, per_tensor
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 19
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:

@@ -16,8 +16,9 @@ from pytool.ops.common import activation_float
 from pytool.ops.conv_2d import windows
 
 OPCODE = 5
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
-__all__ = ["OPCODE", "infer_shapes", "macs", "ref_float", "lower", "ref_int8"]
+__all__ = ["OPCODE", "TYPES", "infer_shapes", "macs", "ref_float", "lower", "ref_int8"]
 
 
 def macs(g: Graph, op: Op) -> int:

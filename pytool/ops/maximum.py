@@ -14,6 +14,7 @@ from pytool.ops import add as _add
 from pytool.ops.common import quant_of
 
 OPCODE = 24
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 infer_shapes = _add.infer_shapes
 
 

@@ -27,6 +27,7 @@ from pytool.ops.common import quant_of
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 6
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def resolved_axes(g: Graph, op: Op) -> list[int]:

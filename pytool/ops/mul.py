@@ -18,6 +18,7 @@ from pytool.ops.common import activation_float, activation_range_quantized, quan
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 8
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:

@@ -11,6 +11,7 @@ from pytool.ops.data_movement import lower_scatter, norm_axis, ref_scatter, spli
 from pytool.ops.strided_slice import OPCODE
 
 OPCODE = OPCODE
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def _axis(g: Graph, op: Op) -> int:

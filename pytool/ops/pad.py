@@ -15,6 +15,7 @@ from pytool.ops import Lowered
 from pytool.ops.common import quant_of
 
 OPCODE = 9
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def paddings(g: Graph, op: Op) -> np.ndarray:

@@ -20,6 +20,7 @@ from pytool.ops.unary_common import clip
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 14
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 FROM_FLOAT, FROM_INT8, REQUANT_16 = 0, 1, 2
 
 

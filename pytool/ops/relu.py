@@ -15,6 +15,7 @@ from pytool.ops.common import quant_of
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 17
+TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:

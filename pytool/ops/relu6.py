@@ -17,6 +17,7 @@ from pytool.ops.relu import check_int8
 from quantize.fixedpoint import tflite_round
 
 OPCODE = 18
+TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:

@@ -9,6 +9,7 @@ from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 
 OPCODE = 10
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:

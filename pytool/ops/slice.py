@@ -11,6 +11,7 @@ from pytool.ops.data_movement import const_ints, lower_gather, ref_gather
 from pytool.ops.strided_slice import OPCODE
 
 OPCODE = OPCODE
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def _window(g: Graph, op: Op) -> tuple[list[int], list[int]]:

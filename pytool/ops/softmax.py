@@ -22,6 +22,7 @@ from pytool.ops.common import quant_of
 from quantize.fixedpoint import quantize_multiplier, rounding_divide_by_pot
 
 OPCODE = 12
+TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
 SCALED_DIFF_INTEGER_BITS = 5
 ACCUM_INTEGER_BITS = 12
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1

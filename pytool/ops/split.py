@@ -11,6 +11,7 @@ from pytool.ops.data_movement import const_ints, lower_gather, norm_axis, ref_ga
 from pytool.ops.strided_slice import OPCODE
 
 OPCODE = OPCODE
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def _sizes(g: Graph, op: Op) -> tuple[int, list[int]]:

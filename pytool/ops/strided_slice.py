@@ -18,6 +18,7 @@ from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 
 OPCODE = 22
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 

@@ -15,6 +15,7 @@ from pytool.ops.common import activation_float
 from quantize.fixedpoint import multiply_by_quantized_multiplier
 
 OPCODE = 23
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 infer_shapes = _add.infer_shapes
 macs = _add.macs
 

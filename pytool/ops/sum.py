@@ -13,7 +13,9 @@ from pytool.ir import Graph, Op
 from pytool.ops import Lowered
 from pytool.ops.mean import OPCODE, infer_shapes, lower_reduce, macs, ref_int8, resolved_axes
 
-__all__ = ["OPCODE", "infer_shapes", "macs", "ref_float", "lower", "ref_int8"]
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
+
+__all__ = ["OPCODE", "TYPES", "infer_shapes", "macs", "ref_float", "lower", "ref_int8"]
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:

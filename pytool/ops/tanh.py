@@ -25,6 +25,7 @@ from pytool.ops.unary_common import io_dtype, per_tensor
 from quantize.fixedpoint import multiply_by_quantized_multiplier, rounding_divide_by_pot, tflite_round
 
 OPCODE = 20
+TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
 INPUT_INTEGER_BITS = 4
 
 

@@ -12,6 +12,7 @@ from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 
 OPCODE = 16
+TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
 
 
 def permutation(g: Graph, op: Op) -> list[int]:

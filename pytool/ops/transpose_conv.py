@@ -21,6 +21,7 @@ from pytool.ops.conv_s16 import mbqm64
 from quantize.fixedpoint import multiply_by_quantized_multiplier
 
 OPCODE = 33
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def _out_shape(g: Graph, op: Op) -> tuple:

@@ -11,6 +11,7 @@ from pytool.ops.data_movement import lower_gather, norm_axis, ref_gather, split_
 from pytool.ops.strided_slice import OPCODE
 
 OPCODE = OPCODE
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:

@@ -1,0 +1,58 @@
+"""The README's "Supported ops" table, generated from the op registry (each
+module's TYPES) and the ONNX coverage map, so it cannot drift:
+
+    python -m pytool.ops.table            # print
+    python -m pytool.ops.table --write    # rewrite README.md between the markers
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pytool import ops as opreg
+
+START, END = "<!-- ops-table:start -->", "<!-- ops-table:end -->"
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def onnx_sources() -> dict[str, list[str]]:
+    from pytool.frontends.onnx_coverage import ONNX_TO_IR
+
+    out: dict[str, list[str]] = {}
+    for onnx_op, ir_ops in ONNX_TO_IR.items():
+        for t in ir_ops:
+            out.setdefault(t, []).append(onnx_op)
+    return out
+
+
+def render() -> str:
+    src = onnx_sources()
+    rows = ["| op | int8 | int16 (16x8) | float in ONNX |", "|---|:-:|:-:|---|"]
+    for op_type in sorted(opreg.supported()):
+        types = getattr(opreg.get(op_type), "TYPES", ("int8",))
+        onnx = ", ".join(sorted(src.get(op_type, []))) or "-"
+        rows.append(f"| {op_type} | {'yes' if 'int8' in types else '-'} | {'yes' if 'int16' in types else '-'} "
+                    f"| {onnx} |")
+    return "\n".join(rows)
+
+
+def splice(text: str, table: str) -> str:
+    if START not in text or END not in text:
+        raise ValueError(f"README has no {START} ... {END} markers")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{table}\n{END}{tail}"
+
+
+def main(argv: list[str]) -> int:
+    table = render()
+    if "--write" in argv:
+        README.write_text(splice(README.read_text(), table))
+    else:
+        print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
