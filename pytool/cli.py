@@ -25,6 +25,7 @@ COMMANDS = [
     ("finetune", "compile, build, flash, train on the device, commit, report"),
     ("export", "read a device's weights back into a .tflite"),
     ("fleet", "fleet learning on Flower: simulate emulated devices, or serve / join a deployment"),
+    ("embed", "write a self-contained C folder (runtime + model + CMakeLists.txt) for a firmware tree"),
     ("validate", "float model vs TFLite Micro vs host build vs board: agreement, accuracy, per-layer SQNR"),
 ]
 

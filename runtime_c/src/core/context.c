@@ -6,6 +6,9 @@
 
 odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, uint32_t arena_size) {
     if (!ctx || !model || (!arena && model->arena_size)) return ODL_ERR_ARG;
+    /* int32/float state lives in the arena: 4-byte alignment is required,
+     * 16 (ODL_ALIGN(16), what the planner aligns offsets to) recommended. */
+    if ((uintptr_t)arena & 3u) return ODL_ERR_ARG;
     memset(ctx, 0, sizeof(*ctx));
     if (model->format != ODL_MODEL_FORMAT) return ODL_ERR_MODEL;
     if (arena_size < model->arena_size) return ODL_ERR_ARENA;
