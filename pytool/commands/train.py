@@ -40,6 +40,10 @@ def run(args) -> int:
     t.add_column("value", justify="right")
     t.add_row("accuracy before", f"{report['accuracy_before']:.4f}")
     t.add_row("accuracy after", f"{report['accuracy_after']:.4f}")
+    ts = net.meta.get("train", {})
+    if "lr" in ts:  # chosen at compile time (--lr auto sweeps there)
+        auto = " (--lr auto at compile)" if ts.get("extra", {}).get("lr_auto") else ""
+        t.add_row("trained set, learning rate", f"{ts.get('trainable')}, {ts['lr']:g}{auto}")
     t.add_row("steps", str(report["steps"]))
     t.add_row("arena bytes", f"{report['memory'].get('arena_bytes', 0):,}")
     out.print(t)
