@@ -425,6 +425,18 @@ def _transpose_conv(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {"stride": stride, "padding": _padding(o.Padding(), ctx), "activation": _activation(act, ctx)}
 
 
+def _resize(cls):
+    def read(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+        _require_const(g, op, 1, "size", ctx)
+        o = _options(fb_op, cls)
+        op.attrs = {
+            "align_corners": bool(o.AlignCorners()) if o is not None else False,
+            "half_pixel_centers": bool(o.HalfPixelCenters()) if o is not None else False,
+        }
+
+    return read
+
+
 def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
@@ -450,6 +462,8 @@ _ATTRS = {
     "UNPACK": _axis_attr(tflite.UnpackOptions),
     "SUM": _mean,
     "TRANSPOSE_CONV": _transpose_conv,
+    "RESIZE_NEAREST_NEIGHBOR": _resize(tflite.ResizeNearestNeighborOptions),
+    "RESIZE_BILINEAR": _resize(tflite.ResizeBilinearOptions),
     "SQUEEZE": _shape_only,
     "EXPAND_DIMS": _shape_only,
 }

@@ -56,6 +56,8 @@ MODULES = {
     "UNPACK": "unpack",
     "SUM": "sum",
     "TRANSPOSE_CONV": "transpose_conv",
+    "RESIZE_NEAREST_NEIGHBOR": "resize_nearest_neighbor",
+    "RESIZE_BILINEAR": "resize_bilinear",
 }
 
 

@@ -100,6 +100,13 @@ odl_status_t odl_transpose_conv_s16(const odl_tconv_params_t *p, const int32_t *
                                     const odl_dims4_t *xd, const int16_t *in, const odl_dims4_t *wd,
                                     const int8_t *w, const int64_t *bias, const odl_dims4_t *yd, int16_t *out);
 
+/* RESIZE_NEAREST_NEIGHBOR (any element size; index tables per output row and
+ * column) and RESIZE_BILINEAR ((scaled, lo, hi) triples per row and column). */
+odl_status_t odl_resize_nearest(int32_t elem, const odl_dims4_t *xd, const void *in, const odl_dims4_t *yd,
+                                const int32_t *iy, const int32_t *ix, void *out);
+odl_status_t odl_resize_bilinear_s8(const odl_dims4_t *xd, const int8_t *in, const odl_dims4_t *yd,
+                                    const int32_t *ty, const int32_t *tx, int8_t *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
