@@ -2,7 +2,8 @@
 #
 # The runtime's C sources with optimised kernel folders swapped in: for each
 # family (arm_dsp, arm_mve, arm_fp; a ;-list) every <dir>/<family>/<file>.c replaces
-# the portable <dir>/<file>.c. The portable file stays the specification; a
+# the portable <dir>/<file>.c, or an earlier family's file of that name. The
+# portable file stays the specification; a
 # family that replaces nothing, or one the compiler cannot build for, is a
 # configure error rather than a silent portable build.
 include_guard(GLOBAL)
@@ -36,6 +37,7 @@ endfunction()
 function(odl_runtime_sources out runtime_dir families)
   file(GLOB_RECURSE all CONFIGURE_DEPENDS ${runtime_dir}/src/*.c)
   set(srcs ${all})
+  set(done)
   list(FILTER srcs EXCLUDE REGEX "/(arm_dsp|arm_mve|arm_fp)/")
   foreach(family ${families})
     odl_check_kernel_family(${family})
@@ -49,12 +51,22 @@ function(odl_runtime_sources out runtime_dir families)
       get_filename_component(opt_name ${opt} NAME)
       get_filename_component(portable_dir ${opt_dir} DIRECTORY)
       list(FIND srcs ${portable_dir}/${opt_name} portable_at)
+      set(replaced ${portable_dir}/${opt_name})
+      # A later family replaces an earlier one's file of the same name
+      # (int8: arm_mve over arm_dsp on a Cortex-M55).
+      foreach(earlier ${done})
+        if(portable_at LESS 0)
+          list(FIND srcs ${portable_dir}/${earlier}/${opt_name} portable_at)
+          set(replaced ${portable_dir}/${earlier}/${opt_name})
+        endif()
+      endforeach()
       if(portable_at LESS 0)
-        message(FATAL_ERROR "ODL_KERNEL_FAMILY: ${opt} replaces no portable file (or another family already did)")
+        message(FATAL_ERROR "ODL_KERNEL_FAMILY: ${opt} replaces no portable file")
       endif()
-      list(REMOVE_ITEM srcs ${portable_dir}/${opt_name})
+      list(REMOVE_ITEM srcs ${replaced})
     endforeach()
     list(APPEND srcs ${opt_files})
+    list(APPEND done ${family})
   endforeach()
   set(${out} ${srcs} PARENT_SCOPE)
 endfunction()

@@ -29,10 +29,10 @@ MOBILENET = ROOT / "tests" / "fixtures" / "models" / "mobilenet_tiny.tflite"
 BOARD = "mps3-an547"
 
 
-def test_m55_selects_dsp_for_int8_and_mve_for_fp16():
+def test_m55_selects_mve_for_int8_and_fp16():
     board = get_board(BOARD)
     assert board_kernel_families(board) == ("arm_dsp", "arm_mve")
-    assert (board_kernels(board, "int8"), board_kernels(board, "fp16")) == ("arm_dsp", "arm_mve")
+    assert (board_kernels(board, "int8"), board_kernels(board, "fp16")) == ("arm_mve", "arm_mve")
     assert board_kernels(get_board("mps2-an386"), "fp16") == "arm_fp"
 
 

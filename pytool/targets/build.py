@@ -86,8 +86,9 @@ def board_kernel_families(board: Board) -> tuple[str, ...]:
 
 def board_kernels(board: Board, dtype: str = "int8") -> str:
     """The family a board uses for its <dtype> kernels (int8, fp16), or "" for
-    the portable ones."""
-    for family in board_kernel_families(board):
+    the portable ones: the last listed family that has <dtype> kernels (a
+    later family's files replace an earlier one's, cmake/odl_sources.cmake)."""
+    for family in reversed(board_kernel_families(board)):
         if (KERNELS_DIR / dtype / family).is_dir():
             return family
     return ""

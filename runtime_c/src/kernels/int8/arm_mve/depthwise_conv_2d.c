@@ -1,0 +1,84 @@
+/* int8 DEPTHWISE_CONV_2D with Helium (MVE), bit-identical to the portable
+ * kernels/int8/depthwise_conv_2d.c (its specification, and the fallback).
+ *
+ * Four output channels per vector (int32 lanes): per tap one widening load
+ * of the inputs (contiguous for depth multiplier 1, a gather by input
+ * channel otherwise, e.g. one input channel x 8 loads one value into all
+ * lanes), one of the filters, the input offset added, a multiply and an add
+ * (MVE's VMLA takes only a scalar operand). Bias,
+ * requantization, clamp and the narrowing store run on the vector too. The
+ * valid tap range of each output pixel is computed once (no bounds checks
+ * inside; padding taps add nothing). No scratch memory. */
+#include "odl/fixedpoint.h"
+#include "odl/kernels_int8.h"
+
+#define odl_depthwise_conv2d_s8 odl_depthwise_conv2d_s8_portable
+#include "../depthwise_conv_2d.c"
+#undef odl_depthwise_conv2d_s8
+
+#include "mve_int8.h"
+
+static inline int32_t first_tap(int32_t start, int32_t dilation) {
+    return start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+}
+
+static inline int32_t end_tap(int32_t start, int32_t dilation, int32_t size, int32_t taps) {
+    if (start >= size) return 0;
+    const int32_t e = (size - start + dilation - 1) / dilation;
+    return e < taps ? e : taps;
+}
+
+odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                                     const odl_dims4_t *in_dims, const int8_t *in,
+                                     const odl_dims4_t *w_dims, const int8_t *w, const int32_t *bias,
+                                     const odl_dims4_t *out_dims, int8_t *out) {
+    if (!p || !mult || !shift || !in_dims || !in || !w_dims || !w || !out_dims || !out) return ODL_ERR_ARG;
+    const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+    const int32_t k_h = w_dims->h, k_w = w_dims->w;
+    const int32_t out_h = out_dims->h, out_w = out_dims->w, out_c = out_dims->c;
+    const int32_t dm = p->depth_multiplier;
+    if (dm <= 0 || out_c != in_c * dm || w_dims->c != out_c || w_dims->n != 1 || in_dims->n != out_dims->n)
+        return ODL_ERR_SHAPE;
+    if (p->dilation_h <= 0 || p->dilation_w <= 0 || !odl_dsp_quant_ok(mult, shift, out_c))
+        return odl_depthwise_conv2d_s8_portable(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
+    const int32_t in_off = p->input_offset, dh = p->dilation_h, dw = p->dilation_w;
+    const size_t x_step = (size_t)dw * in_c;
+    for (int32_t b = 0; b < out_dims->n; ++b) {
+        const int8_t *in_b = in + (size_t)b * in_h * in_w * in_c;
+        for (int32_t oy = 0; oy < out_h; ++oy) {
+            const int32_t y0 = oy * p->stride_h - p->pad_h;
+            const int32_t fy_lo = first_tap(y0, dh), fy_hi = end_tap(y0, dh, in_h, k_h);
+            for (int32_t ox = 0; ox < out_w; ++ox) {
+                const int32_t x0 = ox * p->stride_w - p->pad_w;
+                const int32_t fx_lo = first_tap(x0, dw), fx_hi = end_tap(x0, dw, in_w, k_w);
+                const int32_t taps_x = fx_hi - fx_lo;
+                for (int32_t oc = 0; oc < out_c; oc += 4) {
+                    const mve_pred16_t pr = vctp32q((uint32_t)(out_c - oc));
+                    int32x4_t acc = bias ? vldrwq_z_s32(bias + oc, pr) : vdupq_n_s32(0);
+                    /* Input channel of each lane: (oc + lane) / dm. */
+                    uint32x4_t xoff;
+                    if (dm != 1) {
+                        const int32_t lanes[4] = {oc / dm, (oc + 1) / dm, (oc + 2) / dm, (oc + 3) / dm};
+                        xoff = vreinterpretq_u32_s32(vld1q_s32(lanes));
+                    } else {
+                        xoff = vidupq_n_u32((uint32_t)oc, 1);
+                    }
+                    for (int32_t fy = fy_lo; fy < fy_hi; ++fy) {
+                        const int8_t *xp = in_b + ((size_t)(y0 + fy * dh) * in_w + (x0 + fx_lo * dw)) * in_c;
+                        const int8_t *wp = w + ((size_t)fy * k_w + fx_lo) * out_c + oc;
+                        for (int32_t t = 0; t < taps_x; ++t, xp += x_step, wp += out_c) {
+                            const int32x4_t xv = dm == 1 ? vldrbq_z_s32(xp + oc, pr)
+                                                         : vldrbq_gather_offset_z_s32(xp, xoff, pr);
+                            acc = vaddq_s32(acc, vmulq_s32(vaddq_n_s32(xv, in_off), vldrbq_z_s32(wp, pr)));
+                        }
+                    }
+                    const int32x4_t v = odl_mve_output(acc, vldrwq_z_s32(mult + oc, pr), vldrwq_z_s32(shift + oc, pr),
+                                                       p->output_offset, p->act_min, p->act_max);
+                    vstrbq_p_s32(out + oc, v, pr);
+                }
+                out += out_c;
+            }
+        }
+    }
+    return ODL_OK;
+}

@@ -1,0 +1,55 @@
+/* Helpers shared by the Helium (MVE) int8 kernels.
+ *
+ * Exactness: the kernels sum w * (x + input_offset) in int32 lanes or with
+ * VMLADAVA (int8 x int8 products summed into an int32, modulo 2^32 like the
+ * portable int32 accumulator); the offset is folded as
+ * sum(w * x) + offset * sum(w). Padding taps are filled with -input_offset
+ * (an int8 value: it is the input zero point), so they add nothing.
+ * Requantization: see odl_mve_requantize. */
+#ifndef ODL_ARM_MVE_INT8_H
+#define ODL_ARM_MVE_INT8_H
+
+#include <arm_mve.h>
+#include <stdint.h>
+
+#include "../arm_dsp/dsp_requant.h"
+
+#if !defined(__ARM_FEATURE_MVE)
+#error "arm_mve kernels need a core with Helium (MVE), e.g. Cortex-M55"
+#endif
+
+/* odl_mul_by_quantized_multiplier on four lanes, multiplier >= 0 and
+ * -31 <= shift <= 30 (odl_dsp_quant_ok): VQRDMULH is TFLite's SRDHM
+ * (floor((a*m + 2^30) / 2^31); it saturates only for INT32_MIN^2, ruled out
+ * by m >= 0); VRSHL by -r rounds half up, so negative lanes first get -1
+ * when r > 0, which makes it TFLite's half-away-from-zero (no overflow: the
+ * SRDHM result is above INT32_MIN when m >= 0). */
+static inline int32x4_t odl_mve_requantize(int32x4_t acc, int32x4_t mult, int32x4_t shift) {
+    const int32x4_t zero = vdupq_n_s32(0);
+    const int32x4_t right = vminq_s32(shift, zero); /* -r */
+    const int32x4_t q = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), mult);
+    const int32x4_t fixup = vshrq_n_s32(vandq_s32(q, right), 31);
+    return vrshlq_s32(vaddq_s32(q, fixup), right);
+}
+
+/* Requantize, add the output offset, clamp. */
+static inline int32x4_t odl_mve_output(int32x4_t acc, int32x4_t mult, int32x4_t shift, int32_t out_off,
+                                       int32_t act_min, int32_t act_max) {
+    const int32x4_t v = vaddq_n_s32(odl_mve_requantize(acc, mult, shift), out_off);
+    return vminq_s32(vmaxq_s32(v, vdupq_n_s32(act_min)), vdupq_n_s32(act_max));
+}
+
+/* n int8 values from src to dst. */
+static inline void odl_mve_copy8(int8_t *dst, const int8_t *src, int32_t n) {
+    for (int32_t i = 0; i < n; i += 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+        vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
+    }
+}
+
+static inline void odl_mve_fill8(int8_t *dst, int8_t v, int32_t n) {
+    const int8x16_t vv = vdupq_n_s8(v);
+    for (int32_t i = 0; i < n; i += 16) vstrbq_p_s8(dst + i, vv, vctp8q((uint32_t)(n - i)));
+}
+
+#endif
