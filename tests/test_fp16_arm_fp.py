@@ -3,7 +3,8 @@ against the portable kernels they replace, on the emulated Cortex-M4F:
 random shapes and geometries (FC, CONV_2D with strides, dilation, padding,
 every fused activation), random binary16 data with signed zeros, subnormals
 and some inf / NaN, all three passes compared byte for byte
-(bench/fp16_kernels/prop_check.c). Training through them over the link is
+(bench/fp16_kernels/prop_check.c); the same on the Cortex-M55 for arm_mve,
+which uses them for FC and small convolutions. Training through them over the link is
 covered by tests/test_fp16_qemu.py (mps2-an386 builds arm_fp)."""
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ def run_prop_check(board_name: str, family: str, files: list[str], out: Path) ->
     return {p[0]: (int(p[1]), int(p[2])) for p in (ln.split() for ln in text.splitlines()) if len(p) == 3}
 
 
-def test_arm_fp_kernels_match_portable_on_random_shapes(tmp_path):
-    got = run_prop_check("mps2-an386", "arm_fp", ["fully_connected.c", "conv_2d.c"], tmp_path)
+@pytest.mark.parametrize("board,family", [("mps2-an386", "arm_fp"), ("mps3-an547", "arm_mve")])
+def test_fpu_kernels_match_portable_on_random_shapes(tmp_path, board, family):
+    got = run_prop_check(board, family, ["fully_connected.c", "conv_2d.c"], tmp_path)
     for kernel in ("fc", "conv"):
         bad, ran = got[kernel]
         assert ran >= 300 and bad == 0, (kernel, bad, ran)

@@ -13,6 +13,11 @@
 
 #include "fp_f16.h"
 
+/* Another family may include this file and rename the entry points. */
+#ifndef ODL_FP_PUBLIC
+#define ODL_FP_PUBLIC(name) name
+#endif
+
 /* Valid output range [lo, hi) along one axis for tap k: o * stride - pad + k * dil in [0, n). */
 static void tap_range(int32_t n, int32_t out, int32_t k, int32_t stride, int32_t pad, int32_t dil, int32_t *lo,
                       int32_t *hi) {
@@ -23,13 +28,22 @@ static void tap_range(int32_t n, int32_t out, int32_t k, int32_t stride, int32_t
     *hi = b < out ? b : out;
 }
 
-odl_status_t odl_conv2d_f16_fw(const odl_f16_conv_params_t *p, const odl_f16_tensor_t *in,
+/* The whole input and the filters fit the stack tiles (the fast paths). */
+static inline int odl_fp_conv_fw_fits(const conv_geo_t *g) {
+    return g->n * g->h * g->w * g->ic <= ODL_FP_TILE && g->kh * g->kw * g->ic * g->oc <= ODL_FP_TILE;
+}
+
+static inline int odl_fp_conv_bw_weight_fits(const conv_geo_t *g) {
+    return g->n * g->h * g->w * g->ic <= ODL_FP_TILE && 4 * g->n * g->oh * g->ow <= ODL_FP_TILE;
+}
+
+odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_fw)(const odl_f16_conv_params_t *p, const odl_f16_tensor_t *in,
                                const odl_f16_tensor_t *w, const odl_f16_tensor_t *b, odl_f16_tensor_t *out) {
     conv_geo_t g;
     odl_status_t s = conv_geo(p, in, w, out, &g);
     if (s != ODL_OK) return s;
     const int32_t taps = g.kh * g.kw * g.ic, n_in = g.n * g.h * g.w * g.ic;
-    if (n_in > ODL_FP_TILE || taps * g.oc > ODL_FP_TILE) return odl_conv2d_f16_fw_portable(p, in, w, b, out);
+    if (!odl_fp_conv_fw_fits(&g)) return odl_conv2d_f16_fw_portable(p, in, w, b, out);
     float x[ODL_FP_TILE], wt[ODL_FP_TILE]; /* wt: [ky][kx][c][oc], output channels contiguous */
     odl_fp_widen_row(in->data, x, n_in);
     for (int32_t oc = 0; oc < g.oc; ++oc)
@@ -70,19 +84,19 @@ odl_status_t odl_conv2d_f16_fw(const odl_f16_conv_params_t *p, const odl_f16_ten
     return ODL_OK;
 }
 
-odl_status_t odl_conv2d_f16_bw_input(const odl_f16_conv_params_t *p, odl_f16_tensor_t *in,
+odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_bw_input)(const odl_f16_conv_params_t *p, odl_f16_tensor_t *in,
                                      const odl_f16_tensor_t *w, const odl_f16_tensor_t *out) {
     return odl_conv2d_f16_bw_input_portable(p, in, w, out);
 }
 
-odl_status_t odl_conv2d_f16_bw_weight(const odl_f16_conv_params_t *p, const odl_f16_tensor_t *in,
+odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_bw_weight)(const odl_f16_conv_params_t *p, const odl_f16_tensor_t *in,
                                       odl_f16_tensor_t *w, odl_f16_tensor_t *b, const odl_f16_tensor_t *out) {
     conv_geo_t g;
     odl_status_t s = conv_geo(p, in, w, out, &g);
     if (s != ODL_OK) return s;
     if (!out->grad) return ODL_ERR_ARG;
     const int32_t n_in = g.n * g.h * g.w * g.ic, n_pos = g.n * g.oh * g.ow, taps = g.kh * g.kw * g.ic;
-    if (n_in > ODL_FP_TILE || 4 * n_pos > ODL_FP_TILE) return odl_conv2d_f16_bw_weight_portable(p, in, w, b, out);
+    if (!odl_fp_conv_bw_weight_fits(&g)) return odl_conv2d_f16_bw_weight_portable(p, in, w, b, out);
     float x[ODL_FP_TILE], gp[ODL_FP_TILE]; /* gp: [position][4] act-gradients of one block of channels */
     odl_fp_widen_row(in->data, x, n_in);
     for (int32_t oc0 = 0; oc0 < g.oc; oc0 += 4) {

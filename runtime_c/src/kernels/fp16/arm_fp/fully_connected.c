@@ -11,12 +11,17 @@
 
 #include "fp_f16.h"
 
+/* Another family may include this file and rename the entry points. */
+#ifndef ODL_FP_PUBLIC
+#define ODL_FP_PUBLIC(name) name
+#endif
+
 static inline odl_f16_t fc_out(float acc, const odl_f16_t *bias, int32_t j, int32_t act) {
     if (bias) acc = acc + F(bias[j]);
     return R(odl_f16_act(act, acc));
 }
 
-odl_status_t odl_fc_f16_fw(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, const odl_f16_tensor_t *w,
+odl_status_t ODL_FP_PUBLIC(odl_fc_f16_fw)(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, const odl_f16_tensor_t *w,
                            const odl_f16_tensor_t *b, odl_f16_tensor_t *out) {
     int32_t n, k, o;
     if (!p || !in || !w || !out || odl_f16_bad_act(p->act)) return ODL_ERR_ARG;
@@ -74,7 +79,7 @@ static inline void accumulate8(odl_f16_t *dst, const float *acc) {
     }
 }
 
-odl_status_t odl_fc_f16_bw_input(const odl_f16_fc_params_t *p, odl_f16_tensor_t *in, const odl_f16_tensor_t *w,
+odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_input)(const odl_f16_fc_params_t *p, odl_f16_tensor_t *in, const odl_f16_tensor_t *w,
                                  const odl_f16_tensor_t *out) {
     int32_t n, k, o;
     if (!p || !in || !w || !out || !out->grad) return ODL_ERR_ARG;
@@ -116,7 +121,7 @@ odl_status_t odl_fc_f16_bw_input(const odl_f16_fc_params_t *p, odl_f16_tensor_t 
     return ODL_OK;
 }
 
-odl_status_t odl_fc_f16_bw_weight(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, odl_f16_tensor_t *w,
+odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight)(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, odl_f16_tensor_t *w,
                                   odl_f16_tensor_t *b, const odl_f16_tensor_t *out) {
     int32_t n, k, o;
     if (!p || !in || !w || !out || !out->grad) return ODL_ERR_ARG;

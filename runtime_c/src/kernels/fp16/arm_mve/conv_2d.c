@@ -1,17 +1,16 @@
 /* CONV_2D and pointwise conv FP16 training kernels with Helium (MVE): the
- * same bytes as ../conv_2d.c, which is included below under other names for
- * its geometry checks (see mve_f16.h for the exactness rules). Lanes run over
- * output channels (forward) or input channels (both gradients). */
-#define odl_conv2d_f16_fw odl_conv2d_f16_fw_portable
-#define odl_conv2d_f16_bw_input odl_conv2d_f16_bw_input_portable
-#define odl_conv2d_f16_bw_weight odl_conv2d_f16_bw_weight_portable
+ * same bytes as ../conv_2d.c, which is included below (through ../arm_fp)
+ * under other names for its geometry checks (see mve_f16.h for the exactness
+ * rules). Lanes run over output channels (forward) or input channels (both
+ * gradients); small tensors take the scalar-FPU kernels. */
 #define odl_pwconv_f16_fw odl_pwconv_f16_fw_portable
 #define odl_pwconv_f16_bw_input odl_pwconv_f16_bw_input_portable
 #define odl_pwconv_f16_bw_weight odl_pwconv_f16_bw_weight_portable
-#include "../conv_2d.c"
-#undef odl_conv2d_f16_fw
-#undef odl_conv2d_f16_bw_input
-#undef odl_conv2d_f16_bw_weight
+/* The scalar-FPU kernels (VCVTB, VFMA) under <name>_fp; they include the
+ * portable file (<name>_portable). Tensors that fit their stack tiles (few
+ * channels: the Helium lanes would idle) go to them. */
+#define ODL_FP_PUBLIC(name) name##_fp
+#include "../arm_fp/conv_2d.c"
 #undef odl_pwconv_f16_fw
 #undef odl_pwconv_f16_bw_input
 #undef odl_pwconv_f16_bw_weight
@@ -23,6 +22,7 @@ odl_status_t odl_conv2d_f16_fw(const odl_f16_conv_params_t *p, const odl_f16_ten
     conv_geo_t g;
     odl_status_t s = conv_geo(p, in, w, out, &g);
     if (s != ODL_OK) return s;
+    if (odl_fp_conv_fw_fits(&g)) return odl_conv2d_f16_fw_fp(p, in, w, b, out);
     int32_t filter = g.kh * g.kw * g.ic; /* one output channel's weights */
     uint32x4_t offsets[ODL_MVE_TILE / 4];
     odl_mve_column_offsets(offsets, filter);
@@ -85,6 +85,7 @@ odl_status_t odl_conv2d_f16_bw_weight(const odl_f16_conv_params_t *p, const odl_
     odl_status_t s = conv_geo(p, in, w, out, &g);
     if (s != ODL_OK) return s;
     if (!out->grad) return ODL_ERR_ARG;
+    if (odl_fp_conv_bw_weight_fits(&g)) return odl_conv2d_f16_bw_weight_fp(p, in, w, b, out);
     for (int32_t oc = 0; oc < g.oc; ++oc) {
         if (w->grad)
             for (int32_t ky = 0; ky < g.kh; ++ky)
