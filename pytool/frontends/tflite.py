@@ -437,6 +437,11 @@ def _resize(cls):
     return read
 
 
+def _gather(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.GatherOptions)
+    op.attrs = {"axis": int(o.Axis()) if o else 0, "batch_dims": int(o.BatchDims()) if o else 0}
+
+
 def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
@@ -462,6 +467,7 @@ _ATTRS = {
     "UNPACK": _axis_attr(tflite.UnpackOptions),
     "SUM": _mean,
     "TRANSPOSE_CONV": _transpose_conv,
+    "GATHER": _gather,
     "RESIZE_NEAREST_NEIGHBOR": _resize(tflite.ResizeNearestNeighborOptions),
     "RESIZE_BILINEAR": _resize(tflite.ResizeBilinearOptions),
     "SQUEEZE": _shape_only,

@@ -58,6 +58,9 @@ MODULES = {
     "TRANSPOSE_CONV": "transpose_conv",
     "RESIZE_NEAREST_NEIGHBOR": "resize_nearest_neighbor",
     "RESIZE_BILINEAR": "resize_bilinear",
+    "PRELU": "prelu",
+    "CAST": "cast",
+    "GATHER": "gather",
 }
 
 

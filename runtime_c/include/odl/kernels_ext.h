@@ -107,6 +107,23 @@ odl_status_t odl_resize_nearest(int32_t elem, const odl_dims4_t *xd, const void 
 odl_status_t odl_resize_bilinear_s8(const odl_dims4_t *xd, const int8_t *in, const odl_dims4_t *yd,
                                     const int32_t *ty, const int32_t *tx, int8_t *out);
 
+/* PRELU int8: x + input_offset >= 0 -> rescale(mult_pos), else
+ * rescale((x + input_offset) * (alpha + alpha_offset), mult_neg); alpha broadcasts. */
+typedef struct {
+    int32_t input_offset, alpha_offset, output_offset;
+    int32_t mult_pos, shift_pos, mult_neg, shift_neg;
+} odl_prelu_params_t;
+
+odl_status_t odl_prelu_s8(const odl_prelu_params_t *p, const odl_dims4_t *dx, const int8_t *x, const odl_dims4_t *da,
+                          const int8_t *alpha, const odl_dims4_t *dy, int8_t *out);
+
+/* CAST between ODL_DT_INT8/INT16/INT32/FLOAT32 (C conversion of each value). */
+odl_status_t odl_cast(int32_t in_dtype, int32_t out_dtype, int32_t size, const void *in, void *out);
+
+/* GATHER: x as [outer, axis_size, inner] elements of `elem` bytes, int32 indices. */
+odl_status_t odl_gather(int32_t elem, int32_t outer, int32_t axis_size, int32_t inner, const void *in,
+                        int32_t n_idx, const int32_t *idx, void *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
