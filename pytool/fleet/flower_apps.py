@@ -119,13 +119,40 @@ def _save_state(context: Context, st: NodeState) -> None:
     context.state["device"] = ConfigRecord({"image": st.image or b"", "generation": st.generation})
 
 
+def _link_device(port: str, build_dir: str):
+    from pytool.fleet.link_device import LinkDevice
+    from pytool.link.client import Link
+
+    key = ("link", port, build_dir)
+    if key not in _CACHE:
+        _CACHE[key] = LinkDevice(Link(port, timeout=10.0, retries=3), build_dir)
+    return _CACHE[key]
+
+
+def _node_data(path: str, dev, pid: int) -> LocalData:
+    """Deployment: the node's own samples (a gateway's --data)."""
+    from pytool.training.loop import load_dataset
+
+    key = ("node-data", path)
+    if key not in _CACHE:
+        _CACHE[key] = load_dataset(path, dev.inputs[0])
+    ds = _CACHE[key]
+    return LocalData(ds.x, ds.y, seed=pid)
+
+
 def client_round(cfg: FleetConfig, msg: Message, context: Context) -> Message:
-    dev = _device(cfg.build_dir)
     nc = context.node_config
+    port = str(nc.get("port", "emulated"))
+    dev = _device(cfg.build_dir) if port == "emulated" else _link_device(port, cfg.build_dir)
     pid = int(nc.get("partition-id", nc.get("device", 0)))
     n_parts = int(nc.get("num-partitions", cfg.clients))
     order = order_of(msg.content)
-    data = _local_data(cfg, dev, pid, n_parts) if order.max_steps else LocalData(dev_x_empty(dev), np.zeros(0))
+    if not order.max_steps:
+        data = LocalData(dev_x_empty(dev), np.zeros(0))
+    elif "data" in nc:
+        data = _node_data(str(nc["data"]), dev, pid)
+    else:
+        data = _local_data(cfg, dev, pid, n_parts)
     fault = parse_faults(cfg.faults).get((pid, order.round))
     state = _load_state(context)
     try:

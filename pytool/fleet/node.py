@@ -93,6 +93,8 @@ def run_round(dev: EmulatedDevice, state: NodeState, order: RoundOrder, data: Lo
     if fault == "generation":  # the device lost its store (factory reset)
         state.image, state.generation = None, 0
     dev.boot(state.image)
+    if getattr(dev, "lost", False):  # a board whose store changed behind the gateway: factory weights
+        state.generation = 0
     why = follow(method, dev, state, order)
     if why:
         return RoundReply("stale", state.generation, dev.generation, note=why)

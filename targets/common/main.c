@@ -113,6 +113,7 @@ int main(void) {
 #include "nv_board.h"
 #include "odl/persist.h"
 #include "odl/link_train.h"
+#include "odl/link_fleet.h"
 
 static int io_read_byte(void *user) {
     (void)user;
@@ -151,6 +152,7 @@ int main(void) {
     static odl_link_server_t server;
     odl_link_server_init(&server, &ctx, &io, ODL_TARGET_NAME);
     if (odl_model.train) (void)odl_link_train_register(&server);
+    if (odl_model.train) (void)odl_link_fleet_register(&server); /* forward-gradient fleet rounds */
     if (persist) (void)odl_persist_register(&server, &store);
     for (;;) odl_link_server_poll(&server);
 }
