@@ -55,6 +55,17 @@ odl_status_t fleet_boot(fleet_dev_t *d, odl_ctx_t *ctx, uint8_t *mem, uint32_t s
 }
 odl_store_t *fleet_store(fleet_dev_t *d) { return &d->st; }
 uint32_t fleet_generation(fleet_dev_t *d) { return d->st.generation; }
+/* records: n rows of (step, m diffs) as int32; stops at the first error. */
+odl_status_t fleet_fg_replay(odl_ctx_t *ctx, const int32_t *rec, uint32_t n, uint32_t m, uint32_t *clipped) {
+    *clipped = 0;
+    for (uint32_t r = 0; r < n; ++r) {
+        int c = 0;
+        odl_status_t s = odl_fg_replay_step(ctx, (uint32_t)rec[r * (m + 1)], rec + r * (m + 1) + 1, m, &c);
+        if (s != ODL_OK) return s;
+        *clipped += (uint32_t)c;
+    }
+    return ODL_OK;
+}
 """
 
 FLEET_CDEF = """
@@ -71,6 +82,7 @@ odl_status_t odl_store_payload_write(odl_store_t *st, uint32_t offset, const uin
 odl_store_t *fleet_store(fleet_dev_t *d);
 odl_status_t odl_fg_replay_step(odl_ctx_t *ctx, uint32_t step, const int32_t *diffs, uint32_t n, int *clipped);
 odl_status_t odl_fg_set_step(odl_ctx_t *ctx, uint32_t step);
+odl_status_t fleet_fg_replay(odl_ctx_t *ctx, const int32_t *rec, uint32_t n, uint32_t m, uint32_t *clipped);
 odl_status_t odl_fg_last_step(const odl_ctx_t *ctx, uint32_t *step, int32_t *diffs, uint32_t n);
 """
 
@@ -199,14 +211,17 @@ class EmulatedDevice(HostModel):
 
     def fg_replay(self, records: list[tuple[int, np.ndarray]]) -> int:
         """Applies (step, diffs) records in order; returns how many clamped."""
-        clipped = self.ffi.new("int *")
-        n = 0
-        for step, diffs in records:
-            d = np.ascontiguousarray(diffs, np.int32)
-            s = self.lib.odl_fg_replay_step(self.ctx, step, self._i32(d), len(d), clipped)
-            self.check(s, "odl_fg_replay_step")
-            n += clipped[0]
-        return n
+        if not records:
+            return 0
+        rec = np.empty((len(records), self.directions + 1), np.int64)
+        for i, (step, diffs) in enumerate(records):
+            rec[i, 0] = step
+            rec[i, 1:] = diffs
+        rec32 = np.ascontiguousarray(rec.astype(np.uint32).view(np.int32))
+        clipped = self.ffi.new("uint32_t *")
+        s = self.lib.fleet_fg_replay(self.ctx, self._i32(rec32), len(records), self.directions, clipped)
+        self.check(s, "odl_fg_replay_step")
+        return int(clipped[0])
 
     # ---- whole datasets -----------------------------------------------------
     def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:

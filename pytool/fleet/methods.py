@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pytool.fleet.device import EmulatedDevice, PayloadTensor, join_payload, split_payload
-from pytool.fleet.wire import Reader, WireError, put_varints
+from pytool.fleet.wire import Reader, WireError, decode_varints, put_varints
 
 SKIPPED = 0x01
 MAX_DIFF = 1 << 30  # |L+ - L-| in Q16.16 is far below this for any real loss
@@ -50,28 +50,31 @@ def fg_encode(base: int, m: int, records: list[tuple[int, np.ndarray]]) -> bytes
 
 def fg_decode(body: bytes, m: int, lo: int | None = None, hi: int | None = None) -> list[tuple[int, np.ndarray]]:
     """Records with strictly increasing steps; lo/hi bound them when given."""
-    r = Reader(body)
-    base = r.u32()
-    mm = r.raw(1)[0]
+    if len(body) < 5:
+        raise WireError(f"forward-gradient body of {len(body)} bytes")
+    base, mm = struct.unpack_from("<IB", body)
     if mm != m:
         raise WireError(f"{mm} directions per step, the model uses {m}")
-    n = r.varint()
+    v = decode_varints(body[5:])
+    if v.size == 0:
+        raise WireError("no record count")
+    n = int(v[0])
     if n < 0 or (hi is not None and n > hi - lo):
         raise WireError(f"{n} steps, at most {0 if hi is None else hi - lo} were assigned")
-    out, step = [], base
-    for i in range(n):
-        delta = r.varint()
-        if delta < (1 if i else 0):
-            raise WireError(f"record {i}: steps must increase")
-        step += delta
-        d = r.varints(m)
-        if np.any(np.abs(d) >= MAX_DIFF):
-            raise WireError(f"record {i}: a scalar is out of range")
-        out.append((step, d.astype(np.int32)))
-    r.done()
-    if lo is not None and out and (out[0][0] < lo or out[-1][0] >= hi):
-        raise WireError(f"steps {out[0][0]}..{out[-1][0]} outside the assigned {lo}..{hi - 1}")
-    return out
+    if v.size != 1 + n * (m + 1):
+        raise WireError(f"{v.size - 1} numbers for {n} records of {m + 1}")
+    rec = v[1:].reshape(n, m + 1)
+    if n and (rec[0, 0] < 0 or np.any(rec[1:, 0] < 1)):
+        raise WireError("steps must increase")
+    if np.any(np.abs(rec[:, 1:]) >= MAX_DIFF):
+        raise WireError("a scalar is out of range")
+    steps = base + np.cumsum(rec[:, 0])
+    if lo is not None and n and (steps[0] < lo or steps[-1] >= hi):
+        raise WireError(f"steps {steps[0]}..{steps[-1]} outside the assigned {lo}..{hi - 1}")
+    if n and steps[-1] > 0xFFFFFFFF:
+        raise WireError("step counter past 2^32")
+    diffs = rec[:, 1:].astype(np.int32)
+    return [(int(s), diffs[i]) for i, s in enumerate(steps)]
 
 
 # ---- the three methods --------------------------------------------------------
