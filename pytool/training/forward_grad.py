@@ -40,6 +40,7 @@ class FgTensor:
     lr_shift: int
     lo: int
     hi: int
+    group: int = 0  # perturbed in directions k with k % groups == group
 
 
 @dataclass
@@ -55,10 +56,59 @@ class FgSetup:
     first_op: int
     forward_ops: int
     tensors: list[FgTensor] = field(default_factory=list)
+    groups: int = 1
+
+    def in_dir(self, t: FgTensor, k: int) -> bool:
+        return self.groups <= 1 or k % self.groups == t.group
+
+    def directions_of(self, group: int) -> int:
+        """How many of the m directions perturb a group."""
+        if self.groups <= 1:
+            return self.directions
+        return len(range(group, self.directions, self.groups))
 
     @property
     def persistent(self) -> dict[str, np.ndarray]:
         return {t.name: t.init for t in self.tensors}
+
+
+GROUPINGS = ("none", "layer", "tensor")
+
+
+@dataclass(frozen=True)
+class FgKnobs:
+    """Forward-gradient settings beyond TrainSpec's common fields, read from
+    TrainSpec.extra (keys "fg_<name>"); what `--lr auto` sweeps besides lr,
+    directions and epsilon.
+
+    groups: which tensors a direction perturbs together: "none" (all, every
+      direction), "layer" (direction k perturbs layer k % L only: one layer's
+      noise never enters another layer's estimate), "tensor" (same per tensor).
+    lr_positions: divide a conv layer's lr by its output positions (out_h *
+      out_w share each weight, so its gradient in LSB units is that much larger).
+    """
+
+    groups: str = "none"
+    lr_positions: bool = False
+
+    @classmethod
+    def of(cls, spec: TrainSpec) -> FgKnobs:
+        ex = spec.extra or {}
+        k = cls(groups=str(ex.get("fg_groups", cls.groups)),
+                lr_positions=str(ex.get("fg_lr_positions", cls.lr_positions)).lower() in ("1", "true", "yes"))
+        if k.groups not in GROUPINGS:
+            raise TrainSpecError(f"fg_groups {k.groups!r}: choose one of {', '.join(GROUPINGS)}")
+        return k
+
+
+def output_positions(g: Graph, op_index: int) -> int:
+    """Output positions that share one weight of a conv / depthwise layer
+    (out_h * out_w, times the batch); 1 for fully connected per sample."""
+    op = g.ops[op_index]
+    if op.type == "FULLY_CONNECTED":
+        return 1
+    shape = g.tensors[op.outputs[0]].shape
+    return int(np.prod(shape[:-1]))
 
 
 def check_hyper(spec: TrainSpec) -> None:
@@ -132,6 +182,7 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
     for ly in layers:
         if ly.op_index >= forward_ops:
             raise TrainSpecError(f"--trainable: layer #{ly.op_index} ({ly.op_type}) runs after the logits '{logits}'")
+    knobs = FgKnobs.of(spec)
     lq = g.tensors[logits].quant
     st = FgSetup(
         seed=int(spec.seed) & 0xFFFFFFFF,
@@ -147,6 +198,7 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
     )
     if st.logit_scale_q16 <= 0:
         raise TrainSpecError(f"logits tensor '{logits}' has a scale below 2^-17; the Q16.16 loss cannot read it")
+    parts_of = []
     for ly in layers:
         op = g.ops[ly.op_index]
         parts = []
@@ -158,7 +210,15 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
         if ly.bias is not None:
             b = g.tensors[ly.bias]
             parts.append((ly.bias, KIND_B32, b.data.astype(np.int32), _bias_unit_shift(g, op.inputs, op.outputs[0])))
+        parts_of.append(parts)
+    n_tensors = sum(len(p) for p in parts_of)
+    # more groups than directions: groups share directions round-robin
+    st.groups = min(st.directions, {"none": 1, "layer": len(parts_of), "tensor": n_tensors}[knobs.groups])
+    slot = 0
+    for li, parts in enumerate(parts_of):
         for name, kind, init, us in parts:
+            group = {"none": 0, "layer": li, "tensor": slot}[knobs.groups] % st.groups
+            slot += 1
             eps = max(1, round(spec.epsilon * 2**us))
             lo, hi = LIMITS[kind][0] + eps, LIMITS[kind][1] - eps
             if init.size and (int(init.min()) < lo or int(init.max()) > hi):
@@ -166,9 +226,10 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
                     f"--epsilon {spec.epsilon}: '{name}' holds values up to {int(np.abs(init).max())} and "
                     f"+-{eps} would leave the {np.dtype(init.dtype).name} range; use a smaller epsilon"
                 )
-            f = lr_factor(spec.lr, us, eps, spec.directions, spec.sign)
+            lr = spec.lr / (output_positions(g, layers[li].op_index) if knobs.lr_positions else 1)
+            f = lr_factor(lr, us, eps, st.directions_of(group), spec.sign)
             mult, shift = split_factor(f, f"'{name}'", spec.lr)
-            st.tensors.append(FgTensor(name, kind, ly.op_index, init, us, eps, mult, shift, lo, hi))
+            st.tensors.append(FgTensor(name, kind, layers[li].op_index, init, us, eps, mult, shift, lo, hi, group))
     if not st.tensors:
         raise TrainSpecError(f"--trainable {spec.trainable!r} selects no tensor")
     return st
@@ -179,11 +240,11 @@ def _momentum_name(t: FgTensor) -> str:
 
 
 def _protect_boundary(prog: Program, first_op: int, forward_ops: int) -> None:
-    """Perturbed passes rerun ops [first_op, forward_ops): tensors made before
-    first_op and read there must survive those ops, so their lifetimes are
-    extended and the arena is planned again."""
-    if first_op == 0:
-        return
+    """Perturbed passes rerun ops [first_op, forward_ops): the graph inputs and
+    the tensors made before first_op that are read there must survive those
+    ops, so their lifetimes are extended and the arena is planned again (with
+    first_op == 0 the input image itself would otherwise be overwritten by a
+    later op's output before the next pass reads it)."""
     made_before = set(prog.inputs)
     for op in prog.ops[:first_op]:
         made_before.update(op.outputs)
@@ -228,7 +289,7 @@ def emit_train_c(prog: Program, st: FgSetup) -> str:
     for t in st.tensors:
         mom = prog.plan.persistent[_momentum_name(t)][0] if st.momentum_q15 else NO_MOMENTUM
         rows.append(
-            f"    {{{idx[t.name]}, {t.kind}, 0, {t.eps}, {t.lr_mult}, {t.lr_shift}, {t.lo}, {t.hi}, {mom}u}},"
+            f"    {{{idx[t.name]}, {t.kind}, {t.group}, {t.eps}, {t.lr_mult}, {t.lr_shift}, {t.lo}, {t.hi}, {mom}u}},"
             f" /* {t.name} */"
         )
     state_off, state_size = prog.plan.persistent[STATE_NAME]
@@ -240,7 +301,7 @@ def emit_train_c(prog: Program, st: FgSetup) -> str:
         *rows,
         "};",
         "static const odl_fg_config_t odl_fg_config = {",
-        f"    {st.seed}u, {st.directions}, {int(st.sign)}, 0, {st.first_op}u, {st.momentum_q15}, "
+        f"    {st.seed}u, {st.directions}, {int(st.sign)}, {st.groups}, {st.first_op}u, {st.momentum_q15}, "
         f"{len(st.tensors)}, 0, odl_fg_tensors,",
         "};",
         "const odl_train_config_t odl_train_config = {",

@@ -13,7 +13,7 @@ from pytool.ops.conv_2d import _grouped_dot, requantize, windows
 from pytool.ops.depthwise_conv_2d import _depthwise
 from pytool.training import TrainSpec
 from pytool.training.fixed_loss import loss_q16
-from pytool.training.forward_grad import KIND_W16, W16_SHIFT, FgSetup, setup
+from pytool.training.forward_grad import KIND_W16, W16_SHIFT, FgSetup, FgTensor, setup
 from pytool.training.prng import prng_key, rademacher
 
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
@@ -53,6 +53,14 @@ def run_w16(g: Graph, op, low, xs: list) -> np.ndarray:
     win = windows(xi, w.shape[1:3], (sh, sw), (dh, dw), (ph, pw), (oh, ow), fill=0)
     acc = _grouped_dot(win, w) if op.type == "CONV_2D" else _depthwise(win, w, low.params[10])
     return w16_epilogue(acc, bias, mult, shift, out_off, amin, amax)
+
+
+def direction_step(t: FgTensor, diff: int) -> int:
+    """odl_fg_direction_step: round(diff * lr_mult / 2^lr_shift), limited so
+    eps - r stays an int16 lane (weights) / int32 (biases)."""
+    lim = (32767 if t.kind == KIND_W16 else I32_MAX) - t.eps
+    r = int(np.clip(round_shift(np.int64(diff) * t.lr_mult, t.lr_shift), I32_MIN, I32_MAX))
+    return max(-lim, min(lim, r))
 
 
 class ForwardGradReference:
@@ -109,45 +117,90 @@ class ForwardGradReference:
         t = self.setup.tensors[i]
         return rademacher(prng_key(self.setup.seed, self.step_count, k, i), t.init.size).reshape(t.init.shape)
 
-    def _perturb(self, k: int, scale: int) -> None:
-        for i, t in enumerate(self.setup.tensors):
-            p = self.params[t.name]
-            self.params[t.name] = (p.astype(np.int64) + scale * t.eps * self._z(k, i)).astype(p.dtype)
+    def _pass(self, i: int, k_a: int | None, a: int, clamp: bool, k_b: int | None, b: int) -> bool:
+        """odl_perturb_w16 / pass_i32: v += a z_a; clamp; v += b z_b."""
+        t = self.setup.tensors[i]
+        p = self.params[t.name]
+        v = p.reshape(-1).astype(np.int64)
+        if a:
+            v = v + a * self._z(k_a, i).reshape(-1)
+        clipped = False
+        if clamp:
+            c = np.clip(v, t.lo, t.hi)
+            clipped = bool(np.any(c != v))
+            v = c
+        if b:
+            v = v + b * self._z(k_b, i).reshape(-1)
+        self.params[t.name] = v.astype(p.dtype).reshape(p.shape)
+        return clipped
+
+    def _momentum_decay(self, i: int) -> bool:
+        t = self.setup.tensors[i]
+        vel = round_shift(self.velocity[t.name] * self.setup.momentum_q15, 15)
+        self.velocity[t.name] = vel
+        p = self.params[t.name]
+        raw = p.reshape(-1).astype(np.int64) - vel
+        new = np.clip(raw, t.lo, t.hi)
+        self.params[t.name] = new.astype(p.dtype).reshape(p.shape)
+        return bool(np.any(new != raw))
+
+    def _momentum_add(self, i: int, k: int, r: int) -> None:
+        t = self.setup.tensors[i]
+        v = self.velocity[t.name] + r * self._z(k, i).reshape(-1)
+        self.velocity[t.name] = np.clip(v, I32_MIN, I32_MAX)
+
+    def apply(self, step: int, diffs: list[int]) -> bool:
+        """odl_fg_apply: replay one step's update from its scalars."""
+        s, saved = self.setup, self.step_count
+        self.step_count = step
+        clipped = False
+        for i in range(len(s.tensors)):
+            if s.momentum_q15:
+                clipped |= self._momentum_decay(i)
+        for k, d in enumerate(diffs):
+            for i, t in enumerate(s.tensors):
+                r = direction_step(t, d) if s.in_dir(t, k) else 0
+                if r:
+                    clipped |= self._pass(i, k, -r, True, None, 0)
+                    if s.momentum_q15:
+                        self._momentum_add(i, k, r)
+        self.step_count = saved
+        return clipped
 
     def train_step(self, x: np.ndarray, label: int) -> dict:
         s = self.setup
         vals = {self.g.inputs[0]: np.asarray(x).reshape(self.g.tensors[self.g.inputs[0]].shape)}
         self._run(vals, 0)
         loss0, pred = self._loss(vals, label)
-        diffs = []
+        clipped = False
+        for i, t in enumerate(s.tensors):
+            if s.momentum_q15:
+                clipped |= self._momentum_decay(i)
+            if s.in_dir(t, 0):
+                self._pass(i, None, 0, False, 0, t.eps)
+        self.diffs = []
         for k in range(s.directions):
-            self._perturb(k, 1)
             self._run(vals, s.first_op)
             lp, _ = self._loss(vals, label)
-            self._perturb(k, -2)
+            for i, t in enumerate(s.tensors):
+                if s.in_dir(t, k):
+                    self._pass(i, None, 0, False, k, -2 * t.eps)
             self._run(vals, s.first_op)
             lm, _ = self._loss(vals, label)
-            self._perturb(k, 1)
             d = lp - lm
             if s.sign:
                 d = 65536 * int(np.sign(d))
-            diffs.append(d)
-        clipped = False
-        for i, t in enumerate(s.tensors):
-            acc = np.zeros(t.init.size, np.int64)
-            for k, d in enumerate(diffs):
-                if d:
-                    acc += d * self._z(k, i).reshape(-1)
-            step = np.clip(round_shift(acc * t.lr_mult, t.lr_shift), I32_MIN, I32_MAX)
-            if s.momentum_q15:
-                v = np.clip(round_shift(self.velocity[t.name] * s.momentum_q15, 15) + step, I32_MIN, I32_MAX)
-                self.velocity[t.name] = v
-                step = v
-            p = self.params[t.name]
-            raw = p.reshape(-1).astype(np.int64) - step
-            new = np.clip(raw, t.lo, t.hi)
-            clipped |= bool(np.any(new != raw))
-            self.params[t.name] = new.astype(p.dtype).reshape(p.shape)
+            self.diffs.append(d)
+            nxt = k + 1 < s.directions
+            for i, t in enumerate(s.tensors):
+                now, then = s.in_dir(t, k), nxt and s.in_dir(t, k + 1)
+                if not (now or then):
+                    continue
+                r = direction_step(t, d) if now else 0
+                clipped |= self._pass(i, k, t.eps - r if now else 0, r != 0, k + 1 if then else None,
+                                      t.eps if then else 0)
+                if r and s.momentum_q15:
+                    self._momentum_add(i, k, r)
         self.step_count += 1
         return {"loss_q16": loss0, "predicted": pred, "correct": pred == label,
                 "flags": 2 if clipped else 0, "step": self.step_count}

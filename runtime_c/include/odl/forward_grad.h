@@ -22,7 +22,7 @@ extern "C" {
 typedef struct {
     int16_t tensor;  /* tensor index (ODL_T_TRAINABLE, in the arena) */
     uint8_t kind;    /* ODL_FG_* */
-    uint8_t reserved;
+    uint8_t group;   /* perturbed in directions k with k % groups == group */
     int32_t eps;     /* perturbation, storage units (> 0) */
     /* update of element i = round(S_i * lr_mult / 2^lr_shift), half away
      * from zero, S_i = sum over directions of d_k * z_ki (Q16.16 loss units) */
@@ -36,7 +36,8 @@ typedef struct {
     uint32_t seed;
     uint16_t directions; /* m */
     uint8_t sign;        /* 1: use sign(L+ - L-) only */
-    uint8_t reserved;
+    uint8_t groups;      /* 0 or 1: every tensor in every direction; G > 1: direction k
+                          * perturbs (and updates) only the tensors of group k % G */
     uint32_t first_op;   /* perturbed passes rerun ops [first_op, forward_ops) */
     int32_t momentum_q15; /* velocity decay in Q0.15; 0: plain SGD */
     uint16_t n_tensors;
@@ -51,6 +52,26 @@ typedef struct {
 } odl_fg_state_t;
 
 #define ODL_FG_STATE_BYTES(m) (4u + 4u * (uint32_t)(m))
+
+/* Step of one direction for one tensor, in storage units: the scalar
+ * r = round(diff * lr_mult / 2^lr_shift) (half away from zero), limited to
+ * +-(32767 - eps) for int16 weights (+-(INT32_MAX - eps) for biases). The
+ * update of direction k is theta = clamp(theta - r z_k, lo, hi). */
+int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff);
+
+/* Replay entry point (fleet learning, host-side catch-up): applies the
+ * update of one recorded step to the current trainable tensors, bit for bit
+ * what odl_fg_step did after measuring them:
+ *   step         the step counter the device used (odl_fg_state_t.step before
+ *                the step; keys are odl_prng_key(config seed, step, k, slot)),
+ *   diff[0..m)   its projected-gradient scalars d_k (odl_fg_state_t.diff
+ *                after the step, Q16.16, already reduced to +-65536 with sign),
+ *   n_diff       must equal the config's directions.
+ * For every tensor: momentum decay (if configured), then for k < m in order
+ * theta = clamp(theta - r_k z_k) for the tensors of direction k's group. No forward pass runs and the step counter
+ * is not touched. *flags gets ODL_STEP_CLIPPED when the band clipped. A step
+ * the guard skipped (ODL_STEP_SKIPPED) changed nothing and is not replayed. */
+odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, uint32_t n_diff, uint32_t *flags);
 
 #ifdef __cplusplus
 }

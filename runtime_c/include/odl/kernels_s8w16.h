@@ -43,6 +43,15 @@ odl_status_t odl_fully_connected_s8w16(const odl_fc_params_t *p, const int32_t *
                                        const int8_t *in, int32_t out_depth, const int16_t *w,
                                        const int32_t *bias, int8_t *out);
 
+/* One forward-gradient pass over n int16 values (odl/forward_grad.h): for
+ * each element e,  v = w[e] + a * z_a(e);  if clamp: v = min(max(v, lo), hi);
+ * w[e] = v + b * z_b(e),  where z_k(e) = odl_prng_sign(key_k, e) (+1/-1).
+ * a = 0 or b = 0 leaves that stream out. |a|, |b| <= 32767; the caller keeps
+ * every stored value, and without the clamp also w[e] + a * z_a(e), inside
+ * int16 (the guard band does). Returns 1 when the clamp changed a value. */
+int32_t odl_perturb_w16(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
+                        uint32_t key_b, int32_t b);
+
 #ifdef __cplusplus
 }
 #endif

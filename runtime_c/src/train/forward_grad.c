@@ -1,17 +1,19 @@
 /* Fixed-point forward gradient. Per step (seed s, step t, m directions):
- *   L0      = loss at theta (reported; also runs the frozen prefix once)
- *   for k:  z_k = Rademacher signs from odl_prng_key(s, t, k, tensor slot)
- *           d_k = L(theta + eps z_k) - L(theta - eps z_k)     (Q16.16)
- *   theta  -= round(lr * sum_k d_k z_k)     per tensor, clamped to the guard band
- * Perturbations are integer adds inside the guard band, so undoing them is
- * exact; z is regenerated from the key, never stored. */
+ *   L0 = loss at theta (reported; also runs the frozen prefix once)
+ *   for k < m:  z_k = Rademacher signs from odl_prng_key(s, t, k, tensor slot)
+ *               d_k = L(theta + eps z_k) - L(theta - eps z_k)          (Q16.16)
+ *               r_k = round(lr * d_k)  per tensor (a scalar)
+ *               theta = clamp(theta - r_k z_k)   (band [lo, hi])
+ * Each direction is applied as soon as it is measured, so the restore of
+ * direction k, its update and the perturbation of direction k+1 are one pass
+ * over the weights; the minus side is a second. z is regenerated from the
+ * key (O(1) per 32 elements), never stored. */
 #include <string.h>
 
 #include "odl/forward_grad.h"
+#include "odl/kernels_s8w16.h"
 #include "odl/optim.h"
 #include "odl/prng.h"
-
-#define BLOCK 32
 
 static const odl_fg_config_t *config_of(const odl_ctx_t *ctx) {
     return (const odl_fg_config_t *)ctx->model->train->method_config;
@@ -78,23 +80,81 @@ odl_status_t odl_fg_init(odl_ctx_t *ctx) {
     return ODL_OK;
 }
 
-/* theta += sign_scale * eps * z_k for every trainable tensor. */
-static void perturb(odl_ctx_t *ctx, const odl_fg_config_t *c, uint32_t step, uint32_t k, int32_t sign_scale) {
-    for (uint32_t i = 0; i < c->n_tensors; ++i) {
-        const odl_fg_tensor_t *ft = &c->tensors[i];
-        void *data = odl_tensor_ptr(ctx, ft->tensor);
-        const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, ft->tensor));
-        const uint32_t key = odl_prng_key(c->seed, step, k, i);
-        const int32_t delta = sign_scale * ft->eps;
-        for (int32_t e0 = 0; e0 < n; e0 += BLOCK) {
-            const uint32_t bits = odl_prng_word(key, (uint32_t)e0 / BLOCK);
-            const int32_t end = n - e0 < BLOCK ? n - e0 : BLOCK;
-            for (int32_t j = 0; j < end; ++j) {
-                const int32_t v = get_value(data, ft->kind, e0 + j);
-                set_value(data, ft->kind, e0 + j, ((bits >> j) & 1u) ? v - delta : v + delta);
+/* Largest |r_k| of a tensor: keeps eps - r_k an int16 lane for weights. */
+static int32_t step_limit(const odl_fg_tensor_t *ft) {
+    return ft->kind == ODL_FG_WEIGHT_I16 ? 32767 - ft->eps : INT32_MAX - ft->eps;
+}
+
+int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff) {
+    const int32_t lim = step_limit(ft);
+    const int32_t r = odl_sgd_delta(diff, ft->lr_mult, ft->lr_shift);
+    return r > lim ? lim : (r < -lim ? -lim : r);
+}
+
+/* int32 values: the loop of odl_perturb_w16 (the caller keeps the sums in
+ * range: guard band, |r| <= INT32_MAX - eps, clamping in int64). */
+static int32_t pass_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
+                        uint32_t key_b, int32_t b) {
+    int32_t clipped = 0;
+    for (int32_t e0 = 0; e0 < n; e0 += 32) {
+        const uint32_t wa = a ? odl_prng_word(key_a, (uint32_t)e0 >> 5) : 0u;
+        const uint32_t wb = b ? odl_prng_word(key_b, (uint32_t)e0 >> 5) : 0u;
+        const int32_t end = n - e0 < 32 ? n - e0 : 32;
+        for (int32_t j = 0; j < end; ++j) {
+            int64_t x = (int64_t)v[e0 + j] + (((wa >> j) & 1u) ? -(int64_t)a : a);
+            if (clamp) {
+                const int64_t c = x < lo ? lo : (x > hi ? hi : x);
+                clipped |= c != x;
+                x = c;
             }
+            v[e0 + j] = (int32_t)(x + (((wb >> j) & 1u) ? -(int64_t)b : b));
         }
     }
+    return clipped;
+}
+
+static int32_t pass(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, uint32_t key_a, int32_t a, int32_t clamp,
+                    uint32_t key_b, int32_t b) {
+    void *data = odl_tensor_ptr(ctx, ft->tensor);
+    const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, ft->tensor));
+    if (ft->kind == ODL_FG_WEIGHT_I16)
+        return odl_perturb_w16((int16_t *)data, n, key_a, a, clamp, ft->lo, ft->hi, key_b, b);
+    return pass_i32((int32_t *)data, n, key_a, a, clamp, ft->lo, ft->hi, key_b, b);
+}
+
+/* Momentum (slow path, one extra pass per direction): the velocity collects
+ * r_k z_k; at the start of a step theta -= round(beta v) and v = round(beta v). */
+static int32_t momentum_decay(odl_ctx_t *ctx, const odl_fg_config_t *c, const odl_fg_tensor_t *ft) {
+    void *data = odl_tensor_ptr(ctx, ft->tensor);
+    const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, ft->tensor));
+    int32_t *vel = (int32_t *)(ctx->arena + ft->momentum_offset);
+    int32_t clipped = 0;
+    for (int32_t e = 0; e < n; ++e) {
+        const int32_t v = (int32_t)odl_round_shift_i64((int64_t)vel[e] * c->momentum_q15, 15);
+        vel[e] = v;
+        const int32_t old = get_value(data, ft->kind, e);
+        const int32_t nv = odl_apply_step(old, v, ft->lo, ft->hi);
+        clipped |= (int64_t)nv != (int64_t)old - v;
+        set_value(data, ft->kind, e, nv);
+    }
+    return clipped;
+}
+
+static void momentum_add(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, uint32_t key, int32_t r) {
+    const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, ft->tensor));
+    int32_t *vel = (int32_t *)(ctx->arena + ft->momentum_offset);
+    for (int32_t e = 0; e < n; ++e) {
+        const int64_t v = (int64_t)vel[e] + (int64_t)odl_prng_sign(key, (uint32_t)e) * r;
+        vel[e] = v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
+    }
+}
+
+static int in_dir(const odl_fg_config_t *c, const odl_fg_tensor_t *ft, uint32_t k) {
+    return c->groups <= 1 || k % c->groups == ft->group;
+}
+
+static int has_momentum(const odl_fg_config_t *c, const odl_fg_tensor_t *ft) {
+    return c->momentum_q15 && ft->momentum_offset != ODL_FG_NO_MOMENTUM;
 }
 
 static odl_status_t loss_of(odl_ctx_t *ctx, uint32_t first, int32_t label, int32_t *loss, int32_t *predicted) {
@@ -103,35 +163,25 @@ static odl_status_t loss_of(odl_ctx_t *ctx, uint32_t first, int32_t label, int32
     return odl_loss_q16(ctx, label, loss, predicted);
 }
 
-/* theta -= lr * sum_k d_k z_k; returns 1 when the guard band clipped a value. */
-static int update(odl_ctx_t *ctx, const odl_fg_config_t *c, const odl_fg_state_t *st) {
-    int clipped = 0;
-    for (uint32_t i = 0; i < c->n_tensors; ++i) {
-        const odl_fg_tensor_t *ft = &c->tensors[i];
-        void *data = odl_tensor_ptr(ctx, ft->tensor);
-        const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, ft->tensor));
-        int32_t *vel = ft->momentum_offset != ODL_FG_NO_MOMENTUM ? (int32_t *)(ctx->arena + ft->momentum_offset) : 0;
-        for (int32_t e0 = 0; e0 < n; e0 += BLOCK) {
-            const int32_t end = n - e0 < BLOCK ? n - e0 : BLOCK;
-            int64_t sum[BLOCK];
-            for (int32_t j = 0; j < BLOCK; ++j) sum[j] = 0;
-            for (uint32_t k = 0; k < c->directions; ++k) {
-                const int32_t d = st->diff[k];
-                if (d == 0) continue;
-                const uint32_t bits = odl_prng_word(odl_prng_key(c->seed, st->step, k, i), (uint32_t)e0 / BLOCK);
-                for (int32_t j = 0; j < end; ++j) sum[j] += ((bits >> j) & 1u) ? -d : d;
-            }
-            for (int32_t j = 0; j < end; ++j) {
-                int32_t step = odl_sgd_delta(sum[j], ft->lr_mult, ft->lr_shift);
-                if (vel) step = odl_momentum(&vel[e0 + j], step, c->momentum_q15);
-                const int32_t v = get_value(data, ft->kind, e0 + j);
-                const int32_t nv = odl_apply_step(v, step, ft->lo, ft->hi);
-                if ((int64_t)nv != (int64_t)v - step) clipped = 1;
-                set_value(data, ft->kind, e0 + j, nv);
-            }
+odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, uint32_t n_diff, uint32_t *flags) {
+    if (!ctx || !ctx->model || !ctx->model->train || !diff || !flags) return ODL_ERR_ARG;
+    const odl_fg_config_t *c = config_of(ctx);
+    if (!c || n_diff != c->directions) return ODL_ERR_ARG;
+    int32_t clipped = 0;
+    for (uint32_t i = 0; i < c->n_tensors; ++i)
+        if (has_momentum(c, &c->tensors[i])) clipped |= momentum_decay(ctx, c, &c->tensors[i]);
+    for (uint32_t k = 0; k < n_diff; ++k) {
+        for (uint32_t i = 0; i < c->n_tensors; ++i) {
+            const odl_fg_tensor_t *ft = &c->tensors[i];
+            const int32_t r = in_dir(c, ft, k) ? odl_fg_direction_step(ft, diff[k]) : 0;
+            if (r == 0) continue;
+            const uint32_t key = odl_prng_key(c->seed, step, k, i);
+            clipped |= pass(ctx, ft, key, -r, 1, 0u, 0);
+            if (has_momentum(c, ft)) momentum_add(ctx, ft, key, r);
         }
     }
-    return clipped;
+    *flags = clipped ? ODL_STEP_CLIPPED : 0u;
+    return ODL_OK;
 }
 
 odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
@@ -147,23 +197,43 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
         stats->flags |= ODL_STEP_SKIPPED;
         return ODL_OK;
     }
-    for (uint32_t k = 0; k < c->directions; ++k) {
-        int32_t lp, lm, unused;
-        perturb(ctx, c, st->step, k, 1);
+    const uint32_t step = st->step, m = c->directions;
+    int32_t clipped = 0;
+    for (uint32_t i = 0; i < c->n_tensors; ++i) {
+        const odl_fg_tensor_t *ft = &c->tensors[i];
+        if (has_momentum(c, ft)) clipped |= momentum_decay(ctx, c, ft);
+        if (in_dir(c, ft, 0)) pass(ctx, ft, 0u, 0, 0, odl_prng_key(c->seed, step, 0, i), ft->eps);
+    }
+    for (uint32_t k = 0; k < m; ++k) {
+        int32_t lp, lm = 0, unused;
+        int32_t side = 1; /* theta + side * eps z_k is applied now */
         s = loss_of(ctx, c->first_op, label, &lp, &unused);
         if (s == ODL_OK) {
-            perturb(ctx, c, st->step, k, -2);
+            for (uint32_t i = 0; i < c->n_tensors; ++i)
+                if (in_dir(c, &c->tensors[i], k))
+                    pass(ctx, &c->tensors[i], 0u, 0, 0, odl_prng_key(c->seed, step, k, i), -2 * c->tensors[i].eps);
+            side = -1;
             s = loss_of(ctx, c->first_op, label, &lm, &unused);
-            perturb(ctx, c, st->step, k, 1);
-        } else {
-            perturb(ctx, c, st->step, k, -1);
         }
-        if (s != ODL_OK) return s;
         int32_t d = lp - lm;
         if (c->sign) d = d > 0 ? 65536 : (d < 0 ? -65536 : 0);
-        st->diff[k] = d;
+        st->diff[k] = s == ODL_OK ? d : 0;
+        /* restore, apply r_k, perturb along direction k+1: one pass (on an
+         * error only the restore) */
+        const int next = s == ODL_OK && k + 1 < m;
+        for (uint32_t i = 0; i < c->n_tensors; ++i) {
+            const odl_fg_tensor_t *ft = &c->tensors[i];
+            const int now = in_dir(c, ft, k), then = next && in_dir(c, ft, k + 1);
+            if (!now && !then) continue;
+            const uint32_t key = odl_prng_key(c->seed, step, k, i);
+            const int32_t r = now && s == ODL_OK ? odl_fg_direction_step(ft, d) : 0;
+            clipped |= pass(ctx, ft, key, now ? -side * ft->eps - r : 0, r != 0,
+                            then ? odl_prng_key(c->seed, step, k + 1, i) : 0u, then ? ft->eps : 0);
+            if (r != 0 && has_momentum(c, ft)) momentum_add(ctx, ft, key, r);
+        }
+        if (s != ODL_OK) return s;
     }
-    if (update(ctx, c, st)) stats->flags |= ODL_STEP_CLIPPED;
+    if (clipped) stats->flags |= ODL_STEP_CLIPPED;
     st->step++;
     return ODL_OK;
 }

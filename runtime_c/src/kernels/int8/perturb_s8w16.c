@@ -1,0 +1,26 @@
+/* Forward-gradient pass over an int16 trainable tensor (see
+ * odl/kernels_s8w16.h, odl_perturb_w16): add a Rademacher stream, clamp,
+ * add a second stream. The portable loop is the specification; the
+ * arm_dsp version does two elements per word and must agree bit for bit. */
+#include "odl/kernels_s8w16.h"
+#include "odl/prng.h"
+
+int32_t odl_perturb_w16(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
+                        uint32_t key_b, int32_t b) {
+    int32_t clipped = 0;
+    for (int32_t e0 = 0; e0 < n; e0 += 32) {
+        const uint32_t wa = a ? odl_prng_word(key_a, (uint32_t)e0 >> 5) : 0u;
+        const uint32_t wb = b ? odl_prng_word(key_b, (uint32_t)e0 >> 5) : 0u;
+        const int32_t end = n - e0 < 32 ? n - e0 : 32;
+        for (int32_t j = 0; j < end; ++j) {
+            int32_t v = (int32_t)w[e0 + j] + (((wa >> j) & 1u) ? -a : a);
+            if (clamp) {
+                const int32_t c = v < lo ? lo : (v > hi ? hi : v);
+                clipped |= c != v;
+                v = c;
+            }
+            w[e0 + j] = (int16_t)(v + (((wb >> j) & 1u) ? -b : b));
+        }
+    }
+    return clipped;
+}
