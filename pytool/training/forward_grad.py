@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pytool import host as host_ext
 from pytool.codegen import T_ARENA, T_INIT, Program, lower_graph
 from pytool.ir import Graph
 from pytool.planner import Buffer, plan_arena
@@ -26,6 +27,48 @@ KIND_W16, KIND_B32 = 0, 1
 LIMITS = {KIND_W16: (-(2**15), 2**15 - 1), KIND_B32: (-(2**31), 2**31 - 1)}
 NO_MOMENTUM = 0xFFFFFFFF
 STATE_NAME = "forward-grad state"
+
+# Host bindings of the replay entry point (odl/forward_grad.h): registered with
+# every host build, so a host model can record a step's (step, d_k) and
+# replay it with odl_fg_apply (fleet learning, catch-up).
+_HOST_CDEF = """
+odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, uint32_t n_diff, uint32_t *flags);
+int32_t odl_host_fg_last(const odl_ctx_t *ctx, uint32_t *step, int32_t *diff);
+"""
+_HOST_PRELUDE = """
+#include "odl/forward_grad.h"
+int32_t odl_host_fg_last(const odl_ctx_t *ctx, uint32_t *step, int32_t *diff) {
+    const odl_train_config_t *tc = ctx->model->train;
+    if (!tc || tc->method != ODL_TRAIN_FORWARD_GRAD || !ctx->train_state) return -1;
+    const odl_fg_config_t *c = (const odl_fg_config_t *)tc->method_config;
+    const odl_fg_state_t *st = (const odl_fg_state_t *)ctx->train_state;
+    *step = st->step;
+    for (uint32_t k = 0; k < c->directions; ++k) diff[k] = st->diff[k];
+    return (int32_t)c->directions;
+}
+"""
+if (_HOST_CDEF, _HOST_PRELUDE) not in host_ext.EXTENSIONS:
+    host_ext.EXTENSIONS.append((_HOST_CDEF, _HOST_PRELUDE))
+
+
+def last_step(net) -> tuple[int, list[int]]:
+    """(step counter, d_0..d_m-1) of a host model after a forward-gradient
+    step: the step that was taken is counter - 1."""
+    step = net.ffi.new("uint32_t *")
+    diff = net.ffi.new("int32_t[]", MAX_DIRECTIONS)
+    m = net.lib.odl_host_fg_last(net.ctx, step, diff)
+    if m < 0:
+        raise TrainSpecError("the host model does not train with forward-grad")
+    return int(step[0]), [int(diff[k]) for k in range(m)]
+
+
+def replay(net, step: int, diffs: list[int]) -> int:
+    """odl_fg_apply on a host model: applies step `step` from its scalars;
+    returns the step flags (ODL_STEP_CLIPPED)."""
+    flags = net.ffi.new("uint32_t *")
+    arr = net.ffi.new("int32_t[]", [int(d) for d in diffs])
+    net.check(net.lib.odl_fg_apply(net.ctx, step & 0xFFFFFFFF, arr, len(diffs), flags), "odl_fg_apply")
+    return int(flags[0])
 
 
 @dataclass

@@ -1,0 +1,91 @@
+/* Bare-metal check of the arm_dsp int8 x int16 kernels against the portable
+ * ones they include (renamed *_portable): every case of the generated
+ * s8w16_cases.h runs through both, outputs and return values are compared
+ * byte for byte, one line per case ("fc 3 ok"), then "done".
+ * tests/test_s8w16_dsp.py draws the cases with hypothesis and builds this. */
+#include <stdint.h>
+#include <string.h>
+
+#include "board.h"
+#include "odl/kernels_s8w16.h"
+
+odl_status_t odl_fully_connected_s8w16_portable(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
+                                                int32_t per_channel, int32_t batches, int32_t in_depth,
+                                                const int8_t *in, int32_t out_depth, const int16_t *w,
+                                                const int32_t *bias, int8_t *out);
+odl_status_t odl_conv2d_s8w16_portable(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                                       const odl_dims4_t *in_dims, const int8_t *in,
+                                       const odl_dims4_t *w_dims, const int16_t *w, const int32_t *bias,
+                                       const odl_dims4_t *out_dims, int8_t *out);
+int32_t odl_perturb_w16_portable(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo,
+                                 int32_t hi, uint32_t key_b, int32_t b);
+
+#include "s8w16_cases.h"
+
+static int8_t out_a[OUT_MAX], out_b[OUT_MAX];
+static int16_t w_a[PERT_MAX + 2] __attribute__((aligned(4))), w_b[PERT_MAX + 2] __attribute__((aligned(4)));
+
+static void put(const char *s) { board_uart_write((const uint8_t *)s, (uint32_t)strlen(s)); }
+
+static void put_u32(uint32_t v) {
+    char buf[11];
+    int i = (int)sizeof buf;
+    do {
+        buf[--i] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v && i > 0);
+    board_uart_write((const uint8_t *)buf + i, (uint32_t)(sizeof buf - (size_t)i));
+}
+
+static void verdict(const char *kind, uint32_t i, int same) {
+    put(kind);
+    put(" ");
+    put_u32(i);
+    put(same ? " ok\n" : " bad\n");
+}
+
+int main(void) {
+    board_init();
+    for (uint32_t i = 0; i < sizeof FC / sizeof FC[0]; ++i) {
+        const int32_t *v = FC[i];
+        /* batches in out in_off w_off out_off act_min act_max per_channel x w bias(-1) mult shift */
+        const odl_fc_params_t p = {v[3], v[4], v[5], v[6], v[7]};
+        const int32_t n_out = v[0] * v[2];
+        memset(out_a, 0x55, (size_t)n_out);
+        memset(out_b, 0x2a, (size_t)n_out);
+        const int32_t *bias = v[11] < 0 ? 0 : I32 + v[11];
+        const odl_status_t sa = odl_fully_connected_s8w16_portable(&p, I32 + v[12], I32 + v[13], v[8], v[0], v[1],
+                                                                   I8 + v[9], v[2], I16 + v[10], bias, out_a);
+        const odl_status_t sb = odl_fully_connected_s8w16(&p, I32 + v[12], I32 + v[13], v[8], v[0], v[1], I8 + v[9],
+                                                          v[2], I16 + v[10], bias, out_b);
+        verdict("fc", i, sa == sb && sa == ODL_OK && memcmp(out_a, out_b, (size_t)n_out) == 0);
+    }
+    for (uint32_t i = 0; i < sizeof CONV / sizeof CONV[0]; ++i) {
+        const int32_t *v = CONV[i];
+        /* h w c  kh kw oc  oh ow  stride(h,w) dil(h,w) pad(h,w)  in_off out_off act_min act_max  x w bias mult shift */
+        const odl_conv_params_t p = {v[14], v[15], v[16], v[17], v[8], v[9], v[10], v[11], v[12], v[13], 1};
+        const odl_dims4_t in = {1, v[0], v[1], v[2]}, wd = {v[5], v[3], v[4], v[2]}, od = {1, v[6], v[7], v[5]};
+        const int32_t n_out = v[6] * v[7] * v[5];
+        memset(out_a, 0x55, (size_t)n_out);
+        memset(out_b, 0x2a, (size_t)n_out);
+        const int32_t *bias = v[20] < 0 ? 0 : I32 + v[20];
+        const odl_status_t sa = odl_conv2d_s8w16_portable(&p, I32 + v[21], I32 + v[22], &in, I8 + v[18], &wd,
+                                                          I16 + v[19], bias, &od, out_a);
+        const odl_status_t sb =
+            odl_conv2d_s8w16(&p, I32 + v[21], I32 + v[22], &in, I8 + v[18], &wd, I16 + v[19], bias, &od, out_b);
+        verdict("conv", i, sa == sb && sa == ODL_OK && memcmp(out_a, out_b, (size_t)n_out) == 0);
+    }
+    for (uint32_t i = 0; i < sizeof PERT / sizeof PERT[0]; ++i) {
+        const int32_t *v = PERT[i];
+        /* n skew key_a a clamp lo hi key_b b values */
+        const int32_t n = v[0], skew = v[1];
+        memcpy(w_a + skew, I16 + v[9], (size_t)n * 2u);
+        memcpy(w_b + skew, I16 + v[9], (size_t)n * 2u);
+        const int32_t ra = odl_perturb_w16_portable(w_a + skew, n, (uint32_t)v[2], v[3], v[4], v[5], v[6],
+                                                    (uint32_t)v[7], v[8]);
+        const int32_t rb = odl_perturb_w16(w_b + skew, n, (uint32_t)v[2], v[3], v[4], v[5], v[6], (uint32_t)v[7], v[8]);
+        verdict("perturb", i, ra == rb && memcmp(w_a + skew, w_b + skew, (size_t)n * 2u) == 0);
+    }
+    put("done\n");
+    board_exit(0);
+}
