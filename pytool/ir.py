@@ -150,11 +150,13 @@ class Graph:
     @property
     def is_quantized(self) -> bool:
         """False only for a float model (one the quantizer must calibrate): some op
-        other than DEQUANTIZE computes a float tensor. An int16-in / int32-out
-        model is not float, even without an int8 tensor."""
+        other than a type conversion (DEQUANTIZE, CAST) computes a float tensor.
+        An int16-in / int32-out model is not float, even without an int8 tensor."""
         floats = ("float32", "float16", "float64")
         return not any(
-            op.type != "DEQUANTIZE" and self.tensors[n].dtype in floats for op in self.ops for n in op.outputs
+            op.type not in ("DEQUANTIZE", "CAST") and self.tensors[n].dtype in floats
+            for op in self.ops
+            for n in op.outputs
         )
 
     def validate(self) -> None:

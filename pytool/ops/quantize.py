@@ -4,8 +4,9 @@ C: inputs [x], params (TFLite Micro's quantize kernel):
   float32 -> int8: [0, scale_y (float32 bits as int32), zy]
       y = clamp(round_half_away(x / scale_y in float32) + zy)
   int8 -> int8:    [1, zx, multiplier, shift, zy]   (s_x / s_y in double)
-  int8/int16 -> int16, int16 -> int8: [2, zx, multiplier, shift, zy] (the same
-      Requantize; float32 -> int16 uses the float form with an int16 clamp)
+  between int8, int16 and int32 (any pair but int8 -> int8): [2, zx,
+      multiplier, shift, zy] (the same Requantize, int32 arithmetic wrapping);
+      float32 -> int16 uses the float form with an int16 clamp
       y = clamp(MultiplyByQuantizedMultiplier(x - zx) + zy)
 """
 
@@ -48,15 +49,17 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
     tx, ty = g.tensors[x], g.tensors[y]
-    if ty.dtype not in ("int8", "int16"):
-        raise IRError(f"QUANTIZE '{op.name}': output '{y}' is {ty.dtype}; int8 or int16 output is supported")
+    if ty.dtype not in ("int8", "int16", "int32"):
+        raise IRError(f"QUANTIZE '{op.name}': output '{y}' is {ty.dtype}; int8, int16 or int32 output is supported")
     qy = quant_of(g, y, op)
     if qy.per_channel:
         raise IRError(f"QUANTIZE '{op.name}': output '{y}' is per-channel; only per-tensor is supported")
     zy = int(qy.zero_point[0])
     if tx.dtype == "float32":
         return Lowered(inputs=[x], params=[FROM_FLOAT, float_bits(float(qy.scale[0])), zy])
-    if "int16" in (tx.dtype, ty.dtype) and tx.dtype in ("int8", "int16"):
+    if ty.dtype == "int32" and tx.dtype == "float32":
+        raise IRError(f"QUANTIZE '{op.name}': float32 -> int32 is not supported")
+    if {tx.dtype, ty.dtype} & {"int16", "int32"} and tx.dtype in ("int8", "int16", "int32"):
         qx = quant_of(g, x, op)
         m, s = quantize_multiplier(float(np.float64(qx.scale[0]) / np.float64(qy.scale[0])))
         return Lowered(inputs=[x], params=[REQUANT_16, int(qx.zero_point[0]), m, s, zy])
@@ -82,5 +85,6 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
         q = np.where(np.isnan(v), 0, round_half_away(np.clip(np.nan_to_num(v), -1e6, 1e6)))
         return [clip(q.astype(np.int64) + zy, out_dtype)]
     _, zx, m, s, zy = p
-    y = multiply_by_quantized_multiplier(np.asarray(xs[0], np.int64) - zx, m, s) + zy
+    d = ((np.asarray(xs[0], np.int64) - zx + 2**31) % 2**32) - 2**31
+    y = ((multiply_by_quantized_multiplier(d, m, s) + zy + 2**31) % 2**32) - 2**31
     return [clip(y, out_dtype)]

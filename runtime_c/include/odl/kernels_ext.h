@@ -57,8 +57,9 @@ odl_status_t odl_add_s16(const odl_add_params_t *p, const odl_dims4_t *d1, const
 odl_status_t odl_mul_s16(const odl_mul_params_t *p, const odl_dims4_t *d1, const int16_t *in1, const odl_dims4_t *d2,
                          const int16_t *in2, const odl_dims4_t *dy, int16_t *out);
 
-/* QUANTIZE: float32 -> int16, and requantization between int8 (elem 1) and
- * int16 (elem 2) in any direction. */
+/* QUANTIZE: float32 -> int16, and requantization between int8 (elem 1),
+ * int16 (elem 2) and int32 (elem 4) in any direction; DEQUANTIZE int16 -> float32. */
+odl_status_t odl_dequantize_s16_f32(float scale, int32_t zero_point, int32_t size, const int16_t *in, float *out);
 odl_status_t odl_quantize_f32_s16(float scale, int32_t zero_point, int32_t size, const float *in, int16_t *out);
 odl_status_t odl_requantize_s16(int32_t in_elem, int32_t out_elem, int32_t input_zero_point, int32_t multiplier,
                                 int32_t shift, int32_t output_zero_point, int32_t size, const void *in, void *out);

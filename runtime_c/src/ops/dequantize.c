@@ -1,16 +1,25 @@
-/* DEQUANTIZE: inputs [x int8], outputs [y float32].
+/* DEQUANTIZE: inputs [x int8 | int16], outputs [y float32].
  * params (see pytool/ops/dequantize.py): [0] input scale (float32 bits)
  *   [1] input zero point */
 #include <string.h>
 
 #include "odl/kernels_int8.h"
 #include "odl/ops.h"
+#include "odl/ops_ext.h"
 
 odl_status_t odl_op_dequantize(odl_ctx_t *ctx, const odl_op_t *op) {
     const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0);
     const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
     if (!tx || !ty) return ODL_ERR_MODEL;
     if (!op->params || op->n_params < 2) return ODL_ERR_MODEL;
+    if (tx->dtype == ODL_DT_INT16 && ty->dtype == ODL_DT_FLOAT32) {
+        const int32_t n16 = odl_tensor_numel(tx);
+        if (n16 < 0 || n16 != odl_tensor_numel(ty) || tx->bytes < n16 * 2 || ty->bytes < n16 * 4) return ODL_ERR_SHAPE;
+        float scale16;
+        memcpy(&scale16, &op->params[0], sizeof scale16);
+        return odl_dequantize_s16_f32(scale16, op->params[1], n16, (const int16_t *)odl_op_in(ctx, op, 0),
+                                      (float *)odl_op_out(ctx, op, 0));
+    }
     if (tx->dtype != ODL_DT_INT8 || ty->dtype != ODL_DT_FLOAT32) return ODL_ERR_UNSUPPORTED;
     if (tx->rank > ODL_MAX_RANK || ty->rank > ODL_MAX_RANK) return ODL_ERR_SHAPE;
     const int32_t numel = odl_tensor_numel(tx);

@@ -13,14 +13,16 @@ odl_status_t odl_op_quantize(odl_ctx_t *ctx, const odl_op_t *op) {
     const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
     if (!tx || !ty) return ODL_ERR_MODEL;
     if (!op->params || op->n_params < 1) return ODL_ERR_MODEL;
-    if (ty->dtype == ODL_DT_INT16 || (ty->dtype == ODL_DT_INT8 && tx->dtype == ODL_DT_INT16)) {
+    if (ty->dtype == ODL_DT_INT16 || ty->dtype == ODL_DT_INT32 ||
+        (ty->dtype == ODL_DT_INT8 && (tx->dtype == ODL_DT_INT16 || tx->dtype == ODL_DT_INT32))) {
         /* 16x8 models: [0] 0 (from float) or 2 (requantize), then as below */
         const int32_t n16 = odl_tensor_numel(tx), eo = odl_elem_size(ty->dtype), ei = odl_elem_size(tx->dtype);
         const void *x16 = odl_op_in(ctx, op, 0);
         void *y16 = odl_op_out(ctx, op, 0);
-        if (n16 < 0 || n16 != odl_tensor_numel(ty) || !x16 || !y16 || ty->bytes < n16 * eo) return ODL_ERR_SHAPE;
+        if (n16 < 0 || n16 != odl_tensor_numel(ty) || !x16 || !y16 || !eo || ty->bytes < n16 * eo) return ODL_ERR_SHAPE;
         const int32_t *r = op->params;
-        if (r[0] == 0 && tx->dtype == ODL_DT_FLOAT32 && op->n_params >= 3 && tx->bytes >= n16 * 4) {
+        if (r[0] == 0 && tx->dtype == ODL_DT_FLOAT32 && ty->dtype == ODL_DT_INT16 && op->n_params >= 3 &&
+            tx->bytes >= n16 * 4) {
             float scale16;
             memcpy(&scale16, &r[1], sizeof scale16);
             return odl_quantize_f32_s16(scale16, r[2], n16, (const float *)x16, (int16_t *)y16);

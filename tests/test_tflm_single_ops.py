@@ -1,0 +1,48 @@
+"""Single-op models the converter does not emit (built with tests/tflite_build.py),
+byte-compared with TFLite Micro: int16 <-> int32 QUANTIZE (as in TFLite Micro's
+SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_tflm_ops import check_model
+from tflite_build import T, single_op
+
+OPT_SQUEEZE, OPT_EXPAND, OPT_CAST = 34, 42, 53
+
+
+def _squeeze_opts():
+    from ai_edge_litert import schema_py_generated as s
+
+    o = s.SqueezeOptionsT()
+    o.squeezeDims = [1]
+    return o
+
+
+CASES = {
+    "quantize_int16_to_int32": lambda: single_op(
+        114, [T((1, 6, 5), "int16", 0.0021, 0), T((1, 6, 5), "int32", 0.00037, 3)], [0], [1]),
+    "quantize_int32_to_int16": lambda: single_op(
+        114, [T((1, 40), "int32", 0.000013, -7), T((1, 40), "int16", 0.0019, 0)], [0], [1]),
+    "quantize_int8_to_int32": lambda: single_op(
+        114, [T((2, 9), "int8", 0.05, 4), T((2, 9), "int32", 0.0031, -2)], [0], [1]),
+    "dequantize_int16": lambda: single_op(
+        6, [T((1, 3, 7), "int16", 0.00042, 0), T((1, 3, 7), "float32")], [0], [1]),
+    "cast_int8_to_int32": lambda: single_op(53, [T((3, 4), "int8"), T((3, 4), "int32")], [0], [1]),
+    "cast_int32_to_int8": lambda: single_op(53, [T((3, 4), "int32"), T((3, 4), "int8")], [0], [1]),
+    "cast_int16_to_float": lambda: single_op(53, [T((5,), "int16"), T((5,), "float32")], [0], [1]),
+    "squeeze_int16": lambda: single_op(
+        43, [T((2, 1, 3), "int16", 0.01, 0), T((2, 3), "int16", 0.01, 0)], [0], [1],
+        options=_squeeze_opts(), options_type=OPT_SQUEEZE),
+    "expand_dims_int8": lambda: single_op(
+        70, [T((2, 3), "int8", 0.1, 2), T((1,), "int32", data=np.array([1], np.int32)),
+             T((2, 1, 3), "int8", 0.1, 2)], [0, 1], [2], model_inputs=[0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_single_op_model_matches_tflite_micro(name, tmp_path):
+    path = tmp_path / f"{name}.tflite"
+    path.write_bytes(CASES[name]())
+    check_model(path, tmp_path / "build", n=3, seed=11)

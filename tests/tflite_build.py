@@ -1,0 +1,67 @@
+"""Builds tiny single-op .tflite models with LiteRT's generated schema (object
+API), for ops and type combinations the TensorFlow converter does not emit
+(int16 <-> int32 QUANTIZE, CAST, SQUEEZE, EXPAND_DIMS); tests run them in
+TFLite Micro as the reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_TYPES = {"int8": 9, "int16": 7, "int32": 2, "float32": 0, "int64": 4}
+
+
+@dataclass
+class T:
+    shape: tuple
+    dtype: str
+    scale: float | None = None
+    zero_point: int = 0
+    data: np.ndarray | None = None
+
+
+def single_op(op_code: int, tensors: list[T], inputs: list[int], outputs: list[int],
+              model_inputs: list[int] | None = None, options=None, options_type: int = 0) -> bytes:
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as s
+
+    m = s.ModelT()
+    m.version = 3
+    code = s.OperatorCodeT()
+    code.builtinCode = op_code
+    code.deprecatedBuiltinCode = min(op_code, 127)
+    code.version = 1
+    m.operatorCodes = [code]
+    empty = s.BufferT()
+    m.buffers = [empty]
+    g = s.SubGraphT()
+    g.tensors = []
+    for k, t in enumerate(tensors):
+        ft = s.TensorT()
+        ft.name = f"t{k}".encode()
+        ft.shape = list(t.shape)
+        ft.type = _TYPES[t.dtype]
+        ft.buffer = 0
+        if t.data is not None:
+            b = s.BufferT()
+            b.data = list(np.ascontiguousarray(t.data, dtype=t.dtype).tobytes())
+            m.buffers.append(b)
+            ft.buffer = len(m.buffers) - 1
+        if t.scale is not None:
+            q = s.QuantizationParametersT()
+            q.scale, q.zeroPoint = [float(t.scale)], [int(t.zero_point)]
+            ft.quantization = q
+        g.tensors.append(ft)
+    op = s.OperatorT()
+    op.opcodeIndex = 0
+    op.inputs, op.outputs = list(inputs), list(outputs)
+    if options is not None:
+        op.builtinOptionsType, op.builtinOptions = options_type, options
+    g.operators = [op]
+    g.inputs = list(model_inputs if model_inputs is not None else inputs)
+    g.outputs = list(outputs)
+    m.subgraphs = [g]
+    b = flatbuffers.Builder(1024)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
