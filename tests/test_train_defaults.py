@@ -56,3 +56,11 @@ def test_lr_auto_without_data_keeps_the_default_and_says_so(tmp_path, capsys):
     assert main(["compile", str(MLP), "-o", str(tmp_path / "p"), "--train", "fp16", "--lr", "fast"]) != 0
     assert "--lr 'fast': a number or 'auto'" in capsys.readouterr().err
     assert not (tmp_path / "p" / "model.c").exists()
+
+
+@pytest.mark.parametrize("net", ["mlp", "cnn"])
+@pytest.mark.parametrize("method", ["forward-grad", "sparse", "fp16"])
+def test_no_default_errors_on_the_aifes_nets(tmp_path, net, method):
+    spec = TrainSpec.for_method(method, extra={"data": str(FIELD)} if method == "sparse" else {})
+    art = compile_model(NETS / f"{net}_int8.tflite", tmp_path / "m", train=spec)
+    assert art.meta["trainable_order"]
