@@ -71,6 +71,9 @@ def run(args) -> int:
             out.print(f"wrote {args.write_scheme}")
     else:
         prog, _ = prepare(g, spec)
+        auto = spec.extra.get("trainable_auto")
+        out.print(f"trained set: {spec.trainable}" + (f" (auto; skipped: {auto['skipped']})" if auto and
+                                                       auto["skipped"] else " (auto)" if auto else ""))
         inference = None
         training, budget, stack = prog.plan.arena_size, spec.ram, prog.plan.stack_bytes
     m = Table(title="RAM (arena from the planner; stack beyond inference reserved per method)")
