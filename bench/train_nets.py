@@ -17,7 +17,9 @@ bench/train.py runs this too (the "nets" part of its JSON).
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -41,7 +43,8 @@ NETS = ["mlp", "cnn"]
 METHODS = ["forward-grad", "sparse", "fp16"]
 EPOCHS = 3
 FLOAT_LRS = [0.003, 0.01, 0.03]
-WORK = Path(tempfile.gettempdir()) / "tinyodl_bench_train_nets"
+WORK = Path(tempfile.mkdtemp(prefix="tinyodl_bench_train_nets_"))  # private per run
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 TARGET_ACC = 0.85  # issue: defaults only, every method on both nets
 TARGET_RECOVERED = 0.90  # issue: share of float32's gain on the same trained set
 

@@ -20,7 +20,9 @@ A combination a method cannot build or run yet prints as "n/a: <reason>".
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -52,7 +54,9 @@ MODELS = {
 }
 METHODS = ["forward-grad", "sparse", "fp16"]
 BOARDS = ["mps2-an386", "mps3-an547", "riscv32-virt"]
-WORK = Path(tempfile.gettempdir()) / "tinyodl_bench_train_speed"
+# Private per run: firmware build folders are reused between cases, never shared between runs.
+WORK = Path(tempfile.mkdtemp(prefix="tinyodl_bench_train_speed_"))
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 # QEMU's exec log is ~30 bytes per executed block: profile big models only when asked.
 PROFILE_MAX_MACS = 200_000
 
