@@ -12,8 +12,10 @@
 extern "C" {
 #endif
 
-/* theta -= lr * sum_k diffs[k] z_k with z_k drawn for (config seed, step, k):
- * exactly the update odl_fg_step applied when it measured these diffs.
+/* odl_fg_apply (odl/forward_grad.h): for k < n in order
+ * theta = clamp(theta - r_k z_k), r_k = round(lr * diffs[k]) per tensor, z_k
+ * drawn for (config seed, step, k): exactly the update odl_fg_step applied
+ * when it measured these diffs.
  * n must equal the config's directions. *clipped (may be NULL) is set to 1
  * when the guard band clamped a value. ODL_ERR_TRAIN: not a forward-gradient
  * model, momentum configured, or n wrong. */
