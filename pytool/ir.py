@@ -164,7 +164,7 @@ class Graph:
         from pytool import ops as opreg  # late import: ops depend on ir
 
         where = f"{self.source}: " if self.source else ""
-        defined = set(self.inputs) | {n for n, t in self.tensors.items() if t.is_const}
+        defined = set(self.inputs) | {n for n, t in self.tensors.items() if t.is_const} | set(self.meta.get("variables", {}))
         for n in self.inputs + self.outputs:
             if n not in self.tensors:
                 raise IRError(f"{where}graph input/output '{n}' is not a tensor")

@@ -25,6 +25,8 @@ def run_float(g: Graph, inputs, keep_all: bool = False) -> dict[str, np.ndarray]
     for n, t in g.tensors.items():
         if t.is_const:
             vals[n] = _dequant_const(t)
+    for n, v in g.meta.get("variables", {}).items():
+        vals[n] = np.zeros(v.shape, np.float32)  # float state starts at 0
     for n, v in _feeds(g, inputs).items():
         vals[n] = np.asarray(v, dtype=np.float32)
     for i, op in enumerate(g.ops):
@@ -53,9 +55,18 @@ def _dequant_const(t) -> np.ndarray:
     return ((t.data.astype(np.float64) - q.zero_point.reshape(shape)) * q.scale.reshape(shape)).astype(np.float32)
 
 
-def run_int8(g: Graph, inputs, keep_all: bool = False) -> dict[str, np.ndarray] | list[np.ndarray]:
-    """Integer execution through each op's lowering, as the C runtime does."""
+def run_int8(g: Graph, inputs, keep_all: bool = False, state: dict | None = None):
+    """Integer execution through each op's lowering, as the C runtime does.
+
+    state: the variable tensors (SVDF state) carried between calls, as the C
+    keeps them between invokes; updated in place. None starts from the
+    initial values every call."""
     vals: dict[str, np.ndarray] = {n: t.data for n, t in g.tensors.items() if t.is_const}
+    variables = g.meta.get("variables", {})
+    if state is None:
+        state = {}
+    for n, v in variables.items():
+        vals[n] = state.setdefault(n, np.array(v))
     for n, v in _feeds(g, inputs).items():
         want = g.tensors[n].np_dtype
         v = np.asarray(v)
@@ -71,4 +82,8 @@ def run_int8(g: Graph, inputs, keep_all: bool = False) -> dict[str, np.ndarray] 
         outs = spec.ref_int8(g, op, low, xs)
         for n, v in zip(op.outputs, outs):
             vals[n] = np.asarray(v).astype(g.tensors[n].np_dtype).reshape(g.tensors[n].shape)
+        # Extra results are the new values of the op's state inputs (STATE_INPUTS).
+        for k, v in zip(getattr(spec, "STATE_INPUTS", ()), outs[len(op.outputs):]):
+            n = op.inputs[k]
+            vals[n] = state[n] = np.asarray(v).astype(g.tensors[n].np_dtype).reshape(g.tensors[n].shape)
     return vals if keep_all else [vals[n] for n in g.outputs]

@@ -42,6 +42,7 @@ def check_model(path: Path, out_dir: Path, n: int, seed: int) -> None:
     g = art.graph
     ins = [(g.tensors[t].dtype, g.tensors[t].shape) for t in g.inputs]
     ip = runtime.Interpreter.from_file(str(path))
+    state: dict = {}  # variable tensors persist across invokes, in all three
     for k, x in enumerate(samples(ins, n, seed)):
         for i, xi in enumerate(x):
             ip.set_input(xi, i)
@@ -49,7 +50,7 @@ def check_model(path: Path, out_dir: Path, n: int, seed: int) -> None:
         want = [np.array(ip.get_output(i)) for i in range(len(g.outputs))]
         got = net.invoke(*x)
         got = list(got) if isinstance(got, tuple | list) else [got]
-        ref = run_int8(g, list(x))
+        ref = run_int8(g, list(x), state=state)
         for i, (w, c, r) in enumerate(zip(want, got, ref)):
             assert c.dtype == w.dtype and c.shape == w.shape, f"output {i}: {c.dtype}{c.shape} vs {w.dtype}{w.shape}"
             diff = np.flatnonzero(c.reshape(-1).view(np.uint8) != w.reshape(-1).view(np.uint8))

@@ -9,7 +9,7 @@ import pytest
 from test_tflm_ops import check_model
 from tflite_build import T, single_op
 
-OPT_SQUEEZE, OPT_EXPAND, OPT_CAST = 34, 42, 53
+OPT_SQUEEZE, OPT_SVDF = 30, 6
 
 
 def _squeeze_opts():
@@ -20,7 +20,26 @@ def _squeeze_opts():
     return o
 
 
+def _svdf(rank: int, bias: bool):
+    from ai_edge_litert import schema_py_generated as s
+
+    rng = np.random.default_rng(rank)
+    nb, ni, nf, nm = 1, 10, 8, 5
+    o = s.SVDFOptionsT()
+    o.rank = rank
+    t = [T((nb, ni), "int8", 0.02, -3),
+         T((nf, ni), "int8", 0.011, 0, rng.integers(-127, 128, (nf, ni), dtype=np.int8)),
+         T((nf, nm), "int16", 0.00021, 0, rng.integers(-32767, 32768, (nf, nm), dtype=np.int16)),
+         T((nf // rank,), "int32", 0.0009 * 0.00021, 0, rng.integers(-3000, 3000, (nf // rank,), dtype=np.int32)),
+         T((nb, nf * nm), "int16", 0.0009, 0, variable=True),
+         T((nb, nf // rank), "int8", 0.04, 5)]
+    ins = [0, 1, 2, 3 if bias else -1, 4]
+    return single_op(27, t, ins, [5], model_inputs=[0], options=o, options_type=OPT_SVDF)
+
+
 CASES = {
+    "svdf_rank1": lambda: _svdf(1, True),
+    "svdf_rank2": lambda: _svdf(2, True),  # TFLite Micro's int8 Prepare needs the bias
     "quantize_int16_to_int32": lambda: single_op(
         114, [T((1, 6, 5), "int16", 0.0021, 0), T((1, 6, 5), "int32", 0.00037, 3)], [0], [1]),
     "quantize_int32_to_int16": lambda: single_op(
@@ -45,4 +64,4 @@ CASES = {
 def test_single_op_model_matches_tflite_micro(name, tmp_path):
     path = tmp_path / f"{name}.tflite"
     path.write_bytes(CASES[name]())
-    check_model(path, tmp_path / "build", n=3, seed=11)
+    check_model(path, tmp_path / "build", n=7 if "svdf" in name else 3, seed=11)

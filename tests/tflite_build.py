@@ -19,9 +19,10 @@ class T:
     scale: float | None = None
     zero_point: int = 0
     data: np.ndarray | None = None
+    variable: bool = False
 
 
-def single_op(op_code: int, tensors: list[T], inputs: list[int], outputs: list[int],
+def single_op(op_code: int, tensors: list[T], inputs: list[int], outputs: list[int],  # noqa: PLR0913
               model_inputs: list[int] | None = None, options=None, options_type: int = 0) -> bytes:
     import flatbuffers
     from ai_edge_litert import schema_py_generated as s
@@ -43,6 +44,7 @@ def single_op(op_code: int, tensors: list[T], inputs: list[int], outputs: list[i
         ft.shape = list(t.shape)
         ft.type = _TYPES[t.dtype]
         ft.buffer = 0
+        ft.isVariable = t.variable
         if t.data is not None:
             b = s.BufferT()
             b.data = list(np.ascontiguousarray(t.data, dtype=t.dtype).tobytes())

@@ -101,6 +101,10 @@ def lower_graph(
             ct.data = np.ascontiguousarray(persistent[name])
             ct.dtype = str(ct.data.dtype)
             ct.flags = T_ARENA | T_INIT | T_TRAINABLE
+        elif name in g.meta.get("variables", {}):
+            # op state kept across invokes (SVDF): persistent, set once at init
+            ct.data = np.ascontiguousarray(g.meta["variables"][name])
+            ct.flags = T_ARENA | T_INIT
         elif t.is_const:
             ct.data = np.ascontiguousarray(t.data)
             ct.flags = T_CONST

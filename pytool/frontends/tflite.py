@@ -104,6 +104,8 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
             ins = [k for k in ins if k >= 0]
             g.ops.append(Op(op_type, [tname(int(k)) for k in ins], out_names, {"_unsupported": str(err)}, ctx.name))
             continue
+        if op_type == "SVDF" and len(ins) == 5 and ins[3] < 0:
+            ins = ins[:3] + ins[4:]  # no bias: the svdf module reads 4 inputs as [x, w_f, w_t, state]
         # Absent optional inputs (-1) may only trail: the IR leaves them off the end.
         while ins and ins[-1] < 0:
             ins = ins[:-1]
@@ -157,13 +159,19 @@ def _read_tensor(path: str, data: bytes, model, fb_t, index: int, g: Graph) -> T
         )
         return Tensor(name, tuple(max(d, 0) for d in shape), "uint8")
     dtype = _DTYPES[ttype]
+    if fb_t.IsVariable():
+        # State kept across invokes (SVDF, LSTM): arena memory initialised once
+        # to the zero point (TFLite Micro resets variables to it), never const.
+        q = fb_t.Quantization()
+        zp = int(q.ZeroPointAsNumpy()[0]) if q is not None and q.ZeroPointLength() > 0 else 0
+        g.meta.setdefault("variables", {})[name] = np.full(tuple(max(d, 0) for d in shape), zp, dtype)
     sig = _ints(fb_t.ShapeSignatureAsNumpy())
     if any(d < 0 for d in sig[1:]):
         raise ModelError(path, f"tensor #{index} '{name}' has dynamic dimensions {sig}; only the batch may be dynamic")
 
     const = None
     buf_idx = fb_t.Buffer()
-    if buf_idx > 0:
+    if buf_idx > 0 and not fb_t.IsVariable():
         if buf_idx >= model.BuffersLength():
             raise ModelError(path, f"tensor #{index} '{name}' refers to buffer {buf_idx}, which does not exist")
         buf = model.Buffers(buf_idx)
@@ -442,6 +450,17 @@ def _gather(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {"axis": int(o.Axis()) if o else 0, "batch_dims": int(o.BatchDims()) if o else 0}
 
 
+def _svdf(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.SVDFOptions)
+    if o is None:
+        raise ctx.error("SVDFOptions are missing")
+    if o.AsymmetricQuantizeInputs():
+        raise ctx.error("asymmetric_quantize_inputs=true (hybrid quantization) is not supported")
+    if op.inputs[-1] not in g.meta.get("variables", {}):
+        raise ctx.error(f"the activation state '{op.inputs[-1]}' must be a variable tensor")
+    op.attrs = {"rank": int(o.Rank()), "activation": _activation(o.FusedActivationFunction(), ctx)}
+
+
 def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
@@ -468,6 +487,7 @@ _ATTRS = {
     "SUM": _mean,
     "TRANSPOSE_CONV": _transpose_conv,
     "GATHER": _gather,
+    "SVDF": _svdf,
     "RESIZE_NEAREST_NEIGHBOR": _resize(tflite.ResizeNearestNeighborOptions),
     "RESIZE_BILINEAR": _resize(tflite.ResizeBilinearOptions),
     "SQUEEZE": _shape_only,

@@ -61,6 +61,7 @@ MODULES = {
     "PRELU": "prelu",
     "CAST": "cast",
     "GATHER": "gather",
+    "SVDF": "svdf",
 }
 
 

@@ -125,6 +125,17 @@ odl_status_t odl_cast(int32_t in_dtype, int32_t out_dtype, int32_t size, const v
 odl_status_t odl_gather(int32_t elem, int32_t outer, int32_t axis_size, int32_t inner, const void *in,
                         int32_t n_idx, const int32_t *idx, void *out);
 
+/* SVDF int8 with an int16 (state_elem 2) or int8 (1) state and time weights. */
+typedef struct {
+    int32_t batches, inputs, filters, memory, rank;
+    int32_t input_zero_point, state_zero_point, output_zero_point;
+    int32_t mult_1, shift_1; /* s_x s_wf / s_state */
+    int32_t mult_2, shift_2; /* s_state s_wt / s_y */
+} odl_svdf_params_t;
+
+odl_status_t odl_svdf_s8(const odl_svdf_params_t *p, int32_t state_elem, const int8_t *in, const int8_t *w_feature,
+                         const void *w_time, const int32_t *bias, void *state, int8_t *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
