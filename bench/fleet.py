@@ -104,7 +104,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--clients", type=int, default=10)
     ap.add_argument("--scale", default="10,100,1000", help="device counts for the Flower timing ('' = skip)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", default="0,1", help="partition / shuffle seeds averaged over")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "fleet.json"))
     args = ap.parse_args()
     con = Console()
@@ -112,23 +112,34 @@ def main() -> int:
     results: dict = {"task": "digits shift, label-skew (Dirichlet 0.5)", "clients": args.clients,
                      "rounds": args.rounds, "anchor": ANCHOR, "methods": {}, "scale": []}
     t = Table(title=f"fleet vs centralised: {args.clients} devices, label-skew, {args.rounds} rounds")
-    for c in ("method", "before", "centralised", "federated", "gap (pts)", "up B/dev/round",
+    for c in ("method", "before", "centralised (last 3)", "federated (last 3)", "gap (pts)", "up B/dev/round",
               "down B/dev/round", "weights B", "in sync"):
         t.add_column(c, justify="right")
+    seeds = [int(v) for v in args.seeds.split(",")]
     for label, method, trainable in CONFIGS:
         build = build_model(MODEL, method, work, trainable, data=str(DIGITS / "field.npz"))
         dev = EmulatedDevice(build)
         data = load_dataset(DIGITS / "field.npz", dev.inputs[0])
         evd = load_dataset(DIGITS / "field_test.npz", dev.inputs[0])
-        cen = centralised(build, data, evd, args.rounds, args.seed)
-        fed = federated(build, data, evd, args.clients, args.rounds, args.seed)
-        fed["centralised_accuracy_per_epoch"] = cen
-        fed["gap_points"] = 100 * (cen[-1] - fed["accuracy_per_round"][-1])
-        results["methods"][label] = fed
-        up, down = np.mean(fed["bytes_up_per_device"]), np.mean(fed["bytes_down_per_device"])
-        t.add_row(label, f"{cen[0]:.3f}", f"{cen[-1]:.3f}", f"{fed['accuracy_per_round'][-1]:.3f}",
-                  f"{fed['gap_points']:+.1f}", f"{up:,.0f}", f"{down:,.0f}", f"{fed['weights_bytes']:,}",
-                  f"{fed['in_sync']}/{args.clients}")
+        runs = []
+        for seed in seeds:
+            fed = federated(build, data, evd, args.clients, args.rounds, seed)
+            fed["centralised_accuracy_per_epoch"] = centralised(build, data, evd, args.rounds, seed)
+            runs.append(fed)
+        cen = float(np.mean([np.mean(r["centralised_accuracy_per_epoch"][-3:]) for r in runs]))
+        fedacc = float(np.mean([np.mean(r["accuracy_per_round"][-3:]) for r in runs]))
+        up = float(np.mean([np.mean(r["bytes_up_per_device"]) for r in runs]))
+        down = float(np.mean([np.mean(r["bytes_down_per_device"]) for r in runs]))
+        results["methods"][label] = {
+            "runs": runs, "seeds": seeds, "before": runs[0]["accuracy_per_round"][0],
+            "centralised_last3": cen, "federated_last3": fedacc, "gap_points": 100 * (cen - fedacc),
+            "bytes_up_per_device_per_round": up, "bytes_down_per_device_per_round": down,
+            "weights_bytes": runs[0]["weights_bytes"], "server_lr": runs[0]["server_lr"],
+            "in_sync": min(r["in_sync"] for r in runs),
+        }
+        t.add_row(label, f"{runs[0]['accuracy_per_round'][0]:.3f}", f"{cen:.3f}", f"{fedacc:.3f}",
+                  f"{100 * (cen - fedacc):+.1f}", f"{up:,.0f}", f"{down:,.0f}", f"{runs[0]['weights_bytes']:,}",
+                  f"{min(r['in_sync'] for r in runs)}/{args.clients}")
     con.print(t)
     if args.scale:
         fg = build_model(MODEL, "forward-grad", work)
@@ -142,6 +153,8 @@ def main() -> int:
                        f"{np.mean(r['bytes_up_per_device']):,.0f}", f"{np.mean(r['bytes_down_per_device']):,.0f}",
                        f"{r['in_sync']}/{n}")
         con.print(st)
+    elif Path(args.out).exists():  # keep the last timing run
+        results["scale"] = json.loads(Path(args.out).read_text()).get("scale", [])
     con.print(f"peer: {ANCHOR}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=1) + "\n")

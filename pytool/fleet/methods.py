@@ -198,14 +198,28 @@ class Sparse(Method):
         r.done()
         return deltas
 
+    FRAC = 16  # server residual: Q16 fractions of an LSB
+
     def aggregate(self, parts, server_lr):
+        """Weighted mean (x k) of the integer deltas. Devices only move whole
+        LSBs per round (their sub-LSB residuals stay on the device), so the
+        mean of many 0 / ±1 deltas would round to nothing: the fraction is
+        kept on the server in Q16 and carried into the next round."""
         k, total = self._server_scale(parts, server_lr)
+        if not hasattr(self, "residual"):
+            self.residual = [np.zeros(t.shape, np.int64) for t in self.layout]
         merged = []
-        for i in range(len(self.layout)):
-            acc = sum(np.int64(p.samples) * p.data[i] for p in parts) if parts else np.zeros(1, np.int64)
-            lo, hi = _limits(self.layout[i].dtype)
-            merged.append(np.clip(_div_round(acc * k, total), lo - hi, hi - lo))
-        return self.encode(merged) if parts else self.encode([np.zeros(t.shape, np.int64) for t in self.layout])
+        for i, t in enumerate(self.layout):
+            acc = np.zeros(t.shape, np.int64)
+            for p in parts:
+                acc += np.int64(p.samples) * p.data[i]
+            r = self.residual[i] + _div_round(acc * (k << self.FRAC), total)
+            step = _div_round(r, 1 << self.FRAC)
+            lo, hi = _limits(t.dtype)
+            step = np.clip(step, lo - hi, hi - lo)
+            self.residual[i] = r - (step << self.FRAC)
+            merged.append(step)
+        return self.encode(merged)
 
     def apply(self, dev, merged):
         deltas = self.decode(merged)
