@@ -223,6 +223,47 @@ static void columns_times_filters(const conv_geom_t *g, const conv_chunk_t *ch, 
     }
 }
 
+/* Output-stage constants in locals (an int8 store may alias anything, so
+ * fields read through a pointer are reloaded after every output). */
+typedef struct {
+    const int32_t *bias, *mult, *shift;
+    int32_t out_off, lo, hi;
+} conv_out_t;
+
+static inline uint32_t conv_out_byte(int32_t acc, const conv_out_t *o, int32_t oc) {
+    if (o->bias) acc += o->bias[oc];
+    return (uint8_t)odl_clamp_i32(odl_dsp_requantize(acc, o->mult[oc], o->shift[oc]) + o->out_off, o->lo, o->hi);
+}
+
+/* The common case without chunks: two whole columns, K a multiple of four,
+ * pairs of output channels straight from dot_2x2 to the outputs. */
+static void pairs_whole(const int16_t *col, const int8_t *w, int32_t k, int32_t out_c, conv_out_t o, int8_t *out0,
+                        int8_t *out1) {
+    int32_t oc = 0;
+    for (; oc + 2 <= out_c; oc += 2) {
+        int32_t acc[4] = {0, 0, 0, 0};
+        dot_2x2(col, w + (size_t)oc * k, k, k, acc);
+        const uint32_t a0 = conv_out_byte(acc[0], &o, oc), b0 = conv_out_byte(acc[2], &o, oc + 1);
+        const uint32_t a1 = conv_out_byte(acc[1], &o, oc), b1 = conv_out_byte(acc[3], &o, oc + 1);
+        odl_dsp_st16(out0 + oc, a0 | b0 << 8);
+        odl_dsp_st16(out1 + oc, a1 | b1 << 8);
+    }
+    if (oc < out_c) {
+        const int8_t *wa = w + (size_t)oc * k;
+        int32_t a0 = 0, a1 = 0;
+        for (int32_t i = 0; i < k; i += 4) {
+            const int32_t wva = odl_dsp_ld32(wa + i);
+            const int32_t wae = odl_dsp_even(wva), wao = odl_dsp_odd(wva);
+            a0 = __smlad(wae, odl_dsp_ld32(col + i), a0);
+            a0 = __smlad(wao, odl_dsp_ld32(col + i + 2), a0);
+            a1 = __smlad(wae, odl_dsp_ld32(col + ODL_ARM_DSP_CONV_COLUMN_MAX + i), a1);
+            a1 = __smlad(wao, odl_dsp_ld32(col + ODL_ARM_DSP_CONV_COLUMN_MAX + i + 2), a1);
+        }
+        out0[oc] = (int8_t)conv_out_byte(a0, &o, oc);
+        out1[oc] = (int8_t)conv_out_byte(a1, &o, oc);
+    }
+}
+
 /* Output pixels px and px + 1 (two == 0: px only) of one image. */
 static void conv_pixels(const conv_geom_t *g, const int8_t *in_b, int32_t px, int two, int32_t out_w,
                         const int8_t *w, int32_t out_c, const int32_t *bias, const int32_t *mult,
@@ -233,6 +274,12 @@ static void conv_pixels(const conv_geom_t *g, const int8_t *in_b, int32_t px, in
         const conv_chunk_t ch = {0, k, k & ~3, NULL, NULL};
         fill_column(g, in_b, px / out_w, px % out_w, 0, k, cols[0]);
         if (two) fill_column(g, in_b, (px + 1) / out_w, (px + 1) % out_w, 0, k, cols[1]);
+        if (two && (k & 3) == 0) {
+            const odl_conv_params_t *p = g->p;
+            const conv_out_t o = {bias, mult, shift, p->output_offset, p->act_min, p->act_max};
+            pairs_whole(cols[0], w, k, out_c, o, out0, out1);
+            return;
+        }
         columns_times_filters(g, &ch, cols[0], two ? cols[1] : NULL, w, 0, out_c, bias, mult, shift, out0, out1);
         return;
     }

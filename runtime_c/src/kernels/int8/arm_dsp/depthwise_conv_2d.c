@@ -6,7 +6,7 @@
  * one input and one filter word per tap: SXTAB16 / SXTB16 widen them to
  * (c0, c2) and (c1, c3) lanes, and SMLABB / SMLATT accumulate the bottom
  * and top lanes into four int32 sums (2.5 instructions per MAC).
- * A row of three taps (3x3 filters away from the edges) is unrolled.
+ * Rows of up to three taps (3x3 filters) are unrolled, in assembly.
  * Depth multiplier > 1: four output channels still share one filter word per
  * tap; when they share one input channel too (multiplier a multiple of four,
  * e.g. one input channel x 8) that input is loaded once and SMLABB / SMLATB
@@ -35,11 +35,23 @@ static inline int32_t end_tap(int32_t start, int32_t dilation, int32_t size, int
     return e < taps ? e : taps;
 }
 
-static inline int8_t dw_output(int32_t acc, const odl_conv_params_t *p, const int32_t *bias, int32_t oc,
-                               const int32_t *mult, const int32_t *shift) {
-    if (bias) acc += bias[oc];
-    acc = odl_dsp_requantize(acc, mult[oc], shift[oc]) + p->output_offset;
-    return (int8_t)odl_clamp_i32(acc, p->act_min, p->act_max);
+/* Output-stage constants in locals: an int8 store may alias anything, so
+ * fields read through a pointer would be reloaded after every output. */
+typedef struct {
+    const int32_t *bias, *mult, *shift;
+    int32_t out_off, lo, hi;
+} dw_out_t;
+
+static inline int32_t dw_output(int32_t acc, const dw_out_t *o, int32_t oc) {
+    if (o->bias) acc += o->bias[oc];
+    return odl_clamp_i32(odl_dsp_requantize(acc, o->mult[oc], o->shift[oc]) + o->out_off, o->lo, o->hi);
+}
+
+/* Four outputs oc..oc+3 in one word store. */
+static inline void dw_output4(const int32_t *acc, dw_out_t o, int32_t oc, int8_t *out) {
+    const uint32_t b0 = (uint8_t)dw_output(acc[0], &o, oc), b1 = (uint8_t)dw_output(acc[1], &o, oc + 1);
+    const uint32_t b2 = (uint8_t)dw_output(acc[2], &o, oc + 2), b3 = (uint8_t)dw_output(acc[3], &o, oc + 3);
+    odl_dsp_st32(out, (int32_t)(b0 | b1 << 8 | b2 << 16 | b3 << 24));
 }
 
 /* One tap of four channels (dm == 1): input and filter words widened to
@@ -55,50 +67,56 @@ static inline int8_t dw_output(int32_t acc, const odl_conv_params_t *p, const in
         a3 = __smlatt(wo_, xo_, a3);                                                      \
     } while (0)
 
-/* Four channels (dm == 1) over `rows` filter rows of three taps each, with
- * equal input and filter steps between taps (dilation 1). One row is
- * written in assembly: GCC spilled half of the twelve live values. */
-static inline void dw4_rows3(const int8_t *xp, const int8_t *wp, size_t step, size_t x_row, size_t w_row,
-                             int32_t rows, int32_t off2, int32_t *acc) {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    for (; rows > 0; --rows, xp += x_row, wp += w_row) {
-        const int8_t *x = xp, *wt = wp;
-        int32_t xv, wv, t0, t1;
-        __asm__(
-            "ldr %[xv], [%[x]]\n\t"
-            "ldr %[wv], [%[w]]\n\t"
-            "sxtab16 %[t0], %[off], %[xv]\n\t"
-            "sxtb16 %[t1], %[wv]\n\t"
-            "smlabb %[a0], %[t1], %[t0], %[a0]\n\t"
-            "smlatt %[a2], %[t1], %[t0], %[a2]\n\t"
-            "sxtab16 %[t0], %[off], %[xv], ror #8\n\t"
-            "sxtb16 %[t1], %[wv], ror #8\n\t"
-            "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"
-            "smlatt %[a3], %[t1], %[t0], %[a3]\n\t"
-            "ldr %[xv], [%[x], %[s]]\n\t"
-            "ldr %[wv], [%[w], %[s]]\n\t"
-            "sxtab16 %[t0], %[off], %[xv]\n\t"
-            "sxtb16 %[t1], %[wv]\n\t"
-            "smlabb %[a0], %[t1], %[t0], %[a0]\n\t"
-            "smlatt %[a2], %[t1], %[t0], %[a2]\n\t"
-            "sxtab16 %[t0], %[off], %[xv], ror #8\n\t"
-            "sxtb16 %[t1], %[wv], ror #8\n\t"
-            "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"
-            "smlatt %[a3], %[t1], %[t0], %[a3]\n\t"
-            "ldr %[xv], [%[x], %[s], lsl #1]\n\t"
-            "ldr %[wv], [%[w], %[s], lsl #1]\n\t"
-            "sxtab16 %[t0], %[off], %[xv]\n\t"
-            "sxtb16 %[t1], %[wv]\n\t"
-            "smlabb %[a0], %[t1], %[t0], %[a0]\n\t"
-            "smlatt %[a2], %[t1], %[t0], %[a2]\n\t"
-            "sxtab16 %[t0], %[off], %[xv], ror #8\n\t"
-            "sxtb16 %[t1], %[wv], ror #8\n\t"
-            "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"
-            "smlatt %[a3], %[t1], %[t0], %[a3]"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv),
-              [t0] "=&r"(t0), [t1] "=&r"(t1)
-            : [x] "r"(x), [w] "r"(wt), [s] "r"(step), [off] "r"(off2)
-            : "memory");
+/* Four channels (dm == 1) over `rows` filter rows of 1-3 taps each, with
+ * equal input and filter steps between taps (dilation 1). Each row is
+ * written in assembly (GCC spilled half of the twelve live values): per
+ * tap two loads, four SXT(A)B16 and four SMLA, no pointer updates. */
+#define DW4_ASM_TAP(addr_x, addr_w)                          \
+    "ldr %[xv], " addr_x "\n\t"                              \
+    "ldr %[wv], " addr_w "\n\t"                              \
+    "sxtab16 %[t0], %[off], %[xv]\n\t"                       \
+    "sxtb16 %[t1], %[wv]\n\t"                                \
+    "smlabb %[a0], %[t1], %[t0], %[a0]\n\t"                  \
+    "smlatt %[a2], %[t1], %[t0], %[a2]\n\t"                  \
+    "sxtab16 %[t0], %[off], %[xv], ror #8\n\t"               \
+    "sxtb16 %[t1], %[wv], ror #8\n\t"                        \
+    "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"                  \
+    "smlatt %[a3], %[t1], %[t0], %[a3]\n\t"
+#define DW4_ASM_TAP0 DW4_ASM_TAP("[%[x]]", "[%[w]]")
+#define DW4_ASM_TAP1 DW4_ASM_TAP("[%[x], %[s]]", "[%[w], %[s]]")
+#define DW4_ASM_TAP2 DW4_ASM_TAP("[%[x], %[s], lsl #1]", "[%[w], %[s], lsl #1]")
+#define DW4_ASM_OPERANDS                                                                                   \
+    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv),      \
+      [t0] "=&r"(t0), [t1] "=&r"(t1)                                                                     \
+    : [x] "r"(xp), [w] "r"(wp), [s] "r"(step), [off] "r"(off2)                                          \
+    : "memory"
+
+static inline void dw4_rows_short(const int8_t *xp, const int8_t *wp, size_t step, size_t x_row, size_t w_row,
+                                  int32_t rows, int32_t taps, int32_t off2, int32_t *acc) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t xv, wv, t0, t1;
+    if (taps == 3 && rows == 3 && w_row == 3 * step) {
+        /* The whole 3x3 window: x steps x_row between rows, w three taps. */
+        __asm__(DW4_ASM_TAP0 DW4_ASM_TAP1 DW4_ASM_TAP2
+                "add %[x], %[x], %[xr]\n\t"
+                "add %[w], %[w], %[s], lsl #1\n\t"
+                "add %[w], %[w], %[s]\n\t"
+                DW4_ASM_TAP0 DW4_ASM_TAP1 DW4_ASM_TAP2
+                "add %[x], %[x], %[xr]\n\t"
+                "add %[w], %[w], %[s], lsl #1\n\t"
+                "add %[w], %[w], %[s]\n\t"
+                DW4_ASM_TAP0 DW4_ASM_TAP1 DW4_ASM_TAP2
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv),
+                  [t0] "=&r"(t0), [t1] "=&r"(t1), [x] "+r"(xp), [w] "+r"(wp)
+                : [s] "r"(step), [off] "r"(off2), [xr] "r"(x_row)
+                : "memory");
+    } else if (taps == 3) {
+        for (; rows > 0; --rows, xp += x_row, wp += w_row)
+            __asm__(DW4_ASM_TAP0 DW4_ASM_TAP1 DW4_ASM_TAP2 DW4_ASM_OPERANDS);
+    } else if (taps == 2) {
+        for (; rows > 0; --rows, xp += x_row, wp += w_row) __asm__(DW4_ASM_TAP0 DW4_ASM_TAP1 DW4_ASM_OPERANDS);
+    } else if (taps == 1) {
+        for (; rows > 0; --rows, xp += x_row, wp += w_row) __asm__(DW4_ASM_TAP0 DW4_ASM_OPERANDS);
     }
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
@@ -169,6 +187,7 @@ odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *
     if (p->dilation_h <= 0 || p->dilation_w <= 0 || !odl_dsp_quant_ok(mult, shift, out_c))
         return odl_depthwise_conv2d_s8_portable(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
     const int32_t in_off = p->input_offset, off2 = odl_dsp_dup16(in_off);
+    const dw_out_t ostage = {bias, mult, shift, p->output_offset, p->act_min, p->act_max};
     const int32_t dh = p->dilation_h, dw = p->dilation_w;
     const size_t x_step = (size_t)dw * in_c; /* input bytes between horizontal taps */
 
@@ -189,11 +208,12 @@ odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *
                 if (dm == 1) {
                     for (; oc + 4 <= out_c; oc += 4) {
                         int32_t acc[4] = {0, 0, 0, 0};
-                        if (taps_x == 3 && x_step == (size_t)out_c)
-                            dw4_rows3(xrow + oc, wrow + oc, x_step, x_row, w_row, rows, off2, acc);
+                        if (taps_x <= 3 && x_step == (size_t)out_c)
+                            dw4_rows_short(xrow + oc, wrow + oc, x_step, x_row, w_row, rows, taps_x, off2, acc);
                         else
                             dw4_rows(xrow + oc, wrow + oc, x_step, out_c, x_row, w_row, rows, taps_x, off2, acc);
-                        for (int32_t j = 0; j < 4; ++j) *out++ = dw_output(acc[j], p, bias, oc + j, mult, shift);
+                        dw_output4(acc, ostage, oc, out);
+                        out += 4;
                     }
                 } else {
                     for (; oc + 4 <= out_c; oc += 4) {
@@ -207,7 +227,8 @@ odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *
                             dw4_gather_rows(xrow, ics, wrow + oc, x_step, out_c, x_row, w_row, rows, taps_x, in_off,
                                             acc);
                         }
-                        for (int32_t j = 0; j < 4; ++j) *out++ = dw_output(acc[j], p, bias, oc + j, mult, shift);
+                        dw_output4(acc, ostage, oc, out);
+                        out += 4;
                     }
                 }
                 /* Remaining channels. */
@@ -221,7 +242,7 @@ odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *
                         for (int32_t t = 0; t < taps_x; ++t, xp += x_step, wp += out_c)
                             acc += (int32_t)*wp * ((int32_t)*xp + in_off);
                     }
-                    *out++ = dw_output(acc, p, bias, oc, mult, shift);
+                    *out++ = (int8_t)dw_output(acc, &ostage, oc);
                 }
             }
         }

@@ -31,6 +31,11 @@ static inline int32_t odl_dsp_ld32(const void *p) {
 
 static inline void odl_dsp_st32(void *p, int32_t v) { memcpy(p, &v, sizeof v); }
 
+static inline void odl_dsp_st16(void *p, uint32_t v) {
+    const uint16_t h = (uint16_t)v;
+    memcpy(p, &h, sizeof h);
+}
+
 
 /* An int16 value in both lanes (for SXTAB16 offsets). */
 static inline int32_t odl_dsp_dup16(int32_t v) {
