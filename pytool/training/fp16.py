@@ -18,14 +18,14 @@ from pytool.ir import Graph
 from pytool.ops.common import conv_out_size, conv_pad
 from pytool.ops.conv_2d import pair
 from pytool.reference import _dequant_const
-from pytool.training import TrainSpec, TrainSpecError, resolve_trainable
+from pytool.training import TrainSpec, TrainSpecError, fp16_ops, resolve_trainable
 from pytool.training.fp16_ref import ACTS, to_f16
 
 KINDS = {"FC": 1, "CONV": 2, "PWCONV": 3, "DWCONV": 4, "AVGPOOL": 5, "MEAN": 6, "MAXPOOL": 7,
-         "ADD": 8, "ACT": 9, "RESHAPE": 10}
+         "ADD": 8, "ACT": 9, "RESHAPE": 10, **fp16_ops.KINDS}
 OP_KIND = {"FULLY_CONNECTED": "FC", "CONV_2D": "CONV", "DEPTHWISE_CONV_2D": "DWCONV",
            "AVERAGE_POOL_2D": "AVGPOOL", "MEAN": "MEAN", "MAX_POOL_2D": "MAXPOOL", "ADD": "ADD",
-           "RELU": "ACT", "RELU6": "ACT", "RESHAPE": "RESHAPE"}
+           "RELU": "ACT", "RELU6": "ACT", "RESHAPE": "RESHAPE", **fp16_ops.OP_KIND}
 GEO_KEYS = ("stride_h", "stride_w", "pad_top", "pad_left", "dil_h", "dil_w", "filter_h", "filter_w",
             "depth_multiplier", "act")
 VARS_NAME = "fp16.vars"
@@ -204,6 +204,8 @@ def build_plan(g: Graph, spec: TrainSpec) -> Fp16Plan:
                 f"fp16: {op.label(i)} cannot train in FP16; supported: {', '.join(sorted(OP_KIND))}"
             )
         geo = _geometry(g, op, kind)
+        if kind in fp16_ops.KINDS:
+            geo = dict(zip(GEO_KEYS, fp16_ops.words(g, op, kind, op.label(i))[:9] + [geo["act"]]))
         ly = Layer(kind, i, op.type, in0=act_slot(op.inputs[0]), out=-1, geo=geo)
         if kind in ("FC", "CONV", "DWCONV"):
             ly.weight = slot(op.inputs[1], "param", False)
@@ -213,6 +215,8 @@ def build_plan(g: Graph, spec: TrainSpec) -> Fp16Plan:
             if kind == "CONV" and w[1] == 1 and w[2] == 1 and geo["stride_h"] == geo["stride_w"] == 1 \
                     and geo["pad_top"] == geo["pad_left"] == 0:
                 ly.kind = "PWCONV"
+        elif kind in ("MUL", "CONCAT"):
+            ly.in1 = act_slot(op.inputs[1])
         elif kind == "ADD":
             if g.tensors[op.inputs[0]].shape != g.tensors[op.inputs[1]].shape:
                 raise TrainSpecError(f"fp16: {op.label(i)} broadcasts; only same-shape ADD trains")

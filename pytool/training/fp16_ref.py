@@ -388,6 +388,9 @@ def quantize_logits(z, scale: float, zero_point: int) -> np.ndarray:
 # --- the training step of pytool.training.fp16 (odl_fp16_step) -------------------------------
 
 
+_NEW_KINDS = ("UNARY", "MUL", "PAD", "GATHER", "CONCAT")
+
+
 class Fp16Reference:
     """Executes an Fp16Plan like fp16_backprop.c: FP16 storage (to_f16) gives
     the C bits; identity storage gives a float32 backprop with the same init,
@@ -437,6 +440,8 @@ class Fp16Reference:
                 y = maxpool_fw(x, geo, r, out_hw)
             elif ly.kind == "ADD":
                 y = r(act_fw(geo["act"], x + v[ly.in1]))
+            elif ly.kind in _NEW_KINDS:
+                y = fp16_ref_ops.forward(ly, v, r, out_shape)
             else:  # ACT, RESHAPE
                 y = r(act_fw(geo["act"], x))
             v[ly.out] = y.reshape(out_shape).astype(F32)
@@ -446,6 +451,8 @@ class Fp16Reference:
         for ly in reversed(self.plan.layers):
             x, y, g, geo = v[ly.in0], v[ly.out], gr[ly.out], ly.geo
             want_x = sl[ly.in0].grad
+            if fp16_ref_ops.backward(ly, v, gr, sl, r):
+                continue
             if ly.kind in ("FC", "CONV", "PWCONV", "DWCONV"):
                 w = v[ly.weight]
                 gb = gr[ly.bias] if ly.bias >= 0 and sl[ly.bias].grad else None
@@ -562,3 +569,8 @@ class Fp16Reference:
         w = w.astype(F32)
         self.master[k] = w
         self.val[k] = self.rnd(w)
+
+
+# The twin of the windowless layers (UNARY, MUL, PAD, GATHER, CONCAT) uses this
+# module's helpers, so it is imported once they exist.
+from pytool.training import fp16_ref_ops  # noqa: E402

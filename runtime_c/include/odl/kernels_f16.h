@@ -108,6 +108,44 @@ odl_status_t odl_act_f16_bw_input(int32_t act, odl_f16_tensor_t *in, const odl_f
 odl_status_t odl_reshape_f16_fw(const odl_f16_tensor_t *in, odl_f16_tensor_t *out);
 odl_status_t odl_reshape_f16_bw_input(odl_f16_tensor_t *in, const odl_f16_tensor_t *out);
 
+/* Elementwise LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU (kind), alpha for
+ * LEAKY_RELU. fw: y = R(f(F(x))) with f from +, -, *, / and odl_f16_expf:
+ * logistic 1/(1+e^-x) (x >= 0) or e^x/(1+e^x); tanh sign(x)(1-e^-2|x|)/(1+e^-2|x|);
+ * hard_swish (x * clamp(x+3, 0, 6)) / 6; leaky x > 0 ? x : alpha x.
+ * bw_input: gx = R(F(gx) + F(g) * d), d from the stored output (logistic
+ * y(1-y), tanh 1-y^2) or the input (hard_swish 0 / (2x+3)/6 / 1 at x < -3 /
+ * else / x > 3; leaky 1 or alpha). */
+typedef enum {
+    ODL_F16_UN_LOGISTIC = 1,
+    ODL_F16_UN_TANH = 2,
+    ODL_F16_UN_HARD_SWISH = 3,
+    ODL_F16_UN_LEAKY_RELU = 4
+} odl_f16_unary_t;
+odl_status_t odl_unary_f16_fw(int32_t kind, float alpha, const odl_f16_tensor_t *in, odl_f16_tensor_t *out);
+odl_status_t odl_unary_f16_bw_input(int32_t kind, float alpha, odl_f16_tensor_t *in, const odl_f16_tensor_t *out);
+
+/* MUL of two same-shape tensors with a fused activation: y = R(act(a * b));
+ * ga += g' * b, then gb += g' * a (one rounding each, per element). */
+odl_status_t odl_mul_f16_fw(int32_t act, const odl_f16_tensor_t *a, const odl_f16_tensor_t *b, odl_f16_tensor_t *out);
+odl_status_t odl_mul_f16_bw_input(int32_t act, odl_f16_tensor_t *a, odl_f16_tensor_t *b, const odl_f16_tensor_t *out);
+
+/* PAD with zeros: before[d] leading elements per dim; fw writes +0 around the
+ * copy; bw_input: gx[p] += g[p + before]. */
+odl_status_t odl_pad_f16_fw(const int32_t *before, const odl_f16_tensor_t *in, odl_f16_tensor_t *out);
+odl_status_t odl_pad_f16_bw_input(const int32_t *before, odl_f16_tensor_t *in, const odl_f16_tensor_t *out);
+
+/* Strided gather (TRANSPOSE, STRIDED_SLICE): v[0..3] input strides per output
+ * dim, v[4] offset; out[p] = in[v[4] + sum p[d] v[d]]; bw_input adds each
+ * output gradient to its input element, in output order. */
+odl_status_t odl_gather_f16_fw(const int32_t *v, const odl_f16_tensor_t *in, odl_f16_tensor_t *out);
+odl_status_t odl_gather_f16_bw_input(const int32_t *v, odl_f16_tensor_t *in, const odl_f16_tensor_t *out);
+
+/* CONCATENATION of two tensors along dim axis (0..3 of dims). */
+odl_status_t odl_concat_f16_fw(int32_t axis, const odl_f16_tensor_t *a, const odl_f16_tensor_t *b,
+                               odl_f16_tensor_t *out);
+odl_status_t odl_concat_f16_bw_input(int32_t axis, odl_f16_tensor_t *a, odl_f16_tensor_t *b,
+                                     const odl_f16_tensor_t *out);
+
 /* Losses over a logits vector z (n elements). They write (overwrite)
  * z->grad = R(dL/dz * scale) and return the loss in FP32 and argmax(z).
  * Softmax CE: m = max z, e = exp(z - m), s = sum e (index order),

@@ -28,6 +28,11 @@ typedef enum {
     ODL_F16_ADD = 8,
     ODL_F16_ACT = 9,
     ODL_F16_RESHAPE = 10,
+    ODL_F16_UNARY = 11,  /* LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU */
+    ODL_F16_MUL = 12,
+    ODL_F16_PAD = 13,
+    ODL_F16_GATHER = 14, /* TRANSPOSE, STRIDED_SLICE */
+    ODL_F16_CONCAT = 15, /* two inputs */
 } odl_f16_layer_kind_t;
 
 typedef enum { ODL_F16_OPT_SGD = 0, ODL_F16_OPT_ADAM = 1 } odl_f16_optimizer_t;
@@ -46,7 +51,11 @@ typedef struct {
     uint8_t reserved[3];
     int16_t in0, in1, weight, bias, out; /* slot indices, -1: none */
     int16_t reserved2;
-    odl_f16_conv_params_t geo; /* geometry; geo.act is the fused activation of every kind */
+    /* geometry; geo.act is the fused activation of every kind. The kinds
+     * without a window read geo as int32_t[10]: UNARY [0] odl_f16_unary_t,
+     * [1] alpha (float bits); PAD [0..3] leading pad per dim; GATHER [0..3]
+     * input strides per output dim, [4] offset; CONCAT [0] the dim. */
+    odl_f16_conv_params_t geo;
 } odl_f16_layer_t;
 
 typedef struct {

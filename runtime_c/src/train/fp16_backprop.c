@@ -80,12 +80,23 @@ static odl_status_t load_boundaries(odl_ctx_t *ctx, const odl_fp16_config_t *c) 
     return ODL_OK;
 }
 
+/* The layer geometry as int32_t[10] (kinds without a window, train_fp16.h). */
+static void layer_words(const odl_f16_layer_t *l, int32_t *v) {
+    typedef char geo_is_ten_words[sizeof l->geo == 10 * sizeof(int32_t) ? 1 : -1];
+    (void)sizeof(geo_is_ten_words);
+    memcpy(v, &l->geo, sizeof l->geo);
+}
+
+static float word_float(int32_t w) { return odl_bits_f32((uint32_t)w); }
+
 static odl_status_t layer_forward(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_f16_layer_t *l) {
     odl_f16_tensor_t in = view(ctx, c, l->in0, 0), in1 = view(ctx, c, l->in1, 0);
     odl_f16_tensor_t w = view(ctx, c, l->weight, 0), b = view(ctx, c, l->bias, 0);
     odl_f16_tensor_t out = view(ctx, c, l->out, 0);
     const odl_f16_tensor_t *bp = l->bias >= 0 ? &b : 0;
     odl_f16_fc_params_t fc = {l->geo.act};
+    int32_t v[10];
+    layer_words(l, v);
     switch (l->kind) {
     case ODL_F16_FC: return odl_fc_f16_fw(&fc, &in, &w, bp, &out);
     case ODL_F16_CONV: return odl_conv2d_f16_fw(&l->geo, &in, &w, bp, &out);
@@ -97,6 +108,11 @@ static odl_status_t layer_forward(odl_ctx_t *ctx, const odl_fp16_config_t *c, co
     case ODL_F16_ADD: return odl_add_f16_fw(l->geo.act, &in, &in1, &out);
     case ODL_F16_ACT: return odl_act_f16_fw(l->geo.act, &in, &out);
     case ODL_F16_RESHAPE: return odl_reshape_f16_fw(&in, &out);
+    case ODL_F16_UNARY: return odl_unary_f16_fw(v[0], word_float(v[1]), &in, &out);
+    case ODL_F16_MUL: return odl_mul_f16_fw(l->geo.act, &in, &in1, &out);
+    case ODL_F16_PAD: return odl_pad_f16_fw(v, &in, &out);
+    case ODL_F16_GATHER: return odl_gather_f16_fw(v, &in, &out);
+    case ODL_F16_CONCAT: return odl_concat_f16_fw(v[0], &in, &in1, &out);
     default: return ODL_ERR_UNSUPPORTED;
     }
 }
@@ -108,6 +124,8 @@ static odl_status_t layer_backward(odl_ctx_t *ctx, const odl_fp16_config_t *c, c
     odl_f16_tensor_t *bp = l->bias >= 0 ? &b : 0;
     odl_f16_fc_params_t fc = {l->geo.act};
     odl_status_t s = ODL_OK;
+    int32_t v[10];
+    layer_words(l, v);
     switch (l->kind) {
     case ODL_F16_FC:
         s = odl_fc_f16_bw_input(&fc, &in, &w, &out);
@@ -127,6 +145,11 @@ static odl_status_t layer_backward(odl_ctx_t *ctx, const odl_fp16_config_t *c, c
     case ODL_F16_ADD: return odl_add_f16_bw_input(l->geo.act, &in, &in1, &out);
     case ODL_F16_ACT: return odl_act_f16_bw_input(l->geo.act, &in, &out);
     case ODL_F16_RESHAPE: return odl_reshape_f16_bw_input(&in, &out);
+    case ODL_F16_UNARY: return odl_unary_f16_bw_input(v[0], word_float(v[1]), &in, &out);
+    case ODL_F16_MUL: return odl_mul_f16_bw_input(l->geo.act, &in, &in1, &out);
+    case ODL_F16_PAD: return odl_pad_f16_bw_input(v, &in, &out);
+    case ODL_F16_GATHER: return odl_gather_f16_bw_input(v, &in, &out);
+    case ODL_F16_CONCAT: return odl_concat_f16_bw_input(v[0], &in, &in1, &out);
     default: return ODL_ERR_UNSUPPORTED;
     }
 }
