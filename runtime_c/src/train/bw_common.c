@@ -44,16 +44,27 @@ void odl_bw_normalize(int32_t *e, int32_t n, int32_t *exp) {
 odl_status_t odl_act_s8_bw_input(int32_t n, const int8_t *y, int32_t act_min, int32_t act_max,
                                  const int32_t *e_out, int32_t *e_in) {
     if (n < 0 || !y || !e_out || !e_in) return ODL_ERR_ARG;
+    if (e_in == e_out) {
+        for (int32_t i = 0; i < n; ++i)
+            if (e_in[i] != 0 && (y[i] <= act_min || y[i] >= act_max)) e_in[i] = 0;
+        return ODL_OK;
+    }
     for (int32_t i = 0; i < n; ++i) e_in[i] = (y[i] > act_min && y[i] < act_max) ? e_out[i] : 0;
     return ODL_OK;
 }
 
 odl_status_t odl_sat_s8_bw_input(int32_t n, const int8_t *y, const int32_t *e_out, int32_t *e_in) {
     if (n < 0 || !y || !e_out || !e_in) return ODL_ERR_ARG;
+    if (e_in == e_out) { /* in place: only errors that a bound stops change */
+        for (int32_t i = 0; i < n; ++i) {
+            const int32_t e = e_in[i];
+            if (e != 0 && (e < 0 ? y[i] == 127 : y[i] == -128)) e_in[i] = 0;
+        }
+        return ODL_OK;
+    }
     for (int32_t i = 0; i < n; ++i) {
         const int32_t e = e_out[i];
-        const int32_t yi = y[i];
-        e_in[i] = e != 0 && ((yi == 127 && e < 0) || (yi == -128 && e > 0)) ? 0 : e;
+        e_in[i] = e != 0 && (e < 0 ? y[i] == 127 : y[i] == -128) ? 0 : e;
     }
     return ODL_OK;
 }

@@ -17,8 +17,13 @@ int32_t odl_bw_row_to_s16(int32_t n, const int64_t *grad, int16_t *g) {
         const uint64_t a = grad[i] < 0 ? (uint64_t)0 - (uint64_t)grad[i] : (uint64_t)grad[i];
         if (a > m) m = a;
     }
-    int32_t bits = 0;
-    while (bits < 64 && (m >> bits) != 0) bits++;
+    int32_t bits = 0; /* bit length of m, by halving */
+    for (int32_t step = 32; step > 0; step >>= 1)
+        if ((m >> step) != 0) {
+            m >>= step;
+            bits += step;
+        }
+    bits += m != 0;
     const int32_t sg = bits - ODL_BW_ROW_BITS;
     if (sg <= 0) { /* exact: |grad| < 2^bits */
         for (int32_t i = 0; i < n; ++i) g[i] = (int16_t)(grad[i] * ((int64_t)1 << -sg));

@@ -47,12 +47,12 @@ odl_status_t odl_conv2d_s8_bw_weight(const odl_conv_params_t *p, const odl_dims4
                 if (!grad_w) continue;
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 const int32_t kx0 = first_tap(x0, 1), kx1 = end_tap(x0, 1, KW, W);
-                if (kx1 <= kx0) continue;
+                if (kx1 <= kx0 || ky1 <= ky0) continue;
                 const int32_t n = (kx1 - kx0) * C;
-                for (int32_t ky = ky0; ky < ky1; ++ky) {
-                    const int32_t iy = y0 + ky * p->dilation_h;
-                    axpy_s8_i64(n, e, x + ((b * H + iy) * W + x0 + kx0) * C, off, grad_w + (ky * KW + kx0) * C);
-                }
+                const int8_t *xr = x + ((b * H + y0 + ky0 * p->dilation_h) * W + x0 + kx0) * C;
+                int64_t *gr = grad_w + (ky0 * KW + kx0) * C;
+                const int32_t x_step = p->dilation_h * W * C, g_step = KW * C;
+                for (int32_t ky = ky0; ky < ky1; ++ky, xr += x_step, gr += g_step) axpy_s8_i64(n, e, xr, off, gr);
             }
         }
     if (grad_b) *grad_b = gb;
