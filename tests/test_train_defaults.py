@@ -46,7 +46,7 @@ def test_plan_shows_the_sweep_and_writes_its_plot(tmp_path, capsys):
     png = tmp_path / "sweep.png"
     assert main(["plan", str(MLP), "--train", "sparse", "--data", str(FIELD), "--plot", str(png)]) == 0
     text = capsys.readouterr().out
-    assert "--lr auto: lr" in text and "chosen" in text
+    assert "--lr auto: scheme, lr" in text and "chosen" in text
     assert png.stat().st_size > 1000
 
 
@@ -64,3 +64,17 @@ def test_no_default_errors_on_the_aifes_nets(tmp_path, net, method):
     spec = TrainSpec.for_method(method, extra={"data": str(FIELD)} if method == "sparse" else {})
     art = compile_model(NETS / f"{net}_int8.tflite", tmp_path / "m", train=spec)
     assert art.meta["trainable_order"]
+
+
+def test_forward_grad_takes_more_directions_only_when_they_win_clearly():
+    def pt(d, acc):
+        return autolr.SweepPoint("last:1", 4.0, d, 4.0, acc, 0.5)
+
+    assert autolr._fg_best([pt(8, 0.80), pt(16, 0.805)]).directions == 8  # twice the step for half a point
+    assert autolr._fg_best([pt(8, 0.80), pt(16, 0.83)]).directions == 16
+
+
+def test_forward_grad_without_a_sweep_trains_the_last_layer(tmp_path):
+    art = compile_model(MLP, tmp_path / "fg", train=TrainSpec.for_method("forward-grad"))
+    assert art.meta["train"]["trainable"] == "last:1"
+    assert autolr.fg_trained_sets(load_graph(MLP), TrainSpec.for_method("forward-grad")) == ["last:1", "last:2"]

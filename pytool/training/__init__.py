@@ -29,7 +29,8 @@ class TrainSpecError(ValueError):
 # What each method starts from when a flag is not given (tuned on the digits
 # shift task; see docs/training.md).
 METHOD_DEFAULTS = {
-    "forward-grad": {"trainable": "last:1", "lr": 2.0, "epsilon": 4.0, "directions": 8},
+    # auto: last:1, or last:2 when the --lr auto sweep finds it learns more (pytool/training/autolr.py)
+    "forward-grad": {"trainable": "auto", "lr": 2.0, "epsilon": 4.0, "directions": 8},
     "sparse": {"lr": 0.0015},
     # auto: as many layers as fp16 trains within --ram (pytool/training/defaults.py)
     "fp16": {"trainable": "auto", "lr": 0.005, "momentum": 0.0},

@@ -19,17 +19,20 @@ from pathlib import Path
 import numpy as np
 
 from pytool.ir import Graph
-from pytool.training import TrainSpec
+from pytool.training import TrainSpec, TrainSpecError, weighted_layers
+from pytool.training.defaults import AUTO
 
 # Candidate grids, around each method's default (docs/training.md).
 LR_GRID = {
     "fp16": [0.001, 0.002, 0.005, 0.01],
     "sparse": [0.0005, 0.0015, 0.005],
-    "forward-grad": [1.0, 2.0, 4.0],
+    "forward-grad": [2.0, 4.0, 8.0],
 }
 MAX_LR = {"fp16": 0.05, "sparse": 0.05, "forward-grad": 10.0}  # TrainSpec.validate allows up to 10
 MAX_EXTEND = 2  # grid steps beyond an edge when the best rate sits there
-FG_DIRECTIONS = [8, 16]
+FG_DIRECTIONS = [8, 16]  # 16 costs twice the step: taken only when it wins by FG_MORE_DIRECTIONS_GAIN
+FG_MORE_DIRECTIONS_GAIN = 0.01
+FG_MAX_LAYERS = 2  # forward gradient `--trainable auto`: last:1 .. last:2 compete in the sweep
 FG_EPSILON_FACTORS = [0.5, 2.0]  # second stage, around the default ε at the best (lr, directions)
 MAX_TRAIN = 200
 MAX_VAL = 120
@@ -39,6 +42,7 @@ EPOCHS = 2
 
 @dataclass
 class SweepPoint:
+    trainable: str
     lr: float
     directions: int | None
     epsilon: float | None
@@ -48,6 +52,7 @@ class SweepPoint:
 
 @dataclass
 class LrChoice:
+    trainable: str
     lr: float
     directions: int | None
     epsilon: float | None
@@ -107,6 +112,9 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> Lr
 
     t0 = time.perf_counter()
     base = dataclasses.replace(spec, extra=dict(spec.extra))
+    sets = fg_trained_sets(g, base) if spec.method == "forward-grad" and base.trainable == AUTO else []
+    if sets:
+        base.trainable = sets[0]
     resolve_defaults(g, base)
     tmp = None
     if work is None:
@@ -128,7 +136,7 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> Lr
             cand = dataclasses.replace(base, extra=dict(base.extra), **kv)
             b, acc, loss = _score(cand, g, work, train, val, spec.seed)
             baseline = b if baseline is None else baseline
-            p = SweepPoint(cand.lr, cand.directions if spec.method == "forward-grad" else None,
+            p = SweepPoint("scheme" if spec.method == "sparse" else cand.trainable, cand.lr, cand.directions if spec.method == "forward-grad" else None,
                            cand.epsilon if spec.method == "forward-grad" else None, acc, loss)
             points.append(p)
             return p
@@ -140,7 +148,7 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> Lr
             """While the best rate sits at an edge of the grid, try one step beyond it."""
             for _ in range(MAX_EXTEND):
                 top = best()
-                lrs = sorted(p.lr for p in points if p.directions == top.directions)
+                lrs = sorted(p.lr for p in points if (p.trainable, p.directions) == (top.trainable, top.directions))
                 if top.lr == lrs[-1] and top.lr * 2 <= MAX_LR[spec.method]:
                     run(lr=top.lr * 2, **kv)
                 elif top.lr == lrs[0] and len(lrs) > 1:
@@ -149,23 +157,51 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> Lr
                     return
 
         if spec.method == "forward-grad":
-            for d in FG_DIRECTIONS:
+            d0 = FG_DIRECTIONS[0]
+            for trained in sets or [base.trainable]:
                 for lr in LR_GRID[spec.method]:
-                    run(lr=lr, directions=d)
-            extend(directions=best().directions)
+                    run(trainable=trained, lr=lr, directions=d0)
+            extend(trainable=best().trainable, directions=d0)
             top = best()
+            run(trainable=top.trainable, lr=top.lr, directions=FG_DIRECTIONS[1])
+            pick = _fg_best(points)
             for f in FG_EPSILON_FACTORS:
-                run(lr=top.lr, directions=top.directions, epsilon=base.epsilon * f)
+                run(trainable=pick.trainable, lr=pick.lr, directions=pick.directions, epsilon=base.epsilon * f)
         else:
             for lr in LR_GRID[spec.method]:
                 run(lr=lr)
             extend()
-        win = best()
-        return LrChoice(win.lr, win.directions, win.epsilon, float(baseline), len(train[1]), len(val[1]), EPOCHS,
+        win = best() if spec.method != "forward-grad" else _fg_best(points)
+        return LrChoice(win.trainable, win.lr, win.directions, win.epsilon, float(baseline), len(train[1]), len(val[1]), EPOCHS,
                         time.perf_counter() - t0, points)
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def fg_trained_sets(g: Graph, spec: TrainSpec) -> list[str]:
+    """Forward gradient's candidate trained sets: last:1 .. last:FG_MAX_LAYERS that build within --ram."""
+    from pytool.training import forward_grad as fg
+
+    out = []
+    for k in range(1, min(FG_MAX_LAYERS, len(weighted_layers(g))) + 1):
+        trial = dataclasses.replace(spec, trainable=f"last:{k}", extra=dict(spec.extra))
+        try:
+            prog, _ = fg.prepare(g, trial)
+        except TrainSpecError:
+            continue
+        if spec.ram is None or prog.plan.arena_size + prog.plan.stack_bytes <= spec.ram:
+            out.append(trial.trainable)
+    return out
+
+
+def _fg_best(points: list[SweepPoint]) -> SweepPoint:
+    """Best point, where more directions must win by FG_MORE_DIRECTIONS_GAIN (they double the step)."""
+    def key(p: SweepPoint):
+        penalty = FG_MORE_DIRECTIONS_GAIN if p.directions and p.directions > FG_DIRECTIONS[0] else 0.0
+        return (p.accuracy - penalty, -p.loss)
+
+    return max(points, key=key)
 
 
 def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> LrChoice:
@@ -173,8 +209,11 @@ def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> Lr
     ε) and spec.extra['lr_auto'] (the sweep, for the report and the plan)."""
     from pytool.training.defaults import resolve_defaults
 
-    resolve_defaults(g, spec)
+    if not (spec.method == "forward-grad" and spec.trainable == AUTO):  # there the sweep picks the set
+        resolve_defaults(g, spec)
     choice = sweep(g, spec, data, work)
+    if spec.method == "forward-grad":
+        spec.trainable = choice.trainable
     spec.lr = choice.lr
     if choice.directions is not None:
         spec.directions = choice.directions
@@ -193,14 +232,17 @@ def plot(choice: LrChoice, path: str | Path, title: str = "") -> Path:
 
     fig, ax = plt.subplots(figsize=(4.5, 3.0))
     groups: dict = {}
+    sets = {p.trainable for p in choice.points}
     for p in choice.points:
-        groups.setdefault((p.directions, p.epsilon), []).append(p)
-    for (d, e), pts in groups.items():
+        groups.setdefault((p.trainable, p.directions, p.epsilon), []).append(p)
+    for (tr, d, e), pts in groups.items():
         pts = sorted(pts, key=lambda p: p.lr)
-        label = "lr" if d is None else f"m={d}, ε={e:g}"
+        label = ("lr" if d is None else f"m={d}, ε={e:g}") + (f", {tr}" if len(sets) > 1 else "")
         ax.plot([p.lr for p in pts], [p.accuracy for p in pts], "o-", label=label)
     ax.axhline(choice.baseline_accuracy, color="gray", lw=0.8, label="before")
-    ax.plot([choice.lr], [max(p.accuracy for p in choice.points)], "r*", ms=12, label="chosen")
+    won = [p for p in choice.points if _is_choice(p, choice)]
+    ax.plot([choice.lr], [won[0].accuracy if won else max(p.accuracy for p in choice.points)], "r*", ms=12,
+            label="chosen")
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("held-out accuracy")
@@ -219,17 +261,21 @@ def table(choice: LrChoice):
 
     t = Table(title=f"--lr auto: {len(choice.points)} candidates on {choice.n_train} field samples, scored on "
                     f"{choice.n_val} held out (before: {choice.baseline_accuracy:.3f}), {choice.seconds:.1f} s")
-    for c in ("lr", "directions", "ε", "accuracy", "", "loss", ""):
+    for c in ("trained", "lr", "directions", "ε", "accuracy", "", "loss", ""):
         t.add_column(c, justify="left" if c == "" else "right")
     lo = min(min(p.accuracy for p in choice.points), choice.baseline_accuracy)
     hi = max(p.accuracy for p in choice.points)
     for p in choice.points:
-        chosen = (p.lr, p.directions, p.epsilon) == (choice.lr, choice.directions, choice.epsilon)
-        t.add_row(f"{p.lr:g}", "" if p.directions is None else str(p.directions),
+        chosen = _is_choice(p, choice)
+        t.add_row(p.trainable, f"{p.lr:g}", "" if p.directions is None else str(p.directions),
                   "" if p.epsilon is None else f"{p.epsilon:g}", f"{p.accuracy:.3f}", _bar(p.accuracy, lo, hi),
                   f"{p.loss:.4f}",
                   "[bold green]chosen[/]" if chosen else "")
     return t
+
+
+def _is_choice(p: SweepPoint, c: LrChoice) -> bool:
+    return (p.trainable, p.lr, p.directions, p.epsilon) == (c.trainable, c.lr, c.directions, c.epsilon)
 
 
 def _bar(v: float, lo: float, hi: float, width: int = 16) -> str:

@@ -11,8 +11,9 @@ from pytool.training import TrainSpec, TrainSpecError
 def add_train_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training (compile a model that can learn on the device)")
     g.add_argument("--train", choices=["forward-grad", "sparse", "fp16"], help="training method")
-    g.add_argument("--trainable", help="last:N layers, 'bias', or tensor names (default: forward-grad "
-                   "last:1, sparse chosen under --ram, fp16 'auto': every layer that fits --ram, else up to 3)")
+    g.add_argument("--trainable", help="last:N layers, 'bias', or tensor names (default 'auto': "
+                   "forward-grad last:1 or last:2 by the --lr auto sweep, sparse a scheme under --ram, fp16 every "
+                   "layer that fits --ram, else up to 3)")
     g.add_argument("--loss", default="ce", choices=["ce", "mse"], help="loss (default: softmax cross-entropy)")
     g.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"], help="optimizer (adam: fp16 only)")
     g.add_argument("--lr", default="auto", help="learning rate, or 'auto' (default): a short sweep on the "
@@ -74,7 +75,7 @@ def auto_lr(model, spec: TrainSpec, lr_arg, data, plot_path=None, log=print):
         return None
     choice = autolr.apply(g, spec, data)
     extra = "" if choice.directions is None else f", directions {choice.directions}, epsilon {choice.epsilon:g}"
-    log(f"--lr auto: lr {choice.lr:g}{extra} (held-out accuracy "
+    log(f"--lr auto: {choice.trainable}, lr {choice.lr:g}{extra} (held-out accuracy "
         f"{max(p.accuracy for p in choice.points):.3f}, before {choice.baseline_accuracy:.3f}; "
         f"{len(choice.points)} candidates in {choice.seconds:.1f} s)")
     if plot_path:

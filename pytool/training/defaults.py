@@ -4,6 +4,8 @@ FP16 backprop's trained set: `--trainable auto` (its default) takes as many of
 the model's weighted layers as the method can train and the budget holds,
 counted from the logits: all of them under `--ram`, at most FP16_AUTO_LAYERS
 without a budget. A small model never gets a default it cannot satisfy.
+Forward gradient's `auto`: the `--lr auto` sweep lets last:1 and last:2 compete
+on the field data; without a sweep it is last:1.
 """
 
 from __future__ import annotations
@@ -50,9 +52,13 @@ def choose_trainable(g: Graph, spec: TrainSpec) -> TrainedSetChoice:
 
 def resolve_defaults(g: Graph, spec: TrainSpec) -> TrainSpec:
     """Fills model-dependent defaults in place (the compiled meta shows them)."""
-    if spec.trainable == AUTO:
+    if spec.trainable == AUTO and spec.method == "forward-grad":
+        # `--lr auto` lets last:1 and last:2 compete (pytool/training/autolr.py); without a sweep: last:1
+        spec.trainable = "last:1"
+        spec.extra["trainable_auto"] = {"chosen": "last:1", "skipped": [], "why": "no --lr auto sweep"}
+    elif spec.trainable == AUTO:
         if spec.method != "fp16":
-            raise TrainSpecError(f"--trainable auto: only fp16 chooses its layers; {spec.method} takes last:N")
+            raise TrainSpecError(f"--trainable auto: {spec.method} takes a scheme or last:N")
         choice = choose_trainable(g, spec)
         spec.trainable = choice.trainable
         spec.extra["trainable_auto"] = {"chosen": choice.trainable, "skipped": choice.tried}
