@@ -289,6 +289,39 @@ def table(rows: list[dict]) -> Table:
     return t
 
 
+def target_table(rows: list[dict]) -> Table:
+    """The training-speed issue's targets, one line each, from the rows measured."""
+    t = Table(title="targets (training-speed issue)")
+    for c in ("target", "row", "ours", "needed", ""):
+        t.add_column(c, justify="left" if c in ("target", "row") else "right")
+
+    def line(what: str, r: dict, ours: str, need: str, ok: bool) -> None:
+        t.add_row(what, f"{r['model']} {r['method']} {r['trained']} {r['board']}", ours, need,
+                  f"[{'green' if ok else 'red'}]{'met' if ok else 'MISSED'}[/]")
+
+    done = [r for r in rows if not r.get("na")]
+    for r in done:
+        tgt, ok = target_of(r)
+        if ok is None:
+            continue
+        if r["method"] == "forward-grad":
+            line("FG step ≤ 1.15·(1+2mf)·inference", r, f"{r['step_over_inference']:.2f}x", tgt.split()[0], ok)
+        else:
+            line("MAC/instr", r, f"{r['mac_per_instr']:.3f}", tgt, ok)
+    for model, a in AIFES.items():
+        cap = RAM_FRACTION * a["training_ram_beyond_weights"]
+        cands = [r for r in done if r["model"] == model and r["trained"] == "all" and r["board"] == "mps2-an386"
+                 and r["method"] in ("sparse", "fp16")]
+        if cands:
+            best = min(cands, key=lambda r: r["training_ram"])
+            line("training RAM ≤ ¼ AIfES (a backprop method, all layers)", best, f"{best['training_ram']:,} B",
+                 f"{int(cap):,} B", best["training_ram"] <= cap)
+    for r in rows:
+        if r.get("na") and r["model"] in AIFES and r["trained"] == "all" and r["method"] != "forward-grad":
+            t.add_row("n/a", f"{r['model']} {r['method']} {r['trained']} {r['board']}", "", "", _short(r["na"]))
+    return t
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="MLP and CNN, 2 steps, M4 and M55, profile on M4")
@@ -302,7 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile-large", action="store_true",
                     help=f"also profile models over {PROFILE_MAX_MACS:,} MACs (large QEMU logs)")
     ap.add_argument("--out", help="write the JSON here")
+    ap.add_argument("--from-json", help="print the tables of an earlier run's JSON (no QEMU)")
     args = ap.parse_args(argv)
+    if args.from_json:
+        rows = json.loads(Path(args.from_json).read_text())["rows"]
+        con = Console(stderr=True, width=240)
+        con.print(table(rows))
+        con.print(target_table(rows))
+        return 0
     if args.quick:
         args.models = [m for m in args.models if m in ("mlp", "cnn")] or ["mlp", "cnn"]
         args.boards = [b for b in args.boards if b != "riscv32-virt"] or ["mps2-an386"]
@@ -321,7 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(doc, indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n")
-    Console(stderr=True, width=240).print(table(rows))
+    con = Console(stderr=True, width=240)
+    con.print(table(rows))
+    con.print(target_table(rows))
     return 0
 
 
