@@ -36,9 +36,13 @@ from quantize.ranges import (
 )
 from quantize.report import QuantReport, build_report
 
-WEIGHT_OPS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0}  # op -> weight channel axis
-SHARED_QUANT_OPS = ("RESHAPE", "MAX_POOL_2D", "AVERAGE_POOL_2D", "PAD", "TRANSPOSE", "CONCATENATION")
-FIXED_OUTPUT_QUANT = {"SOFTMAX": (1.0 / 256.0, -128), "LOGISTIC": (1.0 / 256.0, -128)}
+WEIGHT_OPS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0, "TRANSPOSE_CONV": 0}  # weight axis
+# (weights, bias, data input) positions where they differ from (1, 2, 0)
+WEIGHT_INPUTS = {"TRANSPOSE_CONV": (1, 3, 2)}
+SHARED_QUANT_OPS = ("RESHAPE", "MAX_POOL_2D", "AVERAGE_POOL_2D", "PAD", "TRANSPOSE", "CONCATENATION",
+                    "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR", "STRIDED_SLICE", "SLICE", "SQUEEZE",
+                    "EXPAND_DIMS", "MAXIMUM", "MINIMUM")
+FIXED_OUTPUT_QUANT = {"SOFTMAX": (1.0 / 256.0, -128), "LOGISTIC": (1.0 / 256.0, -128), "TANH": (1.0 / 128.0, 0)}
 INT32_MAX = 2**31 - 1
 
 
@@ -64,19 +68,20 @@ def _weight_roles(g: Graph) -> tuple[dict[str, tuple[int, int]], dict[str, tuple
     for i, op in enumerate(g.ops):
         if op.type not in WEIGHT_OPS:
             continue
-        if len(op.inputs) < 2 or not g.tensors[op.inputs[1]].is_const:
+        wi, bi, xi = WEIGHT_INPUTS.get(op.type, (1, 2, 0))
+        if len(op.inputs) <= wi or not g.tensors[op.inputs[wi]].is_const:
             raise IRError(f"{op.label(i)}: weights must be a constant tensor to be quantized")
-        w = op.inputs[1]
+        w = op.inputs[wi]
         if w in weights or w in biases:
             raise IRError(f"{op.label(i)}: weights '{w}' are shared with another op; not supported")
         weights[w] = (i, WEIGHT_OPS[op.type])
-        if len(op.inputs) > 2:
-            b = op.inputs[2]
+        if len(op.inputs) > bi:
+            b = op.inputs[bi]
             if not g.tensors[b].is_const:
                 raise IRError(f"{op.label(i)}: bias '{b}' must be a constant tensor to be quantized")
             if b in biases or b in weights:
                 raise IRError(f"{op.label(i)}: bias '{b}' is shared with another op; not supported")
-            biases[b] = (i, op.inputs[0], w)
+            biases[b] = (i, op.inputs[xi], w)
     return weights, biases
 
 
@@ -102,7 +107,8 @@ def _shared_groups(g: Graph, quantizable: set[str]) -> _Groups:
     for op in g.ops:
         if op.type not in SHARED_QUANT_OPS:
             continue
-        data_inputs = op.inputs if op.type == "CONCATENATION" else op.inputs[:1]
+        data_inputs = op.inputs if op.type == "CONCATENATION" else op.inputs[:2] if op.type in (
+            "MAXIMUM", "MINIMUM") else op.inputs[:1]
         for n in data_inputs + op.outputs[:1]:
             if n in quantizable:
                 groups.union(n, op.outputs[0])

@@ -34,4 +34,8 @@ ONNX_TO_IR: dict[str, tuple[str, ...]] = {
     "Constant": (),
     "QuantizeLinear": ("QUANTIZE",),
     "DequantizeLinear": ("DEQUANTIZE",),
+    "LeakyRelu": ("LEAKY_RELU",),
+    "HardSwish": ("HARD_SWISH",),
+    "ConvTranspose": ("TRANSPOSE_CONV",),
+    "Resize": ("RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR"),
 }

@@ -386,4 +386,12 @@ CONVERTERS = {
     "QuantizeLinear": quantize_linear,
     "DequantizeLinear": dequantize_linear,
 }
+def _more() -> dict:
+    from pytool.frontends import onnx_more_nodes as more
+
+    return {"LeakyRelu": more.leaky_relu, "HardSwish": more.hard_swish, "ConvTranspose": more.conv_transpose,
+            "Resize": more.resize}
+
+
+CONVERTERS.update(_more())
 SUPPORTED = sorted(CONVERTERS)
