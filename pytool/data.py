@@ -134,6 +134,9 @@ def read_array(path: str | Path, key: str = "x", what: str = "input") -> np.ndar
         raise DataError(f"{p}: not a readable .npz ({e})") from None
     if key not in names and len(names) == 1:
         key = names[0]
+    elif key not in names:
+        raise DataError(f"{p}: the .npz holds {len(names)} arrays ({', '.join(names) or 'none'}); "
+                        f"name the {what} inputs '{key}'")
     return read_arrays(p, (key,), what)[key]
 
 

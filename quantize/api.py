@@ -17,8 +17,17 @@ from quantize.report import QuantReport
 def load_calibration(path: str | Path, g: Graph | None = None) -> list:
     """Calibration arrays from an .npz or a folder of .npy; with a graph, they
     are also checked against its inputs and split into per-run feeds."""
+    from quantize.calib import CalibrationError
+
     arrays: list[np.ndarray] = _load_arrays(path)
-    return arrays if g is None else normalize_calibration(g, arrays)
+    if g is None:
+        return arrays
+    try:
+        return normalize_calibration(g, arrays)
+    except CalibrationError as e:
+        if str(path) in str(e):
+            raise
+        raise CalibrationError(f"{path}: {e}") from None
 
 
 def quantize_file(

@@ -27,7 +27,7 @@ def load_calibration(path: str | Path) -> list[np.ndarray]:
         from pytool.data import DataError, read_array
 
         try:
-            return [read_array(f, "x", "calibration data") for f in files]
+            return [read_array(f, "x", "calibration") for f in files]
         except DataError as e:
             raise CalibrationError(str(e)) from None
     if not path.exists():
@@ -35,9 +35,27 @@ def load_calibration(path: str | Path) -> list[np.ndarray]:
     from pytool.data import DataError, read_array
 
     try:
-        return [read_array(path, "x", "calibration data")]
+        return [read_array(path, "x", "calibration")]
     except DataError as e:
         raise CalibrationError(str(e)) from None
+
+
+# A value this many times the data's 99th percentile magnitude would set the
+# int8 range on its own and leave the real data a handful of levels.
+OUTLIER_FACTOR = 1000.0
+
+
+def _check_outliers(arr: np.ndarray, name: str, index: int) -> None:
+    mag = np.abs(arr.astype(np.float64)).ravel()
+    if mag.size == 0:
+        return
+    top = float(mag.max())
+    p99 = float(np.percentile(mag, 99))
+    if top > 1e6 or (p99 > 0 and top > OUTLIER_FACTOR * p99):
+        raise CalibrationError(
+            f"calibration item {index}, input '{name}': value {top:.4g} is an extreme outlier "
+            f"(99% of values are within {p99:.4g}); it would set the int8 range on its own"
+        )
 
 
 def _split(g: Graph, name: str, arr: np.ndarray, index: int) -> list[np.ndarray]:
@@ -50,6 +68,7 @@ def _split(g: Graph, name: str, arr: np.ndarray, index: int) -> list[np.ndarray]
     arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
         raise CalibrationError(f"calibration item {index}, input '{name}': contains NaN or infinite values")
+    _check_outliers(arr, name, index)
     if arr.shape == want:
         return [arr]
     if len(want) >= 1 and arr.shape == want[1:]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,18 @@ def load_array(path: str | Path, key: str = "x") -> np.ndarray:
     from pytool.data import read_array
 
     return read_array(path, key)
+
+
+@contextlib.contextmanager
+def naming(path) -> Iterator[None]:
+    """Errors from later stages (lowering, planning, codegen) name the op but
+    not always the file: prefix the file when missing."""
+    try:
+        yield
+    except (ValueError, RuntimeError) as e:
+        if str(path) in str(e) or Path(str(path)).name in str(e):
+            raise
+        raise ValueError(f"{path}: {e}") from None
 
 
 def require_build(path: str | Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from pytool.commands._common import memory_table, out
+from pytool.commands._common import memory_table, naming, out
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -56,10 +56,11 @@ def run(args) -> int:
                 from pytool.training.autolr import table
 
                 out.print(table(choice))
-        art = compile_model(
-            args.model, out_dir=tmp, target=args.target, ram=args.ram, flash=args.flash,
-            calib=args.calib, method=args.method, per_channel=not args.per_tensor, progress=True, train=train,
-        )
+        with naming(args.model):
+            art = compile_model(
+                args.model, out_dir=tmp, target=args.target, ram=args.ram, flash=args.flash,
+                calib=args.calib, method=args.method, per_channel=not args.per_tensor, progress=True, train=train,
+            )
         dest.mkdir(exist_ok=True)
         for f in sorted(tmp.iterdir()):
             os.replace(f, dest / f.name)

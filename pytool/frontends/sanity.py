@@ -40,6 +40,11 @@ def check_graph(g: Graph, path: str) -> Graph:
                                  f"(dimensions must be 0..{MAX_DIM})")
         if int(np.prod([int(d) for d in shape], dtype=object)) > MAX_ELEMENTS:
             raise ModelError(path, f"{where}{_user(g, t.name)}: shape {list(shape)} is too large")
+        if t.data is not None and t.dtype in ("float32", "float16", "float64"):
+            bad = ~np.isfinite(np.asarray(t.data, np.float64))
+            if bad.any():
+                raise ModelError(path, f"{where}{_user(g, t.name)}: {int(bad.sum())} constant value(s) are NaN "
+                                 "or infinite")
         q = t.quant
         if q is None:
             continue
