@@ -85,15 +85,15 @@ def federated(build: Path, data, evd, clients: int, rounds: int, seed: int) -> d
     }
 
 
-def scale(build: Path, n: int, rounds: int) -> dict:
+def scale(build: Path, n: int, rounds: int, down: str = "replay") -> dict:
     from pytool.fleet.flower_apps import FleetConfig
     from pytool.fleet.simulate import simulate
 
     cfg = FleetConfig(build_dir=str(build), data=str(DIGITS / "field.npz"), eval="", clients=n, rounds=rounds,
-                      partition="iid", max_steps=FG_MAX_STEPS, round_timeout=900.0, progress=False)
+                      partition="iid", max_steps=FG_MAX_STEPS, round_timeout=900.0, progress=False, down=down)
     t0 = time.perf_counter()
     rep = simulate(cfg)
-    return {"devices": n, "seconds_per_round": rep["seconds_per_round"], "wall_s": time.perf_counter() - t0,
+    return {"devices": n, "down": down, "seconds_per_round": rep["seconds_per_round"], "wall_s": time.perf_counter() - t0,
             "in_sync": rep["final_sync"]["in_sync"],
             "bytes_up_per_device": rep["bytes_up_per_device_per_round"],
             "bytes_down_per_device": rep["bytes_down_per_device_per_round"]}
@@ -144,12 +144,14 @@ def main() -> int:
     if args.scale:
         fg = build_model(MODEL, "forward-grad", work)
         st = Table(title="Flower Simulation Engine, forward gradient, 2 rounds")
-        for c in ("devices", "s / round", "up B/dev/round", "down B/dev/round", "in sync"):
+        for c in ("devices", "broadcast", "s / round", "up B/dev/round", "down B/dev/round", "in sync"):
             st.add_column(c, justify="right")
-        for n in [int(v) for v in args.scale.split(",") if v]:
-            r = scale(fg, n, 2)
+        runs = [(int(v), "replay") for v in args.scale.split(",") if v]
+        runs += [(n, "smallest") for n, _ in runs if n >= 1000]
+        for n, down in runs:
+            r = scale(fg, n, 2, down)
             results["scale"].append(r)
-            st.add_row(str(n), " / ".join(f"{s:.1f}" for s in r["seconds_per_round"]),
+            st.add_row(str(n), down, " / ".join(f"{s:.1f}" for s in r["seconds_per_round"]),
                        f"{np.mean(r['bytes_up_per_device']):,.0f}", f"{np.mean(r['bytes_down_per_device']):,.0f}",
                        f"{r['in_sync']}/{n}")
         con.print(st)

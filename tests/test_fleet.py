@@ -56,6 +56,28 @@ def test_forward_grad_replay_is_bit_exact(builds):
     assert dev.payload() != trained
 
 
+@pytest.mark.parametrize("net", ["mlp", "cnn"])
+def test_train_nets_fleet_round_in_sync(net, tmp_path):
+    """The AIfES MLP / CNN fixtures, every weighted layer trained by forward
+    gradient: two rounds of 4 label-skewed devices; replaying the merged
+    records on each device gives the server's bytes."""
+    nets = ROOT / "tests" / "fixtures" / "train_nets"
+    b = build_model(nets / f"{net}_int8.tflite", "forward-grad", tmp_path, trainable="last:2" if net == "mlp" else "last:1")
+    srv = FleetServer(b, max_steps=12)
+    dev = EmulatedDevice(b)
+    z = np.load(nets / "field.npz")
+    x = quantize_input(z["x"].reshape((-1,) + dev.inputs[0].shape), dev.inputs[0])
+    y = z["y"]
+    parts = partition(y, 4, "label-skew", seed=3)
+    states = {i: NodeState() for i in range(4)}
+    for rnd in (1, 2):
+        log = _fleet_round(srv, dev, states, parts, x, y, rnd, list(range(4)))
+        assert len(log.included) == 4 and log.bytes_up / 4 < 2048
+    for k, o in srv.orders(list(range(4)), 3, 10.0, train=False).items():
+        r = run_round(dev, states[k], o, LocalData(x[:0], y[:0]))
+        assert r.payload_crc == srv.crc and r.generation == 2
+
+
 def test_store_commit_and_boot(builds):
     dev = EmulatedDevice(builds["sparse"])
     x, y = _data(dev)
@@ -119,6 +141,12 @@ def test_rounds_keep_devices_on_the_global_bytes(builds, method):
     if method == "forward-grad":
         ups = [r.bytes_up / n for r in srv.rounds]
         assert max(ups) < 2048
+        srv.known[0] = 1  # two rounds behind: the records outweigh the 680 B head
+        chain, full = srv.down_for(0)
+        assert not full and len(chain) > wire.HEADER.size + dev.payload_size
+        srv.down = "smallest"
+        weights, full = srv.down_for(0)
+        assert full and len(weights) == wire.HEADER.size + dev.payload_size
 
 
 def test_faulty_uploads_never_reach_the_global(builds):

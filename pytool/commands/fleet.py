@@ -19,6 +19,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--server-lr", choices=("sum", "mean"),
                    help="merge: sum of contributions (forward-grad default) or sample-weighted mean")
     p.add_argument("--max-lag", type=int, default=8, help="rounds a device may miss and still catch up by replay")
+    p.add_argument("--down", choices=("replay", "smallest"), default="replay",
+                   help="broadcast: the merged rounds (weights only past --max-lag), or whichever of "
+                   "rounds / weights is smaller")
     p.add_argument("--round-timeout", type=float, default=600.0, help="seconds; later replies are stragglers")
     p.add_argument("--report", help="folder for report.json and PNG plots")
 
@@ -84,7 +87,7 @@ def _simulate(args) -> int:
     cfg = FleetConfig(build_dir=str(build), data=args.data, eval=args.eval or "", clients=args.clients,
                       rounds=args.rounds, partition=args.partition, seed=args.seed,
                       max_steps=args.max_steps or FG_MAX_STEPS, server_lr=args.server_lr,
-                      max_lag=args.max_lag, round_timeout=args.round_timeout, faults=args.faults,
+                      max_lag=args.max_lag, down=args.down, round_timeout=args.round_timeout, faults=args.faults,
                       report=args.report or "")
     report = simulate(cfg, log=lambda s: out.print(f"[yellow]{s}"), cpus=args.cpus)
     _table(report)

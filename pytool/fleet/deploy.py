@@ -160,7 +160,7 @@ def serve(args) -> dict:
     cfg = FleetConfig(build_dir=str(build), eval=str(Path(args.eval).resolve()) if args.eval else "",
                       clients=args.clients, rounds=args.rounds, seed=args.seed,
                       max_steps=args.max_steps or FG_MAX_STEPS, server_lr=args.server_lr, max_lag=args.max_lag,
-                      round_timeout=args.round_timeout,
+                      down=args.down, round_timeout=args.round_timeout,
                       report=str(Path(args.report).resolve()) if args.report else "")
     nodes = []
     if args.join_emulated:

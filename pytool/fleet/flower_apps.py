@@ -36,6 +36,7 @@ class FleetConfig:
     max_steps: int = 64
     server_lr: str | None = None
     max_lag: int = 8
+    down: str = "replay"
     round_timeout: float = 600.0
     faults: str = ""
     report: str = ""
@@ -243,7 +244,8 @@ def sync(strategy: FleetStrategy, grid: Grid) -> dict:
     for bit. Run before the first round (roll call) and after the last."""
     fleet = strategy.fleet
     nodes = strategy.nodes(grid)
-    orders = fleet.orders(nodes, len(fleet.rounds) + 1, strategy.round_timeout, train=False)
+    rnd = len(fleet.rounds) + 1 if fleet.rounds else 0  # roll call is round 0 (no fault plan applies)
+    orders = fleet.orders(nodes, rnd, strategy.round_timeout, train=False)
     pending = fleet._pending
     msgs = [Message(order_record(o), dst_node_id=n, message_type="train") for n, o in orders.items()]
     got = {}
@@ -265,7 +267,7 @@ def run_server(cfg: FleetConfig, grid: Grid, log=None) -> dict:
 
     flwr_log = logging.getLogger("flwr")
     flwr_log.setLevel(max(flwr_log.level, logging.WARNING))
-    fleet = FleetServer(cfg.build_dir, cfg.max_steps, cfg.server_lr, cfg.max_lag, log=log)
+    fleet = FleetServer(cfg.build_dir, cfg.max_steps, cfg.server_lr, cfg.max_lag, log=log, down=cfg.down)
     rep = Reporter(cfg, fleet)
     strategy = FleetStrategy(fleet, cfg.clients, cfg.round_timeout, on_round=rep.on_round)
     with rep.progress():

@@ -29,12 +29,15 @@ class RoundLog:
 
 class FleetServer:
     def __init__(self, build_dir, max_steps: int = 64, server_lr: str | None = None, max_lag: int = 8,
-                 log=None):
+                 log=None, down: str = "replay"):
         self.dev = EmulatedDevice(build_dir)
         self.method = method_for(self.dev)
         self.max_steps = max_steps
         self.server_lr = server_lr or DEFAULT_SERVER_LR[self.method.name]
         self.max_lag = max_lag
+        if down not in ("replay", "smallest"):
+            raise ValueError(f"--down {down!r}: choose replay or smallest")
+        self.down = down  # replay: merged rounds (weights only when too far behind); smallest: whichever is smaller
         self.log = log or (lambda s: None)
         self.generation = 0
         self.history: list[bytes] = []  # merged round that took generation g to g + 1
@@ -57,11 +60,17 @@ class FleetServer:
         g = self.known.get(node, 0)  # every device ships with the factory model (generation 0)
         if g == self.generation:
             return b"", False
+        weights = wire.pack(wire.WEIGHTS, self.method.name, self.dev.model_hash, self.generation, 0, self.weights)
         if g is None or not 0 <= self.generation - g <= self.max_lag:
-            return wire.pack(wire.WEIGHTS, self.method.name, self.dev.model_hash, self.generation, 0,
-                             self.weights), True
-        body = wire.chain(self.history[g:])
-        return wire.pack(wire.DOWN, self.method.name, self.dev.model_hash, g, 0, body), False
+            return weights, True
+        key = (g, self.generation)
+        if getattr(self, "_chain_key", None) != key:  # one chain per starting generation and round
+            self._chain_key = key
+            self._chain = wire.pack(wire.DOWN, self.method.name, self.dev.model_hash, g, 0,
+                                    wire.chain(self.history[g:]))
+        if self.down == "smallest" and len(weights) < len(self._chain):
+            return weights, True
+        return self._chain, False
 
     def orders(self, nodes: list[int], rnd: int, deadline_s: float, train: bool = True) -> dict[int, RoundOrder]:
         out, self.assigned = {}, {}
