@@ -246,3 +246,15 @@ def test_deployment_engine_three_qemu_boards(builds, tmp_path):
     assert report["final_sync"]["in_sync"] == 3 and report["final_generation"] == 1
     for i in range(3):  # each board committed the global model to its own store
         assert (tmp_path / f"board{i}" / "odl_store.bin").stat().st_size > 0
+
+
+def test_cli_rejects_bad_input(capsys):
+    from pytool.cli import main
+
+    assert main(["fleet", "simulate", "nope.tflite", "--method", "sparse", "--data", "x.npz"]) != 0
+    assert "MODEL nope.tflite: no such file" in capsys.readouterr().err
+    args = ["fleet", "simulate", str(MODEL), "--method", "forward-grad", "--data", str(DIGITS / "field.npz")]
+    assert main(args + ["--faults", "melt:1@2"]) != 0
+    assert "--faults 'melt:1@2'" in capsys.readouterr().err
+    assert main(args + ["--clients", "0"]) != 0
+    assert "--clients 0" in capsys.readouterr().err
