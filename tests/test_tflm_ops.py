@@ -67,3 +67,11 @@ def test_op_fixture_matches_tflite_micro(entry, build_root):
 @pytest.mark.parametrize("name", PUBLIC)
 def test_public_model_matches_tflite_micro(name, build_root):
     check_model(SHARED / name, build_root / name, n=2, seed=3)
+
+
+def test_sigmoid_table_c_copy_and_values():
+    from pytool.ops.sigmoid_lut import C_PATH, SIGMOID_TABLE_U16, c_source
+
+    assert (ROOT / C_PATH).read_text() == c_source()
+    ideal = 65536.0 / (1.0 + np.exp(-np.arange(256) / 24.0))
+    assert len(SIGMOID_TABLE_U16) == 256 and np.max(np.abs(ideal - np.asarray(SIGMOID_TABLE_U16))) < 1.2

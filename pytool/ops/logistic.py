@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, sigmoid_s16
 from pytool.ops.common import quant_of
 from pytool.ops.softmax import (
     INT32_MAX,
@@ -25,7 +25,7 @@ from pytool.ops.softmax import (
 from quantize.fixedpoint import multiply_by_quantized_multiplier, rounding_divide_by_pot, tflite_round
 
 OPCODE = 13
-TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 INPUT_INTEGER_BITS = 4
 
 
@@ -44,6 +44,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
+    if g.tensors[x].dtype == "int16" and g.tensors[y].dtype == "int16":
+        return sigmoid_s16.lower(g, op, tanh=False)
     for n in (x, y):
         if g.tensors[n].dtype != "int8":
             raise IRError(f"LOGISTIC '{op.name}': tensor '{n}' is {g.tensors[n].dtype}; the int8 kernel needs int8")
@@ -68,6 +70,8 @@ def fixed_logistic(a: np.ndarray, integer_bits: int) -> np.ndarray:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == sigmoid_s16.LOGISTIC_S16:
+        return [sigmoid_s16.ref(xs[0], low.params, tanh=False)]
     zp, radius, multiplier, left_shift = low.params
     x = np.asarray(xs[0], np.int64) - zp
     inner = np.clip(x, -radius + 1, radius - 1)  # out-of-radius lanes are overwritten below

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, sigmoid_s16
 from pytool.ops.softmax import (
     INT32_MAX,
     calculate_input_radius,
@@ -25,7 +25,7 @@ from pytool.ops.unary_common import io_dtype, per_tensor
 from quantize.fixedpoint import multiply_by_quantized_multiplier, rounding_divide_by_pot, tflite_round
 
 OPCODE = 20
-TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 INPUT_INTEGER_BITS = 4
 
 
@@ -42,7 +42,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    io_dtype(g, op, ("int8",))
+    if io_dtype(g, op, ("int8", "int16")) == "int16":
+        return sigmoid_s16.lower(g, op, tanh=True)
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
     if int(qy.zero_point[0]) != 0:
         raise IRError(f"TANH '{op.name}': output '{op.outputs[0]}' must have zero point 0, got {int(qy.zero_point[0])}")
@@ -73,6 +74,8 @@ def fixed_tanh(a: np.ndarray, integer_bits: int) -> np.ndarray:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == sigmoid_s16.TANH_S16:
+        return [sigmoid_s16.ref(xs[0], low.params, tanh=True)]
     zp, radius, multiplier, left_shift = low.params
     x = np.asarray(xs[0], np.int64) - zp
     inner = np.clip(x, -radius + 1, radius - 1)

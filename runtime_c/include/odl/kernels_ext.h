@@ -136,6 +136,12 @@ typedef struct {
 odl_status_t odl_svdf_s8(const odl_svdf_params_t *p, int32_t state_elem, const int8_t *in, const int8_t *w_feature,
                          const void *w_time, const int32_t *bias, void *state, int8_t *out);
 
+/* int16 LOGISTIC / TANH (sigmoid table interpolation; output Q0.15). */
+odl_status_t odl_logistic_s16(int32_t input_multiplier, int32_t input_left_shift, int32_t size, const int16_t *in,
+                              int16_t *out);
+odl_status_t odl_tanh_s16(int32_t input_multiplier, int32_t input_left_shift, int32_t size, const int16_t *in,
+                          int16_t *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
