@@ -214,3 +214,44 @@ def test_error_answers_carry_no_payload(cmd, payload):
     port.write(proto.encode(proto.Frame(cmd, 2, payload)))
     f = proto.FrameReader().feed(port.read(1 << 20))[-1]
     assert f.status != 0 and f.payload == b"", (f.status, len(f.payload))
+
+
+@pytest.mark.slow
+def test_write_weights_is_validated_on_write(tmp_path):
+    """WRITE_WEIGHTS with values forward-grad's init refuses (outside its
+    guard band) is rejected and rolled back, so COMMIT + reboot still load."""
+    from pytool import compile_model
+    from pytool.compiler import load_graph
+    from pytool.link import Link, Nack
+    from pytool.link import persist as lp
+    from pytool.link import persist_sim as ps
+    from pytool.link.hostsim import build_device_module
+    from pytool.training import TrainSpec
+
+    art = compile_model(load_graph(MODEL), tmp_path / "fg",
+                        train=TrainSpec(method="forward-grad", trainable="last:1", seed=1))
+    # The store commands only: the check needs the model's training config, not the TRAIN command.
+    extra = '#include "odl/persist.h"\n#define SIM_SLOT_SIZE 4096u\n' + ps.SIM_NV_C + ps.LINK_C
+    ffi, lib = build_device_module(
+        "fg_store", (art.dir / "model.c").read_text().replace('#include "model.h"\n', ""), extra,
+        ps.SIM_NV_CDEF + ps.STORE_CDEF + ps.LINK_CDEF)
+    nv = ps.SimNV(ffi, lib)
+
+    def boot():
+        dev = ps.StoreLinkDevice(ffi, lib, nv)
+        return dev, Link(SimPort(dev), timeout=0.2, retries=2)
+
+    dev, link = boot()
+    good, digest = lp.read_weights(link)
+    bad = b"\xff\x7f" * (len(good) // 2)  # int16 32767: beyond the guard band
+    with pytest.raises(Nack) as e:
+        lp.write_weights(link, bad)
+    assert e.value.status == 11  # ODL_ERR_TRAIN, the method's own verdict
+    assert lp.read_weights(link) == (good, digest)  # rolled back
+    changed = bytearray(good)
+    changed[0] ^= 1
+    lp.write_weights(link, bytes(changed))  # a value the method accepts
+    assert lp.commit(link).wrote
+    dev, link = boot()  # reboot: the store loads its own commit
+    assert lp.read_weights(link)[0] == bytes(changed)
+    assert lp.summary(link).generation == 1
