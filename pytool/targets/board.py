@@ -45,6 +45,8 @@ class Board:
     uart: dict = field(default_factory=dict)
     qemu: QemuConfig | None = None
     pyocd_target: str | None = None
+    # Serial-link payload bound (ODL_LINK_MAX_PAYLOAD); small-RAM boards lower it.
+    link_max_payload: int = 4096
     dir: Path = TARGETS_DIR
 
     @property
@@ -61,6 +63,13 @@ def _need(data: dict, key: str, path: Path):
     if key not in data:
         raise BoardConfigError(f"{path}: missing field '{key}'")
     return data[key]
+
+
+def _link_payload(d: dict, path: Path) -> int:
+    value = d.get("link_max_payload", 4096)
+    if not isinstance(value, int) or not 256 <= value <= 65535:
+        raise BoardConfigError(f"{path}: link_max_payload must be an integer in [256, 65535], not {value!r}")
+    return value
 
 
 def load_board(path: Path) -> Board:
@@ -98,6 +107,7 @@ def load_board(path: Path) -> Board:
         uart=dict(_need(d, "uart", path)),
         qemu=qemu,
         pyocd_target=d.get("pyocd", {}).get("target"),
+        link_max_payload=_link_payload(d, path),
         dir=path.parent,
     )
 

@@ -156,6 +156,7 @@ def build_firmware(
         f"ODL_COUNTER_NUM={board.counter_num}u",
         f"ODL_COUNTER_DEN={board.counter_den}u",
         f'ODL_TARGET_NAME="{board.name}"',
+        f"ODL_LINK_MAX_PAYLOAD={board.link_max_payload}",
     ]
     args = [
         f"-DCMAKE_TOOLCHAIN_FILE={board.dir / 'toolchain.cmake'}",
