@@ -28,7 +28,10 @@ from pytool.targets.board import TARGETS_DIR
 from pytool.targets.build import memory_ld
 
 TINY_MODEL = Path(__file__).parent / "fixtures" / "tiny_model"
-EXPECTED = {"mps2-an386", "mps3-an547", "riscv32-virt", "nucleo-f429zi"}
+EXPECTED = {
+    "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547", "microbit", "netduinoplus2", "riscv32-virt",
+    "nucleo-f429zi",
+}
 BOARDS = sorted(EXPECTED)
 
 
