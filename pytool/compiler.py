@@ -102,6 +102,15 @@ def compile_model(
     else:
         prog, train_c = lower_graph(g), ""
     check_budget(prog.plan, parse_size(ram), parse_size(flash), what=name)
+    if target != "host":
+        from pytool.targets.fit import check_board_fit, smaller_trainable_sets
+
+        def smaller():
+            from pytool.training import prepare
+
+            return smaller_trainable_sets(g, train, prepare) if train is not None else []
+
+        check_board_fit(prog.plan, target, name, smaller)
     meta = emit_c(prog, out, model_name=name, train_c=train_c)
     report = memory_report(prog)
     meta["memory"] = report
