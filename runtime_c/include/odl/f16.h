@@ -106,6 +106,24 @@ static inline odl_f16_t odl_f32_to_f16(float f) {
     return (odl_f16_t)u; /* bits 16..31 of the register are not part of the result */
 }
 
+/* Two halves at p (any alignment) <-> two floats: one load, two conversions. */
+static inline void odl_f16x2_to_f32(const odl_f16_t *p, float *lo, float *hi) {
+    uint32_t u;
+    float a, b;
+    memcpy(&u, p, sizeof u);
+    __asm__("vmov %0, %2\n\tvcvtt.f32.f16 %1, %0\n\tvcvtb.f32.f16 %0, %0" : "=&t"(a), "=t"(b) : "r"(u));
+    *lo = a;
+    *hi = b;
+}
+
+static inline void odl_f32x2_to_f16(float lo, float hi, odl_f16_t *p) {
+    float t;
+    uint32_t u;
+    __asm__("vcvtb.f16.f32 %0, %1\n\tvcvtt.f16.f32 %0, %2" : "=&t"(t) : "t"(lo), "t"(hi));
+    __asm__("vmov %0, %1" : "=r"(u) : "t"(t));
+    memcpy(p, &u, sizeof u);
+}
+
 /* FPSCR: DN (bit 25) set; AHP (26), FZ (24), RMode (22-23) and FZ16 (19) clear. */
 typedef uint32_t odl_f16_fp_mode_t;
 
@@ -123,6 +141,14 @@ static inline void odl_f16_fp_leave(odl_f16_fp_mode_t old) {
 #else
 static inline float odl_f16_to_f32(odl_f16_t h) { return odl_f16_to_f32_soft(h); }
 static inline odl_f16_t odl_f32_to_f16(float f) { return odl_f32_to_f16_soft(f); }
+static inline void odl_f16x2_to_f32(const odl_f16_t *p, float *lo, float *hi) {
+    *lo = odl_f16_to_f32_soft(p[0]);
+    *hi = odl_f16_to_f32_soft(p[1]);
+}
+static inline void odl_f32x2_to_f16(float lo, float hi, odl_f16_t *p) {
+    p[0] = odl_f32_to_f16_soft(lo);
+    p[1] = odl_f32_to_f16_soft(hi);
+}
 typedef int odl_f16_fp_mode_t;
 static inline odl_f16_fp_mode_t odl_f16_fp_enter(void) { return 0; }
 static inline void odl_f16_fp_leave(odl_f16_fp_mode_t old) { (void)old; }

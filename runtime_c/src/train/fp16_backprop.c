@@ -258,8 +258,17 @@ static void update(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_fp16_va
             wd[i] = odl_f32_to_f16(w);
         }
     } else {
-        for (int32_t i = 0; i < n; ++i)
-            wd[i] = odl_f32_to_f16(odl_f16_to_f32(wd[i]) - lr * (odl_f16_to_f32(gd[i]) * inv_scale));
+        /* lr * (g * inv_scale) == (lr * inv_scale) * g: both products by a power
+         * of two are exact (normal FP32 results), so one rounding either way */
+        const float c_lr = lr * inv_scale;
+        int32_t i = 0;
+        for (; i + 2 <= n; i += 2) {
+            float w0, w1, g0, g1;
+            odl_f16x2_to_f32(wd + i, &w0, &w1);
+            odl_f16x2_to_f32(gd + i, &g0, &g1);
+            odl_f32x2_to_f16(w0 - c_lr * g0, w1 - c_lr * g1, wd + i);
+        }
+        if (i < n) wd[i] = odl_f32_to_f16(odl_f16_to_f32(wd[i]) - c_lr * odl_f16_to_f32(gd[i]));
     }
 #undef ODL_W_LOAD
 #undef ODL_W_STORE

@@ -94,16 +94,17 @@ odl_status_t odl_mean_f16_bw_input(odl_f16_tensor_t *in, const odl_f16_tensor_t 
     return odl_avgpool_f16_bw_input(&p, in, out);
 }
 
-/* Flat input index of the window maximum (first in (y, x) order). */
-static int32_t argmax_window(const odl_f16_conv_params_t *p, const pool_geo_t *g, const odl_f16_t *x, int32_t n,
-                             int32_t oy, int32_t ox, int32_t c) {
-    int32_t y0, y1, x0, x1;
-    window(p, g, oy, ox, &y0, &y1, &x0, &x1);
+/* Flat input index of the window maximum (first in (y, x) order) for channel
+ * c; base = index of (n, y0, x0, 0), the window [y0, y1) x [x0, x1) found once
+ * per output position. */
+static int32_t argmax_window(const pool_geo_t *g, const odl_f16_t *x, int32_t base, int32_t rows, int32_t cols,
+                             int32_t c) {
     int32_t best = -1;
     float bv = 0.0f;
-    for (int32_t y = y0; y < y1; ++y)
-        for (int32_t xx = x0; xx < x1; ++xx) {
-            int32_t i = ((n * g->h + y) * g->w + xx) * g->c + c;
+    const int32_t row_step = g->w * g->c;
+    for (int32_t y = 0; y < rows; ++y)
+        for (int32_t xx = 0; xx < cols; ++xx) {
+            int32_t i = base + y * row_step + xx * g->c + c;
             float v = F(x[i]);
             if (best < 0 || v > bv) best = i, bv = v;
         }
@@ -116,12 +117,17 @@ odl_status_t odl_maxpool_f16_fw(const odl_f16_conv_params_t *p, const odl_f16_te
     if (s != ODL_OK) return s;
     for (int32_t n = 0; n < g.n; ++n)
         for (int32_t oy = 0; oy < g.oh; ++oy)
-            for (int32_t ox = 0; ox < g.ow; ++ox)
+            for (int32_t ox = 0; ox < g.ow; ++ox) {
+                int32_t y0, y1, x0, x1;
+                window(p, &g, oy, ox, &y0, &y1, &x0, &x1);
+                if (y1 <= y0 || x1 <= x0) return ODL_ERR_SHAPE;
+                const int32_t base = ((n * g.h + y0) * g.w + x0) * g.c;
+                odl_f16_t *y = out->data + ((n * g.oh + oy) * g.ow + ox) * g.c;
                 for (int32_t c = 0; c < g.c; ++c) {
-                    int32_t i = argmax_window(p, &g, in->data, n, oy, ox, c);
-                    if (i < 0) return ODL_ERR_SHAPE;
-                    out->data[((n * g.oh + oy) * g.ow + ox) * g.c + c] = R(odl_f16_act(p->act, F(in->data[i])));
+                    int32_t i = argmax_window(&g, in->data, base, y1 - y0, x1 - x0, c);
+                    y[c] = R(odl_f16_act(p->act, F(in->data[i])));
                 }
+            }
     return ODL_OK;
 }
 
@@ -134,12 +140,16 @@ odl_status_t odl_maxpool_f16_bw_input(const odl_f16_conv_params_t *p, odl_f16_te
     if (!in->grad) return ODL_OK;
     for (int32_t n = 0; n < g.n; ++n)
         for (int32_t oy = 0; oy < g.oh; ++oy)
-            for (int32_t ox = 0; ox < g.ow; ++ox)
+            for (int32_t ox = 0; ox < g.ow; ++ox) {
+                int32_t y0, y1, x0, x1;
+                window(p, &g, oy, ox, &y0, &y1, &x0, &x1);
+                if (y1 <= y0 || x1 <= x0) return ODL_ERR_SHAPE;
+                const int32_t base = ((n * g.h + y0) * g.w + x0) * g.c;
+                const int32_t o = ((n * g.oh + oy) * g.ow + ox) * g.c;
                 for (int32_t c = 0; c < g.c; ++c) {
-                    int32_t i = argmax_window(p, &g, in->data, n, oy, ox, c);
-                    if (i < 0) return ODL_ERR_SHAPE;
-                    int32_t o = ((n * g.oh + oy) * g.ow + ox) * g.c + c;
-                    odl_f16_accumulate(&in->grad[i], odl_f16_act_grad(p->act, out->data[o], out->grad[o]));
+                    int32_t i = argmax_window(&g, in->data, base, y1 - y0, x1 - x0, c);
+                    odl_f16_accumulate(&in->grad[i], odl_f16_act_grad(p->act, out->data[o + c], out->grad[o + c]));
                 }
+            }
     return ODL_OK;
 }

@@ -18,6 +18,9 @@
 #define ODL_FP_PUBLIC(name) name
 #endif
 
+/* Most filter taps of the forward fast path. */
+#define ODL_FP_TAPS 49
+
 /* Valid output range [lo, hi) along one axis for tap k: o * stride - pad + k * dil in [0, n). */
 static void tap_range(int32_t n, int32_t out, int32_t k, int32_t stride, int32_t pad, int32_t dil, int32_t *lo,
                       int32_t *hi) {
@@ -30,7 +33,8 @@ static void tap_range(int32_t n, int32_t out, int32_t k, int32_t stride, int32_t
 
 /* The whole input and the filters fit the stack tiles (the fast paths). */
 static inline int odl_fp_conv_fw_fits(const conv_geo_t *g) {
-    return g->n * g->h * g->w * g->ic <= ODL_FP_TILE && g->kh * g->kw * g->ic * g->oc <= ODL_FP_TILE;
+    return g->n * g->h * g->w * g->ic <= ODL_FP_TILE && g->kh * g->kw * g->ic * g->oc <= ODL_FP_TILE &&
+           g->kh * g->kw <= ODL_FP_TAPS;
 }
 
 static inline int odl_fp_conv_bw_weight_fits(const conv_geo_t *g) {
@@ -49,33 +53,54 @@ odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_fw)(const odl_f16_conv_params_t *p, co
     for (int32_t oc = 0; oc < g.oc; ++oc)
         for (int32_t t = 0; t < taps; ++t) wt[t * g.oc + oc] = F(w->data[oc * taps + t]);
     const odl_f16_t *bias = b && b->data ? b->data : 0;
+    int32_t xo[ODL_FP_TAPS], wo[ODL_FP_TAPS]; /* valid taps of one output: input and filter offsets */
     for (int32_t n = 0; n < g.n; ++n)
         for (int32_t oy = 0; oy < g.oh; ++oy)
             for (int32_t ox = 0; ox < g.ow; ++ox) {
+                int32_t nt = 0;
+                for (int32_t ky = 0; ky < g.kh; ++ky) {
+                    int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                    if (iy < 0 || iy >= g.h) continue;
+                    for (int32_t kx = 0; kx < g.kw; ++kx) {
+                        int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                        if (ix < 0 || ix >= g.w) continue;
+                        xo[nt] = ((n * g.h + iy) * g.w + ix) * g.ic;
+                        wo[nt++] = (ky * g.kw + kx) * g.ic * g.oc;
+                    }
+                }
                 odl_f16_t *y = out->data + ((n * g.oh + oy) * g.ow + ox) * g.oc;
-                for (int32_t oc0 = 0; oc0 < g.oc; oc0 += 4) {
-                    const int32_t nb = g.oc - oc0 < 4 ? g.oc - oc0 : 4;
-                    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-                    for (int32_t ky = 0; ky < g.kh; ++ky) {
-                        int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                        if (iy < 0 || iy >= g.h) continue;
-                        for (int32_t kx = 0; kx < g.kw; ++kx) {
-                            int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                            if (ix < 0 || ix >= g.w) continue;
-                            const float *xr = x + ((n * g.h + iy) * g.w + ix) * g.ic;
-                            const float *wr = wt + ((ky * g.kw + kx) * g.ic) * g.oc + oc0;
+                for (int32_t oc0 = 0; oc0 < g.oc; oc0 += 8) {
+                    const int32_t nb = g.oc - oc0 < 8 ? g.oc - oc0 : 8;
+                    float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+                    if (nb == 8) {
+                        /* eight accumulators in registers */
+                        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+                        for (int32_t t = 0; t < nt; ++t) {
+                            const float *xr = x + xo[t];
+                            const float *wr = wt + wo[t] + oc0;
                             for (int32_t c = 0; c < g.ic; ++c, wr += g.oc) {
                                 const float xv = xr[c];
                                 a0 = odl_fp_fma(wr[0], xv, a0);
-                                if (nb > 1) a1 = odl_fp_fma(wr[1], xv, a1);
-                                if (nb > 2) a2 = odl_fp_fma(wr[2], xv, a2);
-                                if (nb > 3) a3 = odl_fp_fma(wr[3], xv, a3);
+                                a1 = odl_fp_fma(wr[1], xv, a1);
+                                a2 = odl_fp_fma(wr[2], xv, a2);
+                                a3 = odl_fp_fma(wr[3], xv, a3);
+                                a4 = odl_fp_fma(wr[4], xv, a4);
+                                a5 = odl_fp_fma(wr[5], xv, a5);
+                                a6 = odl_fp_fma(wr[6], xv, a6);
+                                a7 = odl_fp_fma(wr[7], xv, a7);
                             }
                         }
+                        a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3, a[4] = a4, a[5] = a5, a[6] = a6, a[7] = a7;
+                    } else {
+                        for (int32_t t = 0; t < nt; ++t) {
+                            const float *xr = x + xo[t];
+                            const float *wr = wt + wo[t] + oc0;
+                            for (int32_t c = 0; c < g.ic; ++c, wr += g.oc)
+                                for (int32_t q = 0; q < nb; ++q) a[q] = odl_fp_fma(wr[q], xr[c], a[q]);
+                        }
                     }
-                    float acc[4] = {a0, a1, a2, a3};
                     for (int32_t q = 0; q < nb; ++q) {
-                        float v = acc[q];
+                        float v = a[q];
                         if (bias) v = v + F(bias[oc0 + q]);
                         y[oc0 + q] = R(odl_f16_act(p->act, v));
                     }

@@ -25,24 +25,10 @@
 /* acc + a * b with one rounding; exact here (see above). */
 static inline float odl_fp_fma(float a, float b, float acc) { return __builtin_fmaf(a, b, acc); }
 
-/* Two binary16 values at p (any alignment) -> FP32. */
-static inline void odl_fp_widen2(const odl_f16_t *p, float *lo, float *hi) {
-    uint32_t u;
-    float a, b;
-    memcpy(&u, p, sizeof u);
-    __asm__("vmov %0, %2\n\tvcvtt.f32.f16 %1, %0\n\tvcvtb.f32.f16 %0, %0" : "=&t"(a), "=t"(b) : "r"(u));
-    *lo = a;
-    *hi = b;
-}
+/* Two binary16 values at p (any alignment) <-> FP32 (odl/f16.h). */
+static inline void odl_fp_widen2(const odl_f16_t *p, float *lo, float *hi) { odl_f16x2_to_f32(p, lo, hi); }
 
-/* Two FP32 values -> binary16 at p (any alignment). */
-static inline void odl_fp_narrow2(float lo, float hi, odl_f16_t *p) {
-    float t;
-    uint32_t u;
-    __asm__("vcvtb.f16.f32 %0, %1\n\tvcvtt.f16.f32 %0, %2" : "=&t"(t) : "t"(lo), "t"(hi));
-    __asm__("vmov %0, %1" : "=r"(u) : "t"(t));
-    memcpy(p, &u, sizeof u);
-}
+static inline void odl_fp_narrow2(float lo, float hi, odl_f16_t *p) { odl_f32x2_to_f16(lo, hi, p); }
 
 /* dst[i] = F(src[i]) for i < n. */
 static inline void odl_fp_widen_row(const odl_f16_t *src, float *dst, int32_t n) {
