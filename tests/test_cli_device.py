@@ -53,6 +53,14 @@ def test_build_flash_infer_monitor(tmp_path, capsys):
         scale, zp = 1 / 255, -128  # the factory model's input quantization
         xq = np.clip(np.round(x / np.float32(scale)) + zp, -128, 127).astype(np.int8).reshape(1, 8, 8, 1)
         np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), tflm_run(MODEL, [xq])[0])
+        # a batch: one INFER per sample, outputs stacked
+        xb = np.load(ROOT / "examples" / "digits" / "test.npz")["x"][:3].astype(np.float32)
+        np.save(tmp_path / "xb.npy", xb)
+        assert main(["infer", "--port", url, "--input", str(tmp_path / "xb.npy"), "--output",
+                     str(tmp_path / "yb.npy")]) == 0
+        xbq = np.clip(np.round(xb / np.float32(scale)) + zp, -128, 127).astype(np.int8)
+        want = np.stack(tflm_run(MODEL, [s[None] for s in xbq]))
+        np.testing.assert_array_equal(np.load(tmp_path / "yb.npy").reshape(want.shape), want)
         assert main(["monitor", "--port", url]) == 0
         assert "mps2-an386" in capsys.readouterr().out
     finally:

@@ -14,8 +14,11 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    from pytool.paths import TARGETS_DIR
     from pytool.targets import boards, toolchain_available
 
+    if not boards():
+        raise RuntimeError(f"no board folders under {TARGETS_DIR} (a broken installation: reinstall tinyodl)")
     rows = []
     for b in boards():
         how = f"QEMU {b.qemu.machine}" if b.is_emulated else f"pyOCD ({b.pyocd_target})"
