@@ -75,3 +75,9 @@ def test_sigmoid_table_c_copy_and_values():
     assert (ROOT / C_PATH).read_text() == c_source()
     ideal = 65536.0 / (1.0 + np.exp(-np.arange(256) / 24.0))
     assert len(SIGMOID_TABLE_U16) == 256 and np.max(np.abs(ideal - np.asarray(SIGMOID_TABLE_U16))) < 1.2
+
+
+def test_softmax_tables_c_copy():
+    from pytool.ops.softmax_s16 import C_PATH, c_source
+
+    assert (ROOT / C_PATH).read_text() == c_source()

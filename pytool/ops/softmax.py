@@ -17,12 +17,12 @@ import math
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, softmax_s16
 from pytool.ops.common import quant_of
 from quantize.fixedpoint import quantize_multiplier, rounding_divide_by_pot
 
 OPCODE = 12
-TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 SCALED_DIFF_INTEGER_BITS = 5
 ACCUM_INTEGER_BITS = 12
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -131,6 +131,8 @@ def calculate_input_radius(integer_bits: int, left_shift: int, total_bits: int =
 
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
+    if g.tensors[x].dtype == "int16" and g.tensors[y].dtype == "int16":
+        return softmax_s16.lower(g, op)
     for n in (x, y):
         if g.tensors[n].dtype != "int8":
             raise IRError(f"SOFTMAX '{op.name}': tensor '{n}' is {g.tensors[n].dtype}; the int8 kernel needs int8")
@@ -150,6 +152,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == softmax_s16.SOFTMAX_S16:
+        return [softmax_s16.ref(xs[0], low.params)]
     m, shift, diff_min = low.params
     x = np.asarray(xs[0], np.int64)
     depth = x.shape[-1]
