@@ -63,7 +63,8 @@ def spec_for(net: str, method: str, choice: dict | None, g) -> TrainSpec:
     if choice is None:  # defaults only: as `tinyodl finetune` builds it
         spec = TrainSpec.for_method(method, extra=extra)
         spec.guard_sigma = GuardConfig().spike_sigma
-        autolr.apply(g, spec, NETS_DIR / "field.npz", work=WORK / "lr")
+        n = len(np.load(NETS_DIR / "field.npz")["y"])
+        autolr.apply(g, spec, NETS_DIR / "field.npz", work=WORK / "lr", job_steps=EPOCHS * n)
         return spec
     choice = dict(choice)
     if choice.get("scheme") == "all":

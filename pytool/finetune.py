@@ -164,7 +164,8 @@ def finetune(
         spec.extra.setdefault("data", str(data))
     check_data_files(model, data, eval_data)  # before anything is built or flashed
     if isinstance(lr, str):  # "auto": the host runtime sweeps on the field data before anything is built
-        auto_lr(model, spec, lr, data, out_dir / "lr_sweep.png", log=log)
+        n = len(np.load(data)["y"])
+        auto_lr(model, spec, lr, data, out_dir / "lr_sweep.png", log=log, job_steps=epochs * n)
     log(f"[1/5] compile + build for {board.name} ({method}, trainable {spec.trainable}, lr {spec.lr:g})")
     meta, elf, size = build(model, board.name, work, ram=ram, train=spec)
     fw_store = Path(elf).parent / "odl_store.bin"

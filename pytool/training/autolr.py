@@ -34,10 +34,11 @@ FG_DIRECTIONS = [8, 16]  # 16 costs twice the step: taken only when it wins by F
 FG_MORE_DIRECTIONS_GAIN = 0.01
 FG_MAX_LAYERS = 2  # forward gradient `--trainable auto`: last:1 .. last:2 compete in the sweep
 FG_EPSILON_FACTORS = [0.5, 2.0]  # second stage, around the default ε at the best (lr, directions)
-MAX_TRAIN = 200
-MAX_VAL = 120
+MAX_TRAIN = 400
+MAX_VAL = 200
 VAL_FRACTION = 0.3
-EPOCHS = 2
+EPOCHS = 2  # when the job's length is unknown (compile, plan)
+MAX_STEPS = 4000  # cap of a candidate's run when the job's length is given
 
 
 @dataclass
@@ -59,7 +60,7 @@ class LrChoice:
     baseline_accuracy: float
     n_train: int
     n_val: int
-    epochs: int
+    steps: int  # training steps per candidate
     seconds: float
     points: list[SweepPoint] = field(default_factory=list)
 
@@ -83,7 +84,7 @@ def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[tuple, tuple]:
     return (x[tr], y[tr]), (x[val], y[val])
 
 
-def _score(spec: TrainSpec, g: Graph, work: Path, train, val, seed: int) -> tuple[float, float, float]:
+def _score(spec: TrainSpec, g: Graph, work: Path, train, val, seed: int, steps: int) -> tuple[float, float, float]:
     """(accuracy before, accuracy after, mean loss after) on val of one candidate."""
     from pytool import compile_model, load_host
 
@@ -96,16 +97,21 @@ def _score(spec: TrainSpec, g: Graph, work: Path, train, val, seed: int) -> tupl
 
     before, _ = evaluate()
     rng = np.random.default_rng(seed)
-    for _ in range(EPOCHS):
-        for i in rng.permutation(len(train[1])):
+    done = 0
+    while done < steps:  # whole shuffled passes over the split, cut at `steps`
+        for i in rng.permutation(len(train[1]))[: steps - done]:
             net.train_step(train[0][i], int(train[1][i]))
+            done += 1
     acc, loss = evaluate()
     return before, acc, loss if np.isfinite(loss) else float("inf")
 
 
-def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> LrChoice:
+def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_steps: int | None = None) -> LrChoice:
     """Runs the sweep for spec's method and trained set; data is an .npz path
-    (x, y) or a loaded Dataset. Returns the choice; spec is not changed."""
+    (x, y) or a loaded Dataset. job_steps: training steps the real job will take
+    (finetune: epochs x samples); each candidate then runs as many (up to
+    MAX_STEPS), so the rate is chosen for the horizon it will train over; else
+    EPOCHS passes over the split. Returns the choice; spec is not changed."""
     from pytool.host import _infos
     from pytool.training.defaults import resolve_defaults
     from pytool.training.loop import load_dataset
@@ -128,13 +134,14 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> Lr
             info = _infos(compile_model(g, work / "inference").meta["inputs"])[0]
             data = load_dataset(data, info)
         train, val = split(data.x, data.y, spec.seed)
+        steps = min(job_steps, MAX_STEPS) if job_steps else EPOCHS * len(train[1])
         points: list[SweepPoint] = []
         baseline = None
 
         def run(**kv) -> SweepPoint:
             nonlocal baseline
             cand = dataclasses.replace(base, extra=dict(base.extra), **kv)
-            b, acc, loss = _score(cand, g, work, train, val, spec.seed)
+            b, acc, loss = _score(cand, g, work, train, val, spec.seed, steps)
             baseline = b if baseline is None else baseline
             p = SweepPoint("scheme" if spec.method == "sparse" else cand.trainable, cand.lr, cand.directions if spec.method == "forward-grad" else None,
                            cand.epsilon if spec.method == "forward-grad" else None, acc, loss)
@@ -172,7 +179,7 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> Lr
                 run(lr=lr)
             extend()
         win = best() if spec.method != "forward-grad" else _fg_best(points)
-        return LrChoice(win.trainable, win.lr, win.directions, win.epsilon, float(baseline), len(train[1]), len(val[1]), EPOCHS,
+        return LrChoice(win.trainable, win.lr, win.directions, win.epsilon, float(baseline), len(train[1]), len(val[1]), steps,
                         time.perf_counter() - t0, points)
     finally:
         if tmp is not None:
@@ -204,14 +211,14 @@ def _fg_best(points: list[SweepPoint]) -> SweepPoint:
     return max(points, key=key)
 
 
-def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None) -> LrChoice:
+def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_steps: int | None = None) -> LrChoice:
     """Sweeps and writes the choice into spec (lr; forward gradient: directions,
     ε) and spec.extra['lr_auto'] (the sweep, for the report and the plan)."""
     from pytool.training.defaults import resolve_defaults
 
     if not (spec.method == "forward-grad" and spec.trainable == AUTO):  # there the sweep picks the set
         resolve_defaults(g, spec)
-    choice = sweep(g, spec, data, work)
+    choice = sweep(g, spec, data, work, job_steps)
     if spec.method == "forward-grad":
         spec.trainable = choice.trainable
     spec.lr = choice.lr

@@ -56,10 +56,10 @@ def spec_from_args(args) -> TrainSpec:
     return spec
 
 
-def auto_lr(model, spec: TrainSpec, lr_arg, data, plot_path=None, log=print):
+def auto_lr(model, spec: TrainSpec, lr_arg, data, plot_path=None, log=print, job_steps: int | None = None):
     """Runs `--lr auto` when asked: sweeps on `data` and writes the choice into
     spec; without data keeps the method's default rate and says so. Returns the
-    LrChoice or None."""
+    LrChoice or None. job_steps: the training steps the job will take, when known."""
     if parse_lr(lr_arg) is not None:
         return None
     if not data:
@@ -73,7 +73,7 @@ def auto_lr(model, spec: TrainSpec, lr_arg, data, plot_path=None, log=print):
         log(f"--lr auto: {model} is a float model; the sweep runs on int8 models, so the default rate "
             f"{spec.lr:g} is used (quantize first, or pass --lr)")
         return None
-    choice = autolr.apply(g, spec, data)
+    choice = autolr.apply(g, spec, data, job_steps=job_steps)
     extra = "" if choice.directions is None else f", directions {choice.directions}, epsilon {choice.epsilon:g}"
     log(f"--lr auto: {choice.trainable}, lr {choice.lr:g}{extra} (held-out accuracy "
         f"{max(p.accuracy for p in choice.points):.3f}, before {choice.baseline_accuracy:.3f}; "
