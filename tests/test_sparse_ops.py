@@ -6,6 +6,7 @@ Jacobian of the op at the operating point (cosine > 0.9999)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from test_sparse_kernels import SETTINGS, _arr, _buf, _close, _errors, _vjp, lib  # noqa: F401
@@ -57,3 +58,210 @@ def test_max_pool_bw(lib, h_extra, w_extra, f, c, stride, same, ties, seed):  # 
             return (_maxpool_float(x0 + 0.01 * v, f, stride, (ph, pw), (oh, ow)) - base) / 0.01
 
         _close(got * 2.0 ** exp_in[0], _vjp(lin, np.zeros(x.shape), e * 2.0**exp))
+
+
+# ---------------------------------------------------------------- data movement and element-wise tables
+
+def _one_op(op_type, x_shape, consts, attrs, qx=(0.05, 3), qy=None):
+    from pytool.ir import Graph, Op, QuantParams, Tensor
+
+    g = Graph()
+    g.add_tensor(Tensor("x", x_shape, "int8", quant=QuantParams.per_tensor(*qx)))
+    names = ["x"]
+    for i, (dt, arr) in enumerate(consts):
+        g.add_tensor(Tensor(f"c{i}", np.shape(arr), dt, data=np.asarray(arr)))
+        names.append(f"c{i}")
+    op = Op(op_type, names, ["y"], attrs, name="k")
+    from pytool import ops as opreg
+
+    shape = opreg.get(op_type).infer_shapes(g, op)[0] if hasattr(opreg.get(op_type), "infer_shapes") else x_shape
+    g.add_tensor(Tensor("y", shape, "int8", quant=QuantParams.per_tensor(*(qy or qx))))
+    g.ops.append(op)
+    g.inputs, g.outputs = ["x"], ["y"]
+    return g
+
+
+MOVES = [
+    ("PAD", (1, 3, 4, 2), [("int32", [[0, 0], [1, 2], [0, 1], [0, 0]])], {}),
+    ("TRANSPOSE", (1, 3, 4, 2), [("int32", [0, 2, 3, 1])], {}),
+    ("STRIDED_SLICE", (1, 5, 6, 2), [("int32", [0, 1, 0, 0]), ("int32", [1, 5, 6, 2]), ("int32", [1, 2, 3, 1])],
+     {"begin_mask": 0, "end_mask": 0, "ellipsis_mask": 0, "new_axis_mask": 0, "shrink_axis_mask": 0}),
+]
+
+
+@pytest.mark.parametrize("op_type,shape,consts,attrs", MOVES, ids=[m[0] for m in MOVES])
+def test_move_bw_is_the_transposed_copy(lib, op_type, shape, consts, attrs):  # noqa: F811
+    """The map from the op's own float reference; C == numpy; and the error
+    equals the float64 Jacobian transpose of the op applied to the output error."""
+    from pytool import ops as opreg
+    from pytool.training.sparse_ops import move_map
+
+    ffi, cl = lib
+    g = _one_op(op_type, shape, consts, attrs)
+    mp = move_map(g, 0, "x")
+    rng = np.random.default_rng(1)
+    ny, nx = int(np.prod(g.tensors["y"].shape)), int(np.prod(shape))
+    e, exp = _errors(rng, (ny,))
+    e_in, exp_in = ffi.new("int32_t[]", nx), ffi.new("int32_t *")
+    assert cl.odl_move_s8_bw_input(ny, nx, _buf(ffi, "int32_t", mp), _buf(ffi, "int32_t", e), exp, e_in, exp_in) == 0
+    got = _arr(ffi, e_in, nx, np.int32)
+    ref, ref_exp = sk.move_bw_input(e, exp, mp, nx)
+    assert exp_in[0] == ref_exp and np.array_equal(got, ref)
+    consts_f = [np.asarray(a) for _, a in consts]
+    f = opreg.get(op_type).ref_float
+
+    def lin(v):
+        return np.asarray(f(g, g.ops[0], [v, *consts_f])[0], np.float64)
+
+    _close(got * 2.0 ** exp_in[0], _vjp(lin, np.zeros(shape), e.reshape(g.tensors["y"].shape) * 2.0**exp))
+
+
+def test_concatenation_bw_takes_its_operand_slice(lib):  # noqa: F811
+    from pytool.ir import Graph, Op, QuantParams, Tensor
+    from pytool.training.sparse_ops import move_map
+
+    ffi, cl = lib
+    g = Graph()
+    for n, s in (("a", (1, 2, 3)), ("b", (1, 2, 4)), ("y", (1, 2, 7))):
+        g.add_tensor(Tensor(n, s, "int8", quant=QuantParams.per_tensor(0.1, 0)))
+    g.ops.append(Op("CONCATENATION", ["a", "b"], ["y"], {"axis": 2}))
+    mp = move_map(g, 0, "b")
+    assert mp.tolist() == [-1, -1, -1, 0, 1, 2, 3, -1, -1, -1, 4, 5, 6, 7]
+    e = np.arange(1, 15, dtype=np.int64)
+    e_in, exp_in = ffi.new("int32_t[]", 8), ffi.new("int32_t *")
+    assert cl.odl_move_s8_bw_input(14, 8, _buf(ffi, "int32_t", mp), _buf(ffi, "int32_t", e), -3, e_in, exp_in) == 0
+    assert _arr(ffi, e_in, 8, np.int32).tolist() == [4, 5, 6, 7, 11, 12, 13, 14] and exp_in[0] == -3
+
+
+TABLES = [("LOGISTIC", (0.08, -10), (1 / 256, -128), {}), ("TANH", (0.03, 5), (1 / 128, 0), {}),
+          ("HARD_SWISH", (0.05, 0), (0.04, -30), {}), ("LEAKY_RELU", (0.02, 7), (0.02, 7), {"alpha": 0.1})]
+
+
+@pytest.mark.parametrize("op_type,qx,qy,attrs", TABLES, ids=[t[0] for t in TABLES])
+def test_table_bw_matches_float_derivative(lib, op_type, qx, qy, attrs):  # noqa: F811
+    from pytool import ops as opreg
+    from pytool.training.sparse_ops import deriv_table
+
+    ffi, cl = lib
+    g = _one_op(op_type, (1, 256), [], attrs, qx=qx, qy=qy)
+    table, frac = deriv_table(g, 0)
+    assert np.abs(table).max() < 2**15 and np.abs(table).max() >= 2**13  # the fraction bits use the range
+    x = np.arange(-128, 128, dtype=np.int64)
+    rng = np.random.default_rng(2)
+    e, exp = _errors(rng, (256,))
+    e_in, exp_in = ffi.new("int32_t[]", 256), ffi.new("int32_t *")
+    assert cl.odl_table_s8_bw_input(256, _buf(ffi, "int8_t", x), _buf(ffi, "int16_t", table), frac,
+                                    _buf(ffi, "int32_t", e), exp, e_in, exp_in) == 0
+    got = _arr(ffi, e_in, 256, np.int32)
+    ref, ref_exp = sk.table_bw_input(e, exp, x, table, frac)
+    assert exp_in[0] == ref_exp and np.array_equal(got, ref)
+    # float64 Jacobian of the op's float reference at the dequantized inputs (central differences
+    # away from kinks), against the error times the derivative
+    xr = qx[0] * (x - qx[1])
+    h = 1e-4
+    f = opreg.get(op_type).ref_float
+    num = (np.asarray(f(g, g.ops[0], [xr + h])[0], np.float64) - np.asarray(f(g, g.ops[0], [xr - h])[0], np.float64))
+    num /= 2 * h
+    kink = np.isin(np.round(xr, 6), [-3.0, 3.0, 0.0])
+    want = e * 2.0**exp * num
+    _close((got * 2.0 ** exp_in[0])[~kink], want[~kink])
+
+
+# ---------------------------------------------------------------- through a chain of these ops, C == reference
+
+TABLE_Q = {"LOGISTIC": (1 / 256, -128), "TANH": (1 / 128, 0), "HARD_SWISH": (0.03, -60), "LEAKY_RELU": (0.05, -20)}
+
+
+def chain_graph(table_op: str):
+    """x (1,8) -> FC 12 (trained) -> RESHAPE (1,3,4) -> TRANSPOSE (1,4,3) -> PAD (1,5,4) -> RESHAPE (1,20)
+    -> table op -> STRIDED_SLICE (1,16) -> CONCATENATION with x (1,24) -> FC 5 (trained) -> SOFTMAX."""
+    from pytool.ir import Graph, Op, QuantParams, Tensor
+
+    rng = np.random.default_rng(7)
+    g = Graph()
+
+    def t(name, shape, dtype="int8", q=None, data=None):
+        qp = None if q is None else QuantParams.per_tensor(*q) if len(q) == 2 else QuantParams(q[0], q[1], q[2])
+        g.add_tensor(Tensor(name, shape, dtype, data=data, quant=qp))
+
+    qa = (0.05, -3)
+    t("x", (1, 8), q=TABLE_Q[table_op])  # concatenated with the table op's output: one quantization
+    t("w1", (12, 8), q=(np.full(12, 0.02), np.zeros(12, np.int64), 0), data=rng.integers(-127, 128, (12, 8)))
+    t("b1", (12,), "int32", q=(np.full(12, 0.02 / 128), np.zeros(12, np.int64), 0),
+      data=rng.integers(-300, 300, 12))
+    t("a", (1, 12), q=qa)
+    t("s1", (3,), "int32", data=[1, 3, 4])
+    t("a3", (1, 3, 4), q=qa)
+    t("perm", (3,), "int32", data=[0, 2, 1])
+    t("at", (1, 4, 3), q=qa)
+    t("pads", (3, 2), "int32", data=[[0, 0], [1, 0], [0, 1]])
+    t("ap", (1, 5, 4), q=qa)
+    t("s2", (2,), "int32", data=[1, 20])
+    t("af", (1, 20), q=qa)
+    t("z", (1, 20), q=TABLE_Q[table_op])
+    for n, v in (("beg", [0, 2]), ("end", [1, 18]), ("st", [1, 1])):
+        t(n, (2,), "int32", data=v)
+    t("zs", (1, 16), q=TABLE_Q[table_op])
+    t("c", (1, 24), q=TABLE_Q[table_op])
+    t("w2", (5, 24), q=(np.full(5, 0.03), np.zeros(5, np.int64), 0), data=rng.integers(-127, 128, (5, 24)))
+    t("b2", (5,), "int32", q=(np.full(5, 0.03 / 128), np.zeros(5, np.int64), 0), data=rng.integers(-200, 200, 5))
+    t("logits", (1, 5), q=(0.1, 0))
+    t("p", (1, 5), q=(1 / 256, -128))
+    slice_attrs = {"begin_mask": 0, "end_mask": 0, "ellipsis_mask": 0, "new_axis_mask": 0, "shrink_axis_mask": 0}
+    g.ops = [
+        Op("FULLY_CONNECTED", ["x", "w1", "b1"], ["a"], {"activation": "NONE", "keep_num_dims": False}),
+        Op("RESHAPE", ["a", "s1"], ["a3"]),
+        Op("TRANSPOSE", ["a3", "perm"], ["at"]),
+        Op("PAD", ["at", "pads"], ["ap"]),
+        Op("RESHAPE", ["ap", "s2"], ["af"]),
+        Op(table_op, ["af"], ["z"], {"alpha": 0.1} if table_op == "LEAKY_RELU" else {}),
+        Op("STRIDED_SLICE", ["z", "beg", "end", "st"], ["zs"], slice_attrs),
+        Op("CONCATENATION", ["zs", "x"], ["c"], {"axis": 1, "activation": "NONE"}),
+        Op("FULLY_CONNECTED", ["c", "w2", "b2"], ["logits"], {"activation": "NONE", "keep_num_dims": False}),
+        Op("SOFTMAX", ["logits"], ["p"], {"beta": 1.0}),
+    ]
+    g.inputs, g.outputs = ["x"], ["p"]
+    g.validate()
+    return g
+
+
+@pytest.mark.parametrize("table_op", list(TABLE_Q))
+def test_chain_of_moves_and_tables_c_equals_reference(table_op, tmp_path):
+    """Errors pass TRANSPOSE, PAD, RESHAPE, the element-wise op, STRIDED_SLICE and
+    CONCATENATION to the first layer: the C equals the numpy reference bit for bit
+    (weights, biases, residuals, losses) over 12 steps, and the first layer's
+    integer input error follows the float64 chain's direction."""
+    from pytool import compile_model, load_host
+    from pytool.training import TrainSpec
+    from pytool.training.scheme import FloatChain
+    from pytool.training.sparse_ref import SparseRef
+
+    g = chain_graph(table_op)
+    (tmp_path / "s.toml").write_text('[[layer]]\nop = 0\nupdate = "weights"\n[[layer]]\nop = 8\nupdate = "weights"\n'
+                                     'rounding = "stochastic"\n')
+    spec = TrainSpec(method="sparse", scheme=str(tmp_path / "s.toml"), lr=0.05, seed=2)
+    art = compile_model(g, tmp_path / "m", train=spec)
+    st, _ = art.program.sparse
+    net, ref = load_host(art), SparseRef(g, st)
+    rng = np.random.default_rng(3)
+    moved = 0
+    for i in range(12):
+        x = rng.integers(-128, 128, (1, 8)).astype(np.int8)
+        a, b = net.train_step(x, i % 5), ref.train_step(x, i % 5)
+        assert (a["loss_q16"], a["predicted"]) == (b["loss_q16"], b["predicted"]), i
+        for n in ("w1", "b1", "w2", "b2"):
+            assert np.array_equal(net.tensor(art.program.index[n]).reshape(-1), ref.tensor(n).reshape(-1)), (i, n)
+        moved += int(np.any(ref.tensor("w1") != g.tensors["w1"].data))
+    assert moved > 0  # the error reached the first layer and moved it
+    # the error at the first layer's output against float64 autodiff of the dequantized chain,
+    # both at the factory weights
+    fc, ref = FloatChain(g, 0), SparseRef(g, st)
+    x = rng.integers(-128, 128, (1, 8)).astype(np.int8)
+    ref.train_step(x, 1)
+    e, exp = ref.errors["a"]
+    sx, zx = TABLE_Q[table_op]
+    vals = fc.forward(fc.entry((x.astype(np.float64) - zx) * sx))
+    fc.grads(vals, 1)
+    want = fc.errors["a"].reshape(-1)
+    got = e.reshape(-1) * 2.0**exp
+    assert got @ want / (np.linalg.norm(got) * np.linalg.norm(want) + 1e-30) > 0.95

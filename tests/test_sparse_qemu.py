@@ -137,3 +137,74 @@ def test_training_stack_reserve_holds_on_other_boards(sparse_build, inference_st
     _, stack_of = inference_stack
     _, extra_stack = _measured_peak(art, board, tmp_path, stack_of(board))
     assert 0 < extra_stack <= sp.TRAIN_STACK_BYTES
+
+
+NETS = ROOT / "tests" / "fixtures" / "train_nets"
+CNN_SCHEME = """
+[[layer]]
+op = 0
+update = "weights"
+rounding = "master"
+[[layer]]
+op = 3
+update = "weights"
+rounding = "stochastic"
+"""
+
+
+@pytest.fixture(scope="module")
+def cnn_build(tmp_path_factory):
+    """The AIfES CNN (conv 3x3 SAME + ReLU -> max-pool 2x2 -> dense 10) with
+    every weight trained: conv backward through the max-pool, on the host."""
+    out = tmp_path_factory.mktemp("sparse_cnn")
+    (out / "scheme.toml").write_text(CNN_SCHEME)
+    spec = TrainSpec(method="sparse", scheme=str(out / "scheme.toml"), lr=0.01, seed=3)
+    art = compile_model(NETS / "cnn_int8.tflite", out_dir=out / "model", train=spec)
+    net = load_host(art)
+    data = load_dataset(NETS / "field.npz", net.inputs[0])
+    host = [net.train_step(data.x[i % len(data)], int(data.y[i % len(data)])) for i in range(STEPS)]
+    return art, data, host, _weights(net)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("board", ["mps2-an386", "riscv32-virt"])
+def test_sparse_cnn_through_max_pool_is_bit_exact(cnn_build, board, tmp_path):
+    """arm_dsp (Cortex-M4) and portable (RISC-V) backward kernels give the host's bytes."""
+    art, data, host, host_weights = cnn_build
+    assert host[-1]["step"] == STEPS
+    elf = build_firmware(art.dir, board, tmp_path / "fw")
+    with QemuSession(elf, board) as q, Link(q.url) as link:
+        for i in range(STEPS):
+            got = link_train.train_step(link, data.x[i % len(data)], int(data.y[i % len(data)]))
+            want = host[i]
+            assert (got["loss_q16"], got["predicted"], got["flags"]) == (
+                want["loss_q16"], want["predicted"], want["flags"]
+            ), f"step {i} differs on {board}"
+        crc, total, _ = link_train.weights_digest(link)
+    assert total == len(host_weights)
+    assert crc == zlib.crc32(host_weights), f"trained weights differ on {board}"
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("table_op", ["HARD_SWISH"])
+def test_sparse_through_moves_and_tables_is_bit_exact(table_op, tmp_path):
+    """TRANSPOSE, PAD, the element-wise table op, STRIDED_SLICE and CONCATENATION
+    between two trained layers: the Cortex-M4 firmware gives the host's bytes."""
+    import numpy as np
+    from test_sparse_ops import chain_graph
+
+    g = chain_graph(table_op)
+    (tmp_path / "s.toml").write_text('[[layer]]\nop = 0\nupdate = "weights"\n[[layer]]\nop = 8\nupdate = "bias"\n')
+    spec = TrainSpec(method="sparse", scheme=str(tmp_path / "s.toml"), lr=0.05, seed=2)
+    art = compile_model(g, tmp_path / "m", train=spec)
+    net = load_host(art)
+    rng = np.random.default_rng(4)
+    xs = [rng.integers(-128, 128, (1, 8)).astype(np.int8) for _ in range(40)]
+    host = [net.train_step(x, i % 5) for i, x in enumerate(xs)]
+    elf = build_firmware(art.dir, "mps2-an386", tmp_path / "fw")
+    with QemuSession(elf, "mps2-an386") as q, Link(q.url) as link:
+        for i, x in enumerate(xs):
+            got = link_train.train_step(link, x, i % 5)
+            assert (got["loss_q16"], got["predicted"]) == (host[i]["loss_q16"], host[i]["predicted"]), i
+        crc, _, _ = link_train.weights_digest(link)
+    assert crc == zlib.crc32(_weights(net))

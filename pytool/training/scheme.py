@@ -29,6 +29,7 @@ from pytool.reference import _dequant_const, run_float
 from pytool.training import TrainSpec, TrainSpecError
 from pytool.training import sparse as sp
 from pytool.training.sparse_kernels import _taps
+from pytool.training.sparse_ops import MOVE_OPS, TABLE_OPS, float_deriv, move_map
 
 FRACTIONS = (0.25, 0.5, 1.0)
 # Default budget without --ram: the inference arena plus the larger of half
@@ -76,6 +77,7 @@ class FloatChain:
                 for n in op.inputs[1:3]:
                     self.params[n] = _dequant_const(g.tensors[n]).astype(np.float64)
         self.low = {s.op: opreg.get(g.ops[s.op].type).lower(g, g.ops[s.op]) for s in self.steps}
+        self._move_maps: dict[int, np.ndarray] = {}
         made = {g.ops[s.op].outputs[0] for s in self.steps}
         # tensors the chain reads but does not compute (the deepest layer's input, a skip input)
         self.ext = sorted({n for s in self.steps for n in g.ops[s.op].inputs
@@ -169,6 +171,15 @@ class FloatChain:
                     cnt = (ys.stop - ys.start) * (xs_.stop - xs_.start)
                     dx[:, ys, xs_, :] += d[:, oy, ox, None, None, :] / cnt
             return dx
+        if t in MOVE_OPS:
+            if s.op not in self._move_maps:
+                self._move_maps[s.op] = move_map(self.g, s.op, s.in_t)
+            src = self._move_maps[s.op]
+            dx = np.zeros(int(np.prod(self.g.tensors[s.in_t].shape)))
+            np.add.at(dx, src[src >= 0], d.reshape(-1)[src >= 0])
+            return dx.reshape(self.g.tensors[s.in_t].shape)
+        if t in TABLE_OPS:
+            return d * float_deriv(self.g, s.op, x)
         if t == "MAX_POOL_2D":
             dx = np.zeros_like(x)
             H, W = x.shape[1:3]

@@ -28,12 +28,14 @@ from pytool.ir import Graph
 from pytool.planner import Buffer, Plan, align_up, check_budget, plan_arena
 from pytool.training import TrainSpec, TrainSpecError
 from pytool.training.forward_grad import logits_of
+from pytool.training.sparse_ops import MOVE_OPS, TABLE_OPS, deriv_table, move_map
 from quantize.fixedpoint import quantize_multiplier
 
 KINDS = {"FULLY_CONNECTED": 0, "CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 3, "MEAN": 4,
-         "RESHAPE": 5, "RELU": 6, "RELU6": 6, "ADD": 7, "MAX_POOL_2D": 8}
+         "RESHAPE": 5, "RELU": 6, "RELU6": 6, "ADD": 7, "MAX_POOL_2D": 8,
+         **{t: 9 for t in MOVE_OPS}, **{t: 10 for t in TABLE_OPS}}
 # Ops whose backward reads their forward input (kept alive into the backward).
-READS_INPUT = ("MAX_POOL_2D",)
+READS_INPUT = ("MAX_POOL_2D", *TABLE_OPS)
 WEIGHTED = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
 ROUNDING = {"master": 0, "round": 1, "stochastic": 2}
 NONE = -1
@@ -71,6 +73,7 @@ class BwStep:
     in_t: str | None  # tensor whose error this step produces (None: last step)
     side_t: str | None = None  # ADD: the fork tensor whose error waits in a pending buffer
     acc: bool = False  # in_t is a fork: sum the pending error of its other consumer in
+    arg: int = 0  # operand index of in_t (CONCATENATION)
 
 
 @dataclass
@@ -191,7 +194,10 @@ def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
                 f"sparse update: no backward for {op.type} (op #{k}) between the logits and op #{deepest}; "
                 f"supported: {', '.join(sorted(KINDS))}"
             )
-        ins = [n for n in op.inputs[: 2 if op.type == "ADD" else 1] if producer.get(n) in in_set]
+        n_args = 2 if op.type == "ADD" else len(op.inputs) if op.type == "CONCATENATION" else 1
+        ins = [n for n in op.inputs[:n_args] if producer.get(n) in in_set]
+        if op.type == "CONCATENATION" and len(set(ins)) > 1:
+            raise TrainSpecError(f"sparse update: CONCATENATION (op #{k}) joins two inputs on the backward path")
         if op.type == "ADD":
             shapes = {tuple(g.tensors[n].shape) for n in (*op.inputs[:2], op.outputs[0])}
             if len(shapes) != 1 or op.inputs[0] == op.inputs[1]:
@@ -215,7 +221,8 @@ def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
                 f"sparse update: the backward reaches op #{k} out of order (branches below op #{k} must end in "
                 "a residual ADD whose other input is the fork)"
             )
-        steps.append(BwStep(k, KINDS[op.type], act_range(g, k), out_t, in_t, side_t, acc))
+        arg = op.inputs.index(in_t) if in_t is not None and op.type == "CONCATENATION" else 0
+        steps.append(BwStep(k, KINDS[op.type], act_range(g, k), out_t, in_t, side_t, acc, arg))
     if pending:
         raise TrainSpecError(f"sparse update: the error of '{sorted(pending)[0]}' never meets its other branch")
     return steps, logits, forward_ops
@@ -381,6 +388,8 @@ class SparseSetup:
     steps: list[BwStep]
     wscale: dict[int, list[tuple[int, int]]]  # op -> weight-scale multipliers (bw_input)
     layers: list[LayerConst]
+    maps: dict[int, np.ndarray] = field(default_factory=dict)  # MOVE steps: output -> input index
+    tables: dict[int, tuple[np.ndarray, int]] = field(default_factory=dict)  # TABLE steps: (dy/dx, frac)
 
 
 def _qm(v: float, what: str, lr: float) -> tuple[int, int]:
@@ -437,8 +446,10 @@ def make_setup(g: Graph, spec: TrainSpec, scheme: Scheme) -> SparseSetup:
             rounding=ch.rounding,
             row_bytes=row_scratch(g, k) if ch.update == "weights" else 0,
         ))
+    maps = {s.op: move_map(g, s.op, s.in_t) for s in steps if g.ops[s.op].type in MOVE_OPS and s.in_t}
+    tables = {s.op: deriv_table(g, s.op) for s in steps if g.ops[s.op].type in TABLE_OPS}
     return SparseSetup(scheme, int(spec.seed) & 0xFFFFFFFF, spec.lr, logits, scale_q16, forward_ops,
-                       steps, wscale, layers)
+                       steps, wscale, layers, maps, tables)
 
 
 # ---------------------------------------------------------------- prepare
@@ -524,6 +535,15 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
     step_rows = []
     for j, s in enumerate(st.steps):
         ws = st.wscale.get(s.op, [(0, 0)])
+        mp, tb = "0", "0"
+        if s.op in st.maps:
+            out.append(_arr("int32_t", f"sp_map{j}", st.maps[s.op]))
+            mp = f"sp_map{j}"
+        frac = 0
+        if s.op in st.tables:
+            table, frac = st.tables[s.op]
+            out.append(_arr("int16_t", f"sp_tab{j}", table))
+            tb = f"sp_tab{j}"
         out.append(_arr("int32_t", f"sp_wm{j}", [m for m, _ in ws]))
         out.append(_arr("int32_t", f"sp_ws{j}", [k for _, k in ws]))
         lo, hi = s.mask if s.mask is not None else (-129, 128)
@@ -532,7 +552,7 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
         err_acc = lay.pend[s.in_t] if s.acc else NONE
         step_rows.append(
             f"    {{{s.kind}, {mask_mode(s.mask)}, {layer_of.get(s.op, NONE)}, {s.op}, {len(ws)}, {lo}, {hi}, "
-            f"{lay.err[s.out_t]}, {err_in}, {err_side}, {err_acc}, sp_wm{j}, sp_ws{j}}},"
+            f"{lay.err[s.out_t]}, {err_in}, {err_side}, {err_acc}, sp_wm{j}, sp_ws{j}, {s.arg}, {frac}, {mp}, {tb}}},"
         )
     layer_rows = []
     for i, ly in enumerate(st.layers):

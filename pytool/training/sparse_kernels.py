@@ -262,3 +262,19 @@ def maxpool_bw_input(e, exp, x, stride, filt, pad):
             bi, ci = np.meshgrid(np.arange(B), np.arange(C), indexing="ij")
             np.add.at(out, (bi, y0 + fy0 + wy, x0 + fx0 + wx, ci), e[:, oy, ox, :])
     return normalize(out, exp)
+
+
+def move_bw_input(e, exp, mapping, n_in: int):
+    """odl_move_s8_bw_input: e_in[map[i]] += e_out[i] where map[i] >= 0."""
+    e = np.asarray(e, np.int64).reshape(-1)
+    mapping = np.asarray(mapping, np.int64)
+    out = np.zeros(n_in, np.int64)
+    ok = mapping >= 0
+    np.add.at(out, mapping[ok], e[ok])
+    return normalize(out, exp)
+
+
+def table_bw_input(e, exp, x, table, frac: int):
+    """odl_table_s8_bw_input: e * table[x + 128], exponent - frac."""
+    x = np.asarray(x, np.int64).reshape(-1)
+    return normalize(np.asarray(e, np.int64).reshape(-1) * np.asarray(table, np.int64)[x + 128], exp - frac)

@@ -132,6 +132,12 @@ class SparseRef:
         p = self.low[s.op].params
         if kind == KINDS["AVERAGE_POOL_2D"]:
             return sk.avgpool_bw_input(e, exp, xshape, (p[0], p[1]), (p[2], p[3]), (p[4], p[5]))
+        if kind == KINDS["PAD"]:  # every data-movement op
+            n_in = int(np.prod(g.tensors[op.inputs[s.arg]].shape))
+            return sk.move_bw_input(e, exp, self.st.maps[s.op], n_in)
+        if kind == KINDS["LOGISTIC"]:  # every element-wise table op
+            table, frac = self.st.tables[s.op]
+            return sk.table_bw_input(e, exp, vals[op.inputs[0]], table, frac)
         if kind == KINDS["MAX_POOL_2D"]:
             return sk.maxpool_bw_input(e, exp, vals[op.inputs[0]], (p[0], p[1]), (p[2], p[3]), (p[4], p[5]))
         if kind == KINDS["MEAN"]:

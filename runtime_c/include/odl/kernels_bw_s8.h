@@ -96,6 +96,13 @@ odl_status_t odl_average_pool2d_s8_bw_input(const odl_pool_params_t *p, const od
 odl_status_t odl_max_pool2d_s8_bw_input(const odl_pool_params_t *p, const odl_dims4_t *in_dims, const int8_t *x,
                                         const odl_dims4_t *out_dims, const int32_t *e_out, int32_t exp_out,
                                         int32_t *e_in, int32_t *exp_in);
+/* Data movement: e_in[map[i]] += e_out[i] (map[i] < 0: no input element). */
+odl_status_t odl_move_s8_bw_input(int32_t n_out, int32_t n_in, const int32_t *map, const int32_t *e_out,
+                                  int32_t exp_out, int32_t *e_in, int32_t *exp_in);
+/* Element-wise op: e_in[i] = e_out[i] * table[x[i] + 128] (dy/dx in Q(frac),
+ * |table| < 2^15), exponent - frac; x is the forward input. */
+odl_status_t odl_table_s8_bw_input(int32_t n, const int8_t *x, const int16_t *table, int32_t frac,
+                                   const int32_t *e_out, int32_t exp_out, int32_t *e_in, int32_t *exp_in);
 odl_status_t odl_mean_s8_bw_input(int32_t outer, int32_t reduce, int32_t inner, const int32_t *e_out,
                                   int32_t exp_out, int32_t *e_in, int32_t *exp_in);
 

@@ -24,6 +24,8 @@ enum {
     ODL_SP_ACT = 6, /* RELU / RELU6: the mask alone */
     ODL_SP_ADD = 7, /* residual ADD (no broadcast): both inputs get the masked error */
     ODL_SP_MAXPOOL = 8, /* MAX_POOL_2D: the error goes to the window's largest input */
+    ODL_SP_MOVE = 9,    /* PAD, TRANSPOSE, (STRIDED_)SLICE, CONCATENATION: map output -> input */
+    ODL_SP_TABLE = 10,  /* LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU: dy/dx table per int8 input */
 };
 
 /* How a weight update reaches the int8 weights. */
@@ -51,6 +53,10 @@ typedef struct {
     int32_t err_acc;         /* input is a fork: pending buffer summed into err_in, or ODL_SP_NONE */
     const int32_t *w_mult;   /* weight scale s_w = mult * 2^(shift - 31) */
     const int32_t *w_shift;
+    uint16_t arg;            /* operand whose error this step makes (CONCATENATION) */
+    int16_t frac;            /* TABLE: fraction bits of table */
+    const int32_t *map;      /* MOVE: input index per output element (-1: none) */
+    const int16_t *table;    /* TABLE: dy/dx at int8 input v, index v + 128 */
 } odl_sp_step_t;
 
 typedef struct {

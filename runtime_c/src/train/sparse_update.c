@@ -216,6 +216,16 @@ static SP_NOINLINE odl_status_t backward_input(odl_ctx_t *ctx, const odl_sp_step
         return odl_max_pool2d_s8_bw_input(&p, &xd, (const int8_t *)odl_tensor_ptr(ctx, op->inputs[0]), &yd, e, exp,
                                           e_in, exp_in);
     }
+    if (s->kind == ODL_SP_MOVE) {
+        if (!s->map || s->arg >= op->n_inputs) return ODL_ERR_TRAIN;
+        return odl_move_s8_bw_input(odl_tensor_numel(ty), odl_tensor_numel(odl_tensor_info(ctx, op->inputs[s->arg])),
+                                    s->map, e, exp, e_in, exp_in);
+    }
+    if (s->kind == ODL_SP_TABLE) {
+        if (!s->table) return ODL_ERR_TRAIN;
+        return odl_table_s8_bw_input(odl_tensor_numel(ty), (const int8_t *)odl_tensor_ptr(ctx, op->inputs[0]),
+                                     s->table, s->frac, e, exp, e_in, exp_in);
+    }
     if (s->kind == ODL_SP_MEAN) return odl_mean_s8_bw_input(q[0], q[1], q[2], e, exp, e_in, exp_in);
     if (s->kind == ODL_SP_RESHAPE || s->kind == ODL_SP_ACT || s->kind == ODL_SP_ADD) {
         *exp_in = exp;
