@@ -29,6 +29,8 @@ LINK_FUNCS = re.compile(r"^(main|odl_link_\w*|cmd_\w*|board_\w*|cortexm_\w*|io_\
 MAC_FILES = re.compile(r"(conv_2d|depthwise_conv_2d|fully_connected)\w*\.c$")
 UPDATE_NAMES = re.compile(r"update|apply|optim|sgd|adam|momentum|round_shift|write_?back|sp_scale|perturb|prng|"
                           r"rand|regen|delta|commit|master")
+UPDATE_KERNEL_NAMES = re.compile(r"perturb|update|sgd|adam|momentum|round_shift|write_?back|sp_scale")
+BW_FILES = re.compile(r"/train/(\w+/)?bw_\w+\.c$")  # backward kernels, portable or per CPU family
 CONVERSION_NAMES = re.compile(r"f16_(to|from)_|to_f16|f32_to|from_f32|_cvt")
 
 
@@ -40,7 +42,10 @@ def bucket_of(name: str, source: str) -> str:
     method glue, libc)."""
     if CONVERSION_NAMES.search(name):
         return "fp16 conversion"
-    if "/kernels/" in source or "/train/bw_" in source:
+    in_runtime = "/kernels/" in source or "/train/" in source
+    if in_runtime and UPDATE_KERNEL_NAMES.search(name):
+        return "update"  # e.g. the perturbation or master-weight kernels beside the MAC kernels
+    if "/kernels/" in source or BW_FILES.search(source):
         return "MAC kernels" if MAC_FILES.search(source) else "other ops"
     if "/train/" in source and (UPDATE_NAMES.search(name) or source.endswith(("optim.c", "prng.c"))):
         return "update"

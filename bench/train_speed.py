@@ -25,6 +25,7 @@ import json
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,7 +167,8 @@ def run_board(art_dir: Path, board: str, x: np.ndarray, y: int, steps: int, prof
         prof = qp.parse_log(log, qp.entry_address(elf, nm, "odl_train_step"), occurrence=min(2, steps),
                             sources=qp.source_map(elf, nm))
         res["profile"] = {"counted": prof.total, "shares": prof.shares(), "buckets": prof.buckets(),
-                          "top": [(n, c, qp.bucket_of(n, prof.sources.get(n, ""))) for n, c in prof.top(12)]}
+                          "top": [(n, c, qp.bucket_of(n, prof.sources.get(n, ""))) for n, c in prof.top(12)],
+                          "functions": {n: [c, prof.sources.get(n, "")] for n, c in prof.functions.most_common()}}
         log.unlink(missing_ok=True)
     return res
 
@@ -339,6 +341,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.from_json:
         rows = json.loads(Path(args.from_json).read_text())["rows"]
+        for r in rows:  # re-bucket with today's rules when the run kept every function
+            fn = r.get("profile", {}).get("functions")
+            if fn:
+                prof = qp.Profile(Counter({n: c for n, (c, _) in fn.items()}), {n: src for n, (_, src) in fn.items()})
+                r["profile"]["shares"] = prof.shares()
         con = Console(stderr=True, width=240)
         con.print(table(rows))
         con.print(target_table(rows))

@@ -52,3 +52,6 @@ def test_buckets_follow_source_files_and_names():
     assert qp.bucket_of("odl_fp16_step", "/r/runtime_c/src/train/fp16_backprop.c") == "update"
     assert qp.bucket_of("odl_op_dispatch", "/r/runtime_c/src/core/dispatch.c") == "bookkeeping"
     assert qp.bucket_of("odl_f16_to_f32", "/r/runtime_c/src/kernels/fp16/f16_math.c") == "fp16 conversion"
+    assert qp.bucket_of("odl_perturb_w16", "/r/runtime_c/src/kernels/int8/arm_dsp/perturb_s8w16.c") == "update"
+    assert qp.bucket_of("odl_conv2d_s8_bw_weight", "/r/runtime_c/src/train/arm_dsp/bw_conv_2d.c") == "MAC kernels"
+    assert qp.bucket_of("argmax_window", "/r/runtime_c/src/kernels/fp16/pooling.c") == "other ops"
