@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["inference", "quantize", "targets", "train", "train_fp16", "train_speed", "finetune", "fuzz"]
+BENCHES = ["inference", "quantize", "targets", "train", "train_fp16", "train_speed", "finetune", "fuzz", "fleet"]
 
 
 def main() -> int:
