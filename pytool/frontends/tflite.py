@@ -481,6 +481,7 @@ _ATTRS = {
     "TRANSPOSE": _transpose,
     "LEAKY_RELU": _leaky_relu,
     "SUB": _add_mul(tflite.SubOptions),
+    "DIV": _add_mul(tflite.DivOptions),
     "STRIDED_SLICE": _strided_slice,
     "PACK": _axis_attr(tflite.PackOptions),
     "UNPACK": _axis_attr(tflite.UnpackOptions),

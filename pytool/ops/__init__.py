@@ -62,6 +62,7 @@ MODULES = {
     "CAST": "cast",
     "GATHER": "gather",
     "SVDF": "svdf",
+    "DIV": "div",
 }
 
 

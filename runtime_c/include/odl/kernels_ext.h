@@ -146,6 +146,10 @@ odl_status_t odl_tanh_s16(int32_t input_multiplier, int32_t input_left_shift, in
 odl_status_t odl_softmax_s16(int32_t input_multiplier, int32_t input_left_shift, int32_t outer, int32_t depth,
                              const int16_t *in, int16_t *out);
 
+/* int8 DIV with MUL's parameter block (multiplier = s_a / (s_b s_y)). */
+odl_status_t odl_div_s8(const odl_mul_params_t *p, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
+                        const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
