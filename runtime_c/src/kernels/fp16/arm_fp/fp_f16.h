@@ -30,6 +30,29 @@ static inline void odl_fp_widen2(const odl_f16_t *p, float *lo, float *hi) { odl
 
 static inline void odl_fp_narrow2(float lo, float hi, odl_f16_t *p) { odl_f32x2_to_f16(lo, hi, p); }
 
+/* 1 when no half of p[0..n) is inf or NaN (the exponent field plus one
+ * carries into bit 15 only when it is all ones). */
+static inline int odl_fp_all_finite(const odl_f16_t *p, int32_t n) {
+    uint32_t bad = 0;
+    int32_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        uint32_t u;
+        memcpy(&u, p + i, sizeof u);
+        bad |= (u & 0x7c007c00u) + 0x04000400u;
+    }
+    if (i < n) bad |= ((uint32_t)p[i] & 0x7c00u) + 0x0400u;
+    return !(bad & 0x80008000u);
+}
+
+/* 1 when R(F(h) + 0) == h for every half of p[0..n): no -0 and no NaN. */
+static inline int odl_fp_row_canonical(const odl_f16_t *p, int32_t n) {
+    for (int32_t i = 0; i < n; ++i) {
+        uint32_t h = p[i];
+        if (h == 0x8000u || (h & 0x7fffu) > 0x7c00u) return 0;
+    }
+    return 1;
+}
+
 /* dst[i] = F(src[i]) for i < n. */
 static inline void odl_fp_widen_row(const odl_f16_t *src, float *dst, int32_t n) {
     int32_t i = 0;

@@ -131,9 +131,12 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight)(const odl_f16_fc_params_t *p, c
     if (n != 1 || k > ODL_FP_TILE) return odl_fc_f16_bw_weight_portable(p, in, w, b, out);
     float x[ODL_FP_TILE];
     odl_fp_widen_row(in->data, x, k);
+    const int x_finite = odl_fp_all_finite(in->data, k);
     for (int32_t j = 0; j < o; ++j) {
         const float gj = odl_f16_act_grad(p->act, out->data[j], out->grad[j]);
-        if (w->grad) {
+        /* a zero row gradient (ReLU-masked unit) with a finite x adds +0 to
+         * every entry: the row stays as it is unless it holds -0 or a NaN */
+        if (w->grad && !(gj == 0.0f && x_finite && odl_fp_row_canonical(w->grad + j * k, k))) {
             /* portable: R(F(gw) + (0 + gj * x)); with the exact product that is
              * R((F(gw) + 0) + gj * x) in one rounding, also for signed zeros */
             odl_f16_t *gw = w->grad + j * k;
