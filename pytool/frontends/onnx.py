@@ -260,6 +260,10 @@ def _read_values(b: Builder) -> None:
             b.consts[init.name] = Const(numpy_helper.to_array(init))
         except Exception as e:
             raise ModelError(b.path, f"initializer '{init.name}' cannot be read: {e}") from None
+        v = b.consts[init.name].data
+        if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+            # checked before BatchNorm folding, which can turn an infinite variance into zeros
+            raise ModelError(b.path, f"initializer '{init.name}' holds NaN or infinite values")
     for vi in list(b.graph.input) + list(b.graph.value_info) + list(b.graph.output):
         tt = vi.type.tensor_type
         if not vi.type.HasField("tensor_type"):

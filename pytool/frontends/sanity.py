@@ -29,6 +29,9 @@ def check_graph(g: Graph, path: str) -> Graph:
         raise ModelError(path, "the graph lists no inputs")
     if not g.outputs:
         raise ModelError(path, "the graph lists no outputs")
+    for i, op in enumerate(g.ops):
+        if not isinstance(op.name, str) or not all(isinstance(n, str) for n in op.inputs + op.outputs):
+            raise ModelError(path, f"op #{i} ({op.type}): a name is not valid UTF-8 text")
     for t in g.tensors.values():
         shape = t.shape
         where = f"tensor '{t.name}'"
