@@ -46,6 +46,8 @@ int odl_max_pool2d_s8_bw_input(const odl_pool_params_t *, const odl_dims4_t *, c
 int odl_move_s8_bw_input(int32_t, int32_t, const int32_t *, const int32_t *, int32_t, int32_t *, int32_t *);
 int odl_table_s8_bw_input(int32_t, const int8_t *, const int16_t *, int32_t, const int32_t *, int32_t, int32_t *,
                           int32_t *);
+int odl_mul_s8_bw_input(int32_t, const int8_t *, const int32_t *, int32_t, int32_t, int32_t, const int32_t *,
+                        int32_t, int32_t *, int32_t *);
 int odl_mean_s8_bw_input(int32_t, int32_t, int32_t, const int32_t *, int32_t, int32_t *, int32_t *);
 """
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -116,6 +116,34 @@ def test_move_bw_is_the_transposed_copy(lib, op_type, shape, consts, attrs):  # 
     _close(got * 2.0 ** exp_in[0], _vjp(lin, np.zeros(shape), e.reshape(g.tensors["y"].shape) * 2.0**exp))
 
 
+@given(st.integers(1, 5), st.integers(1, 4), st.booleans(), st.integers(0, 2**31))
+@SETTINGS
+def test_mul_bw_is_the_other_operand(lib, h, w, bcast, seed):  # noqa: F811
+    from pytool.ir import Graph, Op, QuantParams, Tensor
+    from pytool.training.sparse_ops import mul_other
+
+    ffi, cl = lib
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    oshape = (1, w) if bcast else (h, w)
+    g.add_tensor(Tensor("a", (h, w), "int8", quant=QuantParams.per_tensor(0.1, 0)))
+    g.add_tensor(Tensor("b", oshape, "int8", quant=QuantParams.per_tensor(float(rng.uniform(0.001, 0.2)),
+                                                                       int(rng.integers(-20, 20)))))
+    g.add_tensor(Tensor("y", (h, w), "int8", quant=QuantParams.per_tensor(0.1, 0)))
+    g.ops.append(Op("MUL", ["a", "b"], ["y"], {"activation": "NONE"}))
+    mp, zp, ((m, sh),) = mul_other(g, 0, 0)
+    b = rng.integers(-128, 128, oshape)
+    e, exp = _errors(rng, (h * w,))
+    e_in, exp_in = ffi.new("int32_t[]", h * w), ffi.new("int32_t *")
+    assert cl.odl_mul_s8_bw_input(h * w, _buf(ffi, "int8_t", b), _buf(ffi, "int32_t", mp), zp, m, sh,
+                                  _buf(ffi, "int32_t", e), exp, e_in, exp_in) == 0
+    got = _arr(ffi, e_in, h * w, np.int32)
+    ref, ref_exp = sk.mul_bw_input(e, exp, b, mp, zp, m, sh)
+    assert exp_in[0] == ref_exp and np.array_equal(got, ref)
+    breal = float(g.tensors["b"].quant.scale[0]) * (b - zp)
+    _close(got * 2.0 ** exp_in[0], _vjp(lambda v: v * breal, np.zeros((h, w)), e.reshape(h, w) * 2.0**exp))
+
+
 def test_concatenation_bw_takes_its_operand_slice(lib):  # noqa: F811
     from pytool.ir import Graph, Op, QuantParams, Tensor
     from pytool.training.sparse_ops import move_map
@@ -174,7 +202,8 @@ TABLE_Q = {"LOGISTIC": (1 / 256, -128), "TANH": (1 / 128, 0), "HARD_SWISH": (0.0
 
 def chain_graph(table_op: str):
     """x (1,8) -> FC 12 (trained) -> RESHAPE (1,3,4) -> TRANSPOSE (1,4,3) -> PAD (1,5,4) -> RESHAPE (1,20)
-    -> table op -> STRIDED_SLICE (1,16) -> CONCATENATION with x (1,24) -> FC 5 (trained) -> SOFTMAX."""
+    -> MUL by a constant (20,) -> table op -> STRIDED_SLICE (1,16) -> CONCATENATION with x (1,24)
+    -> FC 5 (trained) -> SOFTMAX."""
     from pytool.ir import Graph, Op, QuantParams, Tensor
 
     rng = np.random.default_rng(7)
@@ -198,6 +227,8 @@ def chain_graph(table_op: str):
     t("ap", (1, 5, 4), q=qa)
     t("s2", (2,), "int32", data=[1, 20])
     t("af", (1, 20), q=qa)
+    t("m", (20,), q=(0.02, 10), data=rng.integers(-40, 60, 20))  # real values in [-1, 1]: no saturation
+    t("am", (1, 20), q=(0.05, 5))
     t("z", (1, 20), q=TABLE_Q[table_op])
     for n, v in (("beg", [0, 2]), ("end", [1, 18]), ("st", [1, 1])):
         t(n, (2,), "int32", data=v)
@@ -214,7 +245,8 @@ def chain_graph(table_op: str):
         Op("TRANSPOSE", ["a3", "perm"], ["at"]),
         Op("PAD", ["at", "pads"], ["ap"]),
         Op("RESHAPE", ["ap", "s2"], ["af"]),
-        Op(table_op, ["af"], ["z"], {"alpha": 0.1} if table_op == "LEAKY_RELU" else {}),
+        Op("MUL", ["af", "m"], ["am"], {"activation": "NONE"}),
+        Op(table_op, ["am"], ["z"], {"alpha": 0.1} if table_op == "LEAKY_RELU" else {}),
         Op("STRIDED_SLICE", ["z", "beg", "end", "st"], ["zs"], slice_attrs),
         Op("CONCATENATION", ["zs", "x"], ["c"], {"axis": 1, "activation": "NONE"}),
         Op("FULLY_CONNECTED", ["c", "w2", "b2"], ["logits"], {"activation": "NONE", "keep_num_dims": False}),
@@ -227,7 +259,7 @@ def chain_graph(table_op: str):
 
 @pytest.mark.parametrize("table_op", list(TABLE_Q))
 def test_chain_of_moves_and_tables_c_equals_reference(table_op, tmp_path):
-    """Errors pass TRANSPOSE, PAD, RESHAPE, the element-wise op, STRIDED_SLICE and
+    """Errors pass TRANSPOSE, PAD, RESHAPE, MUL, the element-wise op, STRIDED_SLICE and
     CONCATENATION to the first layer: the C equals the numpy reference bit for bit
     (weights, biases, residuals, losses) over 12 steps, and the first layer's
     integer input error follows the float64 chain's direction."""
@@ -237,7 +269,7 @@ def test_chain_of_moves_and_tables_c_equals_reference(table_op, tmp_path):
     from pytool.training.sparse_ref import SparseRef
 
     g = chain_graph(table_op)
-    (tmp_path / "s.toml").write_text('[[layer]]\nop = 0\nupdate = "weights"\n[[layer]]\nop = 8\nupdate = "weights"\n'
+    (tmp_path / "s.toml").write_text('[[layer]]\nop = 0\nupdate = "weights"\n[[layer]]\nop = 9\nupdate = "weights"\n'
                                      'rounding = "stochastic"\n')
     spec = TrainSpec(method="sparse", scheme=str(tmp_path / "s.toml"), lr=0.05, seed=2)
     art = compile_model(g, tmp_path / "m", train=spec)
@@ -253,15 +285,42 @@ def test_chain_of_moves_and_tables_c_equals_reference(table_op, tmp_path):
             assert np.array_equal(net.tensor(art.program.index[n]).reshape(-1), ref.tensor(n).reshape(-1)), (i, n)
         moved += int(np.any(ref.tensor("w1") != g.tensors["w1"].data))
     assert moved > 0  # the error reached the first layer and moved it
-    # the error at the first layer's output against float64 autodiff of the dequantized chain,
-    # both at the factory weights
+    # the error at the first layer's output against float64 autodiff of the dequantized chain at
+    # the same operating point (int8 activations dequantized, the int8 masks), factory weights
     fc, ref = FloatChain(g, 0), SparseRef(g, st)
-    x = rng.integers(-128, 128, (1, 8)).astype(np.int8)
-    ref.train_step(x, 1)
-    e, exp = ref.errors["a"]
-    sx, zx = TABLE_Q[table_op]
-    vals = fc.forward(fc.entry((x.astype(np.float64) - zx) * sx))
-    fc.grads(vals, 1)
-    want = fc.errors["a"].reshape(-1)
-    got = e.reshape(-1) * 2.0**exp
-    assert got @ want / (np.linalg.norm(got) * np.linalg.norm(want) + 1e-30) > 0.95
+    for _ in range(4):
+        x = rng.integers(-128, 128, (1, 8)).astype(np.int8)
+        vals = ref.eval_sample(x, 1)["vals"]
+        ref.train_step(x, 1)
+        e, exp = ref.errors["a"]
+        fc.grads(_dequantized(g, vals), 1, _int8_masks(fc, vals))
+        want = fc.errors["a"].reshape(-1)
+        got = e.reshape(-1) * 2.0**exp
+        assert got @ want / (np.linalg.norm(got) * np.linalg.norm(want) + 1e-30) > 0.999
+        ref = SparseRef(g, st)
+
+
+def _dequantized(g, vals: dict) -> dict:
+    out = {}
+    for name, v in vals.items():
+        q = g.tensors[name].quant
+        if q is not None and not g.tensors[name].is_const:
+            out[name] = (np.asarray(v, np.float64) - float(q.zero_point[0])) * float(q.scale[0])
+    return out
+
+
+def _int8_masks(fc, vals: dict) -> dict:
+    """The int8 mask rules (sparse_kernels.act_bw / sat_bw) applied to float errors."""
+    from pytool.training import sparse as sp
+
+    masks = {}
+    for s in fc.steps:
+        y = np.asarray(vals[s.out_t], np.int64)
+        if sp.mask_mode(s.mask) == 2:
+            masks[s.out_t] = lambda d, y=y: np.where(((y >= 127) & (d < 0)) | ((y <= -128) & (d > 0)), 0.0, d)
+        elif sp.mask_mode(s.mask) == 1:
+            masks[s.out_t] = lambda d, y=y, lo=s.mask[0], hi=s.mask[1]: np.where((y > lo) & (y < hi), d, 0.0)
+        else:
+            masks[s.out_t] = lambda d: d
+    return masks
+

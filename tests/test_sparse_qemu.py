@@ -194,7 +194,7 @@ def test_sparse_through_moves_and_tables_is_bit_exact(table_op, tmp_path):
     from test_sparse_ops import chain_graph
 
     g = chain_graph(table_op)
-    (tmp_path / "s.toml").write_text('[[layer]]\nop = 0\nupdate = "weights"\n[[layer]]\nop = 8\nupdate = "bias"\n')
+    (tmp_path / "s.toml").write_text('[[layer]]\nop = 0\nupdate = "weights"\n[[layer]]\nop = 9\nupdate = "bias"\n')
     spec = TrainSpec(method="sparse", scheme=str(tmp_path / "s.toml"), lr=0.05, seed=2)
     art = compile_model(g, tmp_path / "m", train=spec)
     net = load_host(art)

@@ -78,6 +78,7 @@ class FloatChain:
                     self.params[n] = _dequant_const(g.tensors[n]).astype(np.float64)
         self.low = {s.op: opreg.get(g.ops[s.op].type).lower(g, g.ops[s.op]) for s in self.steps}
         self._move_maps: dict[int, np.ndarray] = {}
+        self._vals: dict[str, np.ndarray] = {}
         made = {g.ops[s.op].outputs[0] for s in self.steps}
         # tensors the chain reads but does not compute (the deepest layer's input, a skip input)
         self.ext = sorted({n for s in self.steps for n in g.ops[s.op].inputs
@@ -110,6 +111,7 @@ class FloatChain:
         p /= p.sum()
         p[label] -= 1.0
         errs = {self.logits: p.reshape(vals[self.logits].shape)}
+        self._vals = vals
         out: dict[str, np.ndarray] = {}
         for s in self.steps:
             op = g.ops[s.op]
@@ -180,6 +182,10 @@ class FloatChain:
             return dx.reshape(self.g.tensors[s.in_t].shape)
         if t in TABLE_OPS:
             return d * float_deriv(self.g, s.op, x)
+        if t == "MUL":
+            n = op.inputs[1 - s.arg]
+            other = self._vals[n] if n in self._vals else _dequant_const(self.g.tensors[n])
+            return (d * np.broadcast_to(np.asarray(other, np.float64), d.shape)).reshape(self.g.tensors[s.in_t].shape)
         if t == "MAX_POOL_2D":
             dx = np.zeros_like(x)
             H, W = x.shape[1:3]

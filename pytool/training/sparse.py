@@ -28,12 +28,12 @@ from pytool.ir import Graph
 from pytool.planner import Buffer, Plan, align_up, check_budget, plan_arena
 from pytool.training import TrainSpec, TrainSpecError
 from pytool.training.forward_grad import logits_of
-from pytool.training.sparse_ops import MOVE_OPS, TABLE_OPS, deriv_table, move_map
+from pytool.training.sparse_ops import MOVE_OPS, TABLE_OPS, deriv_table, move_map, mul_other
 from quantize.fixedpoint import quantize_multiplier
 
 KINDS = {"FULLY_CONNECTED": 0, "CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 3, "MEAN": 4,
          "RESHAPE": 5, "RELU": 6, "RELU6": 6, "ADD": 7, "MAX_POOL_2D": 8,
-         **{t: 9 for t in MOVE_OPS}, **{t: 10 for t in TABLE_OPS}}
+         **{t: 9 for t in MOVE_OPS}, **{t: 10 for t in TABLE_OPS}, "MUL": 11}
 # Ops whose backward reads their forward input (kept alive into the backward).
 READS_INPUT = ("MAX_POOL_2D", *TABLE_OPS)
 WEIGHTED = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
@@ -134,7 +134,7 @@ def _act_range(g: Graph, op_index: int) -> tuple[int, int] | None:
     low = opreg.get(op.type).lower(g, op)
     p = low.params
     at = {"FULLY_CONNECTED": 3, "CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 6, "MAX_POOL_2D": 6,
-          "RELU": 4, "RELU6": 0, "ADD": 10}
+          "RELU": 4, "RELU6": 0, "ADD": 10, "MUL": 5}
     if op.type not in at:
         return None
     return int(p[at[op.type]]), int(p[at[op.type] + 1])
@@ -194,10 +194,12 @@ def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
                 f"sparse update: no backward for {op.type} (op #{k}) between the logits and op #{deepest}; "
                 f"supported: {', '.join(sorted(KINDS))}"
             )
-        n_args = 2 if op.type == "ADD" else len(op.inputs) if op.type == "CONCATENATION" else 1
+        n_args = 2 if op.type in ("ADD", "MUL") else len(op.inputs) if op.type == "CONCATENATION" else 1
         ins = [n for n in op.inputs[:n_args] if producer.get(n) in in_set]
-        if op.type == "CONCATENATION" and len(set(ins)) > 1:
-            raise TrainSpecError(f"sparse update: CONCATENATION (op #{k}) joins two inputs on the backward path")
+        if op.type in ("CONCATENATION", "MUL") and len(ins) > 1:
+            raise TrainSpecError(f"sparse update: {op.type} (op #{k}) joins two inputs on the backward path")
+        if op.type == "MUL" and ins and tuple(g.tensors[ins[0]].shape) != tuple(g.tensors[op.outputs[0]].shape):
+            raise TrainSpecError(f"sparse update: MUL (op #{k}) broadcasts the operand on the backward path")
         if op.type == "ADD":
             shapes = {tuple(g.tensors[n].shape) for n in (*op.inputs[:2], op.outputs[0])}
             if len(shapes) != 1 or op.inputs[0] == op.inputs[1]:
@@ -221,7 +223,7 @@ def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
                 f"sparse update: the backward reaches op #{k} out of order (branches below op #{k} must end in "
                 "a residual ADD whose other input is the fork)"
             )
-        arg = op.inputs.index(in_t) if in_t is not None and op.type == "CONCATENATION" else 0
+        arg = op.inputs.index(in_t) if in_t is not None and op.type in ("CONCATENATION", "MUL") else 0
         steps.append(BwStep(k, KINDS[op.type], act_range(g, k), out_t, in_t, side_t, acc, arg))
     if pending:
         raise TrainSpecError(f"sparse update: the error of '{sorted(pending)[0]}' never meets its other branch")
@@ -259,6 +261,9 @@ def training_layout(prog: Program, g: Graph, scheme: Scheme, inference_arena: in
             keep[s.out_t] = max(keep.get(s.out_t, 0), t)
         if s.op in scheme and scheme[s.op].update == "weights" or g.ops[s.op].type in READS_INPUT:
             x = g.ops[s.op].inputs[0]
+            keep[x] = max(keep.get(x, 0), t)
+        if g.ops[s.op].type == "MUL":  # the other operand scales the error
+            x = g.ops[s.op].inputs[1 - s.arg]
             keep[x] = max(keep.get(x, 0), t)
     keep[logits] = max(keep.get(logits, 0), n_fwd)
     bufs = [Buffer(b.name, b.size, b.first, max(b.last, keep.get(b.name, b.last))) for b in base.buffers.values()]
@@ -390,6 +395,7 @@ class SparseSetup:
     layers: list[LayerConst]
     maps: dict[int, np.ndarray] = field(default_factory=dict)  # MOVE steps: output -> input index
     tables: dict[int, tuple[np.ndarray, int]] = field(default_factory=dict)  # TABLE steps: (dy/dx, frac)
+    zps: dict[int, int] = field(default_factory=dict)  # MUL steps: the other operand's zero point
 
 
 def _qm(v: float, what: str, lr: float) -> tuple[int, int]:
@@ -448,8 +454,12 @@ def make_setup(g: Graph, spec: TrainSpec, scheme: Scheme) -> SparseSetup:
         ))
     maps = {s.op: move_map(g, s.op, s.in_t) for s in steps if g.ops[s.op].type in MOVE_OPS and s.in_t}
     tables = {s.op: deriv_table(g, s.op) for s in steps if g.ops[s.op].type in TABLE_OPS}
+    zps = {}
+    for s in steps:
+        if g.ops[s.op].type == "MUL":
+            maps[s.op], zps[s.op], wscale[s.op] = mul_other(g, s.op, s.arg)
     return SparseSetup(scheme, int(spec.seed) & 0xFFFFFFFF, spec.lr, logits, scale_q16, forward_ops,
-                       steps, wscale, layers, maps, tables)
+                       steps, wscale, layers, maps, tables, zps)
 
 
 # ---------------------------------------------------------------- prepare
@@ -539,7 +549,7 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
         if s.op in st.maps:
             out.append(_arr("int32_t", f"sp_map{j}", st.maps[s.op]))
             mp = f"sp_map{j}"
-        frac = 0
+        frac = st.zps.get(s.op, 0)
         if s.op in st.tables:
             table, frac = st.tables[s.op]
             out.append(_arr("int16_t", f"sp_tab{j}", table))

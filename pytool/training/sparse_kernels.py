@@ -278,3 +278,10 @@ def table_bw_input(e, exp, x, table, frac: int):
     """odl_table_s8_bw_input: e * table[x + 128], exponent - frac."""
     x = np.asarray(x, np.int64).reshape(-1)
     return normalize(np.asarray(e, np.int64).reshape(-1) * np.asarray(table, np.int64)[x + 128], exp - frac)
+
+
+def mul_bw_input(e, exp, other, mapping, other_zp: int, mult: int, shift: int):
+    """odl_mul_s8_bw_input: e * (other[map] - zp) * mult, rounded at 2^-24; exponent + shift - 7."""
+    o = np.asarray(other, np.int64).reshape(-1)[np.asarray(mapping, np.int64)]
+    t = np.asarray(e, np.int64).reshape(-1) * (o - other_zp)
+    return normalize(round_shift(t * np.int64(mult), 24), exp + shift - 7)

@@ -6,6 +6,9 @@
   another operand of a concatenation) comes from running the op's own float
   reference on an index tensor, so it follows every op's geometry exactly;
   it sits in flash with the training config (int32 per output element).
+- MUL: the error of the operand on the path is the output error times the
+  other operand's real value; the other operand's broadcast index per output
+  element is a map like the data-movement ones.
 - Element-wise (LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU): dy/dx at each of the
   256 int8 input values, dequantized and evaluated in float64, as an int16
   table with `frac` fraction bits: E_in = E_out * table[x + 128] exactly,
@@ -20,6 +23,7 @@ from pytool import ops as opreg
 from pytool.ir import Graph
 from pytool.reference import _dequant_const
 from pytool.training import TrainSpecError
+from quantize.fixedpoint import quantize_multiplier
 
 MOVE_OPS = ("PAD", "TRANSPOSE", "STRIDED_SLICE", "SLICE", "CONCATENATION")
 TABLE_OPS = ("LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU")
@@ -72,3 +76,16 @@ def deriv_table(g: Graph, k: int) -> tuple[np.ndarray, int]:
     frac = max(0, min(frac, 30))
     table = np.clip(np.round(d * 2.0**frac), -(2**15) + 1, 2**15 - 1).astype(np.int64)
     return table, frac
+
+
+def mul_other(g: Graph, k: int, arg: int) -> tuple[np.ndarray, int, list[tuple[int, int]]]:
+    """MUL with operand `arg` on the path: (the other operand's flat index per
+    output element, its zero point, [its scale as a quantize_multiplier pair])."""
+    op = g.ops[k]
+    other = g.tensors[op.inputs[1 - arg]]
+    if other.quant is None or other.dtype != "int8":
+        raise TrainSpecError(f"sparse update: MUL (op #{k}) needs an int8 operand '{other.name}'")
+    n = int(np.prod(other.shape))
+    idx = np.broadcast_to(np.arange(n).reshape(other.shape), g.tensors[op.outputs[0]].shape).reshape(-1)
+    m, s = quantize_multiplier(float(other.quant.scale[0]))
+    return idx.astype(np.int64), int(other.quant.zero_point[0]), [(int(m), int(s))]

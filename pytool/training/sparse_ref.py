@@ -112,6 +112,9 @@ class SparseRef:
         self.steps_done += 1
         return r
 
+    def _value(self, name: str, vals: dict) -> np.ndarray:
+        return vals[name] if name in vals else self.g.tensors[name].data
+
     def _geo(self, s):
         p = self.low[s.op].params
         return (p[4], p[5]), (p[6], p[7]), (p[8], p[9])
@@ -138,6 +141,10 @@ class SparseRef:
         if kind == KINDS["LOGISTIC"]:  # every element-wise table op
             table, frac = self.st.tables[s.op]
             return sk.table_bw_input(e, exp, vals[op.inputs[0]], table, frac)
+        if kind == KINDS["MUL"]:
+            (m, sh), = self.st.wscale[s.op]
+            return sk.mul_bw_input(e, exp, self._value(op.inputs[1 - s.arg], vals), self.st.maps[s.op],
+                                   self.st.zps[s.op], m, sh)
         if kind == KINDS["MAX_POOL_2D"]:
             return sk.maxpool_bw_input(e, exp, vals[op.inputs[0]], (p[0], p[1]), (p[2], p[3]), (p[4], p[5]))
         if kind == KINDS["MEAN"]:

@@ -103,6 +103,12 @@ odl_status_t odl_move_s8_bw_input(int32_t n_out, int32_t n_in, const int32_t *ma
  * |table| < 2^15), exponent - frac; x is the forward input. */
 odl_status_t odl_table_s8_bw_input(int32_t n, const int8_t *x, const int16_t *table, int32_t frac,
                                    const int32_t *e_out, int32_t exp_out, int32_t *e_in, int32_t *exp_in);
+/* MUL, error of one operand (shaped like the output): times the other
+ * operand's real value s_o * (other[map[i]] - other_zp) (map: broadcast
+ * index; s_o = mult * 2^(shift - 31)): e * (o - z) * mult rounded to 2^-24. */
+odl_status_t odl_mul_s8_bw_input(int32_t n, const int8_t *other, const int32_t *map, int32_t other_zp, int32_t mult,
+                                 int32_t shift, const int32_t *e_out, int32_t exp_out, int32_t *e_in,
+                                 int32_t *exp_in);
 odl_status_t odl_mean_s8_bw_input(int32_t outer, int32_t reduce, int32_t inner, const int32_t *e_out,
                                   int32_t exp_out, int32_t *e_in, int32_t *exp_in);
 

@@ -26,6 +26,7 @@ enum {
     ODL_SP_MAXPOOL = 8, /* MAX_POOL_2D: the error goes to the window's largest input */
     ODL_SP_MOVE = 9,    /* PAD, TRANSPOSE, (STRIDED_)SLICE, CONCATENATION: map output -> input */
     ODL_SP_TABLE = 10,  /* LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU: dy/dx table per int8 input */
+    ODL_SP_MUL = 11,    /* MUL: times the other operand (w_mult/w_shift: its scale, frac: its zero point) */
 };
 
 /* How a weight update reaches the int8 weights. */
@@ -53,9 +54,9 @@ typedef struct {
     int32_t err_acc;         /* input is a fork: pending buffer summed into err_in, or ODL_SP_NONE */
     const int32_t *w_mult;   /* weight scale s_w = mult * 2^(shift - 31) */
     const int32_t *w_shift;
-    uint16_t arg;            /* operand whose error this step makes (CONCATENATION) */
-    int16_t frac;            /* TABLE: fraction bits of table */
-    const int32_t *map;      /* MOVE: input index per output element (-1: none) */
+    uint16_t arg;            /* operand whose error this step makes (CONCATENATION, MUL) */
+    int16_t frac;            /* TABLE: fraction bits of table; MUL: the other operand's zero point */
+    const int32_t *map;      /* MOVE: input index per output element (-1: none); MUL: other operand's */
     const int16_t *table;    /* TABLE: dy/dx at int8 input v, index v + 128 */
 } odl_sp_step_t;
 

@@ -226,6 +226,11 @@ static SP_NOINLINE odl_status_t backward_input(odl_ctx_t *ctx, const odl_sp_step
         return odl_table_s8_bw_input(odl_tensor_numel(ty), (const int8_t *)odl_tensor_ptr(ctx, op->inputs[0]),
                                      s->table, s->frac, e, exp, e_in, exp_in);
     }
+    if (s->kind == ODL_SP_MUL) {
+        if (!s->map || s->arg > 1 || s->n_wscale != 1) return ODL_ERR_TRAIN;
+        return odl_mul_s8_bw_input(odl_tensor_numel(ty), (const int8_t *)odl_tensor_ptr(ctx, op->inputs[1 - s->arg]),
+                                   s->map, s->frac, s->w_mult[0], s->w_shift[0], e, exp, e_in, exp_in);
+    }
     if (s->kind == ODL_SP_MEAN) return odl_mean_s8_bw_input(q[0], q[1], q[2], e, exp, e_in, exp_in);
     if (s->kind == ODL_SP_RESHAPE || s->kind == ODL_SP_ACT || s->kind == ODL_SP_ADD) {
         *exp_in = exp;
