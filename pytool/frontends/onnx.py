@@ -230,6 +230,7 @@ def load_onnx(path: str, data: bytes) -> Graph:
         raise ModelError(path, f"ONNX shape inference failed: {type(e).__name__}: {e}") from None
     b = Builder(path, model)
     _read_values(b)
+    _check_op_types(b)
     for i, node in enumerate(b.nodes):
         if i in b.done:
             continue
@@ -252,6 +253,25 @@ def load_onnx(path: str, data: bytes) -> Graph:
     qdq.fold(b.g)
     _validate(b.g)
     return b.g
+
+
+def _check_op_types(b: Builder) -> None:
+    """Names every unsupported operator at once (a PyTorch LSTM export starts
+    with Shape/Gather nodes; the LSTM itself is the news)."""
+    from pytool.frontends import onnx_graph_nodes as onnx_nodes
+
+    missing: dict[str, int] = {}
+    for i, node in enumerate(b.nodes):
+        key = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
+        if key not in onnx_nodes.CONVERTERS:
+            missing.setdefault(key, i)
+    if missing:
+        # Shape plumbing (as exporters emit around an LSTM) is named after the real op.
+        plumbing = {"Shape", "Gather", "ConstantOfShape", "Cast", "Slice", "Expand", "Range", "Equal", "Where"}
+        (first, i0), *rest = sorted(missing.items(), key=lambda kv: (kv[0] in plumbing, kv[1]))
+        also = f"; also unsupported: {', '.join(f'{t} (node #{i})' for t, i in rest)}" if rest else ""
+        raise b.err(f"op type {first} is not supported{also}; supported ONNX ops: "
+                    f"{', '.join(onnx_nodes.SUPPORTED)}", node_index=i0)
 
 
 def _read_values(b: Builder) -> None:
