@@ -156,8 +156,8 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
             for _ in range(MAX_EXTEND):
                 top = best()
                 lrs = sorted(p.lr for p in points if (p.trainable, p.directions) == (top.trainable, top.directions))
-                if top.lr == lrs[-1] and top.lr * 2 <= MAX_LR[spec.method]:
-                    run(lr=top.lr * 2, **kv)
+                if top.lr == lrs[-1] and top.lr < MAX_LR[spec.method]:
+                    run(lr=min(top.lr * 2, MAX_LR[spec.method]), **kv)
                 elif top.lr == lrs[0] and len(lrs) > 1:
                     run(lr=top.lr / 2, **kv)
                 else:
