@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -78,3 +79,11 @@ def test_forward_grad_without_a_sweep_trains_the_last_layer(tmp_path):
     art = compile_model(MLP, tmp_path / "fg", train=TrainSpec.for_method("forward-grad"))
     assert art.meta["train"]["trainable"] == "last:1"
     assert autolr.fg_trained_sets(load_graph(MLP), TrainSpec.for_method("forward-grad")) == ["last:1", "last:2"]
+
+
+def test_lr_auto_with_too_few_samples_keeps_the_default(tmp_path, capsys):
+    z = np.load(FIELD)
+    small = tmp_path / "small.npz"
+    np.savez(small, x=z["x"][:6], y=z["y"][:6])
+    assert main(["compile", str(MLP), "-o", str(tmp_path / "o"), "--train", "sparse", "--data", str(small)]) == 0
+    assert "has 6 samples" in capsys.readouterr().out

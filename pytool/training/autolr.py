@@ -35,6 +35,7 @@ FG_MORE_DIRECTIONS_GAIN = 0.01
 FG_MAX_LAYERS = 2  # forward gradient `--trainable auto`: last:1 .. last:2 compete in the sweep
 FG_EPSILON_FACTORS = [0.5, 2.0]  # second stage, around the default ε at the best (lr, directions)
 MAX_TRAIN = 400
+MIN_SAMPLES = 10
 MAX_VAL = 200
 VAL_FRACTION = 0.3
 EPOCHS = 2  # when the job's length is unknown (compile, plan)
@@ -76,8 +77,8 @@ class LrChoice:
 def split(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[tuple, tuple]:
     """(train, val) index split of the field data, seeded; val never trains."""
     n = len(y)
-    if n < 10:
-        raise ValueError(f"--lr auto needs at least 10 field samples, got {n}; pass --lr <value>")
+    if n < MIN_SAMPLES:
+        raise ValueError(f"--lr auto needs at least {MIN_SAMPLES} field samples, got {n}; pass --lr <value>")
     order = np.random.default_rng(seed + 7919).permutation(n)
     n_val = min(MAX_VAL, max(5, int(round(n * VAL_FRACTION))))
     val, tr = order[:n_val], order[n_val:][:MAX_TRAIN]

@@ -73,6 +73,13 @@ def auto_lr(model, spec: TrainSpec, lr_arg, data, plot_path=None, log=print, job
         log(f"--lr auto: {model} is a float model; the sweep runs on int8 models, so the default rate "
             f"{spec.lr:g} is used (quantize first, or pass --lr)")
         return None
+    import numpy as np
+
+    n = len(np.load(data)["y"]) if str(data).endswith(".npz") else None
+    if n is not None and n < autolr.MIN_SAMPLES:
+        log(f"--lr auto: {data} has {n} samples (a sweep needs {autolr.MIN_SAMPLES}), so the {spec.method} "
+            f"default rate {spec.lr:g} is used")
+        return None
     choice = autolr.apply(g, spec, data, job_steps=job_steps)
     extra = "" if choice.directions is None else f", directions {choice.directions}, epsilon {choice.epsilon:g}"
     log(f"--lr auto: {choice.trainable}, lr {choice.lr:g}{extra} (held-out accuracy "
