@@ -45,3 +45,20 @@ def test_trainable_order_is_the_trained_tensors_in_order(tmp_path, method, train
         net.train_step(data.x[k], int(data.y[k]))
     after = [net.tensor(i) for i in art.meta["trainable_order"]]
     assert not np.array_equal(before[0], after[0]), "training did not change the first listed weight"
+
+
+def test_core_object_needs_no_training_symbol(tmp_path):
+    """context.c compiled alone: its undefined symbols name no training code."""
+    import shutil
+    import subprocess
+
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        pytest.fail("no C compiler on PATH")
+    obj = tmp_path / "context.o"
+    subprocess.run([cc, "-std=c99", "-c", "-O1", "-I", str(ROOT / "runtime_c" / "include"),
+                    str(ROOT / "runtime_c" / "src" / "core" / "context.c"), "-o", str(obj)], check=True)
+    undefined = subprocess.run(["nm", "-u", str(obj)], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[-1] for line in undefined.splitlines() if line.strip()]
+    assert "odl_op_dispatch" in names  # the check sees the core's real references
+    assert not [n for n in names if re.search(r"train|fp16|odl_fg_|sparse", n)], names
