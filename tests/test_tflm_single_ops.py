@@ -38,6 +38,8 @@ def _svdf(rank: int, bias: bool):
 
 
 CASES = {
+    "abs_int16_rescaled": lambda: single_op(101, [T((2, 9), "int16", 0.003, 0), T((2, 9), "int16", 0.0021, 0)],
+                                            [0], [1]),
     "svdf_rank1": lambda: _svdf(1, True),
     "svdf_rank2": lambda: _svdf(2, True),  # TFLite Micro's int8 Prepare needs the bias
     "quantize_int16_to_int32": lambda: single_op(

@@ -486,6 +486,7 @@ _ATTRS = {
     "PACK": _axis_attr(tflite.PackOptions),
     "UNPACK": _axis_attr(tflite.UnpackOptions),
     "SUM": _mean,
+    "REDUCE_MAX": _mean,
     "TRANSPOSE_CONV": _transpose_conv,
     "GATHER": _gather,
     "SVDF": _svdf,

@@ -63,6 +63,10 @@ MODULES = {
     "GATHER": "gather",
     "SVDF": "svdf",
     "DIV": "div",
+    "ARG_MAX": "arg_max",
+    "ARG_MIN": "arg_min",
+    "REDUCE_MAX": "reduce_max",
+    "ABS": "abs",
 }
 
 

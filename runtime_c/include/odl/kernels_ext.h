@@ -150,6 +150,14 @@ odl_status_t odl_softmax_s16(int32_t input_multiplier, int32_t input_left_shift,
 odl_status_t odl_div_s8(const odl_mul_params_t *p, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                         const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
 
+/* ARG_MAX (is_min 0) / ARG_MIN (1): int8/int16 values (elem 1/2), int32/int64
+ * indices (index_elem 4/8); REDUCE_MAX; ABS (rescale only when scales differ). */
+odl_status_t odl_arg_max(int32_t is_min, int32_t elem, int32_t index_elem, int32_t outer, int32_t axis, int32_t inner,
+                         const void *in, void *out);
+odl_status_t odl_reduce_max(int32_t elem, int32_t outer, int32_t reduce, int32_t inner, const void *in, void *out);
+odl_status_t odl_abs(int32_t elem, int32_t zx, int32_t zy, int32_t rescale, int32_t mult, int32_t shift, int32_t size,
+                     const void *in, void *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
