@@ -34,7 +34,7 @@ def test_fp16_default_takes_as_many_layers_as_the_budget_holds(tmp_path):
 def test_lr_auto_takes_the_best_rate_of_its_sweep(tmp_path):
     spec = TrainSpec.for_method("fp16")
     choice = autolr.apply(load_graph(MLP), spec, FIELD, work=tmp_path)
-    best = max(choice.points, key=lambda p: (p.accuracy, -p.loss))
+    best = autolr.pick_best(choice.points, choice.n_val)
     assert spec.lr == choice.lr == best.lr
     assert len({p.lr for p in choice.points}) == len(choice.points) >= len(autolr.LR_GRID["fp16"])
     # the sweep trained on field data: the chosen rate beats the untrained model on the held-out split
@@ -67,12 +67,17 @@ def test_no_default_errors_on_the_aifes_nets(tmp_path, net, method):
     assert art.meta["trainable_order"]
 
 
-def test_forward_grad_takes_more_directions_only_when_they_win_clearly():
-    def pt(d, acc):
-        return autolr.SweepPoint("last:1", 4.0, d, 4.0, acc, 0.5)
+def test_the_pick_takes_the_lowest_loss_among_accuracies_within_noise():
+    def pt(lr, d, acc, loss):
+        return autolr.SweepPoint("last:1", lr, d, 4.0, acc, loss)
 
-    assert autolr._fg_best([pt(8, 0.80), pt(16, 0.805)]).directions == 8  # twice the step for half a point
-    assert autolr._fg_best([pt(8, 0.80), pt(16, 0.83)]).directions == 16
+    # 150 held-out samples: 0.92 vs 0.946 is within two standard errors; the loss decides
+    assert autolr.pick_best([pt(0.005, None, 0.946, 0.268), pt(0.01, None, 0.919, 0.239)], 150).lr == 0.01
+    # far apart in accuracy: accuracy decides whatever the loss
+    assert autolr.pick_best([pt(0.005, None, 0.95, 0.30), pt(0.01, None, 0.80, 0.20)], 150).lr == 0.005
+    # more directions double the step: they must win clearly
+    assert autolr.pick_best([pt(4.0, 8, 0.80, 0.50), pt(4.0, 16, 0.805, 0.50)], 1000).directions == 8
+    assert autolr.pick_best([pt(4.0, 8, 0.80, 0.50), pt(4.0, 16, 0.90, 0.40)], 1000).directions == 16
 
 
 def test_forward_grad_without_a_sweep_trains_the_last_layer(tmp_path):

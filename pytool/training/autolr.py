@@ -150,7 +150,7 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
             return p
 
         def best() -> SweepPoint:
-            return max(points, key=lambda p: (p.accuracy, -p.loss))
+            return pick_best(points, len(val[1]))
 
         def extend(**kv) -> None:
             """While the best rate sits at an edge of the grid, try one step beyond it."""
@@ -172,14 +172,14 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
             extend(trainable=best().trainable, directions=d0)
             top = best()
             run(trainable=top.trainable, lr=top.lr, directions=FG_DIRECTIONS[1])
-            pick = _fg_best(points)
+            pick = best()
             for f in FG_EPSILON_FACTORS:
                 run(trainable=pick.trainable, lr=pick.lr, directions=pick.directions, epsilon=base.epsilon * f)
         else:
             for lr in LR_GRID[spec.method]:
                 run(lr=lr)
             extend()
-        win = best() if spec.method != "forward-grad" else _fg_best(points)
+        win = best()
         return LrChoice(win.trainable, win.lr, win.directions, win.epsilon, float(baseline), len(train[1]), len(val[1]), steps,
                         time.perf_counter() - t0, points)
     finally:
@@ -203,13 +203,20 @@ def fg_trained_sets(g: Graph, spec: TrainSpec) -> list[str]:
     return out
 
 
-def _fg_best(points: list[SweepPoint]) -> SweepPoint:
-    """Best point, where more directions must win by FG_MORE_DIRECTIONS_GAIN (they double the step)."""
-    def key(p: SweepPoint):
-        penalty = FG_MORE_DIRECTIONS_GAIN if p.directions and p.directions > FG_DIRECTIONS[0] else 0.0
-        return (p.accuracy - penalty, -p.loss)
+def pick_best(points: list[SweepPoint], n_val: int) -> SweepPoint:
+    """The lowest held-out loss among the points whose accuracy is within two
+    standard errors of the best: on a held-out split of ~100-200 samples a few
+    samples decide accuracy, the mean loss is the steadier signal. More forward
+    gradient directions must win by FG_MORE_DIRECTIONS_GAIN (they double the step)."""
+    def acc(p: SweepPoint) -> float:
+        extra = p.directions is not None and p.directions > FG_DIRECTIONS[0]
+        return p.accuracy - (FG_MORE_DIRECTIONS_GAIN if extra else 0.0)
 
-    return max(points, key=key)
+    top = max(acc(p) for p in points)
+    tol = 2.0 * float(np.sqrt(max(top * (1.0 - top), 0.0) / max(n_val, 1)))
+    near = [p for p in points if acc(p) >= top - tol - 1e-12]
+    return min(near, key=lambda p: (p.loss + (1e-3 if p.directions and p.directions > FG_DIRECTIONS[0] else 0.0),
+                                    -acc(p)))
 
 
 def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_steps: int | None = None) -> LrChoice:
