@@ -37,16 +37,15 @@ odl_status_t odl_fully_connected_s8w16(const odl_fc_params_t *p, const int32_t *
         in_depth > ODL_ARM_DSP_FC_S8W16_MAX)
         return odl_fully_connected_s8w16_portable(p, mult, shift, per_channel, batches, in_depth, in, out_depth,
                                                   w, bias, out);
-    int16_t xb[ODL_ARM_DSP_FC_S8W16_MAX] __attribute__((aligned(4)));
+    int16_t xb[ODL_ARM_DSP_FC_S8W16_MAX + 2] __attribute__((aligned(4)));
     const int32_t in_off = p->input_offset, w_off = p->filter_offset * (1 << ODL_W16_SHIFT);
     const int32_t pairs = in_depth >> 1, odd = in_depth & 1;
     for (int32_t b = 0; b < batches; ++b) {
         const int8_t *x = in + (size_t)b * in_depth;
-        int64_t xsum = 0;
-        for (int32_t d = 0; d < in_depth; ++d) {
-            xb[d] = (int16_t)((int32_t)x[d] + in_off);
-            xsum += xb[d];
-        }
+        int32_t xsum = 0; /* |sum| <= 255 * 512 */
+        for (int32_t d = 0; d < in_depth; ++d) xb[d] = (int16_t)((int32_t)x[d] + in_off);
+        if (w_off)
+            for (int32_t d = 0; d < in_depth; ++d) xsum += xb[d];
         const int64_t off_term = (int64_t)w_off * xsum;
         int32_t o = 0;
         for (; o + 2 <= out_depth; o += 2) {
@@ -54,11 +53,18 @@ odl_status_t odl_fully_connected_s8w16(const odl_fc_params_t *p, const int32_t *
             int64_t ta = off_term, tb = off_term;
             for (int32_t c0 = 0; c0 < pairs; c0 += CHUNK / 2) {
                 const int32_t c1 = pairs - c0 < CHUNK / 2 ? pairs : c0 + CHUNK / 2;
-                int32_t sa = 0, sb = 0;
-                for (int32_t c = c0; c < c1; ++c) {
-                    const int32_t xv = odl_dsp_ld32(xb + 2 * c);
-                    sa = __smlad(odl_dsp_ld32(wa + 2 * c), xv, sa);
-                    sb = __smlad(odl_dsp_ld32(wb + 2 * c), xv, sb);
+                int32_t sa = 0, sb = 0, c = c0;
+                for (; c + 2 <= c1; c += 2) {
+                    const int32_t x0 = odl_dsp_ld32(xb + 2 * c), x1 = odl_dsp_ld32(xb + 2 * c + 2);
+                    sa = __smlad(odl_dsp_ld32(wa + 2 * c), x0, sa);
+                    sb = __smlad(odl_dsp_ld32(wb + 2 * c), x0, sb);
+                    sa = __smlad(odl_dsp_ld32(wa + 2 * c + 2), x1, sa);
+                    sb = __smlad(odl_dsp_ld32(wb + 2 * c + 2), x1, sb);
+                }
+                if (c < c1) {
+                    const int32_t x0 = odl_dsp_ld32(xb + 2 * c);
+                    sa = __smlad(odl_dsp_ld32(wa + 2 * c), x0, sa);
+                    sb = __smlad(odl_dsp_ld32(wb + 2 * c), x0, sb);
                 }
                 ta += sa;
                 tb += sb;

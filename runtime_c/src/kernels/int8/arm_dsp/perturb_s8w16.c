@@ -1,9 +1,9 @@
 /* odl_perturb_w16 for cores with the DSP extension, bit-identical to the
  * portable kernels/int8/perturb_s8w16.c (its specification and fallback).
  *
- * Two int16 values per word: two bits of the PRNG word pick one of four
- * packed lane constants (+-a, +-a), QADD16 adds them, and the clamp is two
- * SSUB16 + SEL pairs. QADD16 saturates at the int16 limits, which encloses
+ * Two int16 values per word, two words per step: four bits of the PRNG word
+ * pick one of sixteen packed word pairs of lane constants (+-a, +-a), QADD16
+ * adds them, and the clamp is two SSUB16 + SEL pairs. QADD16 saturates at the int16 limits, which encloses
  * [lo, hi], so saturating first and clamping after gives the exact clamp. */
 #include "odl/kernels_s8w16.h"
 #include "odl/prng.h"
@@ -17,11 +17,13 @@ static inline uint32_t lanes(int32_t lo_lane, int32_t hi_lane) {
     return ((uint32_t)lo_lane & 0xffffu) | ((uint32_t)hi_lane << 16);
 }
 
-static void table(int32_t a, uint32_t t[4]) {
-    t[0] = lanes(a, a);
-    t[1] = lanes(-a, a);
-    t[2] = lanes(a, -a);
-    t[3] = lanes(-a, -a);
+/* t[i] = lane constants of elements 4j..4j+3 for the four sign bits i. */
+static void table(int32_t a, uint32_t t[16][2]) {
+    const uint32_t two[4] = {lanes(a, a), lanes(-a, a), lanes(a, -a), lanes(-a, -a)};
+    for (uint32_t i = 0; i < 16; ++i) {
+        t[i][0] = two[i & 3u];
+        t[i][1] = two[i >> 2];
+    }
 }
 
 /* per-lane max(v, lo) and min(v, hi): SSUB16 sets GE per lane, SEL picks */
@@ -40,7 +42,7 @@ int32_t odl_perturb_w16(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_
                         uint32_t key_b, int32_t b) {
     if (!w || n <= 0 || ((uintptr_t)w & 3u) || a < -32767 || a > 32767 || b < -32767 || b > 32767)
         return odl_perturb_w16_portable(w, n, key_a, a, clamp, lo, hi, key_b, b);
-    uint32_t ta[4], tb[4];
+    uint32_t ta[16][2], tb[16][2]; /* a or b = 0: all-zero lanes */
     table(a, ta);
     table(b, tb);
     const int32_t lo2 = (int32_t)lanes(lo, lo), hi2 = (int32_t)lanes(hi, hi);
@@ -52,19 +54,28 @@ int32_t odl_perturb_w16(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_
         uint32_t wa = a ? odl_prng_word(key_a, (uint32_t)e0 >> 5) : 0u;
         uint32_t wb = b ? odl_prng_word(key_b, (uint32_t)e0 >> 5) : 0u;
         if (clamp) {
-            for (int32_t j = 0; j < 16; ++j, wa >>= 2, wb >>= 2) {
-                const int32_t v = __qadd16(p[j], (int32_t)ta[wa & 3u]);
-                const int32_t c = min16(max16(v, lo2), hi2);
-                diff |= (uint32_t)(c ^ v);
-                p[j] = __sadd16(c, (int32_t)tb[wb & 3u]);
+            for (int32_t j = 0; j < 16; j += 2, wa >>= 4, wb >>= 4) {
+                const uint32_t *x = ta[wa & 15u], *y = tb[wb & 15u];
+                const int32_t v0 = __qadd16(p[j], (int32_t)x[0]), v1 = __qadd16(p[j + 1], (int32_t)x[1]);
+                const int32_t c0 = min16(max16(v0, lo2), hi2), c1 = min16(max16(v1, lo2), hi2);
+                diff |= (uint32_t)(c0 ^ v0) | (uint32_t)(c1 ^ v1);
+                p[j] = __sadd16(c0, (int32_t)y[0]);
+                p[j + 1] = __sadd16(c1, (int32_t)y[1]);
             }
         } else if (a && b) {
-            for (int32_t j = 0; j < 16; ++j, wa >>= 2, wb >>= 2)
-                p[j] = __sadd16(__sadd16(p[j], (int32_t)ta[wa & 3u]), (int32_t)tb[wb & 3u]);
-        } else {
-            const uint32_t *t = a ? ta : tb;
+            for (int32_t j = 0; j < 16; j += 2, wa >>= 4, wb >>= 4) {
+                const uint32_t *x = ta[wa & 15u], *y = tb[wb & 15u];
+                p[j] = __sadd16(__sadd16(p[j], (int32_t)x[0]), (int32_t)y[0]);
+                p[j + 1] = __sadd16(__sadd16(p[j + 1], (int32_t)x[1]), (int32_t)y[1]);
+            }
+        } else if (a || b) {
+            uint32_t(*t)[2] = a ? ta : tb;
             uint32_t bits = a ? wa : wb;
-            for (int32_t j = 0; j < 16; ++j, bits >>= 2) p[j] = __sadd16(p[j], (int32_t)t[bits & 3u]);
+            for (int32_t j = 0; j < 16; j += 2, bits >>= 4) {
+                const uint32_t *x = t[bits & 15u];
+                p[j] = __sadd16(p[j], (int32_t)x[0]);
+                p[j + 1] = __sadd16(p[j + 1], (int32_t)x[1]);
+            }
         }
     }
     int32_t clipped = diff != 0;
