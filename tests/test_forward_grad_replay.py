@@ -70,3 +70,59 @@ def test_trained_set_from_op0_matches_twin(tmp_path):
         assert (a["loss_q16"], a["flags"]) == (b["loss_q16"], b["flags"])
     for t in ref.setup.tensors:
         assert np.array_equal(net.tensor(t.name).reshape(-1), ref.params[t.name].reshape(-1)), t.name
+
+
+@pytest.mark.parametrize("at_band", [False, True])
+def test_linear_first_layer_matches_twin(tmp_path, at_band):
+    """FC first in the trained set: the host computes its perturbed outputs
+    from accumulators, the twin from perturbed weights; same bytes, also when
+    the guard band clips (weights placed on the band's edges)."""
+    nets = ROOT / "tests" / "fixtures" / "train_nets"
+    g = load_graph(nets / "mlp_int8.tflite")
+    spec = TrainSpec(method="forward-grad", trainable="last:2", lr=3.0, directions=2, epsilon=4.0)
+    art = compile_model(g, tmp_path / "m", train=spec)
+    net, ref = load_host(art), ForwardGradReference(g, spec)
+    assert ref.setup.linear == 0 and ref.setup.linear_outputs == 32
+    if at_band:
+        t = ref.setup.tensors[0]
+        edge = np.where(np.arange(t.init.size) % 2 == 0, t.hi, t.lo).astype(np.int16).reshape(t.init.shape)
+        ref.params[t.name] = edge.copy()
+        idx = net.meta["tensors"][t.name]
+        net.ffi.buffer(net.lib.odl_tensor_ptr(net.ctx, idx), edge.nbytes)[:] = edge.tobytes()
+    data = load_dataset(nets / "field.npz", net.inputs[0])
+    flags = 0
+    for i in range(12):
+        a, b = net.train_step(data.x[i], int(data.y[i])), ref.train_step(data.x[i], int(data.y[i]))
+        assert (a["loss_q16"], a["flags"]) == (b["loss_q16"], b["flags"]), i
+        flags |= a["flags"]
+    assert bool(flags & 2) == at_band  # the edge case really clipped
+    for t in ref.setup.tensors:
+        assert np.array_equal(net.tensor(t.name).reshape(-1), ref.params[t.name].reshape(-1)), t.name
+
+
+@pytest.mark.qemu
+def test_linear_first_layer_on_m4_matches_host(tmp_path):
+    """The first trained layer computed from its accumulators (arm_dsp
+    z-accumulator and epilogue on the Cortex-M4) trains byte for byte like the
+    host: MLP 64-32-10, both layers (64 and 32 inputs: the 32-aligned path)."""
+    import zlib
+
+    from pytool.link import Link
+    from pytool.link import train as link_train
+    from pytool.targets import QemuSession, build_firmware
+
+    nets = ROOT / "tests" / "fixtures" / "train_nets"
+    spec = TrainSpec(method="forward-grad", trainable="last:2", lr=4.0, directions=3, epsilon=4.0, seed=5)
+    art = compile_model(nets / "mlp_int8.tflite", tmp_path / "m", train=spec)
+    assert ForwardGradReference(load_graph(nets / "mlp_int8.tflite"), spec).setup.linear == 0
+    host = load_host(art)
+    data = load_dataset(nets / "field.npz", host.inputs[0])
+    stats = [host.train_step(data.x[i], int(data.y[i])) for i in range(40)]
+    elf = build_firmware(art.dir, "mps2-an386", tmp_path / "fw")
+    assert "fully_connected_lin_s8w16" in (tmp_path / "fw" / "cmake" / "firmware.map").read_text()
+    with QemuSession(elf, "mps2-an386") as q, Link(q.url) as link:
+        for i, want in enumerate(stats):
+            got = link_train.train_step(link, data.x[i], int(data.y[i]))
+            assert (got["loss_q16"], got["flags"], got["step"]) == (want["loss_q16"], want["flags"], want["step"]), i
+        crc, total, _ = link_train.weights_digest(link)
+    assert crc == zlib.crc32(_weights(art, host))

@@ -1,7 +1,7 @@
 """arm_dsp int8 x int16 kernels (runtime_c/src/kernels/int8/arm_dsp/*_s8w16.c)
 equal their portable twins on random shapes and values: hypothesis draws the
-cases (fully connected, conv, forward-gradient perturbation passes, including
-the fallback shapes), one bare-metal harness (tests/harness/s8w16_dsp.c) runs
+cases (fully connected, its accumulator split, conv, forward-gradient
+perturbation passes, including the fallback shapes), one bare-metal harness (tests/harness/s8w16_dsp.c) runs
 each case through both kernels on the emulated Cortex-M4 and compares bytes."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def fc_case(draw):
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     batches = draw(st.integers(1, 3))
-    in_depth = draw(st.sampled_from([1, 2, 3, 7, 32, 33, 64, 255, 256, 257, 300, 520]))
+    in_depth = draw(st.sampled_from([1, 2, 3, 7, 32, 33, 64, 96, 128, 255, 256, 257, 300, 520]))
     out_depth = draw(st.integers(1, 7))
     per_channel = draw(st.booleans())
     amin = draw(st.integers(-128, 0))
@@ -163,7 +163,8 @@ def build(board, header: str, out: Path) -> Path:
         board.toolchain_prefix + "gcc", *board.arch_flags, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
         "-ffunction-sections", "-fdata-sections", f"-I{ROOT / 'runtime_c' / 'include'}", f"-I{targets / 'common'}",
         f"-I{out}", str(ROOT / "tests" / "harness" / "s8w16_dsp.c"),
-        *(str(DSP / f) for f in ("fully_connected_s8w16.c", "conv_2d_s8w16.c", "perturb_s8w16.c")),
+        *(str(DSP / f) for f in ("fully_connected_s8w16.c", "fully_connected_lin_s8w16.c", "conv_2d_s8w16.c",
+                                 "perturb_s8w16.c")),
         str(board.dir / "startup.c"), str(board.dir / "board.c"),
         str(targets / "common" / "cortexm.c"), str(targets / "common" / "stack.c"),
         "--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles", "-Wl,--gc-sections",
@@ -193,6 +194,6 @@ def test_arm_dsp_s8w16_kernels_equal_portable(tmp_path):
     text = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     lines = [ln.split() for ln in text.splitlines() if ln.endswith((" ok", " bad"))]
     assert "done" in text, text
-    assert len(lines) == len(fcs) + len(convs) + len(perts)
+    assert len(lines) == 2 * len(fcs) + len(convs) + len(perts)
     bad = [" ".join(ln) for ln in lines if ln[2] != "ok"]
     assert not bad, bad

@@ -26,6 +26,7 @@ MAX_DIRECTIONS = 32  # ODL_FG_MAX_DIRECTIONS
 KIND_W16, KIND_B32 = 0, 1
 LIMITS = {KIND_W16: (-(2**15), 2**15 - 1), KIND_B32: (-(2**31), 2**31 - 1)}
 NO_MOMENTUM = 0xFFFFFFFF
+LINEAR_MAX_OUTPUTS = 512  # accumulator cache: 12 bytes per output of the first trained FC
 STATE_NAME = "forward-grad state"
 
 # Host bindings of the replay entry point (odl/forward_grad.h): registered with
@@ -100,6 +101,10 @@ class FgSetup:
     forward_ops: int
     tensors: list[FgTensor] = field(default_factory=list)
     groups: int = 1
+    # slot of a FULLY_CONNECTED weight at first_op whose perturbed outputs the
+    # device computes from its accumulators (linear_outputs of them), or -1
+    linear: int = -1
+    linear_outputs: int = 0
 
     def in_dir(self, t: FgTensor, k: int) -> bool:
         return self.groups <= 1 or k % self.groups == t.group
@@ -275,6 +280,12 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
             st.tensors.append(FgTensor(name, kind, layers[li].op_index, init, us, eps, mult, shift, lo, hi, group))
     if not st.tensors:
         raise TrainSpecError(f"--trainable {spec.trainable!r} selects no tensor")
+    first = g.ops[st.first_op]
+    n_out = int(np.prod(g.tensors[first.outputs[0]].shape))
+    if first.type == "FULLY_CONNECTED" and n_out <= LINEAR_MAX_OUTPUTS:
+        for i, t in enumerate(st.tensors):
+            if t.kind == KIND_W16 and t.op_index == st.first_op:
+                st.linear, st.linear_outputs = i, n_out
     return st
 
 
@@ -308,7 +319,7 @@ def _protect_boundary(prog: Program, first_op: int, forward_ops: int) -> None:
 
 def prepare(g: Graph, spec: TrainSpec) -> tuple[Program, str]:
     st = setup(g, spec)
-    state = [(STATE_NAME, 4 + 4 * st.directions)]
+    state = [(STATE_NAME, 4 + 4 * st.directions + 12 * st.linear_outputs)]
     if st.momentum_q15:
         state += [(_momentum_name(t), 4 * t.init.size) for t in st.tensors]
     prog = lower_graph(g, persistent=st.persistent, state=state)
@@ -345,7 +356,7 @@ def emit_train_c(prog: Program, st: FgSetup) -> str:
         "};",
         "static const odl_fg_config_t odl_fg_config = {",
         f"    {st.seed}u, {st.directions}, {int(st.sign)}, {st.groups}, {st.first_op}u, {st.momentum_q15}, "
-        f"{len(st.tensors)}, 0, odl_fg_tensors,",
+        f"{len(st.tensors)}, {st.linear + 1}, odl_fg_tensors,",
         "};",
         "const odl_train_config_t odl_train_config = {",
         f"    ODL_TRAIN_FORWARD_GRAD, {0 if st.loss == 'ce' else 1}, {len(st.tensors)}, odl_fg_trainable, "

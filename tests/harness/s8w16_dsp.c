@@ -17,12 +17,22 @@ odl_status_t odl_conv2d_s8w16_portable(const odl_conv_params_t *p, const int32_t
                                        const odl_dims4_t *in_dims, const int8_t *in,
                                        const odl_dims4_t *w_dims, const int16_t *w, const int32_t *bias,
                                        const odl_dims4_t *out_dims, int8_t *out);
+void odl_fully_connected_s8w16_acc_portable(const odl_fc_params_t *p, int32_t batches, int32_t in_depth,
+                                            const int8_t *in, int32_t out_depth, const int16_t *w, int64_t *acc);
+void odl_fully_connected_z_acc_portable(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
+                                        int32_t out_depth, uint32_t key, int32_t *acc);
+void odl_fully_connected_s8w16_out_portable(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
+                                            int32_t per_channel, int32_t batches, int32_t out_depth,
+                                            const int64_t *acc, const int32_t *acc_z, int32_t scale,
+                                            const int32_t *bias, int8_t *out);
 int32_t odl_perturb_w16_portable(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo,
                                  int32_t hi, uint32_t key_b, int32_t b);
 
 #include "s8w16_cases.h"
 
 static int8_t out_a[OUT_MAX], out_b[OUT_MAX];
+static int64_t acc_a[OUT_MAX], acc_b[OUT_MAX];
+static int32_t z_a[OUT_MAX], z_b[OUT_MAX];
 static int16_t w_a[PERT_MAX + 2] __attribute__((aligned(4))), w_b[PERT_MAX + 2] __attribute__((aligned(4)));
 
 static void put(const char *s) { board_uart_write((const uint8_t *)s, (uint32_t)strlen(s)); }
@@ -59,6 +69,19 @@ int main(void) {
         const odl_status_t sb = odl_fully_connected_s8w16(&p, I32 + v[12], I32 + v[13], v[8], v[0], v[1], I8 + v[9],
                                                           v[2], I16 + v[10], bias, out_b);
         verdict("fc", i, sa == sb && sa == ODL_OK && memcmp(out_a, out_b, (size_t)n_out) == 0);
+        /* the accumulator split: acc(w), acc(z) for key i, epilogue of acc +- 3 z */
+        memset(acc_b, 0x11, sizeof acc_b);
+        memset(z_b, 0x22, sizeof z_b);
+        odl_fully_connected_s8w16_acc_portable(&p, v[0], v[1], I8 + v[9], v[2], I16 + v[10], acc_a);
+        odl_fully_connected_s8w16_acc(&p, v[0], v[1], I8 + v[9], v[2], I16 + v[10], acc_b);
+        odl_fully_connected_z_acc_portable(&p, v[0], v[1], I8 + v[9], v[2], 77u + i, z_a);
+        odl_fully_connected_z_acc(&p, v[0], v[1], I8 + v[9], v[2], 77u + i, z_b);
+        int same = memcmp(acc_a, acc_b, (size_t)n_out * 8u) == 0 && memcmp(z_a, z_b, (size_t)n_out * 4u) == 0;
+        const int32_t scale = (int32_t)(i % 3u) * 700 - 700;
+        odl_fully_connected_s8w16_out_portable(&p, I32 + v[12], I32 + v[13], v[8], v[0], v[2], acc_a, z_a, scale, bias,
+                                               out_a);
+        odl_fully_connected_s8w16_out(&p, I32 + v[12], I32 + v[13], v[8], v[0], v[2], acc_a, z_a, scale, bias, out_b);
+        verdict("fc_lin", i, same && memcmp(out_a, out_b, (size_t)n_out) == 0);
     }
     for (uint32_t i = 0; i < sizeof CONV / sizeof CONV[0]; ++i) {
         const int32_t *v = CONV[i];

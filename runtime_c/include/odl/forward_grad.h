@@ -41,7 +41,9 @@ typedef struct {
     uint32_t first_op;   /* perturbed passes rerun ops [first_op, forward_ops) */
     int32_t momentum_q15; /* velocity decay in Q0.15; 0: plain SGD */
     uint16_t n_tensors;
-    uint16_t reserved2;
+    uint16_t linear;      /* 0, or 1 + slot of the int16 weight of a FULLY_CONNECTED at first_op:
+                           * that layer's perturbed outputs come from acc(theta) +- eps acc(z)
+                           * (same bytes, no weight passes); needs ODL_FG_STATE_BYTES_LIN */
     const odl_fg_tensor_t *tensors;
 } odl_fg_config_t;
 
@@ -52,6 +54,9 @@ typedef struct {
 } odl_fg_state_t;
 
 #define ODL_FG_STATE_BYTES(m) (4u + 4u * (uint32_t)(m))
+/* ... with config->linear: then an int64 and an int32 accumulator per output
+ * element of the first trained layer (n = its output numel). */
+#define ODL_FG_STATE_BYTES_LIN(m, n) (ODL_FG_STATE_BYTES(m) + 12u * (uint32_t)(n))
 
 /* Step of one direction for one tensor, in storage units: the scalar
  * r = round(diff * lr_mult / 2^lr_shift) (half away from zero), limited to

@@ -43,6 +43,26 @@ odl_status_t odl_fully_connected_s8w16(const odl_fc_params_t *p, const int32_t *
                                        const int8_t *in, int32_t out_depth, const int16_t *w,
                                        const int32_t *bias, int8_t *out);
 
+/* FULLY_CONNECTED split at the accumulator (forward gradient, first trained
+ * layer; kernels/int8/fully_connected_lin_s8w16.c). Accumulators are indexed
+ * [batch * out_depth + o]; int64 ones are read and written with memcpy, so
+ * any 4-byte-aligned buffer serves.
+ *   _acc:   acc = sum_d (w[o,d] + 2^7 filter_offset)(x[b,d] + input_offset)
+ *   z_acc:  acc = sum_d z(o * in_depth + d)(x[b,d] + input_offset), z = odl_prng_sign(key, .)
+ *           (|acc| <= 255 * in_depth: int32)
+ *   _out:   y = the s8w16 epilogue of acc + scale * acc_z (bias, requantization,
+ *           offset, clamp): equals odl_fully_connected_s8w16 with weights
+ *           w + scale * z, exactly, by linearity
+ *   axpy:   acc += scale * acc_z (acc of w - r z from acc of w) */
+void odl_fully_connected_s8w16_acc(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
+                                   int32_t out_depth, const int16_t *w, int64_t *acc);
+void odl_fully_connected_z_acc(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
+                               int32_t out_depth, uint32_t key, int32_t *acc);
+void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
+                                   int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
+                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, int8_t *out);
+void odl_fully_connected_acc_axpy(int32_t n, int64_t *acc, int32_t scale, const int32_t *acc_z);
+
 /* One forward-gradient pass over n int16 values (odl/forward_grad.h): for
  * each element e,  v = w[e] + a * z_a(e);  if clamp: v = min(max(v, lo), hi);
  * w[e] = v + b * z_b(e),  where z_k(e) = odl_prng_sign(key_k, e) (+1/-1).

@@ -12,6 +12,7 @@
 
 #include "odl/forward_grad.h"
 #include "odl/kernels_s8w16.h"
+#include "odl/ops.h"
 #include "odl/optim.h"
 #include "odl/prng.h"
 
@@ -54,13 +55,70 @@ static odl_status_t check_tensor(const odl_ctx_t *ctx, const odl_fg_tensor_t *ft
     return ODL_OK;
 }
 
+/* The first trained layer as a linear map of its weights (config->linear). */
+typedef struct {
+    odl_fc_params_t p;
+    const int8_t *x;
+    int8_t *y;
+    const int16_t *w;
+    const int32_t *mult, *shift, *bias;
+    int32_t batches, in_depth, out_depth, per_channel, n;
+    uint32_t slot;
+    int64_t *acc;   /* acc(theta), memcpy'd int64 */
+    int32_t *acc_z; /* acc(z_k) */
+} lin_t;
+
+static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
+    if (!c->linear || c->linear > c->n_tensors) return 0;
+    const odl_op_t *op = &ctx->model->ops[c->first_op];
+    const odl_fg_tensor_t *ft = &c->tensors[c->linear - 1];
+    if (op->code != ODL_OP_FULLY_CONNECTED || op->n_inputs != 5 || op->n_params != 6 || op->inputs[1] != ft->tensor ||
+        ft->kind != ODL_FG_WEIGHT_I16)
+        return 0;
+    const odl_tensor_t *tw = odl_op_in_info(ctx, op, 1), *tx = odl_op_in_info(ctx, op, 0);
+    const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
+    if (!tw || !tx || !ty || tw->rank != 2 || tw->dims[1] <= 0) return 0;
+    const int32_t *q = op->params;
+    L->p = (odl_fc_params_t){q[0], q[1], q[2], q[3], q[4]};
+    L->per_channel = q[5] != 0;
+    L->out_depth = tw->dims[0];
+    L->in_depth = tw->dims[1];
+    L->batches = odl_tensor_numel(tx) / L->in_depth;
+    L->n = L->batches * L->out_depth;
+    if (L->n != odl_tensor_numel(ty)) return 0;
+    L->x = (const int8_t *)odl_op_in(ctx, op, 0);
+    L->w = (const int16_t *)odl_op_in(ctx, op, 1);
+    L->bias = op->inputs[2] >= 0 ? (const int32_t *)odl_op_in(ctx, op, 2) : 0;
+    L->mult = (const int32_t *)odl_op_in(ctx, op, 3);
+    L->shift = (const int32_t *)odl_op_in(ctx, op, 4);
+    L->y = (int8_t *)odl_op_out(ctx, op, 0);
+    L->slot = c->linear - 1u;
+    uint8_t *extra = (uint8_t *)ctx->train_state + ODL_FG_STATE_BYTES(c->directions);
+    L->acc = (int64_t *)(void *)extra;
+    L->acc_z = (int32_t *)(void *)(extra + 8u * (uint32_t)L->n);
+    return 1;
+}
+
+/* Loss with the first trained layer at acc(theta) + scale acc(z_k). */
+static odl_status_t lin_loss(odl_ctx_t *ctx, const lin_t *L, int32_t scale, int32_t label, int32_t *loss) {
+    int32_t unused;
+    odl_fully_connected_s8w16_out(&L->p, L->mult, L->shift, L->per_channel, L->batches, L->out_depth, L->acc,
+                                  L->acc_z, scale, L->bias, L->y);
+    const odl_status_t s = odl_invoke_range(ctx, config_of(ctx)->first_op + 1u, ctx->model->train->forward_ops);
+    return s != ODL_OK ? s : odl_loss_q16(ctx, label, loss, &unused);
+}
+
 odl_status_t odl_fg_init(odl_ctx_t *ctx) {
     const odl_train_config_t *tc = ctx->model->train;
     const odl_fg_config_t *c = config_of(ctx);
     if (!c || c->directions == 0 || c->directions > ODL_FG_MAX_DIRECTIONS || c->n_tensors == 0 || !c->tensors)
         return ODL_ERR_TRAIN;
     if (tc->state_size < ODL_FG_STATE_BYTES(c->directions) || (tc->state_offset & 3u)) return ODL_ERR_TRAIN;
-    if (c->first_op > tc->forward_ops || tc->forward_ops > ctx->model->n_ops) return ODL_ERR_TRAIN;
+    if (c->first_op >= tc->forward_ops || tc->forward_ops > ctx->model->n_ops) return ODL_ERR_TRAIN;
+    if (c->linear) {
+        lin_t L;
+        if (!lin_of(ctx, c, &L) || tc->state_size < ODL_FG_STATE_BYTES_LIN(c->directions, L.n)) return ODL_ERR_TRAIN;
+    }
     if (c->momentum_q15 < 0 || c->momentum_q15 >= 32768) return ODL_ERR_TRAIN;
     for (uint32_t i = 0; i < c->n_tensors; ++i) {
         const odl_fg_tensor_t *ft = &c->tensors[i];
@@ -198,28 +256,37 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
         return ODL_OK;
     }
     const uint32_t step = st->step, m = c->directions;
+    lin_t L;
+    const int lin = lin_of(ctx, c, &L);
+    const uint32_t skip = lin ? L.slot : 0xFFFFFFFFu; /* the linear layer's weight is never perturbed in memory */
     int32_t clipped = 0;
     for (uint32_t i = 0; i < c->n_tensors; ++i) {
         const odl_fg_tensor_t *ft = &c->tensors[i];
         if (has_momentum(c, ft)) clipped |= momentum_decay(ctx, c, ft);
-        if (in_dir(c, ft, 0)) pass(ctx, ft, 0u, 0, 0, odl_prng_key(c->seed, step, 0, i), ft->eps);
+        if (i != skip && in_dir(c, ft, 0)) pass(ctx, ft, 0u, 0, 0, odl_prng_key(c->seed, step, 0, i), ft->eps);
     }
+    if (lin) odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
     for (uint32_t k = 0; k < m; ++k) {
         int32_t lp, lm = 0, unused;
         int32_t side = 1; /* theta + side * eps z_k is applied now */
-        s = loss_of(ctx, c->first_op, label, &lp, &unused);
+        const int lin_k = lin && in_dir(c, &c->tensors[skip], k);
+        const int32_t lin_eps = lin_k ? c->tensors[skip].eps : 0;
+        if (lin_k)
+            odl_fully_connected_z_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth,
+                                      odl_prng_key(c->seed, step, k, skip), L.acc_z);
+        s = lin ? lin_loss(ctx, &L, lin_eps, label, &lp) : loss_of(ctx, c->first_op, label, &lp, &unused);
         if (s == ODL_OK) {
             for (uint32_t i = 0; i < c->n_tensors; ++i)
-                if (in_dir(c, &c->tensors[i], k))
+                if (i != skip && in_dir(c, &c->tensors[i], k))
                     pass(ctx, &c->tensors[i], 0u, 0, 0, odl_prng_key(c->seed, step, k, i), -2 * c->tensors[i].eps);
             side = -1;
-            s = loss_of(ctx, c->first_op, label, &lm, &unused);
+            s = lin ? lin_loss(ctx, &L, -lin_eps, label, &lm) : loss_of(ctx, c->first_op, label, &lm, &unused);
         }
         int32_t d = lp - lm;
         if (c->sign) d = d > 0 ? 65536 : (d < 0 ? -65536 : 0);
         st->diff[k] = s == ODL_OK ? d : 0;
         /* restore, apply r_k, perturb along direction k+1: one pass (on an
-         * error only the restore) */
+         * error only the restore); the linear layer only takes r_k */
         const int next = s == ODL_OK && k + 1 < m;
         for (uint32_t i = 0; i < c->n_tensors; ++i) {
             const odl_fg_tensor_t *ft = &c->tensors[i];
@@ -227,8 +294,19 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
             if (!now && !then) continue;
             const uint32_t key = odl_prng_key(c->seed, step, k, i);
             const int32_t r = now && s == ODL_OK ? odl_fg_direction_step(ft, d) : 0;
-            clipped |= pass(ctx, ft, key, now ? -side * ft->eps - r : 0, r != 0,
-                            then ? odl_prng_key(c->seed, step, k + 1, i) : 0u, then ? ft->eps : 0);
+            if (i == skip) {
+                if (r == 0) continue;
+                const int32_t cl = pass(ctx, ft, key, -r, 1, 0u, 0);
+                clipped |= cl;
+                /* acc(theta - r z) = acc(theta) - r acc(z), unless the band clipped */
+                if (cl)
+                    odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
+                else
+                    odl_fully_connected_acc_axpy(L.n, L.acc, -r, L.acc_z);
+            } else {
+                clipped |= pass(ctx, ft, key, now ? -side * ft->eps - r : 0, r != 0,
+                                then ? odl_prng_key(c->seed, step, k + 1, i) : 0u, then ? ft->eps : 0);
+            }
             if (r != 0 && has_momentum(c, ft)) momentum_add(ctx, ft, key, r);
         }
         if (s != ODL_OK) return s;

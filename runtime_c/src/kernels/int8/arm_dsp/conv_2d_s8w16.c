@@ -86,7 +86,8 @@ odl_status_t odl_conv2d_s8w16(const odl_conv_params_t *p, const int32_t *mult, c
     if (!p || !mult || !shift || !in_dims || !in || !w_dims || !w || !out_dims || !out)
         return ODL_ERR_ARG;
     const int32_t k = w_dims->h * w_dims->w * w_dims->c;
-    if (w_dims->c != in_dims->c || k <= 0 || k > KMAX || w_dims->n != out_dims->c || in_dims->n != out_dims->n)
+    if (w_dims->c != in_dims->c || k <= 0 || k > KMAX || w_dims->n != out_dims->c || in_dims->n != out_dims->n ||
+        !odl_dsp_quant_ok(mult, shift, out_dims->c))
         return odl_conv2d_s8w16_portable(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
 
     int16_t cols[2][KMAX] __attribute__((aligned(4)));

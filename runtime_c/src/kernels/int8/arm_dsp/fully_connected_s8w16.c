@@ -34,7 +34,7 @@ odl_status_t odl_fully_connected_s8w16(const odl_fc_params_t *p, const int32_t *
                                        const int8_t *in, int32_t out_depth, const int16_t *w,
                                        const int32_t *bias, int8_t *out) {
     if (!p || !mult || !shift || !in || !w || !out || batches < 0 || in_depth <= 0 || out_depth <= 0 ||
-        in_depth > ODL_ARM_DSP_FC_S8W16_MAX)
+        in_depth > ODL_ARM_DSP_FC_S8W16_MAX || !odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1))
         return odl_fully_connected_s8w16_portable(p, mult, shift, per_channel, batches, in_depth, in, out_depth,
                                                   w, bias, out);
     int16_t xb[ODL_ARM_DSP_FC_S8W16_MAX + 2] __attribute__((aligned(4)));
