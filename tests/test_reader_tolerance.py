@@ -72,3 +72,23 @@ def test_inspect_lists_every_unsupported_op(tmp_path, capsys):
     text = capsys.readouterr().out
     assert text.count("CUSTOM:MyOp is not supported") == 2
     assert "2 unsupported op(s)" in text
+
+
+def test_inspect_reports_a_16x8_model_fully_supported(capsys):
+    from conftest import FIXTURES
+
+    assert main(["inspect", str(FIXTURES / "ops" / "model_kws_int16.tflite")]) == 0
+    assert "unsupported" not in capsys.readouterr().out
+
+
+def test_inspect_names_a_type_tflite_micro_lacks(tmp_path, capsys):
+    from conftest import FIXTURES
+
+    def to_int16(model, schema):
+        for t in model.subgraphs[0].tensors:
+            if t.type == schema.TensorType.INT8:
+                t.type = schema.TensorType.INT16
+
+    path = edit_tflite(FIXTURES / "ops" / "resize_bilinear_int8.tflite", tmp_path / "rb16.tflite", to_int16)
+    assert main(["inspect", str(path)]) == 1
+    assert "TFLite Micro has no int16 kernel" in capsys.readouterr().out
