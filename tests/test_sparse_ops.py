@@ -324,3 +324,34 @@ def _int8_masks(fc, vals: dict) -> dict:
             masks[s.out_t] = lambda d: d
     return masks
 
+
+
+def test_cnn_through_max_pool_c_equals_reference(tmp_path):
+    """The AIfES CNN fixture (conv 3x3 SAME + ReLU -> max-pool 2x2 -> dense 10), every
+    weight trained: the host C equals the numpy reference over 10 steps."""
+    from pytool import compile_model, load_host
+    from pytool.compiler import load_graph
+    from pytool.training import TrainSpec
+    from pytool.training.loop import load_dataset
+    from pytool.training.sparse_ref import SparseRef
+
+    nets = cbuild_root() / "tests" / "fixtures" / "train_nets"
+    g = load_graph(nets / "cnn_int8.tflite")
+    (tmp_path / "s.toml").write_text('[[layer]]\nop = 0\nupdate = "weights"\n[[layer]]\nop = 3\nupdate = "weights"\n')
+    spec = TrainSpec(method="sparse", scheme=str(tmp_path / "s.toml"), lr=0.01, seed=1)
+    art = compile_model(g, tmp_path / "m", train=spec)
+    st, _ = art.program.sparse
+    net, ref = load_host(art), SparseRef(g, st)
+    data = load_dataset(nets / "field.npz", net.inputs[0])
+    w = g.ops[0].inputs[1]
+    for i in range(10):
+        a, b = net.train_step(data.x[i], int(data.y[i])), ref.train_step(data.x[i], int(data.y[i]))
+        assert (a["loss_q16"], a["predicted"]) == (b["loss_q16"], b["predicted"]), i
+        assert np.array_equal(net.tensor(art.program.index[w]).reshape(-1), ref.tensor(w).reshape(-1)), i
+    assert np.any(ref.tensor(w) != g.tensors[w].data)  # the conv below the max-pool learned
+
+
+def cbuild_root():
+    from pytool.host import cbuild
+
+    return cbuild.ROOT

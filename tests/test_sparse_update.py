@@ -34,7 +34,7 @@ PRELUDE = f"""
 #include "{RT / 'train' / 'arm_dsp' / 'bw_update_master.c'}"
 #undef odl_update_master_s8
 """
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
