@@ -187,3 +187,41 @@ def test_conv_bw_weight_dsp_equals_portable(conv_lib, kh, kw, h, w, c, o, sh, sw
         assert lib.odl_conv2d_s8_bw_weight(p, dims[0], xb, dims[1], dims[2], eb, ch, got, gb) == 0
         assert lib.odl_conv2d_s8_bw_weight_portable(p, dims[0], xb, dims[1], dims[2], eb, ch, want, wb) == 0
         assert list(got) == list(want) and gb[0] == wb[0]
+
+
+POOL_CDEF = """
+typedef struct { int32_t n, h, w, c; } odl_dims4_t;
+typedef struct { int32_t stride_h, stride_w, filter_h, filter_w, pad_h, pad_w; int32_t act_min, act_max; }
+    odl_pool_params_t;
+int odl_max_pool2d_s8_bw_input(const odl_pool_params_t *, const odl_dims4_t *, const int8_t *, const odl_dims4_t *,
+                               const int32_t *, int32_t, int32_t *, int32_t *);
+int odl_max_pool2d_s8_bw_input_portable(const odl_pool_params_t *, const odl_dims4_t *, const int8_t *,
+                                        const odl_dims4_t *, const int32_t *, int32_t, int32_t *, int32_t *);
+"""
+
+
+@pytest.fixture(scope="module")
+def pool_lib():
+    srcs = [p for p in cbuild.runtime_sources() if p.name != "bw_pool.c"]
+    prelude = f'#include "odl/kernels_bw_s8.h"\n#include "{RT / "train" / "arm_dsp" / "bw_pool.c"}"\n'
+    return cbuild.build("sparse_pool_dsp", POOL_CDEF, prelude, srcs)
+
+
+@SETTINGS
+@given(st.integers(2, 9), st.integers(2, 9), st.integers(1, 5), st.booleans(), st.integers(0, 2**31))
+def test_max_pool_bw_dsp_equals_portable(pool_lib, h, w, c, ties, seed):
+    ffi, lib = pool_lib
+    rng = np.random.default_rng(seed)
+    oh, ow = h // 2, w // 2
+    x = rng.integers(-2, 2, (h, w, c)) if ties else rng.integers(-128, 128, (h, w, c))
+    e = rng.integers(-(2**15) + 1, 2**15, (oh, ow, c))
+    e[rng.random(e.shape) < 0.3] = 0
+    p = ffi.new("odl_pool_params_t *", (2, 2, 2, 2, 0, 0, -128, 127))
+    din, dout = ffi.new("odl_dims4_t *", (1, h, w, c)), ffi.new("odl_dims4_t *", (1, oh, ow, c))
+    xb, eb = ffi.new("int8_t[]", x.reshape(-1).tolist()), ffi.new("int32_t[]", e.reshape(-1).tolist() or [0])
+    outs = []
+    for fn in (lib.odl_max_pool2d_s8_bw_input, lib.odl_max_pool2d_s8_bw_input_portable):
+        ei, ex = ffi.new("int32_t[]", h * w * c), ffi.new("int32_t *")
+        assert fn(p, din, xb, dout, eb, -9, ei, ex) == 0
+        outs.append((list(ei), ex[0]))
+    assert outs[0] == outs[1]
