@@ -7,7 +7,8 @@ to TFLite Micro + CMSIS-NN's figures in ../shared/notes/anchors.md.
     .venv/bin/python bench/targets.py [--models kws_ref_model dw_1ch_m8] [--targets mps2-an386]
                                       [--portable] [--out bench/results/targets.json]
 
-A model is a name in ../shared/models/ or tests/fixtures/models/, or a path.
+A model is a name in ../shared/models/ or tests/fixtures/models/, a synthetic
+model of bench/synth_models.py (dw_1ch_m8), or a path.
 Prints one JSON document, then a table."""
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from pytool import compile_model, load_host  # noqa: E402
 from pytool.link import Link  # noqa: E402
 from pytool.targets import QemuSession, boards, build_firmware, size_report  # noqa: E402
 from pytool.targets.build import board_kernel_families  # noqa: E402
+
+from bench.synth_models import SYNTH_MODELS, synth_model  # noqa: E402
 
 SHARED_MODELS = ROOT.parent.parent / "shared" / "models"
 FIXTURES = ROOT / "tests" / "fixtures" / "models"
@@ -51,7 +54,10 @@ ANCHORS = {
 }
 
 
-def model_path(model: str) -> Path:
+def model_path(model: str):
+    """A .tflite path, or the IR graph of a synthetic model (bench/synth_models.py)."""
+    if model in SYNTH_MODELS:
+        return synth_model(model)
     for p in (Path(model), SHARED_MODELS / f"{model}.tflite", FIXTURES / f"{model}.tflite"):
         if p.is_file():
             return p

@@ -1,7 +1,8 @@
-"""arm_dsp int8 kernels (runtime_c/src/kernels/int8/arm_dsp/) on the QEMU
-Arm boards: firmware built with and without them gives, for random inputs,
-the same output bytes as the host build of the same generated C, across the
-conv / depthwise / fully-connected variants and a small MobileNet."""
+"""Optimised int8 kernels on the QEMU Arm boards (arm_dsp on mps2-an386,
+arm_mve over arm_dsp on mps3-an547): firmware built with and without them
+gives, for random inputs, the same output bytes as the host build of the
+same generated C, across the conv / depthwise / fully-connected / ADD
+variants and a small MobileNet."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from pytool.targets import QemuSession, build_firmware, get_board
-from pytool.targets.build import board_kernels
+from pytool.targets.build import board_kernel_families, board_kernels
 
 pytestmark = pytest.mark.qemu
 
@@ -20,7 +21,7 @@ MODELS_DIR = Path(__file__).parent / "fixtures" / "models"
 MODELS = [
     "conv_1x1", "conv_5x5_s2_same_c5", "conv_dilation2_same", "conv_nobias", "conv_per_tensor",
     "conv_s1_same_relu", "conv_s2_same", "conv_s2_valid_per_tensor", "dw_m1_same", "dw_m2_s2_valid",
-    "dw_per_tensor", "dw_s2_same", "fc_per_tensor", "fc_relu", "flatten_fc", "mobilenet_tiny",
+    "dw_per_tensor", "dw_s2_same", "fc_per_tensor", "fc_relu", "flatten_fc", "mobilenet_tiny", "add_residual",
 ]  # fmt: skip
 BOARDS = ["mps2-an386", "mps3-an547"]
 INPUTS_PER_MODEL = 3
@@ -76,17 +77,20 @@ def test_dsp_boards_select_arm_dsp():
 @pytest.mark.parametrize("name", BOARDS)
 def test_arm_dsp_and_portable_firmware_match_host(tmp_path, host_models, name):
     board = get_board(name)
-    runs = {k: run_on_board(board, k, host_models, tmp_path / (k or "portable")) for k in ("", "arm_dsp")}
-    # The optimised build compiled the arm_dsp files instead of the portable ones.
-    dsp_map = (tmp_path / "arm_dsp" / "fw" / "cmake" / "firmware.map").read_text()
+    family = board_kernels(board)  # the int8 family: arm_dsp, or arm_mve on the M55
+    families = "-".join(board_kernel_families(board))
+    runs = {k: run_on_board(board, k.split("-") if k else "", host_models, tmp_path / (k or "portable"))
+            for k in ("", families)}  # fmt: skip
+    # The optimised build compiled the family's files instead of the portable ones.
+    opt_map = (tmp_path / families / "fw" / "cmake" / "firmware.map").read_text()
     portable_map = (tmp_path / "portable" / "fw" / "cmake" / "firmware.map").read_text()
-    for kernel in ("conv_2d", "depthwise_conv_2d", "fully_connected"):
-        assert f"arm_dsp/{kernel}.c" in dsp_map and f"int8/{kernel}.c" not in dsp_map, kernel
-        assert f"arm_dsp/{kernel}.c" not in portable_map and f"int8/{kernel}.c" in portable_map, kernel
+    for kernel in ("conv_2d", "depthwise_conv_2d", "fully_connected", "add"):
+        assert f"int8/{family}/{kernel}.c" in opt_map and f"int8/{kernel}.c" not in opt_map, kernel
+        assert f"int8/{family}/{kernel}.c" not in portable_map and f"int8/{kernel}.c" in portable_map, kernel
     for model, (_, _, expected) in host_models.items():
         for kernels, results in runs.items():
             outputs, _ = results[model]
             assert outputs == expected, f"{model} on {name} ({kernels or 'portable'} kernels)"
     # Same bytes, fewer instructions: the optimised kernels did run.
-    for model in ("conv_s1_same_relu", "dw_m1_same", "fc_relu", "mobilenet_tiny"):
-        assert runs["arm_dsp"][model][1] < runs[""][model][1], model
+    for model in ("conv_s1_same_relu", "dw_m1_same", "fc_relu", "mobilenet_tiny", "add_residual"):
+        assert runs[families][model][1] < runs[""][model][1], model

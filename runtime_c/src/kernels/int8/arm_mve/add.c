@@ -27,16 +27,18 @@ odl_status_t odl_add_s8(const odl_add_params_t *p, const odl_dims4_t *in1_dims, 
         !odl_dsp_quant_ok(&p->output_multiplier, &p->output_shift, 1))
         return odl_add_s8_portable(p, in1_dims, in1, in2_dims, in2, out_dims, out);
     const int32_t n = out_dims->n * out_dims->h * out_dims->w * out_dims->c;
-    const int32x4_t ls = vdupq_n_s32(p->left_shift);
-    const int32x4_t m1 = vdupq_n_s32(p->input1_multiplier), s1 = vdupq_n_s32(p->input1_shift);
-    const int32x4_t m2 = vdupq_n_s32(p->input2_multiplier), s2 = vdupq_n_s32(p->input2_shift);
-    const int32x4_t mo = vdupq_n_s32(p->output_multiplier), so = vdupq_n_s32(p->output_shift);
+    /* Parameters in locals: the int8 stores could alias *p. */
+    const int32_t o1 = p->input1_offset, o2 = p->input2_offset, oo = p->output_offset, ls = p->left_shift;
+    const int32_t m1 = p->input1_multiplier, s1 = p->input1_shift, m2 = p->input2_multiplier;
+    const int32_t s2 = p->input2_shift, mo = p->output_multiplier, so = p->output_shift;
+    const int32_t lo = p->act_min, hi = p->act_max;
     for (int32_t i = 0; i < n; i += 4) {
         const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
-        const int32x4_t a = vshlq_s32(vaddq_n_s32(vldrbq_z_s32(in1 + i, pr), p->input1_offset), ls);
-        const int32x4_t b = vshlq_s32(vaddq_n_s32(vldrbq_z_s32(in2 + i, pr), p->input2_offset), ls);
-        const int32x4_t sum = vaddq_s32(odl_mve_requantize(a, m1, s1), odl_mve_requantize(b, m2, s2));
-        vstrbq_p_s32(out + i, odl_mve_output(sum, mo, so, p->output_offset, p->act_min, p->act_max), pr);
+        const int32x4_t a = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(in1 + i, pr), o1), ls);
+        const int32x4_t b = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(in2 + i, pr), o2), ls);
+        const int32x4_t sum = vaddq_s32(odl_mve_requantize_n(a, m1, s1), odl_mve_requantize_n(b, m2, s2));
+        const int32x4_t v = vaddq_n_s32(odl_mve_requantize_n(sum, mo, so), oo);
+        vstrbq_p_s32(out + i, vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi)), pr);
     }
     return ODL_OK;
 }

@@ -1,7 +1,13 @@
 /* int8 CONV_2D with Helium (MVE), bit-identical to the portable
  * kernels/int8/conv_2d.c (its specification, and the fallback).
  *
- * Four output pixels share each filter load: their receptive fields are
+ * Usual case (receptive field within one column, up to 256 output
+ * channels): bias + input_offset * sum(w) is precomputed per channel, then
+ * each output pixel's column (copied, or the input row itself for a 1x1
+ * stride-1 unpadded conv) runs against four filters at a time: per 16
+ * elements one column load, four filter loads and four VMLADAVA; the four
+ * channels are requantized as one vector and stored as one word.
+ * Otherwise four output pixels share each filter load: their receptive fields are
  * copied into int8 columns (padding taps = -input_offset, i.e. they add
  * nothing), then per output channel one tail-predicated loop of VLDRB +
  * four VMLADAVA (16 MACs each) + one VADDVA (the filter sum, for the input
@@ -35,21 +41,38 @@ typedef struct {
     int8_t pad;
 } mconv_geom_t;
 
-/* Elements [k0, k0 + len) of output pixel px's receptive field. */
+/* Elements [k0, k0 + len) of output pixel (oy, ox)'s receptive field. With
+ * horizontal dilation 1 the taps of one filter row that lie inside the
+ * image are contiguous input bytes: one copy per run (first layers with one
+ * or three channels would otherwise pay a loop per tap). */
 static void fill_column(const mconv_geom_t *g, const int8_t *in_b, int32_t oy, int32_t ox, int32_t k0,
                         int32_t len, int8_t *col) {
     const odl_conv_params_t *p = g->p;
     const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w, k_c = g->k_c;
-    int32_t tap = k0 / k_c, c = k0 - tap * k_c, fy = tap / g->k_w, fx = tap - fy * g->k_w;
-    for (int32_t j = 0; j < len; c = 0) {
-        const int32_t n = k_c - c < len - j ? k_c - c : len - j;
+    const int32_t row_len = g->k_w * k_c;
+    for (int32_t j = 0; j < len;) {
+        const int32_t kk = k0 + j, fy = kk / row_len, r = kk - fy * row_len, fx = r / k_c, c = r - fx * k_c;
         const int32_t y = y0 + fy * p->dilation_h, x = x0 + fx * p->dilation_w;
-        if (y >= 0 && y < g->in_h && x >= 0 && x < g->in_w)
-            odl_mve_copy8(col + j, in_b + ((size_t)y * g->in_w + x) * g->in_c + c, n);
-        else
+        int32_t n = k_c - c; /* this tap */
+        const int inside = y >= 0 && y < g->in_h && x >= 0 && x < g->in_w;
+        if (inside && p->dilation_w == 1) {
+            /* Extend over the following taps of this row that are inside too. */
+            const int32_t more = (g->in_w - 1 - x) < (g->k_w - 1 - fx) ? (g->in_w - 1 - x) : (g->k_w - 1 - fx);
+            n += more * k_c;
+        }
+        if (n > len - j) n = len - j;
+        if (inside) {
+            const int8_t *src = in_b + ((size_t)y * g->in_w + x) * g->in_c + c;
+            if (n < 8)
+                for (int32_t i = 0; i < n; ++i) col[j + i] = src[i];
+            else
+                odl_mve_copy8(col + j, src, n);
+        } else if (n < 8) {
+            for (int32_t i = 0; i < n; ++i) col[j + i] = g->pad;
+        } else {
             odl_mve_fill8(col + j, g->pad, n);
+        }
         j += n;
-        if (++fx == g->k_w) fx = 0, ++fy;
     }
 }
 
@@ -122,6 +145,94 @@ static void pixels_times_filters(const mconv_geom_t *g, const mconv_out_t *o, co
     }
 }
 
+/* Output channels with bias + input_offset * sum(w) precomputed per call
+ * (the fast path below); more channels use the four-pixel path. */
+#ifndef ODL_ARM_MVE_CONV_OC_MAX
+#define ODL_ARM_MVE_CONV_OC_MAX 256
+#endif
+
+/* One column times four filter rows (w, w + k, w + 2k, w + 3k), len
+ * elements: per 16 one column load, four filter loads, four VMLADAVA. */
+static inline int32x4_t dot1x4(const int8_t *col, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                               const int8_t *w3, int32_t len) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int32_t n = len >> 4; n > 0; --n) {
+        const int8x16_t cv = vldrbq_s8(col);
+        col += 16;
+        a0 = vmladavaq_s8(a0, cv, vldrbq_s8(w0));
+        w0 += 16;
+        a1 = vmladavaq_s8(a1, cv, vldrbq_s8(w1));
+        w1 += 16;
+        a2 = vmladavaq_s8(a2, cv, vldrbq_s8(w2));
+        w2 += 16;
+        a3 = vmladavaq_s8(a3, cv, vldrbq_s8(w3));
+        w3 += 16;
+    }
+    if (len & 15) {
+        const mve_pred16_t pr = vctp8q((uint32_t)(len & 15));
+        const int8x16_t cv = vldrbq_z_s8(col, pr);
+        a0 = vmladavaq_s8(a0, cv, vldrbq_z_s8(w0, pr));
+        a1 = vmladavaq_s8(a1, cv, vldrbq_z_s8(w1, pr));
+        a2 = vmladavaq_s8(a2, cv, vldrbq_z_s8(w2, pr));
+        a3 = vmladavaq_s8(a3, cv, vldrbq_z_s8(w3, pr));
+    }
+    const int32_t lanes[4] = {a0, a1, a2, a3};
+    return vld1q_s32(lanes);
+}
+
+typedef struct {
+    const int32_t *base; /* bias + input_offset * sum(w), per channel */
+    const int32_t *mult, *shift;
+    int32_t out_off, lo, hi;
+} mconv_fast_t;
+
+/* All output channels of one pixel whose column (len = K elements) is col. */
+static void pixel_times_filters(const mconv_fast_t *f, const int8_t *col, const int8_t *w, int32_t k,
+                                int32_t out_c, int8_t *out) {
+    for (int32_t oc = 0; oc < out_c; oc += 4) {
+        const int32_t left = out_c - oc;
+        const int8_t *w0 = w + (size_t)oc * k;
+        /* Rows past the last channel repeat it; their lanes are not stored. */
+        const int8_t *w1 = left > 1 ? w0 + k : w0, *w2 = left > 2 ? w0 + 2 * k : w0, *w3 = left > 3 ? w0 + 3 * k : w0;
+        const mve_pred16_t pr = vctp32q((uint32_t)left);
+        const int32x4_t acc = vaddq_s32(dot1x4(col, w0, w1, w2, w3, k), vldrwq_z_s32(f->base + oc, pr));
+        const int32x4_t v = odl_mve_output(acc, vldrwq_z_s32(f->mult + oc, pr), vldrwq_z_s32(f->shift + oc, pr),
+                                           f->out_off, f->lo, f->hi);
+        vstrbq_p_s32(out + oc, v, pr);
+    }
+}
+
+/* Convolutions whose receptive field fits one column (or 1x1 in place) and
+ * with at most ODL_ARM_MVE_CONV_OC_MAX output channels: one pixel at a time
+ * against four filters, the per-channel constant precomputed. */
+static void conv_fast(const mconv_geom_t *g, const odl_dims4_t *out_dims, const int8_t *in, const int8_t *w,
+                      const int32_t *bias, const int32_t *mult, const int32_t *shift, int direct, int8_t *col,
+                      int8_t *out) {
+    const odl_conv_params_t *p = g->p;
+    const int32_t k = g->k, out_c = out_dims->c, out_w = out_dims->w, pixels = out_dims->h * out_w;
+    int32_t base[ODL_ARM_MVE_CONV_OC_MAX];
+    const uint32_t off = (uint32_t)p->input_offset;
+    for (int32_t oc = 0; oc < out_c; ++oc) {
+        const int8_t *wr = w + (size_t)oc * k;
+        int32_t ws = 0;
+        for (int32_t i = 0; i < k; i += 16) ws = vaddvaq_s8(ws, vldrbq_z_s8(wr + i, vctp8q((uint32_t)(k - i))));
+        base[oc] = (int32_t)(off * (uint32_t)ws + (uint32_t)(bias ? bias[oc] : 0));
+    }
+    const mconv_fast_t f = {base, mult, shift, p->output_offset, p->act_min, p->act_max};
+    for (int32_t b = 0; b < out_dims->n; ++b) {
+        const int8_t *in_b = in + (size_t)b * g->in_h * g->in_w * g->in_c;
+        int8_t *out_b = out + (size_t)b * pixels * out_c;
+        for (int32_t px = 0; px < pixels; ++px) {
+            const int8_t *c = in_b + (size_t)px * k;
+            if (!direct) {
+                fill_column(g, in_b, px / out_w, px % out_w, 0, k, col);
+                c = col;
+            }
+            pixel_times_filters(&f, c, w, k, out_c, out_b + (size_t)px * out_c);
+        }
+    }
+}
+
 odl_status_t odl_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
                            const odl_dims4_t *in_dims, const int8_t *in,
                            const odl_dims4_t *w_dims, const int8_t *w, const int32_t *bias,
@@ -142,6 +253,10 @@ odl_status_t odl_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, cons
     /* 1x1, stride 1, no padding: the input rows are the columns. */
     const int direct = w_dims->h == 1 && w_dims->w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                        p->pad_h == 0 && p->pad_w == 0 && out_dims->h == in_dims->h && out_w == in_dims->w;
+    if ((direct || k <= ODL_ARM_MVE_CONV_COLUMN_MAX) && out_c <= ODL_ARM_MVE_CONV_OC_MAX) {
+        conv_fast(&g, out_dims, in, w, bias, mult, shift, direct, cols, out);
+        return ODL_OK;
+    }
     const int32_t n_chunks = (k + ODL_ARM_MVE_CONV_COLUMN_MAX - 1) / ODL_ARM_MVE_CONV_COLUMN_MAX;
     const int32_t chunk = (k + n_chunks - 1) / n_chunks;
     for (int32_t b = 0; b < out_dims->n; ++b) {

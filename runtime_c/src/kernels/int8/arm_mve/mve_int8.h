@@ -32,6 +32,15 @@ static inline int32x4_t odl_mve_requantize(int32x4_t acc, int32x4_t mult, int32x
     return vrshlq_s32(vaddq_s32(q, fixup), right);
 }
 
+/* The same with one multiplier and shift for all lanes (scalar operands:
+ * no vector constants to keep in the eight Q registers). */
+static inline int32x4_t odl_mve_requantize_n(int32x4_t acc, int32_t mult, int32_t shift) {
+    if (shift > 0) acc = vshlq_r_s32(acc, shift);
+    int32x4_t q = vqrdmulhq_n_s32(acc, mult);
+    if (shift < 0) q = vrshlq_n_s32(vaddq_s32(q, vshrq_n_s32(q, 31)), shift);
+    return q;
+}
+
 /* Requantize, add the output offset, clamp. */
 static inline int32x4_t odl_mve_output(int32x4_t acc, int32x4_t mult, int32x4_t shift, int32_t out_off,
                                        int32_t act_min, int32_t act_max) {
