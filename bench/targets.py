@@ -25,12 +25,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.synth_models import SYNTH_MODELS, synth_model  # noqa: E402
 from pytool import compile_model, load_host  # noqa: E402
 from pytool.link import Link  # noqa: E402
 from pytool.targets import QemuSession, boards, build_firmware, size_report  # noqa: E402
 from pytool.targets.build import board_kernel_families  # noqa: E402
-
-from bench.synth_models import SYNTH_MODELS, synth_model  # noqa: E402
 
 SHARED_MODELS = ROOT.parent.parent / "shared" / "models"
 FIXTURES = ROOT / "tests" / "fixtures" / "models"
@@ -154,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(opt)
     print(json.dumps(rows, indent=1))
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(rows, indent=1) + "\n")
     print_table(rows)
     return 0 if all(r["bit_exact_vs_host"] for r in rows) else 1

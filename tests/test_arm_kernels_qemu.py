@@ -68,6 +68,7 @@ def run_cases(board_name: str, tmp_path: Path, kernels=None) -> list[tuple[bytes
     return pairs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
 def test_optimised_kernels_match_portable_on_random_shapes(tmp_path, board):
     pairs = run_cases(board, tmp_path)
