@@ -193,7 +193,10 @@ def check_samples(x: np.ndarray, spec, where: str, layout: str = "nhwc", single_
                 raise DataError(f"{where}: {int(out.sum())} value(s) lie far outside input '{s.name}''s range "
                                 f"[{lo:.4g}, {hi:.4g}] (e.g. {float(x[out][0]):.4g}); scale the data like the "
                                 "training data")
-    return quantize_input(x, s)
+    try:
+        return quantize_input(x, s)
+    except TypeError as e:  # e.g. float data for an int16 input: no quantization rule here
+        raise DataError(f"{where}: {e}") from None
 
 
 def check_labels(y: np.ndarray, where: str, n: int, n_classes: int | None) -> np.ndarray:
