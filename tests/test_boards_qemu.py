@@ -90,7 +90,8 @@ def test_training_steps_match_host(host_runs, board, method, tmp_path):
 @pytest.mark.parametrize("board", BOARDS)
 def test_inference_matches_tflite_micro(host_runs, board, tmp_path):
     art, data, _, _ = host_runs["forward-grad"]
-    xs = [data.x[i] for i in range(4)]
+    shape = load_host(art).inputs[0].shape
+    xs = [data.x[i].reshape(shape) for i in range(4)]
     want = tflm_run(MODEL, xs)
     elf = build_firmware(art.dir, board, tmp_path / "fw")
     with QemuSession(elf, board, cwd=tmp_path) as q, Link(q.url, timeout=10) as link:
