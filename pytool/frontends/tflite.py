@@ -475,6 +475,7 @@ _ATTRS = {
     "ADD": _add_mul(tflite.AddOptions),
     "MUL": _add_mul(tflite.MulOptions),
     "PAD": _pad,
+    "PADV2": _pad,
     "RESHAPE": _reshape,
     "CONCATENATION": _concat,
     "SOFTMAX": _softmax,

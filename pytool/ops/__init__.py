@@ -67,6 +67,7 @@ MODULES = {
     "ARG_MIN": "arg_min",
     "REDUCE_MAX": "reduce_max",
     "ABS": "abs",
+    "PADV2": "padv2",
 }
 
 

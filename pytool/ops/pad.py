@@ -42,7 +42,8 @@ def macs(g: Graph, op: Op) -> int:
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:
-    return [np.pad(np.asarray(xs[0]), [tuple(r) for r in paddings(g, op).tolist()], constant_values=0)]
+    value = float(np.asarray(xs[2]).reshape(-1)[0]) if len(xs) > 2 else 0.0
+    return [np.pad(np.asarray(xs[0]), [tuple(r) for r in paddings(g, op).tolist()], constant_values=value)]
 
 
 def lower(g: Graph, op: Op) -> Lowered:
@@ -56,7 +57,19 @@ def lower(g: Graph, op: Op) -> Lowered:
     if np.float32(qx.scale[0]) != np.float32(qy.scale[0]) or int(qx.zero_point[0]) != int(qy.zero_point[0]):
         raise IRError(f"PAD '{op.name}': input and output quantization differ; int8 PAD needs them equal")
     flat = [int(v) for row in paddings(g, op) for v in row]
-    return Lowered(inputs=[x], params=[int(qy.zero_point[0]), *flat])
+    return Lowered(inputs=[x], params=[pad_value(g, op), *flat])
+
+
+def pad_value(g: Graph, op: Op) -> int:
+    """PADV2's constant (raw, as TFLite Micro copies it), else the output zero point."""
+    if len(op.inputs) > 2:
+        c = g.tensors[op.inputs[2]]
+        if c.data is None or c.numel != 1 or c.dtype != g.tensors[op.inputs[0]].dtype:
+            raise IRError(f"{op.type} '{op.name}': constant_values must be a one-element constant of the "
+                          f"input's type ({g.tensors[op.inputs[0]].dtype}), as TFLite Micro requires")
+        return int(np.asarray(c.data).reshape(-1)[0])
+    q = g.tensors[op.outputs[0]].quant
+    return int(q.zero_point[0]) if q is not None else 0
 
 
 PAD_VIEW = 30
@@ -68,10 +81,9 @@ def _lower_view(g: Graph, op: Op) -> Lowered:
     from pytool.ops.strided_slice import view_params
 
     x, y = op.inputs[0], op.outputs[0]
-    qy = g.tensors[y].quant
     pads = paddings(g, op)
     part = ([int(b) for b, _ in pads], [1] * len(pads), list(g.tensors[x].shape))
-    fill = int(qy.zero_point[0]) if qy is not None else 0
+    fill = pad_value(g, op)
     return Lowered(inputs=[x], params=[fill, *view_params(1, g.tensors[y].shape, [part])], opcode=PAD_VIEW)
 
 
