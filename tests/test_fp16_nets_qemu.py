@@ -27,19 +27,24 @@ pytestmark = pytest.mark.qemu
 
 NETS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "train_nets"
 STEPS = 120
-SPEC = dict(method="fp16", trainable="last:2", lr=0.01, momentum=0.9, extra={"initial_scale": 2.0**14})
+# The MLP runs plain SGD (the fused weight-gradient + update pass) from a loss
+# scale that overflows at first (the fallback and skip); the CNN heavy-ball.
+SPECS = {"mlp": dict(method="fp16", trainable="last:2", lr=0.01, extra={"initial_scale": 2.0**18}),
+         "cnn": dict(method="fp16", trainable="last:2", lr=0.01, momentum=0.9, extra={"initial_scale": 2.0**14})}
 
 
 @pytest.fixture(scope="module", params=["mlp", "cnn"])
 def trained(request, tmp_path_factory):
     net = request.param
-    spec = TrainSpec(**SPEC)
+    spec = TrainSpec(**SPECS[net])
     art = compile_model(NETS / f"{net}_int8.tflite", tmp_path_factory.mktemp(net), train=spec)
     host = load_host(art)
     data = load_dataset(NETS / "field.npz", host.inputs[0])
     order = np.random.default_rng(7).permutation(len(data))[:STEPS]
     samples = [(data.x[i], int(data.y[i])) for i in order]
     stats = [host.train_step(x, y) for x, y in samples]
+    skipped = sum(s["flags"] & 1 for s in stats)
+    assert skipped < 20 and (net != "mlp" or skipped > 0), skipped
     blobs = [host.tensor(t.name).tobytes() for t in art.program.tensors if t.flags & 0x08]
     return net, art, samples, stats, blobs, host.eval_sample(*samples[0])
 
@@ -47,7 +52,7 @@ def trained(request, tmp_path_factory):
 def test_host_equals_numpy_twin(trained):
     net, art, samples, stats, _, _ = trained
     g = load_graph(NETS / f"{net}_int8.tflite")
-    ref = Fp16Reference(g, build_plan(g, TrainSpec(**SPEC)))
+    ref = Fp16Reference(g, build_plan(g, TrainSpec(**SPECS[net])))
     shape = g.tensors[g.inputs[0]].shape
     for k, (x, y) in enumerate(samples[:40]):
         r = ref.step(run_int8(g, [x.reshape(shape)], keep_all=True), y)

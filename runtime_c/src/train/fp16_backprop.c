@@ -274,6 +274,85 @@ static void update(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_fp16_va
 #undef ODL_W_STORE
 }
 
+/* Plain SGD (no momentum, no masters) where every layer with parameters is a
+ * one-sample FULLY_CONNECTED: the weight gradient and the update can share
+ * one pass once no gradient can overflow. */
+static int fused_sgd_ok(const odl_fp16_config_t *c) {
+    if (c->optimizer != ODL_F16_OPT_SGD) return 0;
+    for (uint16_t k = 0; k < c->n_params; ++k) {
+        const odl_f16_slot_t *sl = &c->slots[c->params[k]];
+        if (sl->opt >= 0 || sl->master >= 0) return 0;
+    }
+    for (uint16_t k = 0; k < c->n_layers; ++k) {
+        const odl_f16_layer_t *l = &c->layers[k];
+        if (l->weight < 0 && l->bias < 0) continue;
+        if (l->kind != ODL_F16_FC || c->slots[l->in0].dims[0] != 1) return 0;
+    }
+    return 1;
+}
+
+/* |v| of an FP16-valued float, NaN and inf as 65536 (never safe). */
+static float safe_abs(float v) {
+    float a = v < 0.0f ? -v : v;
+    return a <= 65504.0f ? a : 65536.0f;
+}
+
+/* 1 when every entry of this FC layer's weight and bias gradient, R(0 + g'x)
+ * and R(0 + g') for one sample, is finite: rounding is monotonic, so it
+ * suffices for the largest |g'| times the largest |x|. */
+static int fc_grads_finite(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_f16_layer_t *l) {
+    odl_f16_tensor_t in = view(ctx, c, l->in0, 0), out = view(ctx, c, l->out, 1);
+    float mg = 0.0f, mx = 0.0f;
+    for (int32_t j = 0, n = odl_f16_numel(&out); j < n; ++j) {
+        /* the fused activation selects the gradient (RELU: y > 0, RELU6: 0 < y < 6) */
+        float y = odl_f16_to_f32(out.data[j]);
+        int keep = l->geo.act == ODL_F16_ACT_NONE ||
+                   (y > 0.0f && (l->geo.act != ODL_F16_ACT_RELU6 || y < 6.0f));
+        float a = keep ? safe_abs(odl_f16_to_f32(out.grad[j])) : 0.0f;
+        mg = a > mg ? a : mg;
+    }
+    for (int32_t i = 0, n = odl_f16_numel(&in); i < n; ++i) {
+        float a = safe_abs(odl_f16_to_f32(in.data[i]));
+        mx = a > mx ? a : mx;
+    }
+    return mg <= 65504.0f && mx <= 65504.0f && odl_f16_is_finite(odl_f32_to_f16(mg * mx));
+}
+
+/* Backward for fused_sgd_ok configs: input gradients of every layer first
+ * (they read the old weights), then, if no parameter gradient overflows, each
+ * FC layer's weight gradient and SGD step in one pass (*fused = 1); else the
+ * weight gradients alone, for the usual check and skip. Same bytes as the
+ * unfused step either way. */
+static odl_status_t backward_fused_sgd(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_fp16_vars_t *v,
+                                       int *fused) {
+    odl_status_t s = ODL_OK;
+    int safe = 1;
+    for (int32_t k = (int32_t)c->n_layers - 1; s == ODL_OK && k >= 0; --k) {
+        const odl_f16_layer_t *l = &c->layers[k];
+        if (l->kind == ODL_F16_FC) {
+            odl_f16_tensor_t in = view(ctx, c, l->in0, 1), w = view(ctx, c, l->weight, 1);
+            odl_f16_tensor_t out = view(ctx, c, l->out, 1);
+            odl_f16_fc_params_t fc = {l->geo.act};
+            s = odl_fc_f16_bw_input(&fc, &in, &w, &out);
+            if (s == ODL_OK && (l->weight >= 0 || l->bias >= 0)) safe = safe && fc_grads_finite(ctx, c, l);
+        } else {
+            s = layer_backward(ctx, c, l);
+        }
+    }
+    for (uint16_t k = 0; s == ODL_OK && k < c->n_layers; ++k) {
+        const odl_f16_layer_t *l = &c->layers[k];
+        if (l->kind != ODL_F16_FC) continue;
+        odl_f16_tensor_t in = view(ctx, c, l->in0, 0), w = view(ctx, c, l->weight, 1);
+        odl_f16_tensor_t b = view(ctx, c, l->bias, 1), out = view(ctx, c, l->out, 1);
+        odl_f16_tensor_t *bp = l->bias >= 0 ? &b : 0;
+        odl_f16_fc_params_t fc = {l->geo.act};
+        s = safe ? odl_fc_f16_bw_weight_sgd(&fc, &in, &w, bp, &out, c->lr * (1.0f / v->loss_scale))
+                 : odl_fc_f16_bw_weight(&fc, &in, &w, bp, &out);
+    }
+    *fused = safe;
+    return s;
+}
+
 static odl_status_t fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
     const odl_fp16_config_t *c = fp16_config(ctx);
     if (!c || !stats) return ODL_ERR_TRAIN;
@@ -286,9 +365,23 @@ static odl_status_t fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *
         stats->flags |= ODL_STEP_SKIPPED;
         return ODL_OK;
     }
-    for (int32_t k = (int32_t)c->n_layers - 1; s == ODL_OK && k >= 0; --k)
-        s = layer_backward(ctx, c, &c->layers[k]);
-    if (s != ODL_OK) return s;
+    if (fused_sgd_ok(c)) {
+        int fused = 0;
+        s = backward_fused_sgd(ctx, c, v, &fused);
+        if (s != ODL_OK) return s;
+        if (fused) {
+            v->applied++;
+            if (c->dynamic_scale && ++v->good_steps >= c->growth_interval) {
+                v->good_steps = 0;
+                if (v->loss_scale * 2.0f <= c->loss_scale_max) v->loss_scale = v->loss_scale * 2.0f;
+            }
+            return ODL_OK;
+        }
+    } else {
+        for (int32_t k = (int32_t)c->n_layers - 1; s == ODL_OK && k >= 0; --k)
+            s = layer_backward(ctx, c, &c->layers[k]);
+        if (s != ODL_OK) return s;
+    }
     if (!grads_finite(ctx, c)) {
         stats->flags |= ODL_STEP_SKIPPED | ODL_STEP_OVERFLOW;
         v->skipped++;

@@ -73,3 +73,17 @@ odl_status_t odl_fc_f16_bw_weight(const odl_f16_fc_params_t *p, const odl_f16_te
     }
     return ODL_OK;
 }
+
+/* w <- R(F(w) - c * F(g)) over n halves (plain SGD, c = lr / loss scale). */
+static void sgd_apply(odl_f16_t *w, const odl_f16_t *g, int32_t n, float c) {
+    for (int32_t i = 0; i < n; ++i) w[i] = R(F(w[i]) - c * F(g[i]));
+}
+
+odl_status_t odl_fc_f16_bw_weight_sgd(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, odl_f16_tensor_t *w,
+                                      odl_f16_tensor_t *b, const odl_f16_tensor_t *out, float c) {
+    odl_status_t s = odl_fc_f16_bw_weight(p, in, w, b, out);
+    if (s != ODL_OK) return s;
+    if (w->grad) sgd_apply(w->data, w->grad, odl_f16_numel(w), c);
+    if (b && b->grad) sgd_apply(b->data, b->grad, odl_f16_numel(b), c);
+    return ODL_OK;
+}

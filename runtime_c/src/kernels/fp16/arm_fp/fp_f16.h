@@ -44,6 +44,19 @@ static inline int odl_fp_all_finite(const odl_f16_t *p, int32_t n) {
     return !(bad & 0x80008000u);
 }
 
+/* 1 when every half of p[0..n) is +0. */
+static inline int odl_fp_all_zero(const odl_f16_t *p, int32_t n) {
+    uint32_t any = 0;
+    int32_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        uint32_t u;
+        memcpy(&u, p + i, sizeof u);
+        any |= u;
+    }
+    if (i < n) any |= p[i];
+    return any == 0;
+}
+
 /* 1 when R(F(h) + 0) == h for every half of p[0..n): no -0 and no NaN. */
 static inline int odl_fp_row_canonical(const odl_f16_t *p, int32_t n) {
     for (int32_t i = 0; i < n; ++i) {

@@ -4,10 +4,12 @@
 #define odl_fc_f16_fw odl_fc_f16_fw_portable
 #define odl_fc_f16_bw_input odl_fc_f16_bw_input_portable
 #define odl_fc_f16_bw_weight odl_fc_f16_bw_weight_portable
+#define odl_fc_f16_bw_weight_sgd odl_fc_f16_bw_weight_sgd_portable
 #include "../fully_connected.c"
 #undef odl_fc_f16_fw
 #undef odl_fc_f16_bw_input
 #undef odl_fc_f16_bw_weight
+#undef odl_fc_f16_bw_weight_sgd
 
 #include "fp_f16.h"
 
@@ -149,6 +151,43 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight)(const odl_f16_fc_params_t *p, c
             if (i < k) gw[i] = R(odl_fp_fma(gj, x[i], F(gw[i]) + 0.0f));
         }
         if (b && b->grad) odl_f16_accumulate(&b->grad[j], 0.0f + gj);
+    }
+    return ODL_OK;
+}
+
+/* One pass per weight row: the gradient R(0 + g'x) (the buffer starts at +0
+ * in the training step; otherwise the two-pass form runs), stored, and the
+ * weight updated from it. */
+odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight_sgd)(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in,
+                                                     odl_f16_tensor_t *w, odl_f16_tensor_t *b,
+                                                     const odl_f16_tensor_t *out, float c) {
+    int32_t n, k, o;
+    if (!p || !in || !w || !out || !out->grad) return ODL_ERR_ARG;
+    odl_status_t s = fc_dims(in, w, out, &n, &k, &o);
+    if (s != ODL_OK) return s;
+    if (n != 1 || k > ODL_FP_TILE || !w->grad || !odl_fp_all_zero(w->grad, o * k))
+        return odl_fc_f16_bw_weight_sgd_portable(p, in, w, b, out, c);
+    float x[ODL_FP_TILE];
+    odl_fp_widen_row(in->data, x, k);
+    for (int32_t j = 0; j < o; ++j) {
+        const float gj = odl_f16_act_grad(p->act, out->data[j], out->grad[j]);
+        odl_f16_t *gw = w->grad + j * k, *wr = w->data + j * k;
+        int32_t i = 0;
+        for (; i + 2 <= k; i += 2) {
+            float g0, g1, w0, w1;
+            odl_fp_narrow2(odl_fp_fma(gj, x[i], 0.0f), odl_fp_fma(gj, x[i + 1], 0.0f), gw + i);
+            odl_fp_widen2(gw + i, &g0, &g1);
+            odl_fp_widen2(wr + i, &w0, &w1);
+            odl_fp_narrow2(w0 - c * g0, w1 - c * g1, wr + i);
+        }
+        if (i < k) {
+            gw[i] = R(odl_fp_fma(gj, x[i], 0.0f));
+            wr[i] = R(F(wr[i]) - c * F(gw[i]));
+        }
+        if (b && b->grad) {
+            odl_f16_accumulate(&b->grad[j], 0.0f + gj);
+            b->data[j] = R(F(b->data[j]) - c * F(b->grad[j]));
+        }
     }
     return ODL_OK;
 }
