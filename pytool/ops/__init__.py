@@ -68,6 +68,8 @@ MODULES = {
     "REDUCE_MAX": "reduce_max",
     "ABS": "abs",
     "PADV2": "padv2",
+    "SPACE_TO_BATCH_ND": "space_to_batch_nd",
+    "BATCH_TO_SPACE_ND": "batch_to_space_nd",
 }
 
 

@@ -158,6 +158,13 @@ odl_status_t odl_reduce_max(int32_t elem, int32_t outer, int32_t reduce, int32_t
 odl_status_t odl_abs(int32_t elem, int32_t zx, int32_t zy, int32_t rescale, int32_t mult, int32_t shift, int32_t size,
                      const void *in, void *out);
 
+/* SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND on NHWC, 2-D blocks (any element size). */
+odl_status_t odl_space_to_batch(int32_t elem, const odl_dims4_t *xd, const void *in, int32_t bh, int32_t bw,
+                                int32_t pad_top, int32_t pad_left, int32_t pad_value, const odl_dims4_t *yd,
+                                void *out);
+odl_status_t odl_batch_to_space(int32_t elem, const odl_dims4_t *xd, const void *in, int32_t bh, int32_t bw,
+                                int32_t crop_top, int32_t crop_left, const odl_dims4_t *yd, void *out);
+
 /* MAXIMUM (is_min 0) / MINIMUM (is_min 1) on raw values, broadcasting. */
 odl_status_t odl_maximum_s8(int32_t is_min, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,
                             const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
