@@ -32,6 +32,22 @@ odl_status_t odl_add_s8(const odl_add_params_t *p, const odl_dims4_t *in1_dims, 
     const int32_t m1 = p->input1_multiplier, s1 = p->input1_shift, m2 = p->input2_multiplier;
     const int32_t s2 = p->input2_shift, mo = p->output_multiplier, so = p->output_shift;
     const int32_t lo = p->act_min, hi = p->act_max;
+    if (s1 < 0 && s2 < 0 && so < 0) {
+        /* The usual case (every scale below 1): three right-shift
+         * requantizations with no per-lane branches. */
+        const int32x4_t vlo = vdupq_n_s32(lo), vhi = vdupq_n_s32(hi);
+        for (int32_t i = 0; i < n; i += 4) {
+            const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+            int32x4_t a = vqrdmulhq_n_s32(vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(in1 + i, pr), o1), ls), m1);
+            int32x4_t b = vqrdmulhq_n_s32(vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(in2 + i, pr), o2), ls), m2);
+            a = vrshlq_n_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), s1);
+            b = vrshlq_n_s32(vaddq_s32(b, vshrq_n_s32(b, 31)), s2);
+            int32x4_t v = vqrdmulhq_n_s32(vaddq_s32(a, b), mo);
+            v = vaddq_n_s32(vrshlq_n_s32(vaddq_s32(v, vshrq_n_s32(v, 31)), so), oo);
+            vstrbq_p_s32(out + i, vminq_s32(vmaxq_s32(v, vlo), vhi), pr);
+        }
+        return ODL_OK;
+    }
     for (int32_t i = 0; i < n; i += 4) {
         const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
         const int32x4_t a = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(in1 + i, pr), o1), ls);
