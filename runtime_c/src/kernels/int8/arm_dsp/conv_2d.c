@@ -66,13 +66,20 @@ static void fill_column(const conv_geom_t *g, const int8_t *in_b, int32_t oy, in
                         int32_t len, int16_t *col) {
     const odl_conv_params_t *p = g->p;
     const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
-    const int32_t in_off = p->input_offset, k_c = g->k_c;
+    const int32_t in_off = p->input_offset, k_c = g->k_c, row_len = g->k_w * k_c;
     const int aligned = (k_c & 3) == 0;
-    int32_t tap = k0 / k_c, c = k0 - tap * k_c, fy = tap / g->k_w, fx = tap - fy * g->k_w;
-    for (int32_t j = 0; j < len; c = 0) {
-        const int32_t n = k_c - c < len - j ? k_c - c : len - j;
+    for (int32_t j = 0; j < len;) {
+        const int32_t kk = k0 + j, fy = kk / row_len, r = kk - fy * row_len, fx = r / k_c, c = r - fx * k_c;
         const int32_t y = y0 + fy * p->dilation_h, x = x0 + fx * p->dilation_w;
         const int inside = y >= 0 && y < g->in_h && x >= 0 && x < g->in_w;
+        int32_t n = k_c - c;
+        /* With horizontal dilation 1, the following taps of this filter row
+         * that are inside the image are contiguous input bytes: one run. */
+        if (inside && p->dilation_w == 1) {
+            const int32_t more = (g->in_w - 1 - x) < (g->k_w - 1 - fx) ? (g->in_w - 1 - x) : (g->k_w - 1 - fx);
+            n += more * k_c;
+        }
+        if (n > len - j) n = len - j;
         if (!inside) {
             memset(col + j, 0, (size_t)n * sizeof *col);
         } else {
@@ -88,7 +95,6 @@ static void fill_column(const conv_geom_t *g, const int8_t *in_b, int32_t oy, in
             }
         }
         j += n;
-        if (++fx == g->k_w) fx = 0, ++fy;
     }
     if (!aligned) reorder_groups(col, len & ~3);
 }
@@ -235,29 +241,33 @@ static inline uint32_t conv_out_byte(int32_t acc, const conv_out_t *o, int32_t o
     return (uint8_t)odl_clamp_i32(odl_dsp_requantize(acc, o->mult[oc], o->shift[oc]) + o->out_off, o->lo, o->hi);
 }
 
-/* The common case without chunks: two whole columns, K a multiple of four,
- * pairs of output channels straight from dot_2x2 to the outputs. */
-static void pairs_whole(const int16_t *col, const int8_t *w, int32_t k, int32_t out_c, conv_out_t o, int8_t *out0,
-                        int8_t *out1) {
+/* The common case without chunks: two whole columns, pairs of output
+ * channels straight from dot_2x2 to the outputs. K not a multiple of four
+ * (first layers: 3x3x1, 3x3x3, 10x4x1): the columns are zero-padded to
+ * k_pad and the last group reordered too, so a row's final weight word may
+ * take up to three bytes of the next row: they meet zeros. The last row has
+ * no next row inside the tensor, so the channels that would read past it
+ * (from `safe` on) are summed one by one in natural order. */
+static void pairs_whole(const int16_t *col, const int8_t *w, int32_t k, int32_t k_pad, int32_t out_c, conv_out_t o,
+                        int8_t *out0, int8_t *out1) {
+    const int32_t safe = k == k_pad ? out_c : ((out_c - 1) & ~1);
     int32_t oc = 0;
-    for (; oc + 2 <= out_c; oc += 2) {
+    for (; oc + 2 <= safe; oc += 2) {
         int32_t acc[4] = {0, 0, 0, 0};
-        dot_2x2(col, w + (size_t)oc * k, k, k, acc);
+        dot_2x2(col, w + (size_t)oc * k, k, k_pad, acc);
         const uint32_t a0 = conv_out_byte(acc[0], &o, oc), b0 = conv_out_byte(acc[2], &o, oc + 1);
         const uint32_t a1 = conv_out_byte(acc[1], &o, oc), b1 = conv_out_byte(acc[3], &o, oc + 1);
         odl_dsp_st16(out0 + oc, a0 | b0 << 8);
         odl_dsp_st16(out1 + oc, a1 | b1 << 8);
     }
-    if (oc < out_c) {
+    for (; oc < out_c; ++oc) {
         const int8_t *wa = w + (size_t)oc * k;
         int32_t a0 = 0, a1 = 0;
-        for (int32_t i = 0; i < k; i += 4) {
-            const int32_t wva = odl_dsp_ld32(wa + i);
-            const int32_t wae = odl_dsp_even(wva), wao = odl_dsp_odd(wva);
-            a0 = __smlad(wae, odl_dsp_ld32(col + i), a0);
-            a0 = __smlad(wao, odl_dsp_ld32(col + i + 2), a0);
-            a1 = __smlad(wae, odl_dsp_ld32(col + ODL_ARM_DSP_CONV_COLUMN_MAX + i), a1);
-            a1 = __smlad(wao, odl_dsp_ld32(col + ODL_ARM_DSP_CONV_COLUMN_MAX + i + 2), a1);
+        for (int32_t i = 0; i < k; ++i) {
+            /* Natural index i sits at (i & ~3) | (0, 2, 1, 3)[i & 3] in SMLAD order. */
+            const int32_t j = (i & ~3) | ((i & 1) << 1) | ((i >> 1) & 1);
+            a0 += (int32_t)wa[i] * col[j];
+            a1 += (int32_t)wa[i] * col[ODL_ARM_DSP_CONV_COLUMN_MAX + j];
         }
         out0[oc] = (int8_t)conv_out_byte(a0, &o, oc);
         out1[oc] = (int8_t)conv_out_byte(a1, &o, oc);
@@ -274,10 +284,17 @@ static void conv_pixels(const conv_geom_t *g, const int8_t *in_b, int32_t px, in
         const conv_chunk_t ch = {0, k, k & ~3, NULL, NULL};
         fill_column(g, in_b, px / out_w, px % out_w, 0, k, cols[0]);
         if (two) fill_column(g, in_b, (px + 1) / out_w, (px + 1) % out_w, 0, k, cols[1]);
-        if (two && (k & 3) == 0) {
+        if (two) {
+            const int32_t k_pad = (k + 3) & ~3;
+            if (k_pad != k) {
+                for (int32_t c = 0; c < 2; ++c) {
+                    for (int32_t i = k; i < k_pad; ++i) cols[c][i] = 0;
+                    reorder_groups(cols[c] + (k & ~3), 4);
+                }
+            }
             const odl_conv_params_t *p = g->p;
             const conv_out_t o = {bias, mult, shift, p->output_offset, p->act_min, p->act_max};
-            pairs_whole(cols[0], w, k, out_c, o, out0, out1);
+            pairs_whole(cols[0], w, k, k_pad, out_c, o, out0, out1);
             return;
         }
         columns_times_filters(g, &ch, cols[0], two ? cols[1] : NULL, w, 0, out_c, bias, mult, shift, out0, out1);
