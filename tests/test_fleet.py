@@ -185,6 +185,26 @@ def test_faulty_uploads_never_reach_the_global(builds):
         assert srv.crc == clean.crc, name
 
 
+def test_round_clock_auto_deadline_follows_the_last_complete_round():
+    from pytool.fleet.flower_apps import ROUND_TIMEOUT_FLOOR, ROUND_TIMEOUT_MAX, RoundClock
+
+    c = RoundClock()  # auto
+    assert c.deadline() == ROUND_TIMEOUT_MAX  # nothing measured yet: the roll call may take long
+    c.observed(1.0, complete=True)
+    assert c.deadline() == ROUND_TIMEOUT_FLOOR  # 3 x 1 s is below the floor
+    c.observed(8.0, complete=True)
+    assert c.deadline() == 24.0
+    c.observed(24.0, complete=False)  # a round cut by its deadline says nothing about the others
+    assert c.deadline() == 24.0
+    c.observed(1000.0, complete=True)
+    assert c.deadline() == ROUND_TIMEOUT_MAX
+    fixed = RoundClock(5.0)
+    fixed.observed(100.0, complete=True)
+    assert fixed.deadline() == 5.0
+    with pytest.raises(ValueError, match="--round-timeout"):
+        RoundClock(-1.0)
+
+
 @pytest.mark.slow
 def test_simulation_engine_ten_devices_with_faults(builds, tmp_path):
     from pytool.fleet.flower_apps import FleetConfig
@@ -193,8 +213,8 @@ def test_simulation_engine_ten_devices_with_faults(builds, tmp_path):
     faults = "dropout:1@1,corrupt:2@1,truncate:3@2,version:4@2,generation:5@3,straggler:6@3"
     cfg = FleetConfig(build_dir=str(builds["forward-grad"]), data=str(DIGITS / "field.npz"),
                       eval=str(DIGITS / "field_test.npz"), clients=10, rounds=3, partition="label-skew",
-                      max_steps=64, round_timeout=20.0, faults=faults, report=str(tmp_path / "out"),
-                      progress=False)
+                      max_steps=64, faults=faults, report=str(tmp_path / "out"),
+                      progress=False)  # auto round timeout: the straggler is cut well before 600 s
     report = simulate(cfg)
     saved = json.loads((tmp_path / "out" / "report.json").read_text())
     assert saved["accuracy_per_round"] == report["accuracy_per_round"]

@@ -22,7 +22,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--down", choices=("replay", "smallest"), default="replay",
                    help="broadcast: the merged rounds (weights only past --max-lag), or whichever of "
                    "rounds / weights is smaller")
-    p.add_argument("--round-timeout", type=float, default=600.0, help="seconds; later replies are stragglers")
+    p.add_argument("--round-timeout", type=float, default=0.0,
+                   help="seconds; later replies are stragglers (default 0 = auto: 3x the last complete "
+                   "round, at least 10 s)")
     p.add_argument("--report", help="folder for report.json and PNG plots")
 
 

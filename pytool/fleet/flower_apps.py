@@ -37,7 +37,7 @@ class FleetConfig:
     server_lr: str | None = None
     max_lag: int = 8
     down: str = "replay"
-    round_timeout: float = 600.0
+    round_timeout: float = 0.0  # seconds; 0 = auto (RoundClock)
     faults: str = ""
     report: str = ""
     progress: bool = True
@@ -186,6 +186,55 @@ def _reason(text: str) -> str:
     return last.split("Message: ")[-1][:160]
 
 
+ROUND_TIMEOUT_FLOOR = 10.0  # s: never less, so a slow start or a busy host is no straggler
+ROUND_TIMEOUT_FACTOR = 3.0  # x the time the last complete exchange took
+ROUND_TIMEOUT_MAX = 600.0
+
+
+class RoundClock:
+    """The deadline of a round. Given (`--round-timeout S`): S every round.
+    Auto (0): a multiple of the time the last complete exchange took until
+    its last reply (the roll call for round 1, which also starts every device
+    process, so it is the slow side), between a floor and a ceiling. The
+    deadline is fixed before a round starts, so a device is late or not
+    independently of the others."""
+
+    def __init__(self, fixed: float = 0.0):
+        if fixed < 0:
+            raise ValueError(f"--round-timeout {fixed}: seconds > 0 (or 0 for auto)")
+        self.fixed = fixed
+        self.last: float | None = None
+
+    def deadline(self) -> float:
+        if self.fixed:
+            return self.fixed
+        if self.last is None:
+            return ROUND_TIMEOUT_MAX
+        return min(ROUND_TIMEOUT_MAX, max(ROUND_TIMEOUT_FLOOR, ROUND_TIMEOUT_FACTOR * self.last))
+
+    def observed(self, seconds: float, complete: bool) -> None:
+        """An exchange took `seconds`; only one where every device replied says how long a round takes."""
+        if complete:
+            self.last = seconds
+
+
+class ClockedGrid:
+    """The Flower Grid, with each round's send-and-receive bounded by the RoundClock."""
+
+    def __init__(self, grid: Grid, clock: RoundClock):
+        self._grid, self.clock = grid, clock
+
+    def __getattr__(self, name):
+        return getattr(self._grid, name)
+
+    def send_and_receive(self, messages, timeout: float | None = None):
+        messages = list(messages)
+        t0 = time.monotonic()
+        replies = list(self._grid.send_and_receive(messages, timeout=self.clock.deadline()))
+        self.clock.observed(time.monotonic() - t0, len(replies) >= len(messages))
+        return replies
+
+
 class FleetStrategy(Strategy):
     """Flower strategy over FleetServer: configure_train sends each device the
     broadcast it needs + its step range, aggregate_train checks and merges."""
@@ -193,13 +242,13 @@ class FleetStrategy(Strategy):
     def __init__(self, fleet: FleetServer, min_nodes: int, round_timeout: float, on_round=None):
         self.fleet = fleet
         self.min_nodes = min_nodes
-        self.round_timeout = round_timeout
+        self.clock = RoundClock(round_timeout)
         self.on_round = on_round
         self._t0 = 0.0
         self._ids: dict[str, int] = {}
 
     def nodes(self, grid: Grid) -> list[int]:
-        deadline = time.monotonic() + self.round_timeout
+        deadline = time.monotonic() + max(self.clock.deadline(), SYNC_TIMEOUT)
         while len(ids := sorted(grid.get_node_ids())) < self.min_nodes:
             if time.monotonic() > deadline:
                 break
@@ -208,7 +257,7 @@ class FleetStrategy(Strategy):
 
     def configure_train(self, server_round, arrays, config, grid) -> Iterable[Message]:
         self._t0 = time.perf_counter()
-        orders = self.fleet.orders(self.nodes(grid), server_round, self.round_timeout)
+        orders = self.fleet.orders(self.nodes(grid), server_round, self.clock.deadline())
         return [Message(order_record(o), dst_node_id=n, message_type="train") for n, o in orders.items()]
 
     def aggregate_train(self, server_round, replies):
@@ -245,11 +294,14 @@ def sync(strategy: FleetStrategy, grid: Grid) -> dict:
     fleet = strategy.fleet
     nodes = strategy.nodes(grid)
     rnd = len(fleet.rounds) + 1 if fleet.rounds else 0  # roll call is round 0 (no fault plan applies)
-    orders = fleet.orders(nodes, rnd, strategy.round_timeout, train=False)
+    orders = fleet.orders(nodes, rnd, strategy.clock.deadline(), train=False)
     pending = fleet._pending
     msgs = [Message(order_record(o), dst_node_id=n, message_type="train") for n, o in orders.items()]
     got = {}
-    for m in grid.send_and_receive(msgs, timeout=max(strategy.round_timeout, SYNC_TIMEOUT)):
+    t0 = time.monotonic()
+    replies = list(grid.send_and_receive(msgs, timeout=max(strategy.clock.deadline(), SYNC_TIMEOUT)))
+    strategy.clock.observed(time.monotonic() - t0, len(replies) >= len(msgs))
+    for m in replies:
         if not m.has_error():
             r = reply_of(m.content)
             got[m.metadata.src_node_id] = r
@@ -272,8 +324,9 @@ def run_server(cfg: FleetConfig, grid: Grid, log=None) -> dict:
     strategy = FleetStrategy(fleet, cfg.clients, cfg.round_timeout, on_round=rep.on_round)
     with rep.progress():
         sync(strategy, grid)  # roll call: every device's generation, processes started
-        strategy.start(grid=grid, initial_arrays=ArrayRecord([np.frombuffer(fleet.weights, np.uint8).copy()]),
-                       num_rounds=cfg.rounds, timeout=cfg.round_timeout)
+        strategy.start(grid=ClockedGrid(grid, strategy.clock),
+                       initial_arrays=ArrayRecord([np.frombuffer(fleet.weights, np.uint8).copy()]),
+                       num_rounds=cfg.rounds, timeout=strategy.clock.deadline())
         final = sync(strategy, grid)
     return rep.finish(final)
 
