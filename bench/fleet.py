@@ -3,6 +3,9 @@
 1. Accuracy of the global model per round, per method, on a label-skewed
    split over 10 emulated devices, against centralised fine-tuning on the same
    samples (one epoch over the field set = one round: same number of samples).
+   Centralised runs use the method's default learning rate; the fleet uses
+   its device lr (FLEET_LR: sparse 0.015), and for those methods centralised
+   training at the fleet's lr is shown too (it is not better).
    The rounds run the fleet's own server/device code (pytool.fleet.server /
    node) in one process.
 2. Bytes per device per round, up and down, against sending the trainable
@@ -34,7 +37,8 @@ from pytool.fleet.device import EmulatedDevice  # noqa: E402
 from pytool.fleet.node import LocalData, NodeState, run_round  # noqa: E402
 from pytool.fleet.partition import partition  # noqa: E402
 from pytool.fleet.server import FleetServer  # noqa: E402
-from pytool.fleet.simulate import FG_MAX_STEPS, build_model  # noqa: E402
+from pytool.fleet.simulate import FG_MAX_STEPS, FLEET_LR, build_model  # noqa: E402
+from pytool.training import METHOD_DEFAULTS  # noqa: E402
 from pytool.training.loop import load_dataset  # noqa: E402
 
 DIGITS = ROOT / "examples" / "digits"
@@ -112,34 +116,45 @@ def main() -> int:
     results: dict = {"task": "digits shift, label-skew (Dirichlet 0.5)", "clients": args.clients,
                      "rounds": args.rounds, "anchor": ANCHOR, "methods": {}, "scale": []}
     t = Table(title=f"fleet vs centralised: {args.clients} devices, label-skew, {args.rounds} rounds")
-    for c in ("method", "before", "centralised (last 3)", "federated (last 3)", "gap (pts)", "up B/dev/round",
-              "down B/dev/round", "weights B", "in sync"):
+    for c in ("method", "lr cen / fleet", "before", "centralised (last 3)", "federated (last 3)", "gap (pts)",
+              "cen @ fleet lr", "up B/dev/round", "down B/dev/round", "weights B", "in sync"):
         t.add_column(c, justify="right")
     seeds = [int(v) for v in args.seeds.split(",")]
     for label, method, trainable in CONFIGS:
         build = build_model(MODEL, method, work, trainable, data=str(DIGITS / "field.npz"))
+        lr_fleet = FLEET_LR.get(method)
+        lr_cen = METHOD_DEFAULTS[method]["lr"]
+        cen_build = (build_model(MODEL, method, work, trainable, lr=lr_cen, data=str(DIGITS / "field.npz"))
+                     if lr_fleet is not None else build)
         dev = EmulatedDevice(build)
         data = load_dataset(DIGITS / "field.npz", dev.inputs[0])
         evd = load_dataset(DIGITS / "field_test.npz", dev.inputs[0])
         runs = []
         for seed in seeds:
             fed = federated(build, data, evd, args.clients, args.rounds, seed)
-            fed["centralised_accuracy_per_epoch"] = centralised(build, data, evd, args.rounds, seed)
+            fed["centralised_accuracy_per_epoch"] = centralised(cen_build, data, evd, args.rounds, seed)
+            if lr_fleet is not None:
+                fed["centralised_at_fleet_lr_per_epoch"] = centralised(build, data, evd, args.rounds, seed)
             runs.append(fed)
         cen = float(np.mean([np.mean(r["centralised_accuracy_per_epoch"][-3:]) for r in runs]))
+        cen_f = (float(np.mean([np.mean(r["centralised_at_fleet_lr_per_epoch"][-3:]) for r in runs]))
+                 if lr_fleet is not None else None)
         fedacc = float(np.mean([np.mean(r["accuracy_per_round"][-3:]) for r in runs]))
         up = float(np.mean([np.mean(r["bytes_up_per_device"]) for r in runs]))
         down = float(np.mean([np.mean(r["bytes_down_per_device"]) for r in runs]))
         results["methods"][label] = {
             "runs": runs, "seeds": seeds, "before": runs[0]["accuracy_per_round"][0],
+            "lr_centralised": lr_cen, "lr_fleet": lr_fleet or lr_cen,
             "centralised_last3": cen, "federated_last3": fedacc, "gap_points": 100 * (cen - fedacc),
+            "centralised_at_fleet_lr_last3": cen_f,
             "bytes_up_per_device_per_round": up, "bytes_down_per_device_per_round": down,
             "weights_bytes": runs[0]["weights_bytes"], "server_lr": runs[0]["server_lr"],
             "in_sync": min(r["in_sync"] for r in runs),
         }
-        t.add_row(label, f"{runs[0]['accuracy_per_round'][0]:.3f}", f"{cen:.3f}", f"{fedacc:.3f}",
-                  f"{100 * (cen - fedacc):+.1f}", f"{up:,.0f}", f"{down:,.0f}", f"{runs[0]['weights_bytes']:,}",
-                  f"{min(r['in_sync'] for r in runs)}/{args.clients}")
+        t.add_row(label, f"{lr_cen:g} / {lr_fleet or lr_cen:g}", f"{runs[0]['accuracy_per_round'][0]:.3f}",
+                  f"{cen:.3f}", f"{fedacc:.3f}", f"{100 * (cen - fedacc):+.1f}",
+                  "" if cen_f is None else f"{cen_f:.3f}", f"{up:,.0f}", f"{down:,.0f}",
+                  f"{runs[0]['weights_bytes']:,}", f"{min(r['in_sync'] for r in runs)}/{args.clients}")
     con.print(t)
     if args.scale:
         fg = build_model(MODEL, "forward-grad", work)

@@ -13,7 +13,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", required=True, choices=METHODS, help="training method on the devices")
     p.add_argument("--rounds", type=int, default=5, help="federated rounds (default 5)")
     p.add_argument("--trainable", help="trainable subset (default: the method's, see docs/training.md)")
-    p.add_argument("--lr", type=float, help="device learning rate (default: the method's)")
+    p.add_argument("--lr", type=float, help="device learning rate (default: the method's; sparse in a fleet: 0.015)")
     p.add_argument("--seed", type=int, default=0, help="partition / shuffling seed")
     p.add_argument("--max-steps", type=int, help="training steps per device per round (forward-grad: 64)")
     p.add_argument("--server-lr", choices=("sum", "mean"),

@@ -10,6 +10,14 @@ from pathlib import Path
 from pytool.fleet.flower_apps import FleetConfig, make_client_app, make_server_app
 
 FG_MAX_STEPS = 64  # 64 records of 8 scalars stay under 2 KB per device per round
+# Device learning rate in a fleet where it differs from the method's
+# (centralised) default. The sample-weighted mean gives every sample 1/K of
+# the step it has in centralised SGD (K devices per round), so with sparse
+# update's 0.0015 ten rounds of ten devices move about as far as one
+# centralised epoch and plateau ~4 points short; scaling the server step
+# instead diverges (label skew: each device's delta points at its own
+# classes). Measured on the digits task, 10 devices: docs/design/fleet.md.
+FLEET_LR = {"sparse": 0.015}
 
 
 def build_model(model: str | Path, method: str, out: str | Path, trainable: str | None = None,
@@ -18,7 +26,8 @@ def build_model(model: str | Path, method: str, out: str | Path, trainable: str 
     from pytool import compile_model
     from pytool.training import TrainSpec
 
-    spec = TrainSpec.for_method(method, trainable=trainable, lr=lr, seed=seed)
+    spec = TrainSpec.for_method(method, trainable=trainable, lr=lr if lr is not None else FLEET_LR.get(method),
+                                seed=seed)
     if method == "forward-grad" and spec.momentum:
         raise ValueError("--method forward-grad: fleet replay needs momentum 0")
     if method == "sparse" and data:
