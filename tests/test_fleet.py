@@ -278,3 +278,17 @@ def test_cli_rejects_bad_input(capsys):
     assert "--faults 'melt:1@2'" in capsys.readouterr().err
     assert main(args + ["--clients", "0"]) != 0
     assert "--clients 0" in capsys.readouterr().err
+
+
+def test_fleet_builds_train_sparse_at_the_fleet_lr(builds, tmp_path):
+    """A fleet's sparse devices take FLEET_LR (the mean gives each sample 1/K
+    of its centralised step); --lr still overrides it, other methods keep theirs."""
+    from pytool.fleet.simulate import FLEET_LR
+    from pytool.training import METHOD_DEFAULTS
+
+    def lr(build):
+        return json.loads((build / "model.json").read_text())["train"]["lr"]
+
+    assert lr(builds["sparse"]) == FLEET_LR["sparse"] > METHOD_DEFAULTS["sparse"]["lr"]
+    assert lr(builds["fp16"]) == METHOD_DEFAULTS["fp16"]["lr"]
+    assert lr(build_model(MODEL, "sparse", tmp_path, lr=0.002, data=str(DIGITS / "field.npz"))) == 0.002
