@@ -75,7 +75,10 @@ def auto_lr(model, spec: TrainSpec, lr_arg, data, plot_path=None, log=print, job
         return None
     import numpy as np
 
-    n = len(np.load(data)["y"]) if str(data).endswith(".npz") else None
+    from pytool.data import graph_input_spec, load_xy
+
+    # Checked like every data file (pytool/data.py): one clear error before any sweep.
+    n = len(load_xy(data, graph_input_spec(g), int(np.prod(g.tensors[g.outputs[0]].shape)))[1])
     if n is not None and n < autolr.MIN_SAMPLES:
         log(f"--lr auto: {data} has {n} samples (a sweep needs {autolr.MIN_SAMPLES}), so the {spec.method} "
             f"default rate {spec.lr:g} is used")
