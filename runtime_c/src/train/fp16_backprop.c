@@ -274,19 +274,42 @@ static void update(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_fp16_va
 #undef ODL_W_STORE
 }
 
-/* Plain SGD (no momentum, no masters) where every layer with parameters is a
- * one-sample FULLY_CONNECTED: the weight gradient and the update can share
- * one pass once no gradient can overflow. */
+/* Plain SGD (no momentum, no masters) with one-sample FULLY_CONNECTED layers:
+ * their weight gradient and update can share one pass once no gradient can
+ * overflow (other layers keep the two passes). */
 static int fused_sgd_ok(const odl_fp16_config_t *c) {
     if (c->optimizer != ODL_F16_OPT_SGD) return 0;
     for (uint16_t k = 0; k < c->n_params; ++k) {
         const odl_f16_slot_t *sl = &c->slots[c->params[k]];
         if (sl->opt >= 0 || sl->master >= 0) return 0;
     }
+    for (uint16_t k = 0; k < c->n_params; ++k) { /* each parameter read by one layer */
+        int users = 0;
+        for (uint16_t j = 0; j < c->n_layers; ++j)
+            users += c->layers[j].weight == c->params[k] || c->layers[j].bias == c->params[k];
+        if (users != 1) return 0;
+    }
+    int any_fc = 0;
     for (uint16_t k = 0; k < c->n_layers; ++k) {
         const odl_f16_layer_t *l = &c->layers[k];
-        if (l->weight < 0 && l->bias < 0) continue;
-        if (l->kind != ODL_F16_FC || c->slots[l->in0].dims[0] != 1) return 0;
+        if (l->kind != ODL_F16_FC) continue;
+        if (c->slots[l->in0].dims[0] != 1) return 0;
+        any_fc = 1;
+    }
+    return any_fc;
+}
+
+/* 1 when the gradients of the parameters outside FC layers are finite. */
+static int other_grads_finite(odl_ctx_t *ctx, const odl_fp16_config_t *c) {
+    for (uint16_t k = 0; k < c->n_layers; ++k) {
+        const odl_f16_layer_t *l = &c->layers[k];
+        if (l->kind == ODL_F16_FC) continue;
+        const int16_t slots[2] = {l->weight, l->bias};
+        for (int q = 0; q < 2; ++q) {
+            if (slots[q] < 0 || c->slots[slots[q]].grad < 0) continue;
+            odl_f16_tensor_t p = view(ctx, c, slots[q], 1);
+            if (!f16_all_finite(p.grad, odl_f16_numel(&p))) return 0;
+        }
     }
     return 1;
 }
@@ -339,6 +362,7 @@ static odl_status_t backward_fused_sgd(odl_ctx_t *ctx, const odl_fp16_config_t *
             s = layer_backward(ctx, c, l);
         }
     }
+    if (s == ODL_OK && safe) safe = other_grads_finite(ctx, c);
     for (uint16_t k = 0; s == ODL_OK && k < c->n_layers; ++k) {
         const odl_f16_layer_t *l = &c->layers[k];
         if (l->kind != ODL_F16_FC) continue;
@@ -349,6 +373,13 @@ static odl_status_t backward_fused_sgd(odl_ctx_t *ctx, const odl_fp16_config_t *
         s = safe ? odl_fc_f16_bw_weight_sgd(&fc, &in, &w, bp, &out, c->lr * (1.0f / v->loss_scale))
                  : odl_fc_f16_bw_weight(&fc, &in, &w, bp, &out);
     }
+    if (s == ODL_OK && safe)
+        for (uint16_t k = 0; k < c->n_layers; ++k) {
+            const odl_f16_layer_t *l = &c->layers[k];
+            if (l->kind == ODL_F16_FC) continue;
+            if (l->weight >= 0 && c->slots[l->weight].grad >= 0) update(ctx, c, v, l->weight);
+            if (l->bias >= 0 && c->slots[l->bias].grad >= 0) update(ctx, c, v, l->bias);
+        }
     *fused = safe;
     return s;
 }
