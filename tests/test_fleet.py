@@ -192,10 +192,10 @@ def test_round_clock_auto_deadline_follows_the_last_complete_round():
     assert c.deadline() == ROUND_TIMEOUT_MAX  # nothing measured yet: the roll call may take long
     c.observed(1.0, complete=True)
     assert c.deadline() == ROUND_TIMEOUT_FLOOR  # 3 x 1 s is below the floor
-    c.observed(8.0, complete=True)
-    assert c.deadline() == 24.0
-    c.observed(24.0, complete=False)  # a round cut by its deadline says nothing about the others
-    assert c.deadline() == 24.0
+    c.observed(20.0, complete=True)
+    assert c.deadline() == 60.0
+    c.observed(60.0, complete=False)  # a round cut by its deadline says nothing about the others
+    assert c.deadline() == 60.0
     c.observed(1000.0, complete=True)
     assert c.deadline() == ROUND_TIMEOUT_MAX
     fixed = RoundClock(5.0)

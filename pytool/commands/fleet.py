@@ -24,7 +24,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    "rounds / weights is smaller")
     p.add_argument("--round-timeout", type=float, default=0.0,
                    help="seconds; later replies are stragglers (default 0 = auto: 3x the last complete "
-                   "round, at least 10 s)")
+                   "round, at least 30 s)")
     p.add_argument("--report", help="folder for report.json and PNG plots")
 
 

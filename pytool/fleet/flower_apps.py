@@ -186,7 +186,7 @@ def _reason(text: str) -> str:
     return last.split("Message: ")[-1][:160]
 
 
-ROUND_TIMEOUT_FLOOR = 10.0  # s: never less, so a slow start or a busy host is no straggler
+ROUND_TIMEOUT_FLOOR = 30.0  # s: never less (Flower's polling costs seconds per Deployment-Engine round)
 ROUND_TIMEOUT_FACTOR = 3.0  # x the time the last complete exchange took
 ROUND_TIMEOUT_MAX = 600.0
 
