@@ -156,6 +156,15 @@ static void pixels_times_filters(const mconv_geom_t *g, const mconv_out_t *o, co
 static inline int32x4_t dot1x4(const int8_t *col, const int8_t *w0, const int8_t *w1, const int8_t *w2,
                                const int8_t *w3, int32_t len) {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    if (len <= 16) {
+        /* Small receptive fields (first layers, narrow 1x1): one predicated step. */
+        const mve_pred16_t pr = vctp8q((uint32_t)len);
+        const int8x16_t cv = vldrbq_z_s8(col, pr);
+        int32x4_t v = vdupq_n_s32(vmladavq_s8(cv, vldrbq_z_s8(w0, pr)));
+        v = vsetq_lane_s32(vmladavq_s8(cv, vldrbq_z_s8(w1, pr)), v, 1);
+        v = vsetq_lane_s32(vmladavq_s8(cv, vldrbq_z_s8(w2, pr)), v, 2);
+        return vsetq_lane_s32(vmladavq_s8(cv, vldrbq_z_s8(w3, pr)), v, 3);
+    }
     for (int32_t n = len >> 4; n > 0; --n) {
         const int8x16_t cv = vldrbq_s8(col);
         col += 16;
@@ -176,8 +185,10 @@ static inline int32x4_t dot1x4(const int8_t *col, const int8_t *w0, const int8_t
         a2 = vmladavaq_s8(a2, cv, vldrbq_z_s8(w2, pr));
         a3 = vmladavaq_s8(a3, cv, vldrbq_z_s8(w3, pr));
     }
-    const int32_t lanes[4] = {a0, a1, a2, a3};
-    return vld1q_s32(lanes);
+    int32x4_t v = vdupq_n_s32(a0);
+    v = vsetq_lane_s32(a1, v, 1);
+    v = vsetq_lane_s32(a2, v, 2);
+    return vsetq_lane_s32(a3, v, 3);
 }
 
 typedef struct {
