@@ -42,14 +42,26 @@ static void dw8_pixel(const int8_t *xrow, const int8_t *wrow, size_t x_step, siz
         int32x4_t ae = bias ? vldrwq_gather_shifted_offset_s32(bias + oc, even) : vdupq_n_s32(0);
         int32x4_t ao = bias ? vldrwq_gather_shifted_offset_s32(bias + oc, odd) : vdupq_n_s32(0);
         const int8_t *xp = xrow + oc, *wp = wrow + oc;
-        for (int32_t r = 0; r < rows; ++r, xp += x_row, wp += w_row) {
-            const int8_t *x = xp, *wt = wp;
-            for (int32_t t = 0; t < taps; ++t, x += x_step, wt += w_step) {
-                const int16x8_t xv = vaddq_n_s16(vldrbq_s16(x), in_off), wv = vldrbq_s16(wt);
-                ae = vaddq_s32(ae, vmullbq_int_s16(xv, wv));
-                ao = vaddq_s32(ao, vmulltq_int_s16(xv, wv));
+#define DW8_TAP(x, wt)                                                                \
+    do {                                                                              \
+        const int16x8_t xv = vaddq_n_s16(vldrbq_s16(x), in_off), wv = vldrbq_s16(wt); \
+        ae = vaddq_s32(ae, vmullbq_int_s16(xv, wv));                                  \
+        ao = vaddq_s32(ao, vmulltq_int_s16(xv, wv));                                  \
+    } while (0)
+        if (taps == 3) {
+            /* 3x3 filters: a row's three taps unrolled. */
+            for (int32_t r = 0; r < rows; ++r, xp += x_row, wp += w_row) {
+                DW8_TAP(xp, wp);
+                DW8_TAP(xp + x_step, wp + w_step);
+                DW8_TAP(xp + 2 * x_step, wp + 2 * w_step);
+            }
+        } else {
+            for (int32_t r = 0; r < rows; ++r, xp += x_row, wp += w_row) {
+                const int8_t *x = xp, *wt = wp;
+                for (int32_t t = 0; t < taps; ++t, x += x_step, wt += w_step) DW8_TAP(x, wt);
             }
         }
+#undef DW8_TAP
         const int32x4_t ve = odl_mve_output(ae, vldrwq_gather_shifted_offset_s32(mult + oc, even),
                                             vldrwq_gather_shifted_offset_s32(shift + oc, even), p->output_offset,
                                             p->act_min, p->act_max);
