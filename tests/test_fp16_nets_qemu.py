@@ -61,6 +61,7 @@ def test_host_equals_numpy_twin(trained):
             stats[k]["loss_q16"], stats[k]["predicted"], stats[k]["flags"]), f"{net}: step {k}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("board_name", ["mps2-an386", "mps3-an547"])
 def test_board_equals_host(trained, tmp_path, board_name):
     net, art, samples, stats, blobs, final = trained

@@ -287,6 +287,7 @@ CHAIN = ("PAD", "TANH", "TRANSPOSE", "MUL", "LEAKY_RELU", "CONCATENATION", "HARD
 
 
 @pytest.mark.qemu
+@pytest.mark.slow
 @pytest.mark.parametrize("board_name", ["mps2-an386", "mps3-an547"])
 def test_chain_of_ops_trains_bit_exact_on_qemu(tmp_path, board_name):
     import zlib
