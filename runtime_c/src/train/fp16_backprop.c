@@ -241,6 +241,23 @@ static void update(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_fp16_va
             w = w - (lr * mhat) / (odl_f16_sqrtf(vhat) + eps);
             ODL_W_STORE(i, w);
         }
+    } else if (m && !master) {
+        /* heavy-ball, two halves at a time */
+        const float mu = c->momentum;
+        int32_t i = 0;
+        for (; i + 2 <= n; i += 2) {
+            float w0, w1, g0, g1;
+            odl_f16x2_to_f32(wd + i, &w0, &w1);
+            odl_f16x2_to_f32(gd + i, &g0, &g1);
+            float m0 = mu * m[i] + g0 * inv_scale, m1 = mu * m[i + 1] + g1 * inv_scale;
+            m[i] = m0, m[i + 1] = m1;
+            odl_f32x2_to_f16(w0 - lr * m0, w1 - lr * m1, wd + i);
+        }
+        if (i < n) {
+            float mi = mu * m[i] + odl_f16_to_f32(gd[i]) * inv_scale;
+            m[i] = mi;
+            wd[i] = odl_f32_to_f16(odl_f16_to_f32(wd[i]) - lr * mi);
+        }
     } else if (m) {
         const float mu = c->momentum;
         for (int32_t i = 0; i < n; ++i) {
