@@ -53,21 +53,37 @@ odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_fw)(const odl_f16_conv_params_t *p, co
     for (int32_t oc = 0; oc < g.oc; ++oc)
         for (int32_t t = 0; t < taps; ++t) wt[t * g.oc + oc] = F(w->data[oc * taps + t]);
     const odl_f16_t *bias = b && b->data ? b->data : 0;
-    int32_t xo[ODL_FP_TAPS], wo[ODL_FP_TAPS]; /* valid taps of one output: input and filter offsets */
+    /* Valid taps of one output (input offset, filter offset). Outputs whose
+     * window lies inside the input share one list, relative to the window. */
+    int32_t xo[ODL_FP_TAPS], wo[ODL_FP_TAPS], xi[ODL_FP_TAPS], wi[ODL_FP_TAPS], ni = 0;
+    for (int32_t ky = 0; ky < g.kh; ++ky)
+        for (int32_t kx = 0; kx < g.kw; ++kx) {
+            xi[ni] = (ky * p->dil_h * g.w + kx * p->dil_w) * g.ic;
+            wi[ni++] = (ky * g.kw + kx) * g.ic * g.oc;
+        }
+    float bf[ODL_FP_TILE];
+    if (bias && g.oc <= ODL_FP_TILE) odl_fp_widen_row(bias, bf, g.oc);
     for (int32_t n = 0; n < g.n; ++n)
         for (int32_t oy = 0; oy < g.oh; ++oy)
             for (int32_t ox = 0; ox < g.ow; ++ox) {
-                int32_t nt = 0;
-                for (int32_t ky = 0; ky < g.kh; ++ky) {
-                    int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                    if (iy < 0 || iy >= g.h) continue;
-                    for (int32_t kx = 0; kx < g.kw; ++kx) {
-                        int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                        if (ix < 0 || ix >= g.w) continue;
-                        xo[nt] = ((n * g.h + iy) * g.w + ix) * g.ic;
-                        wo[nt++] = (ky * g.kw + kx) * g.ic * g.oc;
+                const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+                const int32_t *xt = xo, *wt_off = wo;
+                int32_t nt = 0, base = 0;
+                if (iy0 >= 0 && iy0 + (g.kh - 1) * p->dil_h < g.h && ix0 >= 0 && ix0 + (g.kw - 1) * p->dil_w < g.w) {
+                    xt = xi, wt_off = wi, nt = ni, base = ((n * g.h + iy0) * g.w + ix0) * g.ic;
+                } else {
+                    for (int32_t ky = 0; ky < g.kh; ++ky) {
+                        int32_t iy = iy0 + ky * p->dil_h;
+                        if (iy < 0 || iy >= g.h) continue;
+                        for (int32_t kx = 0; kx < g.kw; ++kx) {
+                            int32_t ix = ix0 + kx * p->dil_w;
+                            if (ix < 0 || ix >= g.w) continue;
+                            xo[nt] = ((n * g.h + iy) * g.w + ix) * g.ic;
+                            wo[nt++] = (ky * g.kw + kx) * g.ic * g.oc;
+                        }
                     }
                 }
+                const float *xb = x + base;
                 odl_f16_t *y = out->data + ((n * g.oh + oy) * g.ow + ox) * g.oc;
                 for (int32_t oc0 = 0; oc0 < g.oc; oc0 += 8) {
                     const int32_t nb = g.oc - oc0 < 8 ? g.oc - oc0 : 8;
@@ -76,8 +92,8 @@ odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_fw)(const odl_f16_conv_params_t *p, co
                         /* eight accumulators in registers */
                         float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
                         for (int32_t t = 0; t < nt; ++t) {
-                            const float *xr = x + xo[t];
-                            const float *wr = wt + wo[t] + oc0;
+                            const float *xr = xb + xt[t];
+                            const float *wr = wt + wt_off[t] + oc0;
                             for (int32_t c = 0; c < g.ic; ++c, wr += g.oc) {
                                 const float xv = xr[c];
                                 a0 = odl_fp_fma(wr[0], xv, a0);
@@ -93,15 +109,15 @@ odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_fw)(const odl_f16_conv_params_t *p, co
                         a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3, a[4] = a4, a[5] = a5, a[6] = a6, a[7] = a7;
                     } else {
                         for (int32_t t = 0; t < nt; ++t) {
-                            const float *xr = x + xo[t];
-                            const float *wr = wt + wo[t] + oc0;
+                            const float *xr = xb + xt[t];
+                            const float *wr = wt + wt_off[t] + oc0;
                             for (int32_t c = 0; c < g.ic; ++c, wr += g.oc)
                                 for (int32_t q = 0; q < nb; ++q) a[q] = odl_fp_fma(wr[q], xr[c], a[q]);
                         }
                     }
                     for (int32_t q = 0; q < nb; ++q) {
                         float v = a[q];
-                        if (bias) v = v + F(bias[oc0 + q]);
+                        if (bias) v = v + bf[oc0 + q];
                         y[oc0 + q] = R(odl_f16_act(p->act, v));
                     }
                 }
