@@ -12,8 +12,7 @@ import tempfile
 from pathlib import Path
 
 from pytool.paths import RUNTIME_DIR
-
-KNOWN_FAMILIES = ("arm_dsp", "arm_mve")
+from pytool.targets.build import KERNEL_FAMILIES as KNOWN_FAMILIES
 
 CMAKE = """\
 # tinyodl runtime + generated model '{model}' as one static library.
@@ -37,6 +36,7 @@ target_compile_options(tinyodl_model PRIVATE $<$<CONFIG:>:-O2>)
 CHECKS = {
     "arm_dsp": "defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)",
     "arm_mve": "defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)",
+    "arm_fp": "defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'",
 }
 
 README = """\
@@ -72,10 +72,13 @@ def runtime_files(families: tuple[str, ...]) -> list[Path]:
         if fam not in KNOWN_FAMILIES:
             raise ValueError(f"--kernels: unknown family {fam!r} (known: {', '.join(KNOWN_FAMILIES)})")
         for opt in (p for p in all_c if p.parent.name == fam):
-            portable = opt.parent.parent / opt.name
-            if portable not in chosen:
+            # The portable file, or an earlier family's file of the same name
+            # (cmake/odl_sources.cmake: int8 arm_mve over arm_dsp on a Cortex-M55).
+            candidates = [opt.parent.parent / opt.name] + [opt.parent.parent / f / opt.name for f in families]
+            replaced = next((c for c in candidates if c in chosen and c != opt), None)
+            if replaced is None:
                 raise ValueError(f"{opt} replaces no portable file")
-            chosen.remove(portable)
+            chosen.remove(replaced)
             chosen.append(opt)
     return sorted(chosen)
 
