@@ -34,7 +34,7 @@ def test_fp16_default_takes_as_many_layers_as_the_budget_holds(tmp_path):
 def test_lr_auto_takes_the_best_rate_of_its_sweep(tmp_path):
     spec = TrainSpec.for_method("fp16")
     choice = autolr.apply(load_graph(MLP), spec, FIELD, work=tmp_path)
-    best = autolr.pick_best(choice.points, choice.n_val)
+    best = autolr.pick_best(choice.points, choice.n_val, autolr.keep_rate("fp16"))
     assert spec.lr == choice.lr == best.lr
     assert len({p.lr for p in choice.points}) == len(choice.points) >= len(autolr.LR_GRID["fp16"])
     # the sweep trained on field data: the chosen rate beats the untrained model on the held-out split
@@ -78,6 +78,9 @@ def test_the_pick_takes_the_lowest_loss_among_accuracies_within_noise():
     # more directions double the step: they must win clearly
     assert autolr.pick_best([pt(4.0, 8, 0.80, 0.50), pt(4.0, 16, 0.805, 0.50)], 1000).directions == 8
     assert autolr.pick_best([pt(4.0, 8, 0.80, 0.50), pt(4.0, 16, 0.90, 0.40)], 1000).directions == 16
+    # a kept rate (sparse's default) wins within the tolerance, not beyond it
+    assert autolr.pick_best([pt(0.0015, None, 0.73, 0.99), pt(0.005, None, 0.797, 0.65)], 74, 0.0015).lr == 0.0015
+    assert autolr.pick_best([pt(0.0015, None, 0.60, 0.99), pt(0.005, None, 0.90, 0.65)], 74, 0.0015).lr == 0.005
 
 
 def test_forward_grad_without_a_sweep_trains_the_last_layer(tmp_path):

@@ -85,8 +85,10 @@ def auto_lr(model, spec: TrainSpec, lr_arg, data, plot_path=None, log=print, job
         return None
     choice = autolr.apply(g, spec, data, job_steps=job_steps)
     extra = "" if choice.directions is None else f", directions {choice.directions}, epsilon {choice.epsilon:g}"
+    won = [p for p in choice.points if autolr._is_choice(p, choice)]
+    acc = won[0].accuracy if won else max(p.accuracy for p in choice.points)
     log(f"--lr auto: {choice.trainable}, lr {choice.lr:g}{extra} (held-out accuracy "
-        f"{max(p.accuracy for p in choice.points):.3f}, before {choice.baseline_accuracy:.3f}; "
+        f"{acc:.3f}, before {choice.baseline_accuracy:.3f}; "
         f"{len(choice.points)} candidates in {choice.seconds:.1f} s)")
     if plot_path:
         autolr.plot(choice, plot_path)
