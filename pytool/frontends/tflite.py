@@ -461,6 +461,21 @@ def _svdf(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {"rank": int(o.Rank()), "activation": _activation(o.FusedActivationFunction(), ctx)}
 
 
+def _block_size(cls):
+    def read(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+        o = _options(fb_op, cls)
+        op.attrs = {"block_size": int(o.BlockSize()) if o is not None else 0}
+
+    return read
+
+
+def _batch_matmul(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    o = _options(fb_op, tflite.BatchMatMulOptions)
+    if o is not None and o.AsymmetricQuantizeInputs():
+        raise ctx.error("asymmetric_quantize_inputs=true (hybrid quantization) is not supported")
+    op.attrs = {"adj_x": bool(o.AdjX()) if o else False, "adj_y": bool(o.AdjY()) if o else False}
+
+
 def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
@@ -495,4 +510,7 @@ _ATTRS = {
     "RESIZE_BILINEAR": _resize(tflite.ResizeBilinearOptions),
     "SQUEEZE": _shape_only,
     "EXPAND_DIMS": _shape_only,
+    "DEPTH_TO_SPACE": _block_size(tflite.DepthToSpaceOptions),
+    "SPACE_TO_DEPTH": _block_size(tflite.SpaceToDepthOptions),
+    "BATCH_MATMUL": _batch_matmul,
 }

@@ -70,6 +70,9 @@ MODULES = {
     "PADV2": "padv2",
     "SPACE_TO_BATCH_ND": "space_to_batch_nd",
     "BATCH_TO_SPACE_ND": "batch_to_space_nd",
+    "DEPTH_TO_SPACE": "depth_to_space",
+    "SPACE_TO_DEPTH": "space_to_depth",
+    "BATCH_MATMUL": "batch_matmul",
 }
 
 

@@ -1,7 +1,7 @@
 """TRANSPOSE. IR: inputs [x, perm const int32]; y.shape[d] = x.shape[perm[d]].
 
-C (runtime_c/src/ops/transpose.c): inputs [x]; params [perm_0, ..., perm_{r-1}]
-(rank 1..5).
+C (int8, runtime_c/src/ops/transpose.c): inputs [x]; params [perm_0, ...,
+perm_{r-1}] (rank 1..5). int16 (TFLite Micro has it): TRANSPOSE_VIEW.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
+from pytool.ops.transpose_view import OPCODE as VIEW_OPCODE
+from pytool.ops.transpose_view import lower_view, ref_view
 
 OPCODE = 16
-TYPES = ("int8",)  # activation dtypes the C kernels take (README table)
+TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
 
 
 def permutation(g: Graph, op: Op) -> list[int]:
@@ -41,10 +43,14 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     for n in (op.inputs[0], op.outputs[0]):
-        if g.tensors[n].dtype != "int8":
-            raise IRError(f"TRANSPOSE '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 expected")
+        if g.tensors[n].dtype not in TYPES:
+            raise IRError(f"TRANSPOSE '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 or int16 expected")
+    if g.tensors[op.inputs[0]].dtype == "int16":
+        return lower_view(g, op, list(g.tensors[op.inputs[0]].shape), permutation(g, op))
     return Lowered(inputs=[op.inputs[0]], params=permutation(g, op))
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == VIEW_OPCODE:
+        return ref_view(g, op, low, xs)
     return [np.transpose(np.asarray(xs[0]), low.params)]

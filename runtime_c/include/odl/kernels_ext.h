@@ -44,6 +44,27 @@ odl_status_t odl_hard_swish_s8(const odl_hard_swish_params_t *p, int32_t size, c
 odl_status_t odl_strided_copy(int32_t elem, const int32_t *dims, const int32_t *start, const int32_t *step,
                               const int32_t *count, int32_t scatter, void *whole, void *part);
 
+/* BATCH_MATMUL: out[b, i, j] = rescale(sum_k (lhs[b, i, k] - zl) * (rhs[b, k, j] - zr)),
+ * operands as 5-D dims (batch dims broadcast), adj_x / adj_y read them
+ * transposed. int8: int32 sum; int16: int64 sum, 64-bit rescale. */
+typedef struct {
+    int32_t lhs_dims[5], rhs_dims[5];
+    int32_t adj_x, adj_y;
+    int32_t lhs_zero_point, rhs_zero_point, output_zero_point;
+    int32_t output_multiplier, output_shift, act_min, act_max;
+} odl_batch_matmul_params_t;
+
+odl_status_t odl_batch_matmul_s8(const odl_batch_matmul_params_t *p, const int8_t *lhs, const int8_t *rhs,
+                                 int8_t *out);
+odl_status_t odl_batch_matmul_s16(const odl_batch_matmul_params_t *p, const int16_t *lhs, const int16_t *rhs,
+                                  int16_t *out);
+
+/* TRANSPOSE of any element size (1, 2 or 4 bytes), rank <= 5: out dim d =
+ * in_dims[perm[d]]. DEPTH_TO_SPACE and SPACE_TO_DEPTH are a 4-D transpose of
+ * a reshaped view (pytool/ops/transpose_view.py). */
+odl_status_t odl_transpose_elems(int32_t elem, int32_t rank, const int32_t *in_dims, const int32_t *perm,
+                                 const void *in, void *out);
+
 /* SUB (int8: left_shift 20, int16: 15) and int16 ADD, ADD's parameters and
  * broadcasting (odl_add_s8). */
 odl_status_t odl_sub_s8(const odl_add_params_t *p, const odl_dims4_t *d1, const int8_t *in1, const odl_dims4_t *d2,

@@ -76,10 +76,13 @@ typedef struct {
 } odl_relu_params_t;
 
 odl_status_t odl_relu_s8(const odl_relu_params_t *p, int32_t size, const int8_t *in, int8_t *out);
+/* int16 (TFLite Micro's template for int16; zero points 0). */
+odl_status_t odl_relu_s16(const odl_relu_params_t *p, int32_t size, const int16_t *in, int16_t *out);
 
 /* ReLU6 as TFLite Micro does it: a clamp to [lower, upper] in the input's
  * quantization (the output is assumed to share it). */
 odl_status_t odl_relu6_s8(int32_t lower, int32_t upper, int32_t size, const int8_t *in, int8_t *out);
+odl_status_t odl_relu6_s16(int32_t lower, int32_t upper, int32_t size, const int16_t *in, int16_t *out);
 
 #ifdef __cplusplus
 }
