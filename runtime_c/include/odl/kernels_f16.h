@@ -56,9 +56,9 @@ odl_status_t odl_fc_f16_bw_input(const odl_f16_fc_params_t *p, odl_f16_tensor_t 
 odl_status_t odl_fc_f16_bw_weight(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, odl_f16_tensor_t *w,
                                   odl_f16_tensor_t *b, const odl_f16_tensor_t *out);
 
-/* bw_weight followed by the plain SGD step of w and b: w = R(F(w) - c * F(gw)),
- * c = lr / loss scale (the FP16 step calls it once it knows no gradient
- * overflows; optimised versions fuse the two passes). */
+/* The gradients of w and b cleared, bw_weight, then the plain SGD step of w
+ * and b: w = R(F(w) - c * F(gw)), c = lr / loss scale (the FP16 step calls it
+ * once it knows no gradient overflows; optimised versions fuse the passes). */
 odl_status_t odl_fc_f16_bw_weight_sgd(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, odl_f16_tensor_t *w,
                                       odl_f16_tensor_t *b, const odl_f16_tensor_t *out, float c);
 

@@ -1,4 +1,6 @@
 /* FULLY_CONNECTED in FP16 storage / FP32 arithmetic (see odl/kernels_f16.h). */
+#include <string.h>
+
 #include "f16_common.h"
 
 static odl_status_t fc_dims(const odl_f16_tensor_t *in, const odl_f16_tensor_t *w, const odl_f16_tensor_t *out,
@@ -81,7 +83,14 @@ static void sgd_apply(odl_f16_t *w, const odl_f16_t *g, int32_t n, float c) {
 
 odl_status_t odl_fc_f16_bw_weight_sgd(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, odl_f16_tensor_t *w,
                                       odl_f16_tensor_t *b, const odl_f16_tensor_t *out, float c) {
-    odl_status_t s = odl_fc_f16_bw_weight(p, in, w, b, out);
+    int32_t n, k, o;
+    if (!p || !in || !w || !out || !out->grad) return ODL_ERR_ARG;
+    odl_status_t s = fc_dims(in, w, out, &n, &k, &o);
+    if (s != ODL_OK) return s;
+    /* the gradients hold this call's gradient alone */
+    if (w->grad) memset(w->grad, 0, (size_t)odl_f16_numel(w) * sizeof *w->grad);
+    if (b && b->grad) memset(b->grad, 0, (size_t)odl_f16_numel(b) * sizeof *b->grad);
+    s = odl_fc_f16_bw_weight(p, in, w, b, out);
     if (s != ODL_OK) return s;
     if (w->grad) sgd_apply(w->data, w->grad, odl_f16_numel(w), c);
     if (b && b->grad) sgd_apply(b->data, b->grad, odl_f16_numel(b), c);

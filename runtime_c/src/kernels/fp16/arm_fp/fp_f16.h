@@ -11,6 +11,7 @@
 #ifndef ODL_FP_F16_H
 #define ODL_FP_F16_H
 
+#include <stdint.h>
 #include <string.h>
 
 #include "../f16_common.h"
@@ -71,6 +72,57 @@ static inline void odl_fp_widen_row(const odl_f16_t *src, float *dst, int32_t n)
     int32_t i = 0;
     for (; i + 2 <= n; i += 2) odl_fp_widen2(src + i, dst + i, dst + i + 1);
     if (i < n) dst[i] = F(src[i]);
+}
+
+/* 1 when p is 4-byte aligned (VLDM/VSTM need word alignment). */
+static inline int odl_fp_aligned(const void *p) { return ((uintptr_t)p & 3u) == 0; }
+
+/* One FC row of the fused gradient + SGD step, four weights per iteration
+ * (n4 > 0 iterations, x / gw / w word aligned): gw[i] = R(g * x[i]) and
+ * w[i] = R(F(w[i]) - c * F(gw[i])). x holds the row input with every zero
+ * signed like g, so g * x[i] is never -0 and equals the portable 0 + g * x
+ * (the product of two binary16 values is exact). The gradient is narrowed
+ * and widened back in registers; loads and stores move whole words. */
+static inline void odl_fp_grad_sgd4(const float *x, float g, float c, odl_f16_t *gw, odl_f16_t *w, int32_t n4) {
+    __asm__ volatile(
+        "1:\n\t"
+        "vldmia %[x]!, {s0-s3}\n\t"
+        "vmul.f32 s0, s0, %[g]\n\t"
+        "vmul.f32 s1, s1, %[g]\n\t"
+        "vmul.f32 s2, s2, %[g]\n\t"
+        "vmul.f32 s3, s3, %[g]\n\t"
+        "vcvtb.f16.f32 s4, s0\n\t"
+        "vcvtt.f16.f32 s4, s1\n\t"
+        "vcvtb.f16.f32 s5, s2\n\t"
+        "vcvtt.f16.f32 s5, s3\n\t"
+        "vstmia %[gw]!, {s4-s5}\n\t"
+        "vldmia %[w], {s6-s7}\n\t"
+        "vcvtb.f32.f16 s0, s4\n\t"
+        "vcvtt.f32.f16 s1, s4\n\t"
+        "vcvtb.f32.f16 s2, s5\n\t"
+        "vcvtt.f32.f16 s3, s5\n\t"
+        "vmul.f32 s0, s0, %[c]\n\t"
+        "vmul.f32 s1, s1, %[c]\n\t"
+        "vmul.f32 s2, s2, %[c]\n\t"
+        "vmul.f32 s3, s3, %[c]\n\t"
+        "vcvtb.f32.f16 s8, s6\n\t"
+        "vcvtt.f32.f16 s9, s6\n\t"
+        "vcvtb.f32.f16 s10, s7\n\t"
+        "vcvtt.f32.f16 s11, s7\n\t"
+        "vsub.f32 s8, s8, s0\n\t"
+        "vsub.f32 s9, s9, s1\n\t"
+        "vsub.f32 s10, s10, s2\n\t"
+        "vsub.f32 s11, s11, s3\n\t"
+        "vcvtb.f16.f32 s6, s8\n\t"
+        "vcvtt.f16.f32 s6, s9\n\t"
+        "vcvtb.f16.f32 s7, s10\n\t"
+        "vcvtt.f16.f32 s7, s11\n\t"
+        "vstmia %[w]!, {s6-s7}\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b"
+        : [x] "+r"(x), [gw] "+r"(gw), [w] "+r"(w), [n] "+r"(n4)
+        : [g] "t"(g), [c] "t"(c)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "cc", "memory");
 }
 
 #endif /* ODL_FP_F16_H */

@@ -155,9 +155,11 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight)(const odl_f16_fc_params_t *p, c
     return ODL_OK;
 }
 
-/* One pass per weight row: the gradient R(0 + g'x) (the buffer starts at +0
- * in the training step; otherwise the two-pass form runs), stored, and the
- * weight updated from it. */
+/* One pass per weight row: the gradient R(0 + g'x) (the portable kernel
+ * clears the gradients first), stored, and the weight updated from it. A row
+ * whose g' is zero (a ReLU-masked unit) has a +0 gradient and keeps its
+ * weights (w - c * 0 == w for finite c >= 0), unless it holds a NaN, which
+ * the update makes the default NaN. */
 odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight_sgd)(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in,
                                                      odl_f16_tensor_t *w, odl_f16_tensor_t *b,
                                                      const odl_f16_tensor_t *out, float c) {
@@ -165,27 +167,46 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight_sgd)(const odl_f16_fc_params_t *
     if (!p || !in || !w || !out || !out->grad) return ODL_ERR_ARG;
     odl_status_t s = fc_dims(in, w, out, &n, &k, &o);
     if (s != ODL_OK) return s;
-    if (n != 1 || k > ODL_FP_TILE || !w->grad || !odl_fp_all_zero(w->grad, o * k))
+    if (n != 1 || k > ODL_FP_TILE || !w->grad || !(c >= 0.0f && c <= 3.4e38f) || !odl_fp_all_finite(in->data, k))
         return odl_fc_f16_bw_weight_sgd_portable(p, in, w, b, out, c);
-    float x[ODL_FP_TILE];
-    odl_fp_widen_row(in->data, x, k);
+    /* the input with its zeros signed +0 (xp) and -0 (xn): g * x[i] is then
+     * +0 where the portable 0 + g * x[i] is, for g > 0 with xp, g < 0 with xn */
+    float xp[ODL_FP_TILE], xn[ODL_FP_TILE];
+    odl_fp_widen_row(in->data, xp, k);
+    for (int32_t i = 0; i < k; ++i) {
+        const float v = xp[i];
+        xp[i] = v + 0.0f;
+        xn[i] = -(0.0f - v);
+    }
+    const int fast = (k & 3) == 0 && odl_fp_aligned(w->grad) && odl_fp_aligned(w->data);
     for (int32_t j = 0; j < o; ++j) {
         const float gj = odl_f16_act_grad(p->act, out->data[j], out->grad[j]);
         odl_f16_t *gw = w->grad + j * k, *wr = w->data + j * k;
-        int32_t i = 0;
-        for (; i + 2 <= k; i += 2) {
-            float g0, g1, w0, w1;
-            odl_fp_narrow2(odl_fp_fma(gj, x[i], 0.0f), odl_fp_fma(gj, x[i + 1], 0.0f), gw + i);
-            odl_fp_widen2(gw + i, &g0, &g1);
-            odl_fp_widen2(wr + i, &w0, &w1);
-            odl_fp_narrow2(w0 - c * g0, w1 - c * g1, wr + i);
-        }
-        if (i < k) {
-            gw[i] = R(odl_fp_fma(gj, x[i], 0.0f));
-            wr[i] = R(F(wr[i]) - c * F(gw[i]));
+        if (gj == 0.0f) {
+            memset(gw, 0, (size_t)k * sizeof *gw);
+            if (!odl_fp_all_finite(wr, k))
+                for (int32_t i = 0; i < k; ++i) wr[i] = R(F(wr[i]) - c * 0.0f);
+        } else {
+            const float *x = gj > 0.0f ? xp : xn;
+            int32_t i = 0;
+            if (fast) {
+                odl_fp_grad_sgd4(x, gj, c, gw, wr, k >> 2);
+                i = k;
+            }
+            for (; i + 2 <= k; i += 2) {
+                float g0, g1, w0, w1;
+                odl_fp_narrow2(gj * x[i], gj * x[i + 1], gw + i);
+                odl_fp_widen2(gw + i, &g0, &g1);
+                odl_fp_widen2(wr + i, &w0, &w1);
+                odl_fp_narrow2(w0 - c * g0, w1 - c * g1, wr + i);
+            }
+            if (i < k) {
+                gw[i] = R(gj * x[i]);
+                wr[i] = R(F(wr[i]) - c * F(gw[i]));
+            }
         }
         if (b && b->grad) {
-            odl_f16_accumulate(&b->grad[j], 0.0f + gj);
+            b->grad[j] = R(0.0f + gj);
             b->data[j] = R(F(b->data[j]) - c * F(b->grad[j]));
         }
     }
