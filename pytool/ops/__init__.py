@@ -73,6 +73,8 @@ MODULES = {
     "DEPTH_TO_SPACE": "depth_to_space",
     "SPACE_TO_DEPTH": "space_to_depth",
     "BATCH_MATMUL": "batch_matmul",
+    "SQUARED_DIFFERENCE": "squared_difference",
+    "RSQRT": "rsqrt",
 }
 
 

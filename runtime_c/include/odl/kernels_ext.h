@@ -59,6 +59,10 @@ odl_status_t odl_batch_matmul_s8(const odl_batch_matmul_params_t *p, const int8_
 odl_status_t odl_batch_matmul_s16(const odl_batch_matmul_params_t *p, const int16_t *lhs, const int16_t *rhs,
                                   int16_t *out);
 
+/* RSQRT, elem 1 (int8) or 2 (int16): multiplier / shift = 1 / (sqrt(s_x) s_y). */
+odl_status_t odl_rsqrt(int32_t elem, int32_t zx, int32_t zy, int32_t mult, int32_t shift, int32_t size, const void *in,
+                       void *out);
+
 /* TRANSPOSE of any element size (1, 2 or 4 bytes), rank <= 5: out dim d =
  * in_dims[perm[d]]. DEPTH_TO_SPACE and SPACE_TO_DEPTH are a 4-D transpose of
  * a reshaped view (pytool/ops/transpose_view.py). */
@@ -73,6 +77,13 @@ odl_status_t odl_sub_s16(const odl_add_params_t *p, const odl_dims4_t *d1, const
                          const int16_t *in2, const odl_dims4_t *dy, int16_t *out);
 odl_status_t odl_add_s16(const odl_add_params_t *p, const odl_dims4_t *d1, const int16_t *in1, const odl_dims4_t *d2,
                          const int16_t *in2, const odl_dims4_t *dy, int16_t *out);
+
+/* SQUARED_DIFFERENCE: ADD's parameters (left shift 7 for int8, 0 for int16). */
+odl_status_t odl_squared_difference_s8(const odl_add_params_t *p, const odl_dims4_t *d1, const int8_t *in1,
+                                       const odl_dims4_t *d2, const int8_t *in2, const odl_dims4_t *dy, int8_t *out);
+odl_status_t odl_squared_difference_s16(const odl_add_params_t *p, const odl_dims4_t *d1, const int16_t *in1,
+                                        const odl_dims4_t *d2, const int16_t *in2, const odl_dims4_t *dy,
+                                        int16_t *out);
 
 /* int16 MUL with the int8 MUL's parameters. */
 odl_status_t odl_mul_s16(const odl_mul_params_t *p, const odl_dims4_t *d1, const int16_t *in1, const odl_dims4_t *d2,

@@ -124,4 +124,36 @@ static inline int32_t odl_fp_reciprocal(int32_t x, int integer_bits, int *bits_o
     return odl_fp_one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);
 }
 
+/* TFLite's GetInvSqrtQuantizedMultiplierExp: 1/sqrt(input) as a Q0
+ * multiplier and a shift (times reverse_shift), by five Newton-Raphson steps
+ * in Q3. input <= 1 gives (INT32_MAX, 0). */
+static inline int32_t odl_fp_inv_sqrt_exp(int32_t input, int reverse_shift, int *shift) {
+    if (input <= 1) {
+        *shift = 0;
+        return INT32_MAX;
+    }
+    int s = 11;
+    while (input >= (1 << 29)) {
+        input /= 4;
+        ++s;
+    }
+    const unsigned pairs = ((unsigned)odl_fp_count_leading_zeros((uint32_t)input) - 1u) / 2u - 1u;
+    s -= (int)pairs;
+    input = (int32_t)((uint32_t)input << (2u * pairs));
+    const int32_t half_input = odl_fp_mul_pot(input >> 1, -1);
+    const int32_t half_three = (1 << 28) + (1 << 27);
+    int32_t x = 1 << 28; /* 1.0 in Q3 */
+    for (int i = 0; i < 5; ++i) {
+        const int32_t x3 = odl_fp_mul_pot(odl_fp_mul(odl_fp_mul(x, x), x), 6);
+        x = odl_fp_mul_pot(odl_fp_sub(odl_fp_mul(half_three, x), odl_fp_mul(half_input, x3)), 3);
+    }
+    x = odl_fp_mul(x, 1518500250); /* sqrt(2) / 2 in Q0 */
+    if (s < 0) {
+        x = (int32_t)((uint32_t)x << -s);
+        s = 0;
+    }
+    *shift = s * reverse_shift;
+    return x;
+}
+
 #endif
