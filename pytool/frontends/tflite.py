@@ -11,6 +11,7 @@ import tflite
 from tflite.utils import BUILTIN_OPCODE2NAME
 
 from pytool import ops as opreg
+from pytool.frontends import tflite_lstm
 from pytool.frontends.errors import ModelError
 from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
 
@@ -104,6 +105,15 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
             ins = [k for k in ins if k >= 0]
             g.ops.append(Op(op_type, [tname(int(k)) for k in ins], out_names, {"_unsupported": str(err)}, ctx.name))
             continue
+        if op_type == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+            try:
+                ins = tflite_lstm.pack_inputs(ins, ctx)
+            except ModelError as err:
+                if strict:
+                    raise
+                ins = [k for k in ins if k >= 0]
+                g.ops.append(Op(op_type, [tname(int(k)) for k in ins], out_names, {"_unsupported": str(err)}, ctx.name))
+                continue
         if op_type == "SVDF" and len(ins) == 5 and ins[3] < 0:
             ins = ins[:3] + ins[4:]  # no bias: the svdf module reads 4 inputs as [x, w_f, w_t, state]
         # Absent optional inputs (-1) may only trail: the IR leaves them off the end.
@@ -506,6 +516,7 @@ _ATTRS = {
     "TRANSPOSE_CONV": _transpose_conv,
     "GATHER": _gather,
     "SVDF": _svdf,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": tflite_lstm.read_attrs,
     "RESIZE_NEAREST_NEIGHBOR": _resize(tflite.ResizeNearestNeighborOptions),
     "RESIZE_BILINEAR": _resize(tflite.ResizeBilinearOptions),
     "SQUEEZE": _shape_only,

@@ -62,6 +62,7 @@ MODULES = {
     "CAST": "cast",
     "GATHER": "gather",
     "SVDF": "svdf",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "unidirectional_sequence_lstm",
     "DIV": "div",
     "ARG_MAX": "arg_max",
     "ARG_MIN": "arg_min",

@@ -168,6 +168,25 @@ typedef struct {
 odl_status_t odl_svdf_s8(const odl_svdf_params_t *p, int32_t state_elem, const int8_t *in, const int8_t *w_feature,
                          const void *w_time, const int32_t *bias, void *state, int8_t *out);
 
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, TFLite's integer 8x8->16 LSTM: int8 input,
+ * hidden state and output, int8 weights, int32 gate biases, int16 cell state.
+ * Gates are in the order input, forget, cell, output. */
+typedef struct {
+    int32_t batches, steps, inputs, units, time_major;
+    int32_t input_zero_point, hidden_zero_point;
+    int32_t in_mult[4], in_shift[4];   /* s_x s_w / 2^-12 per gate */
+    int32_t rec_mult[4], rec_shift[4]; /* s_h s_r / 2^-12 per gate */
+    int32_t forget_mult, forget_shift; /* 2^-15 s_c / s_c */
+    int32_t input_mult, input_shift;   /* 2^-30 / s_c */
+    int32_t hidden_mult, hidden_shift; /* 2^-30 / s_h */
+    int32_t tanh_mult, tanh_shift;     /* tanh of the cell state (odl_tanh_s16) */
+    int32_t cell_clip;                 /* >0: cell state clamped to +-cell_clip */
+} odl_lstm_params_t;
+
+odl_status_t odl_lstm_s8(const odl_lstm_params_t *p, const int8_t *in, const int8_t *const w_in[4],
+                         const int8_t *const w_rec[4], const int32_t *const bias[4], int8_t *hidden, int16_t *cell,
+                         int8_t *out);
+
 /* int16 LOGISTIC / TANH (sigmoid table interpolation; output Q0.15). */
 odl_status_t odl_logistic_s16(int32_t input_multiplier, int32_t input_left_shift, int32_t size, const int16_t *in,
                               int16_t *out);

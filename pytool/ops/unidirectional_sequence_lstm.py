@@ -1,0 +1,184 @@
+"""UNIDIRECTIONAL_SEQUENCE_LSTM (the Keras LSTM layer as TFLite fuses it).
+
+IR: inputs [x [B, T, I] (or [T, B, I] when time_major), input weights [S, I]
+for the gates i, f, c, o, recurrent weights [S, S] (same order), gate biases
+[S] (same order), hidden state [B, S], cell state [B, S]] (15 inputs; the
+last two are graph variables, g.meta["variables"], updated in place and kept
+across invokes), attrs {time_major, cell_clip, activation: "TANH"}.
+Output y: the hidden state after every step, [B, T, S] ([T, B, S]).
+
+TFLite's optional inputs (peephole, projection, layer norm, CIFG) are refused
+by the readers: TFLite Micro's kernel has none of them.
+
+C (runtime_c/src/ops/unidirectional_sequence_lstm.c): TFLite's integer
+8x8->16 LSTM as TFLite Micro computes it (lstm_eval_common.cc Prepare,
+lstm_eval.h LstmStep): int8 x/h/y and weights, int32 biases, int16 cell state
+with a power-of-two scale; gate pre-activations in Q3.12, activations Q0.15.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+from pytool.ops.common import quant_of
+from pytool.ops.sigmoid_s16 import checked_log2
+from pytool.ops.sigmoid_s16 import ref as table_ref
+from quantize.fixedpoint import effective_scale, multiply_by_quantized_multiplier, quantize_multiplier
+
+OPCODE = 64  # apart from the run other new ops take
+TYPES = ("int8",)
+STATE_INPUTS = (13, 14)  # ref_int8's extra results: the new hidden and cell state
+N_INPUTS = 15
+GATE_IN, GATE_REC, GATE_BIAS, HIDDEN, CELL = 1, 5, 9, 13, 14
+GATE_SCALE = 2.0**-12  # Q3.12: the gate pre-activation scale TFLite fixes
+ACT_SCALE = 2.0**-15  # Q0.15: sigmoid / tanh outputs
+
+
+def dims(g: Graph, op: Op) -> tuple[int, int, int, int]:
+    """(batches, steps, inputs, units), checked against every weight."""
+    if len(op.inputs) != N_INPUTS:
+        raise IRError(f"UNIDIRECTIONAL_SEQUENCE_LSTM '{op.name}': expected {N_INPUTS} inputs, got {len(op.inputs)}")
+    xs = g.tensors[op.inputs[0]].shape
+    if len(xs) != 3:
+        raise IRError(f"UNIDIRECTIONAL_SEQUENCE_LSTM '{op.name}': input must be 3-D, got {xs}")
+    tm = bool(op.attrs.get("time_major", False))
+    nb, nt, ni = (xs[1], xs[0], xs[2]) if tm else xs
+    ns = g.tensors[op.inputs[GATE_IN]].shape[0]
+    for k in range(4):
+        wi, wr = g.tensors[op.inputs[GATE_IN + k]].shape, g.tensors[op.inputs[GATE_REC + k]].shape
+        b = g.tensors[op.inputs[GATE_BIAS + k]].shape
+        if tuple(wi) != (ns, ni) or tuple(wr) != (ns, ns) or tuple(b) != (ns,):
+            raise IRError(f"UNIDIRECTIONAL_SEQUENCE_LSTM '{op.name}': gate {k} weights {wi}/{wr}/{b} do not fit "
+                          f"{ni} inputs and {ns} units")
+    for k in (HIDDEN, CELL):
+        if g.tensors[op.inputs[k]].numel != nb * ns:
+            raise IRError(f"UNIDIRECTIONAL_SEQUENCE_LSTM '{op.name}': state '{op.inputs[k]}' must hold {nb}x{ns}")
+    return nb, nt, ni, ns
+
+
+def infer_shapes(g: Graph, op: Op) -> list[tuple]:
+    _, _, _, ns = dims(g, op)
+    xs = g.tensors[op.inputs[0]].shape
+    return [(xs[0], xs[1], ns)]
+
+
+def macs(g: Graph, op: Op) -> int:
+    nb, nt, ni, ns = dims(g, op)
+    return nb * nt * 4 * ns * (ni + ns)
+
+
+def _rows(x: np.ndarray, time_major: bool) -> np.ndarray:
+    """[T, B, ...] view of a sequence tensor."""
+    return x if time_major else np.swapaxes(x, 0, 1)
+
+
+def ref_float(g: Graph, op: Op, xs: list) -> list:
+    nb, nt, _, ns = dims(g, op)
+    tm = bool(op.attrs.get("time_major", False))
+    x = _rows(np.asarray(xs[0], np.float64), tm)
+    wi = [np.asarray(xs[GATE_IN + k], np.float64) for k in range(4)]
+    wr = [np.asarray(xs[GATE_REC + k], np.float64) for k in range(4)]
+    bias = [np.asarray(xs[GATE_BIAS + k], np.float64) for k in range(4)]
+    h = np.asarray(xs[HIDDEN], np.float64).reshape(nb, ns).copy()
+    c = np.asarray(xs[CELL], np.float64).reshape(nb, ns).copy()
+    clip = float(op.attrs.get("cell_clip", 0.0))
+    ys = []
+    for t in range(nt):
+        pre = [x[t] @ wi[k].T + h @ wr[k].T + bias[k] for k in range(4)]
+        i, f, o = (1.0 / (1.0 + np.exp(-pre[k])) for k in (0, 1, 3))
+        c = f * c + i * np.tanh(pre[2])
+        if clip > 0:
+            c = np.clip(c, -clip, clip)
+        h = o * np.tanh(c)
+        ys.append(h)
+    y = _rows(np.stack(ys), tm)
+    hs, cs = g.tensors[op.inputs[HIDDEN]].shape, g.tensors[op.inputs[CELL]].shape
+    return [y.astype(np.float32), h.reshape(hs).astype(np.float32), c.reshape(cs).astype(np.float32)]
+
+
+def _scale(g: Graph, op: Op, name: str) -> tuple[float, int]:
+    q = quant_of(g, name, op)
+    if q.per_channel:
+        raise IRError(f"UNIDIRECTIONAL_SEQUENCE_LSTM '{op.name}': tensor '{name}' is per-channel; "
+                      "TFLite Micro's LSTM needs per-tensor scales")
+    return float(q.scale[0]), int(q.zero_point[0])
+
+
+def lower(g: Graph, op: Op) -> Lowered:
+    dims(g, op)
+    name = f"UNIDIRECTIONAL_SEQUENCE_LSTM '{op.name}'"
+    x, h, c, y = op.inputs[0], op.inputs[HIDDEN], op.inputs[CELL], op.outputs[0]
+    want = {x: "int8", h: "int8", c: "int16", y: "int8"}
+    want.update({op.inputs[k]: "int8" for k in range(GATE_IN, GATE_BIAS)})
+    want.update({op.inputs[GATE_BIAS + k]: "int32" for k in range(4)})
+    for n, d in want.items():
+        if g.tensors[n].dtype != d:
+            raise IRError(f"{name}: tensor '{n}' is {g.tensors[n].dtype}, {d} expected (integer 8x8->16 LSTM)")
+    if op.attrs.get("activation", "TANH") != "TANH":
+        raise IRError(f"{name}: only the tanh cell activation is supported, not {op.attrs['activation']}")
+    sx, zx = _scale(g, op, x)
+    sh, zh = _scale(g, op, h)
+    sc, zc = _scale(g, op, c)
+    if zc != 0:
+        raise IRError(f"{name}: the int16 cell state needs zero point 0")
+    _, power = checked_log2(sc)  # TFLite Micro takes the nearest power of two without checking
+    mult = {"in": [], "rec": []}
+    for k in range(4):
+        for kind, base, s_act in (("in", GATE_IN, sx), ("rec", GATE_REC, sh)):
+            sw, zw = _scale(g, op, op.inputs[base + k])
+            if zw != 0:
+                raise IRError(f"{name}: weights '{op.inputs[base + k]}' need zero point 0")
+            mult[kind].append(quantize_multiplier(effective_scale(s_act, sw, GATE_SCALE)))
+    forget = quantize_multiplier(effective_scale(ACT_SCALE, sc, sc))
+    inp = quantize_multiplier(effective_scale(ACT_SCALE, ACT_SCALE, sc))
+    hid = quantize_multiplier(effective_scale(ACT_SCALE, ACT_SCALE, sh))
+    left = 15 + power - 3
+    tanh_mult, tanh_shift = (3, -left) if left < 0 else (0, left)
+    clip = float(np.float32(op.attrs.get("cell_clip", 0.0)))
+    if clip < 0:
+        raise IRError(f"{name}: cell_clip must be >= 0, got {clip}")
+    qclip = int(np.trunc(min(max(clip / float(np.float32(sc)), -32768.0), 32767.0))) if clip > 0 else 0
+    params = [int(bool(op.attrs.get("time_major", False))), zx, zh]
+    params += [m for m, _ in mult["in"]] + [s for _, s in mult["in"]]
+    params += [m for m, _ in mult["rec"]] + [s for _, s in mult["rec"]]
+    params += [*forget, *inp, *hid, tanh_mult, tanh_shift, qclip if clip > 0 else 0]
+    return Lowered(inputs=list(op.inputs), params=params)
+
+
+def _sat16(v: np.ndarray) -> np.ndarray:
+    return np.clip(v, -32768, 32767)
+
+
+def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    nb, nt, _, ns = dims(g, op)
+    p = low.params
+    tm, zx, zh = bool(p[0]), p[1], p[2]
+    in_m, in_s, rec_m, rec_s = p[3:7], p[7:11], p[11:15], p[15:19]
+    fm, fs, im, is_, hm, hs, tmul, tsh, qclip = p[19:28]
+    x = _rows(np.asarray(xs[0], np.int64), tm) - zx
+    wi = [np.asarray(xs[GATE_IN + k], np.int64) for k in range(4)]
+    wr = [np.asarray(xs[GATE_REC + k], np.int64) for k in range(4)]
+    bias = [np.asarray(xs[GATE_BIAS + k], np.int64) for k in range(4)]
+    h = np.asarray(xs[HIDDEN], np.int64).reshape(nb, ns).copy()
+    c = np.asarray(xs[CELL], np.int64).reshape(nb, ns).copy()
+    ys = []
+    for t in range(nt):
+        act = []
+        for k in range(4):
+            a = _sat16(multiply_by_quantized_multiplier(x[t] @ wi[k].T + bias[k], in_m[k], in_s[k]))
+            r = _sat16(multiply_by_quantized_multiplier((h - zh) @ wr[k].T, rec_m[k], rec_s[k]))
+            act.append(table_ref(_sat16(a + r), [0, 0], tanh=k == 2).astype(np.int64))
+        i, f, gg, o = act
+        fc = _sat16(multiply_by_quantized_multiplier(f * c, fm, fs))
+        ig = _sat16(multiply_by_quantized_multiplier(i * gg, im, is_))
+        c = _sat16(fc + ig)
+        if qclip > 0:
+            c = np.clip(c, -qclip, qclip)
+        th = table_ref(c, [tmul, tsh], tanh=True).astype(np.int64)
+        h = np.clip(multiply_by_quantized_multiplier(th * o, hm, hs) + zh, -128, 127)
+        ys.append(h)
+    y = _rows(np.stack(ys), tm).astype(np.int8)
+    hshape, cshape = np.asarray(xs[HIDDEN]).shape, np.asarray(xs[CELL]).shape
+    return [y, h.reshape(hshape).astype(np.int8), c.reshape(cshape).astype(np.int16)]
