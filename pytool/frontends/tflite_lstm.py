@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tflite
 
-
 # TFLite input slots (lstm_shared.h): 0 input, 1-4 input weights, 5-8 recurrent
 # weights, 9-11 peephole, 12-15 gate biases, 16-17 projection, 18 hidden
 # state, 19 cell state, 20-23 layer-norm coefficients.

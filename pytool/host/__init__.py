@@ -18,6 +18,7 @@ typedef struct odl_model odl_model_t;
 const char *odl_status_name(odl_status_t s);
 odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, uint32_t arena_size);
 odl_status_t odl_invoke(odl_ctx_t *ctx);
+odl_status_t odl_reset_state(odl_ctx_t *ctx);
 odl_status_t odl_invoke_range(odl_ctx_t *ctx, uint32_t first, uint32_t last);
 void *odl_tensor_ptr(const odl_ctx_t *ctx, int32_t index);
 void *odl_input_ptr(const odl_ctx_t *ctx, uint32_t i);
@@ -98,6 +99,10 @@ class HostModel:
     def reset(self) -> None:
         """Re-initialises the context (trainable tensors back to their initial values)."""
         self.check(self.lib.odl_init(self.ctx, self.lib.odl_host_model(), self.arena, self.arena_size), "odl_init")
+
+    def reset_state(self) -> None:
+        """Op state kept across invokes (LSTM, SVDF variables) back to its initial value."""
+        self.check(self.lib.odl_reset_state(self.ctx), "odl_reset_state")
 
     def _write(self, ptr, arr: np.ndarray) -> None:
         self.ffi.memmove(ptr, np.ascontiguousarray(arr).tobytes(), arr.nbytes)

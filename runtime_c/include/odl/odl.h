@@ -141,6 +141,10 @@ typedef struct odl_ctx {
 /* Binds model and arena; copies ODL_T_INIT tensors into the arena. */
 odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena,
                       uint32_t arena_size);
+/* Sets the op state kept across invokes (variable tensors: LSTM hidden and
+ * cell state, SVDF memory) back to its initial value, as odl_init does;
+ * trainable tensors are left alone. Call between independent sequences. */
+odl_status_t odl_reset_state(odl_ctx_t *ctx);
 /* Runs every op of the schedule. */
 odl_status_t odl_invoke(odl_ctx_t *ctx);
 /* Runs ops [first, last). */

@@ -43,6 +43,19 @@ odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, 
     return ODL_OK;
 }
 
+odl_status_t odl_reset_state(odl_ctx_t *ctx) {
+    if (!ctx || !ctx->ready) return ODL_ERR_ARG;
+    const odl_model_t *m = ctx->model;
+    for (uint32_t i = 0; i < m->n_tensors; ++i) {
+        const odl_tensor_t *t = &m->tensors[i];
+        /* variables are the arena tensors initialised at odl_init that training does not own */
+        if ((t->flags & (ODL_T_ARENA | ODL_T_INIT)) == (ODL_T_ARENA | ODL_T_INIT) && !(t->flags & ODL_T_TRAINABLE) &&
+            t->data)
+            memcpy(ctx->arena + t->offset, t->data, (size_t)t->bytes);
+    }
+    return ODL_OK;
+}
+
 odl_status_t odl_invoke_range(odl_ctx_t *ctx, uint32_t first, uint32_t last) {
     if (!ctx) return ODL_ERR_ARG;
     if (!ctx->ready) return ODL_ERR_STATE;
