@@ -27,7 +27,7 @@ from pytool.ops.sigmoid_s16 import checked_log2
 from pytool.ops.sigmoid_s16 import ref as table_ref
 from quantize.fixedpoint import effective_scale, multiply_by_quantized_multiplier, quantize_multiplier
 
-OPCODE = 64  # apart from the run other new ops take
+OPCODE = 64  # clear of the codes other new ops take in order
 TYPES = ("int8",)
 STATE_INPUTS = (13, 14)  # ref_int8's extra results: the new hidden and cell state
 N_INPUTS = 15
