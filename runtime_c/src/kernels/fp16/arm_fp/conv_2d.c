@@ -41,12 +41,151 @@ static inline int odl_fp_conv_bw_weight_fits(const conv_geo_t *g) {
     return g->n * g->h * g->w * g->ic <= ODL_FP_TILE && 4 * g->n * g->oh * g->ow <= ODL_FP_TILE;
 }
 
+/* Padded extent of the input along one axis: every position a tap reads. */
+static inline int32_t padded_extent(int32_t out, int32_t stride, int32_t k, int32_t dil) {
+    return (out - 1) * stride + (k - 1) * dil + 1;
+}
+
+/* dst (zero-padded tile, [n][hp][wp][ic]) <- the input widened, placed at
+ * (pad_top, pad_left); positions beyond hp / wp are never read. */
+static void widen_padded(const odl_f16_conv_params_t *p, const conv_geo_t *g, const odl_f16_t *src, float *dst,
+                         int32_t hp, int32_t wp) {
+    memset(dst, 0, (size_t)(g->n * hp * wp * g->ic) * sizeof *dst);
+    for (int32_t n = 0; n < g->n; ++n)
+        for (int32_t iy = 0; iy < g->h; ++iy) {
+            const int32_t py = iy + p->pad_top;
+            if (py >= hp) break;
+            int32_t cols = g->w + p->pad_left > wp ? wp - p->pad_left : g->w;
+            if (cols > 0)
+                odl_fp_widen_row(src + (n * g->h + iy) * g->w * g->ic,
+                                 dst + ((n * hp + py) * wp + p->pad_left) * g->ic, cols * g->ic);
+        }
+}
+
+/* Eight output channels of one output position: acc = sum over the window
+ * entries (tap offsets in bytes from xb, filters [entry][8] from wb) in the
+ * portable order, + bias, narrowed; with relu, halves outside [+0, +inf]
+ * (negative, NaN) become +0, which is R(relu(v)) since rounding keeps signs. */
+#define ODL_FP_CONV8_BODY                                     \
+    "vldmia %[z], {s0-s7}\n\t"                               \
+    "1:\n\t"                                                  \
+    "ldr %[t], [%[l]], #4\n\t"                                \
+    "add %[t], %[t], %[xb]\n\t"                               \
+    "vldr s16, [%[t]]\n\t"                                    \
+    "vldmia %[wb]!, {s8-s15}\n\t"                             \
+    "vfma.f32 s0, s8, s16\n\t"                                \
+    "vfma.f32 s1, s9, s16\n\t"                                \
+    "vfma.f32 s2, s10, s16\n\t"                               \
+    "vfma.f32 s3, s11, s16\n\t"                               \
+    "vfma.f32 s4, s12, s16\n\t"                               \
+    "vfma.f32 s5, s13, s16\n\t"                               \
+    "vfma.f32 s6, s14, s16\n\t"                               \
+    "vfma.f32 s7, s15, s16\n\t"                               \
+    "subs %[n], %[n], #1\n\t"                                 \
+    "bne 1b\n\t"                                              \
+    "vldmia %[bf], {s8-s15}\n\t"                              \
+    "vadd.f32 s0, s0, s8\n\t"                                 \
+    "vadd.f32 s1, s1, s9\n\t"                                 \
+    "vadd.f32 s2, s2, s10\n\t"                                \
+    "vadd.f32 s3, s3, s11\n\t"                                \
+    "vadd.f32 s4, s4, s12\n\t"                                \
+    "vadd.f32 s5, s5, s13\n\t"                                \
+    "vadd.f32 s6, s6, s14\n\t"                                \
+    "vadd.f32 s7, s7, s15\n\t"                                \
+    "vcvtb.f16.f32 s8, s0\n\t"                                \
+    "vcvtt.f16.f32 s8, s1\n\t"                                \
+    "vcvtb.f16.f32 s9, s2\n\t"                                \
+    "vcvtt.f16.f32 s9, s3\n\t"                                \
+    "vcvtb.f16.f32 s10, s4\n\t"                               \
+    "vcvtt.f16.f32 s10, s5\n\t"                               \
+    "vcvtb.f16.f32 s11, s6\n\t"                               \
+    "vcvtt.f16.f32 s11, s7\n\t"                               \
+    "vmov %[l], %[n], s8, s9\n\t"                             \
+    "vmov %[wb], %[t], s10, s11\n\t"
+
+#define ODL_FP_CONV8_RELU                                     \
+    "usub16 %[xb], %[lim], %[l]\n\t"                          \
+    "sel %[l], %[l], %[zero]\n\t"                             \
+    "usub16 %[xb], %[lim], %[n]\n\t"                          \
+    "sel %[n], %[n], %[zero]\n\t"                             \
+    "usub16 %[xb], %[lim], %[wb]\n\t"                         \
+    "sel %[wb], %[wb], %[zero]\n\t"                           \
+    "usub16 %[xb], %[lim], %[t]\n\t"                          \
+    "sel %[t], %[t], %[zero]\n\t"
+
+#define ODL_FP_CONV8_STORE                                    \
+    "strd %[l], %[n], [%[y]]\n\t"                             \
+    "strd %[wb], %[t], [%[y], #8]"
+
+#define ODL_FP_CONV8_OPERANDS                                                                      \
+    : [l] "+&r"(l), [n] "+&r"(ne), [wb] "+&r"(wb), [t] "=&r"(t), [xb] "+&r"(xb)                     \
+    : [bf] "r"(bf), [z] "r"(z), [y] "r"(y), [lim] "r"(0x7c007c00u), [zero] "r"(0u)                  \
+    : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", \
+      "s15", "s16", "cc", "memory"
+
+static inline void conv8(const int32_t *l, int32_t ne, const float *wb, const float *xb, const float *bf,
+                         const float *z, odl_f16_t *y, int relu) {
+    uint32_t t;
+    if (relu)
+        __asm__ volatile(ODL_FP_CONV8_BODY ODL_FP_CONV8_RELU ODL_FP_CONV8_STORE ODL_FP_CONV8_OPERANDS);
+    else
+        __asm__ volatile(ODL_FP_CONV8_BODY ODL_FP_CONV8_STORE ODL_FP_CONV8_OPERANDS);
+}
+
+/* Most window entries (taps x input channels) of the eight-channel path. */
+#define ODL_FP_ENTRIES 32
+
+/* Forward for output channels in blocks of eight (act NONE or RELU, finite
+ * filters, word-aligned output): the input sits in a zero-padded tile, so
+ * every output runs the same window; a padded tap adds w * (+0) = ±0, which
+ * leaves the sum as the portable kernel's skip does (the sum starts at +0
+ * and an FP32 sum that starts at +0 never becomes -0). Returns 0 when the
+ * shape does not fit. */
+static int conv_fw8(const odl_f16_conv_params_t *p, const conv_geo_t *g, const odl_f16_tensor_t *in,
+                    const odl_f16_tensor_t *w, const odl_f16_tensor_t *b, odl_f16_tensor_t *out) {
+    const int32_t hp = padded_extent(g->oh, p->stride_h, g->kh, p->dil_h);
+    const int32_t wp = padded_extent(g->ow, p->stride_w, g->kw, p->dil_w);
+    const int32_t ne = g->kh * g->kw * g->ic;
+#if defined(__ARM_FEATURE_SIMD32)
+    const int relu_ok = 1;
+#else
+    const int relu_ok = 0;
+#endif
+    if (g->oc % 8 || ne > ODL_FP_ENTRIES || ne * g->oc > ODL_FP_TILE || g->n * hp * wp * g->ic > ODL_FP_TILE ||
+        p->act == ODL_F16_ACT_RELU6 || (p->act == ODL_F16_ACT_RELU && !relu_ok) || !odl_fp_aligned(out->data) ||
+        !odl_fp_all_finite(w->data, ne * g->oc))
+        return 0;
+    float x[ODL_FP_TILE], wb[ODL_FP_TILE], bf[ODL_FP_TILE + 8]; /* wb: [block][entry][8]; bf: 8 zeros, bias */
+    int32_t list[ODL_FP_ENTRIES];
+    widen_padded(p, g, in->data, x, hp, wp);
+    for (int32_t oc = 0; oc < g->oc; ++oc)
+        for (int32_t e = 0; e < ne; ++e) wb[((oc >> 3) * ne + e) * 8 + (oc & 7)] = F(w->data[oc * ne + e]);
+    memset(bf, 0, (size_t)(g->oc + 8) * sizeof *bf);
+    if (b && b->data) odl_fp_widen_row(b->data, bf + 8, g->oc); /* adding +0 without bias changes nothing */
+    int32_t e = 0;
+    for (int32_t ky = 0; ky < g->kh; ++ky)
+        for (int32_t kx = 0; kx < g->kw; ++kx)
+            for (int32_t c = 0; c < g->ic; ++c)
+                list[e++] = (int32_t)(((ky * p->dil_h * wp + kx * p->dil_w) * g->ic + c) * (int32_t)sizeof(float));
+    const int relu = p->act == ODL_F16_ACT_RELU;
+    for (int32_t n = 0; n < g->n; ++n)
+        for (int32_t oy = 0; oy < g->oh; ++oy)
+            for (int32_t ox = 0; ox < g->ow; ++ox) {
+                const float *xb = x + ((n * hp + oy * p->stride_h) * wp + ox * p->stride_w) * g->ic;
+                odl_f16_t *y = out->data + ((n * g->oh + oy) * g->ow + ox) * g->oc;
+                for (int32_t oc0 = 0; oc0 < g->oc; oc0 += 8)
+                    conv8(list, ne, wb + oc0 * ne, xb, bf + 8 + oc0, bf, y + oc0, relu);
+            }
+    return 1;
+}
+
 odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_fw)(const odl_f16_conv_params_t *p, const odl_f16_tensor_t *in,
                                const odl_f16_tensor_t *w, const odl_f16_tensor_t *b, odl_f16_tensor_t *out) {
     conv_geo_t g;
     odl_status_t s = conv_geo(p, in, w, out, &g);
     if (s != ODL_OK) return s;
     const int32_t taps = g.kh * g.kw * g.ic, n_in = g.n * g.h * g.w * g.ic;
+    if (conv_fw8(p, &g, in, w, b, out)) return ODL_OK;
     if (!odl_fp_conv_fw_fits(&g)) return odl_conv2d_f16_fw_portable(p, in, w, b, out);
     float x[ODL_FP_TILE], wt[ODL_FP_TILE]; /* wt: [ky][kx][c][oc], output channels contiguous */
     odl_fp_widen_row(in->data, x, n_in);
