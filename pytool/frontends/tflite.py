@@ -13,6 +13,7 @@ from tflite.utils import BUILTIN_OPCODE2NAME
 from pytool import ops as opreg
 from pytool.frontends import tflite_lstm
 from pytool.frontends.errors import ModelError
+from pytool.frontends.fold import FOLD_ONLY, fold_constants
 from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
 
 _DTYPES = {
@@ -90,6 +91,7 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
     g.inputs = [tname(int(k)) for k in _ints(sub.InputsAsNumpy())]
     g.outputs = [tname(int(k)) for k in _ints(sub.OutputsAsNumpy())]
 
+    where: dict[int, _OpContext] = {}
     for i in range(sub.OperatorsLength()):
         stage[0] = f"op #{i}"
         fb_op = sub.Operators(i)
@@ -98,7 +100,7 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
         outs = _ints(fb_op.OutputsAsNumpy())
         out_names = [tname(int(k)) for k in outs]
         ctx = _OpContext(path, i, op_type, out_names[0] if out_names else "")
-        if op_type not in opreg.MODULES:
+        if op_type not in opreg.MODULES and op_type not in FOLD_ONLY:
             err = ctx.error(f"op type {op_type} is not supported; supported ops: {', '.join(opreg.MODULES)}")
             if strict:
                 raise err
@@ -133,6 +135,17 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
                 raise
             op.attrs["_unsupported"] = str(err)
         g.ops.append(op)
+        where[id(op)] = ctx
+
+    stage[0] = "constant folding"
+    fold_constants(g)
+    for op in g.ops:
+        if op.type in FOLD_ONLY and op.type not in opreg.MODULES and "_unsupported" not in op.attrs:
+            err = where[id(op)].error(f"op type {op.type} is supported only when its inputs are constant "
+                                      "(it is folded at compile time)")
+            if strict:
+                raise err
+            op.attrs["_unsupported"] = str(err)
 
     stage[0] = "the graph structure"
     for n in g.inputs + g.outputs:
@@ -175,9 +188,10 @@ def _read_tensor(path: str, data: bytes, model, fb_t, index: int, g: Graph) -> T
         q = fb_t.Quantization()
         zp = int(q.ZeroPointAsNumpy()[0]) if q is not None and q.ZeroPointLength() > 0 else 0
         g.meta.setdefault("variables", {})[name] = np.full(tuple(max(d, 0) for d in shape), zp, dtype)
-    sig = _ints(fb_t.ShapeSignatureAsNumpy())
-    if any(d < 0 for d in sig[1:]):
-        raise ModelError(path, f"tensor #{index} '{name}' has dynamic dimensions {sig}; only the batch may be dynamic")
+    # shape_signature may mark dims dynamic (-1); like TFLite Micro, the
+    # concrete `shape` (batch 1 and the sizes it implies) is what runs.
+    if any(d < 0 for d in shape):
+        raise ModelError(path, f"tensor #{index} '{name}' has shape {list(shape)} with a negative dimension")
 
     const = None
     buf_idx = fb_t.Buffer()
@@ -524,4 +538,5 @@ _ATTRS = {
     "DEPTH_TO_SPACE": _block_size(tflite.DepthToSpaceOptions),
     "SPACE_TO_DEPTH": _block_size(tflite.SpaceToDepthOptions),
     "BATCH_MATMUL": _batch_matmul,
+    "REDUCE_PROD": _mean,
 }

@@ -76,6 +76,7 @@ MODULES = {
     "BATCH_MATMUL": "batch_matmul",
     "SQUARED_DIFFERENCE": "squared_difference",
     "RSQRT": "rsqrt",
+    "BROADCAST_TO": "broadcast_to",
 }
 
 

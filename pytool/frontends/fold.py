@@ -1,0 +1,103 @@
+"""Constant folding at read time: an op whose result does not depend on the
+model's inputs (all inputs constant, or only their static shapes read, as
+SHAPE and ZEROS_LIKE do) becomes constant tensors, so shape arithmetic and
+constant preprocessing need no kernel. TFLite Micro would compute the same
+values at each invoke.
+
+Only exact cases fold: integer/float arithmetic on unquantized tensors, and
+raw-value data movement (a quantized tensor's bytes copied as they are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from pytool import ops as opreg
+from pytool.ir import Graph, Op
+
+
+def _static(g: Graph, op: Op, xs: list) -> list:
+    t = g.tensors[op.outputs[0]]
+    if op.type == "SHAPE":
+        return [np.asarray(g.tensors[op.inputs[0]].shape, t.np_dtype)]
+    return [np.zeros(g.tensors[op.inputs[0]].shape, t.np_dtype)]  # ZEROS_LIKE: raw zeros
+
+
+def _reduce_prod(g: Graph, op: Op, xs: list) -> list:
+    axes = tuple(int(a) for a in np.asarray(xs[1]).reshape(-1))
+    return [np.prod(np.asarray(xs[0]), axis=axes, keepdims=bool(op.attrs.get("keep_dims")))]
+
+
+# Ops with no kernel here that fold: numpy twins of TFLite's semantics.
+NUMPY: dict[str, Callable] = {
+    "SHAPE": _static,
+    "ZEROS_LIKE": _static,
+    "FILL": lambda g, op, xs: [np.full(np.asarray(xs[0]).reshape(-1), np.asarray(xs[1]).reshape(()))],
+    "ONES_LIKE": lambda g, op, xs: [np.ones_like(np.asarray(xs[0]))],
+    "BROADCAST_ARGS": lambda g, op, xs: [np.asarray(np.broadcast_shapes(*(tuple(np.asarray(x).reshape(-1))
+                                                                         for x in xs)))],
+    "RANGE": lambda g, op, xs: [np.arange(*(np.asarray(x).reshape(()) for x in xs))],
+    "REDUCE_PROD": _reduce_prod,
+    "FLOOR_DIV": lambda g, op, xs: [np.floor_divide(np.asarray(xs[0]), np.asarray(xs[1]))],
+    "FLOOR_MOD": lambda g, op, xs: [np.mod(np.asarray(xs[0]), np.asarray(xs[1]))],
+    "GATHER_ND": lambda g, op, xs: [np.asarray(xs[0])[tuple(np.moveaxis(np.asarray(xs[1]), -1, 0))]],
+    "SELECT_V2": lambda g, op, xs: [np.where(np.asarray(xs[0], bool), xs[1], xs[2])],
+}
+FOLD_ONLY = frozenset(NUMPY)
+# Registered ops that copy raw values: their float semantics on the stored
+# integers are the exact result, quantized or not.
+RAW = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE", "STRIDED_SLICE", "SLICE", "PACK", "UNPACK",
+                 "GATHER", "CONCATENATION", "SPLIT", "SPLIT_V", "BROADCAST_TO", "CAST"})
+# Registered arithmetic that folds only on unquantized tensors (shape math).
+ARITH = frozenset({"ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SUM", "REDUCE_MAX", "ABS"})
+STATIC_SHAPE_ONLY = frozenset({"SHAPE", "ZEROS_LIKE"})
+
+
+def _foldable(g: Graph, op: Op, outputs: set[str]) -> bool:
+    if "_unsupported" in op.attrs or any(n in outputs for n in op.outputs):
+        return False
+    if any(n in g.meta.get("variables", {}) for n in op.outputs):
+        return False
+    ins = [g.tensors[n] for n in op.inputs]
+    if op.type in STATIC_SHAPE_ONLY:
+        return bool(ins) and all(d >= 0 for d in ins[0].shape)
+    if not all(t.is_const for t in ins):
+        return False
+    if op.type in NUMPY or op.type in RAW:
+        return True
+    if op.type in ARITH:
+        return all(g.tensors[n].quant is None for n in [*op.inputs, *op.outputs])
+    return False
+
+
+def _evaluate(g: Graph, op: Op) -> list:
+    xs = [g.tensors[n].data for n in op.inputs]
+    if op.type in NUMPY:
+        return NUMPY[op.type](g, op, xs)
+    return opreg.get(op.type).ref_float(g, op, xs)
+
+
+def fold_constants(g: Graph) -> int:
+    """Folds in graph order (a folded result can make later ops foldable).
+    Returns the number of ops folded. An op whose result does not match its
+    output tensors' shapes is kept as it is."""
+    outputs = set(g.outputs)
+    kept, folded = [], 0
+    for op in g.ops:
+        if _foldable(g, op, outputs):
+            try:
+                values = _evaluate(g, op)
+                ts = [g.tensors[n] for n in op.outputs]
+                arrays = [np.asarray(v).astype(t.np_dtype).reshape(t.shape) for v, t in zip(values, ts, strict=True)]
+            except (ValueError, TypeError, IndexError, ArithmeticError):
+                kept.append(op)
+                continue
+            for t, a in zip(ts, arrays):
+                t.data = a
+            folded += 1
+            continue
+        kept.append(op)
+    g.ops = kept
+    return folded

@@ -1,0 +1,58 @@
+"""Read-time constant folding (pytool/frontends/fold.py): shape arithmetic and
+constant-only ops become constants; an op that still depends on the model's
+input is kept, and a fold-only op that stays is refused with the reason."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tflite_build import T, single_op
+
+from pytool.frontends.fold import fold_constants
+from pytool.ir import Graph, Op, QuantParams, Tensor
+
+
+def _graph() -> Graph:
+    g = Graph()
+    q = QuantParams.per_tensor(0.1, 3)
+    g.add_tensor(Tensor("x", (1, 2, 3), "int8", quant=q))
+    consts = {"dims": np.array([2, 3], np.int32), "v": np.array(7, np.int32), "a": np.array([2, 1], np.int32),
+              "b": np.array([1, 3], np.int32), "r0": np.array(1, np.int32), "r1": np.array(7, np.int32),
+              "r2": np.array(2, np.int32), "ax": np.array([0], np.int32), "w": np.arange(6, dtype=np.int8)}
+    for n, v in consts.items():
+        g.add_tensor(Tensor(n, v.shape, str(v.dtype), v, q if n == "w" else None))
+    for n, shape, dt in [("shp", (3,), "int32"), ("fill", (2, 3), "int32"), ("bargs", (2,), "int32"),
+                         ("rng", (3,), "int32"), ("prod", (3,), "int32"), ("zl", (1, 2, 3), "int8"),
+                         ("wr", (2, 3), "int8"), ("y", (1, 2, 3), "int8")]:
+        g.add_tensor(Tensor(n, shape, dt, quant=q if dt == "int8" else None))
+    g.ops = [Op("SHAPE", ["x"], ["shp"]), Op("FILL", ["dims", "v"], ["fill"]),
+             Op("BROADCAST_ARGS", ["a", "b"], ["bargs"]), Op("RANGE", ["r0", "r1", "r2"], ["rng"]),
+             Op("REDUCE_PROD", ["fill", "ax"], ["prod"], {"keep_dims": False}), Op("ZEROS_LIKE", ["x"], ["zl"]),
+             Op("RESHAPE", ["w"], ["wr"]), Op("ADD", ["x", "zl"], ["y"], {"activation": "NONE"})]
+    g.inputs, g.outputs = ["x"], ["y"]
+    return g
+
+
+def test_fold_constants_values():
+    g = _graph()
+    assert fold_constants(g) == 7
+    assert [op.type for op in g.ops] == ["ADD"]  # the only op that reads the input's values
+    t = g.tensors
+    np.testing.assert_array_equal(t["shp"].data, [1, 2, 3])
+    np.testing.assert_array_equal(t["fill"].data, np.full((2, 3), 7))
+    np.testing.assert_array_equal(t["bargs"].data, [2, 3])
+    np.testing.assert_array_equal(t["rng"].data, [1, 3, 5])
+    np.testing.assert_array_equal(t["prod"].data, [49, 49, 49])
+    assert t["zl"].data.dtype == np.int8 and not t["zl"].data.any()
+    np.testing.assert_array_equal(t["wr"].data, np.arange(6).reshape(2, 3))
+
+
+def test_fold_only_op_on_an_activation_is_refused(tmp_path):
+    from pytool.frontends import load_model
+    from pytool.frontends.errors import ModelError
+
+    p = tmp_path / "fill.tflite"
+    p.write_bytes(single_op(94, [T((2,), "int32", data=np.array([2, 3], np.int32)), T((), "int8", 0.1, 0),
+                                 T((2, 3), "int8", 0.1, 0)], [0, 1], [2], model_inputs=[1]))
+    with pytest.raises(ModelError, match=r"FILL.*only when its inputs are constant"):
+        load_model(p)
