@@ -23,6 +23,7 @@ import numpy as np
 from pytool.ir import Graph, IRError, QuantParams
 from pytool.reference import run_float
 from quantize.calib import normalize_calibration
+from quantize.lstm import lstm_consts, quantize_lstms
 from quantize.ranges import (
     METHODS,
     QMAX,
@@ -191,9 +192,10 @@ def quantize_graph(
     stats = collect_stats(g_float, feeds, method, progress)
 
     weights, biases = _weight_roles(g_float)
+    own = lstm_consts(g_float)  # quantized by quantize_lstms
     float_consts = [
         n for n, t in g_float.tensors.items()
-        if t.is_const and t.dtype == "float32" and n not in weights and n not in biases
+        if t.is_const and t.dtype == "float32" and n not in weights and n not in biases and n not in own
     ]
     for n in float_consts:  # constant operands (e.g. of ADD/MUL) get their own range
         s = TensorStats()
@@ -233,6 +235,7 @@ def quantize_graph(
             t.data = quantize_array(t.data, scale, zp).astype(np.int8)
         t.dtype = "int8"
     _quantize_weights(gq, weights, biases, act_params, per_channel)
+    quantize_lstms(gq, act_params)
     leftover = [n for n, t in gq.tensors.items() if t.dtype == "float32"]
     if leftover:
         raise IRError(f"tensors left in float32 after quantization: {', '.join(leftover)}")

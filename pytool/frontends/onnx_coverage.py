@@ -38,4 +38,12 @@ ONNX_TO_IR: dict[str, tuple[str, ...]] = {
     "HardSwish": ("HARD_SWISH",),
     "ConvTranspose": ("TRANSPOSE_CONV",),
     "Resize": ("RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR"),
+    "LSTM": ("UNIDIRECTIONAL_SEQUENCE_LSTM",),  # plus a RESHAPE / STRIDED_SLICE for Y and Y_h
+    # shape plumbing around exported LSTMs: folded to constants, no IR op
+    "Shape": (),
+    "Gather": (),
+    "ConstantOfShape": (),
+    "Cast": (),
+    "Expand": (),
+    "Slice": (),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pytool.frontends import onnx_lstm
 from pytool.frontends import onnx_nodes as cv
 from pytool.frontends.layout import axis_nchw_to_nhwc, perm_nchw_to_nhwc
 from pytool.frontends.onnx import Builder, Const
@@ -394,4 +395,5 @@ def _more() -> dict:
 
 
 CONVERTERS.update(_more())
+CONVERTERS.update(onnx_lstm.CONVERTERS)
 SUPPORTED = sorted(CONVERTERS)

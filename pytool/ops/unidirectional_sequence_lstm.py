@@ -4,7 +4,8 @@ IR: inputs [x [B, T, I] (or [T, B, I] when time_major), input weights [S, I]
 for the gates i, f, c, o, recurrent weights [S, S] (same order), gate biases
 [S] (same order), hidden state [B, S], cell state [B, S]] (15 inputs; the
 last two are graph variables, g.meta["variables"], updated in place and kept
-across invokes), attrs {time_major, cell_clip, activation: "TANH"}.
+across invokes), attrs {time_major, cell_clip, activation: "TANH", stateless}.
+stateless (ONNX's LSTM): each invoke starts from the zero state instead.
 Output y: the hidden state after every step, [B, T, S] ([T, B, S]).
 
 TFLite's optional inputs (peephole, projection, layer norm, CIFG) are refused
@@ -83,6 +84,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
     bias = [np.asarray(xs[GATE_BIAS + k], np.float64) for k in range(4)]
     h = np.asarray(xs[HIDDEN], np.float64).reshape(nb, ns).copy()
     c = np.asarray(xs[CELL], np.float64).reshape(nb, ns).copy()
+    if op.attrs.get("stateless", False):
+        h[:], c[:] = 0.0, 0.0
     clip = float(op.attrs.get("cell_clip", 0.0))
     ys = []
     for t in range(nt):
@@ -144,6 +147,7 @@ def lower(g: Graph, op: Op) -> Lowered:
     params += [m for m, _ in mult["in"]] + [s for _, s in mult["in"]]
     params += [m for m, _ in mult["rec"]] + [s for _, s in mult["rec"]]
     params += [*forget, *inp, *hid, tanh_mult, tanh_shift, qclip if clip > 0 else 0]
+    params += [int(bool(op.attrs.get("stateless", False)))]
     return Lowered(inputs=list(op.inputs), params=params)
 
 
@@ -156,13 +160,15 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     p = low.params
     tm, zx, zh = bool(p[0]), p[1], p[2]
     in_m, in_s, rec_m, rec_s = p[3:7], p[7:11], p[11:15], p[15:19]
-    fm, fs, im, is_, hm, hs, tmul, tsh, qclip = p[19:28]
+    fm, fs, im, is_, hm, hs, tmul, tsh, qclip, stateless = p[19:29]
     x = _rows(np.asarray(xs[0], np.int64), tm) - zx
     wi = [np.asarray(xs[GATE_IN + k], np.int64) for k in range(4)]
     wr = [np.asarray(xs[GATE_REC + k], np.int64) for k in range(4)]
     bias = [np.asarray(xs[GATE_BIAS + k], np.int64) for k in range(4)]
     h = np.asarray(xs[HIDDEN], np.int64).reshape(nb, ns).copy()
     c = np.asarray(xs[CELL], np.int64).reshape(nb, ns).copy()
+    if stateless:
+        h[:], c[:] = zh, 0
     ys = []
     for t in range(nt):
         act = []

@@ -181,6 +181,7 @@ typedef struct {
     int32_t hidden_mult, hidden_shift; /* 2^-30 / s_h */
     int32_t tanh_mult, tanh_shift;     /* tanh of the cell state (odl_tanh_s16) */
     int32_t cell_clip;                 /* >0: cell state clamped to +-cell_clip */
+    int32_t stateless;                 /* 1: hidden and cell state cleared before the sequence */
 } odl_lstm_params_t;
 
 odl_status_t odl_lstm_s8(const odl_lstm_params_t *p, const int8_t *in, const int8_t *const w_in[4],

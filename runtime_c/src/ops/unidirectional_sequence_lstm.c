@@ -5,11 +5,11 @@
  * outputs: [y int8, x's shape with S for I]
  * params : [time_major, input_zp, hidden_zp, in_mult x4, in_shift x4, rec_mult x4, rec_shift x4,
  *           forget_mult, forget_shift, input_mult, input_shift, hidden_mult, hidden_shift,
- *           tanh_mult, tanh_shift, cell_clip] */
+ *           tanh_mult, tanh_shift, cell_clip, stateless (1: start every invoke from the zero state)] */
 #include "odl/ops_ext.h"
 
 #define LSTM_N_IN 15
-#define LSTM_N_PARAMS 28
+#define LSTM_N_PARAMS 29
 
 static int is_matrix(const odl_tensor_t *t, int32_t rows, int32_t cols) {
     return t && t->dtype == ODL_DT_INT8 && t->rank == 2 && t->dims[0] == rows && t->dims[1] == cols &&
@@ -58,6 +58,7 @@ odl_status_t odl_op_unidirectional_sequence_lstm(odl_ctx_t *ctx, const odl_op_t 
     p.tanh_mult = q[25];
     p.tanh_shift = q[26];
     p.cell_clip = q[27];
+    p.stateless = q[28];
     const int32_t rows = p.batches * p.steps;
     if (ty->dims[0] != tx->dims[0] || ty->dims[1] != tx->dims[1] || tx->bytes < rows * p.inputs ||
         ty->bytes < rows * p.units || odl_tensor_numel(th) != p.batches * p.units || th->bytes < p.batches * p.units ||

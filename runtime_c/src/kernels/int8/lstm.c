@@ -61,6 +61,10 @@ odl_status_t odl_lstm_s8(const odl_lstm_params_t *p, const int8_t *in, const int
     if (p->batches <= 0 || p->steps <= 0 || p->inputs <= 0 || p->units <= 0) return ODL_ERR_ARG;
     for (int g = 0; g < 4; ++g)
         if (!w_in[g] || !w_rec[g] || !bias[g]) return ODL_ERR_ARG;
+    if (p->stateless) {
+        memset(hidden, (int8_t)p->hidden_zero_point, (size_t)(p->batches * p->units));
+        memset(cell, 0, (size_t)(p->batches * p->units) * sizeof(int16_t));
+    }
     for (int32_t b = 0; b < p->batches; ++b)
         for (int32_t t = 0; t < p->steps; ++t) {
             const int32_t row = p->time_major ? t * p->batches + b : b * p->steps + t;
