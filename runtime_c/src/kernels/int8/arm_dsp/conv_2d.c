@@ -317,18 +317,100 @@ static void conv_pixels(const conv_geom_t *g, const int8_t *in_b, int32_t px, in
     }
 }
 
-odl_status_t odl_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
-                           const odl_dims4_t *in_dims, const int8_t *in,
-                           const odl_dims4_t *w_dims, const int8_t *w, const int32_t *bias,
-                           const odl_dims4_t *out_dims, int8_t *out) {
-    if (!p || !mult || !shift || !in_dims || !in || !w_dims || !w || !out_dims || !out) return ODL_ERR_ARG;
-    const int32_t k = w_dims->h * w_dims->w * w_dims->c;
-    /* Grouped convolution, malformed shapes (the portable kernel reports
-     * those) and out-of-range requantization parameters go the portable way. */
-    if (w_dims->c != in_dims->c || k <= 0 || w_dims->n != out_dims->c || in_dims->n != out_dims->n ||
-        out_dims->c <= 0 || !odl_dsp_quant_ok(mult, shift, out_dims->c))
-        return odl_conv2d_s8_portable(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
+/* One input channel, filters of at most 4x4 (first layers such as 3x3x1):
+ * im2col's per-pixel column fill and the 2x2 blocking cost more than the
+ * few MACs per output. Each filter row is at most four contiguous input
+ * bytes: one word load and two SXTAB16 give its taps (offset added) as the
+ * lane pairs (0, 2) and (1, 3); the filters are widened once per call into
+ * the same pairs (taps past k_w are zero, so the extra input lanes add
+ * nothing). Per output: 2 * k_h SMLAD, then the usual output stage. Rows
+ * outside the image, or with a tap outside it or a word that would leave
+ * the input tensor, are assembled lane by lane with zeros for padding. */
+#define ODL_DSP_C1_MAX_OC 32
+#define ODL_DSP_C1_MAX_KH 4
 
+static inline int odl_conv_c1_ok(const odl_conv_params_t *p, const odl_dims4_t *w_dims, int32_t out_c) {
+    return w_dims->c == 1 && w_dims->w <= 4 && w_dims->h <= ODL_DSP_C1_MAX_KH && p->dilation_w == 1 &&
+           p->dilation_h >= 1 && out_c <= ODL_DSP_C1_MAX_OC;
+}
+
+static inline uint32_t lanes16(int32_t lo, int32_t hi) { return ((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16); }
+
+/* The (0, 2) and (1, 3) lane pairs of one filter row of an input pixel. */
+static inline void c1_row(const int8_t *in_b, int32_t h, int32_t w, int32_t k_w, int32_t y, int32_t x0,
+                          int32_t off, int32_t off2, int32_t *ev, int32_t *od) {
+    if (y < 0 || y >= h) {
+        *ev = 0, *od = 0;
+        return;
+    }
+    const int8_t *r = in_b + (size_t)y * w;
+    if (x0 >= 0 && x0 + k_w <= w && (size_t)y * w + x0 + 4 <= (size_t)h * w) {
+        const int32_t v = odl_dsp_ld32(r + x0);
+        *ev = odl_dsp_even_off(v, off2), *od = odl_dsp_odd_off(v, off2);
+        return;
+    }
+    int32_t t[4];
+    for (int32_t j = 0; j < 4; ++j) {
+        const int32_t x = x0 + j;
+        t[j] = j < k_w && x >= 0 && x < w ? r[x] + off : 0;
+    }
+    *ev = (int32_t)lanes16(t[0], t[2]), *od = (int32_t)lanes16(t[1], t[3]);
+}
+
+__attribute__((noinline)) static void conv_c1(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                                              const odl_dims4_t *in_dims, const int8_t *in, const odl_dims4_t *w_dims,
+                                              const int8_t *w, const int32_t *bias, const odl_dims4_t *out_dims,
+                                              int8_t *out) {
+    const int32_t k_h = w_dims->h, k_w = w_dims->w, out_c = out_dims->c, n2 = 2 * k_h;
+    const int32_t h = in_dims->h, wd = in_dims->w, off = p->input_offset, off2 = odl_dsp_dup16(off);
+    int32_t ws[ODL_DSP_C1_MAX_OC * 2 * ODL_DSP_C1_MAX_KH];
+    for (int32_t oc = 0; oc < out_c; ++oc)
+        for (int32_t fy = 0; fy < k_h; ++fy) {
+            const int8_t *wr = w + ((size_t)oc * k_h + fy) * k_w;
+            int32_t t[4];
+            for (int32_t j = 0; j < 4; ++j) t[j] = j < k_w ? wr[j] : 0;
+            ws[oc * n2 + 2 * fy] = (int32_t)lanes16(t[0], t[2]);
+            ws[oc * n2 + 2 * fy + 1] = (int32_t)lanes16(t[1], t[3]);
+        }
+    const conv_out_t o = {bias, mult, shift, p->output_offset, p->act_min, p->act_max};
+    for (int32_t b = 0; b < out_dims->n; ++b) {
+        const int8_t *in_b = in + (size_t)b * h * wd;
+        for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+            const int32_t y0 = oy * p->stride_h - p->pad_h;
+            for (int32_t ox = 0; ox < out_dims->w; ++ox) {
+                const int32_t x0 = ox * p->stride_w - p->pad_w;
+                int32_t col[2 * ODL_DSP_C1_MAX_KH];
+                for (int32_t fy = 0; fy < k_h; ++fy)
+                    c1_row(in_b, h, wd, k_w, y0 + fy * p->dilation_h, x0, off, off2, &col[2 * fy], &col[2 * fy + 1]);
+                const int32_t *wsr = ws;
+                if (k_h == 3) {
+                    const int32_t c0 = col[0], c1 = col[1], c2 = col[2], c3 = col[3], c4 = col[4], c5 = col[5];
+                    for (int32_t oc = 0; oc < out_c; ++oc, wsr += 6) {
+                        int32_t acc = __smuad(wsr[0], c0);
+                        acc = __smlad(wsr[1], c1, acc);
+                        acc = __smlad(wsr[2], c2, acc);
+                        acc = __smlad(wsr[3], c3, acc);
+                        acc = __smlad(wsr[4], c4, acc);
+                        acc = __smlad(wsr[5], c5, acc);
+                        *out++ = (int8_t)conv_out_byte(acc, &o, oc);
+                    }
+                } else {
+                    for (int32_t oc = 0; oc < out_c; ++oc, wsr += n2) {
+                        int32_t acc = 0;
+                        for (int32_t i = 0; i < n2; ++i) acc = __smlad(wsr[i], col[i], acc);
+                        *out++ = (int8_t)conv_out_byte(acc, &o, oc);
+                    }
+                }
+            }
+        }
+    }
+}
+
+__attribute__((noinline)) static void conv_columns(const odl_conv_params_t *p, const int32_t *mult,
+                                                   const int32_t *shift, const odl_dims4_t *in_dims,
+                                                   const int8_t *in, const odl_dims4_t *w_dims, const int8_t *w,
+                                                   const int32_t *bias, const odl_dims4_t *out_dims, int8_t *out) {
+    const int32_t k = w_dims->h * w_dims->w * w_dims->c;
     int16_t cols[2][ODL_ARM_DSP_CONV_COLUMN_MAX] __attribute__((aligned(4)));
     const conv_geom_t g = {p, in_dims->h, in_dims->w, in_dims->c, w_dims->h, w_dims->w, w_dims->c, k,
                            odl_dsp_dup16(p->input_offset)};
@@ -341,5 +423,23 @@ odl_status_t odl_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, cons
         for (; px + 2 <= pixels; px += 2) conv_pixels(&g, in_b, px, 1, out_w, w, out_c, bias, mult, shift, out_b, cols);
         if (px < pixels) conv_pixels(&g, in_b, px, 0, out_w, w, out_c, bias, mult, shift, out_b, cols);
     }
+}
+
+odl_status_t odl_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
+                           const odl_dims4_t *in_dims, const int8_t *in,
+                           const odl_dims4_t *w_dims, const int8_t *w, const int32_t *bias,
+                           const odl_dims4_t *out_dims, int8_t *out) {
+    if (!p || !mult || !shift || !in_dims || !in || !w_dims || !w || !out_dims || !out) return ODL_ERR_ARG;
+    const int32_t k = w_dims->h * w_dims->w * w_dims->c;
+    /* Grouped convolution, malformed shapes (the portable kernel reports
+     * those) and out-of-range requantization parameters go the portable way. */
+    if (w_dims->c != in_dims->c || k <= 0 || w_dims->n != out_dims->c || in_dims->n != out_dims->n ||
+        out_dims->c <= 0 || !odl_dsp_quant_ok(mult, shift, out_dims->c))
+        return odl_conv2d_s8_portable(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
+    /* Separate frames: the column path's 2 KiB of columns never sit under the other. */
+    if (odl_conv_c1_ok(p, w_dims, out_dims->c))
+        conv_c1(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
+    else
+        conv_columns(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
     return ODL_OK;
 }
