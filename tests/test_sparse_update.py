@@ -153,15 +153,37 @@ int odl_conv2d_s8_bw_weight(const odl_conv_params_t *, const odl_dims4_t *, cons
 int odl_conv2d_s8_bw_weight_portable(const odl_conv_params_t *, const odl_dims4_t *, const int8_t *,
                                      const odl_dims4_t *, const odl_dims4_t *, const int32_t *, int32_t, int64_t *,
                                      int64_t *);
+typedef struct { int32_t stride_h, stride_w, filter_h, filter_w, pad_h, pad_w; int32_t act_min, act_max; }
+    odl_pool_params_t;
+typedef struct { const odl_pool_params_t *pool; int32_t mode, act_min, act_max; } odl_bw_pool_mask_t;
+int odl_conv2d_s8_bw_weight_pooled(const odl_conv_params_t *, const odl_dims4_t *, const int8_t *,
+                                   const odl_dims4_t *, const odl_dims4_t *, const int8_t *, const odl_bw_pool_mask_t *,
+                                   const odl_dims4_t *, const int32_t *, int32_t, int64_t *, int64_t *);
+int odl_conv2d_s8_bw_weight_pooled_portable(const odl_conv_params_t *, const odl_dims4_t *, const int8_t *,
+                                            const odl_dims4_t *, const odl_dims4_t *, const int8_t *,
+                                            const odl_bw_pool_mask_t *, const odl_dims4_t *, const int32_t *, int32_t,
+                                            int64_t *, int64_t *);
+int odl_max_pool2d_s8_bw_input(const odl_pool_params_t *, const odl_dims4_t *, const int8_t *, const odl_dims4_t *,
+                               const int32_t *, int32_t, int32_t *, int32_t *);
+int odl_act_s8_bw_input(int32_t, const int8_t *, int32_t, int32_t, const int32_t *, int32_t *);
+int odl_sat_s8_bw_input(int32_t, const int8_t *, const int32_t *, int32_t *);
 """
+
+
+def _dsp_prelude(name: str) -> str:
+    """Includes an arm_dsp file by path; its text in a comment so that an edit rebuilds the module."""
+    import hashlib
+
+    path = RT / "train" / "arm_dsp" / name
+    tag = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return f'/* {tag} */\n#include "odl/kernels_bw_s8.h"\n#include "{path}"\n'
 
 
 @pytest.fixture(scope="module")
 def conv_lib():
     """The arm_dsp file (plain C) in place of the portable bw_conv_2d.c, which it includes renamed."""
     srcs = [p for p in cbuild.runtime_sources() if p.name != "bw_conv_2d.c"]
-    prelude = f'#include "odl/kernels_bw_s8.h"\n#include "{RT / "train" / "arm_dsp" / "bw_conv_2d.c"}"\n'
-    return cbuild.build("sparse_conv_dsp", CONV_CDEF, prelude, srcs)
+    return cbuild.build("sparse_conv_dsp", CONV_CDEF, _dsp_prelude("bw_conv_2d.c"), srcs)
 
 
 @SETTINGS
@@ -189,6 +211,52 @@ def test_conv_bw_weight_dsp_equals_portable(conv_lib, kh, kw, h, w, c, o, sh, sw
         assert list(got) == list(want) and gb[0] == wb[0]
 
 
+@SETTINGS
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(2, 9), st.integers(2, 9), st.integers(1, 3),
+       st.integers(1, 4), st.integers(1, 3), st.integers(0, 1), st.integers(0, 1), st.integers(0, 2),
+       st.booleans(), st.integers(0, 2**31))
+def test_conv_bw_weight_through_max_pool(conv_lib, kh, kw, h, w, c, o, f, extra, pad, mode, ties, seed):
+    """The fused kernel (conv bw_weight from a disjoint max-pool's output error, the
+    conv's mask at the routed element) equals max-pool backward, mask, then bw_weight,
+    and its arm_dsp version equals the portable one (incl. errors of 2^15)."""
+    ffi, lib = conv_lib
+    rng = np.random.default_rng(seed)
+    s_pool = f + extra  # stride >= filter: disjoint windows
+    ph = pad * (kh // 2)
+    oh, ow = h + 2 * ph - kh + 1, w + 2 * pad * (kw // 2) - kw + 1
+    py, px = (oh - f) // s_pool + 1, (ow - f) // s_pool + 1
+    if min(oh, ow, py, px) <= 0:
+        return
+    x = rng.integers(-128, 128, (1, h, w, c))
+    y = rng.integers(-2, 2, (1, oh, ow, o)) if ties else rng.integers(-128, 128, (1, oh, ow, o))
+    y[rng.random(y.shape) < 0.2] = rng.choice([-128, 127])
+    ep = rng.integers(-(2**15), 2**15 + 1, (1, py, px, o))
+    ep[rng.random(ep.shape) < 0.3] = 0
+    lo, hi = (-128, 127) if mode == 2 else (int(rng.integers(-128, 0)), int(rng.integers(0, 128)))
+    p = ffi.new("odl_conv_params_t *", (int(rng.integers(-128, 129)), 0, -128, 127, 1, 1, 1, 1, ph,
+                                        pad * (kw // 2), 1))
+    pp = ffi.new("odl_pool_params_t *", (s_pool, s_pool, f, f, 0, 0, -128, 127))
+    m = ffi.new("odl_bw_pool_mask_t *", (pp, mode, lo, hi))
+    dx, dw, dy = (ffi.new("odl_dims4_t *", d) for d in ((1, h, w, c), (o, kh, kw, c), (1, oh, ow, o)))
+    dp = ffi.new("odl_dims4_t *", (1, py, px, o))
+    xb, yb = ffi.new("int8_t[]", x.reshape(-1).tolist()), ffi.new("int8_t[]", y.reshape(-1).tolist())
+    eb = ffi.new("int32_t[]", ep.reshape(-1).tolist())
+    dense, ex = ffi.new("int32_t[]", oh * ow * o), ffi.new("int32_t *")
+    assert lib.odl_max_pool2d_s8_bw_input(pp, dy, yb, dp, eb, 0, dense, ex) == 0 and ex[0] == 0
+    if mode == 2:
+        assert lib.odl_sat_s8_bw_input(oh * ow * o, yb, dense, dense) == 0
+    elif mode == 1:
+        assert lib.odl_act_s8_bw_input(oh * ow * o, yb, lo, hi, dense, dense) == 0
+    k = kh * kw * c
+    for ch in range(o):
+        rows = [(ffi.new("int64_t[]", k), ffi.new("int64_t *")) for _ in range(3)]
+        assert lib.odl_conv2d_s8_bw_weight_portable(p, dx, xb, dw, dy, dense, ch, *rows[0]) == 0
+        assert lib.odl_conv2d_s8_bw_weight_pooled_portable(p, dx, xb, dw, dy, yb, m, dp, eb, ch, *rows[1]) == 0
+        assert lib.odl_conv2d_s8_bw_weight_pooled(p, dx, xb, dw, dy, yb, m, dp, eb, ch, *rows[2]) == 0
+        want = (list(rows[0][0]), rows[0][1][0])
+        assert all((list(g), b[0]) == want for g, b in rows[1:]), ch
+
+
 POOL_CDEF = """
 typedef struct { int32_t n, h, w, c; } odl_dims4_t;
 typedef struct { int32_t stride_h, stride_w, filter_h, filter_w, pad_h, pad_w; int32_t act_min, act_max; }
@@ -203,8 +271,7 @@ int odl_max_pool2d_s8_bw_input_portable(const odl_pool_params_t *, const odl_dim
 @pytest.fixture(scope="module")
 def pool_lib():
     srcs = [p for p in cbuild.runtime_sources() if p.name != "bw_pool.c"]
-    prelude = f'#include "odl/kernels_bw_s8.h"\n#include "{RT / "train" / "arm_dsp" / "bw_pool.c"}"\n'
-    return cbuild.build("sparse_pool_dsp", POOL_CDEF, prelude, srcs)
+    return cbuild.build("sparse_pool_dsp", POOL_CDEF, _dsp_prelude("bw_pool.c"), srcs)
 
 
 @SETTINGS

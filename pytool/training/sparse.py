@@ -25,6 +25,7 @@ import numpy as np
 from pytool import ops as opreg
 from pytool.codegen import T_ARENA, T_INIT, Program, lower_graph
 from pytool.ir import Graph
+from pytool.ops.conv_2d import pair
 from pytool.planner import Buffer, Plan, align_up, check_budget, plan_arena
 from pytool.training import TrainSpec, TrainSpecError
 from pytool.training.forward_grad import logits_of
@@ -39,6 +40,7 @@ READS_INPUT = ("MAX_POOL_2D", *TABLE_OPS)
 WEIGHTED = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
 ROUNDING = {"master": 0, "round": 1, "stochastic": 2}
 NONE = -1
+CONV_POOL = 12  # ODL_SP_CONV_POOL: a CONV_2D step that reads the disjoint max-pool's error (pooled_conv)
 # Stack the TRAIN call needs beyond the INFER call, reserved inside the --ram
 # budget (the arena gets the rest). The runtime has no recursion and no
 # variable-length arrays, so the depth depends on the code, not the model:
@@ -85,6 +87,7 @@ class SparseLayout:
     rows: dict[int, int] = field(default_factory=dict)  # op -> gradient row offset
     residuals: dict[int, int] = field(default_factory=dict)  # op -> residual offset
     pend: dict[str, int] = field(default_factory=dict)  # fork tensor -> pending error offset
+    pooled: int | None = None  # max-pool step whose conv below reads its error directly (pooled_conv)
 
 
 def n_out_of(g: Graph, op_index: int) -> int:
@@ -230,6 +233,24 @@ def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
     return steps, logits, forward_ops
 
 
+def pooled_conv(g: Graph, steps: list[BwStep]) -> int | None:
+    """Index of a MAX_POOL_2D step with disjoint windows (stride >= filter) whose
+    input is the output of the CONV_2D that ends the backward. That conv's
+    bw_weight reads the pool's output error and routes it itself (kind
+    CONV_POOL, odl_conv2d_s8_bw_weight_pooled): the conv output's int32 error,
+    4 bytes per conv output element, is never made."""
+    for j in range(len(steps) - 1):
+        s, t = steps[j], steps[j + 1]
+        pool, conv = g.ops[s.op], g.ops[t.op]
+        if (pool.type != "MAX_POOL_2D" or conv.type != "CONV_2D" or t.in_t is not None or s.in_t != t.out_t
+                or s.side_t is not None or s.acc):
+            continue
+        (fh, fw), (sh, sw) = pair(pool, "filter"), pair(pool, "stride")
+        if sh >= fh and sw >= fw:
+            return j
+    return None
+
+
 def numel(g: Graph, name: str) -> int:
     return int(np.prod(g.tensors[name].shape))
 
@@ -268,9 +289,11 @@ def training_layout(prog: Program, g: Graph, scheme: Scheme, inference_arena: in
     keep[logits] = max(keep.get(logits, 0), n_fwd)
     bufs = [Buffer(b.name, b.size, b.first, max(b.last, keep.get(b.name, b.last))) for b in base.buffers.values()]
     side_slot = {s.side_t: t_of[s.op] for s in steps if s.side_t is not None}
+    pooled = pooled_conv(g, steps)
     for j, s in enumerate(steps):
         t = n_fwd + j
-        bufs.append(Buffer(f"err:{s.out_t}", 4 * numel(g, s.out_t), t - 1 if j else t, t))
+        if pooled is None or j != pooled + 1:  # the pooled conv reads the pool's error, alive one slot longer
+            bufs.append(Buffer(f"err:{s.out_t}", 4 * numel(g, s.out_t), t - 1 if j else t, t + (j == pooled)))
         if s.acc:  # the fork's first error (+ its exponent) waits until the second arrives
             bufs.append(Buffer(f"pend:{s.in_t}", 4 * numel(g, s.in_t) + 4, side_slot[s.in_t], t))
         if s.op in scheme and scheme[s.op].update == "weights":
@@ -278,9 +301,10 @@ def training_layout(prog: Program, g: Graph, scheme: Scheme, inference_arena: in
     pers = [(n, sz) for n, (_, sz) in base.persistent.items()]
     plan = plan_arena(bufs, n_fwd + len(steps), pers)
     plan.const_bytes, plan.extra = base.const_bytes, dict(base.extra)
-    lay = SparseLayout(plan, inference_arena, steps)
-    for s in steps:
-        lay.err[s.out_t] = plan.offset(f"err:{s.out_t}")
+    lay = SparseLayout(plan, inference_arena, steps, pooled=pooled)
+    for j, s in enumerate(steps):
+        src = steps[j - 1] if pooled is not None and j == pooled + 1 else s
+        lay.err[s.out_t] = plan.offset(f"err:{src.out_t}")
         if s.acc:
             lay.pend[s.in_t] = plan.offset(f"pend:{s.in_t}")
         if s.op in scheme and scheme[s.op].update == "weights":
@@ -557,12 +581,15 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
         out.append(_arr("int32_t", f"sp_wm{j}", [m for m, _ in ws]))
         out.append(_arr("int32_t", f"sp_ws{j}", [k for _, k in ws]))
         lo, hi = s.mask if s.mask is not None else (-129, 128)
-        err_in = lay.err[st.steps[j + 1].out_t] if s.in_t is not None else NONE
+        err_in = lay.err[st.steps[j + 1].out_t] if s.in_t is not None and j != lay.pooled else NONE
+        kind, arg = s.kind, s.arg
+        if lay.pooled is not None and j == lay.pooled + 1:
+            kind, arg = CONV_POOL, st.steps[j - 1].op
         err_side = lay.pend[s.side_t] if s.side_t is not None else NONE
         err_acc = lay.pend[s.in_t] if s.acc else NONE
         step_rows.append(
-            f"    {{{s.kind}, {mask_mode(s.mask)}, {layer_of.get(s.op, NONE)}, {s.op}, {len(ws)}, {lo}, {hi}, "
-            f"{lay.err[s.out_t]}, {err_in}, {err_side}, {err_acc}, sp_wm{j}, sp_ws{j}, {s.arg}, {frac}, {mp}, {tb}}},"
+            f"    {{{kind}, {mask_mode(s.mask)}, {layer_of.get(s.op, NONE)}, {s.op}, {len(ws)}, {lo}, {hi}, "
+            f"{lay.err[s.out_t]}, {err_in}, {err_side}, {err_acc}, sp_wm{j}, sp_ws{j}, {arg}, {frac}, {mp}, {tb}}},"
         )
     layer_rows = []
     for i, ly in enumerate(st.layers):

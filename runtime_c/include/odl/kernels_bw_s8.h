@@ -73,6 +73,31 @@ odl_status_t odl_conv2d_s8_bw_weight(const odl_conv_params_t *p, const odl_dims4
                                      const odl_dims4_t *w_dims, const odl_dims4_t *out_dims, const int32_t *e_out,
                                      int32_t channel, int64_t *grad_w, int64_t *grad_b);
 
+/* CONV_2D whose output feeds only a MAX_POOL_2D with disjoint windows
+ * (stride >= filter): bw_weight straight from the pool's output error
+ * e_pool, without the conv output's error. The conv output y (the pool's
+ * input) gives each window's first largest element, and the conv's own
+ * mask (m: 0 none, ODL_BW_MASK_ACT, ODL_BW_MASK_SAT as in
+ * odl_act_s8_bw_input / odl_sat_s8_bw_input) is applied there. Same values
+ * as odl_max_pool2d_s8_bw_input, the mask, then odl_conv2d_s8_bw_weight. */
+#define ODL_BW_MASK_ACT 1
+#define ODL_BW_MASK_SAT 2
+typedef struct {
+    const odl_pool_params_t *pool;
+    int32_t mode, act_min, act_max;
+} odl_bw_pool_mask_t;
+int odl_bw_pool_disjoint(const odl_pool_params_t *pp);
+static inline int odl_bw_pool_mask_pass(const odl_bw_pool_mask_t *m, int32_t y, int32_t e) {
+    if (m->mode == ODL_BW_MASK_ACT) return y > m->act_min && y < m->act_max;
+    if (m->mode == ODL_BW_MASK_SAT) return e < 0 ? y != 127 : y != -128;
+    return 1;
+}
+odl_status_t odl_conv2d_s8_bw_weight_pooled(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *x,
+                                            const odl_dims4_t *w_dims, const odl_dims4_t *out_dims, const int8_t *y,
+                                            const odl_bw_pool_mask_t *m, const odl_dims4_t *pool_dims,
+                                            const int32_t *e_pool, int32_t channel, int64_t *grad_w,
+                                            int64_t *grad_b);
+
 /* DEPTHWISE_CONV_2D (filter 1HW(C*M)); grad_w has filter_h * filter_w entries. */
 odl_status_t odl_depthwise_conv2d_s8_bw_input(const odl_conv_params_t *p, const odl_dims4_t *in_dims,
                                               const odl_dims4_t *w_dims, const int8_t *w, const int32_t *w_mult,

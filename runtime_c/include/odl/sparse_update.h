@@ -27,6 +27,8 @@ enum {
     ODL_SP_MOVE = 9,    /* PAD, TRANSPOSE, (STRIDED_)SLICE, CONCATENATION: map output -> input */
     ODL_SP_TABLE = 10,  /* LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU: dy/dx table per int8 input */
     ODL_SP_MUL = 11,    /* MUL: times the other operand (w_mult/w_shift: its scale, frac: its zero point) */
+    ODL_SP_CONV_POOL = 12, /* CONV_2D (deepest step) into a disjoint MAX_POOL_2D (op `arg`): err_out is the
+                            pool's output error, the mask is applied in the kernel */
 };
 
 /* How a weight update reaches the int8 weights. */

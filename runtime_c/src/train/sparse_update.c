@@ -80,6 +80,10 @@ odl_status_t odl_sparse_init(odl_ctx_t *ctx) {
     for (uint32_t i = 0; i < c->n_steps; ++i) {
         const odl_sp_step_t *s = &c->steps[i];
         if (s->op >= tc->forward_ops || s->err_out < 0 || (s->err_out & 3)) return ODL_ERR_TRAIN;
+        if (s->kind == ODL_SP_CONV_POOL &&
+            (s->arg >= tc->forward_ops || ctx->model->ops[s->arg].code != ODL_OP_MAX_POOL_2D ||
+             s->err_in != ODL_SP_NONE || s->layer == ODL_SP_NONE))
+            return ODL_ERR_TRAIN;
         if (s->layer != ODL_SP_NONE && s->layer >= (int32_t)c->n_layers) return ODL_ERR_TRAIN;
         if ((s->err_side != ODL_SP_NONE && (s->err_side < 0 || (s->err_side & 3) || s->kind != ODL_SP_ADD)) ||
             (s->err_acc != ODL_SP_NONE && (s->err_acc < 0 || (s->err_acc & 3))))
@@ -142,6 +146,20 @@ static SP_NOINLINE odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t
         n_out = yd.c;
     }
     const int outer = s->kind == ODL_SP_FC && batches == 1;
+    /* CONV_POOL: e is the max-pool's output error (op s->arg); y, the conv
+     * output, routes it and carries the conv's mask. */
+    const int8_t *y = 0;
+    odl_pool_params_t pq;
+    odl_bw_pool_mask_t pm = {0, 0, 0, 0};
+    odl_dims4_t pd = {0, 0, 0, 0};
+    if (s->kind == ODL_SP_CONV_POOL) {
+        const odl_op_t *pool = &ctx->model->ops[s->arg];
+        const int32_t *r = pool->params;
+        if (pool->n_params < 8 || !odl_dims4_of(odl_tensor_info(ctx, pool->outputs[0]), &pd)) return ODL_ERR_SHAPE;
+        pq = (odl_pool_params_t){r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
+        pm = (odl_bw_pool_mask_t){&pq, s->has_mask, s->act_min, s->act_max};
+        y = (const int8_t *)odl_tensor_ptr(ctx, op->outputs[0]);
+    }
     int32_t *bias = ly->bias != ODL_SP_NONE ? (int32_t *)odl_tensor_ptr(ctx, ly->bias) : 0;
     int8_t *w = ly->weight != ODL_SP_NONE ? (int8_t *)odl_tensor_ptr(ctx, ly->weight) : 0;
     int64_t *grad = 0;
@@ -164,6 +182,8 @@ static SP_NOINLINE odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t
             st = odl_fully_connected_s8_bw_weight(batches, in_depth, n_out, x, q[0], e, ch, gr, &gb);
         else if (s->kind == ODL_SP_CONV)
             st = odl_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, gr, &gb);
+        else if (s->kind == ODL_SP_CONV_POOL)
+            st = odl_conv2d_s8_bw_weight_pooled(&p, &xd, x, &wd, &yd, y, &pm, &pd, e, ch, gr, &gb);
         else
             st = odl_depthwise_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, gr, &gb);
         if (st != ODL_OK) return st;
@@ -280,7 +300,9 @@ odl_status_t odl_sparse_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *s
         int32_t *e = err_at(ctx, st->err_out);
         const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, op->outputs[0]));
         const int8_t *y = (const int8_t *)odl_tensor_ptr(ctx, op->outputs[0]);
-        if (st->has_mask == ODL_SP_MASK_SAT) {
+        if (st->kind == ODL_SP_CONV_POOL) {
+            /* the kernel masks at the routed elements */
+        } else if (st->has_mask == ODL_SP_MASK_SAT) {
             s = odl_sat_s8_bw_input(n, y, e, e);
             if (s != ODL_OK) return s;
         } else if (st->has_mask) {
