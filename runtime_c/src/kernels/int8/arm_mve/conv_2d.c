@@ -191,37 +191,81 @@ static inline int32x4_t dot1x4(const int8_t *col, const int8_t *w0, const int8_t
     return vsetq_lane_s32(a3, v, 3);
 }
 
+/* The whole receptive field of output pixel (oy, ox), horizontal dilation
+ * 1: per filter row one run of input bytes (the taps inside the image are
+ * contiguous, k_c == in_c) between runs of padding; the tap range inside
+ * the image is the same for every row. */
+static void fill_column_rows(const mconv_geom_t *g, const int8_t *in_b, int32_t oy, int32_t ox, int8_t *col) {
+    const odl_conv_params_t *p = g->p;
+    const int32_t k_c = g->k_c, k_w = g->k_w, row_len = k_w * k_c, in_w = g->in_w;
+    const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w, dh = p->dilation_h;
+    int32_t lo = x0 < 0 ? -x0 : 0, hi = in_w - x0 < k_w ? in_w - x0 : k_w;
+    if (lo > k_w) lo = k_w;
+    if (hi < lo) hi = lo;
+    const int32_t pre = lo * k_c, mid = (hi - lo) * k_c, post = row_len - pre - mid;
+    for (int32_t fy = 0, y = y0; fy < g->k_h; ++fy, y += dh, col += row_len) {
+        if (y < 0 || y >= g->in_h) {
+            odl_mve_fill8(col, g->pad, row_len);
+            continue;
+        }
+        if (pre) odl_mve_fill8(col, g->pad, pre);
+        odl_mve_copy8(col + pre, in_b + ((size_t)y * in_w + x0 + lo) * k_c, mid);
+        if (post) odl_mve_fill8(col + pre + mid, g->pad, post);
+    }
+}
+
 typedef struct {
     const int32_t *base; /* bias + input_offset * sum(w), per channel */
     const int32_t *mult, *shift;
     int32_t out_off, lo, hi;
 } mconv_fast_t;
 
-/* All output channels of one pixel whose column (len = K elements) is col. */
-static void pixel_times_filters(const mconv_fast_t *f, const int8_t *col, const int8_t *w, int32_t k,
-                                int32_t out_c, int8_t *out) {
-    for (int32_t oc = 0; oc < out_c; oc += 4) {
-        const int32_t left = out_c - oc;
-        const int8_t *w0 = w + (size_t)oc * k;
-        /* Rows past the last channel repeat it; their lanes are not stored. */
-        const int8_t *w1 = left > 1 ? w0 + k : w0, *w2 = left > 2 ? w0 + 2 * k : w0, *w3 = left > 3 ? w0 + 3 * k : w0;
-        const mve_pred16_t pr = vctp32q((uint32_t)left);
-        const int32x4_t acc = vaddq_s32(dot1x4(col, w0, w1, w2, w3, k), vldrwq_z_s32(f->base + oc, pr));
-        const int32x4_t v = odl_mve_output(acc, vldrwq_z_s32(f->mult + oc, pr), vldrwq_z_s32(f->shift + oc, pr),
-                                           f->out_off, f->lo, f->hi);
-        vstrbq_p_s32(out + oc, v, pr);
+/* Four output channels [oc, oc + 4) of npix pixels (columns cols[j], outputs
+ * out + j * out_c): the channel constants are loaded once, then per pixel
+ * one dot1x4, one vector requantization and one narrowing store. Inlined
+ * twice: all four channels (no predication) and the last, partial group. */
+static inline __attribute__((always_inline)) void group_times_pixels(
+    const mconv_fast_t *f, const int8_t *const *cols, int32_t npix, const int8_t *w, int32_t k, int32_t oc,
+    int32_t left, int32_t out_c, int8_t *out, int partial) {
+    const int8_t *w0 = w + (size_t)oc * k;
+    /* Rows past the last channel repeat it; their lanes are not stored. */
+    const int8_t *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+    mve_pred16_t pr = 0xffff;
+    int32x4_t base, mult, shift;
+    if (partial) {
+        w1 = left > 1 ? w1 : w0, w2 = left > 2 ? w2 : w0, w3 = w0;
+        pr = vctp32q((uint32_t)left);
+        base = vldrwq_z_s32(f->base + oc, pr), mult = vldrwq_z_s32(f->mult + oc, pr);
+        shift = vldrwq_z_s32(f->shift + oc, pr);
+    } else {
+        base = vldrwq_s32(f->base + oc), mult = vldrwq_s32(f->mult + oc), shift = vldrwq_s32(f->shift + oc);
+    }
+    const int32_t out_off = f->out_off, lo = f->lo, hi = f->hi;
+    for (int32_t j = 0; j < npix; ++j) {
+        const int32x4_t acc = vaddq_s32(dot1x4(cols[j], w0, w1, w2, w3, k), base);
+        const int32x4_t v = odl_mve_output(acc, mult, shift, out_off, lo, hi);
+        if (partial)
+            vstrbq_p_s32(out + (size_t)j * out_c + oc, v, pr);
+        else
+            vstrbq_s32(out + (size_t)j * out_c + oc, v);
     }
 }
 
-/* Convolutions whose receptive field fits one column (or 1x1 in place) and
- * with at most ODL_ARM_MVE_CONV_OC_MAX output channels: one pixel at a time
- * against four filters, the per-channel constant precomputed. */
+/* Stack bytes for the columns of the fast path (the chunked path's four
+ * columns): up to four pixels' columns (fewer when K is large) share each
+ * group's constants. */
+#define ODL_ARM_MVE_CONV_FAST_BYTES (4 * ODL_ARM_MVE_CONV_COLUMN_MAX)
+
+/* Convolutions whose receptive field fits the column buffer (or 1x1 in
+ * place) and with at most ODL_ARM_MVE_CONV_OC_MAX output channels: up to
+ * four pixels against four filters at a time, the per-channel constant
+ * precomputed. */
 static void conv_fast(const mconv_geom_t *g, const odl_dims4_t *out_dims, const int8_t *in, const int8_t *w,
-                      const int32_t *bias, const int32_t *mult, const int32_t *shift, int direct, int8_t *col,
+                      const int32_t *bias, const int32_t *mult, const int32_t *shift, int direct, int8_t *colbuf,
                       int8_t *out) {
     const odl_conv_params_t *p = g->p;
     const int32_t k = g->k, out_c = out_dims->c, out_w = out_dims->w, pixels = out_dims->h * out_w;
-    int32_t base[ODL_ARM_MVE_CONV_OC_MAX];
+    int32_t base[ODL_ARM_MVE_CONV_OC_MAX] __attribute__((aligned(16)));
     const uint32_t off = (uint32_t)p->input_offset;
     for (int32_t oc = 0; oc < out_c; ++oc) {
         const int8_t *wr = w + (size_t)oc * k;
@@ -230,16 +274,32 @@ static void conv_fast(const mconv_geom_t *g, const odl_dims4_t *out_dims, const 
         base[oc] = (int32_t)(off * (uint32_t)ws + (uint32_t)(bias ? bias[oc] : 0));
     }
     const mconv_fast_t f = {base, mult, shift, p->output_offset, p->act_min, p->act_max};
+    const int32_t per = ODL_ARM_MVE_CONV_FAST_BYTES / k;
+    const int32_t batch = direct || per > 4 ? 4 : per;
+    const int32_t full = out_c & ~3;
+    const int rows = p->dilation_w == 1;
     for (int32_t b = 0; b < out_dims->n; ++b) {
         const int8_t *in_b = in + (size_t)b * g->in_h * g->in_w * g->in_c;
         int8_t *out_b = out + (size_t)b * pixels * out_c;
-        for (int32_t px = 0; px < pixels; ++px) {
-            const int8_t *c = in_b + (size_t)px * k;
-            if (!direct) {
-                fill_column(g, in_b, px / out_w, px % out_w, 0, k, col);
-                c = col;
+        for (int32_t px = 0; px < pixels; px += batch) {
+            const int32_t npix = pixels - px < batch ? pixels - px : batch;
+            const int8_t *cols[4];
+            for (int32_t j = 0; j < npix; ++j) {
+                const int32_t q = px + j;
+                if (direct) {
+                    cols[j] = in_b + (size_t)q * k;
+                    continue;
+                }
+                int8_t *c = colbuf + (size_t)j * k;
+                if (rows)
+                    fill_column_rows(g, in_b, q / out_w, q % out_w, c);
+                else
+                    fill_column(g, in_b, q / out_w, q % out_w, 0, k, c);
+                cols[j] = c;
             }
-            pixel_times_filters(&f, c, w, k, out_c, out_b + (size_t)px * out_c);
+            int8_t *o = out_b + (size_t)px * out_c;
+            for (int32_t oc = 0; oc < full; oc += 4) group_times_pixels(&f, cols, npix, w, k, oc, 4, out_c, o, 0);
+            if (full < out_c) group_times_pixels(&f, cols, npix, w, k, full, out_c - full, out_c, o, 1);
         }
     }
 }
@@ -264,7 +324,7 @@ odl_status_t odl_conv2d_s8(const odl_conv_params_t *p, const int32_t *mult, cons
     /* 1x1, stride 1, no padding: the input rows are the columns. */
     const int direct = w_dims->h == 1 && w_dims->w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                        p->pad_h == 0 && p->pad_w == 0 && out_dims->h == in_dims->h && out_w == in_dims->w;
-    if ((direct || k <= ODL_ARM_MVE_CONV_COLUMN_MAX) && out_c <= ODL_ARM_MVE_CONV_OC_MAX) {
+    if ((direct || k <= ODL_ARM_MVE_CONV_FAST_BYTES) && out_c <= ODL_ARM_MVE_CONV_OC_MAX) {
         conv_fast(&g, out_dims, in, w, bias, mult, shift, direct, cols, out);
         return ODL_OK;
     }

@@ -48,17 +48,20 @@ static inline int32x4_t odl_mve_output(int32x4_t acc, int32x4_t mult, int32x4_t 
     return vminq_s32(vmaxq_s32(v, vdupq_n_s32(act_min)), vdupq_n_s32(act_max));
 }
 
-/* n int8 values from src to dst. */
+/* n int8 values from src to dst: whole 16-byte blocks, then one
+ * predicated tail. */
 static inline void odl_mve_copy8(int8_t *dst, const int8_t *src, int32_t n) {
-    for (int32_t i = 0; i < n; i += 16) {
-        const mve_pred16_t p = vctp8q((uint32_t)(n - i));
-        vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
+    for (; n >= 16; n -= 16, src += 16, dst += 16) vstrbq_s8(dst, vldrbq_s8(src));
+    if (n > 0) {
+        const mve_pred16_t p = vctp8q((uint32_t)n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
     }
 }
 
 static inline void odl_mve_fill8(int8_t *dst, int8_t v, int32_t n) {
     const int8x16_t vv = vdupq_n_s8(v);
-    for (int32_t i = 0; i < n; i += 16) vstrbq_p_s8(dst + i, vv, vctp8q((uint32_t)(n - i)));
+    for (; n >= 16; n -= 16, dst += 16) vstrbq_s8(dst, vv);
+    if (n > 0) vstrbq_p_s8(dst, vv, vctp8q((uint32_t)n));
 }
 
 #endif
