@@ -17,6 +17,27 @@ static int same_dims(const odl_dims4_t *a, const odl_dims4_t *b) {
     return a->n == b->n && a->h == b->h && a->w == b->w && a->c == b->c;
 }
 
+typedef struct {
+    int32_t o1, o2, oo, lo, hi;
+    odl_mve_rq_t r1, r2, ro;
+} add_consts_t;
+
+/* Four elements: three branch-free requantizations, one narrowing store;
+ * inlined twice (whole groups, and the predicated tail). */
+static inline __attribute__((always_inline)) void add4(const add_consts_t *c, const int8_t *x1, const int8_t *x2,
+                                                       int8_t *y, mve_pred16_t pr, int tail) {
+    const int32x4_t a = tail ? vldrbq_z_s32(x1, pr) : vldrbq_s32(x1);
+    const int32x4_t b = tail ? vldrbq_z_s32(x2, pr) : vldrbq_s32(x2);
+    const int32x4_t sum = vaddq_s32(odl_mve_requantize_n(vaddq_n_s32(a, c->o1), c->r1),
+                                    odl_mve_requantize_n(vaddq_n_s32(b, c->o2), c->r2));
+    const int32x4_t v = vaddq_n_s32(odl_mve_requantize_n(sum, c->ro), c->oo);
+    const int32x4_t r = vminq_s32(vmaxq_s32(v, vdupq_n_s32(c->lo)), vdupq_n_s32(c->hi));
+    if (tail)
+        vstrbq_p_s32(y, r, pr);
+    else
+        vstrbq_s32(y, r);
+}
+
 odl_status_t odl_add_s8(const odl_add_params_t *p, const odl_dims4_t *in1_dims, const int8_t *in1,
                         const odl_dims4_t *in2_dims, const int8_t *in2, const odl_dims4_t *out_dims,
                         int8_t *out) {
@@ -27,34 +48,17 @@ odl_status_t odl_add_s8(const odl_add_params_t *p, const odl_dims4_t *in1_dims, 
         !odl_dsp_quant_ok(&p->output_multiplier, &p->output_shift, 1))
         return odl_add_s8_portable(p, in1_dims, in1, in2_dims, in2, out_dims, out);
     const int32_t n = out_dims->n * out_dims->h * out_dims->w * out_dims->c;
-    /* Parameters in locals: the int8 stores could alias *p. */
-    const int32_t o1 = p->input1_offset, o2 = p->input2_offset, oo = p->output_offset, ls = p->left_shift;
-    const int32_t m1 = p->input1_multiplier, s1 = p->input1_shift, m2 = p->input2_multiplier;
-    const int32_t s2 = p->input2_shift, mo = p->output_multiplier, so = p->output_shift;
-    const int32_t lo = p->act_min, hi = p->act_max;
-    if (s1 < 0 && s2 < 0 && so < 0) {
-        /* The usual case (every scale below 1): three right-shift
-         * requantizations with no per-lane branches. */
-        const int32x4_t vlo = vdupq_n_s32(lo), vhi = vdupq_n_s32(hi);
-        for (int32_t i = 0; i < n; i += 4) {
-            const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
-            int32x4_t a = vqrdmulhq_n_s32(vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(in1 + i, pr), o1), ls), m1);
-            int32x4_t b = vqrdmulhq_n_s32(vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(in2 + i, pr), o2), ls), m2);
-            a = vrshlq_n_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), s1);
-            b = vrshlq_n_s32(vaddq_s32(b, vshrq_n_s32(b, 31)), s2);
-            int32x4_t v = vqrdmulhq_n_s32(vaddq_s32(a, b), mo);
-            v = vaddq_n_s32(vrshlq_n_s32(vaddq_s32(v, vshrq_n_s32(v, 31)), so), oo);
-            vstrbq_p_s32(out + i, vminq_s32(vmaxq_s32(v, vlo), vhi), pr);
-        }
-        return ODL_OK;
-    }
-    for (int32_t i = 0; i < n; i += 4) {
-        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
-        const int32x4_t a = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(in1 + i, pr), o1), ls);
-        const int32x4_t b = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(in2 + i, pr), o2), ls);
-        const int32x4_t sum = vaddq_s32(odl_mve_requantize_n(a, m1, s1), odl_mve_requantize_n(b, m2, s2));
-        const int32x4_t v = vaddq_n_s32(odl_mve_requantize_n(sum, mo, so), oo);
-        vstrbq_p_s32(out + i, vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi)), pr);
-    }
+    /* Parameters in locals: the int8 stores could alias *p. The input left
+     * shift and a requantization's own left shift compose into one. */
+    const int32_t ls = p->left_shift;
+    if (ls + (p->input1_shift > 0 ? p->input1_shift : 0) > 31 || ls + (p->input2_shift > 0 ? p->input2_shift : 0) > 31)
+        return odl_add_s8_portable(p, in1_dims, in1, in2_dims, in2, out_dims, out);
+    const add_consts_t c = {p->input1_offset, p->input2_offset, p->output_offset, p->act_min, p->act_max,
+                            odl_mve_rq(p->input1_multiplier, p->input1_shift, ls),
+                            odl_mve_rq(p->input2_multiplier, p->input2_shift, ls),
+                            odl_mve_rq(p->output_multiplier, p->output_shift, 0)};
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) add4(&c, in1 + i, in2 + i, out + i, 0, 0);
+    if (i < n) add4(&c, in1 + i, in2 + i, out + i, vctp32q((uint32_t)(n - i)), 1);
     return ODL_OK;
 }

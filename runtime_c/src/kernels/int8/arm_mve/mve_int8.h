@@ -32,13 +32,25 @@ static inline int32x4_t odl_mve_requantize(int32x4_t acc, int32x4_t mult, int32x
     return vrshlq_s32(vaddq_s32(q, fixup), right);
 }
 
-/* The same with one multiplier and shift for all lanes (scalar operands:
- * no vector constants to keep in the eight Q registers). */
-static inline int32x4_t odl_mve_requantize_n(int32x4_t acc, int32_t mult, int32_t shift) {
-    if (shift > 0) acc = vshlq_r_s32(acc, shift);
-    int32x4_t q = vqrdmulhq_n_s32(acc, mult);
-    if (shift < 0) q = vrshlq_n_s32(vaddq_s32(q, vshrq_n_s32(q, 31)), shift);
-    return q;
+/* The same with one multiplier and shift for all lanes, branch-free (scalar
+ * operands: no vector constants to keep in the eight Q registers). `left`
+ * may include a left shift applied before (ADD's input shift), `fix` is -31
+ * when there is a right shift, else -32: a logical VSHL of a 32-bit lane by
+ * -32 gives 0, by -31 the sign bit, i.e. the -1 that turns VRSHL's
+ * half-up rounding into TFLite's half-away-from-zero. */
+typedef struct {
+    int32_t mult, left, right, fix;
+} odl_mve_rq_t;
+
+static inline odl_mve_rq_t odl_mve_rq(int32_t mult, int32_t shift, int32_t pre_left) {
+    const odl_mve_rq_t r = {mult, pre_left + (shift > 0 ? shift : 0), shift < 0 ? shift : 0, shift < 0 ? -31 : -32};
+    return r;
+}
+
+static inline int32x4_t odl_mve_requantize_n(int32x4_t acc, odl_mve_rq_t r) {
+    const int32x4_t q = vqrdmulhq_n_s32(vshlq_r_s32(acc, r.left), r.mult);
+    const int32x4_t neg = vreinterpretq_s32_u32(vshlq_r_u32(vreinterpretq_u32_s32(q), r.fix));
+    return vrshlq_n_s32(vsubq_s32(q, neg), r.right);
 }
 
 /* Requantize, add the output offset, clamp. */
