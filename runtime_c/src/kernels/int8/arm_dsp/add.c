@@ -13,19 +13,12 @@
 #undef odl_add_s8
 
 #include "dsp_requant.h"
-
-static int same_dims(const odl_dims4_t *a, const odl_dims4_t *b) {
-    return a->n == b->n && a->h == b->h && a->w == b->w && a->c == b->c;
-}
+#include "opt_prologue.h"
 
 odl_status_t odl_add_s8(const odl_add_params_t *p, const odl_dims4_t *in1_dims, const int8_t *in1,
                         const odl_dims4_t *in2_dims, const int8_t *in2, const odl_dims4_t *out_dims,
                         int8_t *out) {
-    if (!p || !in1_dims || !in1 || !in2_dims || !in2 || !out_dims || !out || p->left_shift < 0 ||
-        p->left_shift > 24 || !same_dims(in1_dims, out_dims) || !same_dims(in2_dims, out_dims) ||
-        !odl_dsp_quant_ok(&p->input1_multiplier, &p->input1_shift, 1) ||
-        !odl_dsp_quant_ok(&p->input2_multiplier, &p->input2_shift, 1) ||
-        !odl_dsp_quant_ok(&p->output_multiplier, &p->output_shift, 1))
+    if (!odl_opt_add_fast(p, in1_dims, in1, in2_dims, in2, out_dims, out))
         return odl_add_s8_portable(p, in1_dims, in1, in2_dims, in2, out_dims, out);
     const int32_t n = out_dims->n * out_dims->h * out_dims->w * out_dims->c;
     const int32_t o1 = p->input1_offset, o2 = p->input2_offset, ls = p->left_shift;

@@ -17,23 +17,12 @@
 #include "odl/fixedpoint.h"
 #include "odl/kernels_int8.h"
 #include "dsp_simd.h"
+#include "opt_prologue.h"
 
 /* The portable kernel, renamed, for shapes this one does not take. */
 #define odl_depthwise_conv2d_s8 odl_depthwise_conv2d_s8_portable
 #include "../depthwise_conv_2d.c"
 #undef odl_depthwise_conv2d_s8
-
-/* First tap f with start + f * dilation >= 0. */
-static inline int32_t first_tap(int32_t start, int32_t dilation) {
-    return start >= 0 ? 0 : (-start + dilation - 1) / dilation;
-}
-
-/* One past the last tap f < taps with start + f * dilation < size. */
-static inline int32_t end_tap(int32_t start, int32_t dilation, int32_t size, int32_t taps) {
-    if (start >= size) return 0;
-    const int32_t e = (size - start + dilation - 1) / dilation;
-    return e < taps ? e : taps;
-}
 
 /* Output-stage constants in locals: an int8 store may alias anything, so
  * fields read through a pointer would be reloaded after every output. */
@@ -177,15 +166,14 @@ odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *
                                      const odl_dims4_t *in_dims, const int8_t *in,
                                      const odl_dims4_t *w_dims, const int8_t *w, const int32_t *bias,
                                      const odl_dims4_t *out_dims, int8_t *out) {
-    if (!p || !mult || !shift || !in_dims || !in || !w_dims || !w || !out_dims || !out) return ODL_ERR_ARG;
+    const int chk = odl_opt_dw_check(p, mult, shift, in_dims, in, w_dims, w, out_dims, out);
+    if (chk == ODL_OPT_PORTABLE)
+        return odl_depthwise_conv2d_s8_portable(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
+    if (chk != ODL_OPT_FAST) return (odl_status_t)chk;
     const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
     const int32_t k_h = w_dims->h, k_w = w_dims->w;
     const int32_t out_h = out_dims->h, out_w = out_dims->w, out_c = out_dims->c;
     const int32_t dm = p->depth_multiplier;
-    if (dm <= 0 || out_c != in_c * dm || w_dims->c != out_c || w_dims->n != 1 || in_dims->n != out_dims->n)
-        return ODL_ERR_SHAPE;
-    if (p->dilation_h <= 0 || p->dilation_w <= 0 || !odl_dsp_quant_ok(mult, shift, out_c))
-        return odl_depthwise_conv2d_s8_portable(p, mult, shift, in_dims, in, w_dims, w, bias, out_dims, out);
     const int32_t in_off = p->input_offset, off2 = odl_dsp_dup16(in_off);
     const dw_out_t ostage = {bias, mult, shift, p->output_offset, p->act_min, p->act_max};
     const int32_t dh = p->dilation_h, dw = p->dilation_w;
@@ -195,10 +183,10 @@ odl_status_t odl_depthwise_conv2d_s8(const odl_conv_params_t *p, const int32_t *
         const int8_t *in_b = in + (size_t)b * in_h * in_w * in_c;
         for (int32_t oy = 0; oy < out_h; ++oy) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t fy_lo = first_tap(y0, dh), fy_hi = end_tap(y0, dh, in_h, k_h);
+            const int32_t fy_lo = odl_opt_first_tap(y0, dh), fy_hi = odl_opt_end_tap(y0, dh, in_h, k_h);
             for (int32_t ox = 0; ox < out_w; ++ox) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t fx_lo = first_tap(x0, dw), fx_hi = end_tap(x0, dw, in_w, k_w);
+                const int32_t fx_lo = odl_opt_first_tap(x0, dw), fx_hi = odl_opt_end_tap(x0, dw, in_w, k_w);
                 const int32_t taps_x = fx_hi - fx_lo;
                 int32_t oc = 0;
                 const int8_t *xrow = in_b + ((size_t)(y0 + fy_lo * dh) * in_w + (x0 + fx_lo * dw)) * in_c;
