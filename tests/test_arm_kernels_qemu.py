@@ -21,7 +21,8 @@ pytestmark = pytest.mark.qemu
 
 # (kind, fixed fields); the rest is drawn per case.
 TEMPLATES = [
-    ("CONV_2D", dict(c=64, o_or_m=16, kh=3, kw=3)),  # K = 576: two chunks
+    ("CONV_2D", dict(c=64, o_or_m=16, kh=3, kw=3)),  # K = 576: two chunks (arm_dsp), three pixels a batch (arm_mve)
+    ("CONV_2D", dict(c=232, o_or_m=6, kh=3, kw=3)),  # K = 2088: chunked on both families
     ("CONV_2D", dict(c=66, o_or_m=70, kh=3, kw=3)),  # K = 594 (k_c % 4 != 0), two output-channel tiles
     ("CONV_2D", dict(c=40, o_or_m=9, kh=1, kw=1)),  # 1x1
     ("CONV_2D", dict(c=3, o_or_m=8, kh=3, kw=3)),  # first layer, k_c = 3
@@ -32,6 +33,7 @@ TEMPLATES = [
     ("DEPTHWISE_CONV_2D", dict(c=1, o_or_m=8, kh=3, kw=3)),  # 1 input channel x 8
     ("DEPTHWISE_CONV_2D", dict(c=3, o_or_m=4, kh=3, kw=3)),
     ("DEPTHWISE_CONV_2D", dict(c=20, o_or_m=1, kh=3, kw=3)),
+    ("DEPTHWISE_CONV_2D", dict(c=24, o_or_m=1, kh=3, kw=3)),  # arm_mve: offset folded, border windows copied
     ("DEPTHWISE_CONV_2D", dict(c=7, o_or_m=2, kh=5, kw=2)),
 ]
 
