@@ -269,6 +269,120 @@ odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_bw_input)(const odl_f16_conv_params_t 
     return odl_conv2d_f16_bw_input_portable(p, in, w, out);
 }
 
+/* acc[0..8) += g[pos][0..8) * x at pos, in position order, for `images`
+ * images of `rows` rows of `cols` positions: x steps xs bytes per position,
+ * then skip bytes per row, then image bytes per image; g steps 32 bytes per
+ * position. VFMA of two binary16 values rounds like multiply-then-add. */
+static inline void sum8(float *acc, const float *x, const float *g, int32_t images, int32_t rows, int32_t cols,
+                        int32_t xs, int32_t skip, int32_t image) {
+    int32_t r = 0, c = 0;
+    __asm__ volatile(
+        "vldmia %[acc], {s0-s7}\n\t"
+        "3:\n\t"
+        "mov %[r], %[rows]\n\t"
+        "2:\n\t"
+        "mov %[c], %[cols]\n\t"
+        "1:\n\t"
+        "vldr s16, [%[x]]\n\t"
+        "add %[x], %[x], %[xs]\n\t"
+        "vldmia %[g]!, {s8-s15}\n\t"
+        "vfma.f32 s0, s8, s16\n\t"
+        "vfma.f32 s1, s9, s16\n\t"
+        "vfma.f32 s2, s10, s16\n\t"
+        "vfma.f32 s3, s11, s16\n\t"
+        "vfma.f32 s4, s12, s16\n\t"
+        "vfma.f32 s5, s13, s16\n\t"
+        "vfma.f32 s6, s14, s16\n\t"
+        "vfma.f32 s7, s15, s16\n\t"
+        "subs %[c], %[c], #1\n\t"
+        "bne 1b\n\t"
+        "add %[x], %[x], %[skip]\n\t"
+        "subs %[r], %[r], #1\n\t"
+        "bne 2b\n\t"
+        "add %[x], %[x], %[image]\n\t"
+        "subs %[images], %[images], #1\n\t"
+        "bne 3b\n\t"
+        "vstmia %[acc], {s0-s7}"
+        : [x] "+&r"(x), [g] "+&r"(g), [images] "+&r"(images), [r] "+&r"(r), [c] "+&r"(c)
+        : [acc] "r"(acc), [rows] "r"(rows), [cols] "r"(cols), [xs] "r"(xs), [skip] "r"(skip), [image] "r"(image)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+          "s16", "cc", "memory");
+}
+
+/* Gradient at the pre-activation of two outputs (y, g: two halves each): g
+ * where y - 1 <= lim per half (unsigned), else +0; lim 0x7bff per half keeps y in
+ * (0, inf] (RELU), 0x45fe keeps y in (0, 6) (RELU6). */
+static inline uint32_t act_grad_pair(uint32_t y, uint32_t g, uint32_t lim) {
+    uint32_t r;
+    __asm__("usub16 %0, %2, %3\n\t"
+            "usub16 %0, %4, %0\n\t"
+            "sel %0, %1, %5"
+            : "=&r"(r)
+            : "r"(g), "r"(y), "r"(0x00010001u), "r"(lim), "r"(0u)
+            : "cc");
+    return r;
+}
+
+/* Weight (and bias) gradient for output channels in blocks of eight: the
+ * act-gradients of a block widened once into [position][8], the input in a
+ * zero-padded tile; every position of every tap then contributes, a padded
+ * one g' * (+0) = ±0 with g' finite, which leaves the sum as the portable
+ * skip does. Returns 0 (nothing written) when the shape does not fit or a
+ * kept act-gradient is inf / NaN. */
+static int conv_bw_weight8(const odl_f16_conv_params_t *p, const conv_geo_t *g, const odl_f16_tensor_t *in,
+                           odl_f16_tensor_t *w, odl_f16_tensor_t *b, const odl_f16_tensor_t *out) {
+#if defined(__ARM_FEATURE_SIMD32)
+    const int32_t hp = padded_extent(g->oh, p->stride_h, g->kh, p->dil_h);
+    const int32_t wp = padded_extent(g->ow, p->stride_w, g->kw, p->dil_w);
+    const int32_t ne = g->kh * g->kw * g->ic, n_pos = g->n * g->oh * g->ow;
+    if (g->oc % 8 || g->oc * n_pos > 2 * ODL_FP_TILE || g->n * hp * wp * g->ic > ODL_FP_TILE) return 0;
+    float x[ODL_FP_TILE], gp[2 * ODL_FP_TILE], acc[8];
+    const uint32_t lim = p->act == ODL_F16_ACT_RELU ? 0x7bff7bffu : 0x45fe45feu;
+    const int32_t xs = p->stride_w * g->ic * (int32_t)sizeof(float);
+    const int32_t skip = (p->stride_h * wp - g->ow * p->stride_w) * g->ic * (int32_t)sizeof(float);
+    const int32_t image = (hp - g->oh * p->stride_h) * wp * g->ic * (int32_t)sizeof(float);
+    static const float one = 1.0f;
+    widen_padded(p, g, in->data, x, hp, wp);
+    uint32_t bad = 0;
+    for (int32_t i = 0; i < n_pos; ++i) {
+        const odl_f16_t *yr = out->data + i * g->oc, *gr = out->grad + i * g->oc;
+        for (int32_t q = 0; q < g->oc; q += 2) {
+            uint32_t y2, g2;
+            memcpy(&y2, yr + q, sizeof y2);
+            memcpy(&g2, gr + q, sizeof g2);
+            if (p->act != ODL_F16_ACT_NONE) g2 = act_grad_pair(y2, g2, lim);
+            bad |= (g2 & 0x7c007c00u) + 0x04000400u;
+            float *d = gp + ((q >> 3) * n_pos + i) * 8 + (q & 7); /* [block][position][8] */
+            odl_fp_widen2((const odl_f16_t *)(const void *)&g2, d, d + 1);
+        }
+    }
+    if (bad & 0x80008000u) return 0;
+    for (int32_t oc0 = 0; oc0 < g->oc; oc0 += 8) {
+        const float *gb = gp + oc0 * n_pos;
+        if (w->grad) {
+            int32_t e = 0;
+            for (int32_t ky = 0; ky < g->kh; ++ky)
+                for (int32_t kx = 0; kx < g->kw; ++kx)
+                    for (int32_t c = 0; c < g->ic; ++c, ++e) {
+                        memset(acc, 0, sizeof acc);
+                        sum8(acc, x + (ky * p->dil_h * wp + kx * p->dil_w) * g->ic + c, gb, g->n, g->oh, g->ow, xs,
+                             skip, image);
+                        for (int32_t q = 0; q < 8; ++q) odl_f16_accumulate(&w->grad[(oc0 + q) * ne + e], acc[q]);
+                    }
+        }
+        if (b && b->grad) {
+            memset(acc, 0, sizeof acc); /* acc + g' * 1 == acc + g' */
+            sum8(acc, &one, gb, 1, 1, n_pos, 0, 0, 0);
+            for (int32_t q = 0; q < 8; ++q) odl_f16_accumulate(&b->grad[oc0 + q], acc[q]);
+        }
+    }
+    return 1;
+#else
+    (void)p, (void)g, (void)in, (void)w, (void)b, (void)out;
+    return 0;
+#endif
+}
+
 odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_bw_weight)(const odl_f16_conv_params_t *p, const odl_f16_tensor_t *in,
                                       odl_f16_tensor_t *w, odl_f16_tensor_t *b, const odl_f16_tensor_t *out) {
     conv_geo_t g;
@@ -276,6 +390,7 @@ odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_bw_weight)(const odl_f16_conv_params_t
     if (s != ODL_OK) return s;
     if (!out->grad) return ODL_ERR_ARG;
     const int32_t n_in = g.n * g.h * g.w * g.ic, n_pos = g.n * g.oh * g.ow, taps = g.kh * g.kw * g.ic;
+    if (conv_bw_weight8(p, &g, in, w, b, out)) return ODL_OK;
     if (!odl_fp_conv_bw_weight_fits(&g)) return odl_conv2d_f16_bw_weight_portable(p, in, w, b, out);
     float x[ODL_FP_TILE], gp[ODL_FP_TILE]; /* gp: [position][4] act-gradients of one block of channels */
     odl_fp_widen_row(in->data, x, n_in);
