@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_tflm_ops import check_model, samples
 from tflite_build import T, single_op
 
@@ -76,3 +78,103 @@ def test_lstm_variants_are_refused_with_the_reason(slot, tensor, words, tmp_path
     path.write_bytes(_lstm(False, {slot: tensor}))
     with pytest.raises(ModelError, match=words):
         load_tflite(str(path), path.read_bytes())
+
+
+# --- C kernel == numpy twin on random shapes, scales, states and clips ------------------------------
+
+LSTM_CDEF = """
+typedef int... odl_status_t;
+typedef struct {
+    int32_t batches, steps, inputs, units, time_major;
+    int32_t input_zero_point, hidden_zero_point;
+    int32_t in_mult[4], in_shift[4];
+    int32_t rec_mult[4], rec_shift[4];
+    int32_t forget_mult, forget_shift;
+    int32_t input_mult, input_shift;
+    int32_t hidden_mult, hidden_shift;
+    int32_t tanh_mult, tanh_shift;
+    int32_t cell_clip;
+    int32_t stateless;
+} odl_lstm_params_t;
+odl_status_t odl_lstm_s8(const odl_lstm_params_t *p, const int8_t *in, const int8_t *const w_in[4],
+                         const int8_t *const w_rec[4], const int32_t *const bias[4], int8_t *hidden, int16_t *cell,
+                         int8_t *out);
+"""
+
+
+@pytest.fixture(scope="module")
+def lstm_c():
+    from pytool.host.cbuild import ROOT, build
+
+    k = ROOT / "runtime_c/src/kernels"
+    src = [k / "int8/lstm.c", k / "int16/logistic.c", k / "int16/tanh.c", k / "int16/sigmoid_table.c",
+           ROOT / "runtime_c/src/core/status.c"]
+    return build("kernel_lstm", LSTM_CDEF, '#include "odl/kernels_ext.h"\n', src,
+                 extra_include=[k / "int16"])
+
+
+def _random_lstm(rng, nb, nt, ni, ns, time_major, clip, stateless):
+    from pytool.ir import Graph, Op, QuantParams, Tensor
+
+    def q(s, z=0):
+        return QuantParams.per_tensor(float(s), int(z))
+
+    g = Graph()
+    xs = (nt, nb, ni) if time_major else (nb, nt, ni)
+    sx, sh = rng.uniform(0.005, 0.05), rng.uniform(0.002, 0.02)
+    names = ["x"]
+    g.add_tensor(Tensor("x", xs, "int8", quant=q(sx, rng.integers(-20, 20))))
+    for kind, cols in (("wi", ni), ("wr", ns)):
+        for k in range(4):
+            n = f"{kind}{k}"
+            g.add_tensor(Tensor(n, (ns, cols), "int8", rng.integers(-127, 128, (ns, cols), dtype=np.int8),
+                                q(rng.uniform(0.002, 0.05))))
+            names.append(n)
+    for k in range(4):
+        n = f"b{k}"
+        g.add_tensor(Tensor(n, (ns,), "int32", rng.integers(-4000, 4000, ns, dtype=np.int32), q(sx * 0.01)))
+        names.append(n)
+    g.add_tensor(Tensor("h", (nb, ns), "int8", quant=q(sh, rng.integers(-10, 10))))
+    g.add_tensor(Tensor("c", (nb, ns), "int16", quant=q(2.0 ** -int(rng.integers(9, 16)))))
+    g.add_tensor(Tensor("y", xs[:2] + (ns,), "int8", quant=g.tensors["h"].quant))
+    g.meta["variables"] = {"h": np.zeros((nb, ns), np.int8), "c": np.zeros((nb, ns), np.int16)}
+    op = Op("UNIDIRECTIONAL_SEQUENCE_LSTM", names + ["h", "c"], ["y"],
+            {"time_major": time_major, "cell_clip": clip, "activation": "TANH", "stateless": stateless}, name="l")
+    g.ops.append(op)
+    return g, op
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 5), st.integers(1, 9), st.integers(1, 9), st.booleans(),
+       st.sampled_from([0.0, 0.3, 1.5, 20.0]), st.booleans(), st.integers(0, 2**31 - 1))
+def test_lstm_kernel_matches_numpy_twin(lstm_c, nb, nt, ni, ns, time_major, clip, stateless, seed):
+    from pytool.ops import unidirectional_sequence_lstm as lstm
+
+    ffi, lib = lstm_c
+    rng = np.random.default_rng(seed)
+    g, op = _random_lstm(rng, nb, nt, ni, ns, time_major, clip, stateless)
+    low = lstm.lower(g, op)
+    x = rng.integers(-128, 128, g.tensors["x"].shape, dtype=np.int8)
+    h = rng.integers(-128, 128, (nb, ns), dtype=np.int8)
+    c = rng.integers(-32768, 32768, (nb, ns), dtype=np.int16)
+    consts = [g.tensors[n].data for n in op.inputs[1:13]]
+    want_y, want_h, want_c = lstm.ref_int8(g, op, low, [x, *consts, h, c])
+    p = low.params
+    par = ffi.new("odl_lstm_params_t *", {
+        "batches": nb, "steps": nt, "inputs": ni, "units": ns, "time_major": p[0], "input_zero_point": p[1],
+        "hidden_zero_point": p[2], "in_mult": p[3:7], "in_shift": p[7:11], "rec_mult": p[11:15],
+        "rec_shift": p[15:19], "forget_mult": p[19], "forget_shift": p[20], "input_mult": p[21],
+        "input_shift": p[22], "hidden_mult": p[23], "hidden_shift": p[24], "tanh_mult": p[25],
+        "tanh_shift": p[26], "cell_clip": p[27], "stateless": p[28]})
+    keep = [np.ascontiguousarray(a) for a in consts]
+    w_in = ffi.new("int8_t *[4]", [ffi.cast("int8_t *", a.ctypes.data) for a in keep[0:4]])
+    w_rec = ffi.new("int8_t *[4]", [ffi.cast("int8_t *", a.ctypes.data) for a in keep[4:8]])
+    bias = ffi.new("int32_t *[4]", [ffi.cast("int32_t *", a.ctypes.data) for a in keep[8:12]])
+    hc, cc = h.copy(), c.copy()
+    y = np.zeros(want_y.shape, np.int8)
+    assert lib.odl_lstm_s8(par, ffi.cast("int8_t *", x.ctypes.data), w_in, w_rec, bias,
+                           ffi.cast("int8_t *", hc.ctypes.data), ffi.cast("int16_t *", cc.ctypes.data),
+                           ffi.cast("int8_t *", y.ctypes.data)) == 0
+    np.testing.assert_array_equal(y, want_y)
+    np.testing.assert_array_equal(hc, want_h)
+    np.testing.assert_array_equal(cc, want_c)
