@@ -77,6 +77,13 @@ MODULES = {
     "SQUARED_DIFFERENCE": "squared_difference",
     "RSQRT": "rsqrt",
     "BROADCAST_TO": "broadcast_to",
+    "EQUAL": "comparisons",
+    "NOT_EQUAL": "comparisons",
+    "GREATER": "comparisons",
+    "GREATER_EQUAL": "comparisons",
+    "LESS": "comparisons",
+    "LESS_EQUAL": "comparisons",
+    "SELECT_V2": "select_v2",
 }
 
 

@@ -63,6 +63,23 @@ odl_status_t odl_batch_matmul_s16(const odl_batch_matmul_params_t *p, const int1
 odl_status_t odl_rsqrt(int32_t elem, int32_t zx, int32_t zy, int32_t mult, int32_t shift, int32_t size, const void *in,
                        void *out);
 
+/* Comparisons of int8 inputs into bool (uint8 0/1): each input offset,
+ * shifted left 8, scaled by its scale (multiplier < 1), then compared. */
+enum { ODL_CMP_EQ = 0, ODL_CMP_NE, ODL_CMP_GT, ODL_CMP_GE, ODL_CMP_LT, ODL_CMP_LE };
+typedef struct {
+    int32_t kind;
+    int32_t input1_offset, input1_multiplier, input1_shift;
+    int32_t input2_offset, input2_multiplier, input2_shift;
+} odl_compare_params_t;
+
+odl_status_t odl_compare_s8(const odl_compare_params_t *p, const odl_dims4_t *d1, const int8_t *in1,
+                            const odl_dims4_t *d2, const int8_t *in2, const odl_dims4_t *dy, uint8_t *out);
+
+/* SELECT_V2: out = cond ? x : y (raw values, elem 1 or 2 bytes), all three
+ * broadcast onto the output (rank <= 4). */
+odl_status_t odl_select(int32_t elem, const odl_dims4_t *dc, const uint8_t *cond, const odl_dims4_t *dx,
+                        const void *x, const odl_dims4_t *dyy, const void *y, const odl_dims4_t *dout, void *out);
+
 /* TRANSPOSE of any element size (1, 2 or 4 bytes), rank <= 5: out dim d =
  * in_dims[perm[d]]. DEPTH_TO_SPACE and SPACE_TO_DEPTH are a 4-D transpose of
  * a reshaped view (pytool/ops/transpose_view.py). */
