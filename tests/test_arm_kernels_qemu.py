@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_kernels_int8_a import conv_graph
+from test_kernels_int8_a import build_pool, conv_graph
 
 from pytool.targets import QemuSession, build_firmware, get_board
 
@@ -35,6 +35,12 @@ TEMPLATES = [
     ("DEPTHWISE_CONV_2D", dict(c=20, o_or_m=1, kh=3, kw=3)),
     ("DEPTHWISE_CONV_2D", dict(c=24, o_or_m=1, kh=3, kw=3)),  # arm_mve: offset folded, border windows copied
     ("DEPTHWISE_CONV_2D", dict(c=7, o_or_m=2, kh=5, kw=2)),
+]
+# MAX_POOL_2D (arm_dsp: four channels per word): whole words, a channel tail, padding, clamps, batches.
+POOLS = [
+    dict(n=1, h=8, w=8, c=8, filt=(2, 2), stride=(2, 2), padding="VALID", act="NONE", s=0.05, z=-3, seed=1),
+    dict(n=1, h=7, w=9, c=6, filt=(3, 3), stride=(2, 2), padding="SAME", act="RELU6", s=0.05, z=-20, seed=2),
+    dict(n=2, h=5, w=4, c=5, filt=(2, 3), stride=(1, 2), padding="SAME", act="RELU_N1_TO_1", s=0.01, z=-99, seed=3),
 ]
 
 
@@ -61,8 +67,11 @@ def run_cases(board_name: str, tmp_path: Path, kernels=None) -> list[tuple[bytes
     board = get_board(board_name)
     model_dir = tmp_path / "model"
     pairs = []
-    for i, (kind, fixed) in enumerate(TEMPLATES):
-        g, x = random_case(kind, fixed, 1000 + i)
+    cases = [random_case(kind, fixed, 1000 + i) for i, (kind, fixed) in enumerate(TEMPLATES)]
+    for c in POOLS:
+        g, _, feeds = build_pool({"kind": "MAX_POOL_2D", **c})
+        cases.append((g, feeds["x"]))
+    for i, (g, x) in enumerate(cases):
         art = compile_model(g, out_dir=tmp_path / f"c{i}")
         expected = np.asarray(load_host(art).invoke(x)).tobytes()
         if model_dir.exists():
@@ -78,5 +87,6 @@ def run_cases(board_name: str, tmp_path: Path, kernels=None) -> list[tuple[bytes
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
 def test_optimised_kernels_match_portable_on_random_shapes(tmp_path, board):
     pairs = run_cases(board, tmp_path)
-    for (kind, fixed), (got, want) in zip(TEMPLATES, pairs, strict=True):
-        assert got == want, f"{kind} {fixed} on {board}"
+    names = [f"{kind} {fixed}" for kind, fixed in TEMPLATES] + [f"MAX_POOL_2D {c}" for c in POOLS]
+    for name, (got, want) in zip(names, pairs, strict=True):
+        assert got == want, f"{name} on {board}"
