@@ -1,6 +1,8 @@
 """UNIDIRECTIONAL_SEQUENCE_LSTM beyond the converter fixtures (those run in
-test_tflm_ops.py): a hand-built time-major, two-batch LSTM with an active cell
-clip against TFLite Micro, state reset, and the variants we refuse."""
+test_tflm_ops.py): hand-built two-batch LSTMs with an active cell clip
+(time-major, and the 16x8 variant the converter cannot emit) against TFLite
+Micro, state reset, the variants we refuse, and the C kernels against the
+numpy twin on random shapes."""
 
 from __future__ import annotations
 
@@ -19,19 +21,24 @@ from pytool.frontends.tflite import load_tflite
 LSTM_CODE, OPT_LSTM = 44, 71
 
 
-def _lstm(time_major: bool, extra: dict | None = None, clip: float = 3.0) -> bytes:
+def _lstm(time_major: bool, extra: dict | None = None, clip: float = 3.0, act: str = "int8") -> bytes:
+    """int8 (8x8->16) or, act="int16", TFLite Micro's 16x8 LSTM (int16 activations, int64 biases)."""
     from ai_edge_litert import schema_py_generated as s
 
     rng = np.random.default_rng(5)
     nb, nt, ni, ns = 2, 3, 4, 5
-    sx, sw, sr = 0.03, 0.012, 0.009
+    a16 = act == "int16"
+    sx, sw, sr = (0.03 / 256, 0.012, 0.009) if a16 else (0.03, 0.012, 0.009)
+    sh, zx, zh = (1 / 32768, 0, 0) if a16 else (1 / 128, -3, 2)
     xs = (nt, nb, ni) if time_major else (nb, nt, ni)
-    t = [T(xs, "int8", sx, -3)]
+    bias_t = "int64" if a16 else "int32"
+    t = [T(xs, act, sx, zx)]
     t += [T((ns, ni), "int8", sw, 0, rng.integers(-127, 128, (ns, ni), dtype=np.int8)) for _ in range(4)]
     t += [T((ns, ns), "int8", sr, 0, rng.integers(-127, 128, (ns, ns), dtype=np.int8)) for _ in range(4)]
-    t += [T((ns,), "int32", sx * sw, 0, rng.integers(-900, 900, ns, dtype=np.int32)) for _ in range(4)]
-    t += [T((nb, ns), "int8", 1 / 128, 2, variable=True), T((nb, ns), "int16", 2.0**-11, 0, variable=True)]
-    t += [T(xs[:2] + (ns,), "int8", 1 / 128, 2)]
+    t += [T((ns,), bias_t, sx * sw, 0, rng.integers(-900, 900, ns).astype(bias_t) * (256 if a16 else 1))
+          for _ in range(4)]
+    t += [T((nb, ns), act, sh, zh, variable=True), T((nb, ns), "int16", 2.0**-11, 0, variable=True)]
+    t += [T(xs[:2] + (ns,), act, sh, zh)]
     ins = [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -1, -1, 9, 10, 11, 12, -1, -1, 13, 14, -1, -1, -1, -1]
     for slot, tensor in (extra or {}).items():
         t.append(tensor)
@@ -41,10 +48,10 @@ def _lstm(time_major: bool, extra: dict | None = None, clip: float = 3.0) -> byt
     return single_op(LSTM_CODE, t, ins, [15], model_inputs=[0], options=o, options_type=OPT_LSTM)
 
 
-@pytest.mark.parametrize("time_major", [True, False])
-def test_hand_built_lstm_matches_tflite_micro(time_major, tmp_path):
+@pytest.mark.parametrize(("time_major", "act"), [(True, "int8"), (False, "int8"), (False, "int16")])
+def test_hand_built_lstm_matches_tflite_micro(time_major, act, tmp_path):
     path = tmp_path / "lstm.tflite"
-    path.write_bytes(_lstm(time_major))
+    path.write_bytes(_lstm(time_major, act=act))
     check_model(path, tmp_path / "build", n=5, seed=4)
 
 
@@ -99,6 +106,9 @@ typedef struct {
 odl_status_t odl_lstm_s8(const odl_lstm_params_t *p, const int8_t *in, const int8_t *const w_in[4],
                          const int8_t *const w_rec[4], const int32_t *const bias[4], int8_t *hidden, int16_t *cell,
                          int8_t *out);
+odl_status_t odl_lstm_s16(const odl_lstm_params_t *p, const int16_t *in, const int8_t *const w_in[4],
+                          const int8_t *const w_rec[4], const int64_t *const bias[4], int16_t *hidden, int16_t *cell,
+                          int16_t *out);
 """
 
 
@@ -107,13 +117,13 @@ def lstm_c():
     from pytool.host.cbuild import ROOT, build
 
     k = ROOT / "runtime_c/src/kernels"
-    src = [k / "int8/lstm.c", k / "int16/logistic.c", k / "int16/tanh.c", k / "int16/sigmoid_table.c",
+    src = [k / "int8/lstm.c", k / "int16/lstm.c", k / "int16/logistic.c", k / "int16/tanh.c", k / "int16/sigmoid_table.c",
            ROOT / "runtime_c/src/core/status.c"]
     return build("kernel_lstm", LSTM_CDEF, '#include "odl/kernels_ext.h"\n', src,
                  extra_include=[k / "int16"])
 
 
-def _random_lstm(rng, nb, nt, ni, ns, time_major, clip, stateless):
+def _random_lstm(rng, nb, nt, ni, ns, time_major, clip, stateless, act):
     from pytool.ir import Graph, Op, QuantParams, Tensor
 
     def q(s, z=0):
@@ -121,9 +131,11 @@ def _random_lstm(rng, nb, nt, ni, ns, time_major, clip, stateless):
 
     g = Graph()
     xs = (nt, nb, ni) if time_major else (nb, nt, ni)
-    sx, sh = rng.uniform(0.005, 0.05), rng.uniform(0.002, 0.02)
+    a16 = act == "int16"
+    sx, sh = rng.uniform(0.005, 0.05) / (256 if a16 else 1), rng.uniform(0.002, 0.02) / (256 if a16 else 1)
+    zx, zh = (0, 0) if a16 else (rng.integers(-20, 20), rng.integers(-10, 10))
     names = ["x"]
-    g.add_tensor(Tensor("x", xs, "int8", quant=q(sx, rng.integers(-20, 20))))
+    g.add_tensor(Tensor("x", xs, act, quant=q(sx, zx)))
     for kind, cols in (("wi", ni), ("wr", ns)):
         for k in range(4):
             n = f"{kind}{k}"
@@ -132,30 +144,34 @@ def _random_lstm(rng, nb, nt, ni, ns, time_major, clip, stateless):
             names.append(n)
     for k in range(4):
         n = f"b{k}"
-        g.add_tensor(Tensor(n, (ns,), "int32", rng.integers(-4000, 4000, ns, dtype=np.int32), q(sx * 0.01)))
+        bias = rng.integers(-4000, 4000, ns) * (256 if a16 else 1)
+        g.add_tensor(Tensor(n, (ns,), "int64" if a16 else "int32", bias.astype("int64" if a16 else "int32"),
+                            q(sx * 0.01)))
         names.append(n)
-    g.add_tensor(Tensor("h", (nb, ns), "int8", quant=q(sh, rng.integers(-10, 10))))
+    g.add_tensor(Tensor("h", (nb, ns), act, quant=q(sh, zh)))
     g.add_tensor(Tensor("c", (nb, ns), "int16", quant=q(2.0 ** -int(rng.integers(9, 16)))))
-    g.add_tensor(Tensor("y", xs[:2] + (ns,), "int8", quant=g.tensors["h"].quant))
-    g.meta["variables"] = {"h": np.zeros((nb, ns), np.int8), "c": np.zeros((nb, ns), np.int16)}
+    g.add_tensor(Tensor("y", xs[:2] + (ns,), act, quant=g.tensors["h"].quant))
+    g.meta["variables"] = {"h": np.zeros((nb, ns), act), "c": np.zeros((nb, ns), np.int16)}
     op = Op("UNIDIRECTIONAL_SEQUENCE_LSTM", names + ["h", "c"], ["y"],
             {"time_major": time_major, "cell_clip": clip, "activation": "TANH", "stateless": stateless}, name="l")
     g.ops.append(op)
     return g, op
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(1, 3), st.integers(1, 5), st.integers(1, 9), st.integers(1, 9), st.booleans(),
-       st.sampled_from([0.0, 0.3, 1.5, 20.0]), st.booleans(), st.integers(0, 2**31 - 1))
-def test_lstm_kernel_matches_numpy_twin(lstm_c, nb, nt, ni, ns, time_major, clip, stateless, seed):
+       st.sampled_from([0.0, 0.3, 1.5, 20.0]), st.booleans(), st.sampled_from(["int8", "int16"]),
+       st.integers(0, 2**31 - 1))
+def test_lstm_kernel_matches_numpy_twin(lstm_c, nb, nt, ni, ns, time_major, clip, stateless, act, seed):
     from pytool.ops import unidirectional_sequence_lstm as lstm
 
     ffi, lib = lstm_c
     rng = np.random.default_rng(seed)
-    g, op = _random_lstm(rng, nb, nt, ni, ns, time_major, clip, stateless)
+    g, op = _random_lstm(rng, nb, nt, ni, ns, time_major, clip, stateless, act)
     low = lstm.lower(g, op)
-    x = rng.integers(-128, 128, g.tensors["x"].shape, dtype=np.int8)
-    h = rng.integers(-128, 128, (nb, ns), dtype=np.int8)
+    info = np.iinfo(act)
+    x = rng.integers(info.min, info.max + 1, g.tensors["x"].shape, dtype=act)
+    h = rng.integers(info.min, info.max + 1, (nb, ns), dtype=act)
     c = rng.integers(-32768, 32768, (nb, ns), dtype=np.int16)
     consts = [g.tensors[n].data for n in op.inputs[1:13]]
     want_y, want_h, want_c = lstm.ref_int8(g, op, low, [x, *consts, h, c])
@@ -169,12 +185,13 @@ def test_lstm_kernel_matches_numpy_twin(lstm_c, nb, nt, ni, ns, time_major, clip
     keep = [np.ascontiguousarray(a) for a in consts]
     w_in = ffi.new("int8_t *[4]", [ffi.cast("int8_t *", a.ctypes.data) for a in keep[0:4]])
     w_rec = ffi.new("int8_t *[4]", [ffi.cast("int8_t *", a.ctypes.data) for a in keep[4:8]])
-    bias = ffi.new("int32_t *[4]", [ffi.cast("int32_t *", a.ctypes.data) for a in keep[8:12]])
+    bt, at = ("int64_t", "int16_t") if act == "int16" else ("int32_t", "int8_t")
+    bias = ffi.new(f"{bt} *[4]", [ffi.cast(f"{bt} *", a.ctypes.data) for a in keep[8:12]])
     hc, cc = h.copy(), c.copy()
-    y = np.zeros(want_y.shape, np.int8)
-    assert lib.odl_lstm_s8(par, ffi.cast("int8_t *", x.ctypes.data), w_in, w_rec, bias,
-                           ffi.cast("int8_t *", hc.ctypes.data), ffi.cast("int16_t *", cc.ctypes.data),
-                           ffi.cast("int8_t *", y.ctypes.data)) == 0
+    y = np.zeros(want_y.shape, act)
+    fn = lib.odl_lstm_s16 if act == "int16" else lib.odl_lstm_s8
+    assert fn(par, ffi.cast(f"{at} *", x.ctypes.data), w_in, w_rec, bias, ffi.cast(f"{at} *", hc.ctypes.data),
+              ffi.cast("int16_t *", cc.ctypes.data), ffi.cast(f"{at} *", y.ctypes.data)) == 0
     np.testing.assert_array_equal(y, want_y)
     np.testing.assert_array_equal(hc, want_h)
     np.testing.assert_array_equal(cc, want_c)

@@ -15,6 +15,9 @@ C (runtime_c/src/ops/unidirectional_sequence_lstm.c): TFLite's integer
 8x8->16 LSTM as TFLite Micro computes it (lstm_eval_common.cc Prepare,
 lstm_eval.h LstmStep): int8 x/h/y and weights, int32 biases, int16 cell state
 with a power-of-two scale; gate pre-activations in Q3.12, activations Q0.15.
+16x8 (TFLite Micro's EvalLstm<int16_t, int8_t, int16_t, int64_t>): int16 x/h/y
+with zero points 0 and int64 biases; the gate FCs accumulate in int64 and
+rescale with the 64-bit MultiplyByQuantizedMultiplier (16-bit multiplier).
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ import numpy as np
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.common import quant_of
+from pytool.ops.conv_s16 import mbqm64
 from pytool.ops.sigmoid_s16 import checked_log2
 from pytool.ops.sigmoid_s16 import ref as table_ref
 from quantize.fixedpoint import effective_scale, multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 64  # clear of the codes other new ops take in order
-TYPES = ("int8",)
+TYPES = ("int8", "int16")
 STATE_INPUTS = (13, 14)  # ref_int8's extra results: the new hidden and cell state
 N_INPUTS = 15
 GATE_IN, GATE_REC, GATE_BIAS, HIDDEN, CELL = 1, 5, 9, 13, 14
@@ -113,12 +117,14 @@ def lower(g: Graph, op: Op) -> Lowered:
     dims(g, op)
     name = f"UNIDIRECTIONAL_SEQUENCE_LSTM '{op.name}'"
     x, h, c, y = op.inputs[0], op.inputs[HIDDEN], op.inputs[CELL], op.outputs[0]
-    want = {x: "int8", h: "int8", c: "int16", y: "int8"}
+    act = "int16" if g.tensors[x].dtype == "int16" else "int8"
+    want = {x: act, h: act, c: "int16", y: act}
     want.update({op.inputs[k]: "int8" for k in range(GATE_IN, GATE_BIAS)})
-    want.update({op.inputs[GATE_BIAS + k]: "int32" for k in range(4)})
+    want.update({op.inputs[GATE_BIAS + k]: "int64" if act == "int16" else "int32" for k in range(4)})
     for n, d in want.items():
         if g.tensors[n].dtype != d:
-            raise IRError(f"{name}: tensor '{n}' is {g.tensors[n].dtype}, {d} expected (integer 8x8->16 LSTM)")
+            raise IRError(f"{name}: tensor '{n}' is {g.tensors[n].dtype}, {d} expected "
+                          f"(integer {'16x8' if act == 'int16' else '8x8->16'} LSTM)")
     if op.attrs.get("activation", "TANH") != "TANH":
         raise IRError(f"{name}: only the tanh cell activation is supported, not {op.attrs['activation']}")
     sx, zx = _scale(g, op, x)
@@ -126,6 +132,8 @@ def lower(g: Graph, op: Op) -> Lowered:
     sc, zc = _scale(g, op, c)
     if zc != 0:
         raise IRError(f"{name}: the int16 cell state needs zero point 0")
+    if act == "int16" and (zx or zh):
+        raise IRError(f"{name}: the 16x8 LSTM needs input and hidden-state zero points 0")
     _, power = checked_log2(sc)  # TFLite Micro takes the nearest power of two without checking
     mult = {"in": [], "rec": []}
     for k in range(4):
@@ -161,6 +169,9 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     tm, zx, zh = bool(p[0]), p[1], p[2]
     in_m, in_s, rec_m, rec_s = p[3:7], p[7:11], p[11:15], p[15:19]
     fm, fs, im, is_, hm, hs, tmul, tsh, qclip, stateless = p[19:29]
+    a16 = np.asarray(xs[0]).dtype == np.int16
+    rescale = mbqm64 if a16 else multiply_by_quantized_multiplier  # int64 vs int32 accumulator
+    lo, hi = (-32768, 32767) if a16 else (-128, 127)
     x = _rows(np.asarray(xs[0], np.int64), tm) - zx
     wi = [np.asarray(xs[GATE_IN + k], np.int64) for k in range(4)]
     wr = [np.asarray(xs[GATE_REC + k], np.int64) for k in range(4)]
@@ -173,8 +184,8 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     for t in range(nt):
         act = []
         for k in range(4):
-            a = _sat16(multiply_by_quantized_multiplier(x[t] @ wi[k].T + bias[k], in_m[k], in_s[k]))
-            r = _sat16(multiply_by_quantized_multiplier((h - zh) @ wr[k].T, rec_m[k], rec_s[k]))
+            a = _sat16(rescale(x[t] @ wi[k].T + bias[k], in_m[k], in_s[k]))
+            r = _sat16(rescale((h - zh) @ wr[k].T, rec_m[k], rec_s[k]))
             act.append(table_ref(_sat16(a + r), [0, 0], tanh=k == 2).astype(np.int64))
         i, f, gg, o = act
         fc = _sat16(multiply_by_quantized_multiplier(f * c, fm, fs))
@@ -183,8 +194,9 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
         if qclip > 0:
             c = np.clip(c, -qclip, qclip)
         th = table_ref(c, [tmul, tsh], tanh=True).astype(np.int64)
-        h = np.clip(multiply_by_quantized_multiplier(th * o, hm, hs) + zh, -128, 127)
+        h = np.clip(multiply_by_quantized_multiplier(th * o, hm, hs) + zh, lo, hi)
         ys.append(h)
-    y = _rows(np.stack(ys), tm).astype(np.int8)
+    dt = np.int16 if a16 else np.int8
+    y = _rows(np.stack(ys), tm).astype(dt)
     hshape, cshape = np.asarray(xs[HIDDEN]).shape, np.asarray(xs[CELL]).shape
-    return [y, h.reshape(hshape).astype(np.int8), c.reshape(cshape).astype(np.int16)]
+    return [y, h.reshape(hshape).astype(dt), c.reshape(cshape).astype(np.int16)]

@@ -204,6 +204,11 @@ typedef struct {
 odl_status_t odl_lstm_s8(const odl_lstm_params_t *p, const int8_t *in, const int8_t *const w_in[4],
                          const int8_t *const w_rec[4], const int32_t *const bias[4], int8_t *hidden, int16_t *cell,
                          int8_t *out);
+/* The 16x8 LSTM: int16 input, hidden state and output (zero points 0), int64
+ * biases; the gate FCs accumulate in int64 and rescale with the 16-bit multiplier. */
+odl_status_t odl_lstm_s16(const odl_lstm_params_t *p, const int16_t *in, const int8_t *const w_in[4],
+                          const int8_t *const w_rec[4], const int64_t *const bias[4], int16_t *hidden, int16_t *cell,
+                          int16_t *out);
 
 /* int16 LOGISTIC / TANH (sigmoid table interpolation; output Q0.15). */
 odl_status_t odl_logistic_s16(int32_t input_multiplier, int32_t input_left_shift, int32_t size, const int16_t *in,
