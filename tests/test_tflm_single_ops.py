@@ -1,6 +1,7 @@
 """Single-op models the converter does not emit (built with tests/tflite_build.py),
 byte-compared with TFLite Micro: int16 <-> int32 QUANTIZE (as in TFLite Micro's
-SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL."""
+SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL
+and ADD_N."""
 
 from __future__ import annotations
 
@@ -58,6 +59,9 @@ CASES = {
         options=_squeeze_opts(), options_type=OPT_SQUEEZE),
     "not_equal_int8_broadcast": lambda: single_op(
         72, [T((2, 1, 3), "int8", 0.02, -4), T((1, 4, 3), "int8", 0.03, 5), T((2, 4, 3), "bool")], [0, 1], [2]),
+    "add_n_int8": lambda: single_op(  # the converter leaves ADD_N float
+        106, [T((1, 4, 5), "int8", 0.02, -4), T((1, 4, 5), "int8", 0.02, -4), T((1, 4, 5), "int8", 0.02, -4),
+              T((1, 4, 5), "int8", 0.05, 3)], [0, 1, 2], [3]),
     "expand_dims_int8": lambda: single_op(
         70, [T((2, 3), "int8", 0.1, 2), T((1,), "int32", data=np.array([1], np.int32)),
              T((2, 1, 3), "int8", 0.1, 2)], [0, 1], [2], model_inputs=[0]),

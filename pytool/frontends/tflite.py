@@ -500,6 +500,12 @@ def _batch_matmul(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {"adj_x": bool(o.AdjX()) if o else False, "adj_y": bool(o.AdjY()) if o else False}
 
 
+def _mirror_pad(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    _pad(g, op, fb_op, ctx)
+    o = _options(fb_op, tflite.MirrorPadOptions)
+    op.attrs = {"mode": "SYMMETRIC" if o is not None and o.Mode() == tflite.MirrorPadMode.SYMMETRIC else "REFLECT"}
+
+
 def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
@@ -539,4 +545,5 @@ _ATTRS = {
     "SPACE_TO_DEPTH": _block_size(tflite.SpaceToDepthOptions),
     "BATCH_MATMUL": _batch_matmul,
     "REDUCE_PROD": _mean,
+    "MIRROR_PAD": _mirror_pad,
 }

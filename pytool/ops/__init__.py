@@ -84,6 +84,9 @@ MODULES = {
     "LESS": "comparisons",
     "LESS_EQUAL": "comparisons",
     "SELECT_V2": "select_v2",
+    "MIRROR_PAD": "mirror_pad",
+    "GATHER_ND": "gather_nd",
+    "ADD_N": "add_n",
 }
 
 

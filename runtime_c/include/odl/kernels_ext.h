@@ -80,6 +80,25 @@ odl_status_t odl_compare_s8(const odl_compare_params_t *p, const odl_dims4_t *d1
 odl_status_t odl_select(int32_t elem, const odl_dims4_t *dc, const uint8_t *cond, const odl_dims4_t *dx,
                         const void *x, const odl_dims4_t *dyy, const void *y, const odl_dims4_t *dout, void *out);
 
+/* MIRROR_PAD, 5-D dims (rank lifted), offset 1 = REFLECT, 0 = SYMMETRIC. */
+odl_status_t odl_mirror_pad(int32_t elem, int32_t offset, const int32_t *in_dims, const int32_t *left,
+                            const int32_t *out_dims, const void *in, void *out);
+
+/* GATHER_ND: n_slices index tuples of index_depth int32 each, each copying the
+ * slice of prod(dims[index_depth:]) elements it addresses. */
+odl_status_t odl_gather_nd(int32_t elem, int32_t rank, const int32_t *dims, int32_t index_depth, int32_t n_slices,
+                           const int32_t *indices, const void *params, void *out);
+
+/* int8 ADD_N: inputs of one shape and quantization. */
+typedef struct {
+    int32_t input_offset, output_offset, left_shift;
+    int32_t input_multiplier, input_shift, output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} odl_add_n_params_t;
+
+odl_status_t odl_add_n_s8(const odl_add_n_params_t *p, int32_t n_inputs, const int8_t *const *inputs, int32_t size,
+                          int8_t *out);
+
 /* TRANSPOSE of any element size (1, 2 or 4 bytes), rank <= 5: out dim d =
  * in_dims[perm[d]]. DEPTH_TO_SPACE and SPACE_TO_DEPTH are a 4-D transpose of
  * a reshaped view (pytool/ops/transpose_view.py). */

@@ -1,0 +1,64 @@
+"""ADD_N. IR: inputs [x_0, ..., x_{n-1}] (one shape), attrs {}.
+
+C (int8, inputs sharing one quantization, as TFLite Micro): params [-z_in,
+z_out, left_shift 20, in multiplier, in shift (1/2), out multiplier, out shift
+(2 s_in / (2^20 s_out)), act_min, act_max]. TFLite Micro's reference AddN also
+adds the rescaled (-z_in << 20) once, and so do we.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+from pytool.ops import add as _add
+from pytool.ops.unary_common import per_tensor
+from quantize.fixedpoint import multiply_by_quantized_multiplier
+
+OPCODE = 57
+TYPES = ("int8",)  # TFLite Micro's ADD_N takes float32 and int8
+LEFT_SHIFT = 20
+
+
+def infer_shapes(g: Graph, op: Op) -> list[tuple]:
+    shapes = {tuple(g.tensors[n].shape) for n in op.inputs}
+    if len(shapes) != 1:
+        raise IRError(f"ADD_N '{op.name}': inputs have different shapes {sorted(shapes)}")
+    return [shapes.pop()]
+
+
+def macs(g: Graph, op: Op) -> int:
+    return g.tensors[op.outputs[0]].numel * len(op.inputs)
+
+
+def ref_float(g: Graph, op: Op, xs: list) -> list:
+    return [np.sum([np.asarray(x, np.float32) for x in xs], axis=0).astype(np.float32)]
+
+
+def lower(g: Graph, op: Op) -> Lowered:
+    names = [*op.inputs, op.outputs[0]]
+    if {g.tensors[n].dtype for n in names} != {"int8"}:
+        raise IRError(f"ADD_N '{op.name}': tensors must all be int8 (TFLite Micro's quantized ADD_N)")
+    if len(op.inputs) > 32:
+        raise IRError(f"ADD_N '{op.name}': {len(op.inputs)} inputs; at most 32")
+    qs = [per_tensor(g, op, n) for n in op.inputs]
+    if len({(float(np.float32(q.scale[0])), int(q.zero_point[0])) for q in qs}) != 1:
+        raise IRError(f"ADD_N '{op.name}': the inputs must share one scale and zero point (TFLite Micro)")
+    qy = per_tensor(g, op, op.outputs[0])
+    s_in, s_out = float(np.float32(qs[0].scale[0])), float(np.float32(qy.scale[0]))
+    twice = 2.0 * s_in
+    mi, si = _add.smaller_than_one(op, "input", s_in / twice)
+    mo, so = _add.smaller_than_one(op, "output", twice / ((1 << LEFT_SHIFT) * s_out))
+    return Lowered(inputs=list(op.inputs), params=[-int(qs[0].zero_point[0]), int(qy.zero_point[0]), LEFT_SHIFT,
+                                                   mi, si, mo, so, -128, 127])
+
+
+def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    off, zy, left, mi, si, mo, so, lo, hi = low.params
+    acc = multiply_by_quantized_multiplier(np.int64(off) << left, mi, si)
+    for x in xs:
+        acc = acc + multiply_by_quantized_multiplier((np.asarray(x, np.int64) + off) << left, mi, si)
+    acc = ((acc + 2**31) % 2**32) - 2**31
+    y = multiply_by_quantized_multiplier(acc, mo, so) + zy
+    return [np.clip(y, lo, hi).astype(np.int8).reshape(g.tensors[op.outputs[0]].shape)]
