@@ -195,3 +195,42 @@ def test_lstm_kernel_matches_numpy_twin(lstm_c, nb, nt, ni, ns, time_major, clip
     np.testing.assert_array_equal(y, want_y)
     np.testing.assert_array_equal(hc, want_h)
     np.testing.assert_array_equal(cc, want_c)
+
+
+def test_float_tflite_lstm_is_quantized_and_runs(tmp_path):
+    """A float .tflite LSTM: the float IR equals LiteRT's float kernel; our
+    quantizer makes it the int8 LSTM, within 2 output quanta of the float IR."""
+    from ai_edge_litert import schema_py_generated as s
+    from ai_edge_litert.interpreter import Interpreter
+
+    from pytool.frontends import load_model
+    from pytool.reference import run_float
+
+    rng = np.random.default_rng(8)
+    nt, ni, ns = 5, 3, 4
+    t = [T((1, nt, ni), "float32")]
+    t += [T((ns, ni), "float32", data=rng.normal(0, 0.6, (ns, ni)).astype(np.float32)) for _ in range(4)]
+    t += [T((ns, ns), "float32", data=rng.normal(0, 0.6, (ns, ns)).astype(np.float32)) for _ in range(4)]
+    t += [T((ns,), "float32", data=rng.normal(0, 0.3, ns).astype(np.float32)) for _ in range(4)]
+    t += [T((1, ns), "float32", variable=True), T((1, ns), "float32", variable=True), T((1, nt, ns), "float32")]
+    ins = [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -1, -1, 9, 10, 11, 12, -1, -1, 13, 14, -1, -1, -1, -1]
+    o = s.UnidirectionalSequenceLSTMOptionsT()
+    o.fusedActivationFunction = 4
+    path = tmp_path / "float_lstm.tflite"
+    path.write_bytes(single_op(LSTM_CODE, t, ins, [15], model_inputs=[0], options=o, options_type=OPT_LSTM))
+    xs = [rng.uniform(-2, 2, (1, nt, ni)).astype(np.float32) for _ in range(10)]
+    g = load_model(path)
+    ip = Interpreter(model_path=str(path))
+    ip.allocate_tensors()
+    ip.set_tensor(ip.get_input_details()[0]["index"], xs[0])
+    ip.invoke()
+    want = ip.get_tensor(ip.get_output_details()[0]["index"])
+    np.testing.assert_allclose(run_float(g, [xs[0]])[0], want, rtol=0, atol=1e-5)
+    art = compile_model(path, out_dir=tmp_path / "build", calib=xs)
+    net = load_host(art)
+    qi, qo = art.meta["inputs"][0], art.meta["outputs"][0]
+    for x in xs[:3]:
+        net.reset_state()  # the float reference starts every sequence from zero
+        xq = np.clip(np.round(x / qi["scale"]) + qi["zero_point"], -128, 127).astype(np.int8)
+        y = (net.invoke(xq).astype(np.float32) - qo["zero_point"]) * qo["scale"]
+        assert np.max(np.abs(y - run_float(g, [x])[0])) <= 2 * qo["scale"]
