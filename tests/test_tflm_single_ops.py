@@ -1,7 +1,7 @@
 """Single-op models the converter does not emit (built with tests/tflite_build.py),
 byte-compared with TFLite Micro: int16 <-> int32 QUANTIZE (as in TFLite Micro's
-SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL
-and ADD_N."""
+SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL,
+ADD_N and ELU."""
 
 from __future__ import annotations
 
@@ -62,6 +62,8 @@ CASES = {
     "add_n_int8": lambda: single_op(  # the converter leaves ADD_N float
         106, [T((1, 4, 5), "int8", 0.02, -4), T((1, 4, 5), "int8", 0.02, -4), T((1, 4, 5), "int8", 0.02, -4),
               T((1, 4, 5), "int8", 0.05, 3)], [0, 1, 2], [3]),
+    "elu_int8": lambda: single_op(  # the converter leaves ELU float
+        111, [T((2, 5, 7), "int8", 0.031, 9), T((2, 5, 7), "int8", 0.027, -60)], [0], [1]),
     "expand_dims_int8": lambda: single_op(
         70, [T((2, 3), "int8", 0.1, 2), T((1,), "int32", data=np.array([1], np.int32)),
              T((2, 1, 3), "int8", 0.1, 2)], [0, 1], [2], model_inputs=[0]),

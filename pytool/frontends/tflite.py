@@ -546,4 +546,5 @@ _ATTRS = {
     "BATCH_MATMUL": _batch_matmul,
     "REDUCE_PROD": _mean,
     "MIRROR_PAD": _mirror_pad,
+    "L2_NORMALIZATION": _add_mul(tflite.L2NormOptions),
 }

@@ -87,6 +87,8 @@ MODULES = {
     "MIRROR_PAD": "mirror_pad",
     "GATHER_ND": "gather_nd",
     "ADD_N": "add_n",
+    "ELU": "elu",
+    "L2_NORMALIZATION": "l2_normalization",
 }
 
 

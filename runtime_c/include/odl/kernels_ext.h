@@ -99,6 +99,13 @@ typedef struct {
 odl_status_t odl_add_n_s8(const odl_add_n_params_t *p, int32_t n_inputs, const int8_t *const *inputs, int32_t size,
                           int8_t *out);
 
+/* int8 table lookup (ELU): out = table[(uint8_t)in]. */
+odl_status_t odl_lut_s8(const int8_t *table, int32_t size, const int8_t *in, int8_t *out);
+
+/* int8 L2_NORMALIZATION over rows of `depth` (output scale 1/128, zero point 0). */
+odl_status_t odl_l2_normalization_s8(int32_t input_zero_point, int32_t outer, int32_t depth, const int8_t *in,
+                                     int8_t *out);
+
 /* TRANSPOSE of any element size (1, 2 or 4 bytes), rank <= 5: out dim d =
  * in_dims[perm[d]]. DEPTH_TO_SPACE and SPACE_TO_DEPTH are a 4-D transpose of
  * a reshaped view (pytool/ops/transpose_view.py). */
