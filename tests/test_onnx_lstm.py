@@ -123,3 +123,18 @@ def test_onnx_lstm_variants_are_refused(attrs, words, tmp_path):
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)]), path)
     with pytest.raises(ModelError, match=words):
         load_model(path)
+
+
+def test_onnx_lstm_in_a_qdq_model_is_refused_with_the_way_out(tmp_path):
+    """onnxruntime's QDQ quantization leaves the LSTM float between Q/DQ pairs."""
+    model = _batch_first_model()
+    scale = numpy_helper.from_array(np.array(0.01, np.float32), "qs")
+    zp = numpy_helper.from_array(np.array(0, np.int8), "qz")
+    model.graph.initializer.extend([scale, zp])
+    model.graph.node.insert(0, helper.make_node("QuantizeLinear", ["x", "qs", "qz"], ["xq"]))
+    model.graph.node.insert(1, helper.make_node("DequantizeLinear", ["xq", "qs", "qz"], ["xd"]))
+    model.graph.node[2].input[0] = "xd"
+    path = tmp_path / "qdq.onnx"
+    onnx.save(model, path)
+    with pytest.raises(ModelError, match="QDQ.*compile the float model"):
+        load_model(path)

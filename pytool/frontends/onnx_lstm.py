@@ -109,6 +109,10 @@ def lstm(b: Builder) -> None:
     yc = b.node.output[2] if len(b.node.output) > 2 else ""
     if yc and (b.consumers.get(yc) or yc in b.graph_outputs):
         raise b.err("output Y_c (the last cell state) is not supported; TFLite's LSTM outputs the hidden states")
+    if any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in b.nodes):
+        # onnxruntime's static QDQ quantization leaves LSTM in float: a mixed graph
+        raise b.err("an LSTM in a QDQ (pre-quantized) model is not supported; compile the float model with "
+                    "calibration data and the LSTM is quantized to TFLite's integer LSTM")
     time_major = int(a.get("layout", 0)) == 0
     xs = b.shape(x)
     if len(xs) != 3:
