@@ -179,6 +179,34 @@ static inline int32_t dw_pack(int32_t lo, int32_t hi) {
     return (int32_t)(((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16));
 }
 
+/* Four channels of one pixel from the five tap pairs p[0..4] (3x3): the
+ * bias starts each sum, five SMLAD, the requantization, one word store.
+ * sat8: the clamp is the int8 range (one SSAT). */
+static inline __attribute__((always_inline)) void dw1_four(const int32_t *wr, const int32_t *bias,
+                                                            const int32_t *mult, const int32_t *shift,
+                                                            const int32_t *pk, const dw_out_t *o, int sat8,
+                                                            int8_t *out) {
+    uint32_t word = 0;
+#pragma GCC unroll 4
+    for (int32_t k = 0; k < 4; ++k, wr += 5) {
+        int32_t a = bias[k];
+        a = __smlad(wr[0], pk[0], a), a = __smlad(wr[1], pk[1], a), a = __smlad(wr[2], pk[2], a);
+        a = __smlad(wr[3], pk[3], a), a = __smlad(wr[4], pk[4], a);
+        int32_t v = odl_dsp_requantize(a, mult[k], shift[k]) + o->out_off;
+        v = sat8 ? __ssat(v, 8) : odl_clamp_i32(v, o->lo, o->hi);
+        word |= (uint32_t)(uint8_t)v << (8 * k);
+    }
+    odl_dsp_st32(out, (int32_t)word);
+}
+
+/* All channels of a pixel (3x3 filter). */
+static inline __attribute__((always_inline)) void dw1_pixel(const int32_t *wpk, const int32_t *pk, int32_t out_c,
+                                                             const int32_t *bias, const dw_out_t *o, int sat8,
+                                                             int8_t *out) {
+    for (int32_t oc = 0; oc < out_c; oc += 4)
+        dw1_four(wpk + oc * 5, bias + oc, o->mult + oc, o->shift + oc, pk, o, sat8, out + oc);
+}
+
 static void dw_one_channel(const odl_conv_params_t *p, const dw_out_t *o, const odl_dims4_t *in_dims,
                            const int8_t *in, const odl_dims4_t *w_dims, const int8_t *w,
                            const odl_dims4_t *out_dims, int8_t *out) {
@@ -192,63 +220,61 @@ static void dw_one_channel(const odl_conv_params_t *p, const dw_out_t *o, const 
             const int32_t hi = 2 * j + 1 < taps ? w[(size_t)(2 * j + 1) * out_c + oc] : 0;
             wpk[oc * pairs + j] = dw_pack(lo, hi);
         }
-    /* The bias starts each sum (one less load and add per output). */
-    const int32_t *bias = o->bias;
+    /* The bias starts each sum (one less load and add per output); no bias:
+     * zeros, so the loops carry no test. */
+    static const int32_t no_bias[ODL_ARM_DSP_DW1_OC_MAX];
+    const int32_t *bias = o->bias ? o->bias : no_bias;
     dw_out_t ost = *o;
     ost.bias = NULL;
+    const int sat8 = ost.lo == -128 && ost.hi == 127;
     for (int32_t b = 0; b < out_dims->n; ++b) {
         const int8_t *in_b = in + (size_t)b * in_h * in_w;
         for (int32_t oy = 0; oy < out_dims->h; ++oy) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
-            for (int32_t ox = 0; ox < out_dims->w; ++ox) {
+            for (int32_t ox = 0; ox < out_dims->w; ++ox, out += out_c) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 int16_t win[2 * ODL_ARM_DSP_DW1_PAIRS] __attribute__((aligned(4)));
+                int32_t pk[ODL_ARM_DSP_DW1_PAIRS];
                 if (taps == 9 && y0 >= 0 && y0 + 2 * dh < in_h && x0 >= 0 && x0 + 2 * dw < in_w) {
-                    /* 3x3 inside the image: nine loads, four packs, then
-                     * five SMLAD per channel with the pairs in registers. */
+                    /* 3x3 inside the image: nine loads, five packs. */
                     const int8_t *r = in_b + (size_t)y0 * in_w + x0;
                     const size_t rs = (size_t)dh * in_w;
-                    const int32_t p0 = dw_pack(r[0] + in_off, r[dw] + in_off);
-                    const int32_t p1 = dw_pack(r[2 * dw] + in_off, r[rs] + in_off);
-                    const int32_t p2 = dw_pack(r[rs + dw] + in_off, r[rs + 2 * dw] + in_off);
-                    const int32_t p3 = dw_pack(r[2 * rs] + in_off, r[2 * rs + dw] + in_off);
-                    const int32_t p4 = dw_pack(r[2 * rs + 2 * dw] + in_off, 0);
-                    const int32_t *wr = wpk;
-                    for (int32_t oc = 0; oc < out_c; oc += 4) {
-                        int32_t acc[4];
-                        for (int32_t k = 0; k < 4; ++k, wr += 5) {
-                            int32_t a = bias ? bias[oc + k] : 0;
-                            a = __smlad(wr[0], p0, a), a = __smlad(wr[1], p1, a), a = __smlad(wr[2], p2, a);
-                            acc[k] = __smlad(wr[4], p4, __smlad(wr[3], p3, a));
+                    pk[0] = dw_pack(r[0] + in_off, r[dw] + in_off);
+                    pk[1] = dw_pack(r[2 * dw] + in_off, r[rs] + in_off);
+                    pk[2] = dw_pack(r[rs + dw] + in_off, r[rs + 2 * dw] + in_off);
+                    pk[3] = dw_pack(r[2 * rs] + in_off, r[2 * rs + dw] + in_off);
+                    pk[4] = dw_pack(r[2 * rs + 2 * dw] + in_off, 0);
+                } else {
+                    /* Offset added, padding taps 0 (they add nothing). */
+                    int32_t t = 0;
+                    for (int32_t fy = 0; fy < k_h; ++fy) {
+                        const int32_t y = y0 + fy * dh;
+                        const int row_in = y >= 0 && y < in_h;
+                        for (int32_t fx = 0; fx < k_w; ++fx, ++t) {
+                            const int32_t x = x0 + fx * dw;
+                            win[t] = (int16_t)(row_in && x >= 0 && x < in_w ? in_b[(size_t)y * in_w + x] + in_off : 0);
                         }
-                        dw_output4(acc, ost, oc, out + oc);
                     }
-                    out += out_c;
+                    if (t & 1) win[t] = 0;
+                    for (int32_t j = 0; j < pairs; ++j) pk[j] = odl_dsp_ld32(win + 2 * j);
+                }
+                if (taps == 9) {
+                    if (sat8)
+                        dw1_pixel(wpk, pk, out_c, bias, &ost, 1, out);
+                    else
+                        dw1_pixel(wpk, pk, out_c, bias, &ost, 0, out);
                     continue;
                 }
-                int32_t t = 0;
-                for (int32_t fy = 0; fy < k_h; ++fy) {
-                    const int32_t y = y0 + fy * dh;
-                    const int row_in = y >= 0 && y < in_h;
-                    for (int32_t fx = 0; fx < k_w; ++fx, ++t) {
-                        const int32_t x = x0 + fx * dw;
-                        win[t] = (int16_t)(row_in && x >= 0 && x < in_w ? in_b[(size_t)y * in_w + x] + in_off : 0);
-                    }
-                }
-                if (t & 1) win[t] = 0;
-                int32_t xpk[ODL_ARM_DSP_DW1_PAIRS];
-                for (int32_t j = 0; j < pairs; ++j) xpk[j] = odl_dsp_ld32(win + 2 * j);
                 const int32_t *wr = wpk;
                 for (int32_t oc = 0; oc < out_c; oc += 4) {
                     int32_t acc[4];
                     for (int32_t k = 0; k < 4; ++k, wr += pairs) {
-                        int32_t a = bias ? bias[oc + k] : 0;
-                        for (int32_t j = 0; j < pairs; ++j) a = __smlad(wr[j], xpk[j], a);
+                        int32_t a = bias[oc + k];
+                        for (int32_t j = 0; j < pairs; ++j) a = __smlad(wr[j], pk[j], a);
                         acc[k] = a;
                     }
                     dw_output4(acc, ost, oc, out + oc);
                 }
-                out += out_c;
             }
         }
     }
