@@ -357,6 +357,42 @@ static inline void c1_row(const int8_t *in_b, int32_t h, int32_t w, int32_t k_w,
     *ev = (int32_t)lanes16(t[0], t[2]), *od = (int32_t)lanes16(t[1], t[3]);
 }
 
+/* One output channel over a block of pixels whose columns are ready
+ * (n2 words each): the filter words and the output stage stay in registers. */
+static inline uint32_t c1_out(int32_t acc, int32_t bias, int32_t m, int32_t sh, const conv_out_t *o) {
+    return (uint8_t)odl_clamp_i32(odl_dsp_requantize(acc + bias, m, sh) + o->out_off, o->lo, o->hi);
+}
+
+__attribute__((noinline)) static void c1_block(const int32_t *cols, int32_t n_px, int32_t n2, const int32_t *ws,
+                                               int32_t out_c, const conv_out_t *po, int8_t *ob) {
+    const conv_out_t o = *po;
+    for (int32_t oc = 0; oc < out_c; ++oc, ws += n2) {
+        const int32_t bias = o.bias ? o.bias[oc] : 0, m = o.mult[oc], sh = o.shift[oc];
+        int8_t *op = ob + oc;
+        const int32_t *c = cols;
+        if (n2 == 6) {
+            const int32_t w0 = ws[0], w1 = ws[1], w2 = ws[2], w3 = ws[3], w4 = ws[4], w5 = ws[5];
+            for (int32_t px = 0; px < n_px; ++px, c += 6, op += out_c) {
+                int32_t acc = __smuad(w0, c[0]);
+                acc = __smlad(w1, c[1], acc);
+                acc = __smlad(w2, c[2], acc);
+                acc = __smlad(w3, c[3], acc);
+                acc = __smlad(w4, c[4], acc);
+                acc = __smlad(w5, c[5], acc);
+                *op = (int8_t)c1_out(acc, bias, m, sh, &o);
+            }
+        } else {
+            for (int32_t px = 0; px < n_px; ++px, c += n2, op += out_c) {
+                int32_t acc = 0;
+                for (int32_t i = 0; i < n2; ++i) acc = __smlad(ws[i], c[i], acc);
+                *op = (int8_t)c1_out(acc, bias, m, sh, &o);
+            }
+        }
+    }
+}
+
+#define ODL_DSP_C1_BLOCK 16 /* output pixels whose columns wait on the stack */
+
 __attribute__((noinline)) static void conv_c1(const odl_conv_params_t *p, const int32_t *mult, const int32_t *shift,
                                               const odl_dims4_t *in_dims, const int8_t *in, const odl_dims4_t *w_dims,
                                               const int8_t *w, const int32_t *bias, const odl_dims4_t *out_dims,
@@ -373,34 +409,42 @@ __attribute__((noinline)) static void conv_c1(const odl_conv_params_t *p, const 
             ws[oc * n2 + 2 * fy + 1] = (int32_t)lanes16(t[1], t[3]);
         }
     const conv_out_t o = {bias, mult, shift, p->output_offset, p->act_min, p->act_max};
+    int32_t cols[ODL_DSP_C1_BLOCK * 2 * ODL_DSP_C1_MAX_KH];
+    const int32_t out_w = out_dims->w;
     for (int32_t b = 0; b < out_dims->n; ++b) {
         const int8_t *in_b = in + (size_t)b * h * wd;
         for (int32_t oy = 0; oy < out_dims->h; ++oy) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
-            for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                int32_t col[2 * ODL_DSP_C1_MAX_KH];
-                for (int32_t fy = 0; fy < k_h; ++fy)
-                    c1_row(in_b, h, wd, k_w, y0 + fy * p->dilation_h, x0, off, off2, &col[2 * fy], &col[2 * fy + 1]);
-                const int32_t *wsr = ws;
-                if (k_h == 3) {
-                    const int32_t c0 = col[0], c1 = col[1], c2 = col[2], c3 = col[3], c4 = col[4], c5 = col[5];
-                    for (int32_t oc = 0; oc < out_c; ++oc, wsr += 6) {
-                        int32_t acc = __smuad(wsr[0], c0);
-                        acc = __smlad(wsr[1], c1, acc);
-                        acc = __smlad(wsr[2], c2, acc);
-                        acc = __smlad(wsr[3], c3, acc);
-                        acc = __smlad(wsr[4], c4, acc);
-                        acc = __smlad(wsr[5], c5, acc);
-                        *out++ = (int8_t)conv_out_byte(acc, &o, oc);
+            /* Filter rows of this output row (NULL: outside the image), and the
+             * last x0 whose taps are inside every row and whose word loads stay
+             * inside the input tensor. */
+            const int8_t *rows[ODL_DSP_C1_MAX_KH];
+            int32_t x_word_max = wd - k_w;
+            for (int32_t fy = 0; fy < k_h; ++fy) {
+                const int32_t y = y0 + fy * p->dilation_h;
+                rows[fy] = y >= 0 && y < h ? in_b + (size_t)y * wd : NULL;
+                if (rows[fy] && (h - y) * wd - 4 < x_word_max) x_word_max = (h - y) * wd - 4;
+            }
+            for (int32_t ox0 = 0; ox0 < out_w; ox0 += ODL_DSP_C1_BLOCK) {
+                const int32_t n_px = out_w - ox0 < ODL_DSP_C1_BLOCK ? out_w - ox0 : ODL_DSP_C1_BLOCK;
+                for (int32_t i = 0; i < n_px; ++i) {
+                    const int32_t x0 = (ox0 + i) * p->stride_w - p->pad_w;
+                    int32_t *c = cols + i * n2;
+                    if (x0 >= 0 && x0 <= x_word_max) { /* all taps inside their rows: one word per row */
+                        for (int32_t fy = 0; fy < k_h; ++fy, c += 2) {
+                            if (!rows[fy]) {
+                                c[0] = 0, c[1] = 0;
+                                continue;
+                            }
+                            const int32_t v = odl_dsp_ld32(rows[fy] + x0);
+                            c[0] = odl_dsp_even_off(v, off2), c[1] = odl_dsp_odd_off(v, off2);
+                        }
+                        continue;
                     }
-                } else {
-                    for (int32_t oc = 0; oc < out_c; ++oc, wsr += n2) {
-                        int32_t acc = 0;
-                        for (int32_t i = 0; i < n2; ++i) acc = __smlad(wsr[i], col[i], acc);
-                        *out++ = (int8_t)conv_out_byte(acc, &o, oc);
-                    }
+                    for (int32_t fy = 0; fy < k_h; ++fy)
+                        c1_row(in_b, h, wd, k_w, y0 + fy * p->dilation_h, x0, off, off2, &c[2 * fy], &c[2 * fy + 1]);
                 }
+                c1_block(cols, n_px, n2, ws, out_c, &o, out + (((size_t)b * out_dims->h + oy) * out_w + ox0) * out_c);
             }
         }
     }
