@@ -2,6 +2,7 @@
 
 C (int8 or int16): inputs [a, b], params []. As TFLite Micro, the raw values
 are compared, so the inputs and the output must share one quantization.
+MINIMUM shares this lowering (pytool/ops/minimum.py).
 """
 
 from __future__ import annotations

@@ -1,41 +1,22 @@
 """MINIMUM. IR: inputs [a, b] (broadcasting as ADD), attrs {}.
 
-C (int8 or int16): inputs [a, b], params []. As TFLite Micro, the raw values
-are compared, so the inputs and the output must share one quantization.
+C (int8 or int16): as MAXIMUM (pytool/ops/maximum.py), the smaller raw value.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from pytool.ir import Graph, IRError, Op
+from pytool.ir import Graph, Op
 from pytool.ops import Lowered
-from pytool.ops import add as _add
-from pytool.ops.common import quant_of
+from pytool.ops.maximum import TYPES, infer_shapes, lower, macs
 
 OPCODE = 25
-TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
-infer_shapes = _add.infer_shapes
-
-
-def macs(g: Graph, op: Op) -> int:
-    return 0
+__all__ = ["OPCODE", "TYPES", "infer_shapes", "lower", "macs", "ref_float", "ref_int8"]
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:
     return [np.minimum(np.asarray(xs[0], np.float32), np.asarray(xs[1], np.float32))]
-
-
-def lower(g: Graph, op: Op) -> Lowered:
-    names = [op.inputs[0], op.inputs[1], op.outputs[0]]
-    dts = {g.tensors[n].dtype for n in names}
-    if len(dts) != 1 or not dts <= {"int8", "int16"}:
-        raise IRError(f"{op.type} '{op.name}': tensors {names} must all be int8 or all int16, got {sorted(dts)}")
-    qs = {(float(quant_of(g, n, op).scale[0]), int(quant_of(g, n, op).zero_point[0])) for n in names}
-    if len(qs) != 1:
-        raise IRError(f"{op.type} '{op.name}': inputs and output must share one quantization (TFLite Micro compares "
-                      "raw values)")
-    return Lowered(inputs=names[:2], params=[])
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:

@@ -33,4 +33,20 @@ static inline int32_t odl_clamp_i32(int32_t v, int32_t lo, int32_t hi) {
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* std::round of a float (half away from zero), as TFLite's AffineQuantize
+ * applies to x / scale. |v| < 2^24 there, where v - trunc(v) is exact; far
+ * out of range (and inf) saturates to +-1e6, NaN maps to 0 (TFLite's
+ * float->int32 cast is undefined there). Shared by the int8 and int16
+ * QUANTIZE kernels. */
+static inline int32_t odl_quantize_round_f32(float v) {
+    if (v >= 1e6f) return 1000000;
+    if (v <= -1e6f) return -1000000;
+    if (v != v) return 0;
+    const int32_t t = (int32_t)v;
+    const float frac = v - (float)t;
+    if (frac >= 0.5f) return t + 1;
+    if (frac <= -0.5f) return t - 1;
+    return t;
+}
+
 #endif

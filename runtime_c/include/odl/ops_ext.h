@@ -59,6 +59,9 @@ static inline int32_t odl_op_binary_dims(const odl_ctx_t *ctx, const odl_op_t *o
 /* The 16x8 CONV_2D / DEPTHWISE_CONV_2D decoder (runtime_c/src/ops/conv_2d_s16.c). */
 odl_status_t odl_op_conv_s16_decode(odl_ctx_t *ctx, const odl_op_t *op, int depthwise);
 
+/* The int16 AVERAGE_POOL_2D / MAX_POOL_2D decoder (runtime_c/src/ops/average_pool_2d_s16.c). */
+odl_status_t odl_op_pool_s16_decode(odl_ctx_t *ctx, const odl_op_t *op, int is_max);
+
 static inline odl_add_params_t odl_add_params_of(const int32_t *q) {
     const odl_add_params_t p = {
         .input1_offset = q[0], .input2_offset = q[1], .output_offset = q[2], .left_shift = q[3],

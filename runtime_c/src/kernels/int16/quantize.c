@@ -4,25 +4,10 @@
 #include "odl/fixedpoint.h"
 #include "odl/kernels_ext.h"
 
-static int32_t round_half_away(float v) {
-    const int32_t t = (int32_t)v;
-    const float frac = v - (float)t;
-    if (frac >= 0.5f) return t + 1;
-    if (frac <= -0.5f) return t - 1;
-    return t;
-}
-
 odl_status_t odl_quantize_f32_s16(float scale, int32_t zero_point, int32_t size, const float *in, int16_t *out) {
     if (!in || !out || size < 0 || !(scale > 0.0f)) return ODL_ERR_ARG;
-    for (int32_t i = 0; i < size; ++i) {
-        const float v = in[i] / scale;
-        int32_t q;
-        if (v >= 1e6f) q = 1000000;
-        else if (v <= -1e6f) q = -1000000;
-        else if (v != v) q = 0;
-        else q = round_half_away(v);
-        out[i] = (int16_t)odl_clamp_i32(q + zero_point, -32768, 32767);
-    }
+    for (int32_t i = 0; i < size; ++i)
+        out[i] = (int16_t)odl_clamp_i32(odl_quantize_round_f32(in[i] / scale) + zero_point, -32768, 32767);
     return ODL_OK;
 }
 

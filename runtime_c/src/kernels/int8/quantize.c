@@ -3,29 +3,10 @@
 #include "odl/fixedpoint.h"
 #include "odl/kernels_int8.h"
 
-/* std::round on a float: half away from zero. |v| < 2^24 here, where the
- * fractional part v - trunc(v) is exact. */
-static int32_t round_half_away(float v) {
-    const int32_t t = (int32_t)v;
-    const float frac = v - (float)t;
-    if (frac >= 0.5f) return t + 1;
-    if (frac <= -0.5f) return t - 1;
-    return t;
-}
-
 odl_status_t odl_quantize_f32_s8(float scale, int32_t zero_point, int32_t size, const float *in, int8_t *out) {
     if (!in || !out || size < 0 || !(scale > 0.0f)) return ODL_ERR_ARG;
-    for (int32_t i = 0; i < size; ++i) {
-        const float v = in[i] / scale;
-        int32_t q;
-        /* Far out of range (and inf) saturates; NaN maps to the zero point.
-         * TFLite's float->int32 cast is undefined there. */
-        if (v >= 1e6f) q = 1000000;
-        else if (v <= -1e6f) q = -1000000;
-        else if (v != v) q = 0;
-        else q = round_half_away(v);
-        out[i] = (int8_t)odl_clamp_i32(q + zero_point, -128, 127);
-    }
+    for (int32_t i = 0; i < size; ++i)
+        out[i] = (int8_t)odl_clamp_i32(odl_quantize_round_f32(in[i] / scale) + zero_point, -128, 127);
     return ODL_OK;
 }
 
