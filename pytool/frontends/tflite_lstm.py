@@ -51,3 +51,20 @@ def read_attrs(g, op, fb_op, ctx) -> None:
         if op.inputs[k] not in variables:
             raise ctx.error(f"the {what} '{op.inputs[k]}' must be a variable tensor")
     op.attrs = {"time_major": bool(o.TimeMajor()), "cell_clip": float(o.CellClip()), "activation": "TANH"}
+
+
+def unpack_inputs(ins: list[int]) -> list[int]:
+    """The IR's 15 input indices back into TFLite's 24 slots (-1: absent)."""
+    out = [-1] * 24
+    for slot, k in zip(_KEPT, ins):
+        out[slot] = k
+    return out
+
+
+def write_options(b, g, op):
+    tflite.UnidirectionalSequenceLSTMOptionsStart(b)
+    tflite.UnidirectionalSequenceLSTMOptionsAddFusedActivationFunction(b, _ACT_TANH)
+    tflite.UnidirectionalSequenceLSTMOptionsAddCellClip(b, float(op.attrs.get("cell_clip", 0.0)))
+    tflite.UnidirectionalSequenceLSTMOptionsAddTimeMajor(b, bool(op.attrs.get("time_major", False)))
+    return (tflite.BuiltinOptions.UnidirectionalSequenceLSTMOptions,
+            tflite.UnidirectionalSequenceLSTMOptionsEnd(b))

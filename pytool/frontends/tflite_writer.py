@@ -16,6 +16,7 @@ import numpy as np
 import tflite
 from tflite.utils import BUILTIN_OPCODE2NAME
 
+from pytool.frontends import tflite_lstm
 from pytool.ir import Graph, IRError, Op, Tensor
 
 _NAME2OPCODE = {name: code for code, name in BUILTIN_OPCODE2NAME.items()}
@@ -54,7 +55,7 @@ _INT8_VERSIONS = {
     "RELU6": 2,
 }
 # Inputs that TFLite wants as int32 (the IR may carry int64 from ONNX).
-_INT32_INPUTS = {"PAD": (1,), "TRANSPOSE": (1,), "MEAN": (1,), "RESHAPE": (1,)}
+_INT32_INPUTS = {"PAD": (1,), "TRANSPOSE": (1,), "MEAN": (1,), "RESHAPE": (1,), "STRIDED_SLICE": (1, 2, 3)}
 
 
 class WriteError(IRError):
@@ -180,6 +181,18 @@ def _softmax_options(b, g: Graph, op: Op):
     return tflite.BuiltinOptions.SoftmaxOptions, tflite.SoftmaxOptionsEnd(b)
 
 
+def _strided_slice_options(b, g: Graph, op: Op):
+    a = op.attrs
+    tflite.StridedSliceOptionsStart(b)
+    tflite.StridedSliceOptionsAddBeginMask(b, int(a.get("begin_mask", 0)))
+    tflite.StridedSliceOptionsAddEndMask(b, int(a.get("end_mask", 0)))
+    tflite.StridedSliceOptionsAddEllipsisMask(b, int(a.get("ellipsis_mask", 0)))
+    tflite.StridedSliceOptionsAddNewAxisMask(b, int(a.get("new_axis_mask", 0)))
+    tflite.StridedSliceOptionsAddShrinkAxisMask(b, int(a.get("shrink_axis_mask", 0)))
+    tflite.StridedSliceOptionsAddOffset(b, bool(a.get("offset", False)))
+    return tflite.BuiltinOptions.StridedSliceOptions, tflite.StridedSliceOptionsEnd(b)
+
+
 def _empty_options(start, end, kind):
     def make(b, g: Graph, op: Op):
         start(b)
@@ -204,6 +217,8 @@ _OPTIONS = {
     "TRANSPOSE": _empty_options(
         tflite.TransposeOptionsStart, tflite.TransposeOptionsEnd, tflite.BuiltinOptions.TransposeOptions
     ),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": tflite_lstm.write_options,
+    "STRIDED_SLICE": _strided_slice_options,
 }
 
 
@@ -247,7 +262,7 @@ def graph_to_tflite_bytes(g: Graph, description: str = "tinyodl") -> bytes:
         if op.type not in _NAME2OPCODE:
             raise WriteError(f"{op.label(i)}: no TFLite builtin operator of that name")
         act = op.attrs.get("activation", "NONE")
-        if act not in _ACTIVATIONS:
+        if act not in _ACTIVATIONS and op.type != "UNIDIRECTIONAL_SEQUENCE_LSTM":  # its attr names the cell activation
             raise WriteError(f"{op.label(i)}: fused activation {act!r} has no TFLite equivalent")
         if op.type in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
             if op.attrs.get("padding", "VALID") not in _PADDING:
@@ -283,6 +298,7 @@ def graph_to_tflite_bytes(g: Graph, description: str = "tinyodl") -> bytes:
             tflite.BufferAddData(b, vec)
         buffer_offsets.append(tflite.BufferEnd(b))
 
+    variables = g.meta.get("variables", {})  # op state (LSTM, SVDF): no buffer, flagged variable
     tensor_offsets = []
     for n in names:
         t = g.tensors[n]
@@ -296,6 +312,8 @@ def graph_to_tflite_bytes(g: Graph, description: str = "tinyodl") -> bytes:
         tflite.TensorAddName(b, name)
         if quant is not None:
             tflite.TensorAddQuantization(b, quant)
+        if n in variables:
+            tflite.TensorAddIsVariable(b, True)
         tensor_offsets.append(tflite.TensorEnd(b))
 
     # Operator codes: one per (op type, version), in first-use order.
@@ -317,7 +335,10 @@ def graph_to_tflite_bytes(g: Graph, description: str = "tinyodl") -> bytes:
 
     op_offsets = []
     for op, code_idx in zip(g.ops, op_code_index):
-        ins = _int_vector(b, [index[n] for n in op.inputs])
+        ins = [index[n] for n in op.inputs]
+        if op.type == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+            ins = tflite_lstm.unpack_inputs(ins)
+        ins = _int_vector(b, ins)
         outs = _int_vector(b, [index[n] for n in op.outputs])
         options = _OPTIONS[op.type](b, g, op) if op.type in _OPTIONS else None
         tflite.OperatorStart(b)
