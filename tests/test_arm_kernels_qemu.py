@@ -42,6 +42,14 @@ POOLS = [
     dict(n=1, h=8, w=8, c=8, filt=(2, 2), stride=(2, 2), padding="VALID", act="NONE", s=0.05, z=-3, seed=1),
     dict(n=1, h=7, w=9, c=6, filt=(3, 3), stride=(2, 2), padding="SAME", act="RELU6", s=0.05, z=-20, seed=2),
     dict(n=2, h=5, w=4, c=5, filt=(2, 3), stride=(1, 2), padding="SAME", act="RELU_N1_TO_1", s=0.01, z=-99, seed=3),
+    dict(n=1, h=6, w=7, c=37, filt=(3, 3), stride=(2, 2), padding="SAME", act="RELU", s=0.05, z=4, seed=4),
+]
+# AVERAGE_POOL_2D (arm_mve: int16 sums eight channels at a time): padding (counts vary), a channel tail,
+# a global pool, a window above 256 taps (portable path).
+AVG_POOLS = [
+    dict(n=1, h=7, w=9, c=12, filt=(3, 3), stride=(2, 2), padding="SAME", act="RELU6", s=0.05, z=-20, seed=5),
+    dict(n=2, h=8, w=8, c=21, filt=(8, 8), stride=(8, 8), padding="VALID", act="NONE", s=0.05, z=-128, seed=6),
+    dict(n=1, h=17, w=16, c=4, filt=(17, 16), stride=(1, 1), padding="VALID", act="NONE", s=0.05, z=3, seed=7),
 ]
 
 
@@ -72,6 +80,9 @@ def run_cases(board_name: str, tmp_path: Path, kernels=None) -> list[tuple[bytes
     for c in POOLS:
         g, _, feeds = build_pool({"kind": "MAX_POOL_2D", **c})
         cases.append((g, feeds["x"]))
+    for c in AVG_POOLS:
+        g, _, feeds = build_pool({"kind": "AVERAGE_POOL_2D", **c})
+        cases.append((g, feeds["x"]))
     for i, (g, x) in enumerate(cases):
         art = compile_model(g, out_dir=tmp_path / f"c{i}")
         expected = np.asarray(load_host(art).invoke(x)).tobytes()
@@ -89,5 +100,6 @@ def run_cases(board_name: str, tmp_path: Path, kernels=None) -> list[tuple[bytes
 def test_optimised_kernels_match_portable_on_random_shapes(tmp_path, board):
     pairs = run_cases(board, tmp_path)
     names = [f"{kind} {fixed}" for kind, fixed in TEMPLATES] + [f"MAX_POOL_2D {c}" for c in POOLS]
+    names += [f"AVERAGE_POOL_2D {c}" for c in AVG_POOLS]
     for name, (got, want) in zip(names, pairs, strict=True):
         assert got == want, f"{name} on {board}"
