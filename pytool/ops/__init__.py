@@ -89,6 +89,7 @@ MODULES = {
     "ADD_N": "add_n",
     "ELU": "elu",
     "L2_NORMALIZATION": "l2_normalization",
+    "LOG_SOFTMAX": "log_softmax",
 }
 
 

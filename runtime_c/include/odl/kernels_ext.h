@@ -106,6 +106,17 @@ odl_status_t odl_lut_s8(const int8_t *table, int32_t size, const int8_t *in, int
 odl_status_t odl_l2_normalization_s8(int32_t input_zero_point, int32_t outer, int32_t depth, const int8_t *in,
                                      int8_t *out);
 
+/* int8 LOG_SOFTMAX over rows of `depth` (output scale 16/256, zero point
+ * 127). reverse_scaling_shift is the (non-positive) shift of the divisor. */
+typedef struct {
+    int32_t input_multiplier, input_left_shift;
+    int32_t reverse_scaling_divisor, reverse_scaling_shift;
+    int32_t diff_min;
+} odl_log_softmax_params_t;
+
+odl_status_t odl_log_softmax_s8(const odl_log_softmax_params_t *p, int32_t outer, int32_t depth, const int8_t *in,
+                                int8_t *out);
+
 /* TRANSPOSE of any element size (1, 2 or 4 bytes), rank <= 5: out dim d =
  * in_dims[perm[d]]. DEPTH_TO_SPACE and SPACE_TO_DEPTH are a 4-D transpose of
  * a reshaped view (pytool/ops/transpose_view.py). */
