@@ -72,11 +72,13 @@ def test_trained_set_from_op0_matches_twin(tmp_path):
         assert np.array_equal(net.tensor(t.name).reshape(-1), ref.params[t.name].reshape(-1)), t.name
 
 
-@pytest.mark.parametrize("at_band", [False, True])
-def test_linear_first_layer_matches_twin(tmp_path, at_band):
+@pytest.mark.parametrize("margin", [None, 0, 40])
+def test_linear_first_layer_matches_twin(tmp_path, margin):
     """FC first in the trained set: the host computes its perturbed outputs
     from accumulators, the twin from perturbed weights; same bytes, also when
-    the guard band clips (weights placed on the band's edges)."""
+    the guard band clips (weights placed on the band's edges, margin 0) and
+    when its deferred updates meet the band part-way (margin 40 units)."""
+    at_band = margin is not None
     nets = ROOT / "tests" / "fixtures" / "train_nets"
     g = load_graph(nets / "mlp_int8.tflite")
     spec = TrainSpec(method="forward-grad", trainable="last:2", lr=3.0, directions=2, epsilon=4.0)
@@ -85,7 +87,8 @@ def test_linear_first_layer_matches_twin(tmp_path, at_band):
     assert ref.setup.linear == 0 and ref.setup.linear_outputs == 32
     if at_band:
         t = ref.setup.tensors[0]
-        edge = np.where(np.arange(t.init.size) % 2 == 0, t.hi, t.lo).astype(np.int16).reshape(t.init.shape)
+        edge = np.where(np.arange(t.init.size) % 2 == 0, t.hi - margin, t.lo + margin)
+        edge = edge.astype(np.int16).reshape(t.init.shape)
         ref.params[t.name] = edge.copy()
         idx = net.meta["tensors"][t.name]
         net.ffi.buffer(net.lib.odl_tensor_ptr(net.ctx, idx), edge.nbytes)[:] = edge.tobytes()

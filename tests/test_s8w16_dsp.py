@@ -1,8 +1,8 @@
 """arm_dsp int8 x int16 kernels (runtime_c/src/kernels/int8/arm_dsp/*_s8w16.c)
 equal their portable twins on random shapes and values: hypothesis draws the
 cases (fully connected, its accumulator split, conv, forward-gradient
-perturbation passes, including the fallback shapes), one bare-metal harness (tests/harness/s8w16_dsp.c) runs
-each case through both kernels on the emulated Cortex-M4 and compares bytes."""
+perturbation passes, the multi-direction sum and range, including the fallback
+shapes), one bare-metal harness (tests/harness/s8w16_dsp.c) runs each case through both kernels on the emulated Cortex-M4 and compares bytes."""
 
 from __future__ import annotations
 
@@ -194,6 +194,6 @@ def test_arm_dsp_s8w16_kernels_equal_portable(tmp_path):
     text = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     lines = [ln.split() for ln in text.splitlines() if ln.endswith((" ok", " bad"))]
     assert "done" in text, text
-    assert len(lines) == 2 * len(fcs) + len(convs) + len(perts)
+    assert len(lines) == 2 * len(fcs) + len(convs) + 2 * len(perts)
     bad = [" ".join(ln) for ln in lines if ln[2] != "ok"]
     assert not bad, bad

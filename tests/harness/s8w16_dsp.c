@@ -27,6 +27,8 @@ void odl_fully_connected_s8w16_out_portable(const odl_fc_params_t *p, const int3
                                             const int32_t *bias, int8_t *out);
 int32_t odl_perturb_w16_portable(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo,
                                  int32_t hi, uint32_t key_b, int32_t b);
+void odl_perturb_sum_w16_portable(int16_t *w, int32_t n, const uint32_t *keys, const int32_t *a, int32_t count);
+void odl_range_w16_portable(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi);
 
 #include "s8w16_cases.h"
 
@@ -108,6 +110,22 @@ int main(void) {
                                                     (uint32_t)v[7], v[8]);
         const int32_t rb = odl_perturb_w16(w_b + skew, n, (uint32_t)v[2], v[3], v[4], v[5], v[6], (uint32_t)v[7], v[8]);
         verdict("perturb", i, ra == rb && memcmp(w_a + skew, w_b + skew, (size_t)n * 2u) == 0);
+        /* several unclamped passes at once (1..19 directions: partial chunks, wrap-around) and the range */
+        uint32_t keys[19];
+        int32_t steps[19];
+        const int32_t count = 1 + (int32_t)(i % 19u);
+        for (int32_t k = 0; k < count; ++k) {
+            keys[k] = (uint32_t)v[2] + 977u * (uint32_t)k;
+            steps[k] = (v[3] > 32767 || v[3] < -32767) ? 32767 - k : v[3] + 37 * k;
+        }
+        memcpy(w_a + skew, I16 + v[9], (size_t)n * 2u);
+        memcpy(w_b + skew, I16 + v[9], (size_t)n * 2u);
+        odl_perturb_sum_w16_portable(w_a + skew, n, keys, steps, count);
+        odl_perturb_sum_w16(w_b + skew, n, keys, steps, count);
+        int32_t lo_a, hi_a, lo_b, hi_b;
+        odl_range_w16_portable(w_a + skew, n, &lo_a, &hi_a);
+        odl_range_w16(w_b + skew, n, &lo_b, &hi_b);
+        verdict("sum", i, memcmp(w_a + skew, w_b + skew, (size_t)n * 2u) == 0 && lo_a == lo_b && hi_a == hi_b);
     }
     put("done\n");
     board_exit(0);

@@ -72,6 +72,16 @@ void odl_fully_connected_acc_axpy(int32_t n, int64_t *acc, int32_t scale, const 
 int32_t odl_perturb_w16(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
                         uint32_t key_b, int32_t b);
 
+/* Several unclamped single-stream passes at once: for each element e,
+ * w[e] += sum_{k < count} a[k] * z_k(e), z_k(e) = odl_prng_sign(keys[k], e),
+ * |a[k]| <= 32767. Equal to count odl_perturb_w16 passes without the clamp
+ * (each added in order, int16 wrap-around); the caller keeps the final values
+ * inside int16 (forward gradient: only when the guard band cannot clip). */
+void odl_perturb_sum_w16(int16_t *w, int32_t n, const uint32_t *keys, const int32_t *a, int32_t count);
+
+/* Smallest and largest of n >= 1 int16 values. */
+void odl_range_w16(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi);
+
 #ifdef __cplusplus
 }
 #endif

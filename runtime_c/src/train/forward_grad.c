@@ -7,7 +7,11 @@
  * Each direction is applied as soon as it is measured, so the restore of
  * direction k, its update and the perturbation of direction k+1 are one pass
  * over the weights; the minus side is a second. z is regenerated from the
- * key (O(1) per 32 elements), never stored. */
+ * key (O(1) per 32 elements), never stored. The weight of a linear first
+ * layer (config->linear) is not perturbed in memory; its updates wait in a
+ * list while the band provably cannot clip them (its range widened by the
+ * pending |r_k| stays inside [lo, hi]), and one pass applies them: without a
+ * clip, sequential clamped updates equal their plain sum. */
 #include <string.h>
 
 #include "odl/forward_grad.h"
@@ -150,7 +154,8 @@ int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff) {
 }
 
 /* int32 values: the loop of odl_perturb_w16 (the caller keeps the sums in
- * range: guard band, |r| <= INT32_MAX - eps, clamping in int64). */
+ * range: guard band, |r| <= INT32_MAX - eps). The clamped sum saturates
+ * first: the band lies inside int32 by eps, so that is the exact clamp. */
 static int32_t pass_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
                         uint32_t key_b, int32_t b) {
     int32_t clipped = 0;
@@ -158,17 +163,54 @@ static int32_t pass_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_
         const uint32_t wa = a ? odl_prng_word(key_a, (uint32_t)e0 >> 5) : 0u;
         const uint32_t wb = b ? odl_prng_word(key_b, (uint32_t)e0 >> 5) : 0u;
         const int32_t end = n - e0 < 32 ? n - e0 : 32;
+        int32_t *p = v + e0;
         for (int32_t j = 0; j < end; ++j) {
-            int64_t x = (int64_t)v[e0 + j] + (((wa >> j) & 1u) ? -(int64_t)a : a);
+            const int32_t x = p[j], da = ((wa >> j) & 1u) ? -a : a;
+            int32_t y = (int32_t)((uint32_t)x + (uint32_t)da); /* wraps only when it overflows */
             if (clamp) {
-                const int64_t c = x < lo ? lo : (x > hi ? hi : x);
-                clipped |= c != x;
-                x = c;
+                if ((x ^ y) & (da ^ y) & INT32_MIN) y = da > 0 ? INT32_MAX : INT32_MIN;
+                const int32_t c = y < lo ? lo : (y > hi ? hi : y);
+                clipped |= c != y;
+                y = c;
             }
-            v[e0 + j] = (int32_t)(x + (((wb >> j) & 1u) ? -(int64_t)b : b));
+            p[j] = y + (((wb >> j) & 1u) ? -b : b);
         }
     }
     return clipped;
+}
+
+/* Updates of the linear layer's weight not yet written (see the top). */
+typedef struct {
+    uint32_t keys[ODL_FG_MAX_DIRECTIONS];
+    int32_t a[ODL_FG_MAX_DIRECTIONS];
+    int32_t count;
+    int32_t mn, mx; /* range of the stored values */
+    int32_t spent;  /* sum of the pending |a| */
+} pending_t;
+
+static void pending_flush(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, pending_t *pd) {
+    if (!pd->count) return;
+    int16_t *w = (int16_t *)odl_tensor_ptr(ctx, ft->tensor);
+    odl_perturb_sum_w16(w, odl_tensor_numel(odl_tensor_info(ctx, ft->tensor)), pd->keys, pd->a, pd->count);
+    pd->mn -= pd->spent; /* still a bound: the next exact range replaces it */
+    pd->mx += pd->spent;
+    pd->count = 0;
+    pd->spent = 0;
+}
+
+static void pending_range(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, pending_t *pd) {
+    odl_range_w16((const int16_t *)odl_tensor_ptr(ctx, ft->tensor),
+                  odl_tensor_numel(odl_tensor_info(ctx, ft->tensor)), &pd->mn, &pd->mx);
+}
+
+/* Defers theta -= r z (key) when no element can leave [lo, hi]; 0: apply it now. */
+static int pending_add(const odl_fg_tensor_t *ft, pending_t *pd, uint32_t key, int32_t r) {
+    const int32_t m = pd->spent + (r < 0 ? -r : r); /* <= 32 * 32767 */
+    if (pd->mn - m < ft->lo || pd->mx + m > ft->hi) return 0;
+    pd->keys[pd->count] = key;
+    pd->a[pd->count++] = -r;
+    pd->spent = m;
+    return 1;
 }
 
 static int32_t pass(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, uint32_t key_a, int32_t a, int32_t clamp,
@@ -265,7 +307,12 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
         if (has_momentum(c, ft)) clipped |= momentum_decay(ctx, c, ft);
         if (i != skip && in_dir(c, ft, 0)) pass(ctx, ft, 0u, 0, 0, odl_prng_key(c->seed, step, 0, i), ft->eps);
     }
-    if (lin) odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
+    pending_t pd;
+    pd.count = pd.spent = 0;
+    if (lin) {
+        odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
+        pending_range(ctx, &c->tensors[skip], &pd);
+    }
     for (uint32_t k = 0; k < m; ++k) {
         int32_t lp, lm = 0, unused;
         int32_t side = 1; /* theta + side * eps z_k is applied now */
@@ -296,8 +343,13 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
             const int32_t r = now && s == ODL_OK ? odl_fg_direction_step(ft, d) : 0;
             if (i == skip) {
                 if (r == 0) continue;
-                const int32_t cl = pass(ctx, ft, key, -r, 1, 0u, 0);
-                clipped |= cl;
+                int32_t cl = 0;
+                if (!pending_add(ft, &pd, key, r)) {
+                    pending_flush(ctx, ft, &pd);
+                    cl = pass(ctx, ft, key, -r, 1, 0u, 0);
+                    clipped |= cl;
+                    pending_range(ctx, ft, &pd);
+                }
                 /* acc(theta - r z) = acc(theta) - r acc(z), unless the band clipped */
                 if (cl)
                     odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
@@ -309,8 +361,12 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
             }
             if (r != 0 && has_momentum(c, ft)) momentum_add(ctx, ft, key, r);
         }
-        if (s != ODL_OK) return s;
+        if (s != ODL_OK) {
+            if (lin) pending_flush(ctx, &c->tensors[skip], &pd);
+            return s;
+        }
     }
+    if (lin) pending_flush(ctx, &c->tensors[skip], &pd);
     if (clipped) stats->flags |= ODL_STEP_CLIPPED;
     st->step++;
     return ODL_OK;

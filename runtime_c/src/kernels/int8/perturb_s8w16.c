@@ -24,3 +24,26 @@ int32_t odl_perturb_w16(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_
     }
     return clipped;
 }
+
+void odl_perturb_sum_w16(int16_t *w, int32_t n, const uint32_t *keys, const int32_t *a, int32_t count) {
+    for (int32_t k = 0; k < count; ++k) {
+        for (int32_t e0 = 0; e0 < n; e0 += 32) {
+            const uint32_t wa = odl_prng_word(keys[k], (uint32_t)e0 >> 5);
+            const int32_t end = n - e0 < 32 ? n - e0 : 32;
+            for (int32_t j = 0; j < end; ++j) { /* int16 wrap-around, as SADD16 */
+                const uint32_t v = (uint32_t)(int32_t)w[e0 + j] + (uint32_t)(((wa >> j) & 1u) ? -a[k] : a[k]);
+                w[e0 + j] = (int16_t)(uint16_t)v;
+            }
+        }
+    }
+}
+
+void odl_range_w16(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi) {
+    int32_t mn = w[0], mx = w[0];
+    for (int32_t e = 1; e < n; ++e) {
+        mn = w[e] < mn ? w[e] : mn;
+        mx = w[e] > mx ? w[e] : mx;
+    }
+    *lo = mn;
+    *hi = mx;
+}

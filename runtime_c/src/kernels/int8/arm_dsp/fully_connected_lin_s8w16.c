@@ -4,7 +4,8 @@
  * and the fallback).
  *
  * z_acc: rows of a multiple of 32 inputs start on a PRNG word, so every word
- * covers 32 inputs of one row: four sign bits pick a pair of packed (+-1, +-1)
+ * covers 32 inputs of one row. Up to 128 inputs: sign-pattern sum tables
+ * (z_tables below). Longer rows: four sign bits pick a pair of packed (+-1, +-1)
  * words from a 16-entry table and SMLAD multiplies them with the widened
  * inputs. _acc: the SMLAD loop of arm_dsp/fully_connected_s8w16.c, int64
  * result. _out: the same epilogue with the DSP requantization. */
@@ -54,8 +55,50 @@ void odl_fully_connected_s8w16_acc(const odl_fc_params_t *p, int32_t batches, in
     }
 }
 
+/* z_acc for rows of at most Z_TABLE_MAX inputs: per group of four inputs
+ * the sixteen signed sums +-x0 +-x1 +-x2 +-x3 (index bit j set: -x_j), so a
+ * row costs one table load and add per four inputs. |sum| <= 4 * 255. */
+#define Z_TABLE_MAX 64 /* 1 KiB of tables on the stack */
+
+static void z_tables(const int8_t *x, int32_t n, int32_t in_off, int32_t *t) {
+    for (int32_t g = 0; g < n; g += 4, t += 16) {
+        const int32_t x0 = x[g] + in_off, x1 = x[g + 1] + in_off, x2 = x[g + 2] + in_off, x3 = x[g + 3] + in_off;
+        const int32_t d0 = 2 * x0, d1 = 2 * x1, d2 = 2 * x2, d3 = 2 * x3;
+        const int32_t s0 = x0 + x1 + x2 + x3, s1 = s0 - d0, s2 = s0 - d1, s3 = s1 - d1;
+        const int32_t s4 = s0 - d2, s5 = s1 - d2, s6 = s2 - d2, s7 = s3 - d2;
+        t[0] = s0, t[1] = s1, t[2] = s2, t[3] = s3, t[4] = s4, t[5] = s5, t[6] = s6, t[7] = s7;
+        t[8] = s0 - d3, t[9] = s1 - d3, t[10] = s2 - d3, t[11] = s3 - d3;
+        t[12] = s4 - d3, t[13] = s5 - d3, t[14] = s6 - d3, t[15] = s7 - d3;
+    }
+}
+
+#define Z_NIB(g) tk[16 * (g) + ((bits >> (4 * (g))) & 15u)]
+
+static void z_acc_tables(int32_t batches, int32_t in_depth, const int8_t *in, int32_t in_off, int32_t out_depth,
+                         uint32_t key, int32_t *acc) {
+    int32_t t[Z_TABLE_MAX * 4];
+    const uint32_t words = (uint32_t)in_depth >> 5;
+    for (int32_t b = 0; b < batches; ++b) {
+        z_tables(in + (size_t)b * in_depth, in_depth, in_off, t);
+        uint32_t word = 0;
+        for (int32_t o = 0; o < out_depth; ++o) {
+            int32_t a = 0;
+            for (uint32_t k = 0; k < words; ++k, ++word) {
+                const uint32_t bits = odl_prng_word(key, word);
+                const int32_t *tk = t + 128 * k;
+                a += Z_NIB(0) + Z_NIB(1) + Z_NIB(2) + Z_NIB(3) + Z_NIB(4) + Z_NIB(5) + Z_NIB(6) + Z_NIB(7);
+            }
+            acc[(size_t)b * out_depth + o] = a;
+        }
+    }
+}
+
 void odl_fully_connected_z_acc(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
                                int32_t out_depth, uint32_t key, int32_t *acc) {
+    if (!(in_depth & 31) && in_depth <= Z_TABLE_MAX) {
+        z_acc_tables(batches, in_depth, in, p->input_offset, out_depth, key, acc);
+        return;
+    }
     if ((in_depth & 31) || in_depth > ODL_ARM_DSP_FC_S8W16_MAX) {
         odl_fully_connected_z_acc_portable(p, batches, in_depth, in, out_depth, key, acc);
         return;
@@ -95,16 +138,20 @@ void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult
                                                bias, out);
         return;
     }
+    const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     for (int32_t b = 0; b < batches; ++b) {
         for (int32_t o = 0; o < out_depth; ++o) {
             const size_t i = (size_t)b * out_depth + o;
             int64_t a;
             memcpy(&a, &acc[i], sizeof a);
             a += (int64_t)scale * acc_z[i];
-            const int32_t k = per_channel ? o : 0;
-            int32_t v = odl_w16_acc_to_i32(a, bias ? bias[o] : 0);
-            v = odl_dsp_requantize(v, mult[k], shift[k]) + p->output_offset;
-            *out++ = (int8_t)odl_clamp_i32(v, p->act_min, p->act_max);
+            const int32_t k = per_channel ? o : 0, lo = (int32_t)a, bo = bias ? bias[o] : 0;
+            /* a within int32 (the usual case): the rounding shift is
+             * (lo >> 7) + bit 6 of lo, and QADD saturates the bias sum */
+            int32_t v = (int32_t)(a >> 32) == (lo >> 31) ? __qadd((lo >> ODL_W16_SHIFT) + ((lo >> (ODL_W16_SHIFT - 1)) & 1), bo)
+                                                          : odl_w16_acc_to_i32(a, bo);
+            v = odl_dsp_requantize(v, mult[k], shift[k]) + out_off;
+            *out++ = (int8_t)(v < amin ? amin : (v > amax ? amax : v));
         }
     }
 }

@@ -4,14 +4,24 @@
  * Two int16 values per word, two words per step: four bits of the PRNG word
  * pick one of sixteen packed word pairs of lane constants (+-a, +-a), QADD16
  * adds them, and the clamp is two SSUB16 + SEL pairs. QADD16 saturates at the int16 limits, which encloses
- * [lo, hi], so saturating first and clamping after gives the exact clamp. */
+ * [lo, hi], so saturating first and clamping after gives the exact clamp.
+ *
+ * odl_perturb_sum_w16 takes the directions two at a time: the two PRNG words
+ * are interleaved so that one 4-bit field holds both signs of both elements
+ * of a word, and a 16-entry table of packed sums (+-a_k +-a_k+1 per lane)
+ * feeds one SADD16 per word and direction pair (wrap-around, as the
+ * portable loop). odl_range_w16: per-lane SSUB16 + SEL min and max. */
 #include "odl/kernels_s8w16.h"
 #include "odl/prng.h"
 #include "dsp_simd.h"
 
 #define odl_perturb_w16 odl_perturb_w16_portable
+#define odl_perturb_sum_w16 odl_perturb_sum_w16_portable
+#define odl_range_w16 odl_range_w16_portable
 #include "../perturb_s8w16.c"
 #undef odl_perturb_w16
+#undef odl_perturb_sum_w16
+#undef odl_range_w16
 
 static inline uint32_t lanes(int32_t lo_lane, int32_t hi_lane) {
     return ((uint32_t)lo_lane & 0xffffu) | ((uint32_t)hi_lane << 16);
@@ -96,4 +106,82 @@ int32_t odl_perturb_w16(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_
         }
     }
     return clipped;
+}
+
+/* Directions per table set: four pairs (missing ones add zero lanes). */
+#define SUM_CHUNK 8
+
+/* word j of a block: its 4-bit field of each pair, table lookups, SADD16 */
+#define SUM_FIELD(g, j) (int32_t)t[g][(f[2 * (g) + ((j) & 1)] >> (4 * ((j) >> 1))) & 15u]
+#define SUM_WORD(j) \
+    p[j] = __sadd16(__sadd16(__sadd16(__sadd16(p[j], SUM_FIELD(0, j)), SUM_FIELD(1, j)), SUM_FIELD(2, j)), \
+                    SUM_FIELD(3, j))
+
+void odl_perturb_sum_w16(int16_t *w, int32_t n, const uint32_t *keys, const int32_t *a, int32_t count) {
+    if (!w || n <= 0 || count <= 0 || ((uintptr_t)w & 3u)) {
+        odl_perturb_sum_w16_portable(w, n, keys, a, count);
+        return;
+    }
+    const int32_t full = n & ~31;
+    for (int32_t k0 = 0; k0 < count; k0 += SUM_CHUNK) {
+        const int32_t kn = count - k0 < SUM_CHUNK ? count - k0 : SUM_CHUNK;
+        int32_t ak[SUM_CHUNK];
+        for (int32_t k = 0; k < SUM_CHUNK; ++k) ak[k] = k < kn ? a[k0 + k] : 0;
+        /* t[g][field]: field bits 0/1 = direction 2g at elements 0/1 of a
+         * word, bits 2/3 = direction 2g+1 */
+        uint32_t t[SUM_CHUNK / 2][16];
+        for (int32_t g = 0; g < SUM_CHUNK / 2; ++g) {
+            const int32_t a0 = ak[2 * g], a1 = ak[2 * g + 1];
+            const uint32_t u[4] = {lanes(a0, a0), lanes(-a0, a0), lanes(a0, -a0), lanes(-a0, -a0)};
+            const uint32_t v[4] = {lanes(a1, a1), lanes(-a1, a1), lanes(a1, -a1), lanes(-a1, -a1)};
+            for (uint32_t i = 0; i < 16; ++i) t[g][i] = (uint32_t)__sadd16((int32_t)u[i & 3u], (int32_t)v[i >> 2]);
+        }
+        for (int32_t e0 = 0; e0 < full; e0 += 32) {
+            int32_t *p = (int32_t *)(void *)(w + e0);
+            uint32_t f[SUM_CHUNK]; /* per pair: fields of the even words, of the odd words */
+            for (int32_t g = 0; g < SUM_CHUNK / 2; ++g) {
+                const uint32_t wa = ak[2 * g] ? odl_prng_word(keys[k0 + 2 * g], (uint32_t)e0 >> 5) : 0u;
+                const uint32_t wb = ak[2 * g + 1] ? odl_prng_word(keys[k0 + 2 * g + 1], (uint32_t)e0 >> 5) : 0u;
+                f[2 * g] = (wa & 0x33333333u) | ((wb & 0x33333333u) << 2);
+                f[2 * g + 1] = ((wa >> 2) & 0x33333333u) | (wb & 0xccccccccu);
+            }
+            SUM_WORD(0); SUM_WORD(1); SUM_WORD(2); SUM_WORD(3); SUM_WORD(4); SUM_WORD(5); SUM_WORD(6); SUM_WORD(7);
+            SUM_WORD(8); SUM_WORD(9); SUM_WORD(10); SUM_WORD(11); SUM_WORD(12); SUM_WORD(13); SUM_WORD(14);
+            SUM_WORD(15);
+        }
+        if (full < n) { /* tail: the portable loop on the last partial block */
+            const int32_t end = n - full;
+            for (int32_t k = k0; k < k0 + kn; ++k) {
+                const uint32_t wa = odl_prng_word(keys[k], (uint32_t)full >> 5);
+                for (int32_t j = 0; j < end; ++j) {
+                    const uint32_t v = (uint32_t)(int32_t)w[full + j] + (uint32_t)(((wa >> j) & 1u) ? -a[k] : a[k]);
+                    w[full + j] = (int16_t)(uint16_t)v;
+                }
+            }
+        }
+    }
+}
+
+void odl_range_w16(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi) {
+    if (n < 2 || ((uintptr_t)w & 3u)) {
+        odl_range_w16_portable(w, n, lo, hi);
+        return;
+    }
+    const int32_t *p = (const int32_t *)(const void *)w;
+    int32_t mn = p[0], mx = p[0];
+    const int32_t words = n >> 1;
+    for (int32_t i = 1; i < words; ++i) {
+        mn = min16(p[i], mn);
+        mx = max16(p[i], mx);
+    }
+    int32_t l = (int16_t)mn, h = (int16_t)mx;
+    const int32_t l1 = mn >> 16, h1 = mx >> 16;
+    l = l1 < l ? l1 : l;
+    h = h1 > h ? h1 : h;
+    if (n & 1) {
+        l = w[n - 1] < l ? w[n - 1] : l;
+        h = w[n - 1] > h ? w[n - 1] : h;
+    }
+    *lo = l;
+    *hi = h;
 }
