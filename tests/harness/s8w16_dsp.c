@@ -24,7 +24,7 @@ void odl_fully_connected_z_acc_portable(const odl_fc_params_t *p, int32_t batche
 void odl_fully_connected_s8w16_out_portable(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
                                             int32_t per_channel, int32_t batches, int32_t out_depth,
                                             const int64_t *acc, const int32_t *acc_z, int32_t scale,
-                                            const int32_t *bias, int8_t *out);
+                                            const int32_t *bias, uint32_t bias_key, int32_t bias_scale, int8_t *out);
 int32_t odl_perturb_w16_portable(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo,
                                  int32_t hi, uint32_t key_b, int32_t b);
 void odl_perturb_sum_w16_portable(int16_t *w, int32_t n, const uint32_t *keys, const int32_t *a, int32_t count);
@@ -80,9 +80,11 @@ int main(void) {
         odl_fully_connected_z_acc(&p, v[0], v[1], I8 + v[9], v[2], 77u + i, z_b);
         int same = memcmp(acc_a, acc_b, (size_t)n_out * 8u) == 0 && memcmp(z_a, z_b, (size_t)n_out * 4u) == 0;
         const int32_t scale = (int32_t)(i % 3u) * 700 - 700;
+        const int32_t bscale = (int32_t)(i % 4u) * 3000 - 3000; /* the bias perturbed by +-bscale signs */
         odl_fully_connected_s8w16_out_portable(&p, I32 + v[12], I32 + v[13], v[8], v[0], v[2], acc_a, z_a, scale, bias,
-                                               out_a);
-        odl_fully_connected_s8w16_out(&p, I32 + v[12], I32 + v[13], v[8], v[0], v[2], acc_a, z_a, scale, bias, out_b);
+                                               91u + i, bscale, out_a);
+        odl_fully_connected_s8w16_out(&p, I32 + v[12], I32 + v[13], v[8], v[0], v[2], acc_a, z_a, scale, bias, 91u + i,
+                                      bscale, out_b);
         verdict("fc_lin", i, same && memcmp(out_a, out_b, (size_t)n_out) == 0);
     }
     for (uint32_t i = 0; i < sizeof CONV / sizeof CONV[0]; ++i) {

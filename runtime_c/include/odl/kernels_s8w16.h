@@ -52,7 +52,9 @@ odl_status_t odl_fully_connected_s8w16(const odl_fc_params_t *p, const int32_t *
  *           (|acc| <= 255 * in_depth: int32)
  *   _out:   y = the s8w16 epilogue of acc + scale * acc_z (bias, requantization,
  *           offset, clamp): equals odl_fully_connected_s8w16 with weights
- *           w + scale * z, exactly, by linearity
+ *           w + scale * z, exactly, by linearity; the bias of output o is
+ *           bias[o] + bias_scale * odl_prng_sign(bias_key, o) (the caller keeps
+ *           it inside int32: the forward gradient's guard band)
  *   axpy:   acc += scale * acc_z (acc of w - r z from acc of w) */
 void odl_fully_connected_s8w16_acc(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
                                    int32_t out_depth, const int16_t *w, int64_t *acc);
@@ -60,7 +62,8 @@ void odl_fully_connected_z_acc(const odl_fc_params_t *p, int32_t batches, int32_
                                int32_t out_depth, uint32_t key, int32_t *acc);
 void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
                                    int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
-                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, int8_t *out);
+                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,
+                                   int32_t bias_scale, int8_t *out);
 void odl_fully_connected_acc_axpy(int32_t n, int64_t *acc, int32_t scale, const int32_t *acc_z);
 
 /* One forward-gradient pass over n int16 values (odl/forward_grad.h): for

@@ -8,8 +8,9 @@
  * direction k, its update and the perturbation of direction k+1 are one pass
  * over the weights; the minus side is a second. z is regenerated from the
  * key (O(1) per 32 elements), never stored. The weight of a linear first
- * layer (config->linear) is not perturbed in memory; its updates wait in a
- * list while the band provably cannot clip them (its range widened by the
+ * layer (config->linear) and its bias are not perturbed in memory (the bias
+ * offset enters the layer's epilogue); the weight's updates wait in a list
+ * while the band provably cannot clip them (its range widened by the
  * pending |r_k| stays inside [lo, hi]), and one pass applies them: without a
  * clip, sequential clamped updates equal their plain sum. */
 #include <string.h>
@@ -68,6 +69,7 @@ typedef struct {
     const int32_t *mult, *shift, *bias;
     int32_t batches, in_depth, out_depth, per_channel, n;
     uint32_t slot;
+    uint32_t bias_slot; /* the trained bias of this layer (never perturbed in memory either), or none */
     int64_t *acc;   /* acc(theta), memcpy'd int64 */
     int32_t *acc_z; /* acc(z_k) */
 } lin_t;
@@ -97,19 +99,23 @@ static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
     L->shift = (const int32_t *)odl_op_in(ctx, op, 4);
     L->y = (int8_t *)odl_op_out(ctx, op, 0);
     L->slot = c->linear - 1u;
+    L->bias_slot = 0xFFFFFFFFu;
+    for (uint32_t i = 0; i < c->n_tensors; ++i)
+        if (c->tensors[i].tensor == op->inputs[2] && c->tensors[i].kind == ODL_FG_BIAS_I32) L->bias_slot = i;
     uint8_t *extra = (uint8_t *)ctx->train_state + ODL_FG_STATE_BYTES(c->directions);
     L->acc = (int64_t *)(void *)extra;
     L->acc_z = (int32_t *)(void *)(extra + 8u * (uint32_t)L->n);
     return 1;
 }
 
-/* Loss with the first trained layer at acc(theta) + scale acc(z_k). */
-static odl_status_t lin_loss(odl_ctx_t *ctx, const lin_t *L, int32_t scale, int32_t label, int32_t *loss) {
-    int32_t unused;
+/* Loss with the first trained layer at acc(theta) + scale acc(z_k) and its
+ * bias at bias + bias_scale z_b (key bias_key). */
+static odl_status_t lin_loss(odl_ctx_t *ctx, const lin_t *L, int32_t scale, uint32_t bias_key, int32_t bias_scale,
+                             int32_t label, int32_t *loss, int32_t *predicted) {
     odl_fully_connected_s8w16_out(&L->p, L->mult, L->shift, L->per_channel, L->batches, L->out_depth, L->acc,
-                                  L->acc_z, scale, L->bias, L->y);
+                                  L->acc_z, scale, L->bias, bias_key, bias_scale, L->y);
     const odl_status_t s = odl_invoke_range(ctx, config_of(ctx)->first_op + 1u, ctx->model->train->forward_ops);
-    return s != ODL_OK ? s : odl_loss_q16(ctx, label, loss, &unused);
+    return s != ODL_OK ? s : odl_loss_q16(ctx, label, loss, predicted);
 }
 
 odl_status_t odl_fg_init(odl_ctx_t *ctx) {
@@ -185,28 +191,28 @@ typedef struct {
     int32_t a[ODL_FG_MAX_DIRECTIONS];
     int32_t count;
     int32_t mn, mx; /* range of the stored values */
-    int32_t spent;  /* sum of the pending |a| */
+    int64_t spent;  /* sum of the pending |a| */
 } pending_t;
 
 static void pending_flush(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, pending_t *pd) {
     if (!pd->count) return;
-    int16_t *w = (int16_t *)odl_tensor_ptr(ctx, ft->tensor);
-    odl_perturb_sum_w16(w, odl_tensor_numel(odl_tensor_info(ctx, ft->tensor)), pd->keys, pd->a, pd->count);
-    pd->mn -= pd->spent; /* still a bound: the next exact range replaces it */
-    pd->mx += pd->spent;
+    void *data = odl_tensor_ptr(ctx, ft->tensor);
+    const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, ft->tensor));
+    odl_perturb_sum_w16((int16_t *)data, n, pd->keys, pd->a, pd->count);
     pd->count = 0;
     pd->spent = 0;
 }
 
 static void pending_range(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, pending_t *pd) {
-    odl_range_w16((const int16_t *)odl_tensor_ptr(ctx, ft->tensor),
-                  odl_tensor_numel(odl_tensor_info(ctx, ft->tensor)), &pd->mn, &pd->mx);
+    const void *data = odl_tensor_ptr(ctx, ft->tensor);
+    const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, ft->tensor));
+    odl_range_w16((const int16_t *)data, n, &pd->mn, &pd->mx);
 }
 
 /* Defers theta -= r z (key) when no element can leave [lo, hi]; 0: apply it now. */
 static int pending_add(const odl_fg_tensor_t *ft, pending_t *pd, uint32_t key, int32_t r) {
-    const int32_t m = pd->spent + (r < 0 ? -r : r); /* <= 32 * 32767 */
-    if (pd->mn - m < ft->lo || pd->mx + m > ft->hi) return 0;
+    const int64_t m = pd->spent + (r < 0 ? -(int64_t)r : r);
+    if ((int64_t)pd->mn - m < ft->lo || (int64_t)pd->mx + m > ft->hi) return 0;
     pd->keys[pd->count] = key;
     pd->a[pd->count++] = -r;
     pd->spent = m;
@@ -220,6 +226,15 @@ static int32_t pass(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, uint32_t key_a, i
     if (ft->kind == ODL_FG_WEIGHT_I16)
         return odl_perturb_w16((int16_t *)data, n, key_a, a, clamp, ft->lo, ft->hi, key_b, b);
     return pass_i32((int32_t *)data, n, key_a, a, clamp, ft->lo, ft->hi, key_b, b);
+}
+
+/* The linear layer's update of direction k: deferred, or flush + clamped pass. */
+static int32_t pending_update(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, pending_t *pd, uint32_t key, int32_t r) {
+    if (pending_add(ft, pd, key, r)) return 0;
+    pending_flush(ctx, ft, pd);
+    const int32_t cl = pass(ctx, ft, key, -r, 1, 0u, 0);
+    pending_range(ctx, ft, pd);
+    return cl;
 }
 
 /* Momentum (slow path, one extra pass per direction): the velocity collects
@@ -287,8 +302,18 @@ odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, ui
 odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
     const odl_fg_config_t *c = config_of(ctx);
     odl_fg_state_t *st = (odl_fg_state_t *)ctx->train_state;
+    lin_t L;
+    const int lin = lin_of(ctx, c, &L);
     int32_t loss0, pred;
-    odl_status_t s = loss_of(ctx, 0, label, &loss0, &pred);
+    odl_status_t s;
+    if (lin) { /* the loss at theta through the accumulator path: the same bytes as the layer */
+        s = odl_invoke_range(ctx, 0, c->first_op);
+        if (s != ODL_OK) return s;
+        odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
+        s = lin_loss(ctx, &L, 0, 0u, 0, label, &loss0, &pred);
+    } else {
+        s = loss_of(ctx, 0, label, &loss0, &pred);
+    }
     if (s != ODL_OK) return s;
     stats->loss_q16 = loss0;
     stats->predicted = pred;
@@ -298,19 +323,21 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
         return ODL_OK;
     }
     const uint32_t step = st->step, m = c->directions;
-    lin_t L;
-    const int lin = lin_of(ctx, c, &L);
-    const uint32_t skip = lin ? L.slot : 0xFFFFFFFFu; /* the linear layer's weight is never perturbed in memory */
+    /* the linear layer's weight and bias are never perturbed in memory */
+    const uint32_t skip = lin ? L.slot : 0xFFFFFFFFu, skip_b = lin ? L.bias_slot : 0xFFFFFFFFu;
     int32_t clipped = 0;
     for (uint32_t i = 0; i < c->n_tensors; ++i) {
         const odl_fg_tensor_t *ft = &c->tensors[i];
         if (has_momentum(c, ft)) clipped |= momentum_decay(ctx, c, ft);
-        if (i != skip && in_dir(c, ft, 0)) pass(ctx, ft, 0u, 0, 0, odl_prng_key(c->seed, step, 0, i), ft->eps);
+        if (i != skip && i != skip_b && in_dir(c, ft, 0))
+            pass(ctx, ft, 0u, 0, 0, odl_prng_key(c->seed, step, 0, i), ft->eps);
     }
-    pending_t pd;
-    pd.count = pd.spent = 0;
+    pending_t pd; /* the linear layer's weight */
+    pd.count = 0;
+    pd.spent = 0;
     if (lin) {
-        odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
+        if (has_momentum(c, &c->tensors[skip])) /* the decay moved the weights */
+            odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
         pending_range(ctx, &c->tensors[skip], &pd);
     }
     for (uint32_t k = 0; k < m; ++k) {
@@ -318,16 +345,21 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
         int32_t side = 1; /* theta + side * eps z_k is applied now */
         const int lin_k = lin && in_dir(c, &c->tensors[skip], k);
         const int32_t lin_eps = lin_k ? c->tensors[skip].eps : 0;
+        const int lin_bk = lin && skip_b != 0xFFFFFFFFu && in_dir(c, &c->tensors[skip_b], k);
+        const int32_t bias_eps = lin_bk ? c->tensors[skip_b].eps : 0;
+        const uint32_t bias_key = lin_bk ? odl_prng_key(c->seed, step, k, skip_b) : 0u;
         if (lin_k)
             odl_fully_connected_z_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth,
                                       odl_prng_key(c->seed, step, k, skip), L.acc_z);
-        s = lin ? lin_loss(ctx, &L, lin_eps, label, &lp) : loss_of(ctx, c->first_op, label, &lp, &unused);
+        s = lin ? lin_loss(ctx, &L, lin_eps, bias_key, bias_eps, label, &lp, &unused)
+                : loss_of(ctx, c->first_op, label, &lp, &unused);
         if (s == ODL_OK) {
             for (uint32_t i = 0; i < c->n_tensors; ++i)
-                if (i != skip && in_dir(c, &c->tensors[i], k))
+                if (i != skip && i != skip_b && in_dir(c, &c->tensors[i], k))
                     pass(ctx, &c->tensors[i], 0u, 0, 0, odl_prng_key(c->seed, step, k, i), -2 * c->tensors[i].eps);
             side = -1;
-            s = lin ? lin_loss(ctx, &L, -lin_eps, label, &lm) : loss_of(ctx, c->first_op, label, &lm, &unused);
+            s = lin ? lin_loss(ctx, &L, -lin_eps, bias_key, -bias_eps, label, &lm, &unused)
+                    : loss_of(ctx, c->first_op, label, &lm, &unused);
         }
         int32_t d = lp - lm;
         if (c->sign) d = d > 0 ? 65536 : (d < 0 ? -65536 : 0);
@@ -343,30 +375,26 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
             const int32_t r = now && s == ODL_OK ? odl_fg_direction_step(ft, d) : 0;
             if (i == skip) {
                 if (r == 0) continue;
-                int32_t cl = 0;
-                if (!pending_add(ft, &pd, key, r)) {
-                    pending_flush(ctx, ft, &pd);
-                    cl = pass(ctx, ft, key, -r, 1, 0u, 0);
-                    clipped |= cl;
-                    pending_range(ctx, ft, &pd);
-                }
+                const int32_t cl = pending_update(ctx, ft, &pd, key, r);
+                clipped |= cl;
                 /* acc(theta - r z) = acc(theta) - r acc(z), unless the band clipped */
                 if (cl)
                     odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
                 else
                     odl_fully_connected_acc_axpy(L.n, L.acc, -r, L.acc_z);
+            } else if (i == skip_b) {
+                /* read by every later perturbed pass: updated in memory now */
+                if (r != 0) clipped |= pass(ctx, ft, key, -r, 1, 0u, 0);
             } else {
                 clipped |= pass(ctx, ft, key, now ? -side * ft->eps - r : 0, r != 0,
                                 then ? odl_prng_key(c->seed, step, k + 1, i) : 0u, then ? ft->eps : 0);
             }
             if (r != 0 && has_momentum(c, ft)) momentum_add(ctx, ft, key, r);
         }
-        if (s != ODL_OK) {
-            if (lin) pending_flush(ctx, &c->tensors[skip], &pd);
-            return s;
-        }
+        if (s != ODL_OK) break;
     }
     if (lin) pending_flush(ctx, &c->tensors[skip], &pd);
+    if (s != ODL_OK) return s;
     if (clipped) stats->flags |= ODL_STEP_CLIPPED;
     st->step++;
     return ODL_OK;

@@ -39,7 +39,8 @@ void odl_fully_connected_z_acc(const odl_fc_params_t *p, int32_t batches, int32_
 
 void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
                                    int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
-                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, int8_t *out) {
+                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,
+                                   int32_t bias_scale, int8_t *out) {
     for (int32_t b = 0; b < batches; ++b) {
         for (int32_t o = 0; o < out_depth; ++o) {
             const size_t i = (size_t)b * out_depth + o;
@@ -47,7 +48,8 @@ void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult
             memcpy(&a, &acc[i], sizeof a);
             a += (int64_t)scale * acc_z[i];
             const int32_t k = per_channel ? o : 0;
-            int32_t v = odl_w16_acc_to_i32(a, bias ? bias[o] : 0);
+            const int32_t bo = bias ? bias[o] + (bias_scale ? bias_scale * odl_prng_sign(bias_key, (uint32_t)o) : 0) : 0;
+            int32_t v = odl_w16_acc_to_i32(a, bo);
             v = odl_mul_by_quantized_multiplier(v, mult[k], shift[k]) + p->output_offset;
             *out++ = (int8_t)odl_clamp_i32(v, p->act_min, p->act_max);
         }

@@ -132,20 +132,28 @@ void odl_fully_connected_z_acc(const odl_fc_params_t *p, int32_t batches, int32_
 
 void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
                                    int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
-                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, int8_t *out) {
+                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,
+                                   int32_t bias_scale, int8_t *out) {
     if (!odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1)) {
         odl_fully_connected_s8w16_out_portable(p, mult, shift, per_channel, batches, out_depth, acc, acc_z, scale,
-                                               bias, out);
+                                               bias, bias_key, bias_scale, out);
         return;
     }
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     for (int32_t b = 0; b < batches; ++b) {
+        uint32_t bits = 0; /* bias signs of outputs o.. of the current PRNG word */
         for (int32_t o = 0; o < out_depth; ++o) {
             const size_t i = (size_t)b * out_depth + o;
             int64_t a;
             memcpy(&a, &acc[i], sizeof a);
             a += (int64_t)scale * acc_z[i];
-            const int32_t k = per_channel ? o : 0, lo = (int32_t)a, bo = bias ? bias[o] : 0;
+            int32_t bo = 0;
+            if (bias) {
+                if ((o & 31) == 0) bits = bias_scale ? odl_prng_word(bias_key, (uint32_t)o >> 5) : 0u;
+                bo = bias[o] + ((bits & 1u) ? -bias_scale : bias_scale);
+                bits >>= 1;
+            }
+            const int32_t k = per_channel ? o : 0, lo = (int32_t)a;
             /* a within int32 (the usual case): the rounding shift is
              * (lo >> 7) + bit 6 of lo, and QADD saturates the bias sum */
             int32_t v = (int32_t)(a >> 32) == (lo >> 31) ? __qadd((lo >> ODL_W16_SHIFT) + ((lo >> (ODL_W16_SHIFT - 1)) & 1), bo)
