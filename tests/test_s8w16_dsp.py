@@ -178,6 +178,14 @@ def test_arm_dsp_s8w16_kernels_equal_portable(tmp_path):
     board = get_board("mps2-an386")
     fcs, convs, perts = collect(fc_case(), CASES), collect(conv_case(), CASES), collect(perturb_case(), CASES)
     rng = np.random.default_rng(0)
+
+    def fc(batches: int, n_in: int, n_out: int) -> dict:  # fixed shapes: fallback, z tables, bias signs past a word
+        return {"batches": batches, "in": n_in, "out": n_out, "in_off": 128, "w_off": 0, "out_off": -3, "amin": -128,
+                "amax": 127, "pc": True, "x": rng.integers(-128, 128, size=batches * n_in),
+                "w": rng.integers(-16256, 16257, size=n_out * n_in), "bias": rng.integers(-(2**24), 2**24, size=n_out),
+                "rq": (rng.integers(2**30, 2**31 - 1, size=n_out), rng.integers(-12, 1, size=n_out))}
+
+    fcs += [fc(1, 520, 3), fc(1, 32, 40), fc(2, 64, 33), fc(1, 64, 10)]
     perts += [  # a step beyond an int16 lane (fallback) and values at the band edges
         {"n": 70, "skew": 0, "ka": 5, "a": 40000, "clamp": 1, "lo": -30000, "hi": 30000, "kb": 6, "b": 512,
          "w": rng.integers(-30000, 30001, size=70)},

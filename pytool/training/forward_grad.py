@@ -289,6 +289,17 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
     return st
 
 
+def _z_table_bytes(g: Graph, st) -> int:
+    """ODL_FC_Z_TABLE_BYTES of the linear first layer (odl/kernels_s8w16.h):
+    its input's sign-pattern tables, built once per step instead of once per
+    direction (one batch of 32 or 64 inputs: 8 bytes per input)."""
+    if st.linear < 0:
+        return 0
+    w = g.tensors[g.ops[st.first_op].inputs[1]].shape
+    batches = st.linear_outputs // int(w[0])
+    return 8 * int(w[1]) if batches == 1 and int(w[1]) in (32, 64) else 0
+
+
 def _momentum_name(t: FgTensor) -> str:
     return f"momentum:{t.name}"
 
@@ -319,7 +330,7 @@ def _protect_boundary(prog: Program, first_op: int, forward_ops: int) -> None:
 
 def prepare(g: Graph, spec: TrainSpec) -> tuple[Program, str]:
     st = setup(g, spec)
-    state = [(STATE_NAME, 4 + 4 * st.directions + 12 * st.linear_outputs)]
+    state = [(STATE_NAME, 4 + 4 * st.directions + 12 * st.linear_outputs + _z_table_bytes(g, st))]
     if st.momentum_q15:
         state += [(_momentum_name(t), 4 * t.init.size) for t in st.tensors]
     prog = lower_graph(g, persistent=st.persistent, state=state)

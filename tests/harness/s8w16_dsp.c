@@ -20,13 +20,15 @@ odl_status_t odl_conv2d_s8w16_portable(const odl_conv_params_t *p, const int32_t
 void odl_fully_connected_s8w16_acc_portable(const odl_fc_params_t *p, int32_t batches, int32_t in_depth,
                                             const int8_t *in, int32_t out_depth, const int16_t *w, int64_t *acc);
 void odl_fully_connected_z_acc_portable(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
-                                        int32_t out_depth, uint32_t key, int32_t *acc);
+                                        int32_t out_depth, uint32_t key, int32_t *acc, const int16_t *table);
 void odl_fully_connected_s8w16_out_portable(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
                                             int32_t per_channel, int32_t batches, int32_t out_depth,
                                             const int64_t *acc, const int32_t *acc_z, int32_t scale,
                                             const int32_t *bias, uint32_t bias_key, int32_t bias_scale, int8_t *out);
 int32_t odl_perturb_w16_portable(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo,
                                  int32_t hi, uint32_t key_b, int32_t b);
+void odl_fully_connected_z_table_portable(const odl_fc_params_t *p, int32_t in_depth, const int8_t *in,
+                                          int16_t *table);
 void odl_perturb_sum_w16_portable(int16_t *w, int32_t n, const uint32_t *keys, const int32_t *a, int32_t count);
 void odl_range_w16_portable(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi);
 
@@ -35,6 +37,7 @@ void odl_range_w16_portable(const int16_t *w, int32_t n, int32_t *lo, int32_t *h
 static int8_t out_a[OUT_MAX], out_b[OUT_MAX];
 static int64_t acc_a[OUT_MAX], acc_b[OUT_MAX];
 static int32_t z_a[OUT_MAX], z_b[OUT_MAX];
+static int16_t ztab[64 * 4];
 static int16_t w_a[PERT_MAX + 2] __attribute__((aligned(4))), w_b[PERT_MAX + 2] __attribute__((aligned(4)));
 
 static void put(const char *s) { board_uart_write((const uint8_t *)s, (uint32_t)strlen(s)); }
@@ -76,9 +79,18 @@ int main(void) {
         memset(z_b, 0x22, sizeof z_b);
         odl_fully_connected_s8w16_acc_portable(&p, v[0], v[1], I8 + v[9], v[2], I16 + v[10], acc_a);
         odl_fully_connected_s8w16_acc(&p, v[0], v[1], I8 + v[9], v[2], I16 + v[10], acc_b);
-        odl_fully_connected_z_acc_portable(&p, v[0], v[1], I8 + v[9], v[2], 77u + i, z_a);
-        odl_fully_connected_z_acc(&p, v[0], v[1], I8 + v[9], v[2], 77u + i, z_b);
+        odl_fully_connected_z_acc_portable(&p, v[0], v[1], I8 + v[9], v[2], 77u + i, z_a, 0);
+        odl_fully_connected_z_acc(&p, v[0], v[1], I8 + v[9], v[2], 77u + i, z_b, 0);
         int same = memcmp(acc_a, acc_b, (size_t)n_out * 8u) == 0 && memcmp(z_a, z_b, (size_t)n_out * 4u) == 0;
+        if (ODL_FC_Z_TABLE_BYTES(v[0], v[1])) { /* with the caller's tables (both builders agree) */
+            static int16_t ztab_p[64 * 4];
+            odl_fully_connected_z_table_portable(&p, v[1], I8 + v[9], ztab_p);
+            odl_fully_connected_z_table(&p, v[1], I8 + v[9], ztab);
+            same = same && memcmp(ztab, ztab_p, (size_t)v[1] * 8u) == 0;
+            memset(z_b, 0x33, sizeof z_b);
+            odl_fully_connected_z_acc(&p, v[0], v[1], I8 + v[9], v[2], 77u + i, z_b, ztab);
+            same = same && memcmp(z_a, z_b, (size_t)n_out * 4u) == 0;
+        }
         const int32_t scale = (int32_t)(i % 3u) * 700 - 700;
         const int32_t bscale = (int32_t)(i % 4u) * 3000 - 3000; /* the bias perturbed by +-bscale signs */
         odl_fully_connected_s8w16_out_portable(&p, I32 + v[12], I32 + v[13], v[8], v[0], v[2], acc_a, z_a, scale, bias,

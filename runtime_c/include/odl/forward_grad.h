@@ -55,7 +55,9 @@ typedef struct {
 
 #define ODL_FG_STATE_BYTES(m) (4u + 4u * (uint32_t)(m))
 /* ... with config->linear: then an int64 and an int32 accumulator per output
- * element of the first trained layer (n = its output numel). */
+ * element of the first trained layer (n = its output numel), then, when the
+ * state is that much larger, its input's z tables (ODL_FC_Z_TABLE_BYTES,
+ * odl/kernels_s8w16.h; built once per step). */
 #define ODL_FG_STATE_BYTES_LIN(m, n) (ODL_FG_STATE_BYTES(m) + 12u * (uint32_t)(n))
 
 /* Step of one direction for one tensor, in storage units: the scalar

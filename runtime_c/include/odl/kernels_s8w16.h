@@ -59,7 +59,16 @@ odl_status_t odl_fully_connected_s8w16(const odl_fc_params_t *p, const int32_t *
 void odl_fully_connected_s8w16_acc(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
                                    int32_t out_depth, const int16_t *w, int64_t *acc);
 void odl_fully_connected_z_acc(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
-                               int32_t out_depth, uint32_t key, int32_t *acc);
+                               int32_t out_depth, uint32_t key, int32_t *acc, const int16_t *table);
+/* Optional input tables for z_acc (same result with or without): for a single
+ * batch of in_depth = 32 or 64 inputs, per group of four inputs the sixteen
+ * sums +-x0 +-x1 +-x2 +-x3 as int16 (x + input_offset; index bit j set: -x_j).
+ * A caller that runs z_acc on one input many times (the forward gradient,
+ * once per direction) builds them once; kernels may ignore them (the
+ * portable one does). ODL_FC_Z_TABLE_BYTES is 0 where no table is used. */
+#define ODL_FC_Z_TABLE_BYTES(batches, in_depth) \
+    ((batches) == 1 && ((in_depth) == 32 || (in_depth) == 64) ? 8u * (uint32_t)(in_depth) : 0u)
+void odl_fully_connected_z_table(const odl_fc_params_t *p, int32_t in_depth, const int8_t *in, int16_t *table);
 void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
                                    int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
                                    const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,

@@ -72,6 +72,7 @@ typedef struct {
     uint32_t bias_slot; /* the trained bias of this layer (never perturbed in memory either), or none */
     int64_t *acc;   /* acc(theta), memcpy'd int64 */
     int32_t *acc_z; /* acc(z_k) */
+    int16_t *ztable; /* z tables of the input (state), or 0 */
 } lin_t;
 
 static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
@@ -105,6 +106,10 @@ static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
     uint8_t *extra = (uint8_t *)ctx->train_state + ODL_FG_STATE_BYTES(c->directions);
     L->acc = (int64_t *)(void *)extra;
     L->acc_z = (int32_t *)(void *)(extra + 8u * (uint32_t)L->n);
+    const uint32_t zt = ODL_FC_Z_TABLE_BYTES(L->batches, L->in_depth);
+    L->ztable = zt && ctx->model->train->state_size >= ODL_FG_STATE_BYTES_LIN(c->directions, L->n) + zt
+                    ? (int16_t *)(void *)(extra + 12u * (uint32_t)L->n)
+                    : 0;
     return 1;
 }
 
@@ -185,38 +190,26 @@ static int32_t pass_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_
     return clipped;
 }
 
-/* Updates of the linear layer's weight not yet written (see the top). */
+/* Updates of the linear layer's weight not yet written (see the top); a
+ * full list is written out and the next one starts (same values). */
+#define PENDING_MAX 8
 typedef struct {
-    uint32_t keys[ODL_FG_MAX_DIRECTIONS];
-    int32_t a[ODL_FG_MAX_DIRECTIONS];
+    uint32_t keys[PENDING_MAX];
+    int32_t a[PENDING_MAX];
     int32_t count;
-    int32_t mn, mx; /* range of the stored values */
-    int64_t spent;  /* sum of the pending |a| */
+    int32_t mn, mx; /* bounds of the values with the pending updates applied */
 } pending_t;
 
 static void pending_flush(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, pending_t *pd) {
     if (!pd->count) return;
-    void *data = odl_tensor_ptr(ctx, ft->tensor);
-    const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, ft->tensor));
-    odl_perturb_sum_w16((int16_t *)data, n, pd->keys, pd->a, pd->count);
+    int16_t *w = (int16_t *)odl_tensor_ptr(ctx, ft->tensor);
+    odl_perturb_sum_w16(w, odl_tensor_numel(odl_tensor_info(ctx, ft->tensor)), pd->keys, pd->a, pd->count);
     pd->count = 0;
-    pd->spent = 0;
 }
 
 static void pending_range(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, pending_t *pd) {
-    const void *data = odl_tensor_ptr(ctx, ft->tensor);
-    const int32_t n = odl_tensor_numel(odl_tensor_info(ctx, ft->tensor));
-    odl_range_w16((const int16_t *)data, n, &pd->mn, &pd->mx);
-}
-
-/* Defers theta -= r z (key) when no element can leave [lo, hi]; 0: apply it now. */
-static int pending_add(const odl_fg_tensor_t *ft, pending_t *pd, uint32_t key, int32_t r) {
-    const int64_t m = pd->spent + (r < 0 ? -(int64_t)r : r);
-    if ((int64_t)pd->mn - m < ft->lo || (int64_t)pd->mx + m > ft->hi) return 0;
-    pd->keys[pd->count] = key;
-    pd->a[pd->count++] = -r;
-    pd->spent = m;
-    return 1;
+    odl_range_w16((const int16_t *)odl_tensor_ptr(ctx, ft->tensor),
+                  odl_tensor_numel(odl_tensor_info(ctx, ft->tensor)), &pd->mn, &pd->mx);
 }
 
 static int32_t pass(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, uint32_t key_a, int32_t a, int32_t clamp,
@@ -228,9 +221,18 @@ static int32_t pass(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, uint32_t key_a, i
     return pass_i32((int32_t *)data, n, key_a, a, clamp, ft->lo, ft->hi, key_b, b);
 }
 
-/* The linear layer's update of direction k: deferred, or flush + clamped pass. */
+/* The linear layer's update of direction k, theta -= r z (key): deferred
+ * when no element can leave [lo, hi], else flush + clamped pass. */
 static int32_t pending_update(odl_ctx_t *ctx, const odl_fg_tensor_t *ft, pending_t *pd, uint32_t key, int32_t r) {
-    if (pending_add(ft, pd, key, r)) return 0;
+    const int32_t ar = r < 0 ? -r : r; /* <= 32767 */
+    if (pd->mn - ar >= ft->lo && pd->mx + ar <= ft->hi) {
+        if (pd->count == PENDING_MAX) pending_flush(ctx, ft, pd);
+        pd->keys[pd->count] = key;
+        pd->a[pd->count++] = -r;
+        pd->mn -= ar;
+        pd->mx += ar;
+        return 0;
+    }
     pending_flush(ctx, ft, pd);
     const int32_t cl = pass(ctx, ft, key, -r, 1, 0u, 0);
     pending_range(ctx, ft, pd);
@@ -325,6 +327,7 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
     const uint32_t step = st->step, m = c->directions;
     /* the linear layer's weight and bias are never perturbed in memory */
     const uint32_t skip = lin ? L.slot : 0xFFFFFFFFu, skip_b = lin ? L.bias_slot : 0xFFFFFFFFu;
+    if (lin && L.ztable) odl_fully_connected_z_table(&L.p, L.in_depth, L.x, L.ztable); /* the input is fixed now */
     int32_t clipped = 0;
     for (uint32_t i = 0; i < c->n_tensors; ++i) {
         const odl_fg_tensor_t *ft = &c->tensors[i];
@@ -334,7 +337,6 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
     }
     pending_t pd; /* the linear layer's weight */
     pd.count = 0;
-    pd.spent = 0;
     if (lin) {
         if (has_momentum(c, &c->tensors[skip])) /* the decay moved the weights */
             odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
@@ -348,9 +350,8 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
         const int lin_bk = lin && skip_b != 0xFFFFFFFFu && in_dir(c, &c->tensors[skip_b], k);
         const int32_t bias_eps = lin_bk ? c->tensors[skip_b].eps : 0;
         const uint32_t bias_key = lin_bk ? odl_prng_key(c->seed, step, k, skip_b) : 0u;
-        if (lin_k)
-            odl_fully_connected_z_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth,
-                                      odl_prng_key(c->seed, step, k, skip), L.acc_z);
+        const uint32_t lin_key = lin_k ? odl_prng_key(c->seed, step, k, skip) : 0u;
+        if (lin_k) odl_fully_connected_z_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, lin_key, L.acc_z, L.ztable);
         s = lin ? lin_loss(ctx, &L, lin_eps, bias_key, bias_eps, label, &lp, &unused)
                 : loss_of(ctx, c->first_op, label, &lp, &unused);
         if (s == ODL_OK) {
@@ -371,8 +372,8 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
             const odl_fg_tensor_t *ft = &c->tensors[i];
             const int now = in_dir(c, ft, k), then = next && in_dir(c, ft, k + 1);
             if (!now && !then) continue;
-            const uint32_t key = odl_prng_key(c->seed, step, k, i);
             const int32_t r = now && s == ODL_OK ? odl_fg_direction_step(ft, d) : 0;
+            const uint32_t key = i == skip ? lin_key : (i == skip_b ? bias_key : odl_prng_key(c->seed, step, k, i));
             if (i == skip) {
                 if (r == 0) continue;
                 const int32_t cl = pending_update(ctx, ft, &pd, key, r);

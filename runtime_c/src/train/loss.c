@@ -13,7 +13,7 @@ static int32_t exp2_frac_q16(uint32_t f) {
     return (int32_t)(65536 + ((p * f) >> 16));
 }
 
-int32_t odl_exp_neg_q16(int32_t x) {
+static inline int32_t exp_neg_q16(int32_t x) {
     if (x >= 0) return 65536;
     /* exp(x) = 2^(x*log2(e)); log2(e) = 94548/65536. With y = x*94548 (Q32),
      * the integer part is floor(y / 2^32), the Q16 fraction bits 16..31 of y. */
@@ -22,6 +22,8 @@ int32_t odl_exp_neg_q16(int32_t x) {
     if (ip < -30) return 0;
     return exp2_frac_q16((uint32_t)y >> 16) >> (-ip);
 }
+
+int32_t odl_exp_neg_q16(int32_t x) { return exp_neg_q16(x); }
 
 int32_t odl_ln_q16(int64_t x64) {
     if (x64 <= 0) return INT32_MIN;
@@ -66,7 +68,7 @@ odl_status_t odl_loss_q16(const odl_ctx_t *ctx, int32_t label, int32_t *loss_q16
     }
     int64_t sum = 0;
     for (int32_t k = 0; k < n; ++k)
-        sum += odl_exp_neg_q16((int32_t)(q[k] - q[best]) * tc->logit_scale_q16);
+        sum += exp_neg_q16((int32_t)(q[k] - q[best]) * tc->logit_scale_q16);
     int32_t d_label = (int32_t)(q[label] - q[best]) * tc->logit_scale_q16;
     *loss_q16 = odl_ln_q16(sum) - d_label;
     return ODL_OK;

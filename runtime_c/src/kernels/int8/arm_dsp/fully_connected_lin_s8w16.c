@@ -17,7 +17,9 @@
 #define odl_fully_connected_s8w16_acc odl_fully_connected_s8w16_acc_portable
 #define odl_fully_connected_z_acc odl_fully_connected_z_acc_portable
 #define odl_fully_connected_s8w16_out odl_fully_connected_s8w16_out_portable
+#define odl_fully_connected_z_table odl_fully_connected_z_table_portable
 #include "../fully_connected_lin_s8w16.c"
+#undef odl_fully_connected_z_table
 #undef odl_fully_connected_s8w16_acc
 #undef odl_fully_connected_z_acc
 #undef odl_fully_connected_s8w16_out
@@ -57,50 +59,67 @@ void odl_fully_connected_s8w16_acc(const odl_fc_params_t *p, int32_t batches, in
 
 /* z_acc for rows of at most Z_TABLE_MAX inputs: per group of four inputs
  * the sixteen signed sums +-x0 +-x1 +-x2 +-x3 (index bit j set: -x_j), so a
- * row costs one table load and add per four inputs. |sum| <= 4 * 255. */
-#define Z_TABLE_MAX 64 /* 1 KiB of tables on the stack */
+ * row costs one table load and add per four inputs. |sum| <= 4 * 255. The
+ * caller's tables (odl_fully_connected_z_table) when given, else built here
+ * (the same values: z_tables is the portable builder unrolled). */
+#define Z_TABLE_MAX 64 /* 512 bytes of tables */
 
-static void z_tables(const int8_t *x, int32_t n, int32_t in_off, int32_t *t) {
+static void z_tables(const int8_t *x, int32_t n, int32_t in_off, int16_t *t) {
     for (int32_t g = 0; g < n; g += 4, t += 16) {
         const int32_t x0 = x[g] + in_off, x1 = x[g + 1] + in_off, x2 = x[g + 2] + in_off, x3 = x[g + 3] + in_off;
         const int32_t d0 = 2 * x0, d1 = 2 * x1, d2 = 2 * x2, d3 = 2 * x3;
         const int32_t s0 = x0 + x1 + x2 + x3, s1 = s0 - d0, s2 = s0 - d1, s3 = s1 - d1;
         const int32_t s4 = s0 - d2, s5 = s1 - d2, s6 = s2 - d2, s7 = s3 - d2;
-        t[0] = s0, t[1] = s1, t[2] = s2, t[3] = s3, t[4] = s4, t[5] = s5, t[6] = s6, t[7] = s7;
-        t[8] = s0 - d3, t[9] = s1 - d3, t[10] = s2 - d3, t[11] = s3 - d3;
-        t[12] = s4 - d3, t[13] = s5 - d3, t[14] = s6 - d3, t[15] = s7 - d3;
+#define Z_PUT(i, v) t[i] = (int16_t)(v)
+        Z_PUT(0, s0), Z_PUT(1, s1), Z_PUT(2, s2), Z_PUT(3, s3), Z_PUT(4, s4), Z_PUT(5, s5), Z_PUT(6, s6), Z_PUT(7, s7);
+        Z_PUT(8, s0 - d3), Z_PUT(9, s1 - d3), Z_PUT(10, s2 - d3), Z_PUT(11, s3 - d3);
+        Z_PUT(12, s4 - d3), Z_PUT(13, s5 - d3), Z_PUT(14, s6 - d3), Z_PUT(15, s7 - d3);
+#undef Z_PUT
     }
 }
 
 #define Z_NIB(g) tk[16 * (g) + ((bits >> (4 * (g))) & 15u)]
 
-static void z_acc_tables(int32_t batches, int32_t in_depth, const int8_t *in, int32_t in_off, int32_t out_depth,
-                         uint32_t key, int32_t *acc) {
-    int32_t t[Z_TABLE_MAX * 4];
+void odl_fully_connected_z_table(const odl_fc_params_t *p, int32_t in_depth, const int8_t *in, int16_t *table) {
+    z_tables(in, in_depth & ~3, p->input_offset, table);
+}
+
+/* rows of one batch from its tables */
+static void z_acc_rows(const int16_t *t, int32_t in_depth, int32_t out_depth, uint32_t key, uint32_t word,
+                       int32_t *acc) {
     const uint32_t words = (uint32_t)in_depth >> 5;
+    for (int32_t o = 0; o < out_depth; ++o) {
+        int32_t a = 0;
+        for (uint32_t k = 0; k < words; ++k, ++word) {
+            const uint32_t bits = odl_prng_word(key, word);
+            const int16_t *tk = t + 128 * k;
+            a += Z_NIB(0) + Z_NIB(1) + Z_NIB(2) + Z_NIB(3) + Z_NIB(4) + Z_NIB(5) + Z_NIB(6) + Z_NIB(7);
+        }
+        acc[o] = a;
+    }
+}
+
+/* without the caller's tables: built here per batch (a 1 KiB frame only on this path) */
+__attribute__((noinline)) static void z_acc_own_tables(int32_t batches, int32_t in_depth, const int8_t *in,
+                                                       int32_t in_off, int32_t out_depth, uint32_t key, int32_t *acc) {
+    int16_t t[Z_TABLE_MAX * 4];
     for (int32_t b = 0; b < batches; ++b) {
         z_tables(in + (size_t)b * in_depth, in_depth, in_off, t);
-        uint32_t word = 0;
-        for (int32_t o = 0; o < out_depth; ++o) {
-            int32_t a = 0;
-            for (uint32_t k = 0; k < words; ++k, ++word) {
-                const uint32_t bits = odl_prng_word(key, word);
-                const int32_t *tk = t + 128 * k;
-                a += Z_NIB(0) + Z_NIB(1) + Z_NIB(2) + Z_NIB(3) + Z_NIB(4) + Z_NIB(5) + Z_NIB(6) + Z_NIB(7);
-            }
-            acc[(size_t)b * out_depth + o] = a;
-        }
+        z_acc_rows(t, in_depth, out_depth, key, 0u, acc + (size_t)b * out_depth); /* signs: o * in_depth + d */
     }
 }
 
 void odl_fully_connected_z_acc(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
-                               int32_t out_depth, uint32_t key, int32_t *acc) {
+                               int32_t out_depth, uint32_t key, int32_t *acc, const int16_t *table) {
     if (!(in_depth & 31) && in_depth <= Z_TABLE_MAX) {
-        z_acc_tables(batches, in_depth, in, p->input_offset, out_depth, key, acc);
+        if (table && ODL_FC_Z_TABLE_BYTES(batches, in_depth))
+            z_acc_rows(table, in_depth, out_depth, key, 0u, acc);
+        else
+            z_acc_own_tables(batches, in_depth, in, p->input_offset, out_depth, key, acc);
         return;
     }
     if ((in_depth & 31) || in_depth > ODL_ARM_DSP_FC_S8W16_MAX) {
-        odl_fully_connected_z_acc_portable(p, batches, in_depth, in, out_depth, key, acc);
+        odl_fully_connected_z_acc_portable(p, batches, in_depth, in, out_depth, key, acc, table);
         return;
     }
     int16_t xb[ODL_ARM_DSP_FC_S8W16_MAX] __attribute__((aligned(4)));
@@ -130,36 +149,43 @@ void odl_fully_connected_z_acc(const odl_fc_params_t *p, int32_t batches, int32_
     }
 }
 
+/* Out of line: outside the DSP routine's range (rare), and the int64 sum. */
+__attribute__((noinline)) static int32_t requantize_portable(int32_t v, int32_t m, int32_t sh) {
+    return odl_mul_by_quantized_multiplier(v, m, sh);
+}
+__attribute__((noinline)) static int32_t acc_to_i32(int64_t a, int32_t bias) { return odl_w16_acc_to_i32(a, bias); }
+
 void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
                                    int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
                                    const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,
                                    int32_t bias_scale, int8_t *out) {
-    if (!odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1)) {
-        odl_fully_connected_s8w16_out_portable(p, mult, shift, per_channel, batches, out_depth, acc, acc_z, scale,
-                                               bias, bias_key, bias_scale, out);
-        return;
-    }
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
+    const int32_t qstep = per_channel ? 1 : 0;
     for (int32_t b = 0; b < batches; ++b) {
-        uint32_t bits = 0; /* bias signs of outputs o.. of the current PRNG word */
-        for (int32_t o = 0; o < out_depth; ++o) {
-            const size_t i = (size_t)b * out_depth + o;
-            int64_t a;
-            memcpy(&a, &acc[i], sizeof a);
-            a += (int64_t)scale * acc_z[i];
-            int32_t bo = 0;
-            if (bias) {
-                if ((o & 31) == 0) bits = bias_scale ? odl_prng_word(bias_key, (uint32_t)o >> 5) : 0u;
-                bo = bias[o] + ((bits & 1u) ? -bias_scale : bias_scale);
-                bits >>= 1;
+        const int64_t *ap = acc + (size_t)b * out_depth;
+        const int32_t *zp = acc_z + (size_t)b * out_depth;
+        const int32_t *mp = mult, *sp = shift;
+        for (int32_t o0 = 0; o0 < out_depth; o0 += 32) {
+            /* bias signs of outputs o0..o0+31 */
+            uint32_t bits = bias && bias_scale ? odl_prng_word(bias_key, (uint32_t)o0 >> 5) : 0u;
+            const int32_t o1 = out_depth - o0 < 32 ? out_depth : o0 + 32;
+            for (int32_t o = o0; o < o1; ++o, bits >>= 1, mp += qstep, sp += qstep) {
+                int64_t a;
+                memcpy(&a, &ap[o], sizeof a);
+                a += (int64_t)scale * zp[o];
+                const int32_t lo = (int32_t)a, bo = bias ? bias[o] + ((bits & 1u) ? -bias_scale : bias_scale) : 0;
+                /* a within int32 (the usual case): the rounding shift is
+                 * (lo >> 7) + bit 6 of lo, and QADD saturates the bias sum */
+                int32_t v = (int32_t)(a >> 32) == (lo >> 31)
+                                ? __qadd((lo >> ODL_W16_SHIFT) + ((lo >> (ODL_W16_SHIFT - 1)) & 1), bo)
+                                : acc_to_i32(a, bo);
+                /* the DSP requantization's range (odl_dsp_quant_ok), else the portable one */
+                const int32_t m = *mp, sh = *sp;
+                v = (m >= 0 && (uint32_t)(sh + 31) <= 61u) ? odl_dsp_requantize(v, m, sh)
+                                                            : requantize_portable(v, m, sh);
+                v += out_off;
+                *out++ = (int8_t)(v < amin ? amin : (v > amax ? amax : v));
             }
-            const int32_t k = per_channel ? o : 0, lo = (int32_t)a;
-            /* a within int32 (the usual case): the rounding shift is
-             * (lo >> 7) + bit 6 of lo, and QADD saturates the bias sum */
-            int32_t v = (int32_t)(a >> 32) == (lo >> 31) ? __qadd((lo >> ODL_W16_SHIFT) + ((lo >> (ODL_W16_SHIFT - 1)) & 1), bo)
-                                                          : odl_w16_acc_to_i32(a, bo);
-            v = odl_dsp_requantize(v, mult[k], shift[k]) + out_off;
-            *out++ = (int8_t)(v < amin ? amin : (v > amax ? amax : v));
         }
     }
 }

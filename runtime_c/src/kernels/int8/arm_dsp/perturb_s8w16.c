@@ -168,12 +168,22 @@ void odl_range_w16(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi) {
         return;
     }
     const int32_t *p = (const int32_t *)(const void *)w;
-    int32_t mn = p[0], mx = p[0];
+    int32_t mn = p[0], mx = p[0], mn1 = p[0], mx1 = p[0]; /* two chains: even and odd words */
     const int32_t words = n >> 1;
-    for (int32_t i = 1; i < words; ++i) {
+    int32_t i = 1;
+    for (; i + 1 < words; i += 2) {
+        const int32_t v0 = p[i], v1 = p[i + 1];
+        mn = min16(v0, mn);
+        mx = max16(v0, mx);
+        mn1 = min16(v1, mn1);
+        mx1 = max16(v1, mx1);
+    }
+    if (i < words) {
         mn = min16(p[i], mn);
         mx = max16(p[i], mx);
     }
+    mn = min16(mn1, mn);
+    mx = max16(mx1, mx);
     int32_t l = (int16_t)mn, h = (int16_t)mx;
     const int32_t l1 = mn >> 16, h1 = mx >> 16;
     l = l1 < l ? l1 : l;
