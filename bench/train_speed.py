@@ -6,7 +6,8 @@ method (forward-grad, sparse, fp16) x trained set (the method's default, every
 weighted layer) x board: instructions per step and per inference (the link's
 STATS counter, exact under QEMU -icount), MAC/instr = (forward MACs + 2 x
 forward MACs of the layers whose weights train) / instructions per step,
-training RAM (arena + stack high-water) vs inference RAM, and where the step's
+training RAM (arena + stack high-water) vs inference RAM and beyond the weights (arena minus the
+trained tensors, plus the stack training adds; AIfES's measure), and where the step's
 instructions go (per-function profile from QEMU's log: bench/qemu_profile.py).
 AIfES's figures and the targets of the training-speed issue print beside ours.
 
@@ -220,6 +221,12 @@ def measure(args) -> list[dict]:
                     row["step_over_inference"] = m["step_instr"] / max(row["inference_instr"], 1)
                     row["training_ram"] = art.report["arena_bytes"] + (m.get("stack_high_water") or 0)
                     row["training_arena"] = art.report["arena_bytes"]
+                    # AIfES's figure is beyond the weights: drop the RAM copies of the trained
+                    # tensors, keep the stack the training call adds to inference's.
+                    row["weights_ram"] = trainable_bytes(art)
+                    row["training_ram_beyond_weights"] = (
+                        row["training_arena"] - row["weights_ram"]
+                        + max(0, (m.get("stack_high_water") or 0) - (base[board].get("stack_high_water") or 0)))
                     if method == "forward-grad":
                         f = row["trained_macs"] / max(row["forward_macs"], 1)
                         row["fg_bound"] = FG_SLACK * (1 + 2 * case.spec.directions * f)
@@ -227,6 +234,13 @@ def measure(args) -> list[dict]:
                     rows.append(row)
                     print(f"{model} {method} {trained} {board}: {m['step_instr']:,} instr/step", file=sys.stderr)
     return rows
+
+
+def trainable_bytes(art) -> int:
+    """Bytes of the tensors a step trains (RAM copies of weights and biases)."""
+    size = {"int8": 1, "uint8": 1, "int16": 2, "float16": 2, "int32": 4, "float32": 4}
+    return sum(int(np.prod(t["shape"])) * size.get(t["dtype"], 4)
+               for t in art.meta["tensor_info"] if t["flags"] & 0x08)
 
 
 def _input_info(art):
@@ -283,9 +297,10 @@ def table(rows: list[dict]) -> Table:
         if r["model"] in AIFES and r["board"] == "mps2-an386" and r["trained"] == "all":
             a = AIFES[r["model"]]
             cap = int(RAM_FRACTION * a["training_ram_beyond_weights"])
-            ram_ok = "ok" if r["training_ram"] <= cap else "MISS"
+            ours = r.get("training_ram_beyond_weights", r["training_ram"])
+            ram_ok = "ok" if ours <= cap else "MISS"
             aifes = (f"{a['instr_per_step'] / 1000:.0f}k, {a['mac_per_instr']}, {a['training_ram_beyond_weights']:,} B"
-                     f" (¼: {cap:,} {ram_ok})")
+                     f" (¼: {cap:,}; ours {ours:,} {ram_ok})")
         t.add_row(*head, f"{r['step_instr']:,}", f"{r['step_over_inference']:.1f}x", f"{r['mac_per_instr']:.3f}",
                   tgt, f"{r['training_ram']:,}/{r['inference_ram']:,}", *pct, aifes, r.get("trainable", ""))
     return t
@@ -315,9 +330,12 @@ def target_table(rows: list[dict]) -> Table:
         cands = [r for r in done if r["model"] == model and r["trained"] == "all" and r["board"] == "mps2-an386"
                  and r["method"] in ("sparse", "fp16")]
         if cands:
-            best = min(cands, key=lambda r: r["training_ram"])
-            line("training RAM ≤ ¼ AIfES (a backprop method, all layers)", best, f"{best['training_ram']:,} B",
-                 f"{int(cap):,} B", best["training_ram"] <= cap)
+            def beyond(r: dict) -> int:
+                return r.get("training_ram_beyond_weights", r["training_ram"])
+
+            best = min(cands, key=beyond)
+            line("training RAM beyond weights ≤ ¼ AIfES (a backprop method, all layers)", best,
+                 f"{beyond(best):,} B", f"{int(cap):,} B", beyond(best) <= cap)
     for r in rows:
         if r.get("na") and r["model"] in AIFES and r["trained"] == "all" and r["method"] != "forward-grad":
             t.add_row("n/a", f"{r['model']} {r['method']} {r['trained']} {r['board']}", "", "", _short(r["na"]))

@@ -167,10 +167,11 @@ def cnn_build(tmp_path_factory):
 
 
 @pytest.mark.qemu
-def test_sparse_cnn_through_max_pool_is_bit_exact(cnn_build, tmp_path):
-    """The arm_dsp backward kernels (Cortex-M4) give the host's bytes (the
-    portable ones are the host's: test_sparse_train.py checks them against numpy)."""
-    board = "mps2-an386"
+@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
+def test_sparse_cnn_through_max_pool_is_bit_exact(cnn_build, board, tmp_path):
+    """The arm_dsp kernels (one-channel conv, max-pool, conv bw_weight through
+    the pool; arm_mve inference on the M55) give the host's bytes (the portable
+    ones are the host's: test_sparse_ops.py checks them against numpy)."""
     art, data, host, host_weights = cnn_build
     assert host[-1]["step"] == STEPS
     elf = build_firmware(art.dir, board, tmp_path / "fw")
