@@ -1,7 +1,7 @@
 """FP16 training kernels for Cortex-M FPUs (runtime_c/src/kernels/fp16/arm_fp/)
 against the portable kernels they replace, on the emulated Cortex-M4F:
 random shapes and geometries (FC, CONV_2D with strides, dilation, padding,
-every fused activation), random binary16 data with signed zeros, subnormals
+every fused activation; MAX_POOL_2D), random binary16 data with signed zeros, subnormals
 and some inf / NaN, all three passes compared byte for byte
 (bench/fp16_kernels/prop_check.c); the same on the Cortex-M55 for arm_mve,
 which uses them for FC and small convolutions. Training through them over the link is
@@ -47,7 +47,7 @@ def run_prop_check(board_name: str, family: str, files: list[str], out: Path) ->
 
 @pytest.mark.parametrize("board,family", [("mps2-an386", "arm_fp"), ("mps3-an547", "arm_mve")])
 def test_fpu_kernels_match_portable_on_random_shapes(tmp_path, board, family):
-    got = run_prop_check(board, family, ["fully_connected.c", "conv_2d.c"], tmp_path)
-    for kernel in ("fc", "conv"):
+    got = run_prop_check(board, family, ["fully_connected.c", "conv_2d.c", "pooling.c"], tmp_path)
+    for kernel in ("fc", "conv", "pool"):
         bad, ran = got[kernel]
         assert ran >= 300 and bad == 0, (kernel, bad, ran)

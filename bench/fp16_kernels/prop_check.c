@@ -29,6 +29,9 @@ PROTO_FC(odl_fc_f16)
 odl_status_t odl_fc_f16_bw_weight_sgd_portable(const odl_f16_fc_params_t *, const odl_f16_tensor_t *,
                                                odl_f16_tensor_t *, odl_f16_tensor_t *, const odl_f16_tensor_t *, float);
 PROTO_CONV(odl_conv2d_f16)
+odl_status_t odl_maxpool_f16_fw_portable(const odl_f16_conv_params_t *, const odl_f16_tensor_t *, odl_f16_tensor_t *);
+odl_status_t odl_maxpool_f16_bw_input_portable(const odl_f16_conv_params_t *, odl_f16_tensor_t *,
+                                               const odl_f16_tensor_t *);
 
 #define MAXN 2048
 static odl_f16_t buf[2][8][MAXN]; /* [variant][in, in.grad, w, w.grad, b, b.grad, out, out.grad] */
@@ -162,6 +165,44 @@ static uint32_t conv_cases(uint32_t cases) {
     return bad;
 }
 
+/* MAX_POOL_2D: random windows, strides and padding; three quarters of the cases
+ * with inputs in [+0, +inf] (a ReLU's output: the optimised path), ties included. */
+static uint32_t pool_cases(uint32_t cases) {
+    uint32_t bad = 0;
+    ran = 0;
+    for (uint32_t t = 0; t < cases; ++t) {
+        odl_f16_conv_params_t p;
+        memset(&p, 0, sizeof p);
+        int32_t n = range(1, 2), h = range(1, 9), wd = range(1, 9), c = range(1, 10);
+        p.filter_h = range(1, 3), p.filter_w = range(1, 3), p.stride_h = range(1, 2), p.stride_w = range(1, 2);
+        p.pad_top = range(0, p.filter_h - 1), p.pad_left = range(0, p.filter_w - 1), p.act = range(0, 2);
+        p.dil_h = p.dil_w = 1;
+        if (t % 8u == 3u || t % 8u == 5u) /* the common 2x2 / stride 2 case (own path for even channel counts) */
+            p.filter_h = p.filter_w = p.stride_h = p.stride_w = 2, p.pad_top = p.pad_left = 0, c = 2 * range(1, 5);
+        int32_t oh = (h + p.pad_top - p.filter_h) / p.stride_h + 1, ow = (wd + p.pad_left - p.filter_w) / p.stride_w + 1;
+        if (oh < 1 || ow < 1 || n * h * wd * c > MAXN) continue;
+        int specials = t % 5u == 4u;
+        memset(buf, 0, sizeof buf);
+        fill(0, n * h * wd * c, specials), fill(1, n * h * wd * c, specials), fill(7, n * oh * ow * c, specials);
+        if (t % 4u != 1u)
+            for (int32_t i = 0; i < n * h * wd * c; ++i) {
+                uint32_t v = buf[0][0][i] & 0x7fffu;
+                if (v > 0x7c00u) v = 0x7c00u;
+                if (rnd() % 3u == 0u) v = i >= c ? buf[0][0][i - c] : 0u; /* ties with the previous pixel */
+                buf[0][0][i] = buf[1][0][i] = (odl_f16_t)v;
+            }
+        odl_f16_tensor_t in[2], out[2];
+        for (int v = 0; v < 2; ++v) in[v] = view(v, 0, n, h, wd, c), out[v] = view(v, 6, n, oh, ow, c);
+        odl_maxpool_f16_fw(&p, &in[0], &out[0]);
+        odl_maxpool_f16_fw_portable(&p, &in[1], &out[1]);
+        odl_maxpool_f16_bw_input(&p, &in[0], &out[0]);
+        odl_maxpool_f16_bw_input_portable(&p, &in[1], &out[1]);
+        bad += (uint32_t)differs();
+        ran++;
+    }
+    return bad;
+}
+
 int main(void) {
     board_init();
     odl_f16_fp_mode_t mode = odl_f16_fp_enter();
@@ -169,6 +210,8 @@ int main(void) {
     line("fc", bad, ran);
     bad = conv_cases(600);
     line("conv", bad, ran);
+    bad = pool_cases(400);
+    line("pool", bad, ran);
     odl_f16_fp_leave(mode);
     put("done\n");
     return 0;
