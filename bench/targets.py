@@ -7,7 +7,7 @@ to TFLite Micro + CMSIS-NN's figures in ../shared/notes/anchors.md.
     .venv/bin/python bench/targets.py [--models kws_ref_model dw_1ch_m8] [--targets mps2-an386]
                                       [--portable] [--out bench/results/targets.json]
 
-A model is a name in ../shared/models/ or tests/fixtures/models/, a synthetic
+A model is a name in ../shared/models/, tests/fixtures/models/ or tests/fixtures/ops/, a synthetic
 model of bench/synth_models.py (dw_1ch_m8), or a path.
 Prints one JSON document, then a table."""
 
@@ -33,7 +33,9 @@ from pytool.targets.build import board_kernel_families  # noqa: E402
 
 SHARED_MODELS = ROOT.parent.parent / "shared" / "models"
 FIXTURES = ROOT / "tests" / "fixtures" / "models"
-DEFAULT_MODELS = ["kws_ref_model", "pretrainedResnet_quant", "ad01_int8", "dw_1ch_m8", "mobilenet_v1_025_96"]
+DEFAULT_MODELS = ["kws_ref_model", "pretrainedResnet_quant", "ad01_int8", "dw_1ch_m8", "mobilenet_v1_025_96",
+                  "lstm_seq_int8"]
+OP_FIXTURES = ROOT / "tests" / "fixtures" / "ops"  # per-op converter fixtures (lstm_seq_int8: no peer figure)
 
 # TFLite Micro + CMSIS-NN (current sources, -O2), exact QEMU instruction
 # counts and arena bytes from ../shared/notes/anchors.md (measured 2026-12-02).
@@ -61,7 +63,8 @@ def model_path(model: str):
     """A .tflite path, or the IR graph of a synthetic model (bench/synth_models.py)."""
     if model in SYNTH_MODELS:
         return synth_model(model)
-    for p in (Path(model), SHARED_MODELS / f"{model}.tflite", FIXTURES / f"{model}.tflite"):
+    for p in (Path(model), SHARED_MODELS / f"{model}.tflite", FIXTURES / f"{model}.tflite",
+              OP_FIXTURES / f"{model}.tflite"):
         if p.is_file():
             return p
     raise SystemExit(
