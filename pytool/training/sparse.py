@@ -25,11 +25,10 @@ import numpy as np
 from pytool import ops as opreg
 from pytool.codegen import T_ARENA, T_INIT, Program, lower_graph
 from pytool.ir import Graph
-from pytool.ops.conv_2d import pair
 from pytool.planner import Buffer, Plan, align_up, check_budget, plan_arena
 from pytool.training import TrainSpec, TrainSpecError
 from pytool.training.forward_grad import logits_of
-from pytool.training.sparse_ops import MOVE_OPS, TABLE_OPS, deriv_table, move_map, mul_other
+from pytool.training.sparse_ops import MOVE_OPS, TABLE_OPS, deriv_table, move_map, mul_other, pooled_conv
 from quantize.fixedpoint import quantize_multiplier
 
 KINDS = {"FULLY_CONNECTED": 0, "CONV_2D": 1, "DEPTHWISE_CONV_2D": 2, "AVERAGE_POOL_2D": 3, "MEAN": 4,
@@ -231,24 +230,6 @@ def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
     if pending:
         raise TrainSpecError(f"sparse update: the error of '{sorted(pending)[0]}' never meets its other branch")
     return steps, logits, forward_ops
-
-
-def pooled_conv(g: Graph, steps: list[BwStep]) -> int | None:
-    """Index of a MAX_POOL_2D step with disjoint windows (stride >= filter) whose
-    input is the output of the CONV_2D that ends the backward. That conv's
-    bw_weight reads the pool's output error and routes it itself (kind
-    CONV_POOL, odl_conv2d_s8_bw_weight_pooled): the conv output's int32 error,
-    4 bytes per conv output element, is never made."""
-    for j in range(len(steps) - 1):
-        s, t = steps[j], steps[j + 1]
-        pool, conv = g.ops[s.op], g.ops[t.op]
-        if (pool.type != "MAX_POOL_2D" or conv.type != "CONV_2D" or t.in_t is not None or s.in_t != t.out_t
-                or s.side_t is not None or s.acc):
-            continue
-        (fh, fw), (sh, sw) = pair(pool, "filter"), pair(pool, "stride")
-        if sh >= fh and sw >= fw:
-            return j
-    return None
 
 
 def numel(g: Graph, name: str) -> int:

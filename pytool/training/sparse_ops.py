@@ -13,6 +13,8 @@
   256 int8 input values, dequantized and evaluated in float64, as an int16
   table with `frac` fraction bits: E_in = E_out * table[x + 128] exactly,
   exponent - frac (runtime_c/src/train/bw_move.c).
+- A conv that ends the backward under a disjoint max-pool (pooled_conv)
+  reads the pool's error itself; the conv output's error is never made.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 
 from pytool import ops as opreg
 from pytool.ir import Graph
+from pytool.ops.conv_2d import pair
 from pytool.reference import _dequant_const
 from pytool.training import TrainSpecError
 from quantize.fixedpoint import quantize_multiplier
@@ -89,3 +92,21 @@ def mul_other(g: Graph, k: int, arg: int) -> tuple[np.ndarray, int, list[tuple[i
     idx = np.broadcast_to(np.arange(n).reshape(other.shape), g.tensors[op.outputs[0]].shape).reshape(-1)
     m, s = quantize_multiplier(float(other.quant.scale[0]))
     return idx.astype(np.int64), int(other.quant.zero_point[0]), [(int(m), int(s))]
+
+
+def pooled_conv(g: Graph, steps: list) -> int | None:
+    """Index of a MAX_POOL_2D step with disjoint windows (stride >= filter) whose
+    input is the output of the CONV_2D that ends the backward. That conv's
+    bw_weight reads the pool's output error and routes it itself (kind
+    CONV_POOL, odl_conv2d_s8_bw_weight_pooled): the conv output's int32 error,
+    4 bytes per conv output element, is never made."""
+    for j in range(len(steps) - 1):
+        s, t = steps[j], steps[j + 1]
+        pool, conv = g.ops[s.op], g.ops[t.op]
+        if (pool.type != "MAX_POOL_2D" or conv.type != "CONV_2D" or t.in_t is not None or s.in_t != t.out_t
+                or s.side_t is not None or s.acc):
+            continue
+        (fh, fw), (sh, sw) = pair(pool, "filter"), pair(pool, "stride")
+        if sh >= fh and sw >= fw:
+            return j
+    return None
