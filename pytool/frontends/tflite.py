@@ -545,6 +545,7 @@ _ATTRS = {
     "SPACE_TO_DEPTH": _block_size(tflite.SpaceToDepthOptions),
     "BATCH_MATMUL": _batch_matmul,
     "REDUCE_PROD": _mean,
+    "REDUCE_MIN": _mean,
     "MIRROR_PAD": _mirror_pad,
     "L2_NORMALIZATION": _add_mul(tflite.L2NormOptions),
 }

@@ -90,6 +90,8 @@ MODULES = {
     "ELU": "elu",
     "L2_NORMALIZATION": "l2_normalization",
     "LOG_SOFTMAX": "log_softmax",
+    "REDUCE_MIN": "reduce_min",
+    "REVERSE_V2": "reverse_v2",
 }
 
 

@@ -1,6 +1,7 @@
-"""REDUCE_MAX. IR: inputs [x, axes const], attrs {keep_dims}. TFLite Micro
-takes the raw maximum, so input and output must share quantization.
-C: inputs [x]; params [outer, reduce, inner] (contiguous reduced axes, as MEAN)."""
+"""REDUCE_MAX and REDUCE_MIN (reduce_min.py). IR: inputs [x, axes const],
+attrs {keep_dims}. TFLite Micro takes the raw maximum / minimum, so input and
+output must share quantization. C: inputs [x]; params [outer, reduce, inner]
+(contiguous reduced axes, as MEAN), and is_min = 1 for REDUCE_MIN."""
 
 from __future__ import annotations
 
@@ -20,22 +21,27 @@ def macs(g: Graph, op: Op) -> int:
     return 0
 
 
+def _np(op: Op):
+    return np.min if op.type == "REDUCE_MIN" else np.max
+
+
 def ref_float(g: Graph, op: Op, xs: list) -> list:
     axes = tuple(resolved_axes(g, op))
-    y = np.max(np.asarray(xs[0]), axis=axes, keepdims=True) if axes else np.asarray(xs[0])
+    y = _np(op)(np.asarray(xs[0]), axis=axes, keepdims=True) if axes else np.asarray(xs[0])
     return [np.asarray(y).reshape(g.tensors[op.outputs[0]].shape)]
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    io_dtype(g, op, ("int8",))  # TFLite Micro has no int16 REDUCE_MAX
+    io_dtype(g, op, ("int8",))  # TFLite Micro has no int16 REDUCE_MAX / REDUCE_MIN
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
     if np.float32(qx.scale[0]) != np.float32(qy.scale[0]) or int(qx.zero_point[0]) != int(qy.zero_point[0]):
-        raise IRError(f"REDUCE_MAX '{op.name}': input and output quantization must match (TFLite Micro)")
+        raise IRError(f"{op.type} '{op.name}': input and output quantization must match (TFLite Micro)")
     outer, reduce, inner = view_3d(op, g.tensors[op.inputs[0]].shape, resolved_axes(g, op))
-    return Lowered(inputs=[op.inputs[0]], params=[outer, reduce, inner])
+    extra = [1] if op.type == "REDUCE_MIN" else []
+    return Lowered(inputs=[op.inputs[0]], params=[outer, reduce, inner, *extra])
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
-    outer, reduce, inner = low.params
-    y = np.asarray(xs[0]).reshape(outer, reduce, inner).max(axis=1)
+    outer, reduce, inner = low.params[:3]
+    y = _np(op)(np.asarray(xs[0]).reshape(outer, reduce, inner), axis=1)
     return [y.reshape(g.tensors[op.outputs[0]].shape)]

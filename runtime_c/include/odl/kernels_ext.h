@@ -266,6 +266,8 @@ odl_status_t odl_div_s8(const odl_mul_params_t *p, const odl_dims4_t *d1, const 
 odl_status_t odl_arg_max(int32_t is_min, int32_t elem, int32_t index_elem, int32_t outer, int32_t axis, int32_t inner,
                          const void *in, void *out);
 odl_status_t odl_reduce_max(int32_t elem, int32_t outer, int32_t reduce, int32_t inner, const void *in, void *out);
+odl_status_t odl_reduce_minmax(int32_t elem, int32_t is_min, int32_t outer, int32_t reduce, int32_t inner,
+                               const void *in, void *out);
 odl_status_t odl_abs(int32_t elem, int32_t zx, int32_t zy, int32_t rescale, int32_t mult, int32_t shift, int32_t size,
                      const void *in, void *out);
 

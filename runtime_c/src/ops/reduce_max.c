@@ -1,9 +1,10 @@
-/* REDUCE_MAX decoder: inputs [x int8|int16], outputs [y, same dtype and quantization];
- * params [outer, reduce, inner] (pytool/ops/reduce_max.py). */
+/* REDUCE_MAX / REDUCE_MIN decoder: inputs [x int8|int16], outputs [y, same
+ * dtype and quantization]; params [outer, reduce, inner (, is_min)]
+ * (pytool/ops/reduce_max.py). */
 #include "odl/ops_ext.h"
 
 odl_status_t odl_op_reduce_max(odl_ctx_t *ctx, const odl_op_t *op) {
-    if (!op->params || op->n_params != 3) return ODL_ERR_MODEL;
+    if (!op->params || (op->n_params != 3 && op->n_params != 4)) return ODL_ERR_MODEL;
     const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0), *ty = odl_op_out_info(ctx, op, 0);
     if (!tx || !ty) return ODL_ERR_MODEL;
     const int32_t es = odl_elem_size(tx->dtype);
@@ -12,5 +13,6 @@ odl_status_t odl_op_reduce_max(odl_ctx_t *ctx, const odl_op_t *op) {
     if ((int64_t)q[0] * q[1] * q[2] != odl_tensor_numel(tx) || (int64_t)q[0] * q[2] != odl_tensor_numel(ty))
         return ODL_ERR_SHAPE;
     if (ty->bytes < odl_tensor_numel(ty) * es || tx->bytes < odl_tensor_numel(tx) * es) return ODL_ERR_MODEL;
-    return odl_reduce_max(es, q[0], q[1], q[2], odl_op_in(ctx, op, 0), odl_op_out(ctx, op, 0));
+    const int32_t is_min = op->n_params == 4 ? q[3] : 0;
+    return odl_reduce_minmax(es, is_min, q[0], q[1], q[2], odl_op_in(ctx, op, 0), odl_op_out(ctx, op, 0));
 }
