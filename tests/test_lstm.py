@@ -48,10 +48,12 @@ def _lstm(time_major: bool, extra: dict | None = None, clip: float = 3.0, act: s
     return single_op(LSTM_CODE, t, ins, [15], model_inputs=[0], options=o, options_type=OPT_LSTM)
 
 
-@pytest.mark.parametrize(("time_major", "act"), [(True, "int8"), (False, "int8"), (False, "int16")])
-def test_hand_built_lstm_matches_tflite_micro(time_major, act, tmp_path):
+@pytest.mark.parametrize(("time_major", "act", "clip"), [(True, "int8", 3.0), (False, "int8", 3.0),
+                                                          (False, "int16", 3.0), (False, "int8", 1e-5)])
+def test_hand_built_lstm_matches_tflite_micro(time_major, act, clip, tmp_path):
+    """clip 1e-5 is below one cell quantum: TFLite Micro clamps the cell to 0."""
     path = tmp_path / "lstm.tflite"
-    path.write_bytes(_lstm(time_major, act=act))
+    path.write_bytes(_lstm(time_major, act=act, clip=clip))
     check_model(path, tmp_path / "build", n=5, seed=4)
 
 
@@ -160,7 +162,7 @@ def _random_lstm(rng, nb, nt, ni, ns, time_major, clip, stateless, act):
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 3), st.integers(1, 5), st.integers(1, 9), st.integers(1, 9), st.booleans(),
-       st.sampled_from([0.0, 0.3, 1.5, 20.0]), st.booleans(), st.sampled_from(["int8", "int16"]),
+       st.sampled_from([0.0, 1e-6, 0.3, 1.5, 20.0]), st.booleans(), st.sampled_from(["int8", "int16"]),
        st.integers(0, 2**31 - 1))
 def test_lstm_kernel_matches_numpy_twin(lstm_c, nb, nt, ni, ns, time_major, clip, stateless, act, seed):
     from pytool.ops import unidirectional_sequence_lstm as lstm

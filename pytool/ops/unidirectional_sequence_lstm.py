@@ -150,11 +150,12 @@ def lower(g: Graph, op: Op) -> Lowered:
     clip = float(np.float32(op.attrs.get("cell_clip", 0.0)))
     if clip < 0:
         raise IRError(f"{name}: cell_clip must be >= 0, got {clip}")
-    qclip = int(np.trunc(min(max(clip / float(np.float32(sc)), -32768.0), 32767.0))) if clip > 0 else 0
+    # -1: no clip. A positive clip below one cell quantum truncates to 0 and clamps the cell to 0, as in TFLite Micro.
+    qclip = int(np.trunc(min(max(clip / float(np.float32(sc)), -32768.0), 32767.0))) if clip > 0 else -1
     params = [int(bool(op.attrs.get("time_major", False))), zx, zh]
     params += [m for m, _ in mult["in"]] + [s for _, s in mult["in"]]
     params += [m for m, _ in mult["rec"]] + [s for _, s in mult["rec"]]
-    params += [*forget, *inp, *hid, tanh_mult, tanh_shift, qclip if clip > 0 else 0]
+    params += [*forget, *inp, *hid, tanh_mult, tanh_shift, qclip]
     params += [int(bool(op.attrs.get("stateless", False)))]
     return Lowered(inputs=list(op.inputs), params=params)
 
@@ -191,7 +192,7 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
         fc = _sat16(multiply_by_quantized_multiplier(f * c, fm, fs))
         ig = _sat16(multiply_by_quantized_multiplier(i * gg, im, is_))
         c = _sat16(fc + ig)
-        if qclip > 0:
+        if qclip >= 0:
             c = np.clip(c, -qclip, qclip)
         th = table_ref(c, [tmul, tsh], tanh=True).astype(np.int64)
         h = np.clip(multiply_by_quantized_multiplier(th * o, hm, hs) + zh, lo, hi)

@@ -234,7 +234,7 @@ typedef struct {
     int32_t input_mult, input_shift;   /* 2^-30 / s_c */
     int32_t hidden_mult, hidden_shift; /* 2^-30 / s_h */
     int32_t tanh_mult, tanh_shift;     /* tanh of the cell state (odl_tanh_s16) */
-    int32_t cell_clip;                 /* >0: cell state clamped to +-cell_clip */
+    int32_t cell_clip;                 /* >=0: cell state clamped to +-cell_clip; -1: no clip */
     int32_t stateless;                 /* 1: hidden and cell state cleared before the sequence */
 } odl_lstm_params_t;
 

@@ -6,7 +6,7 @@
  * outputs: [y int8, x's shape with S for I]
  * params : [time_major, input_zp, hidden_zp, in_mult x4, in_shift x4, rec_mult x4, rec_shift x4,
  *           forget_mult, forget_shift, input_mult, input_shift, hidden_mult, hidden_shift,
- *           tanh_mult, tanh_shift, cell_clip, stateless (1: start every invoke from the zero state)] */
+ *           tanh_mult, tanh_shift, cell_clip (-1: none), stateless (1: start every invoke from the zero state)] */
 #include "odl/ops_ext.h"
 
 #define LSTM_N_IN 15

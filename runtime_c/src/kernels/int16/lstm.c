@@ -38,7 +38,7 @@ static void step(const odl_lstm_params_t *p, const int16_t *x, int16_t *h, int16
         const int32_t ig =
             sat16(odl_mul_by_quantized_multiplier((int32_t)act[0] * act[2], p->input_mult, p->input_shift));
         int32_t cn = sat16(fc + ig);
-        if (p->cell_clip > 0) cn = odl_clamp_i32(cn, -p->cell_clip, p->cell_clip);
+        if (p->cell_clip >= 0) cn = odl_clamp_i32(cn, -p->cell_clip, p->cell_clip);
         c[j] = (int16_t)cn;
         int16_t t;
         odl_tanh_s16(p->tanh_mult, p->tanh_shift, 1, &c[j], &t);
