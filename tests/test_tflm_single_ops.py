@@ -1,7 +1,7 @@
 """Single-op models the converter does not emit (built with tests/tflite_build.py),
 byte-compared with TFLite Micro: int16 <-> int32 QUANTIZE (as in TFLite Micro's
 SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL,
-ADD_N and ELU."""
+ADD_N, ELU and CUMSUM."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from test_tflm_ops import check_model
 from tflite_build import T, single_op
 
-OPT_SQUEEZE, OPT_SVDF = 30, 6
+OPT_SQUEEZE, OPT_SVDF, OPT_CUMSUM = 30, 6, 102
 
 
 def _squeeze_opts():
@@ -19,6 +19,15 @@ def _squeeze_opts():
     o = s.SqueezeOptionsT()
     o.squeezeDims = [1]
     return o
+
+
+def _cumsum(exclusive: bool, reverse: bool):
+    from ai_edge_litert import schema_py_generated as s
+
+    o = s.CumsumOptionsT()
+    o.exclusive, o.reverse = exclusive, reverse
+    t = [T((2, 5, 3), "int8", 0.02, -4), T((), "int32", data=np.array(1, np.int32)), T((2, 5, 3), "int8", 0.07, 6)]
+    return single_op(128, t, [0, 1], [2], model_inputs=[0], options=o, options_type=OPT_CUMSUM)
 
 
 def _svdf(rank: int, bias: bool):
@@ -64,6 +73,8 @@ CASES = {
               T((1, 4, 5), "int8", 0.05, 3)], [0, 1, 2], [3]),
     "elu_int8": lambda: single_op(  # the converter leaves ELU float
         111, [T((2, 5, 7), "int8", 0.031, 9), T((2, 5, 7), "int8", 0.027, -60)], [0], [1]),
+    "cumsum_int8": lambda: _cumsum(False, False),  # the converter leaves CUMSUM float
+    "cumsum_int8_exclusive_reverse": lambda: _cumsum(True, True),
     "expand_dims_int8": lambda: single_op(
         70, [T((2, 3), "int8", 0.1, 2), T((1,), "int32", data=np.array([1], np.int32)),
              T((2, 1, 3), "int8", 0.1, 2)], [0, 1], [2], model_inputs=[0]),

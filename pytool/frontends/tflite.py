@@ -506,6 +506,12 @@ def _mirror_pad(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {"mode": "SYMMETRIC" if o is not None and o.Mode() == tflite.MirrorPadMode.SYMMETRIC else "REFLECT"}
 
 
+def _cumsum(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    _require_const(g, op, 1, "axis", ctx)
+    o = _options(fb_op, tflite.CumsumOptions)
+    op.attrs = {"exclusive": bool(o.Exclusive()) if o else False, "reverse": bool(o.Reverse()) if o else False}
+
+
 def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
@@ -547,5 +553,6 @@ _ATTRS = {
     "REDUCE_PROD": _mean,
     "REDUCE_MIN": _mean,
     "MIRROR_PAD": _mirror_pad,
+    "CUMSUM": _cumsum,
     "L2_NORMALIZATION": _add_mul(tflite.L2NormOptions),
 }

@@ -92,6 +92,7 @@ MODULES = {
     "LOG_SOFTMAX": "log_softmax",
     "REDUCE_MIN": "reduce_min",
     "REVERSE_V2": "reverse_v2",
+    "CUMSUM": "cumsum",
 }
 
 

@@ -98,6 +98,9 @@ typedef struct {
 
 odl_status_t odl_add_n_s8(const odl_add_n_params_t *p, int32_t n_inputs, const int8_t *const *inputs, int32_t size,
                           int8_t *out);
+/* int8 CUMSUM along `depth` of a [pre, depth, post] view, ADD_N's parameters. */
+odl_status_t odl_cumsum_s8(const odl_add_n_params_t *p, int32_t pre, int32_t depth, int32_t post, int32_t exclusive,
+                           int32_t reverse, const int8_t *in, int8_t *out);
 
 /* int8 table lookup (ELU): out = table[(uint8_t)in]. */
 odl_status_t odl_lut_s8(const int8_t *table, int32_t size, const int8_t *in, int8_t *out);
