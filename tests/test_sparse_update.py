@@ -214,8 +214,8 @@ def test_conv_bw_weight_dsp_equals_portable(conv_lib, kh, kw, h, w, c, o, sh, sw
 @SETTINGS
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(2, 9), st.integers(2, 9), st.integers(1, 3),
        st.integers(1, 4), st.integers(1, 3), st.integers(0, 1), st.integers(0, 1), st.integers(0, 2),
-       st.booleans(), st.integers(0, 2**31))
-def test_conv_bw_weight_through_max_pool(conv_lib, kh, kw, h, w, c, o, f, extra, pad, mode, ties, seed):
+       st.booleans(), st.integers(0, 1), st.integers(0, 2**31))
+def test_conv_bw_weight_through_max_pool(conv_lib, kh, kw, h, w, c, o, f, extra, pad, mode, ties, ppad, seed):
     """The fused kernel (conv bw_weight from a disjoint max-pool's output error, the
     conv's mask at the routed element) equals max-pool backward, mask, then bw_weight,
     and its arm_dsp version equals the portable one (incl. errors of 2^15)."""
@@ -224,7 +224,8 @@ def test_conv_bw_weight_through_max_pool(conv_lib, kh, kw, h, w, c, o, f, extra,
     s_pool = f + extra  # stride >= filter: disjoint windows
     ph = pad * (kh // 2)
     oh, ow = h + 2 * ph - kh + 1, w + 2 * pad * (kw // 2) - kw + 1
-    py, px = (oh - f) // s_pool + 1, (ow - f) // s_pool + 1
+    ppad = min(ppad, f - 1)  # windows cut by the pool's padding and by the image end (ceil)
+    py, px = -(-(oh + ppad) // s_pool), -(-(ow + ppad) // s_pool)
     if min(oh, ow, py, px) <= 0:
         return
     x = rng.integers(-128, 128, (1, h, w, c))
@@ -235,7 +236,7 @@ def test_conv_bw_weight_through_max_pool(conv_lib, kh, kw, h, w, c, o, f, extra,
     lo, hi = (-128, 127) if mode == 2 else (int(rng.integers(-128, 0)), int(rng.integers(0, 128)))
     p = ffi.new("odl_conv_params_t *", (int(rng.integers(-128, 129)), 0, -128, 127, 1, 1, 1, 1, ph,
                                         pad * (kw // 2), 1))
-    pp = ffi.new("odl_pool_params_t *", (s_pool, s_pool, f, f, 0, 0, -128, 127))
+    pp = ffi.new("odl_pool_params_t *", (s_pool, s_pool, f, f, ppad, ppad, -128, 127))
     m = ffi.new("odl_bw_pool_mask_t *", (pp, mode, lo, hi))
     dx, dw, dy = (ffi.new("odl_dims4_t *", d) for d in ((1, h, w, c), (o, kh, kw, c), (1, oh, ow, o)))
     dp = ffi.new("odl_dims4_t *", (1, py, px, o))

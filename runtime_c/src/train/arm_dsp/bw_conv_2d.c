@@ -36,6 +36,7 @@ typedef struct {
     int64_t *grad_w; /* NULL: bias only */
     int32_t n_acc;   /* positions in acc since the last flush */
     int32_t tap9;    /* 3x3 filter on one input channel: the straight path */
+    int32_t e_sum;   /* straight-path errors since the flush: their e * z is added to every tap then */
 } bw_acc_t;
 
 static int bw_dsp_ok(const odl_conv_params_t *p, const odl_dims4_t *w_dims) {
@@ -45,15 +46,26 @@ static int bw_dsp_ok(const odl_conv_params_t *p, const odl_dims4_t *w_dims) {
 }
 
 static void bw_flush(bw_acc_t *a) {
-    for (int32_t k = 0; k < a->K; ++k) a->grad_w[k] += a->acc[k], a->acc[k] = 0;
-    a->n_acc = 0;
+    const int64_t ez = (int64_t)a->e_sum * a->off;
+    for (int32_t k = 0; k < a->K; ++k) a->grad_w[k] += a->acc[k] + ez, a->acc[k] = 0;
+    a->n_acc = 0, a->e_sum = 0;
+}
+
+/* The nine taps of a 3x3x1 position inside the image: g += e * x, the e * z
+ * part waits in e_sum (the flush adds it to every tap). */
+static inline void tap9(int32_t *g, const int8_t *r, int32_t dy, int32_t e) {
+    g[0] += e * r[0], g[1] += e * r[1], g[2] += e * r[2];
+    r += dy;
+    g[3] += e * r[0], g[4] += e * r[1], g[5] += e * r[2];
+    r += dy;
+    g[6] += e * r[0], g[7] += e * r[1], g[8] += e * r[2];
 }
 
 static void bw_begin(bw_acc_t *a) {
     for (int32_t k = 0; k < a->K; ++k) a->acc[k] = 0;
     if (a->grad_w)
         for (int32_t k = 0; k < a->K; ++k) a->grad_w[k] = 0;
-    a->n_acc = 0;
+    a->n_acc = 0, a->e_sum = 0;
 }
 
 /* acc += e * (x + z) over the taps of output position (b, oy, ox). */
@@ -62,14 +74,8 @@ static void bw_position(bw_acc_t *a, int32_t b, int32_t oy, int32_t ox, int32_t 
     const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
     if (a->tap9 && y0 >= 0 && x0 >= 0 && x0 + 3 <= a->W && y0 + 2 * p->dilation_h < a->H) {
         /* every tap inside the image: nine multiply-adds, no row bookkeeping */
-        const int32_t off = a->off, dy = p->dilation_h * a->W;
-        const int8_t *r = a->x + (b * a->H + y0) * a->W + x0;
-        int32_t *g = a->acc;
-        g[0] += e * (r[0] + off), g[1] += e * (r[1] + off), g[2] += e * (r[2] + off);
-        r += dy;
-        g[3] += e * (r[0] + off), g[4] += e * (r[1] + off), g[5] += e * (r[2] + off);
-        r += dy;
-        g[6] += e * (r[0] + off), g[7] += e * (r[1] + off), g[8] += e * (r[2] + off);
+        tap9(a->acc, a->x + (b * a->H + y0) * a->W + x0, p->dilation_h * a->W, e);
+        a->e_sum += e;
         if (++a->n_acc == ODL_DSP_BW_FLUSH) bw_flush(a);
         return;
     }
@@ -104,8 +110,13 @@ __attribute__((noinline)) static int pooled_2x2(bw_acc_t *a, const int8_t *y, co
     const int32_t mode = m->mode, lo = m->act_min, hi = m->act_max;
     int64_t gb = 0;
     const int32_t *ep = e_pool + channel;
+    /* conv geometry for the straight 3x3x1 path (positions with every tap inside) */
+    const odl_conv_params_t *p = a->p;
+    const int32_t sh = p->stride_h, sw = p->stride_w, ph = p->pad_h, pw = p->pad_w, dy = p->dilation_h * a->W;
+    const int32_t ix_max = a->W - 3, iy_max = a->H - 1 - 2 * p->dilation_h;
     for (int32_t b = 0; b < pool_dims->n; ++b)
         for (int32_t py = 0; py < PH; ++py) {
+            const int8_t *x_b = a->x + b * a->H * a->W;
             const int8_t *yr = y + (b * H + 2 * py) * row + channel;
             for (int32_t px = 0; px < PW; ++px, ep += O, yr += 2 * O) {
                 const int32_t e = *ep;
@@ -119,7 +130,16 @@ __attribute__((noinline)) static int pooled_2x2(bw_acc_t *a, const int8_t *y, co
                                             : mode == ODL_BW_MASK_SAT && best == (e < 0 ? 127 : -128))
                     continue;
                 gb += e;
-                if (a->grad_w) bw_position(a, b, 2 * py + (at >> 1), 2 * px + (at & 1), e);
+                if (!a->grad_w) continue;
+                const int32_t oy = 2 * py + (at >> 1), ox = 2 * px + (at & 1);
+                const int32_t iy = oy * sh - ph, ix = ox * sw - pw;
+                if (a->tap9 && iy >= 0 && ix >= 0 && ix <= ix_max && iy <= iy_max) {
+                    tap9(a->acc, x_b + iy * a->W + ix, dy, e);
+                    a->e_sum += e;
+                    if (++a->n_acc == ODL_DSP_BW_FLUSH) bw_flush(a);
+                } else {
+                    bw_position(a, b, oy, ox, e);
+                }
             }
         }
     *gb_out = gb;
@@ -135,7 +155,7 @@ odl_status_t odl_conv2d_s8_bw_weight(const odl_conv_params_t *p, const odl_dims4
     int32_t acc[ODL_DSP_BW_K_MAX];
     bw_acc_t a = {p, x, in_dims->h, in_dims->w, in_dims->c, w_dims->h, w_dims->w,
                   w_dims->h * w_dims->w * w_dims->c, p->input_offset, acc, grad_w, 0,
-                  w_dims->h == 3 && w_dims->w == 3 && w_dims->c == 1};
+                  w_dims->h == 3 && w_dims->w == 3 && w_dims->c == 1, 0};
     bw_begin(&a);
     int64_t gb = 0;
     const int32_t O = out_dims->c;
@@ -169,7 +189,7 @@ odl_status_t odl_conv2d_s8_bw_weight_pooled(const odl_conv_params_t *p, const od
     int32_t acc[ODL_DSP_BW_K_MAX];
     bw_acc_t a = {p, x, in_dims->h, in_dims->w, in_dims->c, w_dims->h, w_dims->w,
                   w_dims->h * w_dims->w * w_dims->c, p->input_offset, acc, grad_w, 0,
-                  w_dims->h == 3 && w_dims->w == 3 && w_dims->c == 1};
+                  w_dims->h == 3 && w_dims->w == 3 && w_dims->c == 1, 0};
     bw_begin(&a);
     const odl_pool_params_t *pp = m->pool;
     int64_t gb = 0;
