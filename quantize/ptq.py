@@ -23,7 +23,7 @@ import numpy as np
 from pytool.ir import Graph, IRError, QuantParams
 from pytool.reference import run_float
 from quantize.calib import normalize_calibration
-from quantize.lstm import lstm_consts, quantize_lstms
+from quantize.lstm import cell_peaks, lstm_consts, quantize_lstms
 from quantize.ranges import (
     METHODS,
     QMAX,
@@ -235,7 +235,7 @@ def quantize_graph(
             t.data = quantize_array(t.data, scale, zp).astype(np.int8)
         t.dtype = "int8"
     _quantize_weights(gq, weights, biases, act_params, per_channel)
-    quantize_lstms(gq, act_params)
+    quantize_lstms(gq, act_params, cell_peaks(g_float, feeds))
     leftover = [n for n, t in gq.tensors.items() if t.dtype == "float32"]
     if leftover:
         raise IRError(f"tensors left in float32 after quantization: {', '.join(leftover)}")

@@ -80,6 +80,15 @@ def _rows(x: np.ndarray, time_major: bool) -> np.ndarray:
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:
+    return _run_float(g, op, xs)[:3]
+
+
+def cell_peak(g: Graph, op: Op, xs: list) -> float:
+    """The largest |cell state| over the steps of one float run (calibration)."""
+    return _run_float(g, op, xs)[3]
+
+
+def _run_float(g: Graph, op: Op, xs: list) -> list:
     nb, nt, _, ns = dims(g, op)
     tm = bool(op.attrs.get("time_major", False))
     x = _rows(np.asarray(xs[0], np.float64), tm)
@@ -91,18 +100,19 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
     if op.attrs.get("stateless", False):
         h[:], c[:] = 0.0, 0.0
     clip = float(op.attrs.get("cell_clip", 0.0))
-    ys = []
+    ys, peak = [], 0.0
     for t in range(nt):
         pre = [x[t] @ wi[k].T + h @ wr[k].T + bias[k] for k in range(4)]
         i, f, o = (1.0 / (1.0 + np.exp(-pre[k])) for k in (0, 1, 3))
         c = f * c + i * np.tanh(pre[2])
         if clip > 0:
             c = np.clip(c, -clip, clip)
+        peak = max(peak, float(np.max(np.abs(c), initial=0.0)))
         h = o * np.tanh(c)
         ys.append(h)
     y = _rows(np.stack(ys), tm)
     hs, cs = g.tensors[op.inputs[HIDDEN]].shape, g.tensors[op.inputs[CELL]].shape
-    return [y.astype(np.float32), h.reshape(hs).astype(np.float32), c.reshape(cs).astype(np.float32)]
+    return [y.astype(np.float32), h.reshape(hs).astype(np.float32), c.reshape(cs).astype(np.float32), peak]
 
 
 def _scale(g: Graph, op: Op, name: str) -> tuple[float, int]:
