@@ -1,5 +1,6 @@
 """A representative subset of the per-op fixtures (16x8 conv and transpose conv,
-SVDF and LSTM state across invokes) gives TFLite
+SVDF and LSTM state across invokes, one model of the later int8 ops:
+DEPTH_TO_SPACE ... LOG_SOFTMAX) gives TFLite
 Micro's bytes on a QEMU board (Cortex-M4) over the serial link, as on the host."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pytool.targets import QemuSession, build_firmware
 
 pytestmark = pytest.mark.qemu
 
-FIXTURES = ["conv_int16", "transpose_conv_int16", "svdf_rank1", "lstm_last_dense_int8"]
+FIXTURES = ["conv_int16", "transpose_conv_int16", "svdf_rank1", "lstm_last_dense_int8", "model_more_ops_int8"]
 
 
 def _path(name: str, tmp_path):
