@@ -138,3 +138,15 @@ def test_onnx_lstm_in_a_qdq_model_is_refused_with_the_way_out(tmp_path):
     onnx.save(model, path)
     with pytest.raises(ModelError, match="QDQ.*compile the float model"):
         load_model(path)
+
+
+def test_shape_plumbing_on_a_run_time_value_is_refused(tmp_path):
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Gather", ["r", "idx"], ["y"], axis=0)]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, (NT, NB, NI))],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, (NB, NI))],
+                          [numpy_helper.from_array(np.array(0, np.int64), "idx")])
+    path = tmp_path / "g.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)]), path)
+    with pytest.raises(ModelError, match="computed at run time; Gather is only supported on constants"):
+        load_model(path)

@@ -29,6 +29,8 @@ def _const_inputs(b: Builder) -> list[np.ndarray]:
         if v and c is None:
             raise b.err(f"input '{v}' is computed at run time; {b.node.op_type} is only supported on constants "
                         "(shape plumbing folded at conversion)")
+        if c is not None and c.quant is not None:
+            raise b.err(f"input '{v}' is a quantized constant; {b.node.op_type} folds plain constants only")
         out.append(None if c is None else c.data)
     return out
 
