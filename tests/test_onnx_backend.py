@@ -89,6 +89,10 @@ FAMILIES = {
         "test_batchnorm_epsilon_training_mode": "'training_mode'",
     }, 2),
     "reduce_mean": (r"test_reduce_mean_(?!default_axes)", 1, {}, 6),
+    "lstm": (r"test_lstm_", 1, {
+        "test_lstm_with_peepholes": "peephole", "test_lstm_reverse": "direction 'reverse'",
+        "test_lstm_bidirectional": "direction 'bidirectional'",
+    }, 3),
 }
 
 
