@@ -45,10 +45,10 @@ REPS = 4  # main.c repeats each pass
 # MACs of one pass (forward, input gradient or weight gradient), padded taps included.
 LAYER_MACS = {"mlp_fc1": 64 * 32, "mlp_fc2": 32 * 10, "cnn_conv": 8 * 8 * 8 * 9, "cnn_fc": 128 * 10,
               "fc": 256 * 32, "conv": 4 * 4 * 16 * 3 * 3 * 8, "pointwise": 64 * 32 * 16, "depthwise": 64 * 32 * 9}
-COMMON = [KERNELS / "depthwise_conv_2d.c", KERNELS / "pooling.c"]
-PORTABLE = [KERNELS / "fully_connected.c", KERNELS / "conv_2d.c", *COMMON]
-ARM_FP = [KERNELS / "arm_fp" / "fully_connected.c", KERNELS / "arm_fp" / "conv_2d.c", *COMMON]
-MVE = [KERNELS / "arm_mve" / "fully_connected.c", KERNELS / "arm_mve" / "conv_2d.c", *COMMON]
+COMMON = [KERNELS / "depthwise_conv_2d.c"]
+PORTABLE = [KERNELS / f for f in ("fully_connected.c", "conv_2d.c", "pooling.c")] + COMMON
+ARM_FP = [KERNELS / "arm_fp" / f for f in ("fully_connected.c", "conv_2d.c", "pooling.c")] + COMMON
+MVE = [KERNELS / "arm_mve" / f for f in ("fully_connected.c", "conv_2d.c", "pooling.c")] + COMMON
 SOFT = ["-DODL_F16_SOFT"]
 # (label, board, kernel sources, FP32 storage, extra flags)
 VARIANTS = [

@@ -331,10 +331,18 @@ static int other_grads_finite(odl_ctx_t *ctx, const odl_fp16_config_t *c) {
     return 1;
 }
 
-/* |v| of an FP16-valued float, NaN and inf as 65536 (never safe). */
-static float safe_abs(float v) {
-    float a = v < 0.0f ? -v : v;
-    return a <= 65504.0f ? a : 65536.0f;
+/* Largest |h| of p[0..n) as binary16 magnitude bits (integer order is value
+ * order on magnitudes; inf is 0x7c00, NaN above it). With keep_lim >= 0 only
+ * entries whose y[i] - 1 <= keep_lim (unsigned) count: the fused activation's
+ * gradient mask (RELU: y in (0, inf], RELU6: y in (0, 6)). */
+static uint32_t max_magnitude(const odl_f16_t *p, const odl_f16_t *y, int32_t keep_lim, int32_t n) {
+    uint32_t m = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        uint32_t a = (uint32_t)p[i] & 0x7fffu;
+        if (keep_lim >= 0 && (uint32_t)(y[i] - 1u) > (uint32_t)keep_lim) a = 0;
+        m = a > m ? a : m;
+    }
+    return m;
 }
 
 /* 1 when every entry of this FC layer's weight and bias gradient, R(0 + g'x)
@@ -342,20 +350,12 @@ static float safe_abs(float v) {
  * suffices for the largest |g'| times the largest |x|. */
 static int fc_grads_finite(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_f16_layer_t *l) {
     odl_f16_tensor_t in = view(ctx, c, l->in0, 0), out = view(ctx, c, l->out, 1);
-    float mg = 0.0f, mx = 0.0f;
-    for (int32_t j = 0, n = odl_f16_numel(&out); j < n; ++j) {
-        /* the fused activation selects the gradient (RELU: y > 0, RELU6: 0 < y < 6) */
-        float y = odl_f16_to_f32(out.data[j]);
-        int keep = l->geo.act == ODL_F16_ACT_NONE ||
-                   (y > 0.0f && (l->geo.act != ODL_F16_ACT_RELU6 || y < 6.0f));
-        float a = keep ? safe_abs(odl_f16_to_f32(out.grad[j])) : 0.0f;
-        mg = a > mg ? a : mg;
-    }
-    for (int32_t i = 0, n = odl_f16_numel(&in); i < n; ++i) {
-        float a = safe_abs(odl_f16_to_f32(in.data[i]));
-        mx = a > mx ? a : mx;
-    }
-    return mg <= 65504.0f && mx <= 65504.0f && odl_f16_is_finite(odl_f32_to_f16(mg * mx));
+    const int32_t act = l->geo.act;
+    const int32_t lim = act == ODL_F16_ACT_RELU ? 0x7bff : (act == ODL_F16_ACT_RELU6 ? 0x45fe : -1);
+    uint32_t mg = max_magnitude(out.grad, out.data, lim, odl_f16_numel(&out));
+    uint32_t mx = max_magnitude(in.data, in.data, -1, odl_f16_numel(&in));
+    if (mg >= 0x7c00u || mx >= 0x7c00u) return 0;
+    return odl_f16_is_finite(odl_f32_to_f16(odl_f16_to_f32((odl_f16_t)mg) * odl_f16_to_f32((odl_f16_t)mx)));
 }
 
 /* Backward for fused_sgd_ok configs: input gradients of every layer first

@@ -125,4 +125,15 @@ static inline void odl_fp_grad_sgd4(const float *x, float g, float c, odl_f16_t 
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "cc", "memory");
 }
 
+/* p[0 .. 4 * n4) = +0 (p word aligned, n4 > 0): one STRD per four halves. */
+static inline void odl_fp_zero4(odl_f16_t *p, int32_t n4) {
+    __asm__ volatile("1:\n\t"
+                     "strd %[z], %[z], [%[p]], #8\n\t"
+                     "subs %[n], %[n], #1\n\t"
+                     "bne 1b"
+                     : [p] "+r"(p), [n] "+r"(n4)
+                     : [z] "r"(0u)
+                     : "cc", "memory");
+}
+
 #endif /* ODL_FP_F16_H */

@@ -243,7 +243,10 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight_sgd)(const odl_f16_fc_params_t *
         const float gj = odl_f16_act_grad(p->act, out->data[j], out->grad[j]);
         odl_f16_t *gw = w->grad + j * k, *wr = w->data + j * k;
         if (gj == 0.0f) {
-            memset(gw, 0, (size_t)k * sizeof *gw);
+            if (fast)
+                odl_fp_zero4(gw, k >> 2);
+            else
+                memset(gw, 0, (size_t)k * sizeof *gw);
             if (!odl_fp_all_finite(wr, k))
                 for (int32_t i = 0; i < k; ++i) wr[i] = R(F(wr[i]) - c * 0.0f);
         } else {
