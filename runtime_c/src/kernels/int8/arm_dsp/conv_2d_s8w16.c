@@ -33,6 +33,12 @@ static void fill_column(const geom_t *g, const int8_t *in_b, int32_t oy, int32_t
     for (int32_t fy = 0; fy < g->k_h; ++fy) {
         const int32_t y = y0 + fy * p->dilation_h;
         const int row_in = y >= 0 && y < g->in_h;
+        if (k_c == 1) { /* one input channel: one tap per (fy, fx) */
+            const int8_t *row = row_in ? in_b + (size_t)y * g->in_w : in_b;
+            for (int32_t fx = 0, x = x0; fx < g->k_w; ++fx, ++j, x += p->dilation_w)
+                col[j] = row_in && x >= 0 && x < g->in_w ? (int16_t)((int32_t)row[x] + in_off) : 0;
+            continue;
+        }
         for (int32_t fx = 0; fx < g->k_w; ++fx, j += k_c) {
             const int32_t x = x0 + fx * p->dilation_w;
             if (row_in && x >= 0 && x < g->in_w) {
@@ -47,7 +53,9 @@ static void fill_column(const geom_t *g, const int8_t *in_b, int32_t oy, int32_t
 
 static inline int8_t conv_output(int32_t sum, const odl_conv_params_t *p, const int32_t *bias, int32_t oc,
                                  const int32_t *mult, const int32_t *shift) {
-    int32_t a = odl_w16_acc_to_i32(sum, bias ? bias[oc] : 0);
+    /* odl_w16_acc_to_i32 of an int32 sum: the rounding shift is (sum >> 7)
+     * plus bit 6 of sum, and QADD saturates the bias sum */
+    int32_t a = __qadd((sum >> ODL_W16_SHIFT) + ((sum >> (ODL_W16_SHIFT - 1)) & 1), bias ? bias[oc] : 0);
     a = odl_dsp_requantize(a, mult[oc], shift[oc]) + p->output_offset;
     return (int8_t)odl_clamp_i32(a, p->act_min, p->act_max);
 }
