@@ -76,8 +76,8 @@ def test_the_pick_takes_the_lowest_loss_among_accuracies_within_noise():
     # far apart in accuracy: accuracy decides whatever the loss
     assert autolr.pick_best([pt(0.005, None, 0.95, 0.30), pt(0.01, None, 0.80, 0.20)], 150).lr == 0.005
     # more directions double the step: they must win clearly
-    assert autolr.pick_best([pt(4.0, 8, 0.80, 0.50), pt(4.0, 16, 0.805, 0.50)], 1000).directions == 8
-    assert autolr.pick_best([pt(4.0, 8, 0.80, 0.50), pt(4.0, 16, 0.90, 0.40)], 1000).directions == 16
+    assert autolr.pick_best([pt(4.0, 16, 0.80, 0.50), pt(4.0, 32, 0.805, 0.50)], 1000).directions == 16
+    assert autolr.pick_best([pt(4.0, 16, 0.80, 0.50), pt(4.0, 32, 0.90, 0.40)], 1000).directions == 32
     # a kept rate (sparse's default) wins within the tolerance, not beyond it
     assert autolr.pick_best([pt(0.0015, None, 0.73, 0.99), pt(0.005, None, 0.797, 0.65)], 74, 0.0015).lr == 0.0015
     assert autolr.pick_best([pt(0.0015, None, 0.60, 0.99), pt(0.005, None, 0.90, 0.65)], 74, 0.0015).lr == 0.005
