@@ -56,3 +56,26 @@ def test_fold_only_op_on_an_activation_is_refused(tmp_path):
                                  T((2, 3), "int8", 0.1, 0)], [0, 1], [2], model_inputs=[1]))
     with pytest.raises(ModelError, match=r"FILL.*only when its inputs are constant"):
         load_model(p)
+
+
+def test_quantized_constant_folds_through_the_integer_twin():
+    from pytool.reference import run_int8
+
+    def graph(const: bool) -> Graph:
+        g = Graph()
+        qx, qc, qr = (QuantParams.per_tensor(s, z) for s, z in ((0.05, 2), (0.03, -7), (0.02, -128)))
+        c = np.arange(-60, 60, 10, dtype=np.int8).reshape(1, 12)
+        g.add_tensor(Tensor("x", (1, 12), "int8", quant=qx))
+        g.add_tensor(Tensor("c", (1, 12), "int8", c if const else None, qc))
+        g.add_tensor(Tensor("r", (1, 12), "int8", quant=qr))
+        g.add_tensor(Tensor("y", (1, 12), "int8", quant=qx))
+        g.ops = [Op("RELU", ["c"], ["r"]), Op("ADD", ["x", "r"], ["y"], {"activation": "NONE"})]
+        g.inputs, g.outputs = (["x"] if const else ["x", "c"]), ["y"]
+        return g
+
+    folded = graph(True)
+    assert fold_constants(folded) == 1 and [op.type for op in folded.ops] == ["ADD"]
+    x = np.arange(12, dtype=np.int8).reshape(1, 12)
+    want = run_int8(graph(False), [x, np.arange(-60, 60, 10, dtype=np.int8).reshape(1, 12)], keep_all=True)["r"]
+    np.testing.assert_array_equal(folded.tensors["r"].data, want)
+    assert len(np.unique(want)) > 3  # a real requantization, not a constant
