@@ -20,13 +20,14 @@ static int32_t sat16(int32_t v) { return odl_clamp_i32(v, -32768, 32767); }
 static int16_t gate_pre(const odl_lstm_params_t *p, int g, int32_t unit, const int8_t *x, const int8_t *h,
                         const int8_t *const w_in[4], const int8_t *const w_rec[4], const int32_t *const bias[4]) {
     const int8_t *wi = w_in[g] + unit * p->inputs, *wr = w_rec[g] + unit * p->units;
-    int32_t acc = 0;
-    for (int32_t k = 0; k < p->inputs; ++k) acc += (int32_t)wi[k] * ((int32_t)x[k] - p->input_zero_point);
-    acc += bias[g][unit];
-    const int32_t a = sat16(odl_mul_by_quantized_multiplier(acc, p->in_mult[g], p->in_shift[g]));
+    /* int32 accumulators wrap as TFLite Micro's do (unsigned arithmetic: no UB) */
+    uint32_t acc = 0;
+    for (int32_t k = 0; k < p->inputs; ++k) acc += (uint32_t)((int32_t)wi[k] * ((int32_t)x[k] - p->input_zero_point));
+    acc += (uint32_t)bias[g][unit];
+    const int32_t a = sat16(odl_mul_by_quantized_multiplier((int32_t)acc, p->in_mult[g], p->in_shift[g]));
     acc = 0;
-    for (int32_t k = 0; k < p->units; ++k) acc += (int32_t)wr[k] * ((int32_t)h[k] - p->hidden_zero_point);
-    const int32_t r = sat16(odl_mul_by_quantized_multiplier(acc, p->rec_mult[g], p->rec_shift[g]));
+    for (int32_t k = 0; k < p->units; ++k) acc += (uint32_t)((int32_t)wr[k] * ((int32_t)h[k] - p->hidden_zero_point));
+    const int32_t r = sat16(odl_mul_by_quantized_multiplier((int32_t)acc, p->rec_mult[g], p->rec_shift[g]));
     return (int16_t)sat16(a + r);
 }
 
