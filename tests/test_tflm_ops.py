@@ -28,6 +28,9 @@ def samples(dtypes_shapes: list[tuple[str, tuple]], n: int, seed: int) -> list[t
     for _ in range(n):
         xs = []
         for dt, shape in dtypes_shapes:
+            if dt == "bool":
+                xs.append(rng.integers(0, 2, size=shape).astype(bool))
+                continue
             info = np.iinfo(dt)
             xs.append(rng.integers(info.min, info.max + 1, size=shape, dtype=dt))
         out.append(tuple(xs))

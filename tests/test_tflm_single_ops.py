@@ -1,7 +1,7 @@
 """Single-op models the converter does not emit (built with tests/tflite_build.py),
 byte-compared with TFLite Micro: int16 <-> int32 QUANTIZE (as in TFLite Micro's
 SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL,
-ADD_N, ELU and CUMSUM."""
+ADD_N, ELU, CUMSUM and LOGICAL_NOT."""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ CASES = {
         111, [T((2, 5, 7), "int8", 0.031, 9), T((2, 5, 7), "int8", 0.027, -60)], [0], [1]),
     "cumsum_int8": lambda: _cumsum(False, False),  # the converter leaves CUMSUM float
     "cumsum_int8_exclusive_reverse": lambda: _cumsum(True, True),
+    "logical_not_bool": lambda: single_op(87, [T((2, 3, 4), "bool"), T((2, 3, 4), "bool")], [0], [1]),
     "expand_dims_int8": lambda: single_op(
         70, [T((2, 3), "int8", 0.1, 2), T((1,), "int32", data=np.array([1], np.int32)),
              T((2, 1, 3), "int8", 0.1, 2)], [0, 1], [2], model_inputs=[0]),

@@ -93,6 +93,9 @@ MODULES = {
     "REDUCE_MIN": "reduce_min",
     "REVERSE_V2": "reverse_v2",
     "CUMSUM": "cumsum",
+    "LOGICAL_AND": "logical",
+    "LOGICAL_OR": "logical",
+    "LOGICAL_NOT": "logical",
 }
 
 

@@ -120,6 +120,12 @@ typedef struct {
 odl_status_t odl_log_softmax_s8(const odl_log_softmax_params_t *p, int32_t outer, int32_t depth, const int8_t *in,
                                 int8_t *out);
 
+/* LOGICAL_AND / LOGICAL_OR (broadcast, rank <= 4) / LOGICAL_NOT (in2 unused)
+ * on bool (uint8 0/1) tensors. */
+enum { ODL_LOGICAL_AND = 0, ODL_LOGICAL_OR, ODL_LOGICAL_NOT };
+odl_status_t odl_logical_bool(int32_t kind, const odl_dims4_t *d1, const uint8_t *in1, const odl_dims4_t *d2,
+                              const uint8_t *in2, const odl_dims4_t *dy, uint8_t *out);
+
 /* TRANSPOSE of any element size (1, 2 or 4 bytes), rank <= 5: out dim d =
  * in_dims[perm[d]]. DEPTH_TO_SPACE and SPACE_TO_DEPTH are a 4-D transpose of
  * a reshaped view (pytool/ops/transpose_view.py). */
