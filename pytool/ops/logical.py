@@ -12,7 +12,7 @@ from pytool.ops import Lowered
 from pytool.ops import add as _add
 
 OPCODE = 62
-TYPES = ()  # bool tensors only (no int8 / int16 column)
+TYPES = ("bool",)  # bool tensors only (the README table says "bool")
 KINDS = ("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT")
 NUMPY = (np.logical_and, np.logical_or)
 

@@ -32,8 +32,8 @@ def render() -> str:
     for op_type in sorted(opreg.supported()):
         types = getattr(opreg.get(op_type), "TYPES", ("int8",))
         onnx = ", ".join(sorted(src.get(op_type, []))) or "-"
-        rows.append(f"| {op_type} | {'yes' if 'int8' in types else '-'} | {'yes' if 'int16' in types else '-'} "
-                    f"| {onnx} |")
+        int8 = "yes" if "int8" in types else "bool" if "bool" in types else "-"  # bool-only logic ops
+        rows.append(f"| {op_type} | {int8} | {'yes' if 'int16' in types else '-'} | {onnx} |")
     return "\n".join(rows)
 
 
