@@ -31,6 +31,7 @@ TEMPLATES = [
     ("CONV_2D", dict(c=1, o_or_m=32, kh=2, kw=4)),  # one-channel path: widest filter row, most channels
     ("CONV_2D", dict(c=1, o_or_m=3, kh=1, kw=2)),  # one-channel path: short row (input lanes past k_w)
     ("CONV_2D", dict(c=1, o_or_m=4, kh=3, kw=2, w=2)),  # one-channel path: word loads near the tensor end
+    ("CONV_2D", dict(c=1, o_or_m=6, kh=3, kw=3, act="RELU6", padding="SAME", per_channel=True)),  # pairs, clamp
     ("DEPTHWISE_CONV_2D", dict(c=1, o_or_m=8, kh=3, kw=3)),  # 1 input channel x 8
     ("DEPTHWISE_CONV_2D", dict(c=3, o_or_m=4, kh=3, kw=3)),
     ("DEPTHWISE_CONV_2D", dict(c=20, o_or_m=1, kh=3, kw=3)),

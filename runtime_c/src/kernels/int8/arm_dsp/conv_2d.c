@@ -324,8 +324,9 @@ static void conv_pixels(const conv_geom_t *g, const int8_t *in_b, int32_t px, in
  * lane pairs (0, 2) and (1, 3); the filters are widened once per call into
  * the same pairs (taps past k_w are zero, so the extra input lanes add
  * nothing). Per output: 2 * k_h SMLAD, then the usual output stage. Rows
- * outside the image, or with a tap outside it or a word that would leave
- * the input tensor, are assembled lane by lane with zeros for padding. */
+ * outside the image are zero; pixels with a tap outside the image, or a
+ * word load that would leave the input tensor, take the taps inside byte
+ * by byte and mask the other lanes to zero. */
 #define ODL_DSP_C1_MAX_OC 32
 #define ODL_DSP_C1_MAX_KH 4
 
@@ -336,37 +337,52 @@ static inline int odl_conv_c1_ok(const odl_conv_params_t *p, const odl_dims4_t *
 
 static inline uint32_t lanes16(int32_t lo, int32_t hi) { return ((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16); }
 
-/* The (0, 2) and (1, 3) lane pairs of one filter row of an input pixel. */
-static inline void c1_row(const int8_t *in_b, int32_t h, int32_t w, int32_t k_w, int32_t y, int32_t x0,
-                          int32_t off, int32_t off2, int32_t *ev, int32_t *od) {
-    if (y < 0 || y >= h) {
-        *ev = 0, *od = 0;
-        return;
-    }
-    const int8_t *r = in_b + (size_t)y * w;
-    if (x0 >= 0 && x0 + k_w <= w && (size_t)y * w + x0 + 4 <= (size_t)h * w) {
-        const int32_t v = odl_dsp_ld32(r + x0);
-        *ev = odl_dsp_even_off(v, off2), *od = odl_dsp_odd_off(v, off2);
-        return;
-    }
-    int32_t t[4];
-    for (int32_t j = 0; j < 4; ++j) {
-        const int32_t x = x0 + j;
-        t[j] = j < k_w && x >= 0 && x < w ? r[x] + off : 0;
-    }
-    *ev = (int32_t)lanes16(t[0], t[2]), *od = (int32_t)lanes16(t[1], t[3]);
-}
-
 /* One output channel over a block of pixels whose columns are ready
  * (n2 words each): the filter words and the output stage stay in registers. */
 static inline uint32_t c1_out(int32_t acc, int32_t bias, int32_t m, int32_t sh, const conv_out_t *o) {
     return (uint8_t)odl_clamp_i32(odl_dsp_requantize(acc + bias, m, sh) + o->out_off, o->lo, o->hi);
 }
 
+/* Two output channels (filter words wa, wa + 6) over the block's pixels.
+ * sat8: the clamp is the whole int8 range (no activation, or ReLU with the
+ * zero point at -128), one SSAT. */
+__attribute__((always_inline)) static inline void c1_pair(const int32_t *c, int32_t n_px, const int32_t *wa,
+                                                          int32_t ba, int32_t ma, int32_t sa, int32_t bb, int32_t mb,
+                                                          int32_t sb, const conv_out_t *o, int32_t out_c, int8_t *op,
+                                                          const int sat8) {
+    for (int32_t px = 0; px < n_px; ++px, c += 6, op += out_c) {
+        const int32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5];
+        int32_t a = __smlad(wa[0], c0, ba), b = __smlad(wa[6], c0, bb);
+        a = __smlad(wa[1], c1, a), b = __smlad(wa[7], c1, b);
+        a = __smlad(wa[2], c2, a), b = __smlad(wa[8], c2, b);
+        a = __smlad(wa[3], c3, a), b = __smlad(wa[9], c3, b);
+        a = __smlad(wa[4], c4, a), b = __smlad(wa[10], c4, b);
+        a = __smlad(wa[5], c5, a), b = __smlad(wa[11], c5, b);
+        uint32_t ya, yb;
+        if (sat8) {
+            ya = (uint8_t)__ssat(odl_dsp_requantize(a, ma, sa) + o->out_off, 8);
+            yb = (uint8_t)__ssat(odl_dsp_requantize(b, mb, sb) + o->out_off, 8);
+        } else {
+            ya = c1_out(a, 0, ma, sa, o), yb = c1_out(b, 0, mb, sb, o);
+        }
+        odl_dsp_st16(op, ya | yb << 8);
+    }
+}
+
 __attribute__((noinline)) static void c1_block(const int32_t *cols, int32_t n_px, int32_t n2, const int32_t *ws,
                                                int32_t out_c, const conv_out_t *po, int8_t *ob) {
     const conv_out_t o = *po;
-    for (int32_t oc = 0; oc < out_c; ++oc, ws += n2) {
+    int32_t oc = 0;
+    if (n2 == 6) /* 3-row filters: two output channels share each column load */
+        for (; oc + 2 <= out_c; oc += 2, ws += 12) {
+            const int32_t ba = o.bias ? o.bias[oc] : 0, ma = o.mult[oc], sa = o.shift[oc];
+            const int32_t bb = o.bias ? o.bias[oc + 1] : 0, mb = o.mult[oc + 1], sb = o.shift[oc + 1];
+            if (o.lo == -128 && o.hi == 127)
+                c1_pair(cols, n_px, ws, ba, ma, sa, bb, mb, sb, &o, out_c, ob + oc, 1);
+            else
+                c1_pair(cols, n_px, ws, ba, ma, sa, bb, mb, sb, &o, out_c, ob + oc, 0);
+        }
+    for (; oc < out_c; ++oc, ws += n2) {
         const int32_t bias = o.bias ? o.bias[oc] : 0, m = o.mult[oc], sh = o.shift[oc];
         int8_t *op = ob + oc;
         const int32_t *c = cols;
@@ -441,8 +457,24 @@ __attribute__((noinline)) static void conv_c1(const odl_conv_params_t *p, const 
                         }
                         continue;
                     }
-                    for (int32_t fy = 0; fy < k_h; ++fy)
-                        c1_row(in_b, h, wd, k_w, y0 + fy * p->dilation_h, x0, off, off2, &c[2 * fy], &c[2 * fy + 1]);
+                    /* Taps [j0, j1) of each row are inside the image: those bytes
+                     * into a word, widened like the others, the lanes outside
+                     * masked to zero (no load outside the row). */
+                    const int32_t j0 = x0 < 0 ? -x0 : 0, j1 = wd - x0 < k_w ? wd - x0 : k_w;
+                    uint32_t me = 0, mo = 0;
+                    for (int32_t j = j0; j < j1; ++j) {
+                        const uint32_t lane = j & 2 ? 0xffff0000u : 0xffffu;
+                        if (j & 1) mo |= lane;
+                        else me |= lane;
+                    }
+                    for (int32_t fy = 0; fy < k_h; ++fy, c += 2) {
+                        uint32_t v = 0;
+                        if (rows[fy])
+                            for (int32_t j = j0; j < j1; ++j) v |= (uint32_t)(uint8_t)rows[fy][x0 + j] << (8 * j);
+                        c[0] = (int32_t)((uint32_t)odl_dsp_even_off((int32_t)v, off2) & me);
+                        c[1] = (int32_t)((uint32_t)odl_dsp_odd_off((int32_t)v, off2) & mo);
+                        if (!rows[fy]) c[0] = 0, c[1] = 0;
+                    }
                 }
                 c1_block(cols, n_px, n2, ws, out_c, &o, out + (((size_t)b * out_dims->h + oy) * out_w + ox0) * out_c);
             }
