@@ -84,7 +84,7 @@ def test_arm_dsp_and_portable_firmware_match_host(tmp_path, host_models, name):
     # The optimised build compiled the family's files instead of the portable ones.
     opt_map = (tmp_path / families / "fw" / "cmake" / "firmware.map").read_text()
     portable_map = (tmp_path / "portable" / "fw" / "cmake" / "firmware.map").read_text()
-    for kernel in ("conv_2d", "depthwise_conv_2d", "fully_connected", "add"):
+    for kernel in ("conv_2d", "depthwise_conv_2d", "fully_connected", "add", "mul"):
         assert f"int8/{family}/{kernel}.c" in opt_map and f"int8/{kernel}.c" not in opt_map, kernel
         assert f"int8/{family}/{kernel}.c" not in portable_map and f"int8/{kernel}.c" in portable_map, kernel
     for model, (_, _, expected) in host_models.items():

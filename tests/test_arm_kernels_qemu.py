@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_kernels_int8_a import build_pool, conv_graph
+from test_kernels_int8_b import binary_graph
 
 from pytool.targets import QemuSession, build_firmware, get_board
 
@@ -53,6 +54,22 @@ AVG_POOLS = [
     dict(n=1, h=17, w=16, c=4, filt=(17, 16), stride=(1, 1), padding="VALID", act="NONE", s=0.05, z=3, seed=7),
 ]
 
+# Same-shape MUL / ADD (second operand a constant, so one model input): lengths that are not a multiple
+# of four (tails), every sign of the output shift (MUL 0.4 / 0.01: a left shift), clamps.
+BINARY = [
+    ("MUL", (1, 5, 7, 3), (0.05, -3), (0.02, 10), (0.004, 5), "NONE"),
+    ("MUL", (1, 4, 4, 8), (0.5, 7), (0.8, -100), (0.01, -128), "RELU"),
+    ("MUL", (2, 3, 3, 5), (0.1, 0), (0.1, -128), (0.05, 3), "RELU6"),
+    ("ADD", (1, 3, 5, 7), (0.05, -3), (0.1, 12), (0.08, -7), "NONE"),
+]
+
+
+def binary_case(op_type, shape, qa, qb, qy, act, seed):
+    rng = np.random.default_rng(seed)
+    const_b = rng.integers(-128, 128, size=shape, dtype=np.int8)
+    g, _ = binary_graph(op_type, shape, shape, qa, qb, qy, act, const_b=const_b)
+    return g, rng.integers(-128, 128, size=shape, dtype=np.int8)
+
 
 def random_case(kind: str, fixed: dict, seed: int):
     rng = np.random.default_rng(seed)
@@ -84,6 +101,7 @@ def run_cases(board_name: str, tmp_path: Path, kernels=None) -> list[tuple[bytes
     for c in AVG_POOLS:
         g, _, feeds = build_pool({"kind": "AVERAGE_POOL_2D", **c})
         cases.append((g, feeds["x"]))
+    cases += [binary_case(*b, seed=2000 + i) for i, b in enumerate(BINARY)]
     for i, (g, x) in enumerate(cases):
         art = compile_model(g, out_dir=tmp_path / f"c{i}")
         expected = np.asarray(load_host(art).invoke(x)).tobytes()
@@ -101,6 +119,6 @@ def run_cases(board_name: str, tmp_path: Path, kernels=None) -> list[tuple[bytes
 def test_optimised_kernels_match_portable_on_random_shapes(tmp_path, board):
     pairs = run_cases(board, tmp_path)
     names = [f"{kind} {fixed}" for kind, fixed in TEMPLATES] + [f"MAX_POOL_2D {c}" for c in POOLS]
-    names += [f"AVERAGE_POOL_2D {c}" for c in AVG_POOLS]
+    names += [f"AVERAGE_POOL_2D {c}" for c in AVG_POOLS] + [f"{b[0]} {b[1:]}" for b in BINARY]
     for name, (got, want) in zip(names, pairs, strict=True):
         assert got == want, f"{name} on {board}"

@@ -1,6 +1,6 @@
 /* Argument checks and tap ranges shared by the optimised int8 kernels
  * (arm_dsp, and arm_mve which includes this header too): the conditions
- * under which ADD and DEPTHWISE_CONV_2D run their fast loops, in one place
+ * under which ADD, MUL and DEPTHWISE_CONV_2D run their fast loops, in one place
  * so both families fall back to the portable kernel on the same inputs. */
 #ifndef ODL_ARM_OPT_PROLOGUE_H
 #define ODL_ARM_OPT_PROLOGUE_H
@@ -9,6 +9,7 @@
 
 #include "dsp_requant.h"
 #include "odl/kernels_int8.h"
+#include "odl/kernels_int8_math.h"
 
 static inline int odl_opt_same_dims(const odl_dims4_t *a, const odl_dims4_t *b) {
     return a->n == b->n && a->h == b->h && a->w == b->w && a->c == b->c;
@@ -25,6 +26,15 @@ static inline int odl_opt_add_fast(const odl_add_params_t *p, const odl_dims4_t 
            odl_dsp_quant_ok(&p->input1_multiplier, &p->input1_shift, 1) &&
            odl_dsp_quant_ok(&p->input2_multiplier, &p->input2_shift, 1) &&
            odl_dsp_quant_ok(&p->output_multiplier, &p->output_shift, 1);
+}
+
+/* MUL with same-shape inputs and a requantization the optimised loops take
+ * (0: the portable kernel, which also reports bad arguments). */
+static inline int odl_opt_mul_fast(const odl_mul_params_t *p, const odl_dims4_t *in1_dims, const int8_t *in1,
+                                   const odl_dims4_t *in2_dims, const int8_t *in2, const odl_dims4_t *out_dims,
+                                   const int8_t *out) {
+    return p && in1_dims && in1 && in2_dims && in2 && out_dims && out && odl_opt_same_dims(in1_dims, out_dims) &&
+           odl_opt_same_dims(in2_dims, out_dims) && odl_dsp_quant_ok(&p->output_multiplier, &p->output_shift, 1);
 }
 
 /* DEPTHWISE_CONV_2D: ODL_OPT_FAST (run the optimised loop), ODL_OPT_PORTABLE
