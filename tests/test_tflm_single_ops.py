@@ -1,7 +1,7 @@
 """Single-op models the converter does not emit (built with tests/tflite_build.py),
 byte-compared with TFLite Micro: int16 <-> int32 QUANTIZE (as in TFLite Micro's
 SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL,
-ADD_N, ELU, CUMSUM and LOGICAL_NOT."""
+ADD_N, ELU, CUMSUM, LOGICAL_NOT and uint8 <-> int8 QUANTIZE / uint8 DEQUANTIZE."""
 
 from __future__ import annotations
 
@@ -76,6 +76,11 @@ CASES = {
     "cumsum_int8": lambda: _cumsum(False, False),  # the converter leaves CUMSUM float
     "cumsum_int8_exclusive_reverse": lambda: _cumsum(True, True),
     "logical_not_bool": lambda: single_op(87, [T((2, 3, 4), "bool"), T((2, 3, 4), "bool")], [0], [1]),
+    "quantize_uint8_to_int8": lambda: single_op(
+        114, [T((1, 3, 8), "uint8", 0.021, 131), T((1, 3, 8), "int8", 0.017, -5)], [0], [1]),
+    "quantize_int8_to_uint8": lambda: single_op(
+        114, [T((1, 3, 8), "int8", 0.02, 0), T((1, 3, 8), "uint8", 0.02, 128)], [0], [1]),
+    "dequantize_uint8": lambda: single_op(6, [T((2, 7), "uint8", 0.0031, 120), T((2, 7), "float32")], [0], [1]),
     "expand_dims_int8": lambda: single_op(
         70, [T((2, 3), "int8", 0.1, 2), T((1,), "int32", data=np.array([1], np.int32)),
              T((2, 1, 3), "int8", 0.1, 2)], [0, 1], [2], model_inputs=[0]),

@@ -1,4 +1,4 @@
-"""DEQUANTIZE. IR: inputs [x int8 | int16], outputs [y float32], attrs {}.
+"""DEQUANTIZE. IR: inputs [x int8 | uint8 | int16], outputs [y float32], attrs {}.
 
 C: inputs [x], params [scale_x (float32 bits as int32), zx];
 y = scale_x * (x - zx), one float32 multiply (TFLite Micro's Dequantize).
@@ -32,8 +32,9 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
-    if g.tensors[x].dtype not in ("int8", "int16"):
-        raise IRError(f"DEQUANTIZE '{op.name}': input '{x}' is {g.tensors[x].dtype}; int8 or int16 is supported")
+    if g.tensors[x].dtype not in ("int8", "uint8", "int16"):
+        raise IRError(f"DEQUANTIZE '{op.name}': input '{x}' is {g.tensors[x].dtype}; int8, uint8 or int16 is "
+                      "supported")
     if g.tensors[y].dtype != "float32":
         raise IRError(f"DEQUANTIZE '{op.name}': output '{y}' is {g.tensors[y].dtype}; only float32 is supported")
     qx = quant_of(g, x, op)

@@ -4,7 +4,8 @@ C: inputs [x], params (TFLite Micro's quantize kernel):
   float32 -> int8: [0, scale_y (float32 bits as int32), zy]
       y = clamp(round_half_away(x / scale_y in float32) + zy)
   int8 -> int8:    [1, zx, multiplier, shift, zy]   (s_x / s_y in double)
-  between int8, int16 and int32 (any pair but int8 -> int8): [2, zx,
+  between int8, uint8, int16 and int32 (any pair but int8 -> int8; uint8 as
+      TFLite Micro's uint8 <-> int8 model edges): [2, zx,
       multiplier, shift, zy] (the same Requantize, int32 arithmetic wrapping);
       float32 -> int16 uses the float form with an int16 clamp
       y = clamp(MultiplyByQuantizedMultiplier(x - zx) + zy)
@@ -49,17 +50,20 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
     tx, ty = g.tensors[x], g.tensors[y]
-    if ty.dtype not in ("int8", "int16", "int32"):
-        raise IRError(f"QUANTIZE '{op.name}': output '{y}' is {ty.dtype}; int8, int16 or int32 output is supported")
+    if ty.dtype not in ("int8", "uint8", "int16", "int32"):
+        raise IRError(f"QUANTIZE '{op.name}': output '{y}' is {ty.dtype}; int8, uint8, int16 or int32 output is "
+                      "supported")
     qy = quant_of(g, y, op)
     if qy.per_channel:
         raise IRError(f"QUANTIZE '{op.name}': output '{y}' is per-channel; only per-tensor is supported")
     zy = int(qy.zero_point[0])
     if tx.dtype == "float32":
+        if ty.dtype == "uint8":
+            raise IRError(f"QUANTIZE '{op.name}': float32 -> uint8 is not supported (TFLite Micro has no such kernel)")
         return Lowered(inputs=[x], params=[FROM_FLOAT, float_bits(float(qy.scale[0])), zy])
     if ty.dtype == "int32" and tx.dtype == "float32":
         raise IRError(f"QUANTIZE '{op.name}': float32 -> int32 is not supported")
-    if {tx.dtype, ty.dtype} & {"int16", "int32"} and tx.dtype in ("int8", "int16", "int32"):
+    if {tx.dtype, ty.dtype} & {"int16", "int32", "uint8"} and tx.dtype in ("int8", "uint8", "int16", "int32"):
         qx = quant_of(g, x, op)
         m, s = quantize_multiplier(float(np.float64(qx.scale[0]) / np.float64(qy.scale[0])))
         return Lowered(inputs=[x], params=[REQUANT_16, int(qx.zero_point[0]), m, s, zy])
@@ -67,7 +71,8 @@ def lower(g: Graph, op: Op) -> Lowered:
         qx = quant_of(g, x, op)
         m, s = quantize_multiplier(float(np.float64(qx.scale[0]) / np.float64(qy.scale[0])))
         return Lowered(inputs=[x], params=[FROM_INT8, int(qx.zero_point[0]), m, s, zy])
-    raise IRError(f"QUANTIZE '{op.name}': input '{x}' is {tx.dtype}; supported inputs are float32 and int8")
+    raise IRError(f"QUANTIZE '{op.name}': input '{x}' is {tx.dtype}; supported inputs are float32, int8, uint8, "
+                  "int16 and int32")
 
 
 def round_half_away(v: np.ndarray) -> np.ndarray:

@@ -152,12 +152,13 @@ odl_status_t odl_squared_difference_s16(const odl_add_params_t *p, const odl_dim
 odl_status_t odl_mul_s16(const odl_mul_params_t *p, const odl_dims4_t *d1, const int16_t *in1, const odl_dims4_t *d2,
                          const int16_t *in2, const odl_dims4_t *dy, int16_t *out);
 
-/* QUANTIZE: float32 -> int16, and requantization between int8 (elem 1),
- * int16 (elem 2) and int32 (elem 4) in any direction; DEQUANTIZE int16 -> float32. */
+/* QUANTIZE: float32 -> int16, and requantization between int8, uint8, int16
+ * and int32 (ODL_DT_* codes) in any direction; DEQUANTIZE int16 / uint8 -> float32. */
 odl_status_t odl_dequantize_s16_f32(float scale, int32_t zero_point, int32_t size, const int16_t *in, float *out);
+odl_status_t odl_dequantize_u8_f32(float scale, int32_t zero_point, int32_t size, const uint8_t *in, float *out);
 odl_status_t odl_quantize_f32_s16(float scale, int32_t zero_point, int32_t size, const float *in, int16_t *out);
-odl_status_t odl_requantize_s16(int32_t in_elem, int32_t out_elem, int32_t input_zero_point, int32_t multiplier,
-                                int32_t shift, int32_t output_zero_point, int32_t size, const void *in, void *out);
+odl_status_t odl_requantize(int32_t in_dtype, int32_t out_dtype, int32_t input_zero_point, int32_t multiplier,
+                            int32_t shift, int32_t output_zero_point, int32_t size, const void *in, void *out);
 
 /* 16x8 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED: int16 activations with
  * zero point 0, int8 filters. bias64 != NULL: int64 accumulator and the
