@@ -73,6 +73,10 @@ odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, o
 int odl_train_guard(odl_ctx_t *ctx, int32_t loss_q16);
 /* Loss of the current logits tensor against label, Q16.16 (integer math). */
 odl_status_t odl_loss_q16(const odl_ctx_t *ctx, int32_t label, int32_t *loss_q16, int32_t *predicted);
+/* The same on the logits tensor t (info) holding q (its data), for a caller
+ * that evaluates the loss many times per step (the forward gradient). */
+odl_status_t odl_loss_q16_of(const odl_ctx_t *ctx, const odl_tensor_t *t, const int8_t *q, int32_t label,
+                             int32_t *loss_q16, int32_t *predicted);
 /* exp(x) for x <= 0 in Q16.16 and ln(x) for x > 0 in Q16.16. */
 int32_t odl_exp_neg_q16(int32_t x_q16);
 int32_t odl_ln_q16(int64_t x_q16);

@@ -73,6 +73,8 @@ typedef struct {
     int64_t *acc;   /* acc(theta), memcpy'd int64 */
     int32_t *acc_z; /* acc(z_k) */
     int16_t *ztable; /* z tables of the input (state), or 0 */
+    const odl_tensor_t *logits; /* the loss's tensor and data */
+    const int8_t *q;
 } lin_t;
 
 static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
@@ -100,9 +102,13 @@ static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
     L->shift = (const int32_t *)odl_op_in(ctx, op, 4);
     L->y = (int8_t *)odl_op_out(ctx, op, 0);
     L->slot = c->linear - 1u;
+    L->logits = odl_tensor_info(ctx, ctx->model->train->logits);
+    L->q = (const int8_t *)odl_tensor_ptr(ctx, ctx->model->train->logits);
     L->bias_slot = 0xFFFFFFFFu;
     for (uint32_t i = 0; i < c->n_tensors; ++i)
-        if (c->tensors[i].tensor == op->inputs[2] && c->tensors[i].kind == ODL_FG_BIAS_I32) L->bias_slot = i;
+        if (c->tensors[i].tensor == op->inputs[2] && c->tensors[i].kind == ODL_FG_BIAS_I32 &&
+            odl_tensor_numel(odl_tensor_info(ctx, c->tensors[i].tensor)) == L->out_depth)
+            L->bias_slot = i;
     uint8_t *extra = (uint8_t *)ctx->train_state + ODL_FG_STATE_BYTES(c->directions);
     L->acc = (int64_t *)(void *)extra;
     L->acc_z = (int32_t *)(void *)(extra + 8u * (uint32_t)L->n);
@@ -119,8 +125,9 @@ static odl_status_t lin_loss(odl_ctx_t *ctx, const lin_t *L, int32_t scale, uint
                              int32_t label, int32_t *loss, int32_t *predicted) {
     odl_fully_connected_s8w16_out(&L->p, L->mult, L->shift, L->per_channel, L->batches, L->out_depth, L->acc,
                                   L->acc_z, scale, L->bias, bias_key, bias_scale, L->y);
-    const odl_status_t s = odl_invoke_range(ctx, config_of(ctx)->first_op + 1u, ctx->model->train->forward_ops);
-    return s != ODL_OK ? s : odl_loss_q16(ctx, label, loss, predicted);
+    const uint32_t next = config_of(ctx)->first_op + 1u, end = ctx->model->train->forward_ops;
+    const odl_status_t s = next < end ? odl_invoke_range(ctx, next, end) : ODL_OK;
+    return s != ODL_OK ? s : odl_loss_q16_of(ctx, L->logits, L->q, label, loss, predicted);
 }
 
 odl_status_t odl_fg_init(odl_ctx_t *ctx) {
@@ -385,7 +392,8 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
                     odl_fully_connected_acc_axpy(L.n, L.acc, -r, L.acc_z);
             } else if (i == skip_b) {
                 /* read by every later perturbed pass: updated in memory now */
-                if (r != 0) clipped |= pass(ctx, ft, key, -r, 1, 0u, 0);
+                if (r != 0)
+                    clipped |= pass_i32((int32_t *)(uintptr_t)L.bias, L.out_depth, key, -r, 1, ft->lo, ft->hi, 0u, 0);
             } else {
                 clipped |= pass(ctx, ft, key, now ? -side * ft->eps - r : 0, r != 0,
                                 then ? odl_prng_key(c->seed, step, k + 1, i) : 0u, then ? ft->eps : 0);

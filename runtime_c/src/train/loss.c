@@ -47,8 +47,13 @@ int32_t odl_ln_q16(int64_t x64) {
 
 odl_status_t odl_loss_q16(const odl_ctx_t *ctx, int32_t label, int32_t *loss_q16, int32_t *predicted) {
     const odl_train_config_t *tc = ctx->model->train;
-    const odl_tensor_t *t = odl_tensor_info(ctx, tc->logits);
-    const int8_t *q = (const int8_t *)odl_tensor_ptr(ctx, tc->logits);
+    return odl_loss_q16_of(ctx, odl_tensor_info(ctx, tc->logits), (const int8_t *)odl_tensor_ptr(ctx, tc->logits),
+                           label, loss_q16, predicted);
+}
+
+odl_status_t odl_loss_q16_of(const odl_ctx_t *ctx, const odl_tensor_t *t, const int8_t *q, int32_t label,
+                             int32_t *loss_q16, int32_t *predicted) {
+    const odl_train_config_t *tc = ctx->model->train;
     if (!t || !q || t->dtype != ODL_DT_INT8) return ODL_ERR_TRAIN;
     int32_t n = odl_tensor_numel(t);
     if (label < 0 || label >= n) return ODL_ERR_ARG;
