@@ -13,19 +13,12 @@ import numpy as np
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.softmax_s16 import _expf, _roundf
-from pytool.ops.unary_common import io_dtype, per_tensor
+from pytool.ops.unary_common import io_dtype, no_macs, per_tensor, same_shape
 
 OPCODE = 58
 TYPES = ("int8",)  # TFLite Micro's ELU takes float32 and int8
+infer_shapes, macs = same_shape, no_macs
 F = np.float32
-
-
-def infer_shapes(g: Graph, op: Op) -> list[tuple]:
-    return [g.tensors[op.inputs[0]].shape]
-
-
-def macs(g: Graph, op: Op) -> int:
-    return 0
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:

@@ -23,11 +23,12 @@ from pytool.ops.softmax import (
     srdhm,
     wrap32,
 )
-from pytool.ops.unary_common import io_dtype, per_tensor
+from pytool.ops.unary_common import io_dtype, no_macs, per_tensor, same_shape
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier, rounding_divide_by_pot
 
 OPCODE = 60
 TYPES = ("int8",)  # TFLite Micro's LOG_SOFTMAX takes float32 and int8
+infer_shapes, macs = same_shape, no_macs
 DIFF_BITS = 5
 
 
@@ -71,14 +72,6 @@ def log_q12_to_q5(x: int) -> int:
     denom = add(mul(p, add(add(alpha_i, q), mul(alpha_d, common_sq))), mul(alpha_f, q))
     recip = int(one_over_one_plus_x_for_x_in_0_1(denom))
     return pot(add(mul(z_adj, log_2), mul(pot(num, -acc_bits), recip)), 1)
-
-
-def infer_shapes(g: Graph, op: Op) -> list[tuple]:
-    return [g.tensors[op.inputs[0]].shape]
-
-
-def macs(g: Graph, op: Op) -> int:
-    return 0
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:

@@ -19,11 +19,12 @@ from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.common import QMAX, QMIN
 from pytool.ops.softmax import INT32_MAX, mul_pot, srdhm, wrap32
-from pytool.ops.unary_common import clip, io_dtype, per_tensor
+from pytool.ops.unary_common import clip, io_dtype, no_macs, per_tensor, same_shape
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 52
 TYPES = ("int8", "int16")
+infer_shapes, macs = same_shape, no_macs
 
 
 def inv_sqrt_exp(v, reverse_shift: int) -> tuple[np.ndarray, np.ndarray]:
@@ -48,14 +49,6 @@ def inv_sqrt_exp(v, reverse_shift: int) -> tuple[np.ndarray, np.ndarray]:
     x = np.where(s < 0, wrap32(x << np.maximum(-s, 0)), x)
     s = np.maximum(s, 0)
     return np.where(small, INT32_MAX, x), np.where(small, 0, s * reverse_shift)
-
-
-def infer_shapes(g: Graph, op: Op) -> list[tuple]:
-    return [g.tensors[op.inputs[0]].shape]
-
-
-def macs(g: Graph, op: Op) -> int:
-    return 0
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:

@@ -29,3 +29,12 @@ def per_tensor(g: Graph, op: Op, name: str) -> QuantParams:
 
 def clip(y: np.ndarray, dtype: str) -> np.ndarray:
     return np.clip(y, QMIN[dtype], QMAX[dtype]).astype(dtype)
+
+
+def same_shape(g: Graph, op: Op) -> list[tuple]:
+    """infer_shapes of an element-wise op: the input's shape."""
+    return [g.tensors[op.inputs[0]].shape]
+
+
+def no_macs(g: Graph, op: Op) -> int:
+    return 0

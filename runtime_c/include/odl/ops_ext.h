@@ -62,6 +62,15 @@ odl_status_t odl_op_conv_s16_decode(odl_ctx_t *ctx, const odl_op_t *op, int dept
 /* The int16 AVERAGE_POOL_2D / MAX_POOL_2D decoder (runtime_c/src/ops/average_pool_2d_s16.c). */
 odl_status_t odl_op_pool_s16_decode(odl_ctx_t *ctx, const odl_op_t *op, int is_max);
 
+/* Decoder of the ops with ADD's 12 params on two broadcast int8 or int16
+ * inputs (SUB, SQUARED_DIFFERENCE; runtime_c/src/ops/sub.c): checks, then the
+ * int8 or int16 kernel. */
+typedef odl_status_t (*odl_add_like_s8_fn)(const odl_add_params_t *, const odl_dims4_t *, const int8_t *,
+                                           const odl_dims4_t *, const int8_t *, const odl_dims4_t *, int8_t *);
+typedef odl_status_t (*odl_add_like_s16_fn)(const odl_add_params_t *, const odl_dims4_t *, const int16_t *,
+                                            const odl_dims4_t *, const int16_t *, const odl_dims4_t *, int16_t *);
+odl_status_t odl_op_add_like(odl_ctx_t *ctx, const odl_op_t *op, odl_add_like_s8_fn s8, odl_add_like_s16_fn s16);
+
 static inline odl_add_params_t odl_add_params_of(const int32_t *q) {
     const odl_add_params_t p = {
         .input1_offset = q[0], .input2_offset = q[1], .output_offset = q[2], .left_shift = q[3],

@@ -3,14 +3,5 @@
 #include "odl/ops_ext.h"
 
 odl_status_t odl_op_squared_difference(odl_ctx_t *ctx, const odl_op_t *op) {
-    if (!op->params || op->n_params < 12) return ODL_ERR_MODEL;
-    odl_dims4_t da, db, dy;
-    const int32_t dt = odl_op_binary_dims(ctx, op, &da, &db, &dy);
-    if (dt < 0) return (odl_status_t)-dt;
-    const odl_add_params_t p = odl_add_params_of(op->params);
-    if (dt == ODL_DT_INT8)
-        return odl_squared_difference_s8(&p, &da, (const int8_t *)odl_op_in(ctx, op, 0), &db,
-                                         (const int8_t *)odl_op_in(ctx, op, 1), &dy, (int8_t *)odl_op_out(ctx, op, 0));
-    return odl_squared_difference_s16(&p, &da, (const int16_t *)odl_op_in(ctx, op, 0), &db,
-                                      (const int16_t *)odl_op_in(ctx, op, 1), &dy, (int16_t *)odl_op_out(ctx, op, 0));
+    return odl_op_add_like(ctx, op, odl_squared_difference_s8, odl_squared_difference_s16);
 }
