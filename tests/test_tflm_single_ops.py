@@ -1,7 +1,7 @@
 """Single-op models the converter does not emit (built with tests/tflite_build.py),
 byte-compared with TFLite Micro: int16 <-> int32 QUANTIZE (as in TFLite Micro's
 SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL,
-ADD_N, ELU, CUMSUM, LOGICAL_NOT and uint8 <-> int8 QUANTIZE / uint8 DEQUANTIZE."""
+ADD_N, ELU, CUMSUM, LOGICAL_NOT, int32 LESS_EQUAL and uint8 <-> int8 QUANTIZE / uint8 DEQUANTIZE."""
 
 from __future__ import annotations
 
@@ -81,6 +81,9 @@ CASES = {
     "quantize_int8_to_uint8": lambda: single_op(
         114, [T((1, 3, 8), "int8", 0.02, 0), T((1, 3, 8), "uint8", 0.02, 128)], [0], [1]),
     "dequantize_uint8": lambda: single_op(6, [T((2, 7), "uint8", 0.0031, 120), T((2, 7), "float32")], [0], [1]),
+    "less_equal_int32": lambda: single_op(
+        63, [T((3, 1), "int32"), T((1, 4), "int32", data=np.array([[-5, 0, 7, 1 << 20]], np.int32)),
+             T((3, 4), "bool")], [0, 1], [2], model_inputs=[0]),
     "expand_dims_int8": lambda: single_op(
         70, [T((2, 3), "int8", 0.1, 2), T((1,), "int32", data=np.array([1], np.int32)),
              T((2, 1, 3), "int8", 0.1, 2)], [0, 1], [2], model_inputs=[0]),

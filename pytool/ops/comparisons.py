@@ -1,7 +1,7 @@
 """EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL (one module for
 all six). IR: inputs [a, b] (broadcasting as ADD), attrs {}; a bool output.
 
-C (int8 inputs, as TFLite Micro's *WithScaling kernels): inputs [a, b],
+C (int8 inputs, as TFLite Micro's *WithScaling kernels; int32 compared raw): inputs [a, b],
 params [kind, -za, a multiplier, a shift, -zb, b multiplier, b shift], each
 multiplier QuantizeMultiplierSmallerThanOneExp(scale); the compared values
 are MultiplyByQuantizedMultiplier((v - z) << 8). The output is bool (one byte,
@@ -39,15 +39,17 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
-    for n in (a, b):
-        if g.tensors[n].dtype != "int8":
-            raise IRError(f"{op.type} '{op.name}': input '{n}' is {g.tensors[n].dtype}; the kernel compares int8 "
-                          "(as TFLite Micro's quantized comparisons)")
+    dts = {g.tensors[a].dtype, g.tensors[b].dtype}
+    if dts not in ({"int8"}, {"int32"}):
+        raise IRError(f"{op.type} '{op.name}': inputs are {sorted(dts)}; the kernels compare int8 (TFLite Micro's "
+                      "quantized comparisons) or raw int32")
     if g.tensors[y].dtype != "bool":
         raise IRError(f"{op.type} '{op.name}': output '{y}' is {g.tensors[y].dtype}, bool expected")
     if len(g.tensors[y].shape) > 4:
         raise IRError(f"{op.type} '{op.name}': rank {len(g.tensors[y].shape)} is above 4")
     params = [_kind(op)]
+    if dts == {"int32"}:
+        return Lowered(inputs=[a, b], params=params + [0] * 6)
     for n in (a, b):
         q = per_tensor(g, op, n)
         params += [-int(q.zero_point[0]), *_add.smaller_than_one(op, f"input '{n}' scale", float(q.scale[0]))]
@@ -57,6 +59,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     kind, oa, ma, sa, ob, mb, sb = low.params
     a, b = np.broadcast_arrays(np.asarray(xs[0], np.int64), np.asarray(xs[1], np.int64))
+    if g.tensors[op.inputs[0]].dtype == "int32":
+        return [NUMPY[kind](a, b).reshape(g.tensors[op.outputs[0]].shape)]
     va = multiply_by_quantized_multiplier((a + oa) << 8, ma, sa)
     vb = multiply_by_quantized_multiplier((b + ob) << 8, mb, sb)
     return [NUMPY[kind](va, vb).reshape(g.tensors[op.outputs[0]].shape)]

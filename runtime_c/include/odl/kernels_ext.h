@@ -74,6 +74,8 @@ typedef struct {
 
 odl_status_t odl_compare_s8(const odl_compare_params_t *p, const odl_dims4_t *d1, const int8_t *in1,
                             const odl_dims4_t *d2, const int8_t *in2, const odl_dims4_t *dy, uint8_t *out);
+odl_status_t odl_compare_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *in1, const odl_dims4_t *d2,
+                             const int32_t *in2, const odl_dims4_t *dy, uint8_t *out);
 
 /* SELECT_V2: out = cond ? x : y (raw values, elem 1 or 2 bytes), all three
  * broadcast onto the output (rank <= 4). */

@@ -1,4 +1,4 @@
-/* Comparisons (EQUAL ... LESS_EQUAL) of int8 inputs into a bool (uint8 0/1)
+/* Comparisons (EQUAL ... LESS_EQUAL) of int8 (or raw int32) inputs into a bool (uint8 0/1)
  * output, bit-exact with TFLite Micro's *WithScaling reference: each input
  * offset, shifted left 8 and scaled by its own scale (as a multiplier below
  * one), then compared. And SELECT_V2: a raw copy of x or y per condition. */
@@ -39,6 +39,22 @@ odl_status_t odl_compare_s8(const odl_compare_params_t *p, const odl_dims4_t *d1
                                                  p->input2_shift);
                     *out++ = cmp_one(p->kind, a, b);
                 }
+            }
+    return ODL_OK;
+}
+
+/* int32 comparisons: the raw values (TFLite Micro does not rescale int32). */
+odl_status_t odl_compare_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *in1, const odl_dims4_t *d2,
+                             const int32_t *in2, const odl_dims4_t *dy, uint8_t *out) {
+    if (!d1 || !in1 || !d2 || !in2 || !dy || !out || kind < ODL_CMP_EQ || kind > ODL_CMP_LE) return ODL_ERR_ARG;
+    int32_t s1[4], s2[4];
+    if (!odl_broadcast_strides(d1, dy, s1) || !odl_broadcast_strides(d2, dy, s2)) return ODL_ERR_SHAPE;
+    for (int32_t n = 0; n < dy->n; ++n)
+        for (int32_t h = 0; h < dy->h; ++h)
+            for (int32_t w = 0; w < dy->w; ++w) {
+                const int32_t *pa = in1 + n * s1[0] + h * s1[1] + w * s1[2];
+                const int32_t *pb = in2 + n * s2[0] + h * s2[1] + w * s2[2];
+                for (int32_t c = 0; c < dy->c; ++c) *out++ = cmp_one(kind, pa[c * s1[3]], pb[c * s2[3]]);
             }
     return ODL_OK;
 }
