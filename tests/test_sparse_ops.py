@@ -326,9 +326,19 @@ def _int8_masks(fc, vals: dict) -> dict:
 
 
 
-def test_cnn_through_max_pool_c_equals_reference(tmp_path):
-    """The AIfES CNN fixture (conv 3x3 SAME + ReLU -> max-pool 2x2 -> dense 10), every
-    weight trained: the host C equals the numpy reference over 100 steps."""
+CNN_SCHEMES = {
+    "all": '[[layer]]\nop = 0\nupdate = "weights"\n[[layer]]\nop = 3\nupdate = "weights"\n',
+    "conv_bias": '[[layer]]\nop = 0\nupdate = "bias"\n[[layer]]\nop = 3\nupdate = "weights"\nrounding = "round"\n',
+    "conv_subset": '[[layer]]\nop = 0\nupdate = "weights"\nchannels = [1, 5]\nrounding = "stochastic"\n',
+}
+
+
+@pytest.mark.parametrize("scheme", list(CNN_SCHEMES))
+def test_cnn_through_max_pool_c_equals_reference(tmp_path, scheme):
+    """The AIfES CNN fixture (conv 3x3 SAME + ReLU -> max-pool 2x2 -> dense 10): the
+    host C (the conv reads the pool's error, CONV_POOL) equals the numpy reference
+    (unfused steps) over 100 steps with every weight, 30 with a bias-only conv or a
+    channel subset."""
     from pytool import compile_model, load_host
     from pytool.compiler import load_graph
     from pytool.training import TrainSpec
@@ -337,19 +347,23 @@ def test_cnn_through_max_pool_c_equals_reference(tmp_path):
 
     nets = cbuild_root() / "tests" / "fixtures" / "train_nets"
     g = load_graph(nets / "cnn_int8.tflite")
-    (tmp_path / "s.toml").write_text('[[layer]]\nop = 0\nupdate = "weights"\n[[layer]]\nop = 3\nupdate = "weights"\n')
+    (tmp_path / "s.toml").write_text(CNN_SCHEMES[scheme])
     spec = TrainSpec(method="sparse", scheme=str(tmp_path / "s.toml"), lr=0.01, seed=1)
     art = compile_model(g, tmp_path / "m", train=spec)
     st, _ = art.program.sparse
     net, ref = load_host(art), SparseRef(g, st)
     data = load_dataset(nets / "field.npz", net.inputs[0])
     w = g.ops[0].inputs[1]
-    for i in range(100):
+    for i in range(100 if scheme == "all" else 30):
         x, y = data.x[i % len(data)], int(data.y[i % len(data)])
         a, b = net.train_step(x, y), ref.train_step(x, y)
         assert (a["loss_q16"], a["predicted"]) == (b["loss_q16"], b["predicted"]), i
         assert np.array_equal(net.tensor(art.program.index[w]).reshape(-1), ref.tensor(w).reshape(-1)), i
-    assert np.any(ref.tensor(w) != g.tensors[w].data)  # the conv below the max-pool learned
+    learned = ref.tensor(g.ops[0].inputs[2 if scheme == "conv_bias" else 1])
+    assert np.any(learned != g.tensors[g.ops[0].inputs[2 if scheme == "conv_bias" else 1]].data)  # below the pool
+    if scheme == "conv_bias":
+        b = g.ops[0].inputs[2]
+        assert np.array_equal(net.tensor(art.program.index[b]).reshape(-1), learned.reshape(-1))
 
 
 def cbuild_root():
