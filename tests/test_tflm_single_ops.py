@@ -1,9 +1,12 @@
 """Single-op models the converter does not emit (built with tests/tflite_build.py),
 byte-compared with TFLite Micro: int16 <-> int32 QUANTIZE (as in TFLite Micro's
 SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL,
-ADD_N, ELU, CUMSUM, LOGICAL_NOT, int32 LESS_EQUAL and uint8 <-> int8 QUANTIZE / uint8 DEQUANTIZE."""
+ADD_N, ELU, CUMSUM, LOGICAL_NOT, int32 LESS_EQUAL,
+int32 ADD / SUB / MUL / MAXIMUM / MINIMUM and uint8 <-> int8 QUANTIZE / uint8 DEQUANTIZE."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 import pytest
@@ -28,6 +31,10 @@ def _cumsum(exclusive: bool, reverse: bool):
     o.exclusive, o.reverse = exclusive, reverse
     t = [T((2, 5, 3), "int8", 0.02, -4), T((), "int32", data=np.array(1, np.int32)), T((2, 5, 3), "int8", 0.07, 6)]
     return single_op(128, t, [0, 1], [2], model_inputs=[0], options=o, options_type=OPT_CUMSUM)
+
+
+def _int32_binary(code: int):
+    return single_op(code, [T((2, 1, 3), "int32"), T((4, 3), "int32"), T((2, 4, 3), "int32")], [0, 1], [2])
 
 
 def _svdf(rank: int, bias: bool):
@@ -84,6 +91,8 @@ CASES = {
     "less_equal_int32": lambda: single_op(
         63, [T((3, 1), "int32"), T((1, 4), "int32", data=np.array([[-5, 0, 7, 1 << 20]], np.int32)),
              T((3, 4), "bool")], [0, 1], [2], model_inputs=[0]),
+    **{f"{name}_int32": partial(_int32_binary, code)
+       for name, code in (("add", 0), ("sub", 41), ("mul", 18), ("maximum", 55), ("minimum", 57))},
     "expand_dims_int8": lambda: single_op(
         70, [T((2, 3), "int8", 0.1, 2), T((1,), "int32", data=np.array([1], np.int32)),
              T((2, 1, 3), "int8", 0.1, 2)], [0, 1], [2], model_inputs=[0]),

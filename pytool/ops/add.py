@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, arith_i32
 from pytool.ops.common import activation_float, activation_range_quantized, quant_of
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
@@ -69,6 +69,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 def lower_scaled(g: Graph, op: Op, float32_math: bool) -> Lowered:
     """float32_math: the scale ratios in float32 before widening (TFLite Micro's
     SUB), else in double (its ADD)."""
+    if (low32 := arith_i32.maybe_lower(g, op)) is not None:
+        return low32
     a, b = op.inputs[0], op.inputs[1]
     y = op.outputs[0]
     dtype = g.tensors[y].dtype
@@ -99,6 +101,8 @@ def lower_scaled(g: Graph, op: Op, float32_math: bool) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == arith_i32.OPCODE:
+        return arith_i32.ref(g, op, low, xs)
     off1, off2, off_y, left, m1, s1, m2, s2, mo, so, lo, hi = low.params
     a, b = np.broadcast_arrays(np.asarray(xs[0], np.int64), np.asarray(xs[1], np.int64))
     a_scaled = multiply_by_quantized_multiplier((a + off1) << left, m1, s1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, arith_i32
 from pytool.ops import add as _add
 from pytool.ops.common import activation_float
 from quantize.fixedpoint import multiply_by_quantized_multiplier
@@ -21,6 +21,8 @@ macs = _add.macs
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low32 := arith_i32.maybe_lower(g, op)) is not None:
+        return low32
     return _add.lower_scaled(g, op, float32_math=True)
 
 
@@ -30,6 +32,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == arith_i32.OPCODE:
+        return arith_i32.ref(g, op, low, xs)
     off1, off2, off_y, left, m1, s1, m2, s2, mo, so, lo, hi = low.params
     a, b = np.broadcast_arrays(np.asarray(xs[0], np.int64), np.asarray(xs[1], np.int64))
     a_scaled = multiply_by_quantized_multiplier((a + off1) << left, m1, s1)

@@ -128,6 +128,11 @@ enum { ODL_LOGICAL_AND = 0, ODL_LOGICAL_OR, ODL_LOGICAL_NOT };
 odl_status_t odl_logical_bool(int32_t kind, const odl_dims4_t *d1, const uint8_t *in1, const odl_dims4_t *d2,
                               const uint8_t *in2, const odl_dims4_t *dy, uint8_t *out);
 
+/* int32 ADD / SUB / MUL (wrapping) / MAXIMUM / MINIMUM, raw values, broadcast (rank <= 4). */
+enum { ODL_ARITH_ADD = 0, ODL_ARITH_SUB, ODL_ARITH_MUL, ODL_ARITH_MAX, ODL_ARITH_MIN };
+odl_status_t odl_arith_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *in1, const odl_dims4_t *d2,
+                           const int32_t *in2, const odl_dims4_t *dy, int32_t *out);
+
 /* TRANSPOSE of any element size (1, 2 or 4 bytes), rank <= 5: out dim d =
  * in_dims[perm[d]]. DEPTH_TO_SPACE and SPACE_TO_DEPTH are a 4-D transpose of
  * a reshaped view (pytool/ops/transpose_view.py). */

@@ -1,0 +1,34 @@
+"""The int32 paths of ADD, SUB, MUL, MAXIMUM and MINIMUM (C op ARITH_I32):
+raw int32 values, wrapping like TFLite Micro's int32 kernels on two's-
+complement targets, numpy broadcasting up to rank 4. Only fused activation
+NONE is taken. Not a registered op type: those modules call `maybe_lower`.
+params: [kind].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+
+OPCODE = 63
+KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM")
+_NUMPY = (np.add, np.subtract, np.multiply, np.maximum, np.minimum)
+
+
+def maybe_lower(g: Graph, op: Op) -> Lowered | None:
+    names = [op.inputs[0], op.inputs[1], op.outputs[0]]
+    if any(g.tensors[n].dtype != "int32" for n in names):
+        return None
+    if op.attrs.get("activation", "NONE") != "NONE":
+        raise IRError(f"{op.type} '{op.name}': int32 with fused {op.attrs['activation']} is not supported")
+    if len(g.tensors[op.outputs[0]].shape) > 4:
+        raise IRError(f"{op.type} '{op.name}': int32 rank {len(g.tensors[op.outputs[0]].shape)} is above 4")
+    return Lowered(inputs=names[:2], params=[KINDS.index(op.type)], opcode=OPCODE)
+
+
+def ref(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    y = _NUMPY[low.params[0]](np.asarray(xs[0], np.int64), np.asarray(xs[1], np.int64))
+    y = ((y + 2**31) % 2**32) - 2**31
+    return [y.astype(np.int32).reshape(g.tensors[op.outputs[0]].shape)]
