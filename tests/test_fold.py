@@ -79,3 +79,15 @@ def test_quantized_constant_folds_through_the_integer_twin():
     want = run_int8(graph(False), [x, np.arange(-60, 60, 10, dtype=np.int8).reshape(1, 12)], keep_all=True)["r"]
     np.testing.assert_array_equal(folded.tensors["r"].data, want)
     assert len(np.unique(want)) > 3  # a real requantization, not a constant
+
+
+def test_int32_shape_arithmetic_folds_exactly():
+    g = Graph()
+    big = np.array([2**30 + 1, -(2**30) - 3], np.int32)
+    g.add_tensor(Tensor("a", (2,), "int32", big))
+    g.add_tensor(Tensor("b", (2,), "int32", np.array([2**30, 7], np.int32)))
+    g.add_tensor(Tensor("s", (2,), "int32"))
+    g.ops = [Op("ADD", ["a", "b"], ["s"], {"activation": "NONE"})]
+    g.inputs, g.outputs = [], []
+    assert fold_constants(g) == 1
+    np.testing.assert_array_equal(g.tensors["s"].data, np.array([-(2**31) + 1, -(2**30) + 4], np.int32))  # wraps
