@@ -66,6 +66,39 @@ static void widen_padded(const odl_f16_conv_params_t *p, const conv_geo_t *g, co
  * entries (tap offsets in bytes from xb, filters [entry][8] from wb) in the
  * portable order, + bias, narrowed; with relu, halves outside [+0, +inf]
  * (negative, NaN) become +0, which is R(relu(v)) since rounding keeps signs. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+/* Helium: the eight sums as two vectors, multiply-add by the input value in a
+ * core register (vector by scalar); same order per sum. Every operand and
+ * partial sum is 0 or a normal FP32 value (binary16 values, their products
+ * >= 2^-48 and sums of those), so Helium's flush-to-zero changes nothing. */
+#define ODL_FP_CONV8_BODY                                     \
+    "vmov.i32 q0, #0\n\t"                                   \
+    "vmov.i32 q1, #0\n\t"                                   \
+    "1:\n\t"                                                \
+    "ldr %[t], [%[l]], #4\n\t"                              \
+    "ldr %[t], [%[xb], %[t]]\n\t"                           \
+    "vldrw.u32 q2, [%[wb]], #16\n\t"                        \
+    "vldrw.u32 q3, [%[wb]], #16\n\t"                        \
+    "vfma.f32 q0, q2, %[t]\n\t"                             \
+    "vfma.f32 q1, q3, %[t]\n\t"                             \
+    "subs %[n], %[n], #1\n\t"                               \
+    "bne 1b\n\t"                                            \
+    "vldrw.u32 q2, [%[bf]]\n\t"                             \
+    "vldrw.u32 q3, [%[bf], #16]\n\t"                        \
+    "vadd.f32 q0, q0, q2\n\t"                               \
+    "vadd.f32 q1, q1, q3\n\t"                               \
+    "vcvtb.f16.f32 s8, s0\n\t"                                \
+    "vcvtt.f16.f32 s8, s1\n\t"                                \
+    "vcvtb.f16.f32 s9, s2\n\t"                                \
+    "vcvtt.f16.f32 s9, s3\n\t"                                \
+    "vcvtb.f16.f32 s10, s4\n\t"                               \
+    "vcvtt.f16.f32 s10, s5\n\t"                               \
+    "vcvtb.f16.f32 s11, s6\n\t"                               \
+    "vcvtt.f16.f32 s11, s7\n\t"                               \
+    "vmov %[l], %[n], s8, s9\n\t"                             \
+    "vmov %[wb], %[t], s10, s11\n\t"
+
+#else
 #define ODL_FP_CONV8_BODY                                     \
     "vldmia %[z], {s0-s7}\n\t"                               \
     "1:\n\t"                                                  \
@@ -102,6 +135,8 @@ static void widen_padded(const odl_f16_conv_params_t *p, const conv_geo_t *g, co
     "vcvtt.f16.f32 s11, s7\n\t"                               \
     "vmov %[l], %[n], s8, s9\n\t"                             \
     "vmov %[wb], %[t], s10, s11\n\t"
+
+#endif
 
 #define ODL_FP_CONV8_RELU                                     \
     "usub16 %[xb], %[lim], %[l]\n\t"                          \
@@ -273,6 +308,43 @@ odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_bw_input)(const odl_f16_conv_params_t 
  * images of `rows` rows of `cols` positions: x steps xs bytes per position,
  * then skip bytes per row, then image bytes per image; g steps 32 bytes per
  * position. VFMA of two binary16 values rounds like multiply-then-add. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+/* Helium: two vectors of four sums, the input value in a core register
+ * (vector by scalar); normal operands only, as for the forward. */
+static inline void sum8(float *acc, const float *x, const float *g, int32_t images, int32_t rows, int32_t cols,
+                        int32_t xs, int32_t skip, int32_t image) {
+    int32_t r = 0, c = 0;
+    uint32_t t = 0;
+    __asm__ volatile(
+        "vldrw.u32 q0, [%[acc]]\n\t"
+        "vldrw.u32 q1, [%[acc], #16]\n\t"
+        "3:\n\t"
+        "mov %[r], %[rows]\n\t"
+        "2:\n\t"
+        "mov %[c], %[cols]\n\t"
+        "1:\n\t"
+        "ldr %[t], [%[x]]\n\t"
+        "add %[x], %[x], %[xs]\n\t"
+        "vldrw.u32 q2, [%[g]], #16\n\t"
+        "vldrw.u32 q3, [%[g]], #16\n\t"
+        "vfma.f32 q0, q2, %[t]\n\t"
+        "vfma.f32 q1, q3, %[t]\n\t"
+        "subs %[c], %[c], #1\n\t"
+        "bne 1b\n\t"
+        "add %[x], %[x], %[skip]\n\t"
+        "subs %[r], %[r], #1\n\t"
+        "bne 2b\n\t"
+        "add %[x], %[x], %[image]\n\t"
+        "subs %[images], %[images], #1\n\t"
+        "bne 3b\n\t"
+        "vstrw.32 q0, [%[acc]]\n\t"
+        "vstrw.32 q1, [%[acc], #16]"
+        : [x] "+&r"(x), [g] "+&r"(g), [images] "+&r"(images), [r] "+&r"(r), [c] "+&r"(c), [t] "+&r"(t)
+        : [acc] "r"(acc), [rows] "r"(rows), [cols] "r"(cols), [xs] "r"(xs), [skip] "r"(skip), [image] "r"(image)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+          "cc", "memory");
+}
+#else
 static inline void sum8(float *acc, const float *x, const float *g, int32_t images, int32_t rows, int32_t cols,
                         int32_t xs, int32_t skip, int32_t image) {
     int32_t r = 0, c = 0;
@@ -308,6 +380,7 @@ static inline void sum8(float *acc, const float *x, const float *g, int32_t imag
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
           "s16", "cc", "memory");
 }
+#endif
 
 /* Gradient at the pre-activation of two outputs (y, g: two halves each): g
  * where y - 1 <= lim per half (unsigned), else +0; lim 0x7bff per half keeps y in

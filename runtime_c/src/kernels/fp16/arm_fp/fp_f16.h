@@ -78,19 +78,68 @@ static inline void odl_fp_widen_row(const odl_f16_t *src, float *dst, int32_t n)
 static inline int odl_fp_aligned(const void *p) { return ((uintptr_t)p & 3u) == 0; }
 
 /* One FC row of the fused gradient + SGD step, four weights per iteration
- * (n4 > 0 iterations, x / gw / w word aligned): gw[i] = R(g * x[i]) and
- * w[i] = R(F(w[i]) - c * F(gw[i])). x holds the row input with every zero
- * signed like g, so g * x[i] is never -0 and equals the portable 0 + g * x
- * (the product of two binary16 values is exact). The gradient is narrowed
- * and widened back in registers; loads and stores move whole words. */
-static inline void odl_fp_grad_sgd4(const float *x, float g, float c, odl_f16_t *gw, odl_f16_t *w, int32_t n4) {
+ * (n4 > 0 iterations, x / gw / w word aligned, z four +0 floats):
+ * gw[i] = R(0 + g * x[i]) as one VFMA onto +0 (the product of two binary16
+ * values is exact, and a zero product becomes +0 as in the portable sum) and
+ * w[i] = R(F(w[i]) - c * F(gw[i])). The gradient is narrowed and widened back
+ * in registers; loads and stores move whole words. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+/* Helium: the same operations with the multiply-adds, the scaling by c and
+ * the subtraction four lanes at a time (vector by scalar) and the
+ * conversions scalar on the lanes (the emulated vector conversions are wrong,
+ * docs/design/fp16-mve.md). Helium floating point may flush FP32 subnormals:
+ * the operands here are binary16 values (normal in FP32), products of two
+ * of them (>= 2^-48) and c * g with c >= 2^-100 (callers check), normal; a
+ * subnormal difference narrows to a signed zero either way. */
+static inline void odl_fp_grad_sgd4(const float *x, float g, float c, odl_f16_t *gw, odl_f16_t *w, int32_t n4,
+                                    const float *z) {
+    uint32_t gr, cr;
+    memcpy(&gr, &g, sizeof gr);
+    memcpy(&cr, &c, sizeof cr);
+    (void)z;
     __asm__ volatile(
         "1:\n\t"
-        "vldmia %[x]!, {s0-s3}\n\t"
-        "vmul.f32 s0, s0, %[g]\n\t"
-        "vmul.f32 s1, s1, %[g]\n\t"
-        "vmul.f32 s2, s2, %[g]\n\t"
-        "vmul.f32 s3, s3, %[g]\n\t"
+        "vldrw.u32 q2, [%[x]], #16\n\t"
+        "vmov.i32 q0, #0\n\t"
+        "vfma.f32 q0, q2, %[g]\n\t"
+        "vcvtb.f16.f32 s4, s0\n\t"
+        "vcvtt.f16.f32 s4, s1\n\t"
+        "vcvtb.f16.f32 s5, s2\n\t"
+        "vcvtt.f16.f32 s5, s3\n\t"
+        "vstmia %[gw]!, {s4-s5}\n\t"
+        "vldmia %[w], {s6-s7}\n\t"
+        "vcvtb.f32.f16 s0, s4\n\t"
+        "vcvtt.f32.f16 s1, s4\n\t"
+        "vcvtb.f32.f16 s2, s5\n\t"
+        "vcvtt.f32.f16 s3, s5\n\t"
+        "vmul.f32 q0, q0, %[c]\n\t"
+        "vcvtb.f32.f16 s8, s6\n\t"
+        "vcvtt.f32.f16 s9, s6\n\t"
+        "vcvtb.f32.f16 s10, s7\n\t"
+        "vcvtt.f32.f16 s11, s7\n\t"
+        "vsub.f32 q2, q2, q0\n\t"
+        "vcvtb.f16.f32 s6, s8\n\t"
+        "vcvtt.f16.f32 s6, s9\n\t"
+        "vcvtb.f16.f32 s7, s10\n\t"
+        "vcvtt.f16.f32 s7, s11\n\t"
+        "vstmia %[w]!, {s6-s7}\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b"
+        : [x] "+r"(x), [gw] "+r"(gw), [w] "+r"(w), [n] "+r"(n4)
+        : [g] "r"(gr), [c] "r"(cr)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "cc", "memory");
+}
+#else
+static inline void odl_fp_grad_sgd4(const float *x, float g, float c, odl_f16_t *gw, odl_f16_t *w, int32_t n4,
+                                    const float *z) {
+    __asm__ volatile(
+        "1:\n\t"
+        "vldmia %[x]!, {s8-s11}\n\t"
+        "vldmia %[z], {s0-s3}\n\t"
+        "vfma.f32 s0, s8, %[g]\n\t"
+        "vfma.f32 s1, s9, %[g]\n\t"
+        "vfma.f32 s2, s10, %[g]\n\t"
+        "vfma.f32 s3, s11, %[g]\n\t"
         "vcvtb.f16.f32 s4, s0\n\t"
         "vcvtt.f16.f32 s4, s1\n\t"
         "vcvtb.f16.f32 s5, s2\n\t"
@@ -121,9 +170,10 @@ static inline void odl_fp_grad_sgd4(const float *x, float g, float c, odl_f16_t 
         "subs %[n], %[n], #1\n\t"
         "bne 1b"
         : [x] "+r"(x), [gw] "+r"(gw), [w] "+r"(w), [n] "+r"(n4)
-        : [g] "t"(g), [c] "t"(c)
+        : [g] "t"(g), [c] "t"(c), [z] "r"(z)
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "cc", "memory");
 }
+#endif
 
 /* p[0 .. 4 * n4) = +0 (p word aligned, n4 > 0): one STRD per four halves. */
 static inline void odl_fp_zero4(odl_f16_t *p, int32_t n4) {

@@ -227,17 +227,13 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight_sgd)(const odl_f16_fc_params_t *
     if (!p || !in || !w || !out || !out->grad) return ODL_ERR_ARG;
     odl_status_t s = fc_dims(in, w, out, &n, &k, &o);
     if (s != ODL_OK) return s;
-    if (n != 1 || k > ODL_FP_TILE || !w->grad || !(c >= 0.0f && c <= 3.4e38f) || !odl_fp_all_finite(in->data, k))
+    /* c: finite, and 0 or >= 2^-100 so that c * g stays normal (fp_f16.h) */
+    if (n != 1 || k > ODL_FP_TILE || !w->grad || !(c == 0.0f || (c >= 0x1p-100f && c <= 3.4e38f)) ||
+        !odl_fp_all_finite(in->data, k))
         return odl_fc_f16_bw_weight_sgd_portable(p, in, w, b, out, c);
-    /* the input with its zeros signed +0 (xp) and -0 (xn): g * x[i] is then
-     * +0 where the portable 0 + g * x[i] is, for g > 0 with xp, g < 0 with xn */
-    float xp[ODL_FP_TILE], xn[ODL_FP_TILE];
-    odl_fp_widen_row(in->data, xp, k);
-    for (int32_t i = 0; i < k; ++i) {
-        const float v = xp[i];
-        xp[i] = v + 0.0f;
-        xn[i] = -(0.0f - v);
-    }
+    float x[ODL_FP_TILE];
+    static const float zeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    odl_fp_widen_row(in->data, x, k);
     const int fast = (k & 3) == 0 && odl_fp_aligned(w->grad) && odl_fp_aligned(w->data);
     for (int32_t j = 0; j < o; ++j) {
         const float gj = odl_f16_act_grad(p->act, out->data[j], out->grad[j]);
@@ -250,21 +246,20 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight_sgd)(const odl_f16_fc_params_t *
             if (!odl_fp_all_finite(wr, k))
                 for (int32_t i = 0; i < k; ++i) wr[i] = R(F(wr[i]) - c * 0.0f);
         } else {
-            const float *x = gj > 0.0f ? xp : xn;
             int32_t i = 0;
             if (fast) {
-                odl_fp_grad_sgd4(x, gj, c, gw, wr, k >> 2);
+                odl_fp_grad_sgd4(x, gj, c, gw, wr, k >> 2, zeros);
                 i = k;
             }
             for (; i + 2 <= k; i += 2) {
                 float g0, g1, w0, w1;
-                odl_fp_narrow2(gj * x[i], gj * x[i + 1], gw + i);
+                odl_fp_narrow2(odl_fp_fma(gj, x[i], 0.0f), odl_fp_fma(gj, x[i + 1], 0.0f), gw + i);
                 odl_fp_widen2(gw + i, &g0, &g1);
                 odl_fp_widen2(wr + i, &w0, &w1);
                 odl_fp_narrow2(w0 - c * g0, w1 - c * g1, wr + i);
             }
             if (i < k) {
-                gw[i] = R(gj * x[i]);
+                gw[i] = R(odl_fp_fma(gj, x[i], 0.0f));
                 wr[i] = R(F(wr[i]) - c * F(gw[i]));
             }
         }
