@@ -55,12 +55,15 @@ AVG_POOLS = [
 ]
 
 # Same-shape MUL / ADD (second operand a constant, so one model input): lengths that are not a multiple
-# of four (tails), every sign of the output shift (MUL 0.4 / 0.01: a left shift), clamps.
+# of four (tails), every sign of the output shift (MUL 0.4 / 0.01: a left shift), ADD input shifts of 0
+# and far below, clamps.
 BINARY = [
     ("MUL", (1, 5, 7, 3), (0.05, -3), (0.02, 10), (0.004, 5), "NONE"),
     ("MUL", (1, 4, 4, 8), (0.5, 7), (0.8, -100), (0.01, -128), "RELU"),
     ("MUL", (2, 3, 3, 5), (0.1, 0), (0.1, -128), (0.05, 3), "RELU6"),
     ("ADD", (1, 3, 5, 7), (0.05, -3), (0.1, 12), (0.08, -7), "NONE"),
+    ("ADD", (1, 4, 4, 6), (0.1, 5), (0.1, -5), (0.05, 0), "RELU"),  # equal scales: both input shifts 0
+    ("ADD", (1, 2, 3, 5), (0.002, -128), (0.3, 40), (0.01, 3), "NONE"),  # a long right shift on input 1
 ]
 
 
