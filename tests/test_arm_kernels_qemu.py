@@ -90,6 +90,17 @@ def random_case(kind: str, fixed: dict, seed: int):
     return g, x
 
 
+def lstm_case():
+    """UNIDIRECTIONAL_SEQUENCE_LSTM (arm_dsp: widened columns, SMLAD): two batches, time-major, input and
+    state sizes with a tail past the last word (13, 10), random zero points and scales."""
+    from test_lstm import _random_lstm
+
+    rng = np.random.default_rng(77)
+    g, op = _random_lstm(rng, 2, 3, 13, 10, True, 1.5, False, "int8")
+    g.inputs, g.outputs = ["x"], ["y"]
+    return g, rng.integers(-128, 128, g.tensors["x"].shape).astype(np.int8)
+
+
 def run_cases(board_name: str, tmp_path: Path, kernels=None) -> list[tuple[bytes, bytes]]:
     from pytool import compile_model, load_host
     from pytool.link import Link
@@ -105,6 +116,7 @@ def run_cases(board_name: str, tmp_path: Path, kernels=None) -> list[tuple[bytes
         g, _, feeds = build_pool({"kind": "AVERAGE_POOL_2D", **c})
         cases.append((g, feeds["x"]))
     cases += [binary_case(*b, seed=2000 + i) for i, b in enumerate(BINARY)]
+    cases.append(lstm_case())
     for i, (g, x) in enumerate(cases):
         art = compile_model(g, out_dir=tmp_path / f"c{i}")
         expected = np.asarray(load_host(art).invoke(x)).tobytes()
@@ -123,5 +135,6 @@ def test_optimised_kernels_match_portable_on_random_shapes(tmp_path, board):
     pairs = run_cases(board, tmp_path)
     names = [f"{kind} {fixed}" for kind, fixed in TEMPLATES] + [f"MAX_POOL_2D {c}" for c in POOLS]
     names += [f"AVERAGE_POOL_2D {c}" for c in AVG_POOLS] + [f"{b[0]} {b[1:]}" for b in BINARY]
+    names += ["UNIDIRECTIONAL_SEQUENCE_LSTM 2x3x13 -> 10"]
     for name, (got, want) in zip(names, pairs, strict=True):
         assert got == want, f"{name} on {board}"

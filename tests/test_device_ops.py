@@ -16,7 +16,7 @@ from pytool.targets import QemuSession, build_firmware
 
 pytestmark = pytest.mark.qemu
 
-FIXTURES = ["conv_int16", "transpose_conv_int16", "svdf_rank1", "lstm_last_dense_int8", "model_more_ops_int8"]
+FIXTURES = ["conv_int16", "transpose_conv_int16", "svdf_rank1", "lstm_stacked_int8", "model_more_ops_int8"]
 
 
 def _path(name: str, tmp_path):

@@ -31,26 +31,32 @@ static int16_t gate_pre(const odl_lstm_params_t *p, int g, int32_t unit, const i
     return (int16_t)sat16(a + r);
 }
 
+/* One unit's gates from their pre-activations: the cell update, then the new hidden value into *y. */
+static void unit_update(const odl_lstm_params_t *p, const int16_t pre[4], int16_t *c, int8_t *y) {
+    int16_t act[4];
+    odl_logistic_s16(0, 0, 1, &pre[GATE_I], &act[GATE_I]);
+    odl_logistic_s16(0, 0, 1, &pre[GATE_F], &act[GATE_F]);
+    odl_tanh_s16(0, 0, 1, &pre[GATE_C], &act[GATE_C]);
+    odl_logistic_s16(0, 0, 1, &pre[GATE_O], &act[GATE_O]);
+    const int32_t fc =
+        sat16(odl_mul_by_quantized_multiplier((int32_t)act[GATE_F] * *c, p->forget_mult, p->forget_shift));
+    const int32_t ig =
+        sat16(odl_mul_by_quantized_multiplier((int32_t)act[GATE_I] * act[GATE_C], p->input_mult, p->input_shift));
+    int32_t cn = sat16(fc + ig);
+    if (p->cell_clip >= 0) cn = odl_clamp_i32(cn, -p->cell_clip, p->cell_clip);
+    *c = (int16_t)cn;
+    int16_t t;
+    odl_tanh_s16(p->tanh_mult, p->tanh_shift, 1, c, &t);
+    const int32_t hv = odl_mul_by_quantized_multiplier((int32_t)t * act[GATE_O], p->hidden_mult, p->hidden_shift);
+    *y = (int8_t)odl_clamp_i32(hv + p->hidden_zero_point, -128, 127);
+}
+
 static void step(const odl_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t *c, int8_t *y,
                  const int8_t *const w_in[4], const int8_t *const w_rec[4], const int32_t *const bias[4]) {
     for (int32_t j = 0; j < p->units; ++j) {
-        int16_t pre[4], act[4];
+        int16_t pre[4];
         for (int g = 0; g < 4; ++g) pre[g] = gate_pre(p, g, j, x, h, w_in, w_rec, bias);
-        odl_logistic_s16(0, 0, 1, &pre[GATE_I], &act[GATE_I]);
-        odl_logistic_s16(0, 0, 1, &pre[GATE_F], &act[GATE_F]);
-        odl_tanh_s16(0, 0, 1, &pre[GATE_C], &act[GATE_C]);
-        odl_logistic_s16(0, 0, 1, &pre[GATE_O], &act[GATE_O]);
-        const int32_t fc = sat16(odl_mul_by_quantized_multiplier((int32_t)act[GATE_F] * c[j], p->forget_mult,
-                                                                 p->forget_shift));
-        const int32_t ig = sat16(odl_mul_by_quantized_multiplier((int32_t)act[GATE_I] * act[GATE_C], p->input_mult,
-                                                                 p->input_shift));
-        int32_t cn = sat16(fc + ig);
-        if (p->cell_clip >= 0) cn = odl_clamp_i32(cn, -p->cell_clip, p->cell_clip);
-        c[j] = (int16_t)cn;
-        int16_t t;
-        odl_tanh_s16(p->tanh_mult, p->tanh_shift, 1, &c[j], &t);
-        const int32_t hv = odl_mul_by_quantized_multiplier((int32_t)t * act[GATE_O], p->hidden_mult, p->hidden_shift);
-        y[j] = (int8_t)odl_clamp_i32(hv + p->hidden_zero_point, -128, 127);
+        unit_update(p, pre, &c[j], &y[j]);
     }
     memcpy(h, y, (size_t)p->units);
 }
