@@ -2,7 +2,7 @@
 byte-compared with TFLite Micro: int16 <-> int32 QUANTIZE (as in TFLite Micro's
 SEANet integration tests), int16 DEQUANTIZE, CAST, SQUEEZE, EXPAND_DIMS, int8 NOT_EQUAL,
 ADD_N, ELU, CUMSUM, LOGICAL_NOT, int32 LESS_EQUAL,
-int32 ADD / SUB / MUL / MAXIMUM / MINIMUM and uint8 <-> int8 QUANTIZE / uint8 DEQUANTIZE."""
+int32 ADD / SUB / MUL / MAXIMUM / MINIMUM / SQUARED_DIFFERENCE and uint8 <-> int8 QUANTIZE / uint8 DEQUANTIZE."""
 
 from __future__ import annotations
 
@@ -92,7 +92,8 @@ CASES = {
         63, [T((3, 1), "int32"), T((1, 4), "int32", data=np.array([[-5, 0, 7, 1 << 20]], np.int32)),
              T((3, 4), "bool")], [0, 1], [2], model_inputs=[0]),
     **{f"{name}_int32": partial(_int32_binary, code)
-       for name, code in (("add", 0), ("sub", 41), ("mul", 18), ("maximum", 55), ("minimum", 57))},
+       for name, code in (("add", 0), ("sub", 41), ("mul", 18), ("maximum", 55), ("minimum", 57),
+                          ("squared_difference", 99))},
     "expand_dims_int8": lambda: single_op(
         70, [T((2, 3), "int8", 0.1, 2), T((1,), "int32", data=np.array([1], np.int32)),
              T((2, 1, 3), "int8", 0.1, 2)], [0, 1], [2], model_inputs=[0]),

@@ -1,4 +1,4 @@
-"""The int32 paths of ADD, SUB, MUL, MAXIMUM and MINIMUM (C op ARITH_I32):
+"""The int32 paths of ADD, SUB, MUL, MAXIMUM, MINIMUM and SQUARED_DIFFERENCE (C op ARITH_I32):
 raw int32 values, wrapping like TFLite Micro's int32 kernels on two's-
 complement targets, numpy broadcasting up to rank 4. Only fused activation
 NONE is taken. Not a registered op type: those modules call `maybe_lower`.
@@ -13,8 +13,8 @@ from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 
 OPCODE = 63
-KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM")
-_NUMPY = (np.add, np.subtract, np.multiply, np.maximum, np.minimum)
+KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE")
+_NUMPY = (np.add, np.subtract, np.multiply, np.maximum, np.minimum, lambda a, b: (a - b) * (a - b))
 
 
 def maybe_lower(g: Graph, op: Op) -> Lowered | None:
