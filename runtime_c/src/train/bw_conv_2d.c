@@ -44,8 +44,12 @@ odl_status_t odl_conv2d_s8_bw_input(const odl_conv_params_t *p, const odl_dims4_
     return ODL_OK;
 }
 
-/* g += e * (x + z) over the taps of output position (b, oy, ox). */
-static void bw_weight_position(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *x, int32_t KH,
+/* g += e * (x + z) over the taps of output position (b, oy, ox). Inlined
+ * into both callers: a frame of its own would deepen the training stack. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void bw_weight_position(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *x, int32_t KH,
                                int32_t KW, int32_t b, int32_t oy, int32_t ox, int32_t e, int64_t *grad_w) {
     const int32_t C = in_dims->c, H = in_dims->h, W = in_dims->w;
     for (int32_t ky = 0; ky < KH; ++ky) {

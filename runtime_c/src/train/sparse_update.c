@@ -118,6 +118,23 @@ static void apply_row(odl_ctx_t *ctx, const odl_sp_layer_t *ly, uint32_t slot, u
         odl_update_stochastic_s8(ly->row, wr, g, c, odl_prng_key(config_of(ctx)->seed, step, 1u + slot, (uint32_t)ch));
 }
 
+/* CONV_POOL: e is the max-pool's output error (op s->arg); y, the conv
+ * output, routes it and carries the conv's mask. Its own frame, off the
+ * path of the other layer kinds. */
+static SP_NOINLINE odl_status_t pooled_bw_weight(odl_ctx_t *ctx, const odl_sp_step_t *s, const odl_op_t *op,
+                                                 const odl_conv_params_t *p, const odl_dims4_t *xd, const int8_t *x,
+                                                 const odl_dims4_t *wd, const odl_dims4_t *yd, const int32_t *e,
+                                                 int32_t ch, int64_t *grad, int64_t *gb) {
+    const odl_op_t *pool = &ctx->model->ops[s->arg];
+    const int32_t *r = pool->params;
+    odl_dims4_t pd;
+    if (pool->n_params < 8 || !odl_dims4_of(odl_tensor_info(ctx, pool->outputs[0]), &pd)) return ODL_ERR_SHAPE;
+    const odl_pool_params_t pq = {r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
+    const odl_bw_pool_mask_t pm = {&pq, s->has_mask, s->act_min, s->act_max};
+    const int8_t *y = (const int8_t *)odl_tensor_ptr(ctx, op->outputs[0]);
+    return odl_conv2d_s8_bw_weight_pooled(p, xd, x, wd, yd, y, &pm, &pd, e, ch, grad, gb);
+}
+
 /* Updates of a layer's chosen channels and bias. A batch-1 fully connected
  * layer needs no gradient row: its row is e[o] * (x + z), so the int16 row
  * is the input (times 128) for every channel and e[o] goes into the row
@@ -146,20 +163,6 @@ static SP_NOINLINE odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t
         n_out = yd.c;
     }
     const int outer = s->kind == ODL_SP_FC && batches == 1;
-    /* CONV_POOL: e is the max-pool's output error (op s->arg); y, the conv
-     * output, routes it and carries the conv's mask. */
-    const int8_t *y = 0;
-    odl_pool_params_t pq;
-    odl_bw_pool_mask_t pm = {0, 0, 0, 0};
-    odl_dims4_t pd = {0, 0, 0, 0};
-    if (s->kind == ODL_SP_CONV_POOL) {
-        const odl_op_t *pool = &ctx->model->ops[s->arg];
-        const int32_t *r = pool->params;
-        if (pool->n_params < 8 || !odl_dims4_of(odl_tensor_info(ctx, pool->outputs[0]), &pd)) return ODL_ERR_SHAPE;
-        pq = (odl_pool_params_t){r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
-        pm = (odl_bw_pool_mask_t){&pq, s->has_mask, s->act_min, s->act_max};
-        y = (const int8_t *)odl_tensor_ptr(ctx, op->outputs[0]);
-    }
     int32_t *bias = ly->bias != ODL_SP_NONE ? (int32_t *)odl_tensor_ptr(ctx, ly->bias) : 0;
     int8_t *w = ly->weight != ODL_SP_NONE ? (int8_t *)odl_tensor_ptr(ctx, ly->weight) : 0;
     int64_t *grad = 0;
@@ -183,7 +186,7 @@ static SP_NOINLINE odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t
         else if (s->kind == ODL_SP_CONV)
             st = odl_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, gr, &gb);
         else if (s->kind == ODL_SP_CONV_POOL)
-            st = odl_conv2d_s8_bw_weight_pooled(&p, &xd, x, &wd, &yd, y, &pm, &pd, e, ch, gr, &gb);
+            st = pooled_bw_weight(ctx, s, op, &p, &xd, x, &wd, &yd, e, ch, gr, &gb);
         else
             st = odl_depthwise_conv2d_s8_bw_weight(&p, &xd, x, &wd, &yd, e, ch, gr, &gb);
         if (st != ODL_OK) return st;
