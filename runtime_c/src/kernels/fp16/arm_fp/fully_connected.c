@@ -26,6 +26,53 @@ static inline odl_f16_t fc_out(float acc, const odl_f16_t *bias, int32_t j, int3
 /* Four output sums of the forward, a[q] += sum over i < 4 * n4 of F(w_q[i]) * x[i]
  * in index order: per step one VLDM of four inputs, and per row one VLDM of
  * four weights, widened in registers (rows and x word aligned). */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+/* Helium: the four sums as one vector (lane q = row q); per step the four
+ * weights of each row are widened into four vectors (one per input index,
+ * lanes = rows) and multiply-added by the input in a core register, in index
+ * order. Operands and partial sums are 0 or normal (flush-to-zero is moot). */
+static inline void fw_rows4(float *a, const float *x, const odl_f16_t *w0, const odl_f16_t *w1,
+                            const odl_f16_t *w2, const odl_f16_t *w3, int32_t n4) {
+    uint32_t x0, x1, x2, x3;
+    __asm__ volatile(
+        "vldrw.u32 q6, [%[a]]\n\t"
+        "1:\n\t"
+        "ldrd %[x0], %[x1], [%[x]], #8\n\t"
+        "ldrd %[x2], %[x3], [%[x]], #8\n\t"
+        "vldmia %[w0]!, {s16-s17}\n\t"
+        "vldmia %[w1]!, {s18-s19}\n\t"
+        "vldmia %[w2]!, {s20-s21}\n\t"
+        "vldmia %[w3]!, {s22-s23}\n\t"
+        "vcvtb.f32.f16 s0, s16\n\t"
+        "vcvtb.f32.f16 s1, s18\n\t"
+        "vcvtb.f32.f16 s2, s20\n\t"
+        "vcvtb.f32.f16 s3, s22\n\t"
+        "vcvtt.f32.f16 s4, s16\n\t"
+        "vcvtt.f32.f16 s5, s18\n\t"
+        "vcvtt.f32.f16 s6, s20\n\t"
+        "vcvtt.f32.f16 s7, s22\n\t"
+        "vcvtb.f32.f16 s8, s17\n\t"
+        "vcvtb.f32.f16 s9, s19\n\t"
+        "vcvtb.f32.f16 s10, s21\n\t"
+        "vcvtb.f32.f16 s11, s23\n\t"
+        "vcvtt.f32.f16 s12, s17\n\t"
+        "vcvtt.f32.f16 s13, s19\n\t"
+        "vcvtt.f32.f16 s14, s21\n\t"
+        "vcvtt.f32.f16 s15, s23\n\t"
+        "vfma.f32 q6, q0, %[x0]\n\t"
+        "vfma.f32 q6, q1, %[x1]\n\t"
+        "vfma.f32 q6, q2, %[x2]\n\t"
+        "vfma.f32 q6, q3, %[x3]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        "vstrw.32 q6, [%[a]]"
+        : [x] "+&r"(x), [w0] "+&r"(w0), [w1] "+&r"(w1), [w2] "+&r"(w2), [w3] "+&r"(w3), [n] "+&r"(n4),
+          [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3)
+        : [a] "r"(a)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+          "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "cc", "memory");
+}
+#else
 static inline void fw_rows4(float *a, const float *x, const odl_f16_t *w0, const odl_f16_t *w1,
                             const odl_f16_t *w2, const odl_f16_t *w3, int32_t n4) {
     __asm__ volatile(
@@ -75,6 +122,7 @@ static inline void fw_rows4(float *a, const float *x, const odl_f16_t *w0, const
         : [a] "r"(a)
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s16", "s17", "s18", "s19", "cc", "memory");
 }
+#endif
 
 odl_status_t ODL_FP_PUBLIC(odl_fc_f16_fw)(const odl_f16_fc_params_t *p, const odl_f16_tensor_t *in, const odl_f16_tensor_t *w,
                            const odl_f16_tensor_t *b, odl_f16_tensor_t *out) {
