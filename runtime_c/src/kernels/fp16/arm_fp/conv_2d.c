@@ -345,18 +345,23 @@ static inline void sum8(float *acc, const float *x, const float *g, int32_t imag
           "cc", "memory");
 }
 #else
+/* FPv4/FPv5: the loop bounds and steps are read from memory so the statement
+ * needs few core registers (GCC for some cores, e.g. the M7, cannot otherwise
+ * allocate them). */
 static inline void sum8(float *acc, const float *x, const float *g, int32_t images, int32_t rows, int32_t cols,
                         int32_t xs, int32_t skip, int32_t image) {
-    int32_t r = 0, c = 0;
+    const int32_t prm[5] = {rows, cols, xs, skip, image};
+    int32_t r = 0, c = 0, step = 0;
     __asm__ volatile(
         "vldmia %[acc], {s0-s7}\n\t"
+        "ldr %[step], [%[prm], #8]\n\t"
         "3:\n\t"
-        "mov %[r], %[rows]\n\t"
+        "ldr %[r], [%[prm]]\n\t"
         "2:\n\t"
-        "mov %[c], %[cols]\n\t"
+        "ldr %[c], [%[prm], #4]\n\t"
         "1:\n\t"
         "vldr s16, [%[x]]\n\t"
-        "add %[x], %[x], %[xs]\n\t"
+        "add %[x], %[x], %[step]\n\t"
         "vldmia %[g]!, {s8-s15}\n\t"
         "vfma.f32 s0, s8, s16\n\t"
         "vfma.f32 s1, s9, s16\n\t"
@@ -368,15 +373,17 @@ static inline void sum8(float *acc, const float *x, const float *g, int32_t imag
         "vfma.f32 s7, s15, s16\n\t"
         "subs %[c], %[c], #1\n\t"
         "bne 1b\n\t"
-        "add %[x], %[x], %[skip]\n\t"
+        "ldr %[c], [%[prm], #12]\n\t"
+        "add %[x], %[x], %[c]\n\t"
         "subs %[r], %[r], #1\n\t"
         "bne 2b\n\t"
-        "add %[x], %[x], %[image]\n\t"
+        "ldr %[c], [%[prm], #16]\n\t"
+        "add %[x], %[x], %[c]\n\t"
         "subs %[images], %[images], #1\n\t"
         "bne 3b\n\t"
         "vstmia %[acc], {s0-s7}"
-        : [x] "+&r"(x), [g] "+&r"(g), [images] "+&r"(images), [r] "+&r"(r), [c] "+&r"(c)
-        : [acc] "r"(acc), [rows] "r"(rows), [cols] "r"(cols), [xs] "r"(xs), [skip] "r"(skip), [image] "r"(image)
+        : [x] "+&r"(x), [g] "+&r"(g), [images] "+&r"(images), [r] "+&r"(r), [c] "+&r"(c), [step] "+&r"(step)
+        : [acc] "r"(acc), [prm] "r"(prm)
         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
           "s16", "cc", "memory");
 }
