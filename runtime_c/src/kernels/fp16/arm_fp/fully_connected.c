@@ -189,6 +189,74 @@ static inline void accumulate8(odl_f16_t *dst, const float *acc) {
     }
 }
 
+/* Eight input-gradient sums, a[q] += sum over j < o of g[j] * F(w[j][q]) in j
+ * order: per j one VLDM of the eight weights (w word aligned, rows `stride`
+ * bytes apart), widened in registers. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+/* Helium: the eight sums as two vectors, g[j] in a core register; operands
+ * and partial sums are 0 or normal, as in the forward. */
+static inline void bw_in8(float *a, const float *g, const odl_f16_t *w, int32_t stride, int32_t o) {
+    uint32_t t;
+    __asm__ volatile(
+        "vldrw.u32 q0, [%[a]]\n\t"
+        "vldrw.u32 q1, [%[a], #16]\n\t"
+        "1:\n\t"
+        "ldr %[t], [%[g]], #4\n\t"
+        "vldmia %[w], {s16-s19}\n\t"
+        "add %[w], %[w], %[st]\n\t"
+        "vcvtb.f32.f16 s8, s16\n\t"
+        "vcvtt.f32.f16 s9, s16\n\t"
+        "vcvtb.f32.f16 s10, s17\n\t"
+        "vcvtt.f32.f16 s11, s17\n\t"
+        "vcvtb.f32.f16 s12, s18\n\t"
+        "vcvtt.f32.f16 s13, s18\n\t"
+        "vcvtb.f32.f16 s14, s19\n\t"
+        "vcvtt.f32.f16 s15, s19\n\t"
+        "vfma.f32 q0, q2, %[t]\n\t"
+        "vfma.f32 q1, q3, %[t]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        "vstrw.32 q0, [%[a]]\n\t"
+        "vstrw.32 q1, [%[a], #16]"
+        : [g] "+&r"(g), [w] "+&r"(w), [n] "+&r"(o), [t] "=&r"(t)
+        : [a] "r"(a), [st] "r"(stride)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+          "s16", "s17", "s18", "s19", "cc", "memory");
+}
+#else
+static inline void bw_in8(float *a, const float *g, const odl_f16_t *w, int32_t stride, int32_t o) {
+    __asm__ volatile(
+        "vldmia %[a], {s0-s7}\n\t"
+        "1:\n\t"
+        "vldmia %[g]!, {s16}\n\t"
+        "vldmia %[w], {s8-s11}\n\t"
+        "add %[w], %[w], %[st]\n\t"
+        "vcvtb.f32.f16 s12, s8\n\t"
+        "vcvtt.f32.f16 s13, s8\n\t"
+        "vcvtb.f32.f16 s14, s9\n\t"
+        "vcvtt.f32.f16 s15, s9\n\t"
+        "vfma.f32 s0, s16, s12\n\t"
+        "vfma.f32 s1, s16, s13\n\t"
+        "vfma.f32 s2, s16, s14\n\t"
+        "vfma.f32 s3, s16, s15\n\t"
+        "vcvtb.f32.f16 s12, s10\n\t"
+        "vcvtt.f32.f16 s13, s10\n\t"
+        "vcvtb.f32.f16 s14, s11\n\t"
+        "vcvtt.f32.f16 s15, s11\n\t"
+        "vfma.f32 s4, s16, s12\n\t"
+        "vfma.f32 s5, s16, s13\n\t"
+        "vfma.f32 s6, s16, s14\n\t"
+        "vfma.f32 s7, s16, s15\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        "vstmia %[a], {s0-s7}"
+        : [g] "+&r"(g), [w] "+&r"(w), [n] "+&r"(o)
+        : [a] "r"(a), [st] "r"(stride)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+          "s16", "cc", "memory");
+}
+#endif
+
 odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_input)(const odl_f16_fc_params_t *p, odl_f16_tensor_t *in, const odl_f16_tensor_t *w,
                                  const odl_f16_tensor_t *out) {
     int32_t n, k, o;
@@ -202,6 +270,12 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_input)(const odl_f16_fc_params_t *p, od
         for (int32_t j = 0; j < o; ++j) g[j] = odl_f16_act_grad(p->act, out->data[r * o + j], out->grad[r * o + j]);
         odl_f16_t *gx = in->grad + r * k;
         int32_t i = 0;
+        if ((k & 1) == 0 && odl_fp_aligned(w->data))
+            for (; i + 8 <= k; i += 8) {
+                float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+                bw_in8(a, g, w->data + i, k * (int32_t)sizeof(odl_f16_t), o);
+                accumulate8(gx + i, a);
+            }
         for (; i + 8 <= k; i += 8) {
             float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, lo, hi;
             const odl_f16_t *wc = w->data + i;
