@@ -310,39 +310,42 @@ odl_status_t ODL_FP_PUBLIC(odl_conv2d_f16_bw_input)(const odl_f16_conv_params_t 
  * position. VFMA of two binary16 values rounds like multiply-then-add. */
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
 /* Helium: two vectors of four sums, the input value in a core register
- * (vector by scalar); normal operands only, as for the forward. */
+ * (vector by scalar); normal operands only, as for the forward. Bounds and
+ * steps are read from memory and images are a C loop (few core registers). */
 static inline void sum8(float *acc, const float *x, const float *g, int32_t images, int32_t rows, int32_t cols,
                         int32_t xs, int32_t skip, int32_t image) {
-    int32_t r = 0, c = 0;
-    uint32_t t = 0;
-    __asm__ volatile(
-        "vldrw.u32 q0, [%[acc]]\n\t"
-        "vldrw.u32 q1, [%[acc], #16]\n\t"
-        "3:\n\t"
-        "mov %[r], %[rows]\n\t"
-        "2:\n\t"
-        "mov %[c], %[cols]\n\t"
-        "1:\n\t"
-        "ldr %[t], [%[x]]\n\t"
-        "add %[x], %[x], %[xs]\n\t"
-        "vldrw.u32 q2, [%[g]], #16\n\t"
-        "vldrw.u32 q3, [%[g]], #16\n\t"
-        "vfma.f32 q0, q2, %[t]\n\t"
-        "vfma.f32 q1, q3, %[t]\n\t"
-        "subs %[c], %[c], #1\n\t"
-        "bne 1b\n\t"
-        "add %[x], %[x], %[skip]\n\t"
-        "subs %[r], %[r], #1\n\t"
-        "bne 2b\n\t"
-        "add %[x], %[x], %[image]\n\t"
-        "subs %[images], %[images], #1\n\t"
-        "bne 3b\n\t"
-        "vstrw.32 q0, [%[acc]]\n\t"
-        "vstrw.32 q1, [%[acc], #16]"
-        : [x] "+&r"(x), [g] "+&r"(g), [images] "+&r"(images), [r] "+&r"(r), [c] "+&r"(c), [t] "+&r"(t)
-        : [acc] "r"(acc), [rows] "r"(rows), [cols] "r"(cols), [xs] "r"(xs), [skip] "r"(skip), [image] "r"(image)
-        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
-          "cc", "memory");
+    const int32_t prm[4] = {rows, cols, xs, skip};
+    for (int32_t n = 0; n < images; ++n) {
+        int32_t r = 0, c = 0, step = 0;
+        uint32_t t = 0;
+        __asm__ volatile(
+            "vldrw.u32 q0, [%[acc]]\n\t"
+            "vldrw.u32 q1, [%[acc], #16]\n\t"
+            "ldr %[step], [%[prm], #8]\n\t"
+            "ldr %[r], [%[prm]]\n\t"
+            "2:\n\t"
+            "ldr %[c], [%[prm], #4]\n\t"
+            "1:\n\t"
+            "ldr %[t], [%[x]]\n\t"
+            "add %[x], %[x], %[step]\n\t"
+            "vldrw.u32 q2, [%[g]], #16\n\t"
+            "vldrw.u32 q3, [%[g]], #16\n\t"
+            "vfma.f32 q0, q2, %[t]\n\t"
+            "vfma.f32 q1, q3, %[t]\n\t"
+            "subs %[c], %[c], #1\n\t"
+            "bne 1b\n\t"
+            "ldr %[c], [%[prm], #12]\n\t"
+            "add %[x], %[x], %[c]\n\t"
+            "subs %[r], %[r], #1\n\t"
+            "bne 2b\n\t"
+            "vstrw.32 q0, [%[acc]]\n\t"
+            "vstrw.32 q1, [%[acc], #16]"
+            : [x] "+&r"(x), [g] "+&r"(g), [r] "+&r"(r), [c] "+&r"(c), [step] "+&r"(step), [t] "+&r"(t)
+            : [acc] "r"(acc), [prm] "r"(prm)
+            : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14",
+              "s15", "cc", "memory");
+        x = (const float *)(const void *)((const char *)x + image);
+    }
 }
 #else
 /* FPv4/FPv5: the loop bounds and steps are read from memory so the statement
