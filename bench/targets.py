@@ -31,7 +31,11 @@ from pytool.link import Link  # noqa: E402
 from pytool.targets import QemuSession, boards, build_firmware, size_report  # noqa: E402
 from pytool.targets.build import board_kernel_families  # noqa: E402
 
-SHARED_MODELS = ROOT.parent.parent / "shared" / "models"
+# ../shared/models beside the checkout (or beside its worktree folder)
+SHARED_MODELS = next(
+    (d for d in (ROOT.parent / "shared" / "models", ROOT.parent.parent / "shared" / "models") if d.is_dir()),
+    ROOT.parent / "shared" / "models",
+)
 FIXTURES = ROOT / "tests" / "fixtures" / "models"
 DEFAULT_MODELS = ["kws_ref_model", "pretrainedResnet_quant", "ad01_int8", "dw_1ch_m8", "mobilenet_v1_025_96",
                   "lstm_seq_int8"]

@@ -24,10 +24,11 @@ static const odl_tensor_t tensors[2] = {
 static const int16_t op0_in[1] = {0};
 static const int16_t op0_out[1] = {1};
 static const odl_op_t ops[1] = {{ODL_OP_RESHAPE, 1, 1, op0_in, op0_out, 0, 0, 0}};
+static const odl_decoder_fn decoders[1] = {odl_op_reshape};
 static const int16_t model_inputs[1] = {0};
 static const int16_t model_outputs[1] = {1};
 const odl_model_t odl_model = {ODL_MODEL_FORMAT, 0x1234ABCDu, 2, 1, 1, 1, tensors, ops,
-                               model_inputs, model_outputs, 20000, 0, 0};
+                               model_inputs, model_outputs, 20000, 0, 0, decoders};
 """
 
 # A command with a side effect: adds a u32 to a running total and answers

@@ -100,12 +100,13 @@ def model_c(extra: int = 0) -> str:
         "static const int16_t op0_in[1] = {0};",
         "static const int16_t op0_out[1] = {1};",
         "static const odl_op_t ops[1] = {{ODL_OP_RESHAPE, 1, 1, op0_in, op0_out, 0, 0, 0}};",
+        "static const odl_decoder_fn decoders[1] = {odl_op_reshape};",
         "static const int16_t model_inputs[1] = {0};",
         "static const int16_t model_outputs[1] = {1};",
         f"const odl_model_t odl_model = {{ODL_MODEL_FORMAT, {MODEL_HASH:#x}u, {n_tensors}, 1, 1, 1, tensors,",
-        f"    ops, model_inputs, model_outputs, {arena}, 192, 0}};",
+        f"    ops, model_inputs, model_outputs, {arena}, 192, 0, decoders}};",
         f"const odl_model_t odl_model_other = {{ODL_MODEL_FORMAT, {OTHER_MODEL_HASH:#x}u, {n_tensors}, 1, 1, 1,",
-        f"    tensors, ops, model_inputs, model_outputs, {arena}, 192, 0}};",
+        f"    tensors, ops, model_inputs, model_outputs, {arena}, 192, 0, decoders}};",
     ])  # fmt: skip
 
 

@@ -17,7 +17,7 @@ extern "C" {
 #define ODL_VERSION_MAJOR 0
 #define ODL_VERSION_MINOR 1
 /* Bumped whenever odl_model_t / odl_tensor_t / odl_op_t change layout. */
-#define ODL_MODEL_FORMAT 1
+#define ODL_MODEL_FORMAT 2
 
 #if defined(__GNUC__)
 #define ODL_ALIGN(n) __attribute__((aligned(n)))
@@ -95,6 +95,10 @@ typedef struct {
 } odl_op_t;
 
 struct odl_train_config; /* defined in odl/train.h */
+struct odl_ctx;
+/* An op's decoder. The model lists one per op, so a firmware links only the
+ * decoders (and kernels) of its own ops. */
+typedef odl_status_t (*odl_decoder_fn)(struct odl_ctx *ctx, const odl_op_t *op);
 
 typedef struct {
     uint32_t format;     /* ODL_MODEL_FORMAT */
@@ -110,6 +114,7 @@ typedef struct {
     uint32_t arena_size;       /* bytes the plan needs */
     uint32_t persistent_size;  /* leading arena bytes never reused (trainable state) */
     const struct odl_train_config *train; /* NULL: inference only */
+    const odl_decoder_fn *decoders;       /* n_ops entries, in schedule order */
 } odl_model_t;
 
 typedef struct {

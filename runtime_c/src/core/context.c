@@ -10,7 +10,7 @@ odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, 
      * 16 (ODL_ALIGN(16), what the planner aligns offsets to) recommended. */
     if ((uintptr_t)arena & 3u) return ODL_ERR_ARG;
     memset(ctx, 0, sizeof(*ctx));
-    if (model->format != ODL_MODEL_FORMAT) return ODL_ERR_MODEL;
+    if (model->format != ODL_MODEL_FORMAT || !model->decoders) return ODL_ERR_MODEL;
     if (arena_size < model->arena_size) return ODL_ERR_ARENA;
     ctx->model = model;
     ctx->arena = arena;
@@ -27,6 +27,7 @@ odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, 
     }
     for (uint32_t i = 0; i < model->n_ops; ++i) {
         const odl_op_t *op = &model->ops[i];
+        if (!model->decoders[i]) return ODL_ERR_MODEL;
         for (int k = 0; k < op->n_inputs; ++k)
             if (op->inputs[k] >= (int32_t)model->n_tensors) return ODL_ERR_MODEL;
         for (int k = 0; k < op->n_outputs; ++k)
@@ -62,7 +63,7 @@ odl_status_t odl_invoke_range(odl_ctx_t *ctx, uint32_t first, uint32_t last) {
     if (last > ctx->model->n_ops || first > last) return ODL_ERR_ARG;
     for (uint32_t i = first; i < last; ++i) {
         ctx->stats.last_op = i;
-        odl_status_t s = odl_op_dispatch(ctx, &ctx->model->ops[i]);
+        odl_status_t s = ctx->model->decoders[i](ctx, &ctx->model->ops[i]);
         if (s != ODL_OK) return s;
     }
     return ODL_OK;
