@@ -133,6 +133,14 @@ def test_nucleo_firmware_is_placed_in_its_memories(built):
     assert syms["__stack_top"] - syms["__stack_bottom"] == b.stack_size
 
 
+def test_firmware_links_only_the_models_ops(built):
+    # the model names its decoders, so --gc-sections drops every other op
+    r = subprocess.run(["arm-none-eabi-nm", str(built["mps2-an386"])], capture_output=True, text=True, check=True)
+    syms = {line.split()[-1] for line in r.stdout.splitlines()}
+    assert "odl_op_reshape" in syms
+    assert not {"odl_op_conv_2d", "odl_op_unidirectional_sequence_lstm", "odl_op_dispatch"} & syms
+
+
 def test_size_report_names_the_numbers_when_ram_is_too_small(built):
     b = get_board("mps2-an386")
     rep = size_report(built[b.name], b)
