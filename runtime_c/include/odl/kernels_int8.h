@@ -51,6 +51,15 @@ typedef struct {
     int32_t act_min, act_max;
 } odl_pool_params_t;
 
+/* One axis of a pool window at output index o: the window starts at input
+ * index *start; its taps [*f0, *f1) lie inside an input of `size`. */
+static inline void odl_pool_window(int32_t o, int32_t stride, int32_t pad, int32_t filter, int32_t size,
+                                   int32_t *start, int32_t *f0, int32_t *f1) {
+    *start = o * stride - pad;
+    *f0 = *start < 0 ? -*start : 0;
+    *f1 = filter < size - *start ? filter : size - *start;
+}
+
 odl_status_t odl_avg_pool2d_s8(const odl_pool_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
                                const odl_dims4_t *out_dims, int8_t *out);
 odl_status_t odl_max_pool2d_s8(const odl_pool_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,

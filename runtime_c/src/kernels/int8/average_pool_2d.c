@@ -13,13 +13,11 @@ odl_status_t odl_avg_pool2d_s8(const odl_pool_params_t *p, const odl_dims4_t *in
     for (int32_t b = 0; b < out_dims->n; ++b) {
         const int8_t *in_b = in + (size_t)b * in_h * in_w * c;
         for (int32_t oy = 0; oy < out_dims->h; ++oy) {
-            const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t fy0 = y0 < 0 ? -y0 : 0;
-            const int32_t fy1 = p->filter_h < in_h - y0 ? p->filter_h : in_h - y0;
+            int32_t y0, fy0, fy1;
+            odl_pool_window(oy, p->stride_h, p->pad_h, p->filter_h, in_h, &y0, &fy0, &fy1);
             for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t fx0 = x0 < 0 ? -x0 : 0;
-                const int32_t fx1 = p->filter_w < in_w - x0 ? p->filter_w : in_w - x0;
+                int32_t x0, fx0, fx1;
+                odl_pool_window(ox, p->stride_w, p->pad_w, p->filter_w, in_w, &x0, &fx0, &fx1);
                 const int32_t count = (fy1 - fy0) * (fx1 - fx0);
                 /* TFLite fails the op when a window misses the image. */
                 if (fy1 <= fy0 || fx1 <= fx0) return ODL_ERR_SHAPE;
