@@ -9,7 +9,7 @@ backprop of the same trained set (SGD, batch 1, same epochs, best of a few
 rates) and the share of its gain recovered. Training runs in the host build of
 the C runtime, bit-exact with the boards.
 
-    .venv/bin/python bench/train_nets.py [--nets mlp cnn] [--methods fp16] [--defaults-only] [--out f.json]
+    .venv/bin/python bench/train_nets.py [--nets mlp cnn] [--methods fp16] [--defaults-only] [--seed N] [--out f.json]
 
 bench/train.py runs this too (the "nets" part of its JSON).
 """
@@ -59,11 +59,11 @@ EXPLICIT: dict[str, list[dict]] = {
 }
 
 
-def spec_for(net: str, method: str, choice: dict | None, g) -> TrainSpec:
+def spec_for(net: str, method: str, choice: dict | None, g, seed: int = 0) -> TrainSpec:
     field = str(NETS_DIR / "field.npz")
     extra = {"data": field} if method == "sparse" else {}
     if choice is None:  # defaults only: as `tinyodl finetune` builds it
-        spec = TrainSpec.for_method(method, extra=extra)
+        spec = TrainSpec.for_method(method, extra=extra, seed=seed)
         spec.guard_sigma = GuardConfig().spike_sigma
         n = len(np.load(NETS_DIR / "field.npz")["y"])
         autolr.apply(g, spec, NETS_DIR / "field.npz", work=WORK / "lr", job_steps=EPOCHS * n)
@@ -71,7 +71,7 @@ def spec_for(net: str, method: str, choice: dict | None, g) -> TrainSpec:
     choice = dict(choice)
     if choice.get("lr") == "auto":  # defaults except the trained set
         choice.pop("lr")
-        spec = TrainSpec.for_method(method, extra=extra, **choice)
+        spec = TrainSpec.for_method(method, extra=extra, seed=seed, **choice)
         spec.guard_sigma = GuardConfig().spike_sigma
         n = len(np.load(NETS_DIR / "field.npz")["y"])
         autolr.apply(g, spec, NETS_DIR / "field.npz", work=WORK / "lr", job_steps=EPOCHS * n)
@@ -83,7 +83,7 @@ def spec_for(net: str, method: str, choice: dict | None, g) -> TrainSpec:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(sp.dump_scheme(g, {i: sp.Choice("weights") for i in weighted_layers(g)}))
         choice["scheme"] = str(path)
-    return TrainSpec.for_method(method, extra=extra, **choice)
+    return TrainSpec.for_method(method, extra=extra, seed=seed, **choice)
 
 
 def trained_names(art) -> list[str]:
@@ -91,16 +91,17 @@ def trained_names(art) -> list[str]:
     return [names[i] for i in art.meta["trainable_order"]]
 
 
-def run_case(net: str, method: str, choice: dict | None) -> dict:
+def run_case(net: str, method: str, choice: dict | None, seed: int = 0) -> dict:
+    """One row; seed as `tinyodl finetune --seed`: perturbations, the sweep's split, the shuffle."""
     g = load_graph(NETS_DIR / f"{net}_int8.tflite")
-    spec = spec_for(net, method, choice, g)
+    spec = spec_for(net, method, choice, g, seed)
     art = compile_model(g, WORK / f"{net}_{method}_{spec.key()}", train=spec)
     host = load_host(art)
     data = load_dataset(NETS_DIR / "field.npz", host.inputs[0])
     evd = load_dataset(NETS_DIR / "field_test.npz", host.inputs[0])
-    rep, _ = train(host.train_step, host.eval_sample, data, evd, epochs=EPOCHS, seed=0, progress=False)
+    rep, _ = train(host.train_step, host.eval_sample, data, evd, epochs=EPOCHS, seed=seed, progress=False)
     lr_auto = spec.extra.get("lr_auto")
-    return {"net": net, "method": method, "settings": "defaults" if choice is None else choice,
+    return {"net": net, "method": method, "seed": seed, "settings": "defaults" if choice is None else choice,
             "trainable": "scheme" if method == "sparse" else spec.trainable, "trained_tensors": trained_names(art),
             "lr": spec.lr, "directions": spec.directions if method == "forward-grad" else None,
             "epsilon": spec.epsilon if method == "forward-grad" else None,
@@ -125,13 +126,13 @@ def float_bound(net: str, tensors: list[str]) -> dict:
     return _float_cache[key]
 
 
-def run(nets: list[str], methods: list[str], defaults_only: bool = False, log=print) -> list[dict]:
+def run(nets: list[str], methods: list[str], defaults_only: bool = False, log=print, seed: int = 0) -> list[dict]:
     rows = []
     for net in nets:
         for method in methods:
             for choice in [None] + ([] if defaults_only else EXPLICIT[method]):
                 try:
-                    r = run_case(net, method, choice)
+                    r = run_case(net, method, choice, seed)
                 except Exception as exc:  # a combination a method cannot do yet: say why
                     rows.append({"net": net, "method": method, "settings": choice or "defaults",
                                  "error": str(exc).splitlines()[0][:200]})
@@ -174,10 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nets", nargs="+", choices=NETS, default=NETS)
     ap.add_argument("--methods", nargs="+", choices=METHODS, default=METHODS)
     ap.add_argument("--defaults-only", action="store_true")
+    ap.add_argument("--seed", type=int, default=0, help="as tinyodl finetune --seed (perturbations, split, shuffle)")
     ap.add_argument("--out")
     args = ap.parse_args(argv)
-    rows = run(args.nets, args.methods, args.defaults_only, log=lambda m: print(m, file=sys.stderr))
-    doc = {"task": "tests/fixtures/train_nets (shifted-digits factory, clean field)", "epochs": EPOCHS,
+    rows = run(args.nets, args.methods, args.defaults_only, log=lambda m: print(m, file=sys.stderr),
+               seed=args.seed)
+    doc = {"task": "tests/fixtures/train_nets (shifted-digits factory, clean field)", "epochs": EPOCHS, "seed": args.seed,
            "targets": {"defaults_accuracy": TARGET_ACC, "recovered": TARGET_RECOVERED}, "rows": rows}
     if args.out:
         Path(args.out).write_text(json.dumps(doc, indent=1) + "\n")
