@@ -207,6 +207,101 @@ static inline __attribute__((always_inline)) void dw1_pixel(const int32_t *wpk, 
         dw1_four(wpk + oc * 5, bias + oc, o->mult + oc, o->shift + oc, pk, o, sat8, out + oc);
 }
 
+/* Requantization, output offset and int8 clamp of one sum when the shift
+ * is <= -2 (r = -shift >= 2, nearly every layer): dsp_requant.h's
+ * T = x * m + 2^30 - [x < 0] * 2^31 is one SMLAL; dividing it by
+ * 2^(30 + r) >= 2^32 is its high word shifted by r2 = r - 2 (nested floors
+ * compose), so the 64-bit shift disappears; the last halving with
+ * round-half-up and the output offset fold into one add of k = 1 + 2 *
+ * out_off before SSAT's own shift: floor((a + 1) / 2) + o = floor((a + 1 +
+ * 2o) / 2). Six instructions in all. */
+static inline __attribute__((always_inline)) int32_t dw1_rq8(int32_t x, int32_t m, int32_t r2, int32_t k,
+                                                           uint32_t c30) {
+    const int32_t hi = x >> 31;
+    const uint64_t start = ((uint64_t)(uint32_t)hi << 32) | (c30 | ((uint32_t)hi << 31));
+    const int32_t t_hi = (int32_t)((uint64_t)((int64_t)start + (int64_t)x * m) >> 32);
+    return __ssat((int32_t)((t_hi >> r2) + k) >> 1, 8);
+}
+
+/* Per-channel constants of the pair path, read once per two pixels. */
+typedef struct {
+    int32_t bias, m, r2;
+} dw1_cst_t;
+
+/* Output channel oc + J of two pixels into byte J of wa / wb: filter pairs
+ * and constants loaded once for both. BFI: byte 0's sign bits are
+ * overwritten by bytes 1-3. */
+#define DW1_CH(J)                                                                                   \
+    do {                                                                                            \
+        const int32_t *wr = wpk + (oc + (J)) * 5;                                                   \
+        const dw1_cst_t c = cst[oc + (J)];                                                          \
+        int32_t a = c.bias, b = c.bias;                                                             \
+        const int32_t w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3], w4 = wr[4];                   \
+        a = __smlad(w0, pa[0], a), b = __smlad(w0, pb[0], b);                                       \
+        a = __smlad(w1, pa[1], a), b = __smlad(w1, pb[1], b);                                       \
+        a = __smlad(w2, pa[2], a), b = __smlad(w2, pb[2], b);                                       \
+        a = __smlad(w3, pa[3], a), b = __smlad(w3, pb[3], b);                                       \
+        a = __smlad(w4, pa[4], a), b = __smlad(w4, pb[4], b);                                       \
+        const int32_t va = dw1_rq8(a, c.m, c.r2, k, c30), vb = dw1_rq8(b, c.m, c.r2, k, c30);       \
+        if ((J) == 0) {                                                                             \
+            wa = (uint32_t)va, wb = (uint32_t)vb;                                                   \
+        } else {                                                                                    \
+            __asm__("bfi %0, %1, #(8 * " #J "), #8" : "+r"(wa) : "r"(va));                          \
+            __asm__("bfi %0, %1, #(8 * " #J "), #8" : "+r"(wb) : "r"(vb));                          \
+        }                                                                                           \
+    } while (0)
+
+/* All channels of two pixels (3x3 window pairs pa, pb). */
+static inline __attribute__((always_inline)) void dw1_two_pixels(const int32_t *wpk, const dw1_cst_t *cst,
+                                                                  int32_t out_c, const int32_t *pa,
+                                                                  const int32_t *pb, int32_t k, int8_t *oa,
+                                                                  int8_t *ob) {
+    /* 2^30 in a register: the start's low word is then one ORR. */
+    uint32_t c30 = 0x40000000u;
+    __asm__("" : "+r"(c30));
+    for (int32_t oc = 0; oc < out_c; oc += 4) {
+        uint32_t wa, wb;
+        DW1_CH(0);
+        DW1_CH(1);
+        DW1_CH(2);
+        DW1_CH(3);
+        odl_dsp_st32(oa + oc, (int32_t)wa);
+        odl_dsp_st32(ob + oc, (int32_t)wb);
+    }
+}
+#undef DW1_CH
+
+/* The window of the output pixel at (y0, x0) as int16 tap pairs, offset
+ * added, padding taps 0 (they add nothing). */
+static inline __attribute__((always_inline)) void dw1_window(const int8_t *in_b, int32_t in_h, int32_t in_w,
+                                                              int32_t k_h, int32_t k_w, int32_t dh, int32_t dw,
+                                                              int32_t y0, int32_t x0, int32_t in_off,
+                                                              int32_t *pk) {
+    if (k_h == 3 && k_w == 3 && y0 >= 0 && y0 + 2 * dh < in_h && x0 >= 0 && x0 + 2 * dw < in_w) {
+        /* 3x3 inside the image: nine loads, five packs. */
+        const int8_t *r = in_b + (size_t)y0 * in_w + x0;
+        const size_t rs = (size_t)dh * in_w;
+        pk[0] = dw_pack(r[0] + in_off, r[dw] + in_off);
+        pk[1] = dw_pack(r[2 * dw] + in_off, r[rs] + in_off);
+        pk[2] = dw_pack(r[rs + dw] + in_off, r[rs + 2 * dw] + in_off);
+        pk[3] = dw_pack(r[2 * rs] + in_off, r[2 * rs + dw] + in_off);
+        pk[4] = dw_pack(r[2 * rs + 2 * dw] + in_off, 0);
+        return;
+    }
+    int16_t win[2 * ODL_ARM_DSP_DW1_PAIRS] __attribute__((aligned(4)));
+    int32_t t = 0;
+    for (int32_t fy = 0; fy < k_h; ++fy) {
+        const int32_t y = y0 + fy * dh;
+        const int row_in = y >= 0 && y < in_h;
+        for (int32_t fx = 0; fx < k_w; ++fx, ++t) {
+            const int32_t x = x0 + fx * dw;
+            win[t] = (int16_t)(row_in && x >= 0 && x < in_w ? in_b[(size_t)y * in_w + x] + in_off : 0);
+        }
+    }
+    if (t & 1) win[t] = 0;
+    for (int32_t j = 0; j < (t + 1) >> 1; ++j) pk[j] = odl_dsp_ld32(win + 2 * j);
+}
+
 static void dw_one_channel(const odl_conv_params_t *p, const dw_out_t *o, const odl_dims4_t *in_dims,
                            const int8_t *in, const odl_dims4_t *w_dims, const int8_t *w,
                            const odl_dims4_t *out_dims, int8_t *out) {
@@ -227,37 +322,31 @@ static void dw_one_channel(const odl_conv_params_t *p, const dw_out_t *o, const 
     dw_out_t ost = *o;
     ost.bias = NULL;
     const int sat8 = ost.lo == -128 && ost.hi == 127;
+    /* Two pixels per pass (3x3, int8 clamp, every shift <= -2). */
+    dw1_cst_t cst[ODL_ARM_DSP_DW1_OC_MAX];
+    int pair = taps == 9 && sat8;
+    for (int32_t oc = 0; oc < out_c; ++oc) {
+        pair = pair && o->shift[oc] <= -2;
+        cst[oc] = (dw1_cst_t){bias[oc], o->mult[oc], -o->shift[oc] - 2};
+    }
+    const int32_t k8 = 1 + 2 * ost.out_off;
     for (int32_t b = 0; b < out_dims->n; ++b) {
         const int8_t *in_b = in + (size_t)b * in_h * in_w;
         for (int32_t oy = 0; oy < out_dims->h; ++oy) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
-            for (int32_t ox = 0; ox < out_dims->w; ++ox, out += out_c) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                int16_t win[2 * ODL_ARM_DSP_DW1_PAIRS] __attribute__((aligned(4)));
-                int32_t pk[ODL_ARM_DSP_DW1_PAIRS];
-                if (taps == 9 && y0 >= 0 && y0 + 2 * dh < in_h && x0 >= 0 && x0 + 2 * dw < in_w) {
-                    /* 3x3 inside the image: nine loads, five packs. */
-                    const int8_t *r = in_b + (size_t)y0 * in_w + x0;
-                    const size_t rs = (size_t)dh * in_w;
-                    pk[0] = dw_pack(r[0] + in_off, r[dw] + in_off);
-                    pk[1] = dw_pack(r[2 * dw] + in_off, r[rs] + in_off);
-                    pk[2] = dw_pack(r[rs + dw] + in_off, r[rs + 2 * dw] + in_off);
-                    pk[3] = dw_pack(r[2 * rs] + in_off, r[2 * rs + dw] + in_off);
-                    pk[4] = dw_pack(r[2 * rs + 2 * dw] + in_off, 0);
-                } else {
-                    /* Offset added, padding taps 0 (they add nothing). */
-                    int32_t t = 0;
-                    for (int32_t fy = 0; fy < k_h; ++fy) {
-                        const int32_t y = y0 + fy * dh;
-                        const int row_in = y >= 0 && y < in_h;
-                        for (int32_t fx = 0; fx < k_w; ++fx, ++t) {
-                            const int32_t x = x0 + fx * dw;
-                            win[t] = (int16_t)(row_in && x >= 0 && x < in_w ? in_b[(size_t)y * in_w + x] + in_off : 0);
-                        }
-                    }
-                    if (t & 1) win[t] = 0;
-                    for (int32_t j = 0; j < pairs; ++j) pk[j] = odl_dsp_ld32(win + 2 * j);
+            int32_t ox = 0;
+            if (pair)
+                for (; ox + 2 <= out_dims->w; ox += 2, out += 2 * out_c) {
+                    int32_t pa[ODL_ARM_DSP_DW1_PAIRS], pb[ODL_ARM_DSP_DW1_PAIRS];
+                    const int32_t x0 = ox * p->stride_w - p->pad_w;
+                    dw1_window(in_b, in_h, in_w, 3, 3, dh, dw, y0, x0, in_off, pa);
+                    dw1_window(in_b, in_h, in_w, 3, 3, dh, dw, y0, x0 + p->stride_w, in_off, pb);
+                    dw1_two_pixels(wpk, cst, out_c, pa, pb, k8, out, out + out_c);
                 }
+            for (; ox < out_dims->w; ++ox, out += out_c) {
+                const int32_t x0 = ox * p->stride_w - p->pad_w;
+                int32_t pk[ODL_ARM_DSP_DW1_PAIRS];
+                dw1_window(in_b, in_h, in_w, k_h, k_w, dh, dw, y0, x0, in_off, pk);
                 if (taps == 9) {
                     if (sat8)
                         dw1_pixel(wpk, pk, out_c, bias, &ost, 1, out);
