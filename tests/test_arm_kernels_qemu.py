@@ -38,6 +38,9 @@ TEMPLATES = [
     ("DEPTHWISE_CONV_2D", dict(c=20, o_or_m=1, kh=3, kw=3)),
     ("DEPTHWISE_CONV_2D", dict(c=24, o_or_m=1, kh=3, kw=3)),  # arm_mve: offset folded, border windows copied
     ("DEPTHWISE_CONV_2D", dict(c=7, o_or_m=2, kh=5, kw=2)),
+    # 1 input channel, int8 clamp: arm_dsp's two-pixel pass, odd width (one pixel left), border windows
+    ("DEPTHWISE_CONV_2D", dict(c=1, o_or_m=8, kh=3, kw=3, act="NONE", padding="SAME", w=7, per_channel=True)),
+    ("DEPTHWISE_CONV_2D", dict(c=1, o_or_m=16, kh=3, kw=3, act="NONE", padding="VALID", stride=(1, 2), w=8)),
 ]
 # MAX_POOL_2D (arm_dsp: four channels per word): whole words, a channel tail, padding, clamps, batches.
 POOLS = [

@@ -217,39 +217,24 @@ static inline __attribute__((always_inline)) void dw1_pixel(const int32_t *wpk, 
  * 2o) / 2). Six instructions in all. */
 static inline __attribute__((always_inline)) int32_t dw1_rq8(int32_t x, int32_t m, int32_t r2, int32_t k,
                                                            uint32_t c30) {
-    const int32_t hi = x >> 31;
-    const uint64_t start = ((uint64_t)(uint32_t)hi << 32) | (c30 | ((uint32_t)hi << 31));
-    const int32_t t_hi = (int32_t)((uint64_t)((int64_t)start + (int64_t)x * m) >> 32);
-    return __ssat((int32_t)((t_hi >> r2) + k) >> 1, 8);
+    /* In assembly: GCC builds the low word with AND + ORR instead of one
+     * ORR with a shifted operand. */
+    int32_t hi, lo;
+    __asm__("asr %[hi], %[x], #31\n\t"
+            "orr %[lo], %[c30], %[hi], lsl #31\n\t"
+            "smlal %[lo], %[hi], %[x], %[m]\n\t"
+            "asr %[hi], %[hi], %[r2]\n\t"
+            "add %[hi], %[hi], %[k]\n\t"
+            "ssat %[hi], #8, %[hi], asr #1"
+            : [hi] "=&r"(hi), [lo] "=&r"(lo)
+            : [x] "r"(x), [m] "r"(m), [r2] "r"(r2), [k] "r"(k), [c30] "r"(c30));
+    return hi;
 }
 
 /* Per-channel constants of the pair path, read once per two pixels. */
 typedef struct {
     int32_t bias, m, r2;
 } dw1_cst_t;
-
-/* Output channel oc + J of two pixels into byte J of wa / wb: filter pairs
- * and constants loaded once for both. BFI: byte 0's sign bits are
- * overwritten by bytes 1-3. */
-#define DW1_CH(J)                                                                                   \
-    do {                                                                                            \
-        const int32_t *wr = wpk + (oc + (J)) * 5;                                                   \
-        const dw1_cst_t c = cst[oc + (J)];                                                          \
-        int32_t a = c.bias, b = c.bias;                                                             \
-        const int32_t w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3], w4 = wr[4];                   \
-        a = __smlad(w0, pa[0], a), b = __smlad(w0, pb[0], b);                                       \
-        a = __smlad(w1, pa[1], a), b = __smlad(w1, pb[1], b);                                       \
-        a = __smlad(w2, pa[2], a), b = __smlad(w2, pb[2], b);                                       \
-        a = __smlad(w3, pa[3], a), b = __smlad(w3, pb[3], b);                                       \
-        a = __smlad(w4, pa[4], a), b = __smlad(w4, pb[4], b);                                       \
-        const int32_t va = dw1_rq8(a, c.m, c.r2, k, c30), vb = dw1_rq8(b, c.m, c.r2, k, c30);       \
-        if ((J) == 0) {                                                                             \
-            wa = (uint32_t)va, wb = (uint32_t)vb;                                                   \
-        } else {                                                                                    \
-            __asm__("bfi %0, %1, #(8 * " #J "), #8" : "+r"(wa) : "r"(va));                          \
-            __asm__("bfi %0, %1, #(8 * " #J "), #8" : "+r"(wb) : "r"(vb));                          \
-        }                                                                                           \
-    } while (0)
 
 /* All channels of two pixels (3x3 window pairs pa, pb). */
 static inline __attribute__((always_inline)) void dw1_two_pixels(const int32_t *wpk, const dw1_cst_t *cst,
@@ -259,17 +244,21 @@ static inline __attribute__((always_inline)) void dw1_two_pixels(const int32_t *
     /* 2^30 in a register: the start's low word is then one ORR. */
     uint32_t c30 = 0x40000000u;
     __asm__("" : "+r"(c30));
-    for (int32_t oc = 0; oc < out_c; oc += 4) {
-        uint32_t wa, wb;
-        DW1_CH(0);
-        DW1_CH(1);
-        DW1_CH(2);
-        DW1_CH(3);
-        odl_dsp_st32(oa + oc, (int32_t)wa);
-        odl_dsp_st32(ob + oc, (int32_t)wb);
+    const int32_t pa0 = pa[0], pa1 = pa[1], pa2 = pa[2], pa3 = pa[3], pa4 = pa[4];
+    const int32_t pb0 = pb[0], pb1 = pb[1], pb2 = pb[2], pb3 = pb[3], pb4 = pb[4];
+    for (int32_t oc = 0; oc < out_c; ++oc, wpk += 5, ++cst) {
+        const dw1_cst_t c = *cst;
+        int32_t a = c.bias, b = c.bias;
+        const int32_t w0 = wpk[0], w1 = wpk[1], w2 = wpk[2], w3 = wpk[3], w4 = wpk[4];
+        a = __smlad(w0, pa0, a), b = __smlad(w0, pb0, b);
+        a = __smlad(w1, pa1, a), b = __smlad(w1, pb1, b);
+        a = __smlad(w2, pa2, a), b = __smlad(w2, pb2, b);
+        a = __smlad(w3, pa3, a), b = __smlad(w3, pb3, b);
+        a = __smlad(w4, pa4, a), b = __smlad(w4, pb4, b);
+        oa[oc] = (int8_t)dw1_rq8(a, c.m, c.r2, k, c30);
+        ob[oc] = (int8_t)dw1_rq8(b, c.m, c.r2, k, c30);
     }
 }
-#undef DW1_CH
 
 /* The window of the output pixel at (y0, x0) as int16 tap pairs, offset
  * added, padding taps 0 (they add nothing). */
