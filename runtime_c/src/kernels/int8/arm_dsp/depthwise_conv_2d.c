@@ -83,6 +83,14 @@ static inline void dw_output4(const int32_t *acc, dw_out_t o, int32_t oc, int8_t
 static inline void dw4_rows_short(const int8_t *xp, const int8_t *wp, size_t step, size_t x_row, size_t w_row,
                                   int32_t rows, int32_t taps, int32_t off2, int32_t *acc) {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#if !defined(__OPTIMIZE__)
+    /* Unoptimised builds keep r7 as the frame pointer: too few registers for
+     * the assembly, so the C taps (same products, same order). */
+    for (; rows > 0; --rows, xp += x_row, wp += w_row) {
+        const int8_t *x = xp, *wt = wp;
+        for (int32_t t = 0; t < taps; ++t, x += step, wt += step) DW4_TAP(x, wt);
+    }
+#else
     int32_t xv, wv, t0, t1;
     if (taps == 3 && rows == 3 && w_row == 3 * step) {
         /* The whole 3x3 window: x steps x_row between rows, w three taps. */
@@ -107,6 +115,7 @@ static inline void dw4_rows_short(const int8_t *xp, const int8_t *wp, size_t ste
     } else if (taps == 1) {
         for (; rows > 0; --rows, xp += x_row, wp += w_row) __asm__(DW4_ASM_TAP0 DW4_ASM_OPERANDS);
     }
+#endif
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
