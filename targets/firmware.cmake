@@ -10,9 +10,19 @@
 #   ODL_BOARD_DEFINES  extra compile definitions (counter scale, target name)
 #   ODL_RUNTIME_DIR    runtime_c tree to build (default: the repository's)
 #   ODL_KERNEL_FAMILY  optimised kernel folders (arm_dsp;arm_mve) or empty (portable)
-# pytool/targets/build.py drives this through targets/CMakeLists.txt.
+#   ODL_RUNTIME_LIB    a prebuilt libodl_runtime.a (same board, families and
+#                      defines) to link instead of compiling the runtime
+#   ODL_RUNTIME_ONLY   ON: build only the runtime library (no model needed)
+# pytool/targets/build.py drives this through targets/CMakeLists.txt: it builds
+# the runtime once per board/families/sources (ODL_RUNTIME_ONLY) and links each
+# model against that cached library.
 
-foreach(var ODL_BOARD ODL_MODEL_DIR ODL_MEMORY_LD_DIR)
+if(ODL_RUNTIME_ONLY)
+  set(_odl_required ODL_BOARD)
+else()
+  set(_odl_required ODL_BOARD ODL_MODEL_DIR ODL_MEMORY_LD_DIR)
+endif()
+foreach(var ${_odl_required})
   if(NOT ${var})
     message(FATAL_ERROR "firmware.cmake: ${var} is not set")
   endif()
@@ -27,21 +37,38 @@ set(ODL_BOARD_DIR ${ODL_TARGETS_DIR}/${ODL_BOARD})
 if(NOT EXISTS ${ODL_BOARD_DIR}/board.toml)
   message(FATAL_ERROR "firmware.cmake: no board folder ${ODL_BOARD_DIR}")
 endif()
+if(NOT ODL_RUNTIME_DIR)
+  set(ODL_RUNTIME_DIR ${ODL_REPO_DIR}/runtime_c)
+endif()
+set(ODL_FW_COMPILE_OPTIONS -std=c99 -O2 -g -fno-strict-aliasing)
+
+if(ODL_RUNTIME_LIB)
+  if(NOT EXISTS ${ODL_RUNTIME_LIB})
+    message(FATAL_ERROR "firmware.cmake: ODL_RUNTIME_LIB ${ODL_RUNTIME_LIB} does not exist")
+  endif()
+  add_library(odl_runtime STATIC IMPORTED)
+  set_target_properties(odl_runtime PROPERTIES IMPORTED_LOCATION ${ODL_RUNTIME_LIB})
+else()
+  # ODL_KERNEL_FAMILY (board.toml `kernels`: one family or a list, e.g.
+  # arm_dsp;arm_mve): each <dir>/<family>/<file>.c is compiled INSTEAD of the
+  # portable <dir>/<file>.c (cmake/odl_sources.cmake).
+  include(${ODL_REPO_DIR}/cmake/odl_sources.cmake)
+  odl_runtime_sources(ODL_FW_RUNTIME ${ODL_RUNTIME_DIR} "${ODL_KERNEL_FAMILY}")
+  add_library(odl_runtime STATIC ${ODL_FW_RUNTIME})
+  set_target_properties(odl_runtime PROPERTIES OUTPUT_NAME odl_runtime)
+  target_include_directories(odl_runtime PRIVATE ${ODL_RUNTIME_DIR}/include)
+  target_compile_options(odl_runtime PRIVATE ${ODL_FW_COMPILE_OPTIONS})
+  target_compile_definitions(odl_runtime PRIVATE ${ODL_BOARD_DEFINES})
+endif()
+if(ODL_RUNTIME_ONLY)
+  return()
+endif()
+
 if(NOT EXISTS ${ODL_MODEL_DIR}/model.c OR NOT EXISTS ${ODL_MODEL_DIR}/model.h)
   message(FATAL_ERROR "firmware.cmake: ${ODL_MODEL_DIR} lacks model.c / model.h")
 endif()
 
-if(NOT ODL_RUNTIME_DIR)
-  set(ODL_RUNTIME_DIR ${ODL_REPO_DIR}/runtime_c)
-endif()
-# ODL_KERNEL_FAMILY (board.toml `kernels`: one family or a list, e.g.
-# arm_dsp;arm_mve): each <dir>/<family>/<file>.c is compiled INSTEAD of the
-# portable <dir>/<file>.c (cmake/odl_sources.cmake).
-include(${ODL_REPO_DIR}/cmake/odl_sources.cmake)
-odl_runtime_sources(ODL_FW_RUNTIME ${ODL_RUNTIME_DIR} "${ODL_KERNEL_FAMILY}")
-
 set(ODL_FW_SOURCES
-  ${ODL_FW_RUNTIME}
   ${ODL_MODEL_DIR}/model.c
   ${ODL_TARGETS_DIR}/common/main.c
   ${ODL_TARGETS_DIR}/common/stack.c
@@ -61,7 +88,10 @@ add_executable(odl_firmware ${ODL_FW_SOURCES})
 set_target_properties(odl_firmware PROPERTIES OUTPUT_NAME firmware SUFFIX .elf)
 target_include_directories(odl_firmware PRIVATE
   ${ODL_RUNTIME_DIR}/include ${ODL_MODEL_DIR} ${ODL_TARGETS_DIR}/common)
-target_compile_options(odl_firmware PRIVATE -std=c99 -O2 -g -fno-strict-aliasing)
+target_compile_options(odl_firmware PRIVATE ${ODL_FW_COMPILE_OPTIONS})
+# The runtime archive comes after the objects; ld pulls only the members the
+# model's decoder table and main.c reach.
+target_link_libraries(odl_firmware PRIVATE odl_runtime)
 target_compile_definitions(odl_firmware PRIVATE ${ODL_BOARD_DEFINES})
 if(ODL_FW_MODE STREQUAL "selftest")
   target_compile_definitions(odl_firmware PRIVATE ODL_FW_SELFTEST=1)

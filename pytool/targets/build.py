@@ -3,13 +3,18 @@ CMake, through the stand-alone project in targets/CMakeLists.txt."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 import tomllib
 from pathlib import Path
 
+from pytool.paths import cache_dir
 from pytool.targets.board import ROOT, TARGETS_DIR, Board, boards, get_board
 from pytool.targets.size import FirmwareTooLargeError
 
@@ -120,6 +125,50 @@ def _run(cmd: list[str], what: str, board: Board) -> None:
     raise FirmwareBuildError(f"{what} failed for target {board.name} (exit {r.returncode}):\n{shown}")
 
 
+def _runtime_key(board: Board, generator: list[str], args: list[str], runtime_dir: Path) -> str:
+    """A hash of everything that shapes the runtime archive: every runtime
+    source and header byte, the CMake scripts, the board's toolchain file,
+    the configure arguments and the compiler's version."""
+    h = hashlib.sha256(json.dumps(generator + args).encode())
+    files = sorted(p for p in runtime_dir.rglob("*") if p.is_file() and p.suffix in (".c", ".h"))
+    files += [ROOT / "cmake" / "odl_sources.cmake", TARGETS_DIR / "firmware.cmake",
+              TARGETS_DIR / "CMakeLists.txt", board.dir / "toolchain.cmake"]
+    for f in files:
+        h.update(str(f.relative_to(runtime_dir) if f.is_relative_to(runtime_dir) else f.name).encode())
+        h.update(f.read_bytes())
+    cc = subprocess.run([board.toolchain_prefix + "gcc", "--version"], capture_output=True, text=True)
+    h.update(cc.stdout.encode())
+    return h.hexdigest()[:20]
+
+
+def runtime_library(board: Board, generator: list[str], args: list[str], runtime_dir: Path) -> Path:
+    """The runtime compiled once per board, kernel families and source
+    content into libodl_runtime.a under the user's cache, so each model's
+    firmware compiles only model.c and the board files. Parallel builders
+    of the same archive wait on a lock instead of compiling it twice."""
+    root = cache_dir() / "firmware-runtime"
+    lib = root / _runtime_key(board, generator, args, runtime_dir) / "libodl_runtime.a"
+    if lib.exists():
+        return lib
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f"{board.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if lib.exists():
+            return lib
+        work = Path(tempfile.mkdtemp(prefix="odl_fwrt_", dir=root))
+        try:
+            _run(["cmake", "-S", str(TARGETS_DIR), "-B", str(work), *generator, *args,
+                  "-DODL_RUNTIME_ONLY=ON"], "CMake configure (runtime library)", board)
+            _run(["cmake", "--build", str(work), "--target", "odl_runtime"], "runtime library build", board)
+            lib.parent.mkdir(parents=True, exist_ok=True)
+            part = lib.with_name(f"libodl_runtime.{os.getpid()}.a")
+            shutil.copyfile(work / "libodl_runtime.a", part)
+            os.replace(part, lib)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return lib
+
+
 def build_firmware(
     model_dir: str | Path,
     target: str | Board,
@@ -158,17 +207,23 @@ def build_firmware(
         f'ODL_TARGET_NAME="{board.name}"',
         f"ODL_LINK_MAX_PAYLOAD={board.link_max_payload}",
     ]
-    args = [
+    runtime_args = [
         f"-DCMAKE_TOOLCHAIN_FILE={board.dir / 'toolchain.cmake'}",
         f"-DODL_BOARD={board.name}",
-        f"-DODL_MODEL_DIR={model_dir}",
-        f"-DODL_MEMORY_LD_DIR={out_dir}",
-        f"-DODL_FW_MODE={mode}",
         f"-DODL_BOARD_DEFINES={';'.join(defines)}",
         f"-DODL_KERNEL_FAMILY={';'.join(families)}",
     ]
+    runtime_root = ROOT / "runtime_c" if runtime_dir is None else Path(runtime_dir).resolve()
     if runtime_dir is not None:
-        args.append(f"-DODL_RUNTIME_DIR={Path(runtime_dir).resolve()}")
+        runtime_args.append(f"-DODL_RUNTIME_DIR={runtime_root}")
+    lib = runtime_library(board, generator, runtime_args, runtime_root)
+    args = [
+        *runtime_args,
+        f"-DODL_RUNTIME_LIB={lib}",
+        f"-DODL_MODEL_DIR={model_dir}",
+        f"-DODL_MEMORY_LD_DIR={out_dir}",
+        f"-DODL_FW_MODE={mode}",
+    ]
     build_dir = out_dir / "cmake"
     stamp = build_dir / "odl-configure.json"
     key = json.dumps(generator + args)
