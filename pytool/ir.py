@@ -150,13 +150,20 @@ class Graph:
     @property
     def is_quantized(self) -> bool:
         """False only for a float model (one the quantizer must calibrate): some op
-        other than a type conversion (DEQUANTIZE, CAST) computes a float tensor.
+        other than a type conversion (DEQUANTIZE, CAST) computes a float tensor
+        and no activation is quantized.
         An int16-in / int32-out model is not float, even without an int8 tensor."""
         floats = ("float32", "float16", "float64")
-        return not any(
+        computes_float = any(
             op.type not in ("DEQUANTIZE", "CAST") and self.tensors[n].dtype in floats
             for op in self.ops
             for n in op.outputs
+        )
+        # A quantized model may keep float islands (DEQUANTIZE -> float ops ->
+        # QUANTIZE) or a float head: its quantized activations say so.
+        return not computes_float or any(
+            t.dtype in ("int8", "uint8", "int16") and t.quant is not None and not t.is_const
+            for t in self.tensors.values()
         )
 
     def validate(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, arith_i32
+from pytool.ops import Lowered, arith_i32, f32
 from pytool.ops.common import activation_float, activation_range_quantized, quant_of
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
@@ -63,6 +63,8 @@ def smaller_than_one(op: Op, what: str, real: float) -> tuple[int, int]:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     return lower_scaled(g, op, float32_math=False)
 
 
@@ -101,6 +103,8 @@ def lower_scaled(g: Graph, op: Op, float32_math: bool) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     if low.opcode == arith_i32.OPCODE:
         return arith_i32.ref(g, op, low, xs)
     off1, off2, off_y, left, m1, s1, m2, s2, mo, so, lo, hi = low.params

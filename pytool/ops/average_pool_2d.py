@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.common import activation_float, activation_range_quantized, quant_of
 from pytool.ops.conv_2d import pair, spatial, windows
 
@@ -70,10 +70,14 @@ def lower_pool(g: Graph, op: Op) -> Lowered:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     return lower_pool(g, op)
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     sh, sw, fh, fw, ph, pw, amin, amax = low.params
     _, oh, ow, _ = g.tensors[op.outputs[0]].shape
     x = np.asarray(xs[0], np.int64)

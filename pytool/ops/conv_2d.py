@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, as_int32, conv_s16
+from pytool.ops import Lowered, as_int32, conv_s16, f32
 from pytool.ops.common import activation_float, activation_range_quantized, conv_out_size, conv_pad, quant_of
 from quantize.fixedpoint import effective_scale, multiply_by_quantized_multiplier, quantize_multiplier
 
@@ -137,6 +137,8 @@ def lower_conv(g: Graph, op: Op, out_channels: int, extra: list[int]) -> Lowered
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     _shapes(g, op)
     if conv_s16.is_s16(g, op):
         return conv_s16.lower_conv(g, op, g.tensors[op.inputs[1]].shape[0], [], depthwise=False)
@@ -153,6 +155,8 @@ def requantize(acc: np.ndarray, bias, mult, shift, out_offset: int, act_min: int
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     x, w, bias, mult, shift = xs
     in_off, out_off, amin, amax, sh, sw, dh, dw, ph, pw = low.params[:10]
     _, oh, ow, _ = g.tensors[op.outputs[0]].shape

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, conv_s16
+from pytool.ops import Lowered, conv_s16, f32
 from pytool.ops.common import activation_float
 from pytool.ops.conv_2d import lower_conv, pair, requantize, spatial, windows
 
@@ -65,6 +65,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     _, ws, m = _shapes(g, op)
     if conv_s16.is_s16(g, op):
         return conv_s16.lower_conv(g, op, ws[3], [m], depthwise=True)
@@ -72,6 +74,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     x, w, bias, mult, shift = xs
     in_off, out_off, amin, amax, sh, sw, dh, dw, ph, pw, m = low.params[:11]
     _, oh, ow, _ = g.tensors[op.outputs[0]].shape

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, as_int32, conv_s16
+from pytool.ops import Lowered, as_int32, conv_s16, f32
 from pytool.ops.common import activation_float, activation_range_quantized, quant_of
 from pytool.ops.conv_2d import channel_multipliers, check_int8, requantize
 from quantize.fixedpoint import effective_scale, quantize_multiplier
@@ -61,6 +61,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     _, _, out_d = _dims(g, op)
     if conv_s16.is_s16(g, op):
         return conv_s16.lower_fc(g, op, out_d)
@@ -87,6 +89,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     x, w, bias, mult, shift = xs
     in_off, w_off, out_off, amin, amax, _ = low.params
     w64 = np.asarray(w, np.int64) + w_off

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, sigmoid_s16
+from pytool.ops import Lowered, f32, sigmoid_s16
 from pytool.ops.common import quant_of
 from pytool.ops.softmax import (
     INT32_MAX,
@@ -43,6 +43,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     x, y = op.inputs[0], op.outputs[0]
     if g.tensors[x].dtype == "int16" and g.tensors[y].dtype == "int16":
         return sigmoid_s16.lower(g, op, tanh=False)
@@ -70,6 +72,8 @@ def fixed_logistic(a: np.ndarray, integer_bits: int) -> np.ndarray:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     if low.opcode == sigmoid_s16.LOGISTIC_S16:
         return [sigmoid_s16.ref(xs[0], low.params, tanh=False)]
     zp, radius, multiplier, left_shift = low.params

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.average_pool_2d import infer_shapes, lower_pool, pool_geometry
 from pytool.ops.common import activation_float
 from pytool.ops.conv_2d import windows
@@ -33,10 +33,14 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     return lower_pool(g, op)
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     sh, sw, fh, fw, ph, pw, amin, amax = low.params
     _, oh, ow, _ = g.tensors[op.outputs[0]].shape
     x = np.asarray(xs[0], np.int64)

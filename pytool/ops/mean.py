@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.common import quant_of
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
@@ -82,6 +82,8 @@ MEAN_S16 = 29
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     return lower_reduce(g, op, mean=True)
 
 
@@ -106,6 +108,8 @@ def lower_reduce(g: Graph, op: Op, mean: bool) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     outer, reduce, inner, same, zp_in, zp_out, mult, shift = low.params
     dt = g.tensors[op.outputs[0]].np_dtype
     lo, hi = np.iinfo(dt).min, np.iinfo(dt).max

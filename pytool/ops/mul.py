@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, arith_i32
+from pytool.ops import Lowered, arith_i32, f32
 from pytool.ops.add import broadcast_shape, check_int8_per_tensor
 from pytool.ops.common import activation_float, activation_range_quantized, quant_of
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
@@ -35,6 +35,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     if (low32 := arith_i32.maybe_lower(g, op)) is not None:
         return low32
     a, b = op.inputs[0], op.inputs[1]
@@ -56,6 +58,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     if low.opcode == arith_i32.OPCODE:
         return arith_i32.ref(g, op, low, xs)
     off1, off2, off_y, m, s, lo, hi = low.params

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.common import QMAX, QMIN, quant_of
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
@@ -48,6 +48,8 @@ def check_io(g: Graph, op: Op) -> str:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     dt = check_io(g, op)
     x, y = op.inputs[0], op.outputs[0]
     qx, qy = quant_of(g, x, op), quant_of(g, y, op)
@@ -58,6 +60,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     zx, zy, m, s, lo, hi = low.params
     y = zy + multiply_by_quantized_multiplier(np.asarray(xs[0], np.int64) - zx, m, s)
     return [np.clip(y, lo, hi).astype(g.tensors[op.outputs[0]].np_dtype)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.common import QMAX, QMIN, quant_of
 from pytool.ops.relu import check_io
 from quantize.fixedpoint import tflite_round
@@ -33,6 +33,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     dt = check_io(g, op)
     qx = quant_of(g, op.inputs[0], op)
     zx = int(qx.zero_point[0])
@@ -41,6 +43,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     lower_q, upper_q = low.params
     x = np.asarray(xs[0])
     return [np.clip(x, lower_q, upper_q).astype(x.dtype)]

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, softmax_s16
+from pytool.ops import Lowered, f32, softmax_s16
 from pytool.ops.common import quant_of
 from quantize.fixedpoint import quantize_multiplier, rounding_divide_by_pot
 
@@ -130,6 +130,8 @@ def calculate_input_radius(integer_bits: int, left_shift: int, total_bits: int =
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     x, y = op.inputs[0], op.outputs[0]
     if g.tensors[x].dtype == "int16" and g.tensors[y].dtype == "int16":
         return softmax_s16.lower(g, op)
@@ -152,6 +154,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     if low.opcode == softmax_s16.SOFTMAX_S16:
         return [softmax_s16.ref(xs[0], low.params)]
     m, shift, diff_min = low.params

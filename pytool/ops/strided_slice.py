@@ -57,11 +57,8 @@ def view_scatter(parts: list, params: list[int], dtype) -> np.ndarray:
 def check_same_dtype(g: Graph, op: Op, names: list[str]) -> str:
     dts = {g.tensors[n].dtype for n in names}
     if len(dts) != 1 or not dts <= {"int8", "int16", "int32", "float32"}:
-        raise IRError(f"{op.type} '{op.name}': tensors {names} have dtypes {sorted(dts)}; one integer dtype expected")
-    dt = dts.pop()
-    if dt == "float32":
-        raise IRError(f"{op.type} '{op.name}': float tensors run only in the float reference; quantize the model")
-    return dt
+        raise IRError(f"{op.type} '{op.name}': tensors {names} have dtypes {sorted(dts)}; one dtype expected")
+    return dts.pop()  # float32 too: a byte copy, as TFLite Micro's float path
 
 
 def _const(g: Graph, op: Op, k: int, what: str) -> list[int]:

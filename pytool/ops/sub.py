@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, Op
-from pytool.ops import Lowered, arith_i32
+from pytool.ops import Lowered, arith_i32, f32
 from pytool.ops import add as _add
 from pytool.ops.common import activation_float
 from quantize.fixedpoint import multiply_by_quantized_multiplier
@@ -21,6 +21,8 @@ macs = _add.macs
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     if (low32 := arith_i32.maybe_lower(g, op)) is not None:
         return low32
     return _add.lower_scaled(g, op, float32_math=True)
@@ -32,6 +34,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     if low.opcode == arith_i32.OPCODE:
         return arith_i32.ref(g, op, low, xs)
     off1, off2, off_y, left, m1, s1, m2, s2, mo, so, lo, hi = low.params

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, sigmoid_s16
+from pytool.ops import Lowered, f32, sigmoid_s16
 from pytool.ops.softmax import (
     INT32_MAX,
     calculate_input_radius,
@@ -42,6 +42,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     if io_dtype(g, op, ("int8", "int16")) == "int16":
         return sigmoid_s16.lower(g, op, tanh=True)
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
@@ -74,6 +76,8 @@ def fixed_tanh(a: np.ndarray, integer_bits: int) -> np.ndarray:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     if low.opcode == sigmoid_s16.TANH_S16:
         return [sigmoid_s16.ref(xs[0], low.params, tanh=True)]
     zp, radius, multiplier, left_shift = low.params

@@ -12,7 +12,7 @@ extern "C" {
 
 /* Bytes per element of the integer activation types, 0 for others. */
 static inline int32_t odl_elem_size(int32_t dtype) {
-    return dtype == ODL_DT_INT8 ? 1 : dtype == ODL_DT_INT16 ? 2 : dtype == ODL_DT_INT32 ? 4 : 0;
+    return dtype == ODL_DT_INT8 ? 1 : dtype == ODL_DT_INT16 ? 2 : (dtype == ODL_DT_INT32 || dtype == ODL_DT_FLOAT32) ? 4 : 0;
 }
 
 /* One input, one output of the same dtype and element count, at least

@@ -1,0 +1,214 @@
+"""float32 ops inside quantized models (DEQUANTIZE -> float ops -> QUANTIZE
+islands, float heads): one C op (F32, runtime_c/src/ops/f32.c) whose first
+param selects the kernel. Each kernel repeats TFLite Micro's float reference
+kernel in the same operation order (sequential float32 sums, products and
+clamps, the C library's expf / tanhf), so the bytes match on every target
+compiled with -ffp-contract=off.
+
+An op module calls ``maybe_lower`` first and hands ``low.opcode == OPCODE``
+back to ``ref``; ops without a float kernel are refused with one line.
+
+C params (float values as their int32 bits):
+  ADD/SUB/MUL: [kind, act_lo, act_hi, d0..d3, a strides 4, b strides 4]
+  LOGISTIC/TANH: [kind]        CLAMP (RELU, RELU6): [kind, lo, hi]
+  SOFTMAX: [kind, beta, outer, depth]
+  MEAN: [kind, d0..d3, reduced-axes mask]
+  FC, CONV_2D, DEPTHWISE_CONV_2D, pools: see f32_conv.py.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from collections.abc import Callable
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+from pytool.ops.quantize import float_bits, float_from_bits
+
+OPCODE = 90
+ADD, SUB, MUL, FC, CONV, DEPTHWISE, AVG_POOL, MAX_POOL, MEAN, LOGISTIC, TANH, CLAMP, SOFTMAX = range(1, 14)
+F32_MAX = float(np.finfo(np.float32).max)
+# Fused activation -> TFLite's CalculateActivationRange (float).
+ACT_RANGE = {"NONE": (-F32_MAX, F32_MAX), "RELU": (0.0, F32_MAX), "RELU6": (0.0, 6.0),
+             "RELU_N1_TO_1": (-1.0, 1.0)}
+
+
+def is_float(g: Graph, op: Op) -> bool:
+    return any(g.tensors[n].dtype == "float32" for n in op.outputs)
+
+
+def maybe_lower(g: Graph, op: Op) -> Lowered | None:
+    """The float lowering when the op computes float32, else None."""
+    if not is_float(g, op):
+        return None
+    for n in op.inputs:
+        if n is not None and n in g.tensors and g.tensors[n].dtype not in ("float32", "int32", "int64"):
+            raise IRError(f"{op.type} '{op.name}': float32 output with {g.tensors[n].dtype} input '{n}' "
+                          "(hybrid) is not supported")
+    from pytool.ops import f32_conv
+
+    lowerers: dict[str, Callable[[Graph, Op], Lowered]] = {**LOWER, **f32_conv.LOWER}
+    if op.type not in lowerers:
+        raise IRError(f"{op.type} '{op.name}': no float32 kernel (float32 ops supported: "
+                      f"{', '.join(sorted(lowerers))})")
+    low = lowerers[op.type](g, op)
+    low.opcode = OPCODE
+    return low
+
+
+def ref(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    from pytool.ops import f32_conv
+
+    kind = low.params[0]
+    if kind in f32_conv.REF:
+        y = f32_conv.REF[kind](g, op, low, xs)
+    else:
+        y = REF[kind](low, [None if x is None else np.asarray(x, np.float32) for x in xs])
+    return [np.asarray(y, np.float32).reshape(g.tensors[op.outputs[0]].shape)]
+
+
+def act_params(op: Op) -> list[int]:
+    act = op.attrs.get("activation", "NONE") or "NONE"
+    if act not in ACT_RANGE:
+        raise IRError(f"{op.type} '{op.name}': fused activation {act} on float32 is not supported")
+    return [float_bits(v) for v in ACT_RANGE[act]]
+
+
+def clamp(x: np.ndarray, lo_bits: int, hi_bits: int) -> np.ndarray:
+    """std::min(std::max(x, lo), hi), NaN kept."""
+    lo, hi = float_from_bits(lo_bits), float_from_bits(hi_bits)
+    y = np.where(x < lo, lo, x)
+    return np.where(hi < y, hi, y).astype(np.float32)
+
+
+def _pad4(shape: tuple, op: Op) -> list[int]:
+    if len(shape) > 4:
+        raise IRError(f"{op.type} '{op.name}': float32 tensors of rank {len(shape)} are not supported (rank <= 4)")
+    return [1] * (4 - len(shape)) + [int(d) for d in shape]
+
+
+def _strides(shape: list[int], out: list[int]) -> list[int]:
+    st, acc = [0] * 4, 1
+    for i in range(3, -1, -1):
+        st[i] = acc if shape[i] == out[i] else 0
+        acc *= shape[i]
+    return st
+
+
+def _lower_binary(kind: int):
+    def lower(g: Graph, op: Op) -> Lowered:
+        a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        sa, sb, sy = (tuple(g.tensors[n].shape) for n in (a, b, y))
+        if len(sy) > 4 and sa == sb == sy:  # no broadcast: one flat run
+            sa = sb = sy = (int(np.prod(sy)),)
+        da, db, dy = _pad4(sa, op), _pad4(sb, op), _pad4(sy, op)
+        return Lowered(inputs=[a, b], params=[kind, *act_params(op), *dy, *_strides(da, dy), *_strides(db, dy)])
+    return lower
+
+
+def _ref_binary(low: Lowered, xs: list) -> np.ndarray:
+    kind, lo, hi = low.params[:3]
+    a, b = np.broadcast_arrays(xs[0], xs[1])
+    y = a + b if kind == ADD else a - b if kind == SUB else a * b
+    return clamp(y.astype(np.float32), lo, hi)
+
+
+class _LibM:
+    """The C library's expf / tanhf (what TFLite Micro's std::exp / std::tanh
+    on float call), element by element."""
+
+    def __init__(self) -> None:
+        lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+        for name in ("expf", "tanhf"):
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+        self.expf = np.vectorize(lambda v: lib.expf(float(v)), otypes=[np.float32])
+        self.tanhf = np.vectorize(lambda v: lib.tanhf(float(v)), otypes=[np.float32])
+
+
+_libm: _LibM | None = None
+
+
+def libm() -> _LibM:
+    global _libm
+    if _libm is None:
+        _libm = _LibM()
+    return _libm
+
+
+def _ref_logistic(low: Lowered, xs: list) -> np.ndarray:
+    x = xs[0]
+    one = np.float32(1)
+    with np.errstate(over="ignore"):
+        mid = one / (one + libm().expf(-x))
+    y = np.where(x > np.float32(16.619047164916992188), one, np.where(x < np.float32(-9), libm().expf(x), mid))
+    return y.astype(np.float32)
+
+
+def _lower_softmax(g: Graph, op: Op) -> Lowered:
+    shape = g.tensors[op.inputs[0]].shape
+    depth = int(shape[-1]) if shape else 1
+    outer = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    beta = float(np.float32(op.attrs.get("beta", 1.0)))
+    return Lowered(inputs=[op.inputs[0]], params=[SOFTMAX, float_bits(beta), outer, depth])
+
+
+def _ref_softmax(low: Lowered, xs: list) -> np.ndarray:
+    _, beta_bits, outer, depth = low.params
+    beta = float_from_bits(beta_bits)
+    x = xs[0].reshape(outer, depth)
+    mx = np.full(outer, np.finfo(np.float32).min, np.float32)
+    for c in range(depth):
+        mx = np.where(mx < x[:, c], x[:, c], mx)
+    e = libm().expf((x - mx[:, None]) * beta).astype(np.float32)
+    total = np.zeros(outer, np.float32)
+    for c in range(depth):  # sequential float32 sum, as the reference loop
+        total = (total + e[:, c]).astype(np.float32)
+    return (e / total[:, None]).astype(np.float32)
+
+
+def _lower_mean(g: Graph, op: Op) -> Lowered:
+    from pytool.ops.mean import resolved_axes
+
+    shape = g.tensors[op.inputs[0]].shape
+    dims = _pad4(shape, op)
+    lead = 4 - len(shape)
+    mask = sum(1 << (a + lead) for a in resolved_axes(g, op))
+    return Lowered(inputs=[op.inputs[0]], params=[MEAN, *dims, mask])
+
+
+def _ref_mean(low: Lowered, xs: list) -> np.ndarray:
+    dims, mask = low.params[1:5], low.params[5]
+    x = xs[0].reshape(dims)
+    red = [i for i in range(4) if mask >> i & 1]
+    keep = [i for i in range(4) if not mask >> i & 1]
+    xt = np.transpose(x, keep + red).reshape([dims[i] for i in keep] + [-1])
+    total = np.zeros(xt.shape[:-1], np.float32)
+    for k in range(xt.shape[-1]):  # row-major input order, as ReduceSumImpl
+        total = (total + xt[..., k]).astype(np.float32)
+    return (total / np.float32(xt.shape[-1])).astype(np.float32)
+
+
+def _lower_unary(kind: int, lo: float | None = None, hi: float | None = None):
+    def lower(g: Graph, op: Op) -> Lowered:
+        params = [kind] if lo is None else [kind, float_bits(lo), float_bits(hi)]
+        return Lowered(inputs=[op.inputs[0]], params=params)
+    return lower
+
+
+LOWER: dict[str, Callable[[Graph, Op], Lowered]] = {
+    "ADD": _lower_binary(ADD), "SUB": _lower_binary(SUB), "MUL": _lower_binary(MUL),
+    "LOGISTIC": _lower_unary(LOGISTIC), "TANH": _lower_unary(TANH),
+    "RELU": _lower_unary(CLAMP, 0.0, float("inf")),  # ReluFloat has no upper clamp
+    "RELU6": _lower_unary(CLAMP, 0.0, 6.0),
+    "SOFTMAX": _lower_softmax, "MEAN": _lower_mean,
+}
+REF: dict[int, Callable[[Lowered, list], np.ndarray]] = {
+    ADD: _ref_binary, SUB: _ref_binary, MUL: _ref_binary,
+    LOGISTIC: _ref_logistic, TANH: lambda low, xs: libm().tanhf(xs[0]),
+    CLAMP: lambda low, xs: clamp(xs[0], low.params[1], low.params[2]),
+    SOFTMAX: _ref_softmax, MEAN: _ref_mean,
+}

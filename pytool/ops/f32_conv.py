@@ -1,0 +1,159 @@
+"""float32 FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D and pools (part of the
+F32 C op, see f32.py). Sums run tap by tap in TFLite Micro's loop order
+(conv: filter row, filter column, input channel; depthwise: row, column;
+FC: input index), each product and sum rounded to float32, then bias, then
+the activation clamp. Taps outside the image are skipped there; adding the
+zero products of a zero-filled window gives the same float32 sums.
+
+C params (act_lo / act_hi as float32 bits):
+  FC:        [kind, lo, hi, batches, in_depth, out_depth]
+  CONV_2D:   [kind, lo, hi, N, H, W, C, OH, OW, OC, KH, KW, filter_in_depth, sh, sw, dh, dw, pad_h, pad_w]
+  DEPTHWISE: [kind, lo, hi, N, H, W, C, OH, OW, OC, KH, KW, depth_multiplier, sh, sw, dh, dw, pad_h, pad_w]
+  pools:     [kind, lo, hi, N, H, W, C, OH, OW, KH, KW, sh, sw, pad_h, pad_w]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+from pytool.ops.conv_2d import pair, spatial, windows
+from pytool.ops.f32 import AVG_POOL, CONV, DEPTHWISE, FC, MAX_POOL, act_params, clamp
+
+
+def _bias(g: Graph, op: Op) -> str | None:
+    b = op.inputs[2] if len(op.inputs) > 2 else None
+    if b is not None and g.tensors[b].dtype != "float32":
+        raise IRError(f"{op.type} '{op.name}': bias '{b}' is {g.tensors[b].dtype}; a float32 op needs a float32 bias")
+    return b
+
+
+def _check_float(g: Graph, op: Op, names: list[str]) -> None:
+    for n in names:
+        if g.tensors[n].dtype != "float32":
+            raise IRError(f"{op.type} '{op.name}': tensor '{n}' is {g.tensors[n].dtype}; float32 expected")
+
+
+def lower_fc(g: Graph, op: Op) -> Lowered:
+    x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+    _check_float(g, op, [x, w, y])
+    out_depth, in_depth = (int(d) for d in g.tensors[w].shape)
+    batches = g.tensors[x].numel // in_depth
+    return Lowered(inputs=[x, w, _bias(g, op)], params=[FC, *act_params(op), batches, in_depth, out_depth])
+
+
+def _geometry(g: Graph, op: Op, k_hw: tuple[int, int], dilation: tuple[int, int]) -> list[int]:
+    n, h, w, c = (int(d) for d in g.tensors[op.inputs[0]].shape)
+    (oh, ow), pad = spatial(op, (h, w), k_hw, dilation)
+    return [n, h, w, c, oh, ow]
+
+
+def lower_conv(g: Graph, op: Op) -> Lowered:
+    x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+    _check_float(g, op, [x, w, y])
+    oc, kh, kw, ic = (int(d) for d in g.tensors[w].shape)
+    dil = pair(op, "dilation")
+    n, h, wd, c, oh, ow = _geometry(g, op, (kh, kw), dil)
+    _, pad = spatial(op, (h, wd), (kh, kw), dil)
+    if c % ic or oc % (c // ic):
+        raise IRError(f"CONV_2D '{op.name}': {c} input channels do not split into groups of {ic}")
+    params = [CONV, *act_params(op), n, h, wd, c, oh, ow, oc, kh, kw, ic, *pair(op, "stride"), *dil, *pad]
+    return Lowered(inputs=[x, w, _bias(g, op)], params=params)
+
+
+def lower_depthwise(g: Graph, op: Op) -> Lowered:
+    x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+    _check_float(g, op, [x, w, y])
+    _, kh, kw, oc = (int(d) for d in g.tensors[w].shape)
+    dil = pair(op, "dilation")
+    n, h, wd, c, oh, ow = _geometry(g, op, (kh, kw), dil)
+    _, pad = spatial(op, (h, wd), (kh, kw), dil)
+    if oc % c:
+        raise IRError(f"DEPTHWISE_CONV_2D '{op.name}': {oc} output channels for {c} input channels")
+    params = [DEPTHWISE, *act_params(op), n, h, wd, c, oh, ow, oc, kh, kw, oc // c, *pair(op, "stride"), *dil, *pad]
+    return Lowered(inputs=[x, w, _bias(g, op)], params=params)
+
+
+def _lower_pool(kind: int):
+    def lower(g: Graph, op: Op) -> Lowered:
+        _check_float(g, op, [op.inputs[0], op.outputs[0]])
+        filt = pair(op, "filter")
+        n, h, w, c, oh, ow = _geometry(g, op, filt, (1, 1))
+        _, pad = spatial(op, (h, w), filt)
+        params = [kind, *act_params(op), n, h, w, c, oh, ow, *filt, *pair(op, "stride"), *pad]
+        return Lowered(inputs=[op.inputs[0]], params=params)
+    return lower
+
+
+def _seq_sum(terms) -> np.ndarray:
+    total = None
+    for t in terms:  # one float32 rounding per product and per sum, in loop order
+        total = t.astype(np.float32) if total is None else (total + t).astype(np.float32)
+    return total
+
+
+def _finish(total: np.ndarray, bias, low: Lowered) -> np.ndarray:
+    if bias is not None:
+        total = (total + np.asarray(bias, np.float32)).astype(np.float32)
+    else:
+        total = (total + np.float32(0)).astype(np.float32)
+    return clamp(total, low.params[1], low.params[2])
+
+
+def ref_fc(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
+    batches, in_depth, out_depth = low.params[3:6]
+    x = np.asarray(xs[0], np.float32).reshape(batches, in_depth)
+    w = np.asarray(xs[1], np.float32)
+    total = _seq_sum((x[:, d:d + 1] * w[None, :, d]).astype(np.float32) for d in range(in_depth))
+    if total is None:
+        total = np.zeros((batches, out_depth), np.float32)
+    return _finish(np.float32(0) + total, xs[2], low)
+
+
+def ref_conv(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
+    n, h, w, c, oh, ow, oc, kh, kw, ic, sh, sw, dh, dw, ph, pw = low.params[3:19]
+    x = np.asarray(xs[0], np.float32).reshape(n, h, w, c)
+    wt = np.asarray(xs[1], np.float32)
+    win = windows(x, (kh, kw), (sh, sw), (dh, dw), (ph, pw), (oh, ow), fill=0)  # N,OH,OW,KH,KW,C
+    group_base = (np.arange(oc) // (oc // (c // ic))) * ic
+    terms = ((win[:, :, :, ky, kx, group_base + i] * wt[:, ky, kx, i]).astype(np.float32)
+             for ky in range(kh) for kx in range(kw) for i in range(ic))
+    return _finish(np.float32(0) + _seq_sum(terms), xs[2], low)
+
+
+def ref_depthwise(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
+    n, h, w, c, oh, ow, oc, kh, kw, m, sh, sw, dh, dw, ph, pw = low.params[3:19]
+    x = np.asarray(xs[0], np.float32).reshape(n, h, w, c)
+    wt = np.asarray(xs[1], np.float32)
+    win = windows(x, (kh, kw), (sh, sw), (dh, dw), (ph, pw), (oh, ow), fill=0)
+    src = np.arange(oc) // m
+    terms = ((win[:, :, :, ky, kx, src] * wt[0, ky, kx, :]).astype(np.float32) for ky in range(kh) for kx in range(kw))
+    return _finish(np.float32(0) + _seq_sum(terms), xs[2], low)
+
+
+def ref_pool(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
+    kind = low.params[0]
+    n, h, w, c, oh, ow, fh, fw, sh, sw, ph, pw = low.params[3:15]
+    x = np.asarray(xs[0], np.float32).reshape(n, h, w, c)
+    if kind == MAX_POOL:
+        lowest = np.finfo(np.float32).min
+        win = windows(x, (fh, fw), (sh, sw), (1, 1), (ph, pw), (oh, ow), fill=-np.inf)
+        best = np.full((n, oh, ow, c), lowest, np.float32)
+        for ky in range(fh):
+            for kx in range(fw):
+                v = win[:, :, :, ky, kx, :]
+                best = np.where(best < v, v, best)  # std::max(best, v)
+        return clamp(best.astype(np.float32), low.params[1], low.params[2])
+    win = windows(x, (fh, fw), (sh, sw), (1, 1), (ph, pw), (oh, ow), fill=0)
+    ones = windows(np.ones((1, h, w, 1), np.float32), (fh, fw), (sh, sw), (1, 1), (ph, pw), (oh, ow), fill=0)
+    total = _seq_sum(win[:, :, :, ky, kx, :] for ky in range(fh) for kx in range(fw))
+    count = ones.sum(axis=(3, 4)).astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = (np.float32(0) + total) / count
+    return clamp(avg.astype(np.float32), low.params[1], low.params[2])
+
+
+LOWER = {"FULLY_CONNECTED": lower_fc, "CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise,
+         "AVERAGE_POOL_2D": _lower_pool(AVG_POOL), "MAX_POOL_2D": _lower_pool(MAX_POOL)}
+REF = {FC: ref_fc, CONV: ref_conv, DEPTHWISE: ref_depthwise, AVG_POOL: ref_pool, MAX_POOL: ref_pool}

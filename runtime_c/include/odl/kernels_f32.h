@@ -1,0 +1,60 @@
+/* float32 inference kernels: TFLite Micro's float reference kernels, the same
+ * operation order so the bits match (one float32 rounding per product and per
+ * sum, bias last, then the activation clamp std::min(std::max(x, lo), hi);
+ * expf / tanhf from the C library). Build with -ffp-contract=off.
+ * Layouts: activations NHWC, conv filters OHWI, depthwise 1HW(C*M), FC [out, in].
+ * The numpy twins are pytool/ops/f32.py and f32_conv.py. */
+#ifndef ODL_KERNELS_F32_H
+#define ODL_KERNELS_F32_H
+
+#include <stdint.h>
+
+#include "odl/odl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    ODL_F32_ADD = 1, ODL_F32_SUB, ODL_F32_MUL, ODL_F32_FC, ODL_F32_CONV, ODL_F32_DEPTHWISE, ODL_F32_AVG_POOL,
+    ODL_F32_MAX_POOL, ODL_F32_MEAN, ODL_F32_LOGISTIC, ODL_F32_TANH, ODL_F32_CLAMP, ODL_F32_SOFTMAX
+} odl_f32_kind_t;
+
+/* Conv / depthwise / pool geometry (NHWC input, [n, oh, ow, oc] output). */
+typedef struct {
+    int32_t n, h, w, c, oh, ow, oc, kh, kw;
+    int32_t group_in; /* conv: filter input depth; depthwise: depth multiplier */
+    int32_t sh, sw, dh, dw, ph, pw;
+    float act_lo, act_hi;
+} odl_f32_conv_geom_t;
+
+static inline float odl_f32_clamp(float x, float lo, float hi) {
+    const float y = x < lo ? lo : x;
+    return hi < y ? hi : y;
+}
+
+/* y[i] = clamp(a op b), op ADD/SUB/MUL; dims[4] of y, element strides of a
+ * and b per axis (0 = broadcast). */
+odl_status_t odl_binary_f32(int32_t kind, const int32_t dims[4], const int32_t sa[4], const float *a,
+                            const int32_t sb[4], const float *b, float lo, float hi, float *y);
+odl_status_t odl_fully_connected_f32(int32_t batches, int32_t in_depth, int32_t out_depth, const float *x,
+                                     const float *w, const float *bias, float lo, float hi, float *y);
+odl_status_t odl_conv_2d_f32(const odl_f32_conv_geom_t *g, const float *x, const float *w, const float *bias,
+                             float *y);
+odl_status_t odl_depthwise_conv_2d_f32(const odl_f32_conv_geom_t *g, const float *x, const float *w,
+                                       const float *bias, float *y);
+/* Pools: g->oc = g->c; average over the window part inside the image. */
+odl_status_t odl_average_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);
+odl_status_t odl_max_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);
+/* MEAN over the axes set in mask (bit i = axis i of dims[4]); y has the kept axes. */
+odl_status_t odl_mean_f32(const int32_t dims[4], int32_t mask, const float *x, float *y);
+odl_status_t odl_logistic_f32(int32_t n, const float *x, float *y);
+odl_status_t odl_tanh_f32(int32_t n, const float *x, float *y);
+odl_status_t odl_clamp_f32(int32_t n, float lo, float hi, const float *x, float *y);
+odl_status_t odl_softmax_f32(int32_t outer, int32_t depth, float beta, const float *x, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,105 @@
+/* float32 FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D and pools, in TFLite
+ * Micro's reference loop order (see odl/kernels_f32.h). */
+#include <float.h>
+
+#include "odl/kernels_f32.h"
+
+odl_status_t odl_fully_connected_f32(int32_t batches, int32_t in_depth, int32_t out_depth, const float *x,
+                                     const float *w, const float *bias, float lo, float hi, float *y) {
+    for (int32_t b = 0; b < batches; ++b)
+        for (int32_t o = 0; o < out_depth; ++o) {
+            float total = 0.f;
+            for (int32_t d = 0; d < in_depth; ++d) total += x[b * in_depth + d] * w[o * in_depth + d];
+            const float bias_value = bias ? bias[o] : 0.0f;
+            y[b * out_depth + o] = odl_f32_clamp(total + bias_value, lo, hi);
+        }
+    return ODL_OK;
+}
+
+odl_status_t odl_conv_2d_f32(const odl_f32_conv_geom_t *g, const float *x, const float *w, const float *bias,
+                             float *y) {
+    const int32_t ic = g->group_in;
+    if (ic <= 0 || g->c % ic) return ODL_ERR_SHAPE;
+    const int32_t groups = g->c / ic;
+    if (g->oc % groups) return ODL_ERR_SHAPE;
+    const int32_t per_group = g->oc / groups;
+    for (int32_t b = 0; b < g->n; ++b)
+        for (int32_t oy = 0; oy < g->oh; ++oy)
+            for (int32_t ox = 0; ox < g->ow; ++ox)
+                for (int32_t o = 0; o < g->oc; ++o) {
+                    const int32_t base = (o / per_group) * ic;
+                    float total = 0.f;
+                    for (int32_t ky = 0; ky < g->kh; ++ky) {
+                        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+                        for (int32_t kx = 0; kx < g->kw; ++kx) {
+                            const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
+                            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
+                            const float *xp = x + ((b * g->h + iy) * g->w + ix) * g->c + base;
+                            const float *wp = w + ((o * g->kh + ky) * g->kw + kx) * ic;
+                            for (int32_t i = 0; i < ic; ++i) total += xp[i] * wp[i];
+                        }
+                    }
+                    const float bias_value = bias ? bias[o] : 0.0f;
+                    y[((b * g->oh + oy) * g->ow + ox) * g->oc + o] = odl_f32_clamp(total + bias_value, g->act_lo, g->act_hi);
+                }
+    return ODL_OK;
+}
+
+odl_status_t odl_depthwise_conv_2d_f32(const odl_f32_conv_geom_t *g, const float *x, const float *w,
+                                       const float *bias, float *y) {
+    const int32_t m = g->group_in;
+    if (m <= 0 || g->oc != g->c * m) return ODL_ERR_SHAPE;
+    for (int32_t b = 0; b < g->n; ++b)
+        for (int32_t oy = 0; oy < g->oh; ++oy)
+            for (int32_t ox = 0; ox < g->ow; ++ox)
+                for (int32_t c = 0; c < g->c; ++c)
+                    for (int32_t q = 0; q < m; ++q) {
+                        const int32_t o = c * m + q;
+                        float total = 0.f;
+                        for (int32_t ky = 0; ky < g->kh; ++ky) {
+                            const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+                            for (int32_t kx = 0; kx < g->kw; ++kx) {
+                                const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
+                                if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
+                                total += x[((b * g->h + iy) * g->w + ix) * g->c + c] * w[(ky * g->kw + kx) * g->oc + o];
+                            }
+                        }
+                        const float bias_value = bias ? bias[o] : 0.0f;
+                        y[((b * g->oh + oy) * g->ow + ox) * g->oc + o] =
+                            odl_f32_clamp(total + bias_value, g->act_lo, g->act_hi);
+                    }
+    return ODL_OK;
+}
+
+static odl_status_t pool_f32(const odl_f32_conv_geom_t *g, const float *x, float *y, int is_max) {
+    for (int32_t b = 0; b < g->n; ++b)
+        for (int32_t oy = 0; oy < g->oh; ++oy)
+            for (int32_t ox = 0; ox < g->ow; ++ox) {
+                const int32_t y0 = oy * g->sh - g->ph, x0 = ox * g->sw - g->pw;
+                const int32_t fy0 = y0 < 0 ? -y0 : 0, fx0 = x0 < 0 ? -x0 : 0;
+                const int32_t fy1 = g->kh < g->h - y0 ? g->kh : g->h - y0;
+                const int32_t fx1 = g->kw < g->w - x0 ? g->kw : g->w - x0;
+                for (int32_t c = 0; c < g->c; ++c) {
+                    float total = 0.f, best = -FLT_MAX;
+                    int32_t count = 0;
+                    for (int32_t fy = fy0; fy < fy1; ++fy)
+                        for (int32_t fx = fx0; fx < fx1; ++fx) {
+                            const float v = x[((b * g->h + y0 + fy) * g->w + x0 + fx) * g->c + c];
+                            total += v;
+                            best = best < v ? v : best;
+                            ++count;
+                        }
+                    const float r = is_max ? best : total / (float)count;
+                    y[((b * g->oh + oy) * g->ow + ox) * g->c + c] = odl_f32_clamp(r, g->act_lo, g->act_hi);
+                }
+            }
+    return ODL_OK;
+}
+
+odl_status_t odl_average_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y) {
+    return pool_f32(g, x, y, 0);
+}
+
+odl_status_t odl_max_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y) {
+    return pool_f32(g, x, y, 1);
+}

@@ -1,0 +1,88 @@
+/* float32 element-wise kernels: binary ops with broadcasting, LOGISTIC, TANH,
+ * clamps (RELU, RELU6), SOFTMAX and MEAN, as TFLite Micro's float reference
+ * kernels compute them. */
+#include <float.h>
+#include <math.h>
+
+#include "odl/kernels_f32.h"
+
+odl_status_t odl_binary_f32(int32_t kind, const int32_t dims[4], const int32_t sa[4], const float *a,
+                            const int32_t sb[4], const float *b, float lo, float hi, float *y) {
+    if (!a || !b || !y) return ODL_ERR_MODEL;
+    int32_t k = 0;
+    for (int32_t i0 = 0; i0 < dims[0]; ++i0)
+        for (int32_t i1 = 0; i1 < dims[1]; ++i1)
+            for (int32_t i2 = 0; i2 < dims[2]; ++i2)
+                for (int32_t i3 = 0; i3 < dims[3]; ++i3, ++k) {
+                    const float va = a[i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3]];
+                    const float vb = b[i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3]];
+                    float v;
+                    switch (kind) {
+                    case ODL_F32_ADD: v = va + vb; break;
+                    case ODL_F32_SUB: v = va - vb; break;
+                    case ODL_F32_MUL: v = va * vb; break;
+                    default: return ODL_ERR_UNSUPPORTED;
+                    }
+                    y[k] = odl_f32_clamp(v, lo, hi);
+                }
+    return ODL_OK;
+}
+
+odl_status_t odl_logistic_f32(int32_t n, const float *x, float *y) {
+    /* TFLite's cutoffs: 1 above 16.619..., exp(x) below -9. */
+    const float upper = 16.619047164916992188f, lower = -9.f;
+    for (int32_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        y[i] = v > upper ? 1.0f : v < lower ? expf(v) : 1.f / (1.f + expf(-v));
+    }
+    return ODL_OK;
+}
+
+odl_status_t odl_tanh_f32(int32_t n, const float *x, float *y) {
+    for (int32_t i = 0; i < n; ++i) y[i] = tanhf(x[i]);
+    return ODL_OK;
+}
+
+odl_status_t odl_clamp_f32(int32_t n, float lo, float hi, const float *x, float *y) {
+    for (int32_t i = 0; i < n; ++i) y[i] = odl_f32_clamp(x[i], lo, hi);
+    return ODL_OK;
+}
+
+odl_status_t odl_softmax_f32(int32_t outer, int32_t depth, float beta, const float *x, float *y) {
+    for (int32_t i = 0; i < outer; ++i) {
+        const float *xr = x + (int64_t)i * depth;
+        float *yr = y + (int64_t)i * depth;
+        float max = -FLT_MAX;
+        for (int32_t c = 0; c < depth; ++c) max = max < xr[c] ? xr[c] : max;
+        float sum = 0.f;
+        for (int32_t c = 0; c < depth; ++c) {
+            const float e = expf((xr[c] - max) * beta);
+            yr[c] = e; /* y may alias x only element-wise: xr[c] is read first */
+            sum += e;
+        }
+        for (int32_t c = 0; c < depth; ++c) yr[c] = yr[c] / sum;
+    }
+    return ODL_OK;
+}
+
+odl_status_t odl_mean_f32(const int32_t dims[4], int32_t mask, const float *x, float *y) {
+    int32_t od[4], count = 1, n_out = 1;
+    for (int i = 0; i < 4; ++i) {
+        od[i] = (mask >> i & 1) ? 1 : dims[i];
+        if (mask >> i & 1) count *= dims[i];
+        n_out *= od[i];
+    }
+    for (int32_t k = 0; k < n_out; ++k) y[k] = 0.f;
+    /* Row-major over the input, adding into each output (ReduceSumImpl's order). */
+    int32_t k = 0;
+    for (int32_t i0 = 0; i0 < dims[0]; ++i0)
+        for (int32_t i1 = 0; i1 < dims[1]; ++i1)
+            for (int32_t i2 = 0; i2 < dims[2]; ++i2)
+                for (int32_t i3 = 0; i3 < dims[3]; ++i3, ++k) {
+                    const int32_t o0 = od[0] == 1 ? 0 : i0, o1 = od[1] == 1 ? 0 : i1;
+                    const int32_t o2 = od[2] == 1 ? 0 : i2, o3 = od[3] == 1 ? 0 : i3;
+                    y[((o0 * od[1] + o1) * od[2] + o2) * od[3] + o3] += x[k];
+                }
+    for (int32_t j = 0; j < n_out; ++j) y[j] = y[j] / (float)count;
+    return ODL_OK;
+}

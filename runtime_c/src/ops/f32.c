@@ -1,0 +1,135 @@
+/* F32: the float32 ops of mixed models (float islands, float heads). params[0]
+ * selects the kernel; the layouts are in pytool/ops/f32.py and f32_conv.py.
+ * Float params travel as their int32 bits. */
+#include <string.h>
+
+#include "odl/kernels_f32.h"
+#include "odl/ops.h"
+
+static float bits_f32(int32_t v) {
+    float f;
+    memcpy(&f, &v, sizeof f);
+    return f;
+}
+
+/* A float32 tensor of exactly n elements (NULL otherwise). */
+static const float *f32_in(const odl_ctx_t *ctx, const odl_op_t *op, int i, int64_t n) {
+    const odl_tensor_t *t = odl_op_in_info(ctx, op, i);
+    if (!t || t->dtype != ODL_DT_FLOAT32 || odl_tensor_numel(t) != n || t->bytes < n * 4) return 0;
+    return (const float *)odl_op_in(ctx, op, i);
+}
+
+static float *f32_out(const odl_ctx_t *ctx, const odl_op_t *op, int64_t n) {
+    const odl_tensor_t *t = odl_op_out_info(ctx, op, 0);
+    if (!t || t->dtype != ODL_DT_FLOAT32 || odl_tensor_numel(t) != n || t->bytes < n * 4) return 0;
+    return (float *)odl_op_out(ctx, op, 0);
+}
+
+static int64_t prod4(const int32_t *d) { return (int64_t)d[0] * d[1] * d[2] * d[3]; }
+
+static int64_t max_index(const int32_t dims[4], const int32_t st[4]) {
+    int64_t m = 0;
+    for (int i = 0; i < 4; ++i) m += (int64_t)(dims[i] - 1) * st[i];
+    return m + 1;
+}
+
+static odl_status_t binary(odl_ctx_t *ctx, const odl_op_t *op, const int32_t *p) {
+    if (op->n_params < 15) return ODL_ERR_MODEL;
+    const int32_t *dims = p + 3, *sa = p + 7, *sb = p + 11;
+    for (int i = 0; i < 4; ++i)
+        if (dims[i] <= 0 || sa[i] < 0 || sb[i] < 0) return ODL_ERR_SHAPE;
+    const odl_tensor_t *ta = odl_op_in_info(ctx, op, 0), *tb = odl_op_in_info(ctx, op, 1);
+    if (!ta || !tb || ta->dtype != ODL_DT_FLOAT32 || tb->dtype != ODL_DT_FLOAT32) return ODL_ERR_MODEL;
+    if (odl_tensor_numel(ta) < max_index(dims, sa) || odl_tensor_numel(tb) < max_index(dims, sb)) return ODL_ERR_SHAPE;
+    float *y = f32_out(ctx, op, prod4(dims));
+    if (!y) return ODL_ERR_SHAPE;
+    return odl_binary_f32(p[0], dims, sa, (const float *)odl_op_in(ctx, op, 0), sb,
+                          (const float *)odl_op_in(ctx, op, 1), bits_f32(p[1]), bits_f32(p[2]), y);
+}
+
+static odl_status_t conv_like(odl_ctx_t *ctx, const odl_op_t *op, const int32_t *p) {
+    const int pool = p[0] == ODL_F32_AVG_POOL || p[0] == ODL_F32_MAX_POOL;
+    if (op->n_params < (pool ? 15 : 19)) return ODL_ERR_MODEL;
+    odl_f32_conv_geom_t g;
+    g.act_lo = bits_f32(p[1]), g.act_hi = bits_f32(p[2]);
+    g.n = p[3], g.h = p[4], g.w = p[5], g.c = p[6], g.oh = p[7], g.ow = p[8];
+    if (pool) {
+        g.oc = g.c, g.kh = p[9], g.kw = p[10], g.group_in = 1;
+        g.sh = p[11], g.sw = p[12], g.dh = 1, g.dw = 1, g.ph = p[13], g.pw = p[14];
+    } else {
+        g.oc = p[9], g.kh = p[10], g.kw = p[11], g.group_in = p[12];
+        g.sh = p[13], g.sw = p[14], g.dh = p[15], g.dw = p[16], g.ph = p[17], g.pw = p[18];
+    }
+    if (g.n <= 0 || g.h <= 0 || g.w <= 0 || g.c <= 0 || g.oh <= 0 || g.ow <= 0 || g.oc <= 0 || g.kh <= 0 ||
+        g.kw <= 0 || g.group_in <= 0 || g.sh <= 0 || g.sw <= 0 || g.dh <= 0 || g.dw <= 0)
+        return ODL_ERR_SHAPE;
+    const float *x = f32_in(ctx, op, 0, (int64_t)g.n * g.h * g.w * g.c);
+    float *y = f32_out(ctx, op, (int64_t)g.n * g.oh * g.ow * g.oc);
+    if (!x || !y) return ODL_ERR_SHAPE;
+    if (p[0] == ODL_F32_AVG_POOL) return odl_average_pool_2d_f32(&g, x, y);
+    if (p[0] == ODL_F32_MAX_POOL) return odl_max_pool_2d_f32(&g, x, y);
+    const int64_t wn = (int64_t)g.kh * g.kw * (p[0] == ODL_F32_CONV ? (int64_t)g.oc * g.group_in : g.oc);
+    const float *w = f32_in(ctx, op, 1, wn);
+    const float *bias = 0;
+    if (odl_op_in_info(ctx, op, 2) && !(bias = f32_in(ctx, op, 2, g.oc))) return ODL_ERR_SHAPE;
+    if (!w) return ODL_ERR_SHAPE;
+    return p[0] == ODL_F32_CONV ? odl_conv_2d_f32(&g, x, w, bias, y) : odl_depthwise_conv_2d_f32(&g, x, w, bias, y);
+}
+
+odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
+    const int32_t *p = op->params;
+    if (!p || op->n_params < 1) return ODL_ERR_MODEL;
+    const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0);
+    if (!tx) return ODL_ERR_MODEL;
+    const int32_t n = odl_tensor_numel(tx);
+    switch (p[0]) {
+    case ODL_F32_ADD:
+    case ODL_F32_SUB:
+    case ODL_F32_MUL: return binary(ctx, op, p);
+    case ODL_F32_CONV:
+    case ODL_F32_DEPTHWISE:
+    case ODL_F32_AVG_POOL:
+    case ODL_F32_MAX_POOL: return conv_like(ctx, op, p);
+    case ODL_F32_FC: {
+        if (op->n_params < 6 || p[3] <= 0 || p[4] <= 0 || p[5] <= 0) return ODL_ERR_MODEL;
+        const float *x = f32_in(ctx, op, 0, (int64_t)p[3] * p[4]);
+        const float *w = f32_in(ctx, op, 1, (int64_t)p[4] * p[5]);
+        const float *bias = 0;
+        if (odl_op_in_info(ctx, op, 2) && !(bias = f32_in(ctx, op, 2, p[5]))) return ODL_ERR_SHAPE;
+        float *y = f32_out(ctx, op, (int64_t)p[3] * p[5]);
+        if (!x || !w || !y) return ODL_ERR_SHAPE;
+        return odl_fully_connected_f32(p[3], p[4], p[5], x, w, bias, bits_f32(p[1]), bits_f32(p[2]), y);
+    }
+    case ODL_F32_MEAN: {
+        if (op->n_params < 6) return ODL_ERR_MODEL;
+        int32_t out_n = 1;
+        for (int i = 0; i < 4; ++i) {
+            if (p[1 + i] <= 0) return ODL_ERR_SHAPE;
+            if (!(p[5] >> i & 1)) out_n *= p[1 + i];
+        }
+        const float *x = f32_in(ctx, op, 0, prod4(p + 1));
+        float *y = f32_out(ctx, op, out_n);
+        if (!x || !y) return ODL_ERR_SHAPE;
+        return odl_mean_f32(p + 1, p[5], x, y);
+    }
+    case ODL_F32_LOGISTIC:
+    case ODL_F32_TANH:
+    case ODL_F32_CLAMP: {
+        const float *x = f32_in(ctx, op, 0, n);
+        float *y = f32_out(ctx, op, n);
+        if (n < 0 || !x || !y) return ODL_ERR_SHAPE;
+        if (p[0] == ODL_F32_LOGISTIC) return odl_logistic_f32(n, x, y);
+        if (p[0] == ODL_F32_TANH) return odl_tanh_f32(n, x, y);
+        if (op->n_params < 3) return ODL_ERR_MODEL;
+        return odl_clamp_f32(n, bits_f32(p[1]), bits_f32(p[2]), x, y);
+    }
+    case ODL_F32_SOFTMAX: {
+        if (op->n_params < 4 || p[2] <= 0 || p[3] <= 0) return ODL_ERR_MODEL;
+        const float *x = f32_in(ctx, op, 0, (int64_t)p[2] * p[3]);
+        float *y = f32_out(ctx, op, (int64_t)p[2] * p[3]);
+        if (!x || !y) return ODL_ERR_SHAPE;
+        return odl_softmax_f32(p[2], p[3], bits_f32(p[1]), x, y);
+    }
+    default: return ODL_ERR_UNSUPPORTED;
+    }
+}

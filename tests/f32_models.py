@@ -1,0 +1,138 @@
+"""Schema-built int8 models with float32 islands, a float head and an SSD-style
+TFLite_Detection_PostProcess head (LiteRT's generated schema, object API),
+for tests/test_float_ops.py; TFLite Micro runs them as the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+from tflite_build import _TYPES, T
+
+# builtin codes
+ADD, AVG, CONCAT, CONV, DW, DEQ, FC, LOGISTIC, MAXP, MUL, RELU, RELU6, RESHAPE, SOFTMAX, TANH, MEAN, SUB, QUANT = (
+    0, 1, 2, 3, 4, 6, 9, 14, 17, 18, 19, 21, 22, 25, 28, 40, 41, 114)
+CUSTOM = 32
+
+
+class Builder:
+    def __init__(self, seed: int) -> None:
+        self.tensors: list[T] = []
+        self.ops: list[tuple] = []
+        self.rng = np.random.default_rng(seed)
+
+    def t(self, shape, dtype="float32", scale=None, zp=0, data=None) -> int:
+        self.tensors.append(T(tuple(shape), dtype, scale, zp, data))
+        return len(self.tensors) - 1
+
+    def const(self, shape, lo=-1.0, hi=1.0) -> int:
+        return self.t(shape, data=self.rng.uniform(lo, hi, shape).astype(np.float32))
+
+    def op(self, code, ins, outs, opts=None, opts_type=0, custom: bytes | None = None) -> None:
+        self.ops.append((code, list(ins), list(outs), opts, opts_type, custom))
+
+    def build(self, inputs: list[int], outputs: list[int]) -> bytes:
+        import flatbuffers
+        from ai_edge_litert import schema_py_generated as s
+
+        m = s.ModelT()
+        m.version = 3
+        keys = sorted({(c, cu) for c, _, _, _, _, cu in self.ops}, key=lambda k: (k[0], k[1] or b""))
+        m.operatorCodes = []
+        for code, cu in keys:
+            oc = s.OperatorCodeT()
+            oc.builtinCode, oc.deprecatedBuiltinCode, oc.version = code, min(code, 127), 1
+            if cu is not None:
+                oc.customCode = b"TFLite_Detection_PostProcess"
+            m.operatorCodes.append(oc)
+        m.buffers = [s.BufferT()]
+        g = s.SubGraphT()
+        g.tensors = []
+        for k, t in enumerate(self.tensors):
+            ft = s.TensorT()
+            ft.name, ft.shape, ft.type, ft.buffer = f"t{k}".encode(), list(t.shape), _TYPES[t.dtype], 0
+            if t.data is not None:
+                b = s.BufferT()
+                b.data = list(np.ascontiguousarray(t.data, dtype=t.dtype).tobytes())
+                m.buffers.append(b)
+                ft.buffer = len(m.buffers) - 1
+            if t.scale is not None:
+                q = s.QuantizationParametersT()
+                q.scale, q.zeroPoint = [float(t.scale)], [int(t.zero_point)]
+                ft.quantization = q
+            g.tensors.append(ft)
+        g.operators = []
+        for code, ins, outs, opts, opts_type, cu in self.ops:
+            o = s.OperatorT()
+            o.opcodeIndex = keys.index((code, cu))
+            o.inputs, o.outputs = ins, outs
+            if opts is not None:
+                o.builtinOptionsType, o.builtinOptions = opts_type, opts
+            if cu is not None:
+                o.customOptions = list(cu)
+            g.operators.append(o)
+        g.inputs, g.outputs = inputs, outputs
+        m.subgraphs = [g]
+        b = flatbuffers.Builder(4096)
+        b.Finish(m.Pack(b), file_identifier=b"TFL3")
+        return bytes(b.Output())
+
+
+def _opts(name: str, **kw):
+    from ai_edge_litert import schema_py_generated as s
+
+    o = getattr(s, name + "T")()
+    for k, v in kw.items():
+        setattr(o, k, v)
+    return o, getattr(s.BuiltinOptions, name)
+
+
+def island_model(seed: int = 1) -> bytes:
+    """int8 in -> DEQUANTIZE -> float conv / depthwise / pools / ADD / MUL /
+    SUB / MEAN / FC / TANH / LOGISTIC / CONCATENATION / RELU / SOFTMAX ->
+    QUANTIZE int8 out, plus two float outputs (FC and a RESHAPE)."""
+    b = Builder(seed)
+    x = b.t((1, 8, 8, 3), "int8", 0.05, 3)
+    xf = b.t((1, 8, 8, 3))
+    b.op(DEQ, [x], [xf])
+    c1 = b.t((1, 8, 8, 4))
+    b.op(CONV, [xf, b.const((4, 3, 3, 3)), b.const((4,))], [c1],
+         *_opts("Conv2DOptions", padding=0, strideH=1, strideW=1, fusedActivationFunction=1))
+    d1 = b.t((1, 4, 4, 8))
+    b.op(DW, [c1, b.const((1, 3, 3, 8)), b.const((8,))], [d1],
+         *_opts("DepthwiseConv2DOptions", padding=0, strideH=2, strideW=2, depthMultiplier=2,
+                fusedActivationFunction=3))
+    a1 = b.t((1, 3, 3, 8))
+    b.op(AVG, [d1], [a1], *_opts("Pool2DOptions", padding=1, strideH=1, strideW=1, filterHeight=2, filterWidth=2))
+    m1 = b.t((1, 2, 2, 8))
+    b.op(MAXP, [d1], [m1], *_opts("Pool2DOptions", padding=0, strideH=2, strideW=2, filterHeight=3,
+                                  filterWidth=3))
+    s1 = b.t((1, 3, 3, 8))
+    b.op(ADD, [a1, b.const((8,))], [s1], *_opts("AddOptions", fusedActivationFunction=0))
+    p1 = b.t((1, 3, 3, 8))
+    b.op(MUL, [s1, b.const((1, 3, 1, 8))], [p1], *_opts("MulOptions", fusedActivationFunction=0))
+    q1 = b.t((1, 3, 3, 8))
+    b.op(SUB, [p1, a1], [q1], *_opts("SubOptions", fusedActivationFunction=1))
+    mean = b.t((1, 8))
+    b.op(MEAN, [q1, b.t((2,), "int32", data=np.array([1, 2], np.int32))], [mean],
+         *_opts("ReducerOptions", keepDims=False))
+    mmean = b.t((1, 8))
+    b.op(MEAN, [m1, b.t((2,), "int32", data=np.array([1, 2], np.int32))], [mmean],
+         *_opts("ReducerOptions", keepDims=False))
+    both = b.t((1, 16))
+    b.op(CONCAT, [mean, mmean], [both], *_opts("ConcatenationOptions", axis=1))
+    fc = b.t((1, 6))
+    b.op(FC, [both, b.const((6, 16)), b.const((6,))], [fc], *_opts("FullyConnectedOptions"))
+    th, lg = b.t((1, 6)), b.t((1, 6))
+    b.op(TANH, [fc], [th])
+    b.op(LOGISTIC, [fc], [lg])
+    cat = b.t((1, 12))
+    b.op(CONCAT, [th, lg], [cat], *_opts("ConcatenationOptions", axis=1))
+    r6, sm = b.t((1, 12)), b.t((1, 12))
+    b.op(RELU6, [cat], [r6])
+    b.op(SOFTMAX, [r6], [sm], *_opts("SoftmaxOptions", beta=1.7))
+    out = b.t((1, 12), "int8", 1 / 256, -128)
+    b.op(QUANT, [sm], [out])
+    rl, rs = b.t((1, 6)), b.t((1, 3, 2))
+    b.op(RELU, [fc], [rl])
+    b.op(RESHAPE, [rl, b.t((3,), "int32", data=np.array([1, 3, 2], np.int32))], [rs],
+         *_opts("ReshapeOptions", newShape=[1, 3, 2]))
+    return b.build([x], [out, fc, rs])
