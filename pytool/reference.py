@@ -19,14 +19,20 @@ def _feeds(g: Graph, inputs) -> dict[str, np.ndarray]:
     return {n: np.asarray(v) for n, v in zip(g.inputs, inputs)}
 
 
-def run_float(g: Graph, inputs, keep_all: bool = False) -> dict[str, np.ndarray] | list[np.ndarray]:
-    """Float32 execution. Quantized constants are dequantized on the fly."""
+def run_float(g: Graph, inputs, keep_all: bool = False,
+              state: dict | None = None) -> dict[str, np.ndarray] | list[np.ndarray]:
+    """Float32 execution. Quantized constants are dequantized on the fly.
+
+    state: the variable tensors (LSTM, SVDF state) carried between calls,
+    updated in place, as run_int8's; None starts from zero every call."""
     vals: dict[str, np.ndarray] = {}
     for n, t in g.tensors.items():
         if t.is_const:
             vals[n] = _dequant_const(t)
+    if state is None:
+        state = {}
     for n, v in g.meta.get("variables", {}).items():
-        vals[n] = np.zeros(v.shape, np.float32)  # float state starts at 0
+        vals[n] = state.setdefault(n, np.zeros(v.shape, np.float32))  # float state starts at 0
     for n, v in _feeds(g, inputs).items():
         vals[n] = np.asarray(v, dtype=np.float32)
     for i, op in enumerate(g.ops):
@@ -36,6 +42,9 @@ def run_float(g: Graph, inputs, keep_all: bool = False) -> dict[str, np.ndarray]
         outs = spec.ref_float(g, op, [vals[n] for n in op.inputs])
         for n, v in zip(op.outputs, outs):
             vals[n] = np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype, np.floating) else v
+        for k, v in zip(getattr(spec, "STATE_INPUTS", ()), outs[len(op.outputs):]):
+            n = op.inputs[k]
+            vals[n] = state[n] = np.asarray(v, np.float32).reshape(g.tensors[n].shape)
     return vals if keep_all else [vals[n] for n in g.outputs]
 
 

@@ -76,20 +76,22 @@ def _dequant(g, name: str, q: np.ndarray) -> np.ndarray:
     return (q.astype(np.float32) - float(t.quant.zero_point[0])) * float(t.quant.scale[0])
 
 
-def _host(g, xq: np.ndarray, workdir: Path) -> EngineResult:
+def _host(g, xq: np.ndarray, workdir: Path, carry: bool) -> EngineResult:
     from pytool.compiler import compile_model
     from pytool.host import load_host
 
     net = load_host(compile_model(g, out_dir=workdir / "host"))
     outs: list[list[np.ndarray]] = [[] for _ in g.outputs]
     for s in xq:
+        if not carry:
+            net.reset_state()
         y = net.invoke(s[None])
         for k, v in enumerate(y if isinstance(y, list) else [y]):
             outs[k].append(np.asarray(v).reshape(g.tensors[g.outputs[k]].shape))
     return EngineResult("host build", [np.concatenate(o) for o in outs])
 
 
-def _tflm(model: Path, g, xq: np.ndarray) -> EngineResult:
+def _tflm(model: Path, g, xq: np.ndarray, carry: bool) -> EngineResult:
     if model.suffix.lower() != ".tflite":
         return EngineResult("TFLite Micro", None, "runs .tflite files only")
     try:
@@ -99,6 +101,8 @@ def _tflm(model: Path, g, xq: np.ndarray) -> EngineResult:
     ip = runtime.Interpreter.from_file(str(model))
     outs: list[list[np.ndarray]] = [[] for _ in g.outputs]
     for s in xq:
+        if not carry:
+            ip.reset()  # variable tensors back to their initial values
         ip.set_input(s[None], 0)
         ip.invoke()
         for k in range(len(g.outputs)):
@@ -106,7 +110,8 @@ def _tflm(model: Path, g, xq: np.ndarray) -> EngineResult:
     return EngineResult("TFLite Micro", [np.concatenate(o) for o in outs])
 
 
-def _board(g, model: Path, target: str, port: str | None, xq: np.ndarray, workdir: Path, log) -> EngineResult:
+def _board(g, model: Path, target: str, port: str | None, xq: np.ndarray, workdir: Path, log,
+           carry: bool) -> EngineResult:
     from pytool.commands.build import build
     from pytool.link import Link
     from pytool.targets import flash, get_board
@@ -122,6 +127,8 @@ def _board(g, model: Path, target: str, port: str | None, xq: np.ndarray, workdi
     with session if session is not None else _Null():
         with Link(session.url if session is not None else port, timeout=10.0, retries=3) as link:
             for s in xq:
+                if not carry:
+                    link.reset_state()
                 for k, y in enumerate(link.infer_all(s[None])):
                     per[k].append(np.asarray(y).reshape(shapes[k]))
     outs = [np.concatenate(p) for p in per]
@@ -136,16 +143,18 @@ class _Null:
         return False
 
 
-def layer_stats(g, xq: np.ndarray) -> list[LayerStat]:
+def layer_stats(g, xq: np.ndarray, carry: bool = False) -> list[LayerStat]:
     """int8 activations (the C runtime's exact oracle) against the float
     execution of the same graph (dequantized weights), per op output."""
     from pytool.reference import run_float, run_int8
 
     acc: dict[str, list] = {}
     inp = g.inputs[0]
+    qstate: dict | None = {} if carry else None
+    fstate: dict | None = {} if carry else None
     for s in xq[:MAX_LAYER_SAMPLES]:
-        qv = run_int8(g, [s[None]], keep_all=True)
-        fv = run_float(g, [_dequant(g, inp, s[None])], keep_all=True)
+        qv = run_int8(g, [s[None]], keep_all=True, state=qstate)
+        fv = run_float(g, [_dequant(g, inp, s[None])], keep_all=True, state=fstate)
         for op in g.ops:
             for n in op.outputs:
                 t = g.tensors[n]
@@ -202,10 +211,17 @@ def _compare(g, host: EngineResult, others: list[EngineResult], floats: list[Eng
 
 
 def validate(model: str | Path, data: str | Path, float_model: str | Path | None = None, target: str | None = None,
-             port: str | None = None, layout: str = "nhwc", limit: int | None = None, log=print) -> Report:
+             port: str | None = None, layout: str = "nhwc", limit: int | None = None, log=print,
+             state: str = "reset") -> Report:
+    """state: for models with state tensors (LSTM, SVDF), "reset" starts every
+    sample from the initial state on every engine; "carry" treats the samples
+    as one stream, each engine keeping its state from sample to sample."""
     from pytool.compiler import load_graph
     from pytool.reference import run_float
 
+    if state not in ("reset", "carry"):
+        raise ValueError(f"--state must be reset or carry, not {state!r}")
+    carry = state == "carry"
     model = Path(model)
     g = load_graph(model)
     if not g.is_quantized:
@@ -229,22 +245,24 @@ def validate(model: str | Path, data: str | Path, float_model: str | Path | None
             raise ValueError(f"{float_model}: input shape {list(fg.tensors[fg.inputs[0]].shape)} differs from "
                              f"{model}'s {list(spec.shape)}")
         log("float model")
-        outs = [run_float(fg, [s[None]]) for s in xf]
+        fstate: dict | None = {} if carry else None
+        outs = [run_float(fg, [s[None]], state=fstate) for s in xf]
         floats.append(EngineResult(f"float ({Path(float_model).name})",
                                    [np.concatenate([o[k] for o in outs]) for k in range(len(fg.outputs))]))
     log("float semantics of the int8 model")
-    outs = [run_float(g, [s[None]]) for s in xf]
+    fstate = {} if carry else None
+    outs = [run_float(g, [s[None]], state=fstate) for s in xf]
     floats.append(EngineResult("int8 model in float", [np.concatenate([np.asarray(o[k]) for o in outs])
                                                        for k in range(len(g.outputs))]))
     with tempfile.TemporaryDirectory(prefix="tinyodl_validate_") as tmp:
         log("host build")
-        host = _host(g, xq, Path(tmp))
-        others = [_tflm(model, g, xq)]
+        host = _host(g, xq, Path(tmp), carry)
+        others = [_tflm(model, g, xq, carry)]
         if target:
-            others.append(_board(g, model, target, port, xq, Path(tmp), log))
+            others.append(_board(g, model, target, port, xq, Path(tmp), log, carry))
     comps = _compare(g, host, others, floats, y)
     log("per-layer SQNR")
-    layers = layer_stats(g, xq)
+    layers = layer_stats(g, xq, carry)
     int8_rows = [c for c in comps if c.exact is not None and c.engine != host.name]
     return Report(
         model=str(model), samples=len(xq),

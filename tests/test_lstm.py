@@ -1,7 +1,7 @@
 """UNIDIRECTIONAL_SEQUENCE_LSTM beyond the converter fixtures (those run in
 test_tflm_ops.py): hand-built two-batch LSTMs with an active cell clip
 (time-major, and the 16x8 variant the converter cannot emit) against TFLite
-Micro, state reset, the variants we refuse, and the C kernels against the
+Micro, state reset (host and over the link), the variants we refuse, and the C kernels against the
 numpy twin on random shapes."""
 
 from __future__ import annotations
@@ -75,6 +75,26 @@ def test_reset_state_matches_tflite_micro_reset(build_root):
     again = net.invoke(xs[0])
     np.testing.assert_array_equal(again, first)
     np.testing.assert_array_equal(again, np.array(ip.get_output(0)))
+
+
+def test_link_reset_state_starts_a_new_sequence(build_root):
+    """RESET_STATE over the serial link (the real C server in-process) zeroes
+    the device's LSTM state as odl_reset_state does on the host."""
+    from pytool.link import Link
+    from pytool.link.hostsim import SimDevice, SimPort, build_device_module
+
+    art = compile_model(FIXTURES / "ops" / "lstm_seq_int8.tflite", out_dir=build_root / "lstm_link")
+    host = load_host(art)
+    ffi, lib = build_device_module("lstm_link", (art.dir / "model.c").read_text().replace('#include "model.h"\n', ""))
+    xs = [x for (x,) in samples([("int8", (1, 6, 5))], 3, seed=4)]
+    with Link(SimPort(SimDevice(ffi, lib)), timeout=0.2, retries=2) as link:
+        got = [link.infer(x) for x in xs]
+        want = [host.invoke(x) for x in xs]
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+        assert not np.array_equal(link.infer(xs[0]), got[0]), "the state did not carry over"
+        link.reset_state()
+        np.testing.assert_array_equal(link.infer(xs[0]), got[0])
+        assert link.stats().invokes == 5
 
 
 @pytest.mark.parametrize(("slot", "tensor", "words"), [

@@ -19,6 +19,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", help="real boards: the board's serial port")
     p.add_argument("-n", "--limit", type=int, help="use only the first N samples")
     p.add_argument("--report", default="out/validate", help="folder for validate.json and validate.png")
+    p.add_argument("--state", choices=("reset", "carry"), default="reset",
+                   help="models with state tensors (LSTM, SVDF): 'reset' starts each sample from the initial "
+                        "state (default); 'carry' treats the samples as one stream, state kept between them")
     add_layout_arg(p)
 
 
@@ -42,7 +45,7 @@ def run(args) -> int:
         np.savez(tmp, x=read_array(data))
         data = tmp
     rep = validate(args.model, data, args.float_model, args.target, args.port, args.layout, args.limit,
-                   log=lambda m: out.print(f"[dim]{m}[/]"))
+                   log=lambda m: out.print(f"[dim]{m}[/]"), state=args.state)
     t = Table(title=f"{Path(args.model).name}: {rep.samples} samples, outputs vs the host build")
     for c in ("engine", "output", "bit-exact", "max |diff| LSB", "top-1 agree", "SQNR dB", "max abs err", "accuracy"):
         t.add_column(c, justify="left" if c == "engine" else "right")

@@ -167,6 +167,11 @@ class Link:
     def echo(self, data: bytes) -> bytes:
         return self.request(Cmd.ECHO, data)
 
+    def reset_state(self) -> None:
+        """Starts a new sequence: the model's state tensors (LSTM, SVDF) go
+        back to their initial values; weights are untouched."""
+        self.request(Cmd.RESET_STATE)
+
     def set_input(self, index: int, x: np.ndarray) -> None:
         info = self.info()
         if not 0 <= index < len(info.inputs):

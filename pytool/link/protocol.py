@@ -30,6 +30,7 @@ class Cmd(IntEnum):
     STATS = 0x05
     LOG = 0x06
     ECHO = 0x07
+    RESET_STATE = 0x08
     TRAIN = 0x10
     EVAL = 0x11
     COMMIT = 0x12

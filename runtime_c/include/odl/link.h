@@ -66,6 +66,7 @@ typedef enum {
     ODL_LINK_CMD_STATS = 0x05,
     ODL_LINK_CMD_LOG = 0x06, /* device -> host only */
     ODL_LINK_CMD_ECHO = 0x07,
+    ODL_LINK_CMD_RESET_STATE = 0x08, /* zero the model's state tensors (LSTM, SVDF) */
     /* Reserved for training and persistence (registered by their modules). */
     ODL_LINK_CMD_TRAIN = 0x10,
     ODL_LINK_CMD_EVAL = 0x11,

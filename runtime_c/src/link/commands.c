@@ -1,4 +1,5 @@
-/* Built-in link commands: INFO, SET_INPUT, INFER, GET_OUTPUT, STATS, ECHO.
+/* Built-in link commands: INFO, SET_INPUT, INFER, GET_OUTPUT, STATS, ECHO,
+ * RESET_STATE.
  * Payload layouts are specified in docs/design/link.md; all integers LE. */
 #include <string.h>
 
@@ -157,10 +158,23 @@ static int cmd_echo(odl_link_server_t *srv, void *user, const uint8_t *req, uint
     return ODL_OK;
 }
 
+/* req: empty. Starts a new sequence: the model's state tensors go back to
+ * their initial values, as odl_reset_state does; weights are untouched. */
+static int cmd_reset_state(odl_link_server_t *srv, void *user, const uint8_t *req, uint16_t req_len, uint8_t *resp,
+                           uint16_t *resp_len) {
+    (void)user;
+    (void)req;
+    (void)resp;
+    *resp_len = 0;
+    if (req_len != 0) return ODL_LINK_ST_BAD_PAYLOAD;
+    return odl_reset_state(srv->ctx);
+}
+
 static const odl_link_entry_t builtins[] = {
     {ODL_LINK_CMD_INFO, cmd_info, 0},           {ODL_LINK_CMD_SET_INPUT, cmd_set_input, 0},
     {ODL_LINK_CMD_INFER, cmd_infer, 0},         {ODL_LINK_CMD_GET_OUTPUT, cmd_get_output, 0},
     {ODL_LINK_CMD_STATS, cmd_stats, 0},         {ODL_LINK_CMD_ECHO, cmd_echo, 0},
+    {ODL_LINK_CMD_RESET_STATE, cmd_reset_state, 0},
 };
 
 const odl_link_entry_t *odl_link_builtin(uint8_t cmd) {
