@@ -136,3 +136,26 @@ def island_model(seed: int = 1) -> bytes:
     b.op(RESHAPE, [rl, b.t((3,), "int32", data=np.array([1, 3, 2], np.int32))], [rs],
          *_opts("ReshapeOptions", newShape=[1, 3, 2]))
     return b.build([x], [out, fc, rs])
+
+
+def ssd_head_model(regular: bool, seed: int = 2, n: int = 24, classes: int = 3) -> bytes:
+    """int8 box encodings and class logits -> DEQUANTIZE -> LOGISTIC ->
+    TFLite_Detection_PostProcess (anchors constant) -> 4 float outputs."""
+    from flatbuffers import flexbuffers
+
+    b = Builder(seed)
+    boxes, logits = b.t((1, n, 4), "int8", 0.04, 0), b.t((1, n, classes + 1), "int8", 0.02, -10)
+    bf, lf, probs = b.t((1, n, 4)), b.t((1, n, classes + 1)), b.t((1, n, classes + 1))
+    b.op(DEQ, [boxes], [bf])
+    b.op(DEQ, [logits], [lf])
+    b.op(LOGISTIC, [lf], [probs])
+    centers = b.rng.uniform(0.1, 0.9, (n, 2))
+    sizes = b.rng.uniform(0.1, 0.4, (n, 2))
+    anchors = b.t((n, 4), data=np.concatenate([centers, sizes], axis=1).astype(np.float32))
+    det = 10
+    outs = [b.t((1, det, 4)), b.t((1, det)), b.t((1, det)), b.t((1,))]
+    opts = {"max_detections": det, "max_classes_per_detection": 1, "detections_per_class": 4,
+            "use_regular_nms": regular, "nms_score_threshold": 0.9, "nms_iou_threshold": 0.45,
+            "num_classes": classes, "y_scale": 10.0, "x_scale": 10.0, "h_scale": 5.0, "w_scale": 5.0}
+    b.op(CUSTOM, [bf, probs, anchors], outs, custom=bytes(flexbuffers.Dumps(opts)))
+    return b.build([boxes, logits], outs)

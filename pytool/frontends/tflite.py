@@ -516,7 +516,18 @@ def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
 
+def _detection_postprocess(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    from pytool.ops import detection_postprocess
+
+    custom = fb_op.CustomOptionsAsNumpy().tobytes() if fb_op.CustomOptionsLength() else b""
+    try:
+        detection_postprocess.read_attrs(g, op, custom)
+    except IRError as e:
+        raise ctx.error(str(e)) from None
+
+
 _ATTRS = {
+    "CUSTOM:TFLite_Detection_PostProcess": _detection_postprocess,
     "CONV_2D": _conv,
     "DEPTHWISE_CONV_2D": _depthwise,
     "FULLY_CONNECTED": _fully_connected,

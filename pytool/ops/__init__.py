@@ -96,6 +96,7 @@ MODULES = {
     "LOGICAL_AND": "logical",
     "LOGICAL_OR": "logical",
     "LOGICAL_NOT": "logical",
+    "CUSTOM:TFLite_Detection_PostProcess": "detection_postprocess",
 }
 
 
