@@ -72,19 +72,21 @@ def test_trained_set_from_op0_matches_twin(tmp_path):
         assert np.array_equal(net.tensor(t.name).reshape(-1), ref.params[t.name].reshape(-1)), t.name
 
 
+@pytest.mark.parametrize("net_name, outputs", [("mlp", 32), ("cnn", 512)])
 @pytest.mark.parametrize("margin", [None, 0, 40])
-def test_linear_first_layer_matches_twin(tmp_path, margin):
-    """FC first in the trained set: the host computes its perturbed outputs
-    from accumulators, the twin from perturbed weights; same bytes, also when
-    the guard band clips (weights placed on the band's edges, margin 0) and
-    when its deferred updates meet the band part-way (margin 40 units)."""
+def test_linear_first_layer_matches_twin(tmp_path, margin, net_name, outputs):
+    """FC (MLP) or conv (CNN, 8x8x8 outputs, padded 3x3 taps) first in the
+    trained set: the host computes its perturbed outputs from accumulators,
+    the twin from perturbed weights; same bytes, also when the guard band
+    clips (weights placed on the band's edges, margin 0) and when its
+    deferred updates meet the band part-way (margin 40 units)."""
     at_band = margin is not None
     nets = ROOT / "tests" / "fixtures" / "train_nets"
-    g = load_graph(nets / "mlp_int8.tflite")
+    g = load_graph(nets / f"{net_name}_int8.tflite")
     spec = TrainSpec(method="forward-grad", trainable="last:2", lr=3.0, directions=2, epsilon=4.0)
     art = compile_model(g, tmp_path / "m", train=spec)
     net, ref = load_host(art), ForwardGradReference(g, spec)
-    assert ref.setup.linear == 0 and ref.setup.linear_outputs == 32
+    assert ref.setup.linear == 0 and ref.setup.linear_outputs == outputs
     if at_band:
         t = ref.setup.tensors[0]
         edge = np.where(np.arange(t.init.size) % 2 == 0, t.hi - margin, t.lo + margin)
@@ -104,10 +106,12 @@ def test_linear_first_layer_matches_twin(tmp_path, margin):
 
 
 @pytest.mark.qemu
-def test_linear_first_layer_on_m4_matches_host(tmp_path):
+@pytest.mark.parametrize("net_name, lin_file", [("mlp", "fully_connected_lin_s8w16"), ("cnn", "conv_2d_lin_s8w16")])
+def test_linear_first_layer_on_m4_matches_host(tmp_path, net_name, lin_file):
     """The first trained layer computed from its accumulators (arm_dsp
     z-accumulator and epilogue on the Cortex-M4) trains byte for byte like the
-    host: MLP 64-32-10, both layers (64 and 32 inputs: the 32-aligned path)."""
+    host: MLP 64-32-10, both layers (64 and 32 inputs: the 32-aligned path),
+    and the CNN's conv (8x8x8 outputs) with its dense layer."""
     import zlib
 
     from pytool.link import Link
@@ -116,13 +120,13 @@ def test_linear_first_layer_on_m4_matches_host(tmp_path):
 
     nets = ROOT / "tests" / "fixtures" / "train_nets"
     spec = TrainSpec(method="forward-grad", trainable="last:2", lr=4.0, directions=3, epsilon=4.0, seed=5)
-    art = compile_model(nets / "mlp_int8.tflite", tmp_path / "m", train=spec)
-    assert ForwardGradReference(load_graph(nets / "mlp_int8.tflite"), spec).setup.linear == 0
+    art = compile_model(nets / f"{net_name}_int8.tflite", tmp_path / "m", train=spec)
+    assert ForwardGradReference(load_graph(nets / f"{net_name}_int8.tflite"), spec).setup.linear == 0
     host = load_host(art)
     data = load_dataset(nets / "field.npz", host.inputs[0])
     stats = [host.train_step(data.x[i], int(data.y[i])) for i in range(40)]
     elf = build_firmware(art.dir, "mps2-an386", tmp_path / "fw")
-    assert "fully_connected_lin_s8w16" in (tmp_path / "fw" / "cmake" / "firmware.map").read_text()
+    assert lin_file in (tmp_path / "fw" / "cmake" / "firmware.map").read_text()
     with QemuSession(elf, "mps2-an386") as q, Link(q.url) as link:
         for i, want in enumerate(stats):
             got = link_train.train_step(link, data.x[i], int(data.y[i]))

@@ -26,7 +26,7 @@ MAX_DIRECTIONS = 32  # ODL_FG_MAX_DIRECTIONS
 KIND_W16, KIND_B32 = 0, 1
 LIMITS = {KIND_W16: (-(2**15), 2**15 - 1), KIND_B32: (-(2**31), 2**31 - 1)}
 NO_MOMENTUM = 0xFFFFFFFF
-LINEAR_MAX_OUTPUTS = 512  # accumulator cache: 12 bytes per output of the first trained FC
+LINEAR_MAX_OUTPUTS = 512  # accumulator cache: 12 bytes per output of the first trained FC or conv
 STATE_NAME = "forward-grad state"
 
 # Host bindings of the replay entry point (odl/forward_grad.h): registered with
@@ -101,7 +101,7 @@ class FgSetup:
     forward_ops: int
     tensors: list[FgTensor] = field(default_factory=list)
     groups: int = 1
-    # slot of a FULLY_CONNECTED weight at first_op whose perturbed outputs the
+    # slot of a FULLY_CONNECTED or CONV_2D weight at first_op whose perturbed outputs the
     # device computes from its accumulators (linear_outputs of them), or -1
     linear: int = -1
     linear_outputs: int = 0
@@ -282,7 +282,7 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
         raise TrainSpecError(f"--trainable {spec.trainable!r} selects no tensor")
     first = g.ops[st.first_op]
     n_out = int(np.prod(g.tensors[first.outputs[0]].shape))
-    if first.type == "FULLY_CONNECTED" and n_out <= LINEAR_MAX_OUTPUTS:
+    if first.type in ("FULLY_CONNECTED", "CONV_2D") and n_out <= LINEAR_MAX_OUTPUTS:
         for i, t in enumerate(st.tensors):
             if t.kind == KIND_W16 and t.op_index == st.first_op:
                 st.linear, st.linear_outputs = i, n_out

@@ -30,6 +30,11 @@ int32_t odl_perturb_w16_portable(int16_t *w, int32_t n, uint32_t key_a, int32_t 
 void odl_fully_connected_z_table_portable(const odl_fc_params_t *p, int32_t in_depth, const int8_t *in,
                                           int16_t *table);
 void odl_perturb_sum_w16_portable(int16_t *w, int32_t n, const uint32_t *keys, const int32_t *a, int32_t count);
+void odl_conv2d_s8w16_acc_portable(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                                   const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims,
+                                   int64_t *acc);
+void odl_conv2d_z_acc_portable(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                               const odl_dims4_t *w_dims, uint32_t key, const odl_dims4_t *out_dims, int32_t *acc);
 void odl_range_w16_portable(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi);
 
 #include "s8w16_cases.h"
@@ -113,6 +118,23 @@ int main(void) {
         const odl_status_t sb =
             odl_conv2d_s8w16(&p, I32 + v[21], I32 + v[22], &in, I8 + v[18], &wd, I16 + v[19], bias, &od, out_b);
         verdict("conv", i, sa == sb && sa == ODL_OK && memcmp(out_a, out_b, (size_t)n_out) == 0);
+        /* split at the accumulator, its epilogue read as batches = pixels (per channel) */
+        memset(acc_a, 0x55, (size_t)n_out * 8u);
+        memset(acc_b, 0x2a, (size_t)n_out * 8u);
+        memset(z_a, 0x55, (size_t)n_out * 4u);
+        memset(z_b, 0x2a, (size_t)n_out * 4u);
+        odl_conv2d_s8w16_acc_portable(&p, &in, I8 + v[18], &wd, I16 + v[19], &od, acc_a);
+        odl_conv2d_s8w16_acc(&p, &in, I8 + v[18], &wd, I16 + v[19], &od, acc_b);
+        odl_conv2d_z_acc_portable(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_a);
+        odl_conv2d_z_acc(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_b);
+        int same = memcmp(acc_a, acc_b, (size_t)n_out * 8u) == 0 && memcmp(z_a, z_b, (size_t)n_out * 4u) == 0;
+        const odl_fc_params_t fp = {v[14], 0, v[15], v[16], v[17]};
+        const int32_t scale = (i & 1) ? -4 : 1000, pixels = v[6] * v[7];
+        odl_fully_connected_s8w16_out_portable(&fp, I32 + v[21], I32 + v[22], 1, pixels, v[5], acc_a, z_a, scale, bias,
+                                               33u + i, 2048, out_a);
+        odl_fully_connected_s8w16_out(&fp, I32 + v[21], I32 + v[22], 1, pixels, v[5], acc_a, z_a, scale, bias, 33u + i,
+                                      2048, out_b);
+        verdict("conv_lin", i, same && memcmp(out_a, out_b, (size_t)n_out) == 0);
     }
     for (uint32_t i = 0; i < sizeof PERT / sizeof PERT[0]; ++i) {
         const int32_t *v = PERT[i];

@@ -41,7 +41,7 @@ typedef struct {
     uint32_t first_op;   /* perturbed passes rerun ops [first_op, forward_ops) */
     int32_t momentum_q15; /* velocity decay in Q0.15; 0: plain SGD */
     uint16_t n_tensors;
-    uint16_t linear;      /* 0, or 1 + slot of the int16 weight of a FULLY_CONNECTED at first_op:
+    uint16_t linear;      /* 0, or 1 + slot of the int16 weight of a FULLY_CONNECTED or CONV_2D at first_op:
                            * that layer's perturbed outputs come from acc(theta) +- eps acc(z)
                            * (same bytes, no weight passes); needs ODL_FG_STATE_BYTES_LIN */
     const odl_fg_tensor_t *tensors;

@@ -75,6 +75,22 @@ void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult
                                    int32_t bias_scale, int8_t *out);
 void odl_fully_connected_acc_axpy(int32_t n, int64_t *acc, int32_t scale, const int32_t *acc_z);
 
+/* CONV_2D split at the accumulator, the same way (forward gradient, a conv as
+ * the first trained layer; kernels/int8/conv_2d_lin_s8w16.c). Accumulators
+ * are indexed [pixel * out_c + oc], so odl_fully_connected_s8w16_out (batches
+ * = n * out_h * out_w, out_depth = out_c, per channel) and
+ * odl_fully_connected_acc_axpy serve as its epilogue and update. The caller
+ * checks the shapes (odl_conv2d_s8w16's checks); a receptive field of at most
+ * ODL_CONV_LIN_MAX_K taps keeps |acc_z| <= 255 * K within int32.
+ *   _acc:  acc = sum over the taps inside the image of w[e] (x + input_offset)
+ *   z_acc: the same with w[e] replaced by odl_prng_sign(key, e), e the
+ *          weight's element index (OHWI) */
+#define ODL_CONV_LIN_MAX_K 65536
+void odl_conv2d_s8w16_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                          const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims, int64_t *acc);
+void odl_conv2d_z_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                      const odl_dims4_t *w_dims, uint32_t key, const odl_dims4_t *out_dims, int32_t *acc);
+
 /* One forward-gradient pass over n int16 values (odl/forward_grad.h): for
  * each element e,  v = w[e] + a * z_a(e);  if clamp: v = min(max(v, lo), hi);
  * w[e] = v + b * z_b(e),  where z_k(e) = odl_prng_sign(key_k, e) (+1/-1).

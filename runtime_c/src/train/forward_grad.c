@@ -60,9 +60,14 @@ static odl_status_t check_tensor(const odl_ctx_t *ctx, const odl_fg_tensor_t *ft
     return ODL_OK;
 }
 
-/* The first trained layer as a linear map of its weights (config->linear). */
+/* The first trained layer as a linear map of its weights (config->linear):
+ * a FULLY_CONNECTED, or a CONV_2D whose outputs [pixel * out_c + oc] the
+ * fully connected epilogue reads as batches = pixels, out_depth = out_c. */
 typedef struct {
     odl_fc_params_t p;
+    int conv; /* CONV_2D: cp and the dims below */
+    odl_conv_params_t cp;
+    odl_dims4_t xd, wd, yd;
     const int8_t *x;
     int8_t *y;
     const int16_t *w;
@@ -77,24 +82,57 @@ typedef struct {
     const int8_t *q;
 } lin_t;
 
+/* CONV_2D at the accumulator: the shapes odl_conv2d_s8w16 takes. */
+static int lin_conv_of(odl_ctx_t *ctx, const odl_op_t *op, lin_t *L) {
+    const odl_tensor_t *tw = odl_op_in_info(ctx, op, 1), *tx = odl_op_in_info(ctx, op, 0);
+    const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
+    if (!tw || !tx || !ty || !odl_dims4_of(tx, &L->xd) || !odl_dims4_of(tw, &L->wd) || !odl_dims4_of(ty, &L->yd))
+        return 0;
+    const odl_dims4_t *xd = &L->xd, *wd = &L->wd, *yd = &L->yd;
+    const int32_t k = wd->h * wd->w * wd->c;
+    if (wd->c <= 0 || xd->c % wd->c != 0 || wd->n != yd->c || xd->n != yd->n || k <= 0 || k > ODL_CONV_LIN_MAX_K ||
+        yd->c % (xd->c / wd->c) != 0)
+        return 0;
+    const int32_t *q = op->params;
+    L->cp = (odl_conv_params_t){
+        .input_offset = q[0], .output_offset = q[1], .act_min = q[2], .act_max = q[3],
+        .stride_h = q[4], .stride_w = q[5], .dilation_h = q[6], .dilation_w = q[7],
+        .pad_h = q[8], .pad_w = q[9], .depth_multiplier = 1,
+    };
+    if (L->cp.stride_h <= 0 || L->cp.stride_w <= 0 || L->cp.dilation_h <= 0 || L->cp.dilation_w <= 0) return 0;
+    L->conv = 1;
+    L->p = (odl_fc_params_t){q[0], 0, q[1], q[2], q[3]};
+    L->per_channel = 1;
+    L->out_depth = yd->c;
+    L->in_depth = k;
+    L->batches = yd->n * yd->h * yd->w;
+    L->n = L->batches * L->out_depth;
+    return 1;
+}
+
 static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
     if (!c->linear || c->linear > c->n_tensors) return 0;
     const odl_op_t *op = &ctx->model->ops[c->first_op];
     const odl_fg_tensor_t *ft = &c->tensors[c->linear - 1];
-    if (op->code != ODL_OP_FULLY_CONNECTED || op->n_inputs != 5 || op->n_params != 6 || op->inputs[1] != ft->tensor ||
-        ft->kind != ODL_FG_WEIGHT_I16)
+    if (op->n_inputs != 5 || op->inputs[1] != ft->tensor || ft->kind != ODL_FG_WEIGHT_I16) return 0;
+    L->conv = 0;
+    if (op->code == ODL_OP_CONV_2D && op->n_params == 10) {
+        if (!lin_conv_of(ctx, op, L)) return 0;
+    } else if (op->code == ODL_OP_FULLY_CONNECTED && op->n_params == 6) {
+        const odl_tensor_t *tw = odl_op_in_info(ctx, op, 1), *tx = odl_op_in_info(ctx, op, 0);
+        const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
+        if (!tw || !tx || !ty || tw->rank != 2 || tw->dims[1] <= 0) return 0;
+        const int32_t *q = op->params;
+        L->p = (odl_fc_params_t){q[0], q[1], q[2], q[3], q[4]};
+        L->per_channel = q[5] != 0;
+        L->out_depth = tw->dims[0];
+        L->in_depth = tw->dims[1];
+        L->batches = odl_tensor_numel(tx) / L->in_depth;
+        L->n = L->batches * L->out_depth;
+        if (L->n != odl_tensor_numel(ty)) return 0;
+    } else {
         return 0;
-    const odl_tensor_t *tw = odl_op_in_info(ctx, op, 1), *tx = odl_op_in_info(ctx, op, 0);
-    const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
-    if (!tw || !tx || !ty || tw->rank != 2 || tw->dims[1] <= 0) return 0;
-    const int32_t *q = op->params;
-    L->p = (odl_fc_params_t){q[0], q[1], q[2], q[3], q[4]};
-    L->per_channel = q[5] != 0;
-    L->out_depth = tw->dims[0];
-    L->in_depth = tw->dims[1];
-    L->batches = odl_tensor_numel(tx) / L->in_depth;
-    L->n = L->batches * L->out_depth;
-    if (L->n != odl_tensor_numel(ty)) return 0;
+    }
     L->x = (const int8_t *)odl_op_in(ctx, op, 0);
     L->w = (const int16_t *)odl_op_in(ctx, op, 1);
     L->bias = op->inputs[2] >= 0 ? (const int32_t *)odl_op_in(ctx, op, 2) : 0;
@@ -112,11 +150,26 @@ static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
     uint8_t *extra = (uint8_t *)ctx->train_state + ODL_FG_STATE_BYTES(c->directions);
     L->acc = (int64_t *)(void *)extra;
     L->acc_z = (int32_t *)(void *)(extra + 8u * (uint32_t)L->n);
-    const uint32_t zt = ODL_FC_Z_TABLE_BYTES(L->batches, L->in_depth);
+    const uint32_t zt = L->conv ? 0u : ODL_FC_Z_TABLE_BYTES(L->batches, L->in_depth);
     L->ztable = zt && ctx->model->train->state_size >= ODL_FG_STATE_BYTES_LIN(c->directions, L->n) + zt
                     ? (int16_t *)(void *)(extra + 12u * (uint32_t)L->n)
                     : 0;
     return 1;
+}
+
+/* acc(theta) and acc(z) of the layer */
+static void lin_acc(const lin_t *L) {
+    if (L->conv)
+        odl_conv2d_s8w16_acc(&L->cp, &L->xd, L->x, &L->wd, L->w, &L->yd, L->acc);
+    else
+        odl_fully_connected_s8w16_acc(&L->p, L->batches, L->in_depth, L->x, L->out_depth, L->w, L->acc);
+}
+
+static void lin_z_acc(const lin_t *L, uint32_t key) {
+    if (L->conv)
+        odl_conv2d_z_acc(&L->cp, &L->xd, L->x, &L->wd, key, &L->yd, L->acc_z);
+    else
+        odl_fully_connected_z_acc(&L->p, L->batches, L->in_depth, L->x, L->out_depth, key, L->acc_z, L->ztable);
 }
 
 /* Loss with the first trained layer at acc(theta) + scale acc(z_k) and its
@@ -318,7 +371,7 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
     if (lin) { /* the loss at theta through the accumulator path: the same bytes as the layer */
         s = odl_invoke_range(ctx, 0, c->first_op);
         if (s != ODL_OK) return s;
-        odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
+        lin_acc(&L);
         s = lin_loss(ctx, &L, 0, 0u, 0, label, &loss0, &pred);
     } else {
         s = loss_of(ctx, 0, label, &loss0, &pred);
@@ -346,7 +399,7 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
     pd.count = 0;
     if (lin) {
         if (has_momentum(c, &c->tensors[skip])) /* the decay moved the weights */
-            odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
+            lin_acc(&L);
         pending_range(ctx, &c->tensors[skip], &pd);
     }
     for (uint32_t k = 0; k < m; ++k) {
@@ -358,7 +411,7 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
         const int32_t bias_eps = lin_bk ? c->tensors[skip_b].eps : 0;
         const uint32_t bias_key = lin_bk ? odl_prng_key(c->seed, step, k, skip_b) : 0u;
         const uint32_t lin_key = lin_k ? odl_prng_key(c->seed, step, k, skip) : 0u;
-        if (lin_k) odl_fully_connected_z_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, lin_key, L.acc_z, L.ztable);
+        if (lin_k) lin_z_acc(&L, lin_key);
         s = lin ? lin_loss(ctx, &L, lin_eps, bias_key, bias_eps, label, &lp, &unused)
                 : loss_of(ctx, c->first_op, label, &lp, &unused);
         if (s == ODL_OK) {
@@ -387,7 +440,7 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
                 clipped |= cl;
                 /* acc(theta - r z) = acc(theta) - r acc(z), unless the band clipped */
                 if (cl)
-                    odl_fully_connected_s8w16_acc(&L.p, L.batches, L.in_depth, L.x, L.out_depth, L.w, L.acc);
+                    lin_acc(&L);
                 else
                     odl_fully_connected_acc_axpy(L.n, L.acc, -r, L.acc_z);
             } else if (i == skip_b) {

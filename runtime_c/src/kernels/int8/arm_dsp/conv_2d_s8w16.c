@@ -13,43 +13,11 @@
 #include "odl/fixedpoint.h"
 #include "odl/kernels_s8w16.h"
 #include "dsp_simd.h"
+#include "conv_col_s16.h"
 
 #define odl_conv2d_s8w16 odl_conv2d_s8w16_portable
 #include "../conv_2d_s8w16.c"
 #undef odl_conv2d_s8w16
-
-#define KMAX 256 /* products that fit an int32 sum */
-
-typedef struct {
-    const odl_conv_params_t *p;
-    int32_t in_h, in_w, in_c, k_h, k_w, k_c, k;
-} geom_t;
-
-static void fill_column(const geom_t *g, const int8_t *in_b, int32_t oy, int32_t ox, int16_t *col) {
-    const odl_conv_params_t *p = g->p;
-    const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
-    const int32_t in_off = p->input_offset, k_c = g->k_c;
-    int32_t j = 0;
-    for (int32_t fy = 0; fy < g->k_h; ++fy) {
-        const int32_t y = y0 + fy * p->dilation_h;
-        const int row_in = y >= 0 && y < g->in_h;
-        if (k_c == 1) { /* one input channel: one tap per (fy, fx) */
-            const int8_t *row = row_in ? in_b + (size_t)y * g->in_w : in_b;
-            for (int32_t fx = 0, x = x0; fx < g->k_w; ++fx, ++j, x += p->dilation_w)
-                col[j] = row_in && x >= 0 && x < g->in_w ? (int16_t)((int32_t)row[x] + in_off) : 0;
-            continue;
-        }
-        for (int32_t fx = 0; fx < g->k_w; ++fx, j += k_c) {
-            const int32_t x = x0 + fx * p->dilation_w;
-            if (row_in && x >= 0 && x < g->in_w) {
-                const int8_t *src = in_b + ((size_t)y * g->in_w + x) * g->in_c;
-                for (int32_t c = 0; c < k_c; ++c) col[j + c] = (int16_t)((int32_t)src[c] + in_off);
-            } else {
-                for (int32_t c = 0; c < k_c; ++c) col[j + c] = 0;
-            }
-        }
-    }
-}
 
 static inline int8_t conv_output(int32_t sum, const odl_conv_params_t *p, const int32_t *bias, int32_t oc,
                                  const int32_t *mult, const int32_t *shift) {

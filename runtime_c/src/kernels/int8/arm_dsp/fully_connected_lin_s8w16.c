@@ -155,10 +155,61 @@ __attribute__((noinline)) static int32_t requantize_portable(int32_t v, int32_t 
 }
 __attribute__((noinline)) static int32_t acc_to_i32(int64_t a, int32_t bias) { return odl_w16_acc_to_i32(a, bias); }
 
+/* Up to OUT_FAST_MAX outputs per batch whose requantization is all in the
+ * DSP routine's range (checked once per call): the perturbed biases once
+ * per call (they do not depend on the batch), then one output channel at a
+ * time down the batches (a conv read as batches = pixels), its constants in
+ * registers: per output one 64-bit multiply-add, the shift, QADD, the
+ * requantization and the clamp. */
+#define OUT_FAST_MAX 64
+
+/* odl_dsp_requantize with shift < 0 spelled out (~shift = r - 1) */
+static inline int32_t requant_neg(int32_t x, int32_t m, int32_t nsh) {
+    const uint64_t start = ((uint64_t)(uint32_t)(x >> 31) << 32) | (0x40000000u | ((uint32_t)x & 0x80000000u));
+    const int32_t u = (int32_t)(((int64_t)start + (int64_t)x * m) >> 31);
+    return ((u >> nsh) + 1) >> 1;
+}
+
+__attribute__((noinline)) static void out_fast(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
+                                               int32_t per_channel, int32_t batches, int32_t out_depth,
+                                               const int64_t *acc, const int32_t *acc_z, int32_t scale,
+                                               const int32_t *bias, uint32_t bias_key, int32_t bias_scale,
+                                               int8_t *out) {
+    int32_t bo[OUT_FAST_MAX];
+    for (int32_t o0 = 0; o0 < out_depth; o0 += 32) {
+        uint32_t bits = bias && bias_scale ? odl_prng_word(bias_key, (uint32_t)o0 >> 5) : 0u;
+        const int32_t o1 = out_depth - o0 < 32 ? out_depth : o0 + 32;
+        for (int32_t o = o0; o < o1; ++o, bits >>= 1)
+            bo[o] = bias ? bias[o] + ((bits & 1u) ? -bias_scale : bias_scale) : 0;
+    }
+    const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
+    for (int32_t o = 0; o < out_depth; ++o) {
+        const int32_t q = per_channel ? o : 0, m = mult[q], sh = shift[q], b0 = bo[o];
+        const int64_t *ap = acc + o;
+        const int32_t *zp = acc_z + o;
+        int8_t *op = out + o;
+        for (int32_t b = 0; b < batches; ++b, ap += out_depth, zp += out_depth, op += out_depth) {
+            int64_t a;
+            memcpy(&a, ap, sizeof a);
+            a += (int64_t)scale * *zp;
+            const int32_t lo = (int32_t)a;
+            int32_t v = (int32_t)(a >> 32) == (lo >> 31)
+                            ? __qadd((lo >> ODL_W16_SHIFT) + ((lo >> (ODL_W16_SHIFT - 1)) & 1), b0)
+                            : acc_to_i32(a, b0);
+            v = (sh < 0 ? requant_neg(v, m, ~sh) : odl_dsp_requantize_left(v, m, sh)) + out_off;
+            *op = (int8_t)(v < amin ? amin : (v > amax ? amax : v));
+        }
+    }
+}
+
 void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
                                    int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
                                    const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,
                                    int32_t bias_scale, int8_t *out) {
+    if (batches > 1 && out_depth <= OUT_FAST_MAX && odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1)) {
+        out_fast(p, mult, shift, per_channel, batches, out_depth, acc, acc_z, scale, bias, bias_key, bias_scale, out);
+        return;
+    }
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     const int32_t qstep = per_channel ? 1 : 0;
     for (int32_t b = 0; b < batches; ++b) {

@@ -1,0 +1,127 @@
+/* The forward gradient's CONV_2D split at the accumulator
+ * (odl/kernels_s8w16.h) for cores with the DSP extension, bit-identical to
+ * the portable kernels/int8/conv_2d_lin_s8w16.c (its specification and the
+ * fallback).
+ *
+ * Both sums run the column x filter SMLAD loop of arm_dsp/conv_2d_s8w16.c
+ * (two output pixels per column fill, int32 sums: exact for K <= 256).
+ * z_acc first writes the signs of a block of output channels as int16 +-1
+ * filters on the stack (one PRNG word per 32 weights), then runs the same
+ * loop on them. Grouped convolution and larger receptive fields: portable. */
+#include <string.h>
+
+#include "odl/fixedpoint.h"
+#include "odl/kernels_s8w16.h"
+#include "odl/prng.h"
+#include "dsp_simd.h"
+#include "conv_col_s16.h"
+
+#define odl_conv2d_s8w16_acc odl_conv2d_s8w16_acc_portable
+#define odl_conv2d_z_acc odl_conv2d_z_acc_portable
+#include "../conv_2d_lin_s8w16.c"
+#undef odl_conv2d_s8w16_acc
+#undef odl_conv2d_z_acc
+
+#define ZMAX 512 /* sign filters per block: 1 KiB of stack */
+
+static int dsp_shape_ok(const odl_dims4_t *in_dims, const odl_dims4_t *w_dims, const odl_dims4_t *out_dims) {
+    const int32_t k = w_dims->h * w_dims->w * w_dims->c;
+    return w_dims->c == in_dims->c && k > 0 && k <= KMAX && w_dims->n == out_dims->c && in_dims->n == out_dims->n;
+}
+
+static inline int32_t dot(const int16_t *f, const int16_t *col, int32_t k) {
+    const int32_t k2 = k & ~1;
+    int32_t a = 0;
+    for (int32_t i = 0; i < k2; i += 2) a = __smlad(odl_dsp_ld32(f + i), odl_dsp_ld32(col + i), a);
+    if (k & 1) a += (int32_t)f[k2] * col[k2];
+    return a;
+}
+
+static inline void dot2(const int16_t *f, const int16_t *c0, const int16_t *c1, int32_t k, int32_t *a0, int32_t *a1) {
+    const int32_t k2 = k & ~1;
+    int32_t s0 = 0, s1 = 0;
+#pragma GCC unroll 4
+    for (int32_t i = 0; i < k2; i += 2) {
+        const int32_t fv = odl_dsp_ld32(f + i);
+        s0 = __smlad(fv, odl_dsp_ld32(c0 + i), s0);
+        s1 = __smlad(fv, odl_dsp_ld32(c1 + i), s1);
+    }
+    if (k & 1) {
+        s0 += (int32_t)f[k2] * c0[k2];
+        s1 += (int32_t)f[k2] * c1[k2];
+    }
+    *a0 = s0;
+    *a1 = s1;
+}
+
+static inline void put(int64_t *acc64, int32_t *acc32, size_t i, int32_t v) {
+    if (acc64) {
+        const int64_t a = v;
+        memcpy(&acc64[i], &a, sizeof a);
+    } else {
+        acc32[i] = v;
+    }
+}
+
+/* Output channels [oc0, oc1) with filters f (f[(oc - oc0) * K + tap]). */
+__attribute__((always_inline)) static inline void cols_times_filters(const geom_t *g, const int8_t *in, const odl_dims4_t *out_dims, const int16_t *f,
+                               int32_t oc0, int32_t oc1, int64_t *acc64, int32_t *acc32) {
+    int16_t cols[2][KMAX] __attribute__((aligned(4)));
+    const int32_t out_w = out_dims->w, out_c = out_dims->c, pixels = out_dims->h * out_w, k = g->k;
+    for (int32_t b = 0; b < out_dims->n; ++b) {
+        const int8_t *in_b = in + (size_t)b * g->in_h * g->in_w * g->in_c;
+        const size_t base = (size_t)b * pixels * out_c;
+        int32_t px = 0;
+        for (; px + 2 <= pixels; px += 2) {
+            fill_column(g, in_b, px / out_w, px % out_w, cols[0]);
+            fill_column(g, in_b, (px + 1) / out_w, (px + 1) % out_w, cols[1]);
+            const size_t i0 = base + (size_t)px * out_c, i1 = i0 + (size_t)out_c;
+            for (int32_t oc = oc0; oc < oc1; ++oc) {
+                int32_t a0, a1;
+                dot2(f + (size_t)(oc - oc0) * k, cols[0], cols[1], k, &a0, &a1);
+                put(acc64, acc32, i0 + (size_t)oc, a0);
+                put(acc64, acc32, i1 + (size_t)oc, a1);
+            }
+        }
+        if (px < pixels) {
+            fill_column(g, in_b, px / out_w, px % out_w, cols[0]);
+            const size_t i0 = base + (size_t)px * out_c;
+            for (int32_t oc = oc0; oc < oc1; ++oc)
+                put(acc64, acc32, i0 + (size_t)oc, dot(f + (size_t)(oc - oc0) * k, cols[0], k));
+        }
+    }
+}
+
+void odl_conv2d_s8w16_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                          const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims, int64_t *acc) {
+    if (!dsp_shape_ok(in_dims, w_dims, out_dims)) {
+        odl_conv2d_s8w16_acc_portable(p, in_dims, in, w_dims, w, out_dims, acc);
+        return;
+    }
+    const geom_t g = {p, in_dims->h, in_dims->w, in_dims->c, w_dims->h, w_dims->w, w_dims->c,
+                      w_dims->h * w_dims->w * w_dims->c};
+    cols_times_filters(&g, in, out_dims, w, 0, out_dims->c, acc, 0);
+}
+
+void odl_conv2d_z_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                      const odl_dims4_t *w_dims, uint32_t key, const odl_dims4_t *out_dims, int32_t *acc) {
+    if (!dsp_shape_ok(in_dims, w_dims, out_dims)) {
+        odl_conv2d_z_acc_portable(p, in_dims, in, w_dims, key, out_dims, acc);
+        return;
+    }
+    const geom_t g = {p, in_dims->h, in_dims->w, in_dims->c, w_dims->h, w_dims->w, w_dims->c,
+                      w_dims->h * w_dims->w * w_dims->c};
+    const int32_t k = g.k, block = ZMAX / k, out_c = out_dims->c;
+    int16_t zf[ZMAX] __attribute__((aligned(4)));
+    for (int32_t oc0 = 0; oc0 < out_c; oc0 += block) {
+        const int32_t oc1 = out_c - oc0 < block ? out_c : oc0 + block;
+        const uint32_t e0 = (uint32_t)(oc0 * k), e1 = (uint32_t)(oc1 * k);
+        uint32_t bits = odl_prng_word(key, e0 >> 5) >> (e0 & 31u);
+        for (uint32_t e = e0; e < e1;) {
+            zf[e - e0] = (int16_t)(1 - 2 * (int32_t)(bits & 1u));
+            ++e;
+            bits = (e & 31u) ? bits >> 1 : odl_prng_word(key, e >> 5);
+        }
+        cols_times_filters(&g, in, out_dims, zf, oc0, oc1, 0, acc);
+    }
+}
