@@ -29,6 +29,7 @@ DTYPES = {
     # Read so a model can be inspected; no kernel takes them (lowering names the op).
     "uint16": np.uint16,
     "uint32": np.uint32,
+    "uint64": np.uint64,
     "float64": np.float64,
 }
 

@@ -18,7 +18,9 @@ from pytool import ops as opreg
 from pytool.ir import Graph, IRError
 from pytool.planner import Buffer, Plan, plan_arena
 
-DTYPE_CODES = {"int8": 0, "uint8": 1, "bool": 1, "int16": 2, "int32": 3, "int64": 4, "float32": 5, "float16": 6}
+# uint32 / uint64 (signal ops) share the int32 / int64 storage codes: the kernels know the signedness.
+DTYPE_CODES = {"int8": 0, "uint8": 1, "bool": 1, "int16": 2, "int32": 3, "int64": 4, "float32": 5, "float16": 6,
+               "uint32": 3, "uint64": 4}
 C_TYPES = {"int8": "int8_t", "int32": "int32_t", "int16": "int16_t", "uint8": "uint8_t"}
 
 T_CONST, T_ARENA, T_INIT, T_TRAINABLE, T_INPUT, T_OUTPUT = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20

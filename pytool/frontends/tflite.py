@@ -11,7 +11,7 @@ import tflite
 from tflite.utils import BUILTIN_OPCODE2NAME
 
 from pytool import ops as opreg
-from pytool.frontends import tflite_lstm
+from pytool.frontends import tflite_lstm, tflite_signal
 from pytool.frontends.errors import ModelError
 from pytool.frontends.fold import FOLD_ONLY, fold_constants
 from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
@@ -27,6 +27,7 @@ _DTYPES = {
     tflite.TensorType.INT8: "int8",
     tflite.TensorType.UINT16: "uint16",
     tflite.TensorType.UINT32: "uint32",
+    tflite.TensorType.UINT64: "uint64",
     tflite.TensorType.FLOAT64: "float64",
 }
 _TYPE_NAMES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
@@ -566,4 +567,5 @@ _ATTRS = {
     "MIRROR_PAD": _mirror_pad,
     "CUMSUM": _cumsum,
     "L2_NORMALIZATION": _add_mul(tflite.L2NormOptions),
+    **dict.fromkeys(tflite_signal.OPTIONS, tflite_signal.read_attrs),
 }

@@ -97,6 +97,16 @@ MODULES = {
     "LOGICAL_OR": "logical",
     "LOGICAL_NOT": "logical",
     "CUSTOM:TFLite_Detection_PostProcess": "detection_postprocess",
+    # TFLite Micro's signal library (custom ops; audio front ends)
+    "CUSTOM:SignalWindow": "signal_window",
+    "CUSTOM:SignalFftAutoScale": "signal_fft_auto_scale",
+    "CUSTOM:SignalRfft": "signal_rfft",
+    "CUSTOM:SignalEnergy": "signal_energy",
+    "CUSTOM:SignalFilterBank": "signal_filter_bank",
+    "CUSTOM:SignalFilterBankSquareRoot": "signal_filter_bank_square_root",
+    "CUSTOM:SignalFilterBankSpectralSubtraction": "signal_spectral_subtraction",
+    "CUSTOM:SignalPCAN": "signal_pcan",
+    "CUSTOM:SignalFilterBankLog": "signal_filter_bank_log",
 }
 
 

@@ -1,0 +1,54 @@
+"""Shared helpers of TFLite Micro's signal-library ops (audio front ends).
+
+These ops are integer by definition (int16 / uint32 / uint64 tensors without
+quantization parameters), so the float reference runs the same integer twin.
+The numpy twins wrap exactly where the C (and TFLite Micro's C++) wraps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+
+
+def msb32(x: np.ndarray) -> np.ndarray:
+    """TFLite Micro's MostSignificantBit32 as built by GCC: bit length, 32 for 0."""
+    x = np.asarray(x, np.uint64) & np.uint64(0xFFFFFFFF)
+    out = np.zeros(x.shape, np.int64)
+    v = x.copy()
+    for b in (16, 8, 4, 2, 1):
+        big = v >= (np.uint64(1) << np.uint64(b))
+        out += np.where(big, b, 0)
+        v = np.where(big, v >> np.uint64(b), v)
+    out += (v > 0).astype(np.int64)
+    return np.where(x == 0, 32, out)
+
+
+def wrap16(x) -> np.ndarray:
+    return ((np.asarray(x, np.int64) + 32768) & 0xFFFF) - 32768
+
+
+def u32(x) -> np.ndarray:
+    return np.asarray(x, np.int64).astype(np.uint64) & np.uint64(0xFFFFFFFF)
+
+
+def check_dtypes(g: Graph, op: Op, names: list[str], want: list[str]) -> None:
+    for n, d in zip(names, want):
+        if g.tensors[n].dtype != d:
+            raise IRError(f"{op.type} '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, {d} expected")
+
+
+def check_rank(g: Graph, op: Op, name: str, rank: int) -> None:
+    if len(g.tensors[name].shape) != rank:
+        raise IRError(f"{op.type} '{op.name}': tensor '{name}' has rank {len(g.tensors[name].shape)}, "
+                      f"{rank} expected")
+
+
+def integer_only(op: Op) -> IRError:
+    return IRError(f"{op.type} '{op.name}' is an integer signal op; it has no float form")
+
+
+def attr(op: Op, key: str) -> int:
+    if key not in op.attrs:
+        raise IRError(f"{op.type} '{op.name}': option '{key}' is missing")
+    return int(op.attrs[key])

@@ -1,0 +1,20 @@
+/* Decoder helper of the signal-library ops (runtime_c/src/ops/signal_*.c). */
+#ifndef ODL_OPS_SIGNAL_H
+#define ODL_OPS_SIGNAL_H
+
+#include "odl/kernels_signal.h"
+#include "odl/ops.h"
+
+/* Input (out = 0) or output (out = 1) i when it has the storage dtype and
+ * holds at least its element count; its element count in *numel. NULL otherwise. */
+static inline void *odl_signal_io(const odl_ctx_t *ctx, const odl_op_t *op, int out, int i, int32_t dtype,
+                                  int32_t *numel) {
+    const odl_tensor_t *t = out ? odl_op_out_info(ctx, op, i) : odl_op_in_info(ctx, op, i);
+    if (!t || t->dtype != dtype) return 0;
+    const int32_t n = odl_tensor_numel(t);
+    if (n < 0 || (size_t)t->bytes < (size_t)n * odl_dtype_size((odl_dtype_t)dtype)) return 0;
+    if (numel) *numel = n;
+    return out ? odl_op_out(ctx, op, i) : odl_op_in(ctx, op, i);
+}
+
+#endif

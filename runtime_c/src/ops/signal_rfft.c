@@ -1,0 +1,29 @@
+/* SignalRfft int16 decoder (pytool/ops/signal_rfft.py).
+ * inputs : [x int16 [..., len], twiddles int16 [n/2, 2], super_twiddles int16 [n/4, 2]]
+ * outputs: [y int16 [..., 2 (n/2 + 1)]]
+ * params : [fft_length n, n_factors, p0, m0, p1, m1, ...] (radix 4 / 2 only) */
+#include "odl/ops_signal.h"
+
+odl_status_t odl_op_signal_rfft(odl_ctx_t *ctx, const odl_op_t *op) {
+    int32_t nx = 0, ny = 0, ntw = 0, nsup = 0;
+    const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0);
+    const int16_t *x = odl_signal_io(ctx, op, 0, 0, ODL_DT_INT16, &nx);
+    const int16_t *tw = odl_signal_io(ctx, op, 0, 1, ODL_DT_INT16, &ntw);
+    const int16_t *sup = odl_signal_io(ctx, op, 0, 2, ODL_DT_INT16, &nsup);
+    int16_t *y = odl_signal_io(ctx, op, 1, 0, ODL_DT_INT16, &ny);
+    if (op->n_inputs != 3 || op->n_params < 2 || !x || !tw || !sup || !y || tx->rank < 1) return ODL_ERR_MODEL;
+    const int32_t n = op->params[0], nf = op->params[1], len = tx->dims[tx->rank - 1];
+    if (n < 4 || (n & (n - 1)) || nf < 1 || op->n_params != 2 + 2 * nf || ntw != n || nsup < 2 * (n / 4))
+        return ODL_ERR_MODEL;
+    int32_t prod = 1;
+    for (int32_t k = 0; k < nf; ++k) {
+        const int32_t p = op->params[2 + 2 * k];
+        if (p != 2 && p != 4) return ODL_ERR_UNSUPPORTED;
+        prod *= p;
+        if (op->params[3 + 2 * k] * prod != n / 2) return ODL_ERR_MODEL;
+    }
+    const int32_t out_len = 2 * (n / 2 + 1);
+    if (len <= 0 || len > n || nx % len || ny != (nx / len) * out_len) return ODL_ERR_SHAPE;
+    for (int32_t r = 0; r < nx / len; ++r) odl_signal_rfft_s16(x + r * len, len, n, op->params + 2, tw, sup, y + r * out_len);
+    return ODL_OK;
+}

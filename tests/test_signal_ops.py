@@ -1,0 +1,220 @@
+"""TFLite Micro's signal-library custom ops (audio front ends): hand-built
+single-op models and a micro_speech-like preprocessor chain, byte-compared
+with the tflite-micro interpreter over consecutive invokes (the spectral
+subtraction's noise estimate is state), plus the numpy twins."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from signal_build import Node, graph_model
+from tflite_build import T
+
+from pytool import compile_model, load_host
+from pytool.frontends.errors import ModelError
+from pytool.reference import run_int8
+
+
+def _draw(rng, dtype: str, shape: tuple, hi: int | None) -> np.ndarray:
+    if dtype == "uint64":
+        return rng.integers(0, hi or 2**62, size=shape, dtype=np.uint64)
+    info = np.iinfo(dtype)
+    lo, top = (info.min, info.max) if hi is None else (max(info.min, -hi), min(info.max, hi))
+    return rng.integers(lo, top, size=shape, endpoint=True).astype(dtype)
+
+
+def check(model: bytes, tmp_path, n: int, seed: int, hi: int | None = None, feed=None) -> None:
+    """C on the host == TFLite Micro == numpy twin, over n invokes of one instance each."""
+    from tflite_micro import runtime
+
+    path = tmp_path / "m.tflite"
+    path.write_bytes(model)
+    art = compile_model(path, out_dir=tmp_path / "build")
+    net = load_host(art)
+    g = art.graph
+    ip = runtime.Interpreter.from_file(str(path), arena_size=256 * 1024)
+    rng = np.random.default_rng(seed)
+    state: dict = {}
+    for k in range(n):
+        xs = feed(rng, k) if feed else [_draw(rng, g.tensors[t].dtype, g.tensors[t].shape, hi) for t in g.inputs]
+        for i, x in enumerate(xs):
+            ip.set_input(x, i)
+        ip.invoke()
+        want = [np.array(ip.get_output(i)) for i in range(len(g.outputs))]
+        got = net.invoke(*xs)
+        got = list(got) if isinstance(got, tuple | list) else [got]
+        ref = run_int8(g, xs, state=state)
+        for i, (w, c, r) in enumerate(zip(want, got, ref)):
+            assert c.dtype == w.dtype and c.shape == w.shape, f"output {i}: {c.dtype}{c.shape} vs {w.dtype}{w.shape}"
+            diff = np.flatnonzero(c.reshape(-1).view(np.uint8) != w.reshape(-1).view(np.uint8))
+            assert diff.size == 0, f"invoke {k} output {i}: {diff.size} bytes differ from tflite-micro"
+            np.testing.assert_array_equal(r, c, err_msg=f"invoke {k} output {i}: numpy twin differs from the C")
+
+
+# ---- model parts ---------------------------------------------------------------------------------
+
+
+def hann(n: int) -> np.ndarray:
+    return np.round(4096 * (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n))).astype(np.int16)
+
+
+def filter_bank_tables(nc: int, first: int, bins: int, seed: int) -> list[np.ndarray]:
+    """Triangle-like channels over [first, bins): weights + unweights = 4096."""
+    rng = np.random.default_rng(seed)
+    edges = np.linspace(first, bins, nc + 2).astype(int)
+    fs = edges[:-1].astype(np.int16)
+    wd = np.diff(edges).astype(np.int16)
+    ws = np.concatenate([[0], np.cumsum(wd)[:-1]]).astype(np.int16)
+    w = rng.integers(0, 4097, int(wd.sum())).astype(np.int16)
+    return [w, (4096 - w).astype(np.int16), fs, ws, wd]
+
+
+def gain_lut(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(-3000, 9000, 125).astype(np.int16)
+
+
+SS_OPTS = {"alternate_one_minus_smoothing": 16056, "alternate_smoothing": 328, "clamping": False,
+           "min_signal_remaining": 819, "num_channels": 0, "one_minus_smoothing": 15729, "smoothing": 655,
+           "smoothing_bits": 10, "spectral_subtraction_bits": 14}
+
+
+def _single(code: str, ins: list[T], outs: list[T], opts: dict, n_inputs: int | None = None) -> bytes:
+    ts = ins + outs
+    k = len(ins)
+    model_inputs = list(range(n_inputs if n_inputs is not None else k))
+    return graph_model(ts, [Node(code, list(range(k)), list(range(k, len(ts))), opts)], model_inputs,
+                       list(range(k, len(ts))))
+
+
+def window_model(rows: int, n: int, shift: int) -> bytes:
+    return _single("SignalWindow", [T((rows, n), "int16"), T((n,), "int16", data=hann(n))],
+                   [T((rows, n), "int16")], {"shift": shift}, 1)
+
+
+def rfft_model(rows: int, length: int, fft: int) -> bytes:
+    return _single("SignalRfft", [T((rows, length), "int16")], [T((rows, 2 * (fft // 2 + 1)), "int16")],
+                   {"T": 7, "fft_length": fft})
+
+
+def filter_bank_model(nc: int, bins: int) -> bytes:
+    tabs = filter_bank_tables(nc, 3, bins - 2, nc)
+    return _single("SignalFilterBank", [T((bins,), "uint32")] + [T(t.shape, "int16", data=t) for t in tabs],
+                   [T((nc,), "uint64")], {"num_channels": nc}, 1)
+
+
+def spectral_model(nc: int, clamping: bool) -> bytes:
+    opts = {**SS_OPTS, "num_channels": nc, "clamping": clamping}
+    return _single("SignalFilterBankSpectralSubtraction", [T((nc,), "uint32")],
+                   [T((nc,), "uint32"), T((nc,), "uint32")], opts)
+
+
+def pcan_model(nc: int, shift: int) -> bytes:
+    return _single("SignalPCAN", [T((nc,), "uint32"), T((nc,), "uint32"), T((125,), "int16", data=gain_lut(nc))],
+                   [T((nc,), "uint32")], {"snr_shift": shift}, 2)
+
+
+CASES = {
+    "window_rows": (lambda: window_model(3, 40, 12), None),
+    "window_shift0": (lambda: window_model(1, 16, 0), None),
+    "fft_auto_scale": (lambda: _single("SignalFftAutoScale", [T((64,), "int16")],
+                                       [T((64,), "int16"), T((), "int32")], {}), 300),
+    "rfft_512_padded": (lambda: rfft_model(1, 480, 512), None),
+    "rfft_256_rows": (lambda: rfft_model(2, 200, 256), 2000),
+    "rfft_8": (lambda: rfft_model(1, 8, 8), None),
+    "energy": (lambda: _single("SignalEnergy", [T((66,), "int16")], [T((33,), "uint32")],
+                               {"end_index": 33, "start_index": 0}), None),
+    "filter_bank": (lambda: filter_bank_model(12, 65), 1 << 30),
+    "filter_bank_square_root": (lambda: _single("SignalFilterBankSquareRoot", [T((17,), "uint64"),
+                                                T((), "int32", data=np.array(3, np.int32))], [T((17,), "uint32")],
+                                                {}, 1), None),
+    "spectral_subtraction": (lambda: spectral_model(10, False), 1 << 20),
+    "spectral_subtraction_clamping": (lambda: spectral_model(9, True), 1 << 20),
+    "pcan": (lambda: pcan_model(16, 6), 1 << 24),
+    "filter_bank_log": (lambda: _single("SignalFilterBankLog", [T((23,), "uint32")], [T((23,), "int16")],
+                                        {"input_correction_bits": 3, "output_scale": 1 << 6}), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_signal_op_matches_tflite_micro(name, tmp_path):
+    build, hi = CASES[name]
+    check(build(), tmp_path, n=4, seed=len(name), hi=hi)
+
+
+def test_fft_auto_scale_edge_inputs(tmp_path):
+    """All zeros, a lone -32768 (the int16 max-abs wrap), small values."""
+    rows = [np.zeros(16, np.int16), np.array([-32768] + [3] * 15, np.int16), np.array([1, -1] * 8, np.int16),
+            np.array([5, -32768, 100] + [0] * 13, np.int16)]
+    model = _single("SignalFftAutoScale", [T((16,), "int16")], [T((16,), "int16"), T((), "int32")], {})
+    check(model, tmp_path, n=len(rows), seed=0, feed=lambda rng, k: [rows[k]])
+
+
+def preprocessor_model(nc: int = 40, length: int = 480, fft: int = 512) -> bytes:
+    """micro_speech's audio preprocessor chain: window -> fft auto scale -> rfft
+    -> energy -> filter bank -> sqrt -> spectral subtraction -> pcan -> log."""
+    bins = fft // 2 + 1
+    fb = filter_bank_tables(nc, 4, 240, 7)
+    t = [T((length,), "int16"), T((length,), "int16", data=hann(length)), T((length,), "int16"),  # 0-2
+         T((length,), "int16"), T((), "int32"), T((2 * bins,), "int16"), T((bins,), "uint32"),  # 3-6
+         *[T(a.shape, "int16", data=a) for a in fb],  # 7-11
+         T((nc,), "uint64"), T((nc,), "uint32"), T((nc,), "uint32"), T((nc,), "uint32"),  # 12-15
+         T((125,), "int16", data=gain_lut(3)), T((nc,), "uint32"), T((nc,), "int16")]  # 16-18
+    nodes = [
+        Node("SignalWindow", [0, 1], [2], {"shift": 12}),
+        Node("SignalFftAutoScale", [2], [3, 4], {}),
+        Node("SignalRfft", [3], [5], {"T": 7, "fft_length": fft}),
+        Node("SignalEnergy", [5], [6], {"end_index": bins, "start_index": 0}),
+        Node("SignalFilterBank", [6, 7, 8, 9, 10, 11], [12], {"num_channels": nc}),
+        Node("SignalFilterBankSquareRoot", [12, 4], [13], {}),
+        Node("SignalFilterBankSpectralSubtraction", [13], [14, 15], {**SS_OPTS, "num_channels": nc}),
+        Node("SignalPCAN", [14, 15, 16], [17], {"snr_shift": 6}),
+        Node("SignalFilterBankLog", [17], [18], {"input_correction_bits": 3, "output_scale": 64}),
+    ]
+    return graph_model(t, nodes, [0], [18, 15])
+
+
+def speech_like(rng, k: int) -> list[np.ndarray]:
+    """Tone plus noise whose level changes per frame (the noise estimate moves)."""
+    n = np.arange(480)
+    amp = [800, 6000, 200, 20000, 50, 3000][k % 6]
+    x = amp * np.sin(2 * np.pi * (300 + 200 * k) * n / 16000) + rng.normal(0, amp / 4 + 1, 480)
+    return [np.clip(np.round(x), -32768, 32767).astype(np.int16)]
+
+
+def test_preprocessor_chain_matches_tflite_micro_over_invokes(tmp_path):
+    check(preprocessor_model(), tmp_path, n=8, seed=5, feed=speech_like)
+
+
+def _window_with(raw: bytes) -> bytes:
+    ts = [T((16,), "int16"), T((16,), "int16", data=hann(16)), T((16,), "int16")]
+    return graph_model(ts, [Node("SignalWindow", [0, 1], [2], {})], [0], [2], raw_options={0: raw})
+
+
+@pytest.mark.parametrize("raw, words", [
+    (b"", "custom options are missing"),
+    (b"\x01\x02\x03", "flexbuffer"),
+    (None, "custom option 'shift' is missing"),
+    ("text", "custom option 'shift' is str"),
+])
+def test_malformed_options_name_the_op_and_field(raw, words, tmp_path):
+    from signal_build import custom_options
+
+    from pytool.frontends.tflite import load_tflite
+
+    if raw is None:
+        raw = custom_options({"other": 1})
+    elif raw == "text":
+        raw = custom_options({"shift": "twelve"})
+    path = tmp_path / "bad.tflite"
+    path.write_bytes(_window_with(raw))
+    with pytest.raises(ModelError) as e:
+        load_tflite(str(path), path.read_bytes())
+    msg = str(e.value)
+    assert words in msg and "CUSTOM:SignalWindow" in msg and "\n" not in msg.strip()
+
+
+def test_unsupported_rfft_length_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "r.tflite"
+    path.write_bytes(rfft_model(1, 40, 48))
+    with pytest.raises(Exception, match="fft_length 48 is not supported"):
+        compile_model(path, out_dir=tmp_path / "b")
