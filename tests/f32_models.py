@@ -159,3 +159,55 @@ def ssd_head_model(regular: bool, seed: int = 2, n: int = 24, classes: int = 3) 
             "num_classes": classes, "y_scale": 10.0, "x_scale": 10.0, "h_scale": 5.0, "w_scale": 5.0}
     b.op(CUSTOM, [bf, probs, anchors], outs, custom=bytes(flexbuffers.Dumps(opts)))
     return b.build([boxes, logits], outs)
+
+
+def movement_model(seed: int = 3) -> bytes:
+    """The pure data-movement ops on float32 after a DEQUANTIZE."""
+    (RESH, SQUEEZE, EXPAND, SSLICE, SLICE, SPLIT, PACK, UNPACK, TRANSPOSE) = (22, 43, 70, 45, 65, 49, 83, 88, 39)
+    b = Builder(seed)
+
+    def ints(*v):
+        return b.t((len(v),), "int32", data=np.array(v, np.int32))
+
+    x = b.t((1, 4, 6, 2), "int8", 0.1, 2)
+    xf, r, e, tr = b.t((1, 4, 6, 2)), b.t((4, 6, 2)), b.t((1, 4, 6, 2)), b.t((1, 6, 4, 2))
+    b.op(DEQ, [x], [xf])
+    b.op(RESH, [xf, ints(4, 6, 2)], [r], *_opts("ReshapeOptions", newShape=[4, 6, 2]))
+    b.op(EXPAND, [r, b.t((), "int32", data=np.array(0, np.int32))], [e])
+    b.op(TRANSPOSE, [e, ints(0, 2, 1, 3)], [tr])
+    ss, sl = b.t((1, 3, 4, 2)), b.t((1, 3, 3, 2))
+    b.op(SSLICE, [tr, ints(0, 1, 0, 0), ints(1, 6, 4, 2), ints(1, 2, 1, 1)], [ss], *_opts("StridedSliceOptions"))
+    b.op(SLICE, [ss, ints(0, 0, 1, 0), ints(1, 3, 3, 2)], [sl])
+    p0, p1, cat, sq = b.t((1, 3, 3, 1)), b.t((1, 3, 3, 1)), b.t((1, 3, 6, 1)), b.t((3, 6))
+    b.op(SPLIT, [b.t((), "int32", data=np.array(3, np.int32)), sl], [p0, p1], *_opts("SplitOptions", numSplits=2))
+    b.op(CONCAT, [p1, p0], [cat], *_opts("ConcatenationOptions", axis=2))
+    b.op(SQUEEZE, [cat], [sq], *_opts("SqueezeOptions", squeezeDims=[0, 3]))
+    rows, packed = [b.t((6,)) for _ in range(3)], b.t((6, 3))
+    b.op(UNPACK, [sq], rows, *_opts("UnpackOptions", num=3, axis=0))
+    b.op(PACK, rows, [packed], *_opts("PackOptions", valuesCount=3, axis=1))
+    return b.build([x], [packed, sl])
+
+
+def unsupported_float_model() -> bytes:
+    """A float LEAKY_RELU between DEQUANTIZE and QUANTIZE (no float32 kernel)."""
+    b = Builder(4)
+    x, xf, yf, y = b.t((1, 5), "int8", 0.1, 0), b.t((1, 5)), b.t((1, 5)), b.t((1, 5), "int8", 0.1, 0)
+    b.op(DEQ, [x], [xf])
+    b.op(98, [xf], [yf], *_opts("LeakyReluOptions", alpha=0.2))
+    b.op(QUANT, [yf], [y])
+    return b.build([x], [y])
+
+
+def int8_conv_then_float(seed: int = 5) -> bytes:
+    """int8 CONV_2D -> DEQUANTIZE -> float LOGISTIC -> QUANTIZE: the conv
+    sits behind a float part, so it cannot train."""
+    b = Builder(seed)
+    x, c = b.t((1, 6, 6, 3), "int8", 0.05, 0), b.t((1, 6, 6, 2), "int8", 0.1, -3)
+    w = b.t((2, 3, 3, 3), "int8", 0.02, 0, b.rng.integers(-127, 128, (2, 3, 3, 3), dtype=np.int8))
+    bias = b.t((2,), "int32", 0.05 * 0.02, 0, np.array([40, -70], np.int32))
+    b.op(CONV, [x, w, bias], [c], *_opts("Conv2DOptions", padding=0, strideH=1, strideW=1))
+    cf, lf, y = b.t((1, 6, 6, 2)), b.t((1, 6, 6, 2)), b.t((1, 6, 6, 2), "int8", 1 / 256, -128)
+    b.op(DEQ, [c], [cf])
+    b.op(LOGISTIC, [cf], [lf])
+    b.op(QUANT, [lf], [y])
+    return b.build([x], [y])

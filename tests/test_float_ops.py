@@ -12,7 +12,8 @@ from test_tflm_ops import check_model, samples
 from pytool import compile_model, load_host
 from pytool.reference import run_int8
 
-CASES = {"island": f32_models.island_model, "ssd_regular_nms": lambda: f32_models.ssd_head_model(True)}
+CASES = {"island": f32_models.island_model, "movement": f32_models.movement_model,
+         "ssd_regular_nms": lambda: f32_models.ssd_head_model(True)}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -47,3 +48,32 @@ def test_fast_nms_matches_tflite_micro_on_written_detections(tmp_path):
             assert not c[:, k:].any()
             np.testing.assert_array_equal(r, c)
     assert len(counts) > 1 and 0 < min(counts) < 10  # partly filled, varying
+
+
+def _graph(tmp_path, data: bytes, strict: bool = True):
+    from pytool.frontends.tflite import load_tflite
+
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    return load_tflite(str(path), data, strict=strict)
+
+
+def test_float_op_without_kernel_is_refused_by_name(tmp_path):
+    from pytool.commands.inspect import why_unsupported
+    from pytool.frontends.errors import ModelError
+
+    with pytest.raises(ModelError, match=r"op #1 .*LEAKY_RELU on float32 is not supported"):
+        _graph(tmp_path, f32_models.unsupported_float_model())
+    g = _graph(tmp_path, f32_models.unsupported_float_model(), strict=False)
+    assert [why_unsupported(g, i, op) is None for i, op in enumerate(g.ops)] == [True, False, True]
+
+
+def test_training_refuses_layers_behind_float_ops(tmp_path):
+    from pytool.training import TrainSpecError, resolve_trainable
+
+    g = _graph(tmp_path, f32_models.int8_conv_then_float())
+    with pytest.raises(TrainSpecError, match=r"layer #0 CONV_2D .* feeds float32 op #1 DEQUANTIZE"):
+        resolve_trainable(g, "last:1")
+    g = _graph(tmp_path, f32_models.island_model())
+    with pytest.raises(TrainSpecError, match=r"FULLY_CONNECTED .* is float32"):
+        resolve_trainable(g, "last:1")

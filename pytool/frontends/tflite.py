@@ -15,6 +15,7 @@ from pytool.frontends import tflite_lstm, tflite_signal
 from pytool.frontends.errors import ModelError
 from pytool.frontends.fold import FOLD_ONLY, fold_constants
 from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
+from pytool.ops import f32
 
 _DTYPES = {
     tflite.TensorType.FLOAT32: "float32",
@@ -148,6 +149,12 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
                 raise err
             op.attrs["_unsupported"] = str(err)
 
+    stage[0] = "float32 ops"
+    for op in g.ops:
+        if "_unsupported" not in op.attrs and id(op) in where and (why := f32.unsupported_reason(g, op)):
+            if strict:
+                raise where[id(op)].error(why)
+            op.attrs["_unsupported"] = str(where[id(op)].error(why))
     stage[0] = "the graph structure"
     for n in g.inputs + g.outputs:
         if strict and n in g.meta.get("opaque", {}):

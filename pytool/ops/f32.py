@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from pytool import ops as opreg
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.quantize import float_bits, float_from_bits
@@ -34,6 +35,29 @@ F32_MAX = float(np.finfo(np.float32).max)
 # Fused activation -> TFLite's CalculateActivationRange (float).
 ACT_RANGE = {"NONE": (-F32_MAX, F32_MAX), "RELU": (0.0, F32_MAX), "RELU6": (0.0, 6.0),
              "RELU_N1_TO_1": (-1.0, 1.0)}
+
+
+# Value copies that take float32 as any other element size (tests/test_float_ops.py).
+COPY_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "CONCATENATION",
+            "PACK", "UNPACK")
+
+
+def float32_ops() -> set[str]:
+    """Every op type that runs on float32 tensors (the README table's column)."""
+    from pytool.ops import f32_conv
+
+    return {*LOWER, *f32_conv.LOWER, *COPY_OPS, "QUANTIZE", "DEQUANTIZE"}
+
+
+def unsupported_reason(g: Graph, op: Op) -> str | None:
+    """Why a float32 op of a quantized model cannot run (None if it can, or
+    if the whole model is float: the quantizer converts those)."""
+    if op.type in ("DEQUANTIZE", "CAST") or not is_float(g, op) or not g.is_quantized:
+        return None
+    if op.type in float32_ops() or "float32" in getattr(opreg.get(op.type), "TYPES", ()):
+        return None
+    return (f"{op.type} on float32 is not supported (no float32 kernel; float32 runs "
+            f"{', '.join(sorted(float32_ops()))} and TFLite_Detection_PostProcess)")
 
 
 def is_float(g: Graph, op: Op) -> bool:

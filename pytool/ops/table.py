@@ -28,12 +28,16 @@ def onnx_sources() -> dict[str, list[str]]:
 
 def render() -> str:
     src = onnx_sources()
-    rows = ["| op | int8 | int16 (16x8) | float in ONNX |", "|---|:-:|:-:|---|"]
+    from pytool.ops.f32 import float32_ops
+
+    floats = float32_ops()
+    rows = ["| op | int8 | int16 (16x8) | float32 | float in ONNX |", "|---|:-:|:-:|:-:|---|"]
     for op_type in sorted(opreg.supported()):
         types = getattr(opreg.get(op_type), "TYPES", ("int8",))
         onnx = ", ".join(sorted(src.get(op_type, []))) or "-"
         int8 = "yes" if "int8" in types else "bool" if "bool" in types else "-"  # bool-only logic ops
-        rows.append(f"| {op_type} | {int8} | {'yes' if 'int16' in types else '-'} | {onnx} |")
+        f32 = "yes" if op_type in floats or "float32" in types else "-"
+        rows.append(f"| {op_type} | {int8} | {'yes' if 'int16' in types else '-'} | {f32} | {onnx} |")
     return "\n".join(rows)
 
 

@@ -43,9 +43,10 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     for n in (op.inputs[0], op.outputs[0]):
-        if g.tensors[n].dtype not in TYPES:
-            raise IRError(f"TRANSPOSE '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 or int16 expected")
-    if g.tensors[op.inputs[0]].dtype == "int16":
+        if g.tensors[n].dtype not in (*TYPES, "float32"):
+            raise IRError(f"TRANSPOSE '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8, int16 or float32 "
+                          "expected")
+    if g.tensors[op.inputs[0]].dtype in ("int16", "float32"):  # any element size
         return lower_view(g, op, list(g.tensors[op.inputs[0]].shape), permutation(g, op))
     return Lowered(inputs=[op.inputs[0]], params=permutation(g, op))
 

@@ -105,7 +105,34 @@ def weighted_layers(g: Graph) -> list[int]:
 
 def resolve_trainable(g: Graph, spec: str) -> list[TrainableLayer]:
     """'last:N' -> the last N conv/depthwise/FC layers (weights + bias);
-    'bias' -> every bias; otherwise comma-separated tensor names."""
+    'bias' -> every bias; otherwise comma-separated tensor names. Training
+    never goes through float32 ops: a layer they follow is refused."""
+    layers = _resolve_trainable(g, spec)
+    for layer in layers:
+        check_no_float_after(g, layer.op_index)
+    return layers
+
+
+def check_no_float_after(g: Graph, index: int) -> None:
+    """Refuses a trainable layer that is float32 or whose output reaches a
+    float32 op (a float island or head): gradients would cross float ops."""
+    op = g.ops[index]
+    what = f"--trainable: layer #{index} {op.type} '{op.name}'"
+    if any(g.tensors[n].dtype == "float32" for n in op.outputs):
+        raise TrainSpecError(f"{what} is float32; only quantized layers train (float ops stay frozen)")
+    reach = set(op.outputs)
+    for k, later in enumerate(g.ops[index + 1:], start=index + 1):
+        if not reach.intersection(later.inputs):
+            continue
+        reach.update(later.outputs)
+        if any(g.tensors[n].dtype == "float32" for n in later.outputs):
+            raise TrainSpecError(
+                f"{what} feeds float32 op #{k} {later.type} '{later.name}': training never goes through float "
+                "ops; train only layers after the float part"
+            )
+
+
+def _resolve_trainable(g: Graph, spec: str) -> list[TrainableLayer]:
     layers = weighted_layers(g)
     if not layers:
         raise TrainSpecError("the model has no CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED layer to train")
