@@ -218,3 +218,31 @@ def test_unsupported_rfft_length_is_refused_with_the_reason(tmp_path):
     path.write_bytes(rfft_model(1, 40, 48))
     with pytest.raises(Exception, match="fft_length 48 is not supported"):
         compile_model(path, out_dir=tmp_path / "b")
+
+
+@pytest.mark.qemu
+def test_preprocessor_chain_on_qemu_matches_the_host(tmp_path):
+    """mps2-an386 (Cortex-M4) over the serial link: the same bytes as the host
+    C and TFLite Micro, invoke after invoke (the noise estimate carries)."""
+    from tflite_micro import runtime
+
+    from pytool.link import Link
+    from pytool.targets import QemuSession, build_firmware
+
+    path = tmp_path / "chain.tflite"
+    path.write_bytes(preprocessor_model())
+    art = compile_model(path, out_dir=tmp_path / "model")
+    net = load_host(art)
+    ip = runtime.Interpreter.from_file(str(path), arena_size=256 * 1024)
+    elf = build_firmware(art.dir, "mps2-an386", tmp_path / "fw")
+    rng = np.random.default_rng(5)
+    with QemuSession(elf, "mps2-an386") as q, Link(q.url, timeout=10) as link:
+        for k in range(5):
+            (x,) = speech_like(rng, k)
+            ip.set_input(x, 0)
+            ip.invoke()
+            host = net.invoke(x)
+            board = link.infer_all(x)
+            for i in range(2):
+                want = np.array(ip.get_output(i))
+                assert board[i].tobytes() == host[i].tobytes() == want.tobytes(), f"invoke {k} output {i}"
