@@ -3,9 +3,10 @@
 A custom op's options are a flexbuffer map in `custom_options`; TFLite Micro
 reads them by position in the key-sorted map, we read them by name and
 refuse a missing or non-integer option with one line naming the op and key.
-SpectralSubtraction keeps its noise estimate inside the op in TFLite Micro;
-here it becomes a variable tensor (zeroed like the reference's Prepare and
-Reset), appended to the op's inputs."""
+Ops that keep state inside the TFLite Micro kernel (SpectralSubtraction's
+noise estimate, the queues of Delay, Framer, Stacker, OverlapAdd) get it as a
+variable tensor appended to their inputs, initialised as the reference's
+Prepare / Reset leaves it."""
 
 from __future__ import annotations
 
@@ -26,8 +27,38 @@ OPTIONS: dict[str, tuple[str, ...]] = {
         "num_channels", "one_minus_smoothing", "smoothing", "smoothing_bits", "spectral_subtraction_bits"),
     "CUSTOM:SignalPCAN": ("snr_shift",),
     "CUSTOM:SignalFilterBankLog": ("input_correction_bits", "output_scale"),
+    "CUSTOM:SignalDelay": ("delay_length",),
+    "CUSTOM:SignalOverlapAdd": ("frame_step",),
+    "CUSTOM:SignalFramer": ("frame_size", "frame_step", "prefill"),
+    "CUSTOM:SignalStacker": ("num_channels", "stacker_left_context", "stacker_right_context", "stacker_step"),
 }
-STATEFUL = {"CUSTOM:SignalFilterBankSpectralSubtraction"}
+
+
+def _noise_state(g: Graph, op: Op, error) -> np.ndarray:
+    if len(op.outputs) != 2:
+        raise error(f"expected 2 outputs (output, noise estimate), got {len(op.outputs)}")
+    return np.zeros(g.tensors[op.outputs[1]].shape, np.uint32)
+
+
+def _queue_state(module: str):
+    def make(g: Graph, op: Op, error) -> np.ndarray:
+        from importlib import import_module
+
+        if len(op.inputs) != 1:
+            raise error(f"expected 1 input, got {len(op.inputs)}")
+        return import_module(f"pytool.ops.{module}").state_spec(g.tensors[op.inputs[0]].shape, op.attrs)
+
+    return make
+
+
+# Ops whose TFLite Micro kernel keeps state inside the op: the initial value of the variable we add.
+STATEFUL = {
+    "CUSTOM:SignalFilterBankSpectralSubtraction": _noise_state,
+    "CUSTOM:SignalDelay": _queue_state("signal_delay"),
+    "CUSTOM:SignalOverlapAdd": _queue_state("signal_overlap_add"),
+    "CUSTOM:SignalFramer": _queue_state("signal_framer"),
+    "CUSTOM:SignalStacker": _queue_state("signal_stacker"),
+}
 
 
 def decode_options(raw: bytes, op_type: str, keys: tuple[str, ...], error) -> dict:
@@ -60,10 +91,8 @@ def read_attrs(g: Graph, op: Op, fb_op, ctx) -> None:
     raw = b"" if isinstance(raw, int) else raw.tobytes()
     op.attrs = decode_options(raw, op.type, OPTIONS[op.type], ctx.error)
     if op.type in STATEFUL:
-        if len(op.outputs) != 2:
-            raise ctx.error(f"expected 2 outputs (output, noise estimate), got {len(op.outputs)}")
-        ref = g.tensors[op.outputs[1]]
-        name = g.unique_name(f"{op.name}/noise_state")
-        g.add_tensor(Tensor(name, ref.shape, "uint32"))
-        g.meta.setdefault("variables", {})[name] = np.zeros(ref.shape, np.uint32)
+        init = STATEFUL[op.type](g, op, ctx.error)
+        name = g.unique_name(f"{op.name}/state")
+        g.add_tensor(Tensor(name, init.shape, init.dtype.name))
+        g.meta.setdefault("variables", {})[name] = init
         op.inputs = [*op.inputs, name]

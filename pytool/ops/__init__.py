@@ -107,6 +107,10 @@ MODULES = {
     "CUSTOM:SignalFilterBankSpectralSubtraction": "signal_spectral_subtraction",
     "CUSTOM:SignalPCAN": "signal_pcan",
     "CUSTOM:SignalFilterBankLog": "signal_filter_bank_log",
+    "CUSTOM:SignalDelay": "signal_delay",
+    "CUSTOM:SignalOverlapAdd": "signal_overlap_add",
+    "CUSTOM:SignalFramer": "signal_framer",
+    "CUSTOM:SignalStacker": "signal_stacker",
 }
 
 

@@ -68,6 +68,25 @@ void odl_signal_pcan_u32(const uint32_t *x, const uint32_t *noise, const int16_t
 void odl_signal_filter_bank_log_u32(const uint32_t *x, int32_t n, int32_t correction_bits, int32_t output_scale,
                                     int16_t *y);
 
+/* The stateful queue ops. TFLite Micro keeps circular buffers inside the op;
+ * here the state is a variable tensor holding the queued samples in order
+ * (then, for Framer and Stacker, their count; for Stacker a first-frame flag). */
+
+/* rows x n samples delayed by d: state holds the last d samples of each row. */
+void odl_signal_delay_s16(const int16_t *x, int32_t rows, int32_t n, int32_t d, int16_t *state, int16_t *y);
+
+/* rows x frames x size in, rows x frames * step out; state: rows x size. */
+void odl_signal_overlap_add_s16(const int16_t *x, int32_t rows, int32_t frames, int32_t size, int32_t step,
+                                int16_t *state, int16_t *y);
+
+/* rows x frames * step in, rows x frames x size out; state: rows x (capacity + 1). Returns valid. */
+int32_t odl_signal_framer_s16(const int16_t *x, int32_t rows, int32_t frames, int32_t size, int32_t step,
+                              int32_t capacity, int16_t *state, int16_t *y);
+
+/* channels in, buffer out; state: buffer + 2. Returns valid. */
+int32_t odl_signal_stacker_s16(const int16_t *x, int32_t channels, int32_t left, int32_t buffer, int32_t step_size,
+                               int16_t *state, int16_t *y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,61 @@
+"""SignalOverlapAdd, int16 (stateful). IR: inputs [x int16 [..., frames,
+frame_size], state int16 [rows, frame_size] (a variable the reader adds)],
+outputs [y int16 [..., frames * frame_step]], attrs {frame_step}: each frame
+is added (saturating) into the running buffer, whose first frame_step samples
+are emitted and shifted out (TFLite Micro's OverlapAdd).
+
+C (runtime_c/src/ops/signal_overlap_add.c): inputs [x, state]; params [frame_step]."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+from pytool.ops.signal_common import attr, check_dtypes
+
+OPCODE = 110
+TYPES = ("int16",)
+STATE_INPUTS = (1,)
+
+
+def state_spec(shape: tuple, attrs: dict) -> np.ndarray:
+    rows = int(np.prod(shape[:-2], dtype=np.int64)) if len(shape) >= 2 else 1
+    return np.zeros((rows, shape[-1] if shape else 0), np.int16)
+
+
+def infer_shapes(g: Graph, op: Op) -> list[tuple]:
+    shape = g.tensors[op.inputs[0]].shape
+    return [(*shape[:-2], shape[-2] * attr(op, "frame_step"))]
+
+
+def macs(g: Graph, op: Op) -> int:
+    return g.tensors[op.inputs[0]].numel
+
+
+def ref_float(g: Graph, op: Op, xs: list) -> list:
+    return ref_int8(g, op, lower(g, op), xs)
+
+
+def lower(g: Graph, op: Op) -> Lowered:
+    if len(op.inputs) != 2:
+        raise IRError(f"{op.type} '{op.name}': expected inputs [x, overlap state]")
+    check_dtypes(g, op, [*op.inputs, op.outputs[0]], ["int16"] * 3)
+    shape, step = g.tensors[op.inputs[0]].shape, attr(op, "frame_step")
+    if len(shape) < 2 or not 0 < step <= shape[-1]:
+        raise IRError(f"{op.type} '{op.name}': frame_step {step} does not fit frames of shape {shape}")
+    return Lowered(inputs=list(op.inputs), params=[step])
+
+
+def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    step = low.params[0]
+    x = np.asarray(xs[0], np.int64)
+    fs, nfr = x.shape[-1], x.shape[-2]
+    x = x.reshape(-1, nfr, fs)
+    buf = np.asarray(xs[1], np.int64).copy()
+    out = np.zeros((x.shape[0], nfr * step), np.int64)
+    for f in range(nfr):
+        buf = np.clip(buf + x[:, f], -32768, 32767)
+        out[:, f * step:(f + 1) * step] = buf[:, :step]
+        buf = np.concatenate([buf[:, step:], np.zeros((buf.shape[0], step), np.int64)], axis=1)
+    return [out.reshape(g.tensors[op.outputs[0]].shape).astype(np.int16), buf.astype(np.int16)]
