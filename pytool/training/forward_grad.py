@@ -290,12 +290,16 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
 
 
 def _z_table_bytes(g: Graph, st) -> int:
-    """ODL_FC_Z_TABLE_BYTES of the linear first layer (odl/kernels_s8w16.h):
-    its input's sign-pattern tables, built once per step instead of once per
-    direction (one batch of 32 or 64 inputs: 8 bytes per input)."""
+    """ODL_FC_Z_TABLE_BYTES / ODL_CONV_Z_COLS_BYTES of the linear first layer
+    (odl/kernels_s8w16.h): its input's sign-pattern tables (FC, one batch of
+    32 or 64 inputs: 8 bytes per input) or im2col columns (conv), built once
+    per step instead of once per direction."""
     if st.linear < 0:
         return 0
     w = g.tensors[g.ops[st.first_op].inputs[1]].shape
+    if g.ops[st.first_op].type == "CONV_2D":  # ODL_CONV_Z_COLS_BYTES: every pixel's column, int16, up to 4 KiB
+        cols = 2 * (st.linear_outputs // int(w[0])) * int(np.prod(w[1:]))
+        return (cols + 3) & ~3 if cols <= 4096 else 0
     batches = st.linear_outputs // int(w[0])
     return 8 * int(w[1]) if batches == 1 and int(w[1]) in (32, 64) else 0
 

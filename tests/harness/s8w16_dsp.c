@@ -34,7 +34,10 @@ void odl_conv2d_s8w16_acc_portable(const odl_conv_params_t *p, const odl_dims4_t
                                    const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims,
                                    int64_t *acc);
 void odl_conv2d_z_acc_portable(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
-                               const odl_dims4_t *w_dims, uint32_t key, const odl_dims4_t *out_dims, int32_t *acc);
+                               const odl_dims4_t *w_dims, uint32_t key, const odl_dims4_t *out_dims, int32_t *acc,
+                               const int16_t *cols);
+void odl_conv2d_z_cols_portable(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                                const odl_dims4_t *w_dims, const odl_dims4_t *out_dims, int16_t *cols);
 void odl_range_w16_portable(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi);
 
 #include "s8w16_cases.h"
@@ -43,6 +46,8 @@ static int8_t out_a[OUT_MAX], out_b[OUT_MAX];
 static int64_t acc_a[OUT_MAX], acc_b[OUT_MAX];
 static int32_t z_a[OUT_MAX], z_b[OUT_MAX];
 static int16_t ztab[64 * 4];
+#define COLS_MAX 4096
+static int16_t cols_a[COLS_MAX], cols_b[COLS_MAX];
 static int16_t w_a[PERT_MAX + 2] __attribute__((aligned(4))), w_b[PERT_MAX + 2] __attribute__((aligned(4)));
 
 static void put(const char *s) { board_uart_write((const uint8_t *)s, (uint32_t)strlen(s)); }
@@ -125,9 +130,18 @@ int main(void) {
         memset(z_b, 0x2a, (size_t)n_out * 4u);
         odl_conv2d_s8w16_acc_portable(&p, &in, I8 + v[18], &wd, I16 + v[19], &od, acc_a);
         odl_conv2d_s8w16_acc(&p, &in, I8 + v[18], &wd, I16 + v[19], &od, acc_b);
-        odl_conv2d_z_acc_portable(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_a);
-        odl_conv2d_z_acc(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_b);
+        odl_conv2d_z_acc_portable(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_a, 0);
+        odl_conv2d_z_acc(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_b, 0);
         int same = memcmp(acc_a, acc_b, (size_t)n_out * 8u) == 0 && memcmp(z_a, z_b, (size_t)n_out * 4u) == 0;
+        /* with the cached columns (both builders give the same columns) */
+        const uint32_t ncol = (uint32_t)(v[6] * v[7]) * (uint32_t)(v[3] * v[4] * v[2]);
+        if (ncol <= COLS_MAX) {
+            odl_conv2d_z_cols_portable(&p, &in, I8 + v[18], &wd, &od, cols_a);
+            odl_conv2d_z_cols(&p, &in, I8 + v[18], &wd, &od, cols_b);
+            memset(z_b, 0x2a, (size_t)n_out * 4u);
+            odl_conv2d_z_acc(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_b, cols_b);
+            same = same && memcmp(cols_a, cols_b, ncol * 2u) == 0 && memcmp(z_a, z_b, (size_t)n_out * 4u) == 0;
+        }
         const odl_fc_params_t fp = {v[14], 0, v[15], v[16], v[17]};
         const int32_t scale = (i & 1) ? -4 : 1000, pixels = v[6] * v[7];
         odl_fully_connected_s8w16_out_portable(&fp, I32 + v[21], I32 + v[22], 1, pixels, v[5], acc_a, z_a, scale, bias,

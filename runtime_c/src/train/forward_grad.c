@@ -77,7 +77,7 @@ typedef struct {
     uint32_t bias_slot; /* the trained bias of this layer (never perturbed in memory either), or none */
     int64_t *acc;   /* acc(theta), memcpy'd int64 */
     int32_t *acc_z; /* acc(z_k) */
-    int16_t *ztable; /* z tables of the input (state), or 0 */
+    int16_t *ztable; /* z tables (FC) or columns (conv) of the input (state), or 0 */
     const odl_tensor_t *logits; /* the loss's tensor and data */
     const int8_t *q;
 } lin_t;
@@ -150,7 +150,8 @@ static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
     uint8_t *extra = (uint8_t *)ctx->train_state + ODL_FG_STATE_BYTES(c->directions);
     L->acc = (int64_t *)(void *)extra;
     L->acc_z = (int32_t *)(void *)(extra + 8u * (uint32_t)L->n);
-    const uint32_t zt = L->conv ? 0u : ODL_FC_Z_TABLE_BYTES(L->batches, L->in_depth);
+    const uint32_t zt = L->conv ? ODL_CONV_Z_COLS_BYTES(L->batches, L->in_depth)
+                                : ODL_FC_Z_TABLE_BYTES(L->batches, L->in_depth);
     L->ztable = zt && ctx->model->train->state_size >= ODL_FG_STATE_BYTES_LIN(c->directions, L->n) + zt
                     ? (int16_t *)(void *)(extra + 12u * (uint32_t)L->n)
                     : 0;
@@ -167,7 +168,7 @@ static void lin_acc(const lin_t *L) {
 
 static void lin_z_acc(const lin_t *L, uint32_t key) {
     if (L->conv)
-        odl_conv2d_z_acc(&L->cp, &L->xd, L->x, &L->wd, key, &L->yd, L->acc_z);
+        odl_conv2d_z_acc(&L->cp, &L->xd, L->x, &L->wd, key, &L->yd, L->acc_z, L->ztable);
     else
         odl_fully_connected_z_acc(&L->p, L->batches, L->in_depth, L->x, L->out_depth, key, L->acc_z, L->ztable);
 }
@@ -387,7 +388,12 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
     const uint32_t step = st->step, m = c->directions;
     /* the linear layer's weight and bias are never perturbed in memory */
     const uint32_t skip = lin ? L.slot : 0xFFFFFFFFu, skip_b = lin ? L.bias_slot : 0xFFFFFFFFu;
-    if (lin && L.ztable) odl_fully_connected_z_table(&L.p, L.in_depth, L.x, L.ztable); /* the input is fixed now */
+    if (lin && L.ztable) { /* the input is fixed now */
+        if (L.conv)
+            odl_conv2d_z_cols(&L.cp, &L.xd, L.x, &L.wd, &L.yd, L.ztable);
+        else
+            odl_fully_connected_z_table(&L.p, L.in_depth, L.x, L.ztable);
+    }
     int32_t clipped = 0;
     for (uint32_t i = 0; i < c->n_tensors; ++i) {
         const odl_fg_tensor_t *ft = &c->tensors[i];

@@ -62,6 +62,27 @@ void odl_conv2d_s8w16_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims
 }
 
 void odl_conv2d_z_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
-                      const odl_dims4_t *w_dims, uint32_t key, const odl_dims4_t *out_dims, int32_t *acc) {
+                      const odl_dims4_t *w_dims, uint32_t key, const odl_dims4_t *out_dims, int32_t *acc,
+                      const int16_t *cols) {
+    (void)cols; /* the specification: no columns */
     conv_lin(p, in_dims, in, w_dims, 0, key, out_dims, 0, acc);
+}
+
+void odl_conv2d_z_cols(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                       const odl_dims4_t *w_dims, const odl_dims4_t *out_dims, int16_t *cols) {
+    const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+    const int32_t k_h = w_dims->h, k_w = w_dims->w, k_c = w_dims->c;
+    for (int32_t b = 0; b < out_dims->n; ++b) {
+        const int8_t *in_b = in + (size_t)b * in_h * in_w * in_c;
+        for (int32_t oy = 0; oy < out_dims->h; ++oy)
+            for (int32_t ox = 0; ox < out_dims->w; ++ox)
+                for (int32_t fy = 0; fy < k_h; ++fy)
+                    for (int32_t fx = 0; fx < k_w; ++fx)
+                        for (int32_t ic = 0; ic < k_c; ++ic) {
+                            const int32_t y = oy * p->stride_h - p->pad_h + fy * p->dilation_h;
+                            const int32_t x = ox * p->stride_w - p->pad_w + fx * p->dilation_w;
+                            const int inside = y >= 0 && y < in_h && x >= 0 && x < in_w;
+                            *cols++ = inside ? (int16_t)(in_b[((size_t)y * in_w + x) * in_c + ic] + p->input_offset) : 0;
+                        }
+    }
 }

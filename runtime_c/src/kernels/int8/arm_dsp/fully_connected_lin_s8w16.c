@@ -170,6 +170,25 @@ static inline int32_t requant_neg(int32_t x, int32_t m, int32_t nsh) {
     return ((u >> nsh) + 1) >> 1;
 }
 
+/* One output channel down the batches; neg (a constant at each call): the
+ * shift is negative, nsh = ~shift, else nsh = shift. */
+__attribute__((always_inline)) static inline void out_channel(const int64_t *ap, const int32_t *zp, int8_t *op,
+                                                              int32_t batches, int32_t stride, int32_t scale,
+                                                              int32_t b0, int32_t m, int32_t nsh, int neg,
+                                                              int32_t out_off, int32_t amin, int32_t amax) {
+    for (int32_t b = 0; b < batches; ++b, ap += stride, zp += stride, op += stride) {
+        int64_t a;
+        memcpy(&a, ap, sizeof a);
+        a += (int64_t)scale * *zp;
+        const int32_t lo = (int32_t)a;
+        int32_t v = (int32_t)(a >> 32) == (lo >> 31)
+                        ? __qadd((lo >> ODL_W16_SHIFT) + ((lo >> (ODL_W16_SHIFT - 1)) & 1), b0)
+                        : acc_to_i32(a, b0);
+        v = (neg ? requant_neg(v, m, nsh) : odl_dsp_requantize_left(v, m, nsh)) + out_off;
+        *op = (int8_t)(v < amin ? amin : (v > amax ? amax : v));
+    }
+}
+
 __attribute__((noinline)) static void out_fast(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
                                                int32_t per_channel, int32_t batches, int32_t out_depth,
                                                const int64_t *acc, const int32_t *acc_z, int32_t scale,
@@ -185,20 +204,10 @@ __attribute__((noinline)) static void out_fast(const odl_fc_params_t *p, const i
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
     for (int32_t o = 0; o < out_depth; ++o) {
         const int32_t q = per_channel ? o : 0, m = mult[q], sh = shift[q], b0 = bo[o];
-        const int64_t *ap = acc + o;
-        const int32_t *zp = acc_z + o;
-        int8_t *op = out + o;
-        for (int32_t b = 0; b < batches; ++b, ap += out_depth, zp += out_depth, op += out_depth) {
-            int64_t a;
-            memcpy(&a, ap, sizeof a);
-            a += (int64_t)scale * *zp;
-            const int32_t lo = (int32_t)a;
-            int32_t v = (int32_t)(a >> 32) == (lo >> 31)
-                            ? __qadd((lo >> ODL_W16_SHIFT) + ((lo >> (ODL_W16_SHIFT - 1)) & 1), b0)
-                            : acc_to_i32(a, b0);
-            v = (sh < 0 ? requant_neg(v, m, ~sh) : odl_dsp_requantize_left(v, m, sh)) + out_off;
-            *op = (int8_t)(v < amin ? amin : (v > amax ? amax : v));
-        }
+        if (sh < 0)
+            out_channel(acc + o, acc_z + o, out + o, batches, out_depth, scale, b0, m, ~sh, 1, out_off, amin, amax);
+        else
+            out_channel(acc + o, acc_z + o, out + o, batches, out_depth, scale, b0, m, sh, 0, out_off, amin, amax);
     }
 }
 
