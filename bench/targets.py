@@ -99,10 +99,11 @@ def build(art_dir: Path, board, work: Path, mode: str, kernels) -> Path:
 
 
 def measure(model: str, board, work: Path, kernels, runtime_flash: bool = True) -> dict:
-    art = compile_model(model_path(model), out_dir=work / "c" / model)
+    art = compile_model(model_path(model), out_dir=work / "c" / Path(model).name)
     host = load_host(art)
     x = random_input(host.inputs[0])
-    expected = np.asarray(host.invoke(x)).tobytes()
+    out = host.invoke(x)
+    expected = np.asarray(out[0] if isinstance(out, tuple | list) else out).tobytes()  # link.infer: output 0
     elf = build(Path(art.dir), board, work, "link", kernels)
     size = size_report(elf, board)
     with QemuSession(elf, board, timeout=60) as q, Link(q.url, timeout=30.0) as link:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from signal_build import Node, graph_model
+from signal_build import SS_OPTS, Node, filter_bank_tables, gain_lut, graph_model, hann, preprocessor_model
 from tflite_build import T
 
 from pytool import compile_model, load_host
@@ -57,30 +57,6 @@ def check(model: bytes, tmp_path, n: int, seed: int, hi: int | None = None, feed
 
 
 # ---- model parts ---------------------------------------------------------------------------------
-
-
-def hann(n: int) -> np.ndarray:
-    return np.round(4096 * (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n))).astype(np.int16)
-
-
-def filter_bank_tables(nc: int, first: int, bins: int, seed: int) -> list[np.ndarray]:
-    """Triangle-like channels over [first, bins): weights + unweights = 4096."""
-    rng = np.random.default_rng(seed)
-    edges = np.linspace(first, bins, nc + 2).astype(int)
-    fs = edges[:-1].astype(np.int16)
-    wd = np.diff(edges).astype(np.int16)
-    ws = np.concatenate([[0], np.cumsum(wd)[:-1]]).astype(np.int16)
-    w = rng.integers(0, 4097, int(wd.sum())).astype(np.int16)
-    return [w, (4096 - w).astype(np.int16), fs, ws, wd]
-
-
-def gain_lut(seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).integers(-3000, 9000, 125).astype(np.int16)
-
-
-SS_OPTS = {"alternate_one_minus_smoothing": 16056, "alternate_smoothing": 328, "clamping": False,
-           "min_signal_remaining": 819, "num_channels": 0, "one_minus_smoothing": 15729, "smoothing": 655,
-           "smoothing_bits": 10, "spectral_subtraction_bits": 14}
 
 
 def _single(code: str, ins: list[T], outs: list[T], opts: dict, n_inputs: int | None = None) -> bytes:
@@ -179,30 +155,6 @@ def test_fft_auto_scale_edge_inputs(tmp_path):
             np.array([5, -32768, 100] + [0] * 13, np.int16)]
     model = _single("SignalFftAutoScale", [T((16,), "int16")], [T((16,), "int16"), T((), "int32")], {})
     check(model, tmp_path, n=len(rows), seed=0, feed=lambda rng, k: [rows[k]])
-
-
-def preprocessor_model(nc: int = 40, length: int = 480, fft: int = 512) -> bytes:
-    """micro_speech's audio preprocessor chain: window -> fft auto scale -> rfft
-    -> energy -> filter bank -> sqrt -> spectral subtraction -> pcan -> log."""
-    bins = fft // 2 + 1
-    fb = filter_bank_tables(nc, 4, 240, 7)
-    t = [T((length,), "int16"), T((length,), "int16", data=hann(length)), T((length,), "int16"),  # 0-2
-         T((length,), "int16"), T((), "int32"), T((2 * bins,), "int16"), T((bins,), "uint32"),  # 3-6
-         *[T(a.shape, "int16", data=a) for a in fb],  # 7-11
-         T((nc,), "uint64"), T((nc,), "uint32"), T((nc,), "uint32"), T((nc,), "uint32"),  # 12-15
-         T((125,), "int16", data=gain_lut(3)), T((nc,), "uint32"), T((nc,), "int16")]  # 16-18
-    nodes = [
-        Node("SignalWindow", [0, 1], [2], {"shift": 12}),
-        Node("SignalFftAutoScale", [2], [3, 4], {}),
-        Node("SignalRfft", [3], [5], {"T": 7, "fft_length": fft}),
-        Node("SignalEnergy", [5], [6], {"end_index": bins, "start_index": 0}),
-        Node("SignalFilterBank", [6, 7, 8, 9, 10, 11], [12], {"num_channels": nc}),
-        Node("SignalFilterBankSquareRoot", [12, 4], [13], {}),
-        Node("SignalFilterBankSpectralSubtraction", [13], [14, 15], {**SS_OPTS, "num_channels": nc}),
-        Node("SignalPCAN", [14, 15, 16], [17], {"snr_shift": 6}),
-        Node("SignalFilterBankLog", [17], [18], {"input_correction_bits": 3, "output_scale": 64}),
-    ]
-    return graph_model(t, nodes, [0], [18, 15])
 
 
 def speech_like(rng, k: int) -> list[np.ndarray]:
