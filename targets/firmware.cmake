@@ -91,7 +91,7 @@ target_include_directories(odl_firmware PRIVATE
 target_compile_options(odl_firmware PRIVATE ${ODL_FW_COMPILE_OPTIONS})
 # The runtime archive comes after the objects; ld pulls only the members the
 # model's decoder table and main.c reach.
-target_link_libraries(odl_firmware PRIVATE odl_runtime)
+target_link_libraries(odl_firmware PRIVATE odl_runtime m)  # libm: the float32 kernels call expf, tanhf, exp
 target_compile_definitions(odl_firmware PRIVATE ${ODL_BOARD_DEFINES})
 if(ODL_FW_MODE STREQUAL "selftest")
   target_compile_definitions(odl_firmware PRIVATE ODL_FW_SELFTEST=1)

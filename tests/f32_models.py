@@ -135,7 +135,7 @@ def island_model(seed: int = 1) -> bytes:
     b.op(RELU, [fc], [rl])
     b.op(RESHAPE, [rl, b.t((3,), "int32", data=np.array([1, 3, 2], np.int32))], [rs],
          *_opts("ReshapeOptions", newShape=[1, 3, 2]))
-    return b.build([x], [out, fc, rs])
+    return b.build([x], [out, fc, rs, cat, sm])
 
 
 def ssd_head_model(regular: bool, seed: int = 2, n: int = 24, classes: int = 3) -> bytes:

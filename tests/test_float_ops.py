@@ -77,3 +77,46 @@ def test_training_refuses_layers_behind_float_ops(tmp_path):
     g = _graph(tmp_path, f32_models.island_model())
     with pytest.raises(TrainSpecError, match=r"FULLY_CONNECTED .* is float32"):
         resolve_trainable(g, "last:1")
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("name", ["island", "ssd_regular_nms"])
+def test_float_model_on_qemu_matches_host(name, tmp_path):
+    """newlib's expf / tanhf / exp on the Cortex-M4 give the host's float bytes."""
+    from pytool.link import Link
+    from pytool.targets import QemuSession, build_firmware
+
+    path = tmp_path / f"{name}.tflite"
+    path.write_bytes(CASES[name]())
+    art = compile_model(path, out_dir=tmp_path / "model")
+    net, g = load_host(art), art.graph
+    elf = build_firmware(art.dir, "mps2-an386", tmp_path / "fw")
+    xs = samples([(g.tensors[t].dtype, g.tensors[t].shape) for t in g.inputs], 3, seed=13)
+    with QemuSession(elf, "mps2-an386") as q, Link(q.url, timeout=10) as link:
+        for x in xs:
+            want = net.invoke(*x)
+            want = list(want) if isinstance(want, tuple | list) else [want]
+            got = link.infer_all(*x)
+            for w, c in zip(want, got):
+                assert c.reshape(-1).tobytes() == w.reshape(-1).tobytes()
+
+
+def test_expf_matches_glibc_and_its_c_table():
+    """odl_expf's twin gives glibc's expf bits (2 known inputs of 2^31 aside,
+    where glibc's FMA variant rounds differently); the C table is generated."""
+    import ctypes
+    import ctypes.util
+
+    from conftest import ROOT
+
+    from pytool.ops.f32_expf import C_PATH, c_source, expf
+
+    assert (ROOT / C_PATH).read_text() == c_source()
+    lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+    lib.expf.restype, lib.expf.argtypes = ctypes.c_float, [ctypes.c_float]
+    x = np.random.default_rng(1).uniform(-110, 95, 20000).astype(np.float32)
+    x = np.concatenate([x, np.float32([0.0, -0.0, np.inf, -np.inf, np.nan, 88.7, -103.9])])
+    want = np.array([lib.expf(float(v)) for v in x], np.float32)
+    known = {float.fromhex("0x1.04845ep+5"), float.fromhex("-0x1.f8cbb2p+5")}
+    same = (expf(x).view(np.uint32) == want.view(np.uint32)) | np.isin(x, list(known))
+    assert same.all(), x[~same]

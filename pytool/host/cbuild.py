@@ -116,6 +116,7 @@ def build(name: str, cdef: str, prelude: str, sources: list[Path], extra_include
             extra_compile_args=flags,
             extra_link_args=[f for f in flags if f.startswith("-fsanitize")],
             extra_objects=[str(o) for o in extra_objects],
+            libraries=["m"],  # the float32 kernels call expf, tanhf, exp
         )
         # Build in a private folder, then rename: parallel test workers may
         # build the same module at once.

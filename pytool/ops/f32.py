@@ -2,8 +2,8 @@
 islands, float heads): one C op (F32, runtime_c/src/ops/f32.c) whose first
 param selects the kernel. Each kernel repeats TFLite Micro's float reference
 kernel in the same operation order (sequential float32 sums, products and
-clamps, the C library's expf / tanhf), so the bytes match on every target
-compiled with -ffp-contract=off.
+clamps, glibc's expf algorithm (f32_expf.py), the C library's tanhf), so the
+bytes match on every target compiled with -ffp-contract=off.
 
 An op module calls ``maybe_lower`` first and hands ``low.opcode == OPCODE``
 back to ``ref``; ops without a float kernel are refused with one line.
@@ -26,7 +26,7 @@ import numpy as np
 
 from pytool import ops as opreg
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32_expf
 from pytool.ops.quantize import float_bits, float_from_bits
 
 OPCODE = 90
@@ -141,15 +141,12 @@ def _ref_binary(low: Lowered, xs: list) -> np.ndarray:
 
 
 class _LibM:
-    """The C library's expf / tanhf (what TFLite Micro's std::exp / std::tanh
-    on float call), element by element."""
+    """The C library's tanhf (what TFLite Micro's std::tanh on float calls;
+    glibc's and newlib's are the same fdlibm code), element by element."""
 
     def __init__(self) -> None:
         lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-        for name in ("expf", "tanhf"):
-            fn = getattr(lib, name)
-            fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
-        self.expf = np.vectorize(lambda v: lib.expf(float(v)), otypes=[np.float32])
+        lib.tanhf.restype, lib.tanhf.argtypes = ctypes.c_float, [ctypes.c_float]
         self.tanhf = np.vectorize(lambda v: lib.tanhf(float(v)), otypes=[np.float32])
 
 
@@ -167,8 +164,8 @@ def _ref_logistic(low: Lowered, xs: list) -> np.ndarray:
     x = xs[0]
     one = np.float32(1)
     with np.errstate(over="ignore"):
-        mid = one / (one + libm().expf(-x))
-    y = np.where(x > np.float32(16.619047164916992188), one, np.where(x < np.float32(-9), libm().expf(x), mid))
+        mid = one / (one + f32_expf.expf(-x))
+    y = np.where(x > np.float32(16.619047164916992188), one, np.where(x < np.float32(-9), f32_expf.expf(x), mid))
     return y.astype(np.float32)
 
 
@@ -187,7 +184,7 @@ def _ref_softmax(low: Lowered, xs: list) -> np.ndarray:
     mx = np.full(outer, np.finfo(np.float32).min, np.float32)
     for c in range(depth):
         mx = np.where(mx < x[:, c], x[:, c], mx)
-    e = libm().expf((x - mx[:, None]) * beta).astype(np.float32)
+    e = f32_expf.expf((x - mx[:, None]) * beta)
     total = np.zeros(outer, np.float32)
     for c in range(depth):  # sequential float32 sum, as the reference loop
         total = (total + e[:, c]).astype(np.float32)

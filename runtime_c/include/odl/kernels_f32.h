@@ -1,7 +1,7 @@
 /* float32 inference kernels: TFLite Micro's float reference kernels, the same
  * operation order so the bits match (one float32 rounding per product and per
  * sum, bias last, then the activation clamp std::min(std::max(x, lo), hi);
- * expf / tanhf from the C library). Build with -ffp-contract=off.
+ * odl_expf = glibc's expf, tanhf from the C library). Build with -ffp-contract=off.
  * Layouts: activations NHWC, conv filters OHWI, depthwise 1HW(C*M), FC [out, in].
  * The numpy twins are pytool/ops/f32.py and f32_conv.py. */
 #ifndef ODL_KERNELS_F32_H
@@ -48,6 +48,8 @@ odl_status_t odl_average_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *
 odl_status_t odl_max_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);
 /* MEAN over the axes set in mask (bit i = axis i of dims[4]); y has the kept axes. */
 odl_status_t odl_mean_f32(const int32_t dims[4], int32_t mask, const float *x, float *y);
+/* expf as glibc computes it, on every target (pytool/ops/f32_expf.py). */
+float odl_expf(float x);
 odl_status_t odl_logistic_f32(int32_t n, const float *x, float *y);
 odl_status_t odl_tanh_f32(int32_t n, const float *x, float *y);
 odl_status_t odl_clamp_f32(int32_t n, float lo, float hi, const float *x, float *y);

@@ -33,7 +33,7 @@ odl_status_t odl_logistic_f32(int32_t n, const float *x, float *y) {
     const float upper = 16.619047164916992188f, lower = -9.f;
     for (int32_t i = 0; i < n; ++i) {
         const float v = x[i];
-        y[i] = v > upper ? 1.0f : v < lower ? expf(v) : 1.f / (1.f + expf(-v));
+        y[i] = v > upper ? 1.0f : v < lower ? odl_expf(v) : 1.f / (1.f + odl_expf(-v));
     }
     return ODL_OK;
 }
@@ -56,7 +56,7 @@ odl_status_t odl_softmax_f32(int32_t outer, int32_t depth, float beta, const flo
         for (int32_t c = 0; c < depth; ++c) max = max < xr[c] ? xr[c] : max;
         float sum = 0.f;
         for (int32_t c = 0; c < depth; ++c) {
-            const float e = expf((xr[c] - max) * beta);
+            const float e = odl_expf((xr[c] - max) * beta);
             yr[c] = e; /* y may alias x only element-wise: xr[c] is read first */
             sum += e;
         }
