@@ -37,6 +37,12 @@ METHOD_DEFAULTS = {
 }
 
 
+# Largest --lr each method accepts. Forward gradient's rate is in quantization units per unit of
+# projected gradient, normalised by the directions: at 32 directions the best rates on the AIfES
+# nets reach 10-20 (docs/design/train-defaults.md).
+MAX_LR = {"forward-grad": 32.0}
+
+
 @dataclass
 class TrainSpec:
     method: str = "forward-grad"
@@ -77,8 +83,9 @@ class TrainSpec:
             raise TrainSpecError(f"--train {self.method!r}: choose one of {', '.join(METHODS)}")
         if self.loss not in ("ce", "mse"):
             raise TrainSpecError(f"--loss {self.loss!r}: choose ce or mse")
-        if not (0.0 < self.lr <= 10.0):
-            raise TrainSpecError(f"--lr {self.lr}: the learning rate must be in (0, 10]")
+        top = MAX_LR.get(self.method, 10.0)
+        if not (0.0 < self.lr <= top):
+            raise TrainSpecError(f"--lr {self.lr}: the learning rate must be in (0, {top:g}]")
         if not (0.0 <= self.momentum < 1.0):
             raise TrainSpecError(f"--momentum {self.momentum}: must be in [0, 1)")
         if not (self.guard_sigma == 0 or 1.0 <= self.guard_sigma <= 64.0):
