@@ -7,6 +7,7 @@ from __future__ import annotations
 import f32_models
 import numpy as np
 import pytest
+from conftest import FIXTURES
 from test_tflm_ops import check_model, samples
 
 from pytool import compile_model, load_host
@@ -21,6 +22,28 @@ def test_float_model_matches_tflite_micro(name, tmp_path):
     path = tmp_path / f"{name}.tflite"
     path.write_bytes(CASES[name]())
     check_model(path, tmp_path / "build", n=3, seed=5)
+
+
+@pytest.mark.parametrize("name", ["island_cnn", "float_head"])
+def test_converter_float_island_matches_tflite_micro(name, tmp_path):
+    """Converter-made (selective quantization, float I/O): see
+    tests/fixtures/make_float_fixtures.py."""
+    from tflite_micro import runtime
+
+    path = FIXTURES / "float_ops" / f"{name}.tflite"
+    art = compile_model(path, out_dir=tmp_path / "build")
+    net, g = load_host(art), art.graph
+    assert any(g.tensors[n].dtype == "float32" for op in g.ops if op.type != "DEQUANTIZE" for n in op.outputs)
+    ip = runtime.Interpreter.from_file(str(path))
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        x = rng.uniform(-1.2, 1.2, g.tensors[g.inputs[0]].shape).astype(np.float32)
+        ip.set_input(x, 0)
+        ip.invoke()
+        want = np.array(ip.get_output(0))
+        got = net.invoke(x)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+        np.testing.assert_array_equal(run_int8(g, [x])[0], got)
 
 
 def test_fast_nms_matches_tflite_micro_on_written_detections(tmp_path):
