@@ -32,7 +32,7 @@ void odl_fully_connected_z_table_portable(const odl_fc_params_t *p, int32_t in_d
 void odl_perturb_sum_w16_portable(int16_t *w, int32_t n, const uint32_t *keys, const int32_t *a, int32_t count);
 void odl_conv2d_s8w16_acc_portable(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
                                    const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims,
-                                   int64_t *acc);
+                                   int64_t *acc, const int16_t *cols);
 void odl_conv2d_z_acc_portable(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
                                const odl_dims4_t *w_dims, uint32_t key, const odl_dims4_t *out_dims, int32_t *acc,
                                const int16_t *cols);
@@ -128,8 +128,8 @@ int main(void) {
         memset(acc_b, 0x2a, (size_t)n_out * 8u);
         memset(z_a, 0x55, (size_t)n_out * 4u);
         memset(z_b, 0x2a, (size_t)n_out * 4u);
-        odl_conv2d_s8w16_acc_portable(&p, &in, I8 + v[18], &wd, I16 + v[19], &od, acc_a);
-        odl_conv2d_s8w16_acc(&p, &in, I8 + v[18], &wd, I16 + v[19], &od, acc_b);
+        odl_conv2d_s8w16_acc_portable(&p, &in, I8 + v[18], &wd, I16 + v[19], &od, acc_a, 0);
+        odl_conv2d_s8w16_acc(&p, &in, I8 + v[18], &wd, I16 + v[19], &od, acc_b, 0);
         odl_conv2d_z_acc_portable(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_a, 0);
         odl_conv2d_z_acc(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_b, 0);
         int same = memcmp(acc_a, acc_b, (size_t)n_out * 8u) == 0 && memcmp(z_a, z_b, (size_t)n_out * 4u) == 0;
@@ -141,6 +141,9 @@ int main(void) {
             memset(z_b, 0x2a, (size_t)n_out * 4u);
             odl_conv2d_z_acc(&p, &in, I8 + v[18], &wd, 55u + i, &od, z_b, cols_b);
             same = same && memcmp(cols_a, cols_b, ncol * 2u) == 0 && memcmp(z_a, z_b, (size_t)n_out * 4u) == 0;
+            memset(acc_b, 0x2a, (size_t)n_out * 8u);
+            odl_conv2d_s8w16_acc(&p, &in, I8 + v[18], &wd, I16 + v[19], &od, acc_b, cols_b);
+            same = same && memcmp(acc_a, acc_b, (size_t)n_out * 8u) == 0;
         }
         const odl_fc_params_t fp = {v[14], 0, v[15], v[16], v[17]};
         const int32_t scale = (i & 1) ? -4 : 1000, pixels = v[6] * v[7];

@@ -87,11 +87,12 @@ void odl_fully_connected_acc_axpy(int32_t n, int64_t *acc, int32_t scale, const 
  *          weight's element index (OHWI) */
 #define ODL_CONV_LIN_MAX_K 65536
 void odl_conv2d_s8w16_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
-                          const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims, int64_t *acc);
+                          const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims, int64_t *acc,
+                          const int16_t *cols);
 void odl_conv2d_z_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
                       const odl_dims4_t *w_dims, uint32_t key, const odl_dims4_t *out_dims, int32_t *acc,
                       const int16_t *cols);
-/* Optional columns for z_acc (same result with or without): the receptive
+/* Optional columns for _acc and z_acc (same result with or without): the receptive
  * field of every output pixel as int16 x + input_offset (padding taps 0),
  * pixel after pixel, K values each. A caller that runs z_acc on one input
  * many times builds them once (odl_conv2d_z_cols); kernels may ignore them

@@ -161,7 +161,7 @@ static int lin_of(odl_ctx_t *ctx, const odl_fg_config_t *c, lin_t *L) {
 /* acc(theta) and acc(z) of the layer */
 static void lin_acc(const lin_t *L) {
     if (L->conv)
-        odl_conv2d_s8w16_acc(&L->cp, &L->xd, L->x, &L->wd, L->w, &L->yd, L->acc);
+        odl_conv2d_s8w16_acc(&L->cp, &L->xd, L->x, &L->wd, L->w, &L->yd, L->acc, L->ztable);
     else
         odl_fully_connected_s8w16_acc(&L->p, L->batches, L->in_depth, L->x, L->out_depth, L->w, L->acc);
 }
@@ -372,6 +372,8 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
     if (lin) { /* the loss at theta through the accumulator path: the same bytes as the layer */
         s = odl_invoke_range(ctx, 0, c->first_op);
         if (s != ODL_OK) return s;
+        /* the conv's input is fixed from here on: its columns serve every sum of the step */
+        if (L.conv && L.ztable) odl_conv2d_z_cols(&L.cp, &L.xd, L.x, &L.wd, &L.yd, L.ztable);
         lin_acc(&L);
         s = lin_loss(ctx, &L, 0, 0u, 0, label, &loss0, &pred);
     } else {
@@ -388,12 +390,7 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
     const uint32_t step = st->step, m = c->directions;
     /* the linear layer's weight and bias are never perturbed in memory */
     const uint32_t skip = lin ? L.slot : 0xFFFFFFFFu, skip_b = lin ? L.bias_slot : 0xFFFFFFFFu;
-    if (lin && L.ztable) { /* the input is fixed now */
-        if (L.conv)
-            odl_conv2d_z_cols(&L.cp, &L.xd, L.x, &L.wd, &L.yd, L.ztable);
-        else
-            odl_fully_connected_z_table(&L.p, L.in_depth, L.x, L.ztable);
-    }
+    if (lin && L.ztable && !L.conv) odl_fully_connected_z_table(&L.p, L.in_depth, L.x, L.ztable);
     int32_t clipped = 0;
     for (uint32_t i = 0; i < c->n_tensors; ++i) {
         const odl_fg_tensor_t *ft = &c->tensors[i];

@@ -57,7 +57,9 @@ static void conv_lin(const odl_conv_params_t *p, const odl_dims4_t *in_dims, con
 }
 
 void odl_conv2d_s8w16_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
-                          const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims, int64_t *acc) {
+                          const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims, int64_t *acc,
+                          const int16_t *cols) {
+    (void)cols; /* the specification: no columns */
     conv_lin(p, in_dims, in, w_dims, w, 0u, out_dims, acc, 0);
 }
 

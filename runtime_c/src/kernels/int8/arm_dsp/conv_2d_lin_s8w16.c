@@ -109,38 +109,28 @@ __attribute__((always_inline)) static inline void cols_times_filters(const geom_
     }
 }
 
-void odl_conv2d_s8w16_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
-                          const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims, int64_t *acc) {
-    if (!dsp_shape_ok(in_dims, w_dims, out_dims)) {
-        odl_conv2d_s8w16_acc_portable(p, in_dims, in, w_dims, w, out_dims, acc);
-        return;
-    }
-    const geom_t g = {p, in_dims->h, in_dims->w, in_dims->c, w_dims->h, w_dims->w, w_dims->c,
-                      w_dims->h * w_dims->w * w_dims->c};
-    cols_times_filters(&g, in, out_dims, w, 0, out_dims->c, acc, 0, 0);
-}
-
 /* Receptive fields of at most 10 taps on cached columns: one pixel at a
  * time with its column in five registers (an odd last tap alone in its
  * lane, so nothing past the column is read), five SMLAD per output channel.
  * Filters may be read up to 9 entries past the block (times a zero lane). */
 #define SMALL_K 10
-static void z_small(const int16_t *zf, int32_t k, int32_t oc0, int32_t oc1, int32_t out_c, int32_t pixels,
-                    const int16_t *cols, int32_t *acc) {
+__attribute__((always_inline)) static inline void small_k(const int16_t *zf, int32_t k, int32_t oc0, int32_t oc1,
+                                                          int32_t out_c, int32_t pixels, const int16_t *cols,
+                                                          int32_t *acc32, int64_t *acc64) {
     const int32_t words = (k + 1) >> 1;
     for (int32_t px = 0; px < pixels; ++px, cols += k) {
         int32_t c[5] = {0, 0, 0, 0, 0};
         for (int32_t i = 0; i < words; ++i)
             c[i] = 2 * i + 1 < k ? odl_dsp_ld32(cols + 2 * i) : (int32_t)(uint16_t)cols[2 * i];
         const int32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4];
-        int32_t *out = acc + (size_t)px * out_c;
+        const size_t i0 = (size_t)px * out_c;
         const int16_t *f = zf;
         for (int32_t oc = oc0; oc < oc1; ++oc, f += k) {
             int32_t a = __smlad(odl_dsp_ld32(f), c0, 0);
             a = __smlad(odl_dsp_ld32(f + 2), c1, a);
             a = __smlad(odl_dsp_ld32(f + 4), c2, a);
             a = __smlad(odl_dsp_ld32(f + 6), c3, a);
-            out[oc] = __smlad(odl_dsp_ld32(f + 8), c4, a);
+            put(acc64, acc32, i0 + (size_t)oc, __smlad(odl_dsp_ld32(f + 8), c4, a));
         }
     }
 }
@@ -168,7 +158,7 @@ void odl_conv2d_z_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, co
         }
         if (cols && k <= SMALL_K) {
             for (uint32_t e = e1 - e0; e < (uint32_t)(e1 - e0) + SMALL_K && e < ZMAX + SMALL_K; ++e) zf[e] = 0;
-            z_small(zf, k, oc0, oc1, out_c, out_dims->n * out_dims->h * out_dims->w, cols, acc);
+            small_k(zf, k, oc0, oc1, out_c, out_dims->n * out_dims->h * out_dims->w, cols, acc, 0);
         } else {
             cols_times_filters(&g, in, out_dims, zf, oc0, oc1, 0, acc, cols);
         }
@@ -187,4 +177,24 @@ void odl_conv2d_z_cols(const odl_conv_params_t *p, const odl_dims4_t *in_dims, c
     for (int32_t b = 0; b < out_dims->n; ++b)
         for (int32_t px = 0; px < pixels; ++px, cols += g.k)
             fill_column(&g, in + (size_t)b * g.in_h * g.in_w * g.in_c, px / out_w, px % out_w, cols);
+}
+
+void odl_conv2d_s8w16_acc(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
+                          const odl_dims4_t *w_dims, const int16_t *w, const odl_dims4_t *out_dims, int64_t *acc,
+                          const int16_t *cols) {
+    if (!dsp_shape_ok(in_dims, w_dims, out_dims)) {
+        odl_conv2d_s8w16_acc_portable(p, in_dims, in, w_dims, w, out_dims, acc, cols);
+        return;
+    }
+    const geom_t g = {p, in_dims->h, in_dims->w, in_dims->c, w_dims->h, w_dims->w, w_dims->c,
+                      w_dims->h * w_dims->w * w_dims->c};
+    const int32_t n = g.k * out_dims->c;
+    if (cols && g.k <= SMALL_K && n <= ZMAX) { /* the weights copied with a zero tail (small_k reads past them) */
+        int16_t wf[ZMAX + SMALL_K] __attribute__((aligned(4)));
+        memcpy(wf, w, (size_t)n * 2u);
+        for (int32_t i = n; i < n + SMALL_K; ++i) wf[i] = 0;
+        small_k(wf, g.k, 0, out_dims->c, out_dims->c, out_dims->n * out_dims->h * out_dims->w, cols, 0, acc);
+        return;
+    }
+    cols_times_filters(&g, in, out_dims, w, 0, out_dims->c, acc, 0, cols);
 }
