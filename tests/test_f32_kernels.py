@@ -1,0 +1,184 @@
+"""float32 kernels (the F32 C op) against their numpy twins, byte for byte, on
+random shapes, strides, dilations, groups, broadcasts and axes; odl_expf
+against its twin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pytool import ops as opreg
+from pytool.host import cbuild
+from pytool.ir import Graph, Op, Tensor
+from pytool.ops import f32
+
+CDEF = """
+typedef struct { uint8_t dtype; uint8_t rank; uint8_t flags; int32_t dims[5]; int32_t bytes;
+                 int32_t offset; const void *data; float scale; int32_t zero_point; ...; } odl_tensor_t;
+typedef struct { uint16_t code; uint8_t n_inputs; uint8_t n_outputs; const int16_t *inputs;
+                 const int16_t *outputs; const int32_t *params; uint16_t n_params; ...; } odl_op_t;
+typedef struct { uint16_t n_tensors; const odl_tensor_t *tensors; ...; } odl_model_t;
+typedef struct odl_ctx { const odl_model_t *model; uint8_t *arena; uint32_t arena_size; ...; } odl_ctx_t;
+int odl_op_f32(odl_ctx_t *, const odl_op_t *);
+float odl_expf(float x);
+"""
+PRELUDE = '#include "odl/ops.h"\n#include "odl/kernels_f32.h"\n'
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ACTS = st.sampled_from(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])
+
+
+@pytest.fixture(scope="module")
+def lib():
+    return cbuild.build("f32_kernels", CDEF, PRELUDE, cbuild.runtime_sources())
+
+
+def run_c(lib, g: Graph, op: Op, feeds: dict) -> np.ndarray:
+    ffi, c = lib
+    low = opreg.get(op.type).lower(g, op)
+    assert low.opcode == f32.OPCODE
+    arrays = [None if a is None else np.ascontiguousarray(g.tensors[a].data if g.tensors[a].is_const else feeds[a])
+              for a in low.inputs]
+    out = np.full(g.tensors[op.outputs[0]].shape, np.nan, np.float32)
+    entries, keep = [*arrays, out], []
+    tensors = ffi.new("odl_tensor_t[]", len(entries))
+    index = []
+    for k, a in enumerate(entries):
+        if a is None:
+            index.append(-1)
+            continue
+        t = tensors[k]
+        t.dtype, t.rank, t.bytes, t.offset = (5 if a.dtype == np.float32 else 3), a.ndim, a.nbytes, -1
+        for d in range(a.ndim):
+            t.dims[d] = a.shape[d]
+        buf = ffi.from_buffer(a)
+        keep.append(buf)
+        t.data = buf
+        index.append(k)
+    model = ffi.new("odl_model_t*", {"n_tensors": len(entries), "tensors": tensors})
+    ctx = ffi.new("odl_ctx_t*", {"model": model})
+    ins, outs = ffi.new("int16_t[]", index[:-1]), ffi.new("int16_t[]", index[-1:])
+    params = ffi.new("int32_t[]", [int(p) for p in low.params])
+    opc = ffi.new("odl_op_t*", {"code": f32.OPCODE, "n_inputs": len(arrays), "n_outputs": 1, "inputs": ins,
+                                "outputs": outs, "params": params, "n_params": len(low.params)})
+    assert c.odl_op_f32(ctx, opc) == 0
+    want = f32.ref(g, op, low, [None if a is None else a for a in arrays])[0]
+    assert out.tobytes() == np.asarray(want, np.float32).reshape(out.shape).tobytes()
+    return out
+
+
+def _graph(rng, tensors: dict, op: Op) -> tuple[Graph, dict]:
+    g, feeds = Graph(), {}
+    for name, (shape, const) in tensors.items():
+        data = rng.uniform(-2, 2, shape).astype(np.float32)
+        g.add_tensor(Tensor(name, shape, "float32", data=data if const else None))
+        if not const:
+            feeds[name] = data
+    g.ops.append(op)
+    for n, sh in zip(op.outputs, opreg.get(op.type).infer_shapes(g, op)):
+        g.add_tensor(Tensor(n, sh, "float32"))
+    return g, feeds
+
+
+@SETTINGS
+@given(st.integers(1, 2), st.integers(1, 7), st.integers(1, 7), st.integers(1, 3), st.integers(1, 3),
+       st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.integers(1, 2), st.sampled_from(["SAME", "VALID"]),
+       ACTS, st.booleans(), st.integers(1, 2), st.integers(0, 2**31))
+def test_conv_2d_f32(lib, n, h, w, ic, groups, o_per, k, stride, dil, padding, act, bias, kind, seed):
+    rng = np.random.default_rng(seed)
+    c = ic * groups
+    if kind == 1:
+        tensors = {"x": ((n, h, w, c), False), "w": ((o_per * groups, k, k, ic), True)}
+        attrs = {}
+        oc = o_per * groups
+    else:
+        tensors = {"x": ((n, h, w, c), False), "w": ((1, k, k, c * o_per), True)}
+        attrs = {"depth_multiplier": o_per}
+        oc = c * o_per
+    if bias:
+        tensors["b"] = ((oc,), True)
+    if padding == "VALID" and (h - (k - 1) * dil < 1 or w - (k - 1) * dil < 1):
+        return
+    op = Op("CONV_2D" if kind == 1 else "DEPTHWISE_CONV_2D", list(tensors), ["y"],
+            {**attrs, "stride": (stride, stride), "dilation": (dil, dil), "padding": padding, "activation": act})
+    g, feeds = _graph(rng, tensors, op)
+    run_c(lib, g, op, feeds)
+
+
+@SETTINGS
+@given(st.integers(1, 3), st.integers(1, 24), st.integers(1, 8), ACTS, st.booleans(), st.integers(0, 2**31))
+def test_fully_connected_f32(lib, batches, depth, out, act, bias, seed):
+    tensors = {"x": ((batches, depth), False), "w": ((out, depth), True)}
+    if bias:
+        tensors["b"] = ((out,), True)
+    op = Op("FULLY_CONNECTED", list(tensors), ["y"], {"activation": act})
+    g, feeds = _graph(np.random.default_rng(seed), tensors, op)
+    run_c(lib, g, op, feeds)
+
+
+@SETTINGS
+@given(st.sampled_from(["AVERAGE_POOL_2D", "MAX_POOL_2D"]), st.integers(1, 7), st.integers(1, 7), st.integers(1, 3),
+       st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.sampled_from(["SAME", "VALID"]), ACTS,
+       st.integers(0, 2**31))
+def test_pools_f32(lib, kind, h, w, c, fh, fw, stride, padding, act, seed):
+    if padding == "VALID" and (fh > h or fw > w):
+        return
+    tensors = {"x": ((1, h, w, c), False)}
+    op = Op(kind, ["x"], ["y"], {"filter": (fh, fw), "stride": (stride, stride), "padding": padding,
+                                "activation": act})
+    g, feeds = _graph(np.random.default_rng(seed), tensors, op)
+    run_c(lib, g, op, feeds)
+
+
+shapes4 = st.lists(st.integers(1, 4), min_size=1, max_size=4)
+
+
+@SETTINGS
+@given(st.sampled_from(["ADD", "SUB", "MUL"]), shapes4, st.lists(st.booleans(), min_size=4, max_size=4),
+       st.integers(0, 3), ACTS, st.integers(0, 2**31))
+def test_binary_f32_broadcast(lib, kind, shape, ones, drop, act, seed):
+    sb = [1 if o else d for d, o in zip(shape, ones)][drop if drop < len(shape) else 0:]
+    tensors = {"a": (tuple(shape), False), "b": (tuple(sb) or (1,), seed % 2 == 0)}
+    op = Op(kind, ["a", "b"], ["y"], {"activation": act})
+    g, feeds = _graph(np.random.default_rng(seed), tensors, op)
+    run_c(lib, g, op, feeds)
+
+
+@SETTINGS
+@given(shapes4, st.data(), st.booleans(), st.integers(0, 2**31))
+def test_mean_f32(lib, shape, data, keep, seed):
+    axes = data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape), unique=True))
+    g, feeds = Graph(), {}
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, shape).astype(np.float32)
+    g.add_tensor(Tensor("x", tuple(shape), "float32"))
+    g.add_tensor(Tensor("axes", (len(axes),), "int32", data=np.array(axes, np.int32)))
+    op = Op("MEAN", ["x", "axes"], ["y"], {"keep_dims": keep})
+    g.ops.append(op)
+    g.add_tensor(Tensor("y", opreg.get("MEAN").infer_shapes(g, op)[0], "float32"))
+    run_c(lib, g, op, {"x": x})
+
+
+@SETTINGS
+@given(st.sampled_from(["SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6"]), st.integers(1, 4), st.integers(1, 12),
+       st.floats(0.1, 3.0), st.integers(0, 2**31))
+def test_unary_f32(lib, kind, outer, depth, beta, seed):
+    rng = np.random.default_rng(seed)
+    op = Op(kind, ["x"], ["y"], {"beta": beta} if kind == "SOFTMAX" else {})
+    g = Graph()
+    g.add_tensor(Tensor("x", (outer, depth), "float32"))
+    g.add_tensor(Tensor("y", (outer, depth), "float32"))
+    g.ops.append(op)
+    x = (rng.uniform(-12, 12, (outer, depth)) * rng.choice([0.1, 1, 3], (outer, depth))).astype(np.float32)
+    run_c(lib, g, op, {"x": x})
+
+
+def test_odl_expf_equals_its_twin(lib):
+    from pytool.ops.f32_expf import expf
+
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-110, 95, 3000), rng.uniform(-1, 1, 1000)]).astype(np.float32)
+    x = np.concatenate([x, np.float32([0.0, -0.0, np.inf, -np.inf, 88.72, 88.73, -103.97, -104.0])])
+    got = np.array([lib[1].odl_expf(float(v)) for v in x], np.float32)
+    assert got.tobytes() == expf(x).tobytes()
