@@ -149,7 +149,7 @@ def test_binary_f32_broadcast(lib, kind, shape, ones, drop, act, seed):
 @given(shapes4, st.data(), st.booleans(), st.integers(0, 2**31))
 def test_mean_f32(lib, shape, data, keep, seed):
     axes = data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape), unique=True))
-    g, feeds = Graph(), {}
+    g = Graph()
     rng = np.random.default_rng(seed)
     x = rng.uniform(-3, 3, shape).astype(np.float32)
     g.add_tensor(Tensor("x", tuple(shape), "float32"))
