@@ -19,6 +19,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "CUSTOM:SignalWindow": ("shift",),
     "CUSTOM:SignalFftAutoScale": (),
     "CUSTOM:SignalRfft": ("fft_length",),
+    "CUSTOM:SignalIrfft": ("fft_length",),
     "CUSTOM:SignalEnergy": ("start_index", "end_index"),
     "CUSTOM:SignalFilterBank": ("num_channels",),
     "CUSTOM:SignalFilterBankSquareRoot": (),

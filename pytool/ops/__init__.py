@@ -111,6 +111,7 @@ MODULES = {
     "CUSTOM:SignalOverlapAdd": "signal_overlap_add",
     "CUSTOM:SignalFramer": "signal_framer",
     "CUSTOM:SignalStacker": "signal_stacker",
+    "CUSTOM:SignalIrfft": "signal_irfft",
 }
 
 

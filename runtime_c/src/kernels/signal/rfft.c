@@ -1,8 +1,12 @@
-/* SignalRfft int16 (pytool/ops/signal_rfft.py): KISS FFT 1.3.0's fixed-point
- * (FIXED_POINT=16) complex FFT and real split, rewritten without allocation.
- * The complex FFT of n = fft_length / 2 points runs in the output row (which
- * holds n + 1 complex values), reading the zero-padded input in place; the
- * real split then works pairwise in place (each pair read before written). */
+/* SignalRfft and SignalIrfft int16 (pytool/ops/signal_rfft.py, signal_irfft.py,
+ * numpy twin signal_kissfft.py): KISS FFT 1.3.0's fixed-point (FIXED_POINT=16)
+ * complex FFT, real split (kiss_fftr) and real merge (kiss_fftri), rewritten
+ * without allocation.
+ * Forward: the complex FFT of n = fft_length / 2 points runs in the output row
+ * (which holds n + 1 complex values), reading the zero-padded input in place;
+ * the real split then works pairwise in place (each pair read before written).
+ * Inverse: the FFT's leaves compute each merged bin from the input on the fly
+ * (each is read exactly once), so the merge buffer is not needed either. */
 #include "odl/kernels_signal.h"
 
 typedef struct {
@@ -24,9 +28,40 @@ static inline cpx16 cmul(cpx16 a, const int16_t *b) {
     return o;
 }
 
-/* Input sample pair j of the zero-padded row as a complex value. */
-static inline cpx16 in_at(const int16_t *x, int32_t len, int32_t j) {
-    cpx16 c = {(int16_t)(2 * j < len ? x[2 * j] : 0), (int16_t)(2 * j + 1 < len ? x[2 * j + 1] : 0)};
+typedef struct {
+    const int16_t *x;   /* forward: real samples; inverse: (re, im) bins */
+    int32_t len;        /* forward: samples in the row (zero-padded beyond) */
+    int32_t nc;         /* complex FFT length */
+    const int16_t *sup; /* inverse: real-merge twiddles */
+} source_t;
+
+/* kiss_fftri's merged bin j (tmpbuf[j]), from bins j and nc - j. */
+static cpx16 merged_at(const source_t *s, int32_t j) {
+    const int16_t *z = s->x;
+    const int32_t nc = s->nc;
+    if (j == 0) {
+        const cpx16 t = {w16(z[0] + z[2 * nc]), w16(z[0] - z[2 * nc])};
+        return fixdiv(t, 2);
+    }
+    const int32_t k = j <= nc / 2 ? j : nc - j;
+    const cpx16 fk = fixdiv((cpx16){z[2 * k], z[2 * k + 1]}, 2);
+    const cpx16 fnkc = fixdiv((cpx16){z[2 * (nc - k)], w16(-(int32_t)z[2 * (nc - k) + 1])}, 2);
+    const cpx16 fek = {w16(fk.r + fnkc.r), w16(fk.i + fnkc.i)}, t = {w16(fk.r - fnkc.r), w16(fk.i - fnkc.i)};
+    const cpx16 fok = cmul(t, s->sup + 2 * (k - 1));
+    /* The reference writes bin k, then bin nc - k (conjugated): the middle bin keeps the second. */
+    if (j < nc - j) {
+        const cpx16 o = {w16(fek.r + fok.r), w16(fek.i + fok.i)};
+        return o;
+    }
+    const cpx16 o = {w16(fek.r - fok.r), w16(-(int32_t)w16(fek.i - fok.i))};
+    return o;
+}
+
+/* Leaf input j of the complex FFT. */
+static inline cpx16 in_at(const source_t *s, int32_t j) {
+    if (s->sup) return merged_at(s, j);
+    const int16_t *x = s->x;
+    cpx16 c = {(int16_t)(2 * j < s->len ? x[2 * j] : 0), (int16_t)(2 * j + 1 < s->len ? x[2 * j + 1] : 0)};
     return c;
 }
 
@@ -41,7 +76,7 @@ static void bfly2(cpx16 *f, int32_t fstride, const int16_t *tw, int32_t m) {
     }
 }
 
-static void bfly4(cpx16 *f, int32_t fstride, const int16_t *tw, int32_t m) {
+static void bfly4(cpx16 *f, int32_t fstride, const int16_t *tw, int32_t m, int32_t inverse) {
     for (int32_t u = 0; u < m; ++u) {
         cpx16 f0 = fixdiv(f[u], 4);
         const cpx16 f1 = fixdiv(f[u + m], 4), f2 = fixdiv(f[u + 2 * m], 4), f3 = fixdiv(f[u + 3 * m], 4);
@@ -55,26 +90,27 @@ static void bfly4(cpx16 *f, int32_t fstride, const int16_t *tw, int32_t m) {
         f[u + 2 * m].i = w16(f0.i - s3.i);
         f[u].r = w16(f0.r + s3.r);
         f[u].i = w16(f0.i + s3.i);
-        f[u + m].r = w16(s5.r + s4.i);
-        f[u + m].i = w16(s5.i - s4.r);
-        f[u + 3 * m].r = w16(s5.r - s4.i);
-        f[u + 3 * m].i = w16(s5.i + s4.r);
+        const int32_t a = inverse ? -s4.i : s4.i, b = inverse ? -s4.r : s4.r;
+        f[u + m].r = w16(s5.r + a);
+        f[u + m].i = w16(s5.i - b);
+        f[u + 3 * m].r = w16(s5.r - a);
+        f[u + 3 * m].i = w16(s5.i + b);
     }
 }
 
 /* KISS FFT's kf_work: depth = number of factors (log4 n + 1 at most). */
-static void work(cpx16 *out, const int16_t *x, int32_t len, int32_t f, int32_t fstride, const int32_t *fac,
+static void work(cpx16 *out, const source_t *src, int32_t f, int32_t fstride, const int32_t *fac,
                  const int16_t *tw) {
     const int32_t p = fac[0], m = fac[1];
     if (m == 1) {
-        for (int32_t q = 0; q < p; ++q) out[q] = in_at(x, len, f + q * fstride);
+        for (int32_t q = 0; q < p; ++q) out[q] = in_at(src, f + q * fstride);
     } else {
-        for (int32_t q = 0; q < p; ++q) work(out + q * m, x, len, f + q * fstride, fstride * p, fac + 2, tw);
+        for (int32_t q = 0; q < p; ++q) work(out + q * m, src, f + q * fstride, fstride * p, fac + 2, tw);
     }
     if (p == 2) {
         bfly2(out, fstride, tw, m);
     } else {
-        bfly4(out, fstride, tw, m);
+        bfly4(out, fstride, tw, m, src->sup != 0);
     }
 }
 
@@ -82,7 +118,8 @@ void odl_signal_rfft_s16(const int16_t *x, int32_t len, int32_t fft_length, cons
                          const int16_t *tw, const int16_t *sup, int16_t *y) {
     const int32_t nc = fft_length / 2;
     cpx16 *z = (cpx16 *)(void *)y;
-    work(z, x, len, 0, 1, factors, tw);
+    const source_t src = {x, len, nc, 0};
+    work(z, &src, 0, 1, factors, tw);
     const cpx16 tdc = fixdiv(z[0], 2);
     z[0].r = w16(tdc.r + tdc.i);
     z[0].i = 0;
@@ -100,4 +137,10 @@ void odl_signal_rfft_s16(const int16_t *x, int32_t len, int32_t fft_length, cons
         z[nc - k].r = w16((f1k.r - t.r) >> 1);
         z[nc - k].i = w16((t.i - f1k.i) >> 1);
     }
+}
+
+void odl_signal_irfft_s16(const int16_t *x, int32_t fft_length, const int32_t *factors, const int16_t *tw,
+                          const int16_t *sup, int16_t *y) {
+    const source_t src = {x, 0, fft_length / 2, sup};
+    work((cpx16 *)(void *)y, &src, 0, 1, factors, tw);
 }

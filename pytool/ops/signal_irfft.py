@@ -1,0 +1,60 @@
+"""SignalIrfft, int16. IR: inputs [x int16 [..., 2 (fft_length / 2 + 1)]]
+((re, im) bins), outputs [y int16 [..., fft_length]], attrs {fft_length}:
+KISS FFT's inverse real FFT (kiss_fftri, FIXED_POINT=16) per row, as TFLite
+Micro runs it: the real-merge pass with its halving, then the complex
+inverse FFT of fft_length / 2 points dividing by the radix at every stage.
+
+C (runtime_c/src/ops/signal_irfft.c): inputs [x, twiddles int16 [n/2, 2],
+super_twiddles int16 [n/4, 2]] (inverse tables); params [fft_length,
+n_factors, p0, m0, ...]."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+from pytool.ops.signal_common import attr, check_dtypes
+from pytool.ops.signal_kissfft import factors, irfft_row, twiddles
+from pytool.ops.signal_rfft import macs as _rfft_macs
+
+OPCODE = 113
+TYPES = ("int16",)
+
+
+def infer_shapes(g: Graph, op: Op) -> list[tuple]:
+    shape = g.tensors[op.inputs[0]].shape
+    return [(*shape[:-1], attr(op, "fft_length"))]
+
+
+def macs(g: Graph, op: Op) -> int:
+    return _rfft_macs(g, op)
+
+
+def ref_float(g: Graph, op: Op, xs: list) -> list:
+    return ref_int8(g, op, lower(g, op), xs)
+
+
+def lower(g: Graph, op: Op) -> Lowered:
+    x, y = op.inputs[0], op.outputs[0]
+    check_dtypes(g, op, [x, y], ["int16", "int16"])
+    n = attr(op, "fft_length")
+    if n < 4 or n & (n - 1):
+        raise IRError(f"{op.type} '{op.name}': fft_length {n} is not supported (a power of two >= 4 is)")
+    shape = g.tensors[x].shape
+    if not shape or shape[-1] != 2 * (n // 2 + 1):
+        raise IRError(f"{op.type} '{op.name}': input rows of {shape[-1] if shape else 0} values, "
+                      f"{2 * (n // 2 + 1)} ((re, im) of fft_length / 2 + 1 bins) expected")
+    f = factors(n // 2)
+    tw, sup = twiddles(n // 2, inverse=True)
+    return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])
+
+
+def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    x, tw, sup = xs
+    n, nf = low.params[0], low.params[1]
+    fac = list(low.params[2:2 + 2 * nf])
+    x = np.asarray(x, np.int64)
+    rows = x.reshape(-1, x.shape[-1])
+    out = np.stack([irfft_row(r, n, fac, np.asarray(tw), np.asarray(sup)) for r in rows])
+    return [out.reshape(g.tensors[op.outputs[0]].shape).astype(np.int16)]

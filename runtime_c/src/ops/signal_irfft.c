@@ -1,0 +1,28 @@
+/* SignalIrfft int16 decoder (pytool/ops/signal_irfft.py).
+ * inputs : [x int16 [..., 2 (n/2 + 1)], twiddles int16 [n/2, 2], super_twiddles int16 [n/4, 2]] (inverse tables)
+ * outputs: [y int16 [..., n]]
+ * params : [fft_length n, n_factors, p0, m0, p1, m1, ...] (radix 4 / 2 only) */
+#include "odl/ops_signal.h"
+
+odl_status_t odl_op_signal_irfft(odl_ctx_t *ctx, const odl_op_t *op) {
+    int32_t nx = 0, ny = 0, ntw = 0, nsup = 0;
+    const int16_t *x = odl_signal_io(ctx, op, 0, 0, ODL_DT_INT16, &nx);
+    const int16_t *tw = odl_signal_io(ctx, op, 0, 1, ODL_DT_INT16, &ntw);
+    const int16_t *sup = odl_signal_io(ctx, op, 0, 2, ODL_DT_INT16, &nsup);
+    int16_t *y = odl_signal_io(ctx, op, 1, 0, ODL_DT_INT16, &ny);
+    if (op->n_inputs != 3 || op->n_params < 2 || !x || !tw || !sup || !y) return ODL_ERR_MODEL;
+    const int32_t n = op->params[0], nf = op->params[1];
+    if (n < 4 || (n & (n - 1)) || nf < 1 || op->n_params != 2 + 2 * nf || ntw != n || nsup < 2 * (n / 4))
+        return ODL_ERR_MODEL;
+    int32_t prod = 1;
+    for (int32_t k = 0; k < nf; ++k) {
+        const int32_t p = op->params[2 + 2 * k];
+        if (p != 2 && p != 4) return ODL_ERR_UNSUPPORTED;
+        prod *= p;
+        if (op->params[3 + 2 * k] * prod != n / 2) return ODL_ERR_MODEL;
+    }
+    const int32_t in_len = 2 * (n / 2 + 1);
+    if (nx % in_len || ny != (nx / in_len) * n) return ODL_ERR_SHAPE;
+    for (int32_t r = 0; r < nx / in_len; ++r) odl_signal_irfft_s16(x + r * in_len, n, op->params + 2, tw, sup, y + r * n);
+    return ODL_OK;
+}
