@@ -1,11 +1,11 @@
-"""SignalIrfft, int16. IR: inputs [x int16 [..., 2 (fft_length / 2 + 1)]]
+"""SignalIrfft, int16 and int32 (FIXED_POINT=32: Q31 tables, int64 products). IR: inputs [x int16 [..., 2 (fft_length / 2 + 1)]]
 ((re, im) bins), outputs [y int16 [..., fft_length]], attrs {fft_length}:
 KISS FFT's inverse real FFT (kiss_fftri, FIXED_POINT=16) per row, as TFLite
 Micro runs it: the real-merge pass with its halving, then the complex
 inverse FFT of fft_length / 2 points dividing by the radix at every stage.
 
-C (runtime_c/src/ops/signal_irfft.c): inputs [x, twiddles int16 [n/2, 2],
-super_twiddles int16 [n/4, 2]] (inverse tables); params [fft_length,
+C (runtime_c/src/ops/signal_irfft.c): inputs [x, twiddles [n/2, 2],
+super_twiddles [n/4, 2]] (x's dtype; inverse tables); params [fft_length,
 n_factors, p0, m0, ...]."""
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
-    check_dtypes(g, op, [x, y], ["int16", "int16"])
+    dt = g.tensors[x].dtype
+    if dt not in ("int16", "int32"):
+        raise IRError(f"{op.type} '{op.name}': {dt} is not supported (int16 and int32 are)")
+    check_dtypes(g, op, [x, y], [dt, dt])
     n = attr(op, "fft_length")
     if n < 4 or n & (n - 1):
         raise IRError(f"{op.type} '{op.name}': fft_length {n} is not supported (a power of two >= 4 is)")
@@ -46,15 +49,16 @@ def lower(g: Graph, op: Op) -> Lowered:
         raise IRError(f"{op.type} '{op.name}': input rows of {shape[-1] if shape else 0} values, "
                       f"{2 * (n // 2 + 1)} ((re, im) of fft_length / 2 + 1 bins) expected")
     f = factors(n // 2)
-    tw, sup = twiddles(n // 2, inverse=True)
-    return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])
+    tw, sup = twiddles(n // 2, inverse=True, b=16 if dt == "int16" else 32)
+    return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])  # the table dtype gives the width
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     x, tw, sup = xs
     n, nf = low.params[0], low.params[1]
     fac = list(low.params[2:2 + 2 * nf])
+    b = 32 if np.asarray(tw).dtype == np.int32 else 16
     x = np.asarray(x, np.int64)
     rows = x.reshape(-1, x.shape[-1])
-    out = np.stack([irfft_row(r, n, fac, np.asarray(tw), np.asarray(sup)) for r in rows])
-    return [out.reshape(g.tensors[op.outputs[0]].shape).astype(np.int16)]
+    out = np.stack([irfft_row(r, n, fac, np.asarray(tw), np.asarray(sup), b) for r in rows])
+    return [out.reshape(g.tensors[op.outputs[0]].shape).astype(np.int16 if b == 16 else np.int32)]

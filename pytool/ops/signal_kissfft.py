@@ -1,15 +1,15 @@
-"""KISS FFT 1.3.0 at FIXED_POINT=16, the fixed-point FFT TFLite Micro's
-signal library builds (kiss_fft.c, tools/kiss_fftr.c): the numpy twin of
-runtime_c/src/kernels/signal/rfft.c, shared by SignalRfft and SignalIrfft.
-Every store into a kiss_fft_cpx wraps to int16 as the C does."""
+"""KISS FFT 1.3.0 at FIXED_POINT=16 and 32, the fixed-point FFTs TFLite
+Micro's signal library builds (kiss_fft.c, tools/kiss_fftr.c): the numpy twin
+of runtime_c/src/kernels/signal/rfft.c, shared by SignalRfft and SignalIrfft.
+`b` is the sample width (16 or 32): Q15 / Q31 twiddles and rounding, int32 /
+int64 products. Every store into a kiss_fft_cpx wraps to b bits as the C
+does (int32 sums that overflow wrap, as the reference's builds do)."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-
-from pytool.ops.signal_common import wrap16
 
 
 def factors(n: int) -> list[int]:
@@ -27,99 +27,111 @@ def factors(n: int) -> list[int]:
             return out
 
 
-def twiddles(ncfft: int, inverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def twiddles(ncfft: int, inverse: bool = False, b: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """kiss_fft_alloc's and kiss_fftr_alloc's tables (phases in double, negated when inverse)."""
+    smax = (1 << (b - 1)) - 1
+
     def cexp(phase: float) -> tuple[int, int]:
         phase = -phase if inverse else phase
-        return math.floor(0.5 + 32767 * math.cos(phase)), math.floor(0.5 + 32767 * math.sin(phase))
+        return math.floor(0.5 + smax * math.cos(phase)), math.floor(0.5 + smax * math.sin(phase))
 
     pi = 3.14159265358979323846264338327
     tw = [cexp(-2 * pi * i / ncfft) for i in range(ncfft)]
     sup = [cexp(-pi * ((i + 1) / ncfft + 0.5)) for i in range(ncfft // 2)]
-    return np.array(tw, np.int16).reshape(ncfft, 2), np.array(sup, np.int16).reshape(max(ncfft // 2, 0), 2)
+    dt = np.int16 if b == 16 else np.int32
+    return np.array(tw, dt).reshape(ncfft, 2), np.array(sup, dt).reshape(max(ncfft // 2, 0), 2)
 
 
-def sround(v: np.ndarray) -> np.ndarray:
-    return wrap16((v + 16384) >> 15)
+def wrap(v, b: int) -> np.ndarray:
+    h = 1 << (b - 1)
+    return ((np.asarray(v, np.int64) + h) & ((1 << b) - 1)) - h
 
 
-def fixdiv(c: np.ndarray, k: int) -> np.ndarray:
-    return sround(c * (32767 // k))
+def sround(v: np.ndarray, b: int) -> np.ndarray:
+    return wrap((v + (1 << (b - 2))) >> (b - 1), b)
 
 
-def cmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    r = sround(a[..., 0] * b[..., 0] - a[..., 1] * b[..., 1])
-    i = sround(a[..., 0] * b[..., 1] + a[..., 1] * b[..., 0])
+def fixdiv(c: np.ndarray, k: int, b: int) -> np.ndarray:
+    return sround(c * (((1 << (b - 1)) - 1) // k), b)
+
+
+def cmul(a: np.ndarray, t: np.ndarray, b: int) -> np.ndarray:
+    r = sround(a[..., 0] * t[..., 0] - a[..., 1] * t[..., 1], b)
+    i = sround(a[..., 0] * t[..., 1] + a[..., 1] * t[..., 0], b)
     return np.stack([r, i], -1)
 
 
+def half(v: np.ndarray, b: int) -> np.ndarray:
+    """HALF_OF of a sum: int16 sums are computed in int (no wrap), int32 sums wrap first."""
+    return wrap((wrap(v, b) if b == 32 else v) >> 1, b)
+
+
 def _work(out: np.ndarray, o: int, x: np.ndarray, f: int, fstride: int, fac: list[int], tw: np.ndarray,
-          inverse: bool) -> None:
+          inverse: bool, b: int) -> None:
     p, m = fac[0], fac[1]
     if m == 1:
         out[o:o + p] = x[f + np.arange(p) * fstride]
     else:
         for q in range(p):
-            _work(out, o + q * m, x, f + q * fstride, fstride * p, fac[2:], tw, inverse)
+            _work(out, o + q * m, x, f + q * fstride, fstride * p, fac[2:], tw, inverse, b)
     u = np.arange(m)
     if p == 2:
-        a, b = fixdiv(out[o:o + m], 2), fixdiv(out[o + m:o + 2 * m], 2)
-        t = cmul(b, tw[u * fstride])
-        out[o + m:o + 2 * m] = wrap16(a - t)
-        out[o:o + m] = wrap16(a + t)
+        a, c = fixdiv(out[o:o + m], 2, b), fixdiv(out[o + m:o + 2 * m], 2, b)
+        t = cmul(c, tw[u * fstride], b)
+        out[o + m:o + 2 * m] = wrap(a - t, b)
+        out[o:o + m] = wrap(a + t, b)
         return
-    f0, f1, f2, f3 = (fixdiv(out[o + k * m:o + (k + 1) * m], 4) for k in range(4))
-    s0, s1, s2 = cmul(f1, tw[u * fstride]), cmul(f2, tw[2 * u * fstride]), cmul(f3, tw[3 * u * fstride])
-    s5 = wrap16(f0 - s1)
-    f0 = wrap16(f0 + s1)
-    s3, s4 = wrap16(s0 + s2), wrap16(s0 - s2)
-    out[o + 2 * m:o + 3 * m] = wrap16(f0 - s3)
-    out[o:o + m] = wrap16(f0 + s3)
+    f0, f1, f2, f3 = (fixdiv(out[o + k * m:o + (k + 1) * m], 4, b) for k in range(4))
+    s0, s1, s2 = cmul(f1, tw[u * fstride], b), cmul(f2, tw[2 * u * fstride], b), cmul(f3, tw[3 * u * fstride], b)
+    s5 = wrap(f0 - s1, b)
+    f0 = wrap(f0 + s1, b)
+    s3, s4 = wrap(s0 + s2, b), wrap(s0 - s2, b)
+    out[o + 2 * m:o + 3 * m] = wrap(f0 - s3, b)
+    out[o:o + m] = wrap(f0 + s3, b)
     sg = -1 if inverse else 1  # the inverse transform swaps the two rotated outputs
-    out[o + m:o + 2 * m, 0] = wrap16(s5[:, 0] + sg * s4[:, 1])
-    out[o + m:o + 2 * m, 1] = wrap16(s5[:, 1] - sg * s4[:, 0])
-    out[o + 3 * m:o + 4 * m, 0] = wrap16(s5[:, 0] - sg * s4[:, 1])
-    out[o + 3 * m:o + 4 * m, 1] = wrap16(s5[:, 1] + sg * s4[:, 0])
+    out[o + m:o + 2 * m, 0] = wrap(s5[:, 0] + sg * s4[:, 1], b)
+    out[o + m:o + 2 * m, 1] = wrap(s5[:, 1] - sg * s4[:, 0], b)
+    out[o + 3 * m:o + 4 * m, 0] = wrap(s5[:, 0] - sg * s4[:, 1], b)
+    out[o + 3 * m:o + 4 * m, 1] = wrap(s5[:, 1] + sg * s4[:, 0], b)
 
 
-def rfft_row(x: np.ndarray, n: int, fac: list[int], tw: np.ndarray, sup: np.ndarray) -> np.ndarray:
+def rfft_row(x: np.ndarray, n: int, fac: list[int], tw: np.ndarray, sup: np.ndarray, b: int = 16) -> np.ndarray:
+    """kiss_fftr: n real samples (zero-padded) -> n/2 + 1 (re, im) bins."""
     nc = n // 2
     buf = np.zeros(n, np.int64)
     buf[:x.size] = x
     z = np.zeros((nc, 2), np.int64)
-    _work(z, 0, buf.reshape(nc, 2), 0, 1, fac, tw.astype(np.int64), False)
+    _work(z, 0, buf.reshape(nc, 2), 0, 1, fac, np.asarray(tw, np.int64), False, b)
     out = np.zeros((nc + 1, 2), np.int64)
-    tdc = fixdiv(z[0], 2)
-    out[0] = [wrap16(tdc[0] + tdc[1]), 0]
-    out[nc] = [wrap16(tdc[0] - tdc[1]), 0]
+    tdc = fixdiv(z[0], 2, b)
+    out[0] = [wrap(tdc[0] + tdc[1], b), 0]
+    out[nc] = [wrap(tdc[0] - tdc[1], b), 0]
     k = np.arange(1, nc // 2 + 1)
-    fpk = fixdiv(z[k], 2)
-    fpnk = fixdiv(np.stack([z[nc - k, 0], wrap16(-z[nc - k, 1])], -1), 2)
-    f1k, f2k = wrap16(fpk + fpnk), wrap16(fpk - fpnk)
-    t = cmul(f2k, sup[k - 1].astype(np.int64))
-    lo = np.stack([wrap16((f1k[:, 0] + t[:, 0]) >> 1), wrap16((f1k[:, 1] + t[:, 1]) >> 1)], -1)
-    hi = np.stack([wrap16((f1k[:, 0] - t[:, 0]) >> 1), wrap16((t[:, 1] - f1k[:, 1]) >> 1)], -1)
+    fpk = fixdiv(z[k], 2, b)
+    fpnk = fixdiv(np.stack([z[nc - k, 0], wrap(-z[nc - k, 1], b)], -1), 2, b)
+    f1k, f2k = wrap(fpk + fpnk, b), wrap(fpk - fpnk, b)
+    t = cmul(f2k, np.asarray(sup, np.int64)[k - 1], b)
+    lo = np.stack([half(f1k[:, 0] + t[:, 0], b), half(f1k[:, 1] + t[:, 1], b)], -1)
+    hi = np.stack([half(f1k[:, 0] - t[:, 0], b), half(t[:, 1] - f1k[:, 1], b)], -1)
     out[k] = lo
     out[nc - k] = hi  # written after out[k]: the middle bin takes this value, as in KISS FFT
     return out.reshape(-1)
 
 
-
-
-def irfft_row(z: np.ndarray, n: int, fac: list[int], tw: np.ndarray, sup: np.ndarray) -> np.ndarray:
-    """kiss_fftri: (n/2 + 1) complex bins -> n real samples (tables from twiddles(n/2, inverse=True))."""
+def irfft_row(z: np.ndarray, n: int, fac: list[int], tw: np.ndarray, sup: np.ndarray, b: int = 16) -> np.ndarray:
+    """kiss_fftri: n/2 + 1 (re, im) bins -> n real samples (tables from twiddles(n/2, inverse=True))."""
     nc = n // 2
     z = np.asarray(z, np.int64).reshape(-1, 2)[:nc + 1]
     tmp = np.zeros((nc, 2), np.int64)
-    tmp[0] = fixdiv(wrap16(np.array([z[0, 0] + z[nc, 0], z[0, 0] - z[nc, 0]])), 2)
+    tmp[0] = fixdiv(wrap(np.array([z[0, 0] + z[nc, 0], z[0, 0] - z[nc, 0]]), b), 2, b)
     k = np.arange(1, nc // 2 + 1)
-    fk = fixdiv(z[k], 2)
-    fnkc = fixdiv(np.stack([z[nc - k, 0], wrap16(-z[nc - k, 1])], -1), 2)
-    fek, t = wrap16(fk + fnkc), wrap16(fk - fnkc)
-    fok = cmul(t, sup[k - 1].astype(np.int64))
-    tmp[k] = wrap16(fek + fok)
-    lo = wrap16(fek - fok)
-    tmp[nc - k] = np.stack([lo[:, 0], wrap16(-lo[:, 1])], -1)  # after tmp[k]: the middle bin takes this one
+    fk = fixdiv(z[k], 2, b)
+    fnkc = fixdiv(np.stack([z[nc - k, 0], wrap(-z[nc - k, 1], b)], -1), 2, b)
+    fek, t = wrap(fk + fnkc, b), wrap(fk - fnkc, b)
+    fok = cmul(t, np.asarray(sup, np.int64)[k - 1], b)
+    tmp[k] = wrap(fek + fok, b)
+    lo = wrap(fek - fok, b)
+    tmp[nc - k] = np.stack([lo[:, 0], wrap(-lo[:, 1], b)], -1)  # after tmp[k]: the middle bin takes this one
     out = np.zeros((nc, 2), np.int64)
-    _work(out, 0, tmp, 0, 1, fac, tw.astype(np.int64), True)
+    _work(out, 0, tmp, 0, 1, fac, np.asarray(tw, np.int64), True, b)
     return out.reshape(-1)

@@ -1,4 +1,4 @@
-"""SignalRfft, int16. IR: inputs [x int16 [..., len]], outputs [y int16
+"""SignalRfft, int16 and int32 (FIXED_POINT=32: Q31 tables, int64 products). IR: inputs [x int16 [..., len]], outputs [y int16
 [..., 2 (fft_length / 2 + 1)]] (re, im pairs), attrs {fft_length}. Each row
 is zero-padded to fft_length and transformed by the fixed-point real FFT
 TFLite Micro uses (KISS FFT 1.3.0 built with FIXED_POINT=16): a complex FFT of
@@ -8,8 +8,8 @@ with rounding) and the real-split pass with its halving.
 The twiddles are KISS FFT's (floor(0.5 + 32767 cos), in double) computed here,
 so the C needs no libm and every board has the same tables.
 
-C (runtime_c/src/ops/signal_rfft.c): inputs [x, twiddles int16 [n/2, 2],
-super_twiddles int16 [n/4, 2]]; params [fft_length, n_factors, p0, m0, p1,
+C (runtime_c/src/ops/signal_rfft.c): inputs [x, twiddles [n/2, 2],
+super_twiddles [n/4, 2]] (x's dtype); params [fft_length, n_factors, p0, m0, p1,
 m1, ...] (KISS FFT's factor list)."""
 
 from __future__ import annotations
@@ -46,7 +46,10 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
-    check_dtypes(g, op, [x, y], ["int16", "int16"])
+    dt = g.tensors[x].dtype
+    if dt not in ("int16", "int32"):
+        raise IRError(f"{op.type} '{op.name}': {dt} is not supported (int16 and int32 are)")
+    check_dtypes(g, op, [x, y], [dt, dt])
     n = attr(op, "fft_length")
     if n < 4 or n & (n - 1):
         raise IRError(f"{op.type} '{op.name}': fft_length {n} is not supported (a power of two >= 4 is)")
@@ -54,15 +57,16 @@ def lower(g: Graph, op: Op) -> Lowered:
     if not shape or shape[-1] > n:
         raise IRError(f"{op.type} '{op.name}': input rows of {shape[-1] if shape else 0} exceed fft_length {n}")
     f = factors(n // 2)
-    tw, sup = twiddles(n // 2)
-    return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])
+    tw, sup = twiddles(n // 2, b=16 if dt == "int16" else 32)
+    return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])  # the table dtype gives the width
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     x, tw, sup = xs
     n, nf = low.params[0], low.params[1]
     fac = list(low.params[2:2 + 2 * nf])
+    b = 32 if np.asarray(tw).dtype == np.int32 else 16
     x = np.asarray(x, np.int64)
     rows = x.reshape(-1, x.shape[-1])
-    out = np.stack([rfft_row(r, n, fac, np.asarray(tw), np.asarray(sup)) for r in rows])
-    return [out.reshape(g.tensors[op.outputs[0]].shape).astype(np.int16)]
+    out = np.stack([rfft_row(r, n, fac, np.asarray(tw), np.asarray(sup), b) for r in rows])
+    return [out.reshape(g.tensors[op.outputs[0]].shape).astype(np.int16 if b == 16 else np.int32)]

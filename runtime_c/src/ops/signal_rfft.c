@@ -1,16 +1,18 @@
-/* SignalRfft int16 decoder (pytool/ops/signal_rfft.py).
- * inputs : [x int16 [..., len], twiddles int16 [n/2, 2], super_twiddles int16 [n/4, 2]]
- * outputs: [y int16 [..., 2 (n/2 + 1)]]
+/* SignalRfft int16 / int32 decoder (pytool/ops/signal_rfft.py).
+ * inputs : [x int16|int32 [..., len], twiddles int16|int32 [n/2, 2], super_twiddles int16|int32 [n/4, 2]]
+ * outputs: [y int16|int32 [..., 2 (n/2 + 1)]]
  * params : [fft_length n, n_factors, p0, m0, p1, m1, ...] (radix 4 / 2 only) */
 #include "odl/ops_signal.h"
 
 odl_status_t odl_op_signal_rfft(odl_ctx_t *ctx, const odl_op_t *op) {
     int32_t nx = 0, ny = 0, ntw = 0, nsup = 0;
     const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0);
-    const int16_t *x = odl_signal_io(ctx, op, 0, 0, ODL_DT_INT16, &nx);
-    const int16_t *tw = odl_signal_io(ctx, op, 0, 1, ODL_DT_INT16, &ntw);
-    const int16_t *sup = odl_signal_io(ctx, op, 0, 2, ODL_DT_INT16, &nsup);
-    int16_t *y = odl_signal_io(ctx, op, 1, 0, ODL_DT_INT16, &ny);
+    const odl_tensor_t *t0 = odl_op_in_info(ctx, op, 0);
+    const int32_t dt = t0 && t0->dtype == ODL_DT_INT32 ? ODL_DT_INT32 : ODL_DT_INT16; /* tables and y: the same */
+    const void *x = odl_signal_io(ctx, op, 0, 0, dt, &nx);
+    const void *tw = odl_signal_io(ctx, op, 0, 1, dt, &ntw);
+    const void *sup = odl_signal_io(ctx, op, 0, 2, dt, &nsup);
+    void *y = odl_signal_io(ctx, op, 1, 0, dt, &ny);
     if (op->n_inputs != 3 || op->n_params < 2 || !x || !tw || !sup || !y || tx->rank < 1) return ODL_ERR_MODEL;
     const int32_t n = op->params[0], nf = op->params[1], len = tx->dims[tx->rank - 1];
     if (n < 4 || (n & (n - 1)) || nf < 1 || op->n_params != 2 + 2 * nf || ntw != n || nsup < 2 * (n / 4))
@@ -24,6 +26,12 @@ odl_status_t odl_op_signal_rfft(odl_ctx_t *ctx, const odl_op_t *op) {
     }
     const int32_t out_len = 2 * (n / 2 + 1);
     if (len <= 0 || len > n || nx % len || ny != (nx / len) * out_len) return ODL_ERR_SHAPE;
-    for (int32_t r = 0; r < nx / len; ++r) odl_signal_rfft_s16(x + r * len, len, n, op->params + 2, tw, sup, y + r * out_len);
+    for (int32_t r = 0; r < nx / len; ++r) {
+        if (dt == ODL_DT_INT32) {
+            odl_signal_rfft_s32((const int32_t *)x + r * len, len, n, op->params + 2, tw, sup, (int32_t *)y + r * out_len);
+        } else {
+            odl_signal_rfft_s16((const int16_t *)x + r * len, len, n, op->params + 2, tw, sup, (int16_t *)y + r * out_len);
+        }
+    }
     return ODL_OK;
 }
