@@ -189,11 +189,11 @@ def movement_model(seed: int = 3) -> bytes:
 
 
 def unsupported_float_model() -> bytes:
-    """A float LEAKY_RELU between DEQUANTIZE and QUANTIZE (no float32 kernel)."""
+    """A float ELU between DEQUANTIZE and QUANTIZE (no float32 kernel)."""
     b = Builder(4)
     x, xf, yf, y = b.t((1, 5), "int8", 0.1, 0), b.t((1, 5)), b.t((1, 5)), b.t((1, 5), "int8", 0.1, 0)
     b.op(DEQ, [x], [xf])
-    b.op(98, [xf], [yf], *_opts("LeakyReluOptions", alpha=0.2))
+    b.op(111, [xf], [yf])
     b.op(QUANT, [yf], [y])
     return b.build([x], [y])
 
@@ -211,3 +211,34 @@ def int8_conv_then_float(seed: int = 5) -> bytes:
     b.op(LOGISTIC, [cf], [lf])
     b.op(QUANT, [lf], [y])
     return b.build([x], [y])
+
+
+def island2_model(seed: int = 6) -> bytes:
+    """The other float element-wise ops and reductions: MAXIMUM, MINIMUM, DIV,
+    SQUARED_DIFFERENCE, PRELU, LEAKY_RELU, HARD_SWISH, ABS, RSQRT, SUM,
+    REDUCE_MAX, REDUCE_MIN."""
+    (MAXIMUM, MINIMUM, DIV, SQDIFF, PRELU, LEAKY, HSWISH, ABS, RSQRT, SUM, RMAX, RMIN) = (
+        55, 57, 42, 99, 54, 98, 117, 101, 76, 74, 82, 89)
+    b = Builder(seed)
+    x = b.t((1, 4, 5, 6), "int8", 0.04, -2)
+    xf = b.t((1, 4, 5, 6))
+    b.op(DEQ, [x], [xf])
+    shape = (1, 4, 5, 6)
+    mx, mn, dv, sq, pr, lk, hs, ab, rs = (b.t(shape) for _ in range(9))
+    b.op(MAXIMUM, [xf, b.const((6,))], [mx])
+    b.op(MINIMUM, [mx, b.const((1, 1, 5, 1))], [mn])
+    b.op(DIV, [mn, b.const((6,), 0.5, 2.0)], [dv], *_opts("DivOptions", fusedActivationFunction=0))
+    b.op(SQDIFF, [dv, xf], [sq])
+    b.op(PRELU, [dv, b.const((1, 1, 6))], [pr])
+    b.op(LEAKY, [pr], [lk], *_opts("LeakyReluOptions", alpha=0.3))
+    b.op(HSWISH, [lk], [hs])
+    b.op(ABS, [hs], [ab])
+    ab1 = b.t(shape)
+    b.op(ADD, [ab, sq], [ab1], *_opts("AddOptions", fusedActivationFunction=0))
+    b.op(RSQRT, [ab1], [rs])
+    sm, rmx, rmn = b.t((1, 6)), b.t((1, 4, 1, 6)), b.t((4, 5))
+    b.op(SUM, [rs, b.t((2,), "int32", data=np.array([1, 2], np.int32))], [sm], *_opts("ReducerOptions", keepDims=False))
+    b.op(RMAX, [hs, b.t((1,), "int32", data=np.array([2], np.int32))], [rmx], *_opts("ReducerOptions", keepDims=True))
+    b.op(RMIN, [lk, b.t((2,), "int32", data=np.array([0, 3], np.int32))], [rmn],
+         *_opts("ReducerOptions", keepDims=False))
+    return b.build([x], [sm, rmx, rmn, rs])

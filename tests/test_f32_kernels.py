@@ -135,37 +135,39 @@ shapes4 = st.lists(st.integers(1, 4), min_size=1, max_size=4)
 
 
 @SETTINGS
-@given(st.sampled_from(["ADD", "SUB", "MUL"]), shapes4, st.lists(st.booleans(), min_size=4, max_size=4),
+@given(st.sampled_from(["ADD", "SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "PRELU"]), shapes4, st.lists(st.booleans(), min_size=4, max_size=4),
        st.integers(0, 3), ACTS, st.integers(0, 2**31))
 def test_binary_f32_broadcast(lib, kind, shape, ones, drop, act, seed):
     sb = [1 if o else d for d, o in zip(shape, ones)][drop if drop < len(shape) else 0:]
     tensors = {"a": (tuple(shape), False), "b": (tuple(sb) or (1,), seed % 2 == 0)}
-    op = Op(kind, ["a", "b"], ["y"], {"activation": act})
+    op = Op(kind, ["a", "b"], ["y"], {"activation": act} if kind in ("ADD", "SUB", "MUL", "DIV") else {})
     g, feeds = _graph(np.random.default_rng(seed), tensors, op)
     run_c(lib, g, op, feeds)
 
 
 @SETTINGS
-@given(shapes4, st.data(), st.booleans(), st.integers(0, 2**31))
-def test_mean_f32(lib, shape, data, keep, seed):
+@given(st.sampled_from(["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"]), shapes4, st.data(), st.booleans(),
+       st.integers(0, 2**31))
+def test_reduce_f32(lib, kind, shape, data, keep, seed):
     axes = data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape), unique=True))
     g = Graph()
     rng = np.random.default_rng(seed)
     x = rng.uniform(-3, 3, shape).astype(np.float32)
     g.add_tensor(Tensor("x", tuple(shape), "float32"))
     g.add_tensor(Tensor("axes", (len(axes),), "int32", data=np.array(axes, np.int32)))
-    op = Op("MEAN", ["x", "axes"], ["y"], {"keep_dims": keep})
+    op = Op(kind, ["x", "axes"], ["y"], {"keep_dims": keep})
     g.ops.append(op)
-    g.add_tensor(Tensor("y", opreg.get("MEAN").infer_shapes(g, op)[0], "float32"))
+    g.add_tensor(Tensor("y", opreg.get(kind).infer_shapes(g, op)[0], "float32"))
     run_c(lib, g, op, {"x": x})
 
 
 @SETTINGS
-@given(st.sampled_from(["SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6"]), st.integers(1, 4), st.integers(1, 12),
+@given(st.sampled_from(["SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "RSQRT"]),
+       st.integers(1, 4), st.integers(1, 12),
        st.floats(0.1, 3.0), st.integers(0, 2**31))
 def test_unary_f32(lib, kind, outer, depth, beta, seed):
     rng = np.random.default_rng(seed)
-    op = Op(kind, ["x"], ["y"], {"beta": beta} if kind == "SOFTMAX" else {})
+    op = Op(kind, ["x"], ["y"], {"beta": beta, "alpha": beta - 1.0})
     g = Graph()
     g.add_tensor(Tensor("x", (outer, depth), "float32"))
     g.add_tensor(Tensor("y", (outer, depth), "float32"))

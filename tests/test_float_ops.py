@@ -13,7 +13,8 @@ from test_tflm_ops import check_model, samples
 from pytool import compile_model, load_host
 from pytool.reference import run_int8
 
-CASES = {"island": f32_models.island_model, "movement": f32_models.movement_model,
+CASES = {"island": f32_models.island_model, "island2": f32_models.island2_model,
+         "movement": f32_models.movement_model,
          "ssd_regular_nms": lambda: f32_models.ssd_head_model(True)}
 
 
@@ -85,7 +86,7 @@ def test_float_op_without_kernel_is_refused_by_name(tmp_path):
     from pytool.commands.inspect import why_unsupported
     from pytool.frontends.errors import ModelError
 
-    with pytest.raises(ModelError, match=r"op #1 .*LEAKY_RELU on float32 is not supported"):
+    with pytest.raises(ModelError, match=r"op #1 .*ELU on float32 is not supported"):
         _graph(tmp_path, f32_models.unsupported_float_model())
     g = _graph(tmp_path, f32_models.unsupported_float_model(), strict=False)
     assert [why_unsupported(g, i, op) is None for i, op in enumerate(g.ops)] == [True, False, True]

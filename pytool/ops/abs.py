@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.unary_common import clip, io_dtype, per_tensor
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
@@ -31,6 +31,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     dt = io_dtype(g, op, ("int8", "int16"))
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
     zx, zy = int(qx.zero_point[0]), int(qy.zero_point[0])
@@ -43,6 +45,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     zx, zy, rescale, m, s = low.params
     v = np.abs(np.asarray(xs[0], np.int64) - zx)
     y = (multiply_by_quantized_multiplier(v, m, s) if rescale else v) + zy

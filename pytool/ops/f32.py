@@ -9,10 +9,11 @@ An op module calls ``maybe_lower`` first and hands ``low.opcode == OPCODE``
 back to ``ref``; ops without a float kernel are refused with one line.
 
 C params (float values as their int32 bits):
-  ADD/SUB/MUL: [kind, act_lo, act_hi, d0..d3, a strides 4, b strides 4]
-  LOGISTIC/TANH: [kind]        CLAMP (RELU, RELU6): [kind, lo, hi]
-  SOFTMAX: [kind, beta, outer, depth]
-  MEAN: [kind, d0..d3, reduced-axes mask]
+  ADD/SUB/MUL/MAXIMUM/MINIMUM/DIV/SQUARED_DIFFERENCE/PRELU:
+      [kind, act_lo, act_hi, d0..d3, a strides 4, b strides 4]
+  LOGISTIC/TANH/HARD_SWISH/ABS/RSQRT: [kind]   CLAMP (RELU, RELU6): [kind, lo, hi]
+  LEAKY_RELU: [kind, alpha]    SOFTMAX: [kind, beta, outer, depth]
+  MEAN/SUM/REDUCE_MAX/REDUCE_MIN: [kind, d0..d3, reduced-axes mask, mode (0 mean, 1 sum, 2 max, 3 min)]
   FC, CONV_2D, DEPTHWISE_CONV_2D, pools: see f32_conv.py.
 """
 
@@ -31,6 +32,9 @@ from pytool.ops.quantize import float_bits, float_from_bits
 
 OPCODE = 90
 ADD, SUB, MUL, FC, CONV, DEPTHWISE, AVG_POOL, MAX_POOL, MEAN, LOGISTIC, TANH, CLAMP, SOFTMAX = range(1, 14)
+MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU, HARD_SWISH, ABS, RSQRT = range(14, 23)
+BINARY = (ADD, SUB, MUL, MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, PRELU)
+REDUCE_MEAN, REDUCE_SUM, REDUCE_MAX, REDUCE_MIN = 0, 1, 2, 3
 F32_MAX = float(np.finfo(np.float32).max)
 # Fused activation -> TFLite's CalculateActivationRange (float).
 ACT_RANGE = {"NONE": (-F32_MAX, F32_MAX), "RELU": (0.0, F32_MAX), "RELU6": (0.0, 6.0),
@@ -122,22 +126,33 @@ def _strides(shape: list[int], out: list[int]) -> list[int]:
     return st
 
 
-def _lower_binary(kind: int):
+def _lower_binary(kind: int, fused: bool = True):
+    """fused: the op has a fused activation (ADD, SUB, MUL, DIV: TFLite clamps
+    to its float range, +-FLT_MAX for NONE); the others do not clamp."""
     def lower(g: Graph, op: Op) -> Lowered:
         a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
         sa, sb, sy = (tuple(g.tensors[n].shape) for n in (a, b, y))
         if len(sy) > 4 and sa == sb == sy:  # no broadcast: one flat run
             sa = sb = sy = (int(np.prod(sy)),)
         da, db, dy = _pad4(sa, op), _pad4(sb, op), _pad4(sy, op)
-        return Lowered(inputs=[a, b], params=[kind, *act_params(op), *dy, *_strides(da, dy), *_strides(db, dy)])
+        act = act_params(op) if fused else [float_bits(-np.inf), float_bits(np.inf)]
+        return Lowered(inputs=[a, b], params=[kind, *act, *dy, *_strides(da, dy), *_strides(db, dy)])
     return lower
 
 
 def _ref_binary(low: Lowered, xs: list) -> np.ndarray:
     kind, lo, hi = low.params[:3]
     a, b = np.broadcast_arrays(xs[0], xs[1])
-    y = a + b if kind == ADD else a - b if kind == SUB else a * b
-    return clamp(y.astype(np.float32), lo, hi)
+    with np.errstate(all="ignore"):
+        if kind == SQUARED_DIFFERENCE:
+            d = (a - b).astype(np.float32)
+            y = d * d
+        elif kind == PRELU:
+            y = np.where(a >= 0, a, (a * b).astype(np.float32))
+        else:
+            y = {ADD: np.add, SUB: np.subtract, MUL: np.multiply, DIV: np.divide,
+                 MAXIMUM: lambda u, v: np.where(u > v, u, v), MINIMUM: lambda u, v: np.where(u < v, u, v)}[kind](a, b)
+    return clamp(np.asarray(y, np.float32), lo, hi)
 
 
 class _LibM:
@@ -191,26 +206,56 @@ def _ref_softmax(low: Lowered, xs: list) -> np.ndarray:
     return (e / total[:, None]).astype(np.float32)
 
 
-def _lower_mean(g: Graph, op: Op) -> Lowered:
-    from pytool.ops.mean import resolved_axes
+def _lower_reduce(mode: int):
+    def lower(g: Graph, op: Op) -> Lowered:
+        from pytool.ops.mean import resolved_axes
 
-    shape = g.tensors[op.inputs[0]].shape
-    dims = _pad4(shape, op)
-    lead = 4 - len(shape)
-    mask = sum(1 << (a + lead) for a in resolved_axes(g, op))
-    return Lowered(inputs=[op.inputs[0]], params=[MEAN, *dims, mask])
+        shape = g.tensors[op.inputs[0]].shape
+        dims = _pad4(shape, op)
+        lead = 4 - len(shape)
+        mask = sum(1 << (a + lead) for a in resolved_axes(g, op))
+        return Lowered(inputs=[op.inputs[0]], params=[MEAN, *dims, mask, mode])
+    return lower
 
 
 def _ref_mean(low: Lowered, xs: list) -> np.ndarray:
-    dims, mask = low.params[1:5], low.params[5]
+    dims, mask, mode = low.params[1:5], low.params[5], low.params[6]
     x = xs[0].reshape(dims)
     red = [i for i in range(4) if mask >> i & 1]
     keep = [i for i in range(4) if not mask >> i & 1]
     xt = np.transpose(x, keep + red).reshape([dims[i] for i in keep] + [-1])
-    total = np.zeros(xt.shape[:-1], np.float32)
-    for k in range(xt.shape[-1]):  # row-major input order, as ReduceSumImpl
-        total = (total + xt[..., k]).astype(np.float32)
+    f32max = np.finfo(np.float32).max
+    total = np.full(xt.shape[:-1], {REDUCE_MAX: -f32max, REDUCE_MIN: f32max}.get(mode, 0), np.float32)
+    for k in range(xt.shape[-1]):  # row-major input order, as ReduceSumImpl / ReduceGeneric
+        v = xt[..., k]
+        if mode == REDUCE_MAX:
+            total = np.where(v > total, v, total)
+        elif mode == REDUCE_MIN:
+            total = np.where(v < total, v, total)
+        else:
+            total = (total + v).astype(np.float32)
+    if mode != REDUCE_MEAN:
+        return total.astype(np.float32)
     return (total / np.float32(xt.shape[-1])).astype(np.float32)
+
+
+def _lower_leaky(g: Graph, op: Op) -> Lowered:
+    return Lowered(inputs=[op.inputs[0]], params=[LEAKY_RELU, float_bits(float(op.attrs.get("alpha", 0.2)))])
+
+
+def _ref_unary(low: Lowered, xs: list) -> np.ndarray:
+    kind, x = low.params[0], xs[0]
+    with np.errstate(all="ignore"):
+        if kind == LEAKY_RELU:
+            return np.where(x > 0, x, (x * float_from_bits(low.params[1])).astype(np.float32))
+        if kind == HARD_SWISH:  # in * min(6, max(0, in + 3)) / 6
+            t = (x + np.float32(3)).astype(np.float32)
+            m = np.where(np.float32(0) < t, t, np.float32(0))
+            c = np.where(m < np.float32(6), m, np.float32(6))
+            return ((x * c).astype(np.float32) / np.float32(6)).astype(np.float32)
+        if kind == ABS:
+            return np.abs(x)
+        return (np.float32(1) / np.sqrt(x)).astype(np.float32)  # RSQRT: sqrt is exact-rounded everywhere
 
 
 def _lower_unary(kind: int, lo: float | None = None, hi: float | None = None):
@@ -225,11 +270,16 @@ LOWER: dict[str, Callable[[Graph, Op], Lowered]] = {
     "LOGISTIC": _lower_unary(LOGISTIC), "TANH": _lower_unary(TANH),
     "RELU": _lower_unary(CLAMP, 0.0, float("inf")),  # ReluFloat has no upper clamp
     "RELU6": _lower_unary(CLAMP, 0.0, 6.0),
-    "SOFTMAX": _lower_softmax, "MEAN": _lower_mean,
+    "SOFTMAX": _lower_softmax, "MEAN": _lower_reduce(REDUCE_MEAN), "SUM": _lower_reduce(REDUCE_SUM),
+    "REDUCE_MAX": _lower_reduce(REDUCE_MAX), "REDUCE_MIN": _lower_reduce(REDUCE_MIN),
+    "MAXIMUM": _lower_binary(MAXIMUM, False), "MINIMUM": _lower_binary(MINIMUM, False), "DIV": _lower_binary(DIV),
+    "SQUARED_DIFFERENCE": _lower_binary(SQUARED_DIFFERENCE, False), "PRELU": _lower_binary(PRELU, False),
+    "LEAKY_RELU": _lower_leaky, "HARD_SWISH": _lower_unary(HARD_SWISH), "ABS": _lower_unary(ABS),
+    "RSQRT": _lower_unary(RSQRT),
 }
 REF: dict[int, Callable[[Lowered, list], np.ndarray]] = {
-    ADD: _ref_binary, SUB: _ref_binary, MUL: _ref_binary,
     LOGISTIC: _ref_logistic, TANH: lambda low, xs: libm().tanhf(xs[0]),
     CLAMP: lambda low, xs: clamp(xs[0], low.params[1], low.params[2]),
     SOFTMAX: _ref_softmax, MEAN: _ref_mean,
+    **dict.fromkeys(BINARY, _ref_binary), **dict.fromkeys((LEAKY_RELU, HARD_SWISH, ABS, RSQRT), _ref_unary),
 }

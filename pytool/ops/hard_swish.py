@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.unary_common import io_dtype, per_tensor
 from quantize.fixedpoint import quantize_multiplier
 
@@ -37,6 +37,8 @@ def downscale_to_int16(m: int) -> int:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     io_dtype(g, op, ("int8",))
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
     hires = np.float32(np.float32(1.0 / 128.0) * np.float32(qx.scale[0]))
@@ -78,6 +80,8 @@ def _rdbp(x, e: int):
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     zx, zy, m_rel, e_rel, m_out, e_out = low.params
     x = _wrap16(np.asarray(xs[0], np.int64) - zx)
     hires = _wrap16(x * 128)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.unary_common import clip, io_dtype, per_tensor
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 
@@ -32,6 +32,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     io_dtype(g, op, ("int8", "int16"))
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
     sx, sy, alpha = np.float32(qx.scale[0]), np.float32(qy.scale[0]), np.float32(op.attrs.get("alpha", 0.2))
@@ -42,6 +44,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     zx, zy, m_i, s_i, m_a, s_a = low.params
     x = np.asarray(xs[0], np.int64) - zx
     y = zy + np.where(x >= 0, multiply_by_quantized_multiplier(x, m_i, s_i), multiply_by_quantized_multiplier(x, m_a, s_a))

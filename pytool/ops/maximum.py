@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, arith_i32
+from pytool.ops import Lowered, arith_i32, f32
 from pytool.ops import add as _add
 from pytool.ops.common import quant_of
 
@@ -28,6 +28,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     if (low32 := arith_i32.maybe_lower(g, op)) is not None:
         return low32
     names = [op.inputs[0], op.inputs[1], op.outputs[0]]
@@ -42,6 +44,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     if low.opcode == arith_i32.OPCODE:
         return arith_i32.ref(g, op, low, xs)
     return [np.maximum(np.asarray(xs[0]), np.asarray(xs[1]))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.add import broadcast_shape
 from pytool.ops.unary_common import per_tensor
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
@@ -32,6 +32,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     x, a, y = op.inputs[0], op.inputs[1], op.outputs[0]
     for n in (x, a, y):
         if g.tensors[n].dtype != "int8":
@@ -45,6 +47,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     ox, oa, oy, m1, s1, m2, s2 = low.params
     x, a = np.broadcast_arrays(np.asarray(xs[0], np.int64) + ox, np.asarray(xs[1], np.int64) + oa)
     y = np.where(x >= 0, multiply_by_quantized_multiplier(x, m1, s1), multiply_by_quantized_multiplier(x * a, m2, s2))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.mean import infer_shapes, resolved_axes, view_3d
 from pytool.ops.unary_common import io_dtype, per_tensor
 
@@ -32,6 +32,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     io_dtype(g, op, ("int8",))  # TFLite Micro has no int16 REDUCE_MAX / REDUCE_MIN
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
     if np.float32(qx.scale[0]) != np.float32(qy.scale[0]) or int(qx.zero_point[0]) != int(qy.zero_point[0]):
@@ -42,6 +44,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     outer, reduce, inner = low.params[:3]
     y = _np(op)(np.asarray(xs[0]).reshape(outer, reduce, inner), axis=1)
     return [y.reshape(g.tensors[op.outputs[0]].shape)]

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.common import QMAX, QMIN
 from pytool.ops.softmax import INT32_MAX, mul_pot, srdhm, wrap32
 from pytool.ops.unary_common import clip, io_dtype, no_macs, per_tensor, same_shape
@@ -56,6 +56,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     dt = io_dtype(g, op, TYPES)
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
     zx, zy = int(qx.zero_point[0]), int(qy.zero_point[0])
@@ -66,6 +68,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     zx, zy, m, s = low.params
     dt = g.tensors[op.outputs[0]].dtype
     v = np.asarray(xs[0], np.int64) - zx

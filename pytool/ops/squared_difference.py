@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, arith_i32
+from pytool.ops import Lowered, arith_i32, f32
 from pytool.ops import add as _add
 from pytool.ops.common import QMAX, QMIN, quant_of
 from quantize.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
@@ -28,6 +28,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     if (low32 := arith_i32.maybe_lower(g, op)) is not None:
         return low32
     names = [op.inputs[0], op.inputs[1], op.outputs[0]]
@@ -53,6 +55,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     if low.opcode == arith_i32.OPCODE:
         return arith_i32.ref(g, op, low, xs)
     off1, off2, off_y, left, m1, s1, m2, s2, mo, so, lo, hi = low.params

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.mean import OPCODE, infer_shapes, lower_reduce, macs, ref_int8, resolved_axes
 
 TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
@@ -25,4 +25,6 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     return lower_reduce(g, op, mean=False)

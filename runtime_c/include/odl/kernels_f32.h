@@ -17,8 +17,13 @@ extern "C" {
 
 typedef enum {
     ODL_F32_ADD = 1, ODL_F32_SUB, ODL_F32_MUL, ODL_F32_FC, ODL_F32_CONV, ODL_F32_DEPTHWISE, ODL_F32_AVG_POOL,
-    ODL_F32_MAX_POOL, ODL_F32_MEAN, ODL_F32_LOGISTIC, ODL_F32_TANH, ODL_F32_CLAMP, ODL_F32_SOFTMAX
+    ODL_F32_MAX_POOL, ODL_F32_MEAN, ODL_F32_LOGISTIC, ODL_F32_TANH, ODL_F32_CLAMP, ODL_F32_SOFTMAX,
+    ODL_F32_MAXIMUM, ODL_F32_MINIMUM, ODL_F32_DIV, ODL_F32_SQUARED_DIFFERENCE, ODL_F32_PRELU, ODL_F32_LEAKY_RELU,
+    ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT
 } odl_f32_kind_t;
+
+/* MEAN-kind reductions: mean, sum, max, min. */
+typedef enum { ODL_F32_REDUCE_MEAN = 0, ODL_F32_REDUCE_SUM, ODL_F32_REDUCE_MAX, ODL_F32_REDUCE_MIN } odl_f32_reduce_t;
 
 /* Conv / depthwise / pool geometry (NHWC input, [n, oh, ow, oc] output). */
 typedef struct {
@@ -33,7 +38,7 @@ static inline float odl_f32_clamp(float x, float lo, float hi) {
     return hi < y ? hi : y;
 }
 
-/* y[i] = clamp(a op b), op ADD/SUB/MUL; dims[4] of y, element strides of a
+/* y[i] = clamp(a op b), op ADD/SUB/MUL/MAXIMUM/MINIMUM/DIV/SQUARED_DIFFERENCE/PRELU; dims[4] of y, element strides of a
  * and b per axis (0 = broadcast). */
 odl_status_t odl_binary_f32(int32_t kind, const int32_t dims[4], const int32_t sa[4], const float *a,
                             const int32_t sb[4], const float *b, float lo, float hi, float *y);
@@ -46,8 +51,11 @@ odl_status_t odl_depthwise_conv_2d_f32(const odl_f32_conv_geom_t *g, const float
 /* Pools: g->oc = g->c; average over the window part inside the image. */
 odl_status_t odl_average_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);
 odl_status_t odl_max_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);
-/* MEAN over the axes set in mask (bit i = axis i of dims[4]); y has the kept axes. */
-odl_status_t odl_mean_f32(const int32_t dims[4], int32_t mask, const float *x, float *y);
+/* MEAN / SUM / REDUCE_MAX / REDUCE_MIN (mode) over the axes set in mask (bit i
+ * = axis i of dims[4]); y has the kept axes. */
+odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, const float *x, float *y);
+/* LEAKY_RELU (param = alpha), HARD_SWISH, ABS, RSQRT element-wise. */
+odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x, float *y);
 /* expf as glibc computes it, on every target (pytool/ops/f32_expf.py). */
 float odl_expf(float x);
 odl_status_t odl_logistic_f32(int32_t n, const float *x, float *y);

@@ -85,7 +85,12 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
     switch (p[0]) {
     case ODL_F32_ADD:
     case ODL_F32_SUB:
-    case ODL_F32_MUL: return binary(ctx, op, p);
+    case ODL_F32_MUL:
+    case ODL_F32_MAXIMUM:
+    case ODL_F32_MINIMUM:
+    case ODL_F32_DIV:
+    case ODL_F32_SQUARED_DIFFERENCE:
+    case ODL_F32_PRELU: return binary(ctx, op, p);
     case ODL_F32_CONV:
     case ODL_F32_DEPTHWISE:
     case ODL_F32_AVG_POOL:
@@ -101,7 +106,7 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         return odl_fully_connected_f32(p[3], p[4], p[5], x, w, bias, bits_f32(p[1]), bits_f32(p[2]), y);
     }
     case ODL_F32_MEAN: {
-        if (op->n_params < 6) return ODL_ERR_MODEL;
+        if (op->n_params < 7 || p[6] < ODL_F32_REDUCE_MEAN || p[6] > ODL_F32_REDUCE_MIN) return ODL_ERR_MODEL;
         int32_t out_n = 1;
         for (int i = 0; i < 4; ++i) {
             if (p[1 + i] <= 0) return ODL_ERR_SHAPE;
@@ -110,7 +115,17 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         const float *x = f32_in(ctx, op, 0, prod4(p + 1));
         float *y = f32_out(ctx, op, out_n);
         if (!x || !y) return ODL_ERR_SHAPE;
-        return odl_mean_f32(p + 1, p[5], x, y);
+        return odl_reduce_f32(p + 1, p[5], p[6], x, y);
+    }
+    case ODL_F32_LEAKY_RELU:
+    case ODL_F32_HARD_SWISH:
+    case ODL_F32_ABS:
+    case ODL_F32_RSQRT: {
+        const float *x = f32_in(ctx, op, 0, n);
+        float *y = f32_out(ctx, op, n);
+        if (n < 0 || !x || !y) return ODL_ERR_SHAPE;
+        if (p[0] == ODL_F32_LEAKY_RELU && op->n_params < 2) return ODL_ERR_MODEL;
+        return odl_unary_f32(p[0], n, p[0] == ODL_F32_LEAKY_RELU ? bits_f32(p[1]) : 0.0f, x, y);
     }
     case ODL_F32_LOGISTIC:
     case ODL_F32_TANH:

@@ -21,6 +21,15 @@ odl_status_t odl_binary_f32(int32_t kind, const int32_t dims[4], const int32_t s
                     case ODL_F32_ADD: v = va + vb; break;
                     case ODL_F32_SUB: v = va - vb; break;
                     case ODL_F32_MUL: v = va * vb; break;
+                    case ODL_F32_DIV: v = va / vb; break;
+                    case ODL_F32_MAXIMUM: v = va > vb ? va : vb; break;
+                    case ODL_F32_MINIMUM: v = va < vb ? va : vb; break;
+                    case ODL_F32_SQUARED_DIFFERENCE: {
+                        const float d = va - vb;
+                        v = d * d;
+                        break;
+                    }
+                    case ODL_F32_PRELU: v = va >= 0.0f ? va : va * vb; break;
                     default: return ODL_ERR_UNSUPPORTED;
                     }
                     y[k] = odl_f32_clamp(v, lo, hi);
@@ -65,15 +74,16 @@ odl_status_t odl_softmax_f32(int32_t outer, int32_t depth, float beta, const flo
     return ODL_OK;
 }
 
-odl_status_t odl_mean_f32(const int32_t dims[4], int32_t mask, const float *x, float *y) {
+odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, const float *x, float *y) {
     int32_t od[4], count = 1, n_out = 1;
     for (int i = 0; i < 4; ++i) {
         od[i] = (mask >> i & 1) ? 1 : dims[i];
         if (mask >> i & 1) count *= dims[i];
         n_out *= od[i];
     }
-    for (int32_t k = 0; k < n_out; ++k) y[k] = 0.f;
-    /* Row-major over the input, adding into each output (ReduceSumImpl's order). */
+    const float init = mode == ODL_F32_REDUCE_MAX ? -FLT_MAX : mode == ODL_F32_REDUCE_MIN ? FLT_MAX : 0.f;
+    for (int32_t k = 0; k < n_out; ++k) y[k] = init;
+    /* Row-major over the input into each output (ReduceSumImpl's / ReduceGeneric's order). */
     int32_t k = 0;
     for (int32_t i0 = 0; i0 < dims[0]; ++i0)
         for (int32_t i1 = 0; i1 < dims[1]; ++i1)
@@ -81,8 +91,31 @@ odl_status_t odl_mean_f32(const int32_t dims[4], int32_t mask, const float *x, f
                 for (int32_t i3 = 0; i3 < dims[3]; ++i3, ++k) {
                     const int32_t o0 = od[0] == 1 ? 0 : i0, o1 = od[1] == 1 ? 0 : i1;
                     const int32_t o2 = od[2] == 1 ? 0 : i2, o3 = od[3] == 1 ? 0 : i3;
-                    y[((o0 * od[1] + o1) * od[2] + o2) * od[3] + o3] += x[k];
+                    float *acc = &y[((o0 * od[1] + o1) * od[2] + o2) * od[3] + o3];
+                    const float v = x[k];
+                    if (mode == ODL_F32_REDUCE_MAX) *acc = v > *acc ? v : *acc;
+                    else if (mode == ODL_F32_REDUCE_MIN) *acc = v < *acc ? v : *acc;
+                    else *acc += v;
                 }
-    for (int32_t j = 0; j < n_out; ++j) y[j] = y[j] / (float)count;
+    if (mode == ODL_F32_REDUCE_MEAN)
+        for (int32_t j = 0; j < n_out; ++j) y[j] = y[j] / (float)count;
+    return ODL_OK;
+}
+
+odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x, float *y) {
+    for (int32_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        switch (kind) {
+        case ODL_F32_LEAKY_RELU: y[i] = v > 0 ? v : v * param; break;
+        case ODL_F32_HARD_SWISH: { /* in * min(6, max(0, in + 3)) / 6 */
+            const float t = v + 3, m = 0.0f < t ? t : 0.0f, c = m < 6.0f ? m : 6.0f;
+            y[i] = v * c / 6;
+            break;
+        }
+        case ODL_F32_ABS: y[i] = fabsf(v); break;
+        case ODL_F32_RSQRT: y[i] = 1.f / sqrtf(v); break;
+        default: return ODL_ERR_UNSUPPORTED;
+        }
+    }
     return ODL_OK;
 }
