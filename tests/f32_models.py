@@ -162,7 +162,7 @@ def ssd_head_model(regular: bool, seed: int = 2, n: int = 24, classes: int = 3) 
 
 
 def movement_model(seed: int = 3) -> bytes:
-    """The pure data-movement ops on float32 after a DEQUANTIZE."""
+    """The pure data-movement ops (and PAD / PADV2) on float32 after a DEQUANTIZE."""
     (RESH, SQUEEZE, EXPAND, SSLICE, SLICE, SPLIT, PACK, UNPACK, TRANSPOSE) = (22, 43, 70, 45, 65, 49, 83, 88, 39)
     b = Builder(seed)
 
@@ -185,7 +185,11 @@ def movement_model(seed: int = 3) -> bytes:
     rows, packed = [b.t((6,)) for _ in range(3)], b.t((6, 3))
     b.op(UNPACK, [sq], rows, *_opts("UnpackOptions", num=3, axis=0))
     b.op(PACK, rows, [packed], *_opts("PackOptions", valuesCount=3, axis=1))
-    return b.build([x], [packed, sl])
+    padded, padded2 = b.t((8, 4)), b.t((7, 5))
+    b.op(34, [packed, b.t((2, 2), "int32", data=np.array([[1, 1], [0, 1]], np.int32))], [padded])  # PAD
+    b.op(60, [packed, b.t((2, 2), "int32", data=np.array([[0, 1], [2, 0]], np.int32)),  # PADV2
+              b.t((), data=np.array(-1.75, np.float32))], [padded2])
+    return b.build([x], [packed, sl, padded, padded2])
 
 
 def unsupported_float_model() -> bytes:

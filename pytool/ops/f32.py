@@ -43,7 +43,7 @@ ACT_RANGE = {"NONE": (-F32_MAX, F32_MAX), "RELU": (0.0, F32_MAX), "RELU6": (0.0,
 
 # Value copies that take float32 as any other element size (tests/test_float_ops.py).
 COPY_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "CONCATENATION",
-            "PACK", "UNPACK")
+            "PACK", "UNPACK", "PAD", "PADV2")
 
 
 def float32_ops() -> set[str]:

@@ -13,6 +13,7 @@ import numpy as np
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.common import quant_of
+from pytool.ops.quantize import float_bits, float_from_bits
 
 OPCODE = 9
 TYPES = ("int8", "int16")  # activation dtypes the C kernels take (README table)
@@ -48,7 +49,7 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
-    if g.tensors[x].dtype in ("int16", "int32") and g.tensors[y].dtype == g.tensors[x].dtype:
+    if g.tensors[x].dtype in ("int16", "int32", "float32") and g.tensors[y].dtype == g.tensors[x].dtype:
         return _lower_view(g, op)
     for n in (x, y):
         if g.tensors[n].dtype != "int8":
@@ -67,7 +68,8 @@ def pad_value(g: Graph, op: Op) -> int:
         if c.data is None or c.numel != 1 or c.dtype != g.tensors[op.inputs[0]].dtype:
             raise IRError(f"{op.type} '{op.name}': constant_values must be a one-element constant of the "
                           f"input's type ({g.tensors[op.inputs[0]].dtype}), as TFLite Micro requires")
-        return int(np.asarray(c.data).reshape(-1)[0])
+        v = np.asarray(c.data).reshape(-1)[0]
+        return float_bits(float(v)) if c.dtype == "float32" else int(v)  # float32: its bits
     q = g.tensors[op.outputs[0]].quant
     return int(q.zero_point[0]) if q is not None else 0
 
@@ -76,7 +78,8 @@ PAD_VIEW = 30
 
 
 def _lower_view(g: Graph, op: Op) -> Lowered:
-    """int16/int32: fill with the output zero point (0 without quantization),
+    """int16/int32/float32: fill with the output zero point (0 without
+    quantization; float32: the constant's bits, 0.0 for PAD),
     then the strided-view copy places the input (C op PAD_VIEW)."""
     from pytool.ops.strided_slice import view_params
 
@@ -91,7 +94,8 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     if low.opcode == PAD_VIEW:
         x = np.asarray(xs[0])
         pads = [(int(b), int(a)) for b, a in paddings(g, op)]
-        return [np.pad(x, pads, constant_values=low.params[0])]
+        fill = float_from_bits(low.params[0]) if x.dtype == np.float32 else low.params[0]
+        return [np.pad(x, pads, constant_values=fill)]
     x = np.asarray(xs[0], np.int8)
     pads = np.asarray(low.params[1:], np.int64).reshape(x.ndim, 2)
     return [np.pad(x, [tuple(r) for r in pads.tolist()], constant_values=low.params[0])]
