@@ -22,6 +22,7 @@ pytestmark = pytest.mark.qemu
 
 ROOT = Path(__file__).resolve().parents[1]
 DSP = ROOT / "runtime_c" / "src" / "kernels" / "int8" / "arm_dsp"
+MVE = DSP.parent / "arm_mve"
 CASES = 40  # per kernel
 
 
@@ -164,8 +165,9 @@ def build(board, header: str, out: Path) -> Path:
         board.toolchain_prefix + "gcc", *board.arch_flags, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
         "-ffunction-sections", "-fdata-sections", f"-I{ROOT / 'runtime_c' / 'include'}", f"-I{targets / 'common'}",
         f"-I{out}", str(ROOT / "tests" / "harness" / "s8w16_dsp.c"),
-        *(str(DSP / f) for f in ("fully_connected_s8w16.c", "fully_connected_lin_s8w16.c", "conv_2d_s8w16.c",
-                                 "conv_2d_lin_s8w16.c", "perturb_s8w16.c")),
+        *(str(MVE / f if board.name == "mps3-an547" and (MVE / f).exists() else DSP / f)
+          for f in ("fully_connected_s8w16.c", "fully_connected_lin_s8w16.c", "conv_2d_s8w16.c",
+                    "conv_2d_lin_s8w16.c", "perturb_s8w16.c")),
         str(board.dir / "startup.c"), str(board.dir / "board.c"),
         str(targets / "common" / "cortexm.c"), str(targets / "common" / "stack.c"),
         "--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles", "-Wl,--gc-sections",
@@ -175,8 +177,11 @@ def build(board, header: str, out: Path) -> Path:
     return out / "harness.elf"
 
 
-def test_arm_dsp_s8w16_kernels_equal_portable(tmp_path):
-    board = get_board("mps2-an386")
+@pytest.mark.parametrize("board_name", ["mps2-an386", "mps3-an547"])
+def test_arm_dsp_s8w16_kernels_equal_portable(tmp_path, board_name):
+    """Cortex-M4: the arm_dsp files; Cortex-M55: arm_mve's where it has one
+    (as the firmware build picks them), else arm_dsp's."""
+    board = get_board(board_name)
     fcs, convs, perts = collect(fc_case(), CASES), collect(conv_case(), CASES), collect(perturb_case(), CASES)
     rng = np.random.default_rng(0)
 
