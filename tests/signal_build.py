@@ -14,10 +14,11 @@ _TYPES_ALL = {**_TYPES, "uint32": 15, "uint64": 12}
 
 @dataclass
 class Node:
-    code: str  # custom code, e.g. "SignalWindow"
+    code: str | int  # custom code, e.g. "SignalWindow", or a builtin operator code
     inputs: list[int]
     outputs: list[int]
     options: dict = field(default_factory=dict)
+    builtin_options: tuple | None = None  # (options object, options type) of a builtin op
 
 
 def custom_options(options: dict) -> bytes:
@@ -41,8 +42,11 @@ def graph_model(tensors: list[T], nodes: list[Node], inputs: list[int], outputs:
     m.operatorCodes = []
     for c in codes:
         oc = s.OperatorCodeT()
-        oc.builtinCode = oc.deprecatedBuiltinCode = 32  # CUSTOM
-        oc.customCode = c.encode()
+        if isinstance(c, int):
+            oc.builtinCode, oc.deprecatedBuiltinCode = c, min(c, 127)
+        else:
+            oc.builtinCode = oc.deprecatedBuiltinCode = 32  # CUSTOM
+            oc.customCode = c.encode()
         oc.version = 1
         m.operatorCodes.append(oc)
     m.buffers = [s.BufferT()]
@@ -66,9 +70,13 @@ def graph_model(tensors: list[T], nodes: list[Node], inputs: list[int], outputs:
         op = s.OperatorT()
         op.opcodeIndex = codes.index(n.code)
         op.inputs, op.outputs = list(n.inputs), list(n.outputs)
-        raw = (raw_options or {}).get(k)
-        op.customOptions = list(raw if raw is not None else custom_options(n.options))
-        op.customOptionsFormat = 0  # FLEXBUFFERS
+        if isinstance(n.code, int):
+            if n.builtin_options is not None:
+                op.builtinOptions, op.builtinOptionsType = n.builtin_options
+        else:
+            raw = (raw_options or {}).get(k)
+            op.customOptions = list(raw if raw is not None else custom_options(n.options))
+            op.customOptionsFormat = 0  # FLEXBUFFERS
         g.operators.append(op)
     g.inputs, g.outputs = list(inputs), list(outputs)
     m.subgraphs = [g]
@@ -123,3 +131,55 @@ def preprocessor_model(nc: int = 40, length: int = 480, fft: int = 512) -> bytes
         Node("SignalFilterBankLog", [17], [18], {"input_correction_bits": 3, "output_scale": 64}),
     ]
     return graph_model(t, nodes, [0], [18, 15])
+
+
+def micro_speech_model(nc: int = 40, start: int = 4, end: int = 241) -> bytes:
+    """The graph TFLite Micro's micro_speech AudioPreprocessor (int8 output)
+    converts to: the signal chain plus its builtin glue: RESHAPE, energy
+    bins outside [start, end) zeroed by CAST / STRIDED_SLICE / CONCATENATION,
+    and the int8 feature scaling (CAST, MUL, ADD, DIV, ADD, MAXIMUM, MINIMUM,
+    CAST on int32)."""
+    from ai_edge_litert import schema_py_generated as s
+
+    i32 = lambda v: np.array(v, np.int32)  # noqa: E731
+    bins, fft = 257, 512
+    fb = filter_bank_tables(nc, start, end, 11)
+    ss = s.StridedSliceOptionsT()
+    cat = s.ConcatenationOptionsT()
+    cat.axis = 0
+    rs = s.ReshapeOptionsT()
+    rs.newShape = [480]
+    t = [T((1, 480), "int16"), T((480,), "int16", data=hann(480)), T((1, 480), "int16"),  # 0-2
+         T((1,), "int32", data=i32([480])), T((480,), "int16"),  # 3-4 reshape
+         T((480,), "int16"), T((), "int32"), T((2 * bins,), "int16"), T((bins,), "uint32"),  # 5-8
+         T((bins,), "int32"), T((1,), "int32", data=i32([start])), T((1,), "int32", data=i32([end])),  # 9-11
+         T((1,), "int32", data=i32([1])), T((end - start,), "int32"),  # 12-13 slice
+         T((start,), "int32", data=np.zeros(start, np.int32)), T((bins - end,), "int32",
+                                                                 data=np.zeros(bins - end, np.int32)),  # 14-15
+         T((bins,), "int32"), T((bins,), "uint32"),  # 16-17
+         *[T(a.shape, "int16", data=a) for a in fb],  # 18-22
+         T((nc,), "uint64"), T((nc,), "uint32"), T((nc,), "uint32"), T((nc,), "uint32"),  # 23-26
+         T((125,), "int16", data=gain_lut(3)), T((nc,), "uint32"), T((nc,), "int16"),  # 27-29
+         T((nc,), "int32"), T((), "int32", data=i32(256)), T((nc,), "int32"), T((), "int32", data=i32(333)),  # 30-33
+         T((nc,), "int32"), T((), "int32", data=i32(666)), T((nc,), "int32"), T((), "int32", data=i32(-128)),  # 34-37
+         T((nc,), "int32"), T((), "int32", data=i32(127)), T((nc,), "int32"), T((nc,), "int32"),  # 38-41
+         T((nc,), "int8")]  # 42
+    nodes = [
+        Node("SignalWindow", [0, 1], [2], {"shift": 12}),
+        Node(22, [2, 3], [4], builtin_options=(rs, 17)),
+        Node("SignalFftAutoScale", [4], [5, 6], {}),
+        Node("SignalRfft", [5], [7], {"T": 7, "fft_length": fft}),
+        Node("SignalEnergy", [7], [8], {"end_index": end, "start_index": start}),
+        Node(53, [8], [9]),
+        Node(45, [9, 10, 11, 12], [13], builtin_options=(ss, 32)),
+        Node(2, [14, 13, 15], [16], builtin_options=(cat, 10)),
+        Node(53, [16], [17]),
+        Node("SignalFilterBank", [17, 18, 19, 20, 21, 22], [23], {"num_channels": nc}),
+        Node("SignalFilterBankSquareRoot", [23, 6], [24], {}),
+        Node("SignalFilterBankSpectralSubtraction", [24], [25, 26], {**SS_OPTS, "num_channels": nc}),
+        Node("SignalPCAN", [25, 26, 27], [28], {"snr_shift": 6}),
+        Node("SignalFilterBankLog", [28], [29], {"input_correction_bits": 3, "output_scale": 64}),
+        Node(53, [29], [30]), Node(18, [30, 31], [32]), Node(0, [32, 33], [34]), Node(42, [34, 35], [36]),
+        Node(0, [36, 37], [38]), Node(55, [38, 37], [40]), Node(57, [40, 39], [41]), Node(53, [41], [42]),
+    ]
+    return graph_model(t, nodes, [0], [42])

@@ -141,6 +141,11 @@ def stacker_model(nc: int, left: int, right: int, step: int) -> bytes:
 
 
 CASES.update({
+    "div_int32_broadcast": (lambda: _single(42, [T((3, 5), "int32"), T((1, 5), "int32")], [T((3, 5), "int32")], {}),
+                            None),
+    "cast_uint32_int32_int16": (lambda: graph_model(
+        [T((9,), "uint32"), T((9,), "int32"), T((9,), "int16")], [Node(53, [0], [1]), Node(53, [1], [2])], [0], [1, 2]),
+        None),
     "delay_rows": (lambda: _single("SignalDelay", [T((3, 10), "int16")], [T((3, 10), "int16")],
                                    {"delay_length": 4}), None),
     "delay_longer_than_frame": (lambda: _single("SignalDelay", [T((6,), "int16")], [T((6,), "int16")],
@@ -268,3 +273,13 @@ def test_reset_state_restarts_the_queues_and_the_noise_estimate(tmp_path):
     assert not np.array_equal(y0[1], y1[1])  # the noise estimate moved
     for u, v in zip(y0, y2):
         np.testing.assert_array_equal(u, v)
+
+
+def test_micro_speech_preprocessor_with_builtin_glue_matches_tflite_micro(tmp_path):
+    """micro_speech's AudioPreprocessor graph (int8 features): the signal chain
+    plus RESHAPE, CAST uint32 <-> int32, int32 STRIDED_SLICE / CONCATENATION and
+    the int32 MUL / ADD / DIV / MAXIMUM / MINIMUM scaling, over 6 invokes."""
+    from signal_build import micro_speech_model
+
+    check(micro_speech_model(), tmp_path, n=6, seed=2,
+          feed=lambda rng, k: [speech_like(rng, k)[0].reshape(1, 480)])

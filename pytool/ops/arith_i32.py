@@ -1,7 +1,9 @@
-"""The int32 paths of ADD, SUB, MUL, MAXIMUM, MINIMUM and SQUARED_DIFFERENCE (C op ARITH_I32):
+"""The int32 paths of ADD, SUB, MUL, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE and DIV (C op ARITH_I32):
 raw int32 values, wrapping like TFLite Micro's int32 kernels on two's-
 complement targets, numpy broadcasting up to rank 4. Only fused activation
-NONE is taken. Not a registered op type: those modules call `maybe_lower`.
+NONE is taken. DIV truncates toward zero (C++ `/`, as TFLite Micro's int32
+DIV); its undefined cases give 0 for a zero divisor and INT32_MIN for
+INT32_MIN / -1. Not a registered op type: those modules call `maybe_lower`.
 params: [kind].
 """
 
@@ -13,8 +15,15 @@ from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 
 OPCODE = 63
-KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE")
-_NUMPY = (np.add, np.subtract, np.multiply, np.maximum, np.minimum, lambda a, b: (a - b) * (a - b))
+KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "DIV")
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    q = np.abs(a) // np.where(b == 0, 1, np.abs(b))
+    return np.where(b == 0, 0, np.where((a < 0) != (b < 0), -q, q))
+
+
+_NUMPY = (np.add, np.subtract, np.multiply, np.maximum, np.minimum, lambda a, b: (a - b) * (a - b), _div)
 
 
 def maybe_lower(g: Graph, op: Op) -> Lowered | None:

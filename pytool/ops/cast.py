@@ -1,7 +1,9 @@
 """CAST. IR: inputs [x], attrs {}; the output tensor's dtype is the target.
 
 C: inputs [x]; params []; int8/int16/int32/float32 in and out, each value
-converted as C++ static_cast does (integers wrap, floats truncate).
+converted as C++ static_cast does (integers wrap, floats truncate). uint32
+(signal-library front ends) casts to and from the integer types only: the C
+sees it as int32 storage, so the bits carry over.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pytool.ops import Lowered
 
 OPCODE = 37
 TYPES = ("int8", "int16")
-_OK = ("int8", "int16", "int32", "float32")
+_OK = ("int8", "int16", "int32", "float32", "uint32")
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:
@@ -42,6 +44,8 @@ def lower(g: Graph, op: Op) -> Lowered:
     for n in (x, y):
         if g.tensors[n].dtype not in _OK:
             raise IRError(f"CAST '{op.name}': tensor '{n}' is {g.tensors[n].dtype}; supported: {', '.join(_OK)}")
+    if {g.tensors[x].dtype, g.tensors[y].dtype} >= {"uint32", "float32"}:
+        raise IRError(f"CAST '{op.name}': uint32 <-> float32 is not supported (uint32 casts to integer types)")
     return Lowered(inputs=[x], params=[])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, f32
+from pytool.ops import Lowered, arith_i32, f32
 from pytool.ops.add import broadcast_shape
 from pytool.ops.common import activation_float, activation_range_quantized
 from pytool.ops.softmax import reciprocal, srdhm
@@ -38,6 +38,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 def lower(g: Graph, op: Op) -> Lowered:
     if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
         return low_f32
+    if (low32 := arith_i32.maybe_lower(g, op)) is not None:  # int32 DIV (truncating), e.g. audio front ends
+        return low32
     a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
     for n in (a, b, y):
         if g.tensors[n].dtype != "int8":
@@ -77,6 +79,8 @@ def _one(x: int, d: int, p: list[int]) -> int:
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     if low.opcode == f32.OPCODE:
         return f32.ref(g, op, low, xs)
+    if low.opcode == arith_i32.OPCODE:
+        return arith_i32.ref(g, op, low, xs)
     a, b = np.broadcast_arrays(np.asarray(xs[0], np.int64), np.asarray(xs[1], np.int64))
     y = np.array([_one(int(u), int(v), low.params) for u, v in zip(a.ravel(), b.ravel())], np.int64)
     return [y.reshape(a.shape).astype(np.int8)]

@@ -1,5 +1,6 @@
 /* int32 ADD, SUB, MUL, SQUARED_DIFFERENCE (wrapping, as two's-complement C++
- * does), MAXIMUM and MINIMUM on raw values with broadcasting: TFLite Micro's int32 paths (index
+ * does), MAXIMUM, MINIMUM and DIV (truncating; 0 for a zero divisor,
+ * INT32_MIN for INT32_MIN / -1, both undefined in C++) on raw values with broadcasting: TFLite Micro's int32 paths (index
  * and shape arithmetic in otherwise quantized models). */
 #include "binary_loop.h"
 #include "odl/kernels_ext.h"
@@ -11,6 +12,7 @@ static int32_t arith_one(int32_t kind, int32_t a, int32_t b) {
     case ODL_ARITH_MUL: return (int32_t)((uint32_t)a * (uint32_t)b);
     case ODL_ARITH_MAX: return a > b ? a : b;
     case ODL_ARITH_MIN: return a < b ? a : b;
+    case ODL_ARITH_DIV: return b == 0 ? 0 : (b == -1 ? (int32_t)(0u - (uint32_t)a) : a / b);
     default: {
         const uint32_t d = (uint32_t)a - (uint32_t)b;
         return (int32_t)(d * d);
@@ -20,7 +22,7 @@ static int32_t arith_one(int32_t kind, int32_t a, int32_t b) {
 
 odl_status_t odl_arith_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *in1, const odl_dims4_t *d2,
                            const int32_t *in2, const odl_dims4_t *dy, int32_t *out) {
-    if (!d1 || !in1 || !d2 || !in2 || !dy || !out || kind < ODL_ARITH_ADD || kind > ODL_ARITH_SQDIFF) return ODL_ERR_ARG;
+    if (!d1 || !in1 || !d2 || !in2 || !dy || !out || kind < ODL_ARITH_ADD || kind > ODL_ARITH_DIV) return ODL_ERR_ARG;
     ODL_BINARY_LOOP(int32_t, d1, in1, d2, in2, dy, out, arith_one(kind, a, b));
     return ODL_OK;
 }
