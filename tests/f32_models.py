@@ -246,3 +246,24 @@ def island2_model(seed: int = 6) -> bytes:
     b.op(RMIN, [lk, b.t((2,), "int32", data=np.array([0, 3], np.int32))], [rmn],
          *_opts("ReducerOptions", keepDims=False))
     return b.build([x], [sm, rmx, rmn, rs])
+
+
+def movement2_model(seed: int = 7) -> bytes:
+    """RESIZE_NEAREST_NEIGHBOR, GATHER, REVERSE_V2, SPLIT_V and BROADCAST_TO on float32."""
+    (RESIZE_NN, GATHER, REVERSE, SPLIT_V, BCAST) = (97, 36, 105, 102, 130)
+    b = Builder(seed)
+
+    def ints(*v):
+        return b.t((len(v),), "int32", data=np.array(v, np.int32))
+
+    x = b.t((1, 3, 4, 2), "int8", 0.1, 2)
+    xf, rs, ga, rv = b.t((1, 3, 4, 2)), b.t((1, 6, 8, 2)), b.t((1, 3, 8, 2)), b.t((1, 3, 8, 2))
+    b.op(DEQ, [x], [xf])
+    b.op(RESIZE_NN, [xf, ints(6, 8)], [rs], *_opts("ResizeNearestNeighborOptions", halfPixelCenters=True))
+    b.op(GATHER, [rs, ints(5, 0, 2)], [ga], *_opts("GatherOptions", axis=1))
+    b.op(REVERSE, [ga, ints(2)], [rv])
+    p0, p1, bc = b.t((1, 3, 3, 2)), b.t((1, 3, 5, 2)), b.t((2, 3, 3, 2))
+    b.op(SPLIT_V, [rv, ints(3, 5), b.t((), "int32", data=np.array(2, np.int32))], [p0, p1],
+         *_opts("SplitVOptions", numSplits=2))
+    b.op(BCAST, [p0, ints(2, 3, 3, 2)], [bc])
+    return b.build([x], [bc, p1])

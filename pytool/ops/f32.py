@@ -43,7 +43,8 @@ ACT_RANGE = {"NONE": (-F32_MAX, F32_MAX), "RELU": (0.0, F32_MAX), "RELU6": (0.0,
 
 # Value copies that take float32 as any other element size (tests/test_float_ops.py).
 COPY_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "CONCATENATION",
-            "PACK", "UNPACK", "PAD", "PADV2")
+            "PACK", "UNPACK", "PAD", "PADV2", "RESIZE_NEAREST_NEIGHBOR", "GATHER", "REVERSE_V2", "SPLIT_V",
+            "BROADCAST_TO")
 
 
 def float32_ops() -> set[str]:
@@ -56,7 +57,9 @@ def float32_ops() -> set[str]:
 def unsupported_reason(g: Graph, op: Op) -> str | None:
     """Why a float32 op of a quantized model cannot run (None if it can, or
     if the whole model is float: the quantizer converts those)."""
-    if op.type in ("DEQUANTIZE", "CAST") or not is_float(g, op) or not g.is_quantized:
+    reads_float = any(n in g.tensors and g.tensors[n].dtype == "float32" and not g.tensors[n].is_const
+                      for n in op.inputs)
+    if op.type in ("DEQUANTIZE", "CAST") or not (is_float(g, op) or reads_float) or not g.is_quantized:
         return None
     if op.type in float32_ops() or "float32" in getattr(opreg.get(op.type), "TYPES", ()):
         return None

@@ -28,9 +28,9 @@ def infer_shapes(g: Graph, op: Op) -> list[tuple]:
     return [(x[0], h, w, x[3])]
 
 
-def check(g: Graph, op: Op) -> None:
+def check(g: Graph, op: Op, dtypes: tuple[str, ...] = ("int8", "int16")) -> None:
     check_same_dtype(g, op, [op.inputs[0], op.outputs[0]])
-    if g.tensors[op.inputs[0]].dtype not in ("int8", "int16"):
-        raise IRError(f"{op.type} '{op.name}': int8 or int16 expected")
+    if g.tensors[op.inputs[0]].dtype not in dtypes:
+        raise IRError(f"{op.type} '{op.name}': {' or '.join(dtypes)} expected")
     if op.attrs.get("half_pixel_centers") and op.attrs.get("align_corners"):
         raise IRError(f"{op.type} '{op.name}': half_pixel_centers and align_corners cannot both be set")
