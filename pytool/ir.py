@@ -162,10 +162,12 @@ class Graph:
         )
         # A quantized model may keep float islands (DEQUANTIZE -> float ops ->
         # QUANTIZE) or a float head: its quantized activations say so.
+        # Signal-library audio front ends are integer pipelines without quantization
+        # parameters; a float tail after one (micro_speech's float features) is an island too.
         return not computes_float or any(
             t.dtype in ("int8", "uint8", "int16") and t.quant is not None and not t.is_const
             for t in self.tensors.values()
-        )
+        ) or any(op.type.startswith("CUSTOM:Signal") for op in self.ops)
 
     def validate(self) -> None:
         """Checks references, topological order and each op's output shapes."""

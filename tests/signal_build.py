@@ -133,12 +133,12 @@ def preprocessor_model(nc: int = 40, length: int = 480, fft: int = 512) -> bytes
     return graph_model(t, nodes, [0], [18, 15])
 
 
-def micro_speech_model(nc: int = 40, start: int = 4, end: int = 241) -> bytes:
-    """The graph TFLite Micro's micro_speech AudioPreprocessor (int8 output)
-    converts to: the signal chain plus its builtin glue: RESHAPE, energy
-    bins outside [start, end) zeroed by CAST / STRIDED_SLICE / CONCATENATION,
-    and the int8 feature scaling (CAST, MUL, ADD, DIV, ADD, MAXIMUM, MINIMUM,
-    CAST on int32)."""
+def micro_speech_model(nc: int = 40, start: int = 4, end: int = 241, float_output: bool = False) -> bytes:
+    """The graph TFLite Micro's micro_speech AudioPreprocessor converts to: the
+    signal chain plus its builtin glue: RESHAPE, energy bins outside
+    [start, end) zeroed by CAST / STRIDED_SLICE / CONCATENATION, and the int8
+    feature scaling (CAST, MUL, ADD, DIV, ADD, MAXIMUM, MINIMUM, CAST on int32)
+    or, with float_output, CAST to float32 and DIV by 25.6."""
     from ai_edge_litert import schema_py_generated as s
 
     i32 = lambda v: np.array(v, np.int32)  # noqa: E731
@@ -182,4 +182,8 @@ def micro_speech_model(nc: int = 40, start: int = 4, end: int = 241) -> bytes:
         Node(53, [29], [30]), Node(18, [30, 31], [32]), Node(0, [32, 33], [34]), Node(42, [34, 35], [36]),
         Node(0, [36, 37], [38]), Node(55, [38, 37], [40]), Node(57, [40, 39], [41]), Node(53, [41], [42]),
     ]
+    if float_output:
+        t[30:] = [T((nc,), "float32"), T((), "float32", data=np.array(25.6, np.float32)), T((nc,), "float32")]
+        nodes[-8:] = [Node(53, [29], [30]), Node(42, [30, 31], [32])]
+        return graph_model(t, nodes, [0], [32])
     return graph_model(t, nodes, [0], [42])

@@ -275,11 +275,13 @@ def test_reset_state_restarts_the_queues_and_the_noise_estimate(tmp_path):
         np.testing.assert_array_equal(u, v)
 
 
-def test_micro_speech_preprocessor_with_builtin_glue_matches_tflite_micro(tmp_path):
-    """micro_speech's AudioPreprocessor graph (int8 features): the signal chain
-    plus RESHAPE, CAST uint32 <-> int32, int32 STRIDED_SLICE / CONCATENATION and
-    the int32 MUL / ADD / DIV / MAXIMUM / MINIMUM scaling, over 6 invokes."""
+@pytest.mark.parametrize("float_output", [False, True], ids=["int8_features", "float_features"])
+def test_micro_speech_preprocessor_with_builtin_glue_matches_tflite_micro(float_output, tmp_path):
+    """micro_speech's AudioPreprocessor graph: the signal chain plus RESHAPE,
+    CAST uint32 <-> int32, int32 STRIDED_SLICE / CONCATENATION and either the
+    int32 MUL / ADD / DIV / MAXIMUM / MINIMUM scaling to int8 features or a
+    float32 tail (CAST, DIV by 25.6), over 6 invokes."""
     from signal_build import micro_speech_model
 
-    check(micro_speech_model(), tmp_path, n=6, seed=2,
+    check(micro_speech_model(float_output=float_output), tmp_path, n=6, seed=2,
           feed=lambda rng, k: [speech_like(rng, k)[0].reshape(1, 480)])
