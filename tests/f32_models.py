@@ -220,7 +220,7 @@ def int8_conv_then_float(seed: int = 5) -> bytes:
 def island2_model(seed: int = 6) -> bytes:
     """The other float element-wise ops and reductions: MAXIMUM, MINIMUM, DIV,
     SQUARED_DIFFERENCE, PRELU, LEAKY_RELU, HARD_SWISH, ABS, RSQRT, SUM,
-    REDUCE_MAX, REDUCE_MIN."""
+    REDUCE_MAX, REDUCE_MIN, L2_NORMALIZATION."""
     (MAXIMUM, MINIMUM, DIV, SQDIFF, PRELU, LEAKY, HSWISH, ABS, RSQRT, SUM, RMAX, RMIN) = (
         55, 57, 42, 99, 54, 98, 117, 101, 76, 74, 82, 89)
     b = Builder(seed)
@@ -245,7 +245,9 @@ def island2_model(seed: int = 6) -> bytes:
     b.op(RMAX, [hs, b.t((1,), "int32", data=np.array([2], np.int32))], [rmx], *_opts("ReducerOptions", keepDims=True))
     b.op(RMIN, [lk, b.t((2,), "int32", data=np.array([0, 3], np.int32))], [rmn],
          *_opts("ReducerOptions", keepDims=False))
-    return b.build([x], [sm, rmx, rmn, rs])
+    l2 = b.t((1, 4, 5, 6))
+    b.op(11, [dv], [l2], *_opts("L2NormOptions"))  # L2_NORMALIZATION over channels
+    return b.build([x], [sm, rmx, rmn, rs, l2])
 
 
 def movement2_model(seed: int = 7) -> bytes:

@@ -35,6 +35,9 @@ def test_converter_float_island_matches_tflite_micro(name, tmp_path):
     art = compile_model(path, out_dir=tmp_path / "build")
     net, g = load_host(art), art.graph
     assert any(g.tensors[n].dtype == "float32" for op in g.ops if op.type != "DEQUANTIZE" for n in op.outputs)
+    for name, buf in art.program.plan.buffers.items():  # float32 activations take 4 bytes an element
+        if name in g.tensors and g.tensors[name].dtype == "float32":
+            assert buf.size >= 4 * g.tensors[name].numel
     ip = runtime.Interpreter.from_file(str(path))
     rng = np.random.default_rng(7)
     for _ in range(3):

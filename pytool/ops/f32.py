@@ -13,6 +13,7 @@ C params (float values as their int32 bits):
       [kind, act_lo, act_hi, d0..d3, a strides 4, b strides 4]
   LOGISTIC/TANH/HARD_SWISH/ABS/RSQRT: [kind]   CLAMP (RELU, RELU6): [kind, lo, hi]
   LEAKY_RELU: [kind, alpha]    SOFTMAX: [kind, beta, outer, depth]
+  L2_NORMALIZATION: [kind, outer, depth] (sum of squares, sqrtf, max with 1e-6, divide)
   MEAN/SUM/REDUCE_MAX/REDUCE_MIN: [kind, d0..d3, reduced-axes mask, mode (0 mean, 1 sum, 2 max, 3 min)]
   FC, CONV_2D, DEPTHWISE_CONV_2D, pools: see f32_conv.py.
 """
@@ -32,7 +33,7 @@ from pytool.ops.quantize import float_bits, float_from_bits
 
 OPCODE = 90
 ADD, SUB, MUL, FC, CONV, DEPTHWISE, AVG_POOL, MAX_POOL, MEAN, LOGISTIC, TANH, CLAMP, SOFTMAX = range(1, 14)
-MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU, HARD_SWISH, ABS, RSQRT = range(14, 23)
+MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU, HARD_SWISH, ABS, RSQRT, L2_NORM = range(14, 24)
 BINARY = (ADD, SUB, MUL, MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, PRELU)
 REDUCE_MEAN, REDUCE_SUM, REDUCE_MAX, REDUCE_MIN = 0, 1, 2, 3
 F32_MAX = float(np.finfo(np.float32).max)
@@ -221,6 +222,23 @@ def _lower_reduce(mode: int):
     return lower
 
 
+def _lower_l2(g: Graph, op: Op) -> Lowered:
+    low = _lower_softmax(g, op)
+    return Lowered(inputs=low.inputs, params=[L2_NORM, *low.params[2:]])
+
+
+def _ref_l2(low: Lowered, xs: list) -> np.ndarray:
+    outer, depth = low.params[1:3]
+    x = xs[0].reshape(outer, depth)
+    ss = np.zeros(outer, np.float32)
+    for c in range(depth):
+        ss = (ss + (x[:, c] * x[:, c]).astype(np.float32)).astype(np.float32)
+    norm = np.sqrt(ss).astype(np.float32)
+    eps = np.float32(1e-6)
+    norm = np.where(norm < eps, eps, norm)
+    return (x / norm[:, None]).astype(np.float32)
+
+
 def _ref_mean(low: Lowered, xs: list) -> np.ndarray:
     dims, mask, mode = low.params[1:5], low.params[5], low.params[6]
     x = xs[0].reshape(dims)
@@ -278,11 +296,11 @@ LOWER: dict[str, Callable[[Graph, Op], Lowered]] = {
     "MAXIMUM": _lower_binary(MAXIMUM, False), "MINIMUM": _lower_binary(MINIMUM, False), "DIV": _lower_binary(DIV),
     "SQUARED_DIFFERENCE": _lower_binary(SQUARED_DIFFERENCE, False), "PRELU": _lower_binary(PRELU, False),
     "LEAKY_RELU": _lower_leaky, "HARD_SWISH": _lower_unary(HARD_SWISH), "ABS": _lower_unary(ABS),
-    "RSQRT": _lower_unary(RSQRT),
+    "RSQRT": _lower_unary(RSQRT), "L2_NORMALIZATION": _lower_l2,
 }
 REF: dict[int, Callable[[Lowered, list], np.ndarray]] = {
     LOGISTIC: _ref_logistic, TANH: lambda low, xs: libm().tanhf(xs[0]),
     CLAMP: lambda low, xs: clamp(xs[0], low.params[1], low.params[2]),
-    SOFTMAX: _ref_softmax, MEAN: _ref_mean,
+    SOFTMAX: _ref_softmax, MEAN: _ref_mean, L2_NORM: _ref_l2,
     **dict.fromkeys(BINARY, _ref_binary), **dict.fromkeys((LEAKY_RELU, HARD_SWISH, ABS, RSQRT), _ref_unary),
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.rsqrt import inv_sqrt_exp
 from pytool.ops.unary_common import io_dtype, per_tensor
 from quantize.fixedpoint import multiply_by_quantized_multiplier
@@ -35,6 +35,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     if io_dtype(g, op, ("int8", "int16")) != "int8":
         raise IRError(f"L2_NORMALIZATION '{op.name}': int16; TFLite Micro's kernel takes int8 only")
     if op.attrs.get("activation", "NONE") != "NONE":
@@ -47,6 +49,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     x = np.asarray(xs[0], np.int64) - low.params[0]
     acc = np.sum(x * x, axis=-1, keepdims=True)
     acc = ((acc + 2**31) % 2**32) - 2**31

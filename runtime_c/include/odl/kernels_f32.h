@@ -19,7 +19,7 @@ typedef enum {
     ODL_F32_ADD = 1, ODL_F32_SUB, ODL_F32_MUL, ODL_F32_FC, ODL_F32_CONV, ODL_F32_DEPTHWISE, ODL_F32_AVG_POOL,
     ODL_F32_MAX_POOL, ODL_F32_MEAN, ODL_F32_LOGISTIC, ODL_F32_TANH, ODL_F32_CLAMP, ODL_F32_SOFTMAX,
     ODL_F32_MAXIMUM, ODL_F32_MINIMUM, ODL_F32_DIV, ODL_F32_SQUARED_DIFFERENCE, ODL_F32_PRELU, ODL_F32_LEAKY_RELU,
-    ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT
+    ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT, ODL_F32_L2_NORM
 } odl_f32_kind_t;
 
 /* MEAN-kind reductions: mean, sum, max, min. */
@@ -62,6 +62,8 @@ odl_status_t odl_logistic_f32(int32_t n, const float *x, float *y);
 odl_status_t odl_tanh_f32(int32_t n, const float *x, float *y);
 odl_status_t odl_clamp_f32(int32_t n, float lo, float hi, const float *x, float *y);
 odl_status_t odl_softmax_f32(int32_t outer, int32_t depth, float beta, const float *x, float *y);
+/* L2_NORMALIZATION over the last axis: x / max(sqrtf(sum x^2), 1e-6). */
+odl_status_t odl_l2_normalization_f32(int32_t outer, int32_t depth, const float *x, float *y);
 
 #ifdef __cplusplus
 }

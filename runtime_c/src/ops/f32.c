@@ -138,6 +138,13 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         if (op->n_params < 3) return ODL_ERR_MODEL;
         return odl_clamp_f32(n, bits_f32(p[1]), bits_f32(p[2]), x, y);
     }
+    case ODL_F32_L2_NORM: {
+        if (op->n_params < 3 || p[1] <= 0 || p[2] <= 0) return ODL_ERR_MODEL;
+        const float *x = f32_in(ctx, op, 0, (int64_t)p[1] * p[2]);
+        float *y = f32_out(ctx, op, (int64_t)p[1] * p[2]);
+        if (!x || !y) return ODL_ERR_SHAPE;
+        return odl_l2_normalization_f32(p[1], p[2], x, y);
+    }
     case ODL_F32_SOFTMAX: {
         if (op->n_params < 4 || p[2] <= 0 || p[3] <= 0) return ODL_ERR_MODEL;
         const float *x = f32_in(ctx, op, 0, (int64_t)p[2] * p[3]);

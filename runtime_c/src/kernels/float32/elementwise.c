@@ -74,6 +74,20 @@ odl_status_t odl_softmax_f32(int32_t outer, int32_t depth, float beta, const flo
     return ODL_OK;
 }
 
+odl_status_t odl_l2_normalization_f32(int32_t outer, int32_t depth, const float *x, float *y) {
+    const float eps = 1e-6f;
+    for (int32_t i = 0; i < outer; ++i) {
+        const float *xr = x + (int64_t)i * depth;
+        float *yr = y + (int64_t)i * depth;
+        float ss = 0;
+        for (int32_t c = 0; c < depth; ++c) ss += xr[c] * xr[c];
+        float norm = sqrtf(ss);
+        norm = norm < eps ? eps : norm;
+        for (int32_t c = 0; c < depth; ++c) yr[c] = xr[c] / norm;
+    }
+    return ODL_OK;
+}
+
 odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, const float *x, float *y) {
     int32_t od[4], count = 1, n_out = 1;
     for (int i = 0; i < 4; ++i) {
