@@ -16,6 +16,8 @@ from pytool.reference import run_int8
 
 
 def _draw(rng, dtype: str, shape: tuple, hi: int | None) -> np.ndarray:
+    if dtype == "float32":
+        return (rng.standard_normal(shape) * (hi or 1000)).astype(np.float32)
     if dtype == "uint64":
         return rng.integers(0, hi or 2**62, size=shape, dtype=np.uint64)
     info = np.iinfo(dtype)
@@ -112,6 +114,10 @@ CASES = {
                                         {"T": 2, "fft_length": 64}), None),
     "irfft_int32": (lambda: _single("SignalIrfft", [T((1, 130), "int32")], [T((1, 128), "int32")],
                                     {"T": 2, "fft_length": 128}), 1 << 28),
+    "rfft_float32": (lambda: _single("SignalRfft", [T((2, 50), "float32")], [T((2, 66), "float32")],
+                                     {"T": 0, "fft_length": 64}), None),
+    "irfft_float32": (lambda: _single("SignalIrfft", [T((1, 258), "float32")], [T((1, 256), "float32")],
+                                      {"T": 0, "fft_length": 256}), None),
     "irfft_32_rows": (lambda: _single("SignalIrfft", [T((3, 34), "int16")], [T((3, 32), "int16")],
                                       {"T": 7, "fft_length": 32}), 1500),
     "energy": (lambda: _single("SignalEnergy", [T((66,), "int16")], [T((33,), "uint32")],

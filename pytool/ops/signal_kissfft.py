@@ -3,7 +3,9 @@ Micro's signal library builds (kiss_fft.c, tools/kiss_fftr.c): the numpy twin
 of runtime_c/src/kernels/signal/rfft.c, shared by SignalRfft and SignalIrfft.
 `b` is the sample width (16 or 32): Q15 / Q31 twiddles and rounding, int32 /
 int64 products. Every store into a kiss_fft_cpx wraps to b bits as the C
-does (int32 sums that overflow wrap, as the reference's builds do)."""
+does (int32 sums that overflow wrap, as the reference's builds do). b = 0 is
+the float32 build: no scaling, HALF_OF a multiply by 0.5, every operation
+rounded to float32 (no contraction), as TFLite Micro's host build computes."""
 
 from __future__ import annotations
 
@@ -29,29 +31,37 @@ def factors(n: int) -> list[int]:
 
 def twiddles(ncfft: int, inverse: bool = False, b: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """kiss_fft_alloc's and kiss_fftr_alloc's tables (phases in double, negated when inverse)."""
-    smax = (1 << (b - 1)) - 1
+    smax = (1 << (b - 1)) - 1 if b else 0
 
-    def cexp(phase: float) -> tuple[int, int]:
+    def cexp(phase: float) -> tuple:
         phase = -phase if inverse else phase
+        if not b:  # (float) cos(phase)
+            return float(np.float32(math.cos(phase))), float(np.float32(math.sin(phase)))
         return math.floor(0.5 + smax * math.cos(phase)), math.floor(0.5 + smax * math.sin(phase))
 
     pi = 3.14159265358979323846264338327
     tw = [cexp(-2 * pi * i / ncfft) for i in range(ncfft)]
     sup = [cexp(-pi * ((i + 1) / ncfft + 0.5)) for i in range(ncfft // 2)]
-    dt = np.int16 if b == 16 else np.int32
+    dt = {16: np.int16, 32: np.int32, 0: np.float32}[b]
     return np.array(tw, dt).reshape(ncfft, 2), np.array(sup, dt).reshape(max(ncfft // 2, 0), 2)
 
 
 def wrap(v, b: int) -> np.ndarray:
+    if not b:
+        return np.asarray(v, np.float32)
     h = 1 << (b - 1)
     return ((np.asarray(v, np.int64) + h) & ((1 << b) - 1)) - h
 
 
 def sround(v: np.ndarray, b: int) -> np.ndarray:
+    if not b:
+        return np.asarray(v, np.float32)
     return wrap((v + (1 << (b - 2))) >> (b - 1), b)
 
 
 def fixdiv(c: np.ndarray, k: int, b: int) -> np.ndarray:
+    if not b:
+        return np.asarray(c, np.float32)
     return sround(c * (((1 << (b - 1)) - 1) // k), b)
 
 
@@ -63,6 +73,8 @@ def cmul(a: np.ndarray, t: np.ndarray, b: int) -> np.ndarray:
 
 def half(v: np.ndarray, b: int) -> np.ndarray:
     """HALF_OF of a sum: int16 sums are computed in int (no wrap), int32 sums wrap first."""
+    if not b:
+        return np.asarray(v, np.float32) * np.float32(0.5)
     return wrap((wrap(v, b) if b == 32 else v) >> 1, b)
 
 
@@ -97,12 +109,12 @@ def _work(out: np.ndarray, o: int, x: np.ndarray, f: int, fstride: int, fac: lis
 
 def rfft_row(x: np.ndarray, n: int, fac: list[int], tw: np.ndarray, sup: np.ndarray, b: int = 16) -> np.ndarray:
     """kiss_fftr: n real samples (zero-padded) -> n/2 + 1 (re, im) bins."""
-    nc = n // 2
-    buf = np.zeros(n, np.int64)
+    nc, dt = n // 2, (np.float32 if not b else np.int64)
+    buf = np.zeros(n, dt)
     buf[:x.size] = x
-    z = np.zeros((nc, 2), np.int64)
-    _work(z, 0, buf.reshape(nc, 2), 0, 1, fac, np.asarray(tw, np.int64), False, b)
-    out = np.zeros((nc + 1, 2), np.int64)
+    z = np.zeros((nc, 2), dt)
+    _work(z, 0, buf.reshape(nc, 2), 0, 1, fac, np.asarray(tw, dt), False, b)
+    out = np.zeros((nc + 1, 2), dt)
     tdc = fixdiv(z[0], 2, b)
     out[0] = [wrap(tdc[0] + tdc[1], b), 0]
     out[nc] = [wrap(tdc[0] - tdc[1], b), 0]
@@ -110,7 +122,7 @@ def rfft_row(x: np.ndarray, n: int, fac: list[int], tw: np.ndarray, sup: np.ndar
     fpk = fixdiv(z[k], 2, b)
     fpnk = fixdiv(np.stack([z[nc - k, 0], wrap(-z[nc - k, 1], b)], -1), 2, b)
     f1k, f2k = wrap(fpk + fpnk, b), wrap(fpk - fpnk, b)
-    t = cmul(f2k, np.asarray(sup, np.int64)[k - 1], b)
+    t = cmul(f2k, np.asarray(sup, dt)[k - 1], b)
     lo = np.stack([half(f1k[:, 0] + t[:, 0], b), half(f1k[:, 1] + t[:, 1], b)], -1)
     hi = np.stack([half(f1k[:, 0] - t[:, 0], b), half(t[:, 1] - f1k[:, 1], b)], -1)
     out[k] = lo
@@ -120,18 +132,20 @@ def rfft_row(x: np.ndarray, n: int, fac: list[int], tw: np.ndarray, sup: np.ndar
 
 def irfft_row(z: np.ndarray, n: int, fac: list[int], tw: np.ndarray, sup: np.ndarray, b: int = 16) -> np.ndarray:
     """kiss_fftri: n/2 + 1 (re, im) bins -> n real samples (tables from twiddles(n/2, inverse=True))."""
-    nc = n // 2
-    z = np.asarray(z, np.int64).reshape(-1, 2)[:nc + 1]
-    tmp = np.zeros((nc, 2), np.int64)
+    nc, dt = n // 2, (np.float32 if not b else np.int64)
+    z = np.asarray(z, dt).reshape(-1, 2)[:nc + 1]
+    tmp = np.zeros((nc, 2), dt)
     tmp[0] = fixdiv(wrap(np.array([z[0, 0] + z[nc, 0], z[0, 0] - z[nc, 0]]), b), 2, b)
     k = np.arange(1, nc // 2 + 1)
     fk = fixdiv(z[k], 2, b)
     fnkc = fixdiv(np.stack([z[nc - k, 0], wrap(-z[nc - k, 1], b)], -1), 2, b)
     fek, t = wrap(fk + fnkc, b), wrap(fk - fnkc, b)
-    fok = cmul(t, np.asarray(sup, np.int64)[k - 1], b)
+    fok = cmul(t, np.asarray(sup, dt)[k - 1], b)
     tmp[k] = wrap(fek + fok, b)
     lo = wrap(fek - fok, b)
     tmp[nc - k] = np.stack([lo[:, 0], wrap(-lo[:, 1], b)], -1)  # after tmp[k]: the middle bin takes this one
-    out = np.zeros((nc, 2), np.int64)
-    _work(out, 0, tmp, 0, 1, fac, np.asarray(tw, np.int64), True, b)
+    out = np.zeros((nc, 2), dt)
+    _work(out, 0, tmp, 0, 1, fac, np.asarray(tw, dt), True, b)
+    if not b:  # TFLite Micro's float Irfft divides by fft_length (the fixed-point ones do not)
+        return out.reshape(-1) / np.float32(n)
     return out.reshape(-1)

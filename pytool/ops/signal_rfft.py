@@ -1,4 +1,4 @@
-"""SignalRfft, int16 and int32 (FIXED_POINT=32: Q31 tables, int64 products). IR: inputs [x int16 [..., len]], outputs [y int16
+"""SignalRfft, int16, int32 (FIXED_POINT=32: Q31 tables, int64 products) and float32. IR: inputs [x int16 [..., len]], outputs [y int16
 [..., 2 (fft_length / 2 + 1)]] (re, im pairs), attrs {fft_length}. Each row
 is zero-padded to fft_length and transformed by the fixed-point real FFT
 TFLite Micro uses (KISS FFT 1.3.0 built with FIXED_POINT=16): a complex FFT of
@@ -24,7 +24,7 @@ from pytool.ops.signal_common import attr, check_dtypes
 from pytool.ops.signal_kissfft import factors, rfft_row, twiddles
 
 OPCODE = 102
-TYPES = ("int16",)
+TYPES = ("int16", "float32")  # and int32
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:
@@ -47,8 +47,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 def lower(g: Graph, op: Op) -> Lowered:
     x, y = op.inputs[0], op.outputs[0]
     dt = g.tensors[x].dtype
-    if dt not in ("int16", "int32"):
-        raise IRError(f"{op.type} '{op.name}': {dt} is not supported (int16 and int32 are)")
+    if dt not in ("int16", "int32", "float32"):
+        raise IRError(f"{op.type} '{op.name}': {dt} is not supported (int16, int32 and float32 are)")
     check_dtypes(g, op, [x, y], [dt, dt])
     n = attr(op, "fft_length")
     if n < 4 or n & (n - 1):
@@ -57,7 +57,7 @@ def lower(g: Graph, op: Op) -> Lowered:
     if not shape or shape[-1] > n:
         raise IRError(f"{op.type} '{op.name}': input rows of {shape[-1] if shape else 0} exceed fft_length {n}")
     f = factors(n // 2)
-    tw, sup = twiddles(n // 2, b=16 if dt == "int16" else 32)
+    tw, sup = twiddles(n // 2, b={"int16": 16, "int32": 32, "float32": 0}[dt])
     return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])  # the table dtype gives the width
 
 
@@ -65,8 +65,8 @@ def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     x, tw, sup = xs
     n, nf = low.params[0], low.params[1]
     fac = list(low.params[2:2 + 2 * nf])
-    b = 32 if np.asarray(tw).dtype == np.int32 else 16
-    x = np.asarray(x, np.int64)
+    b = {np.dtype(np.int16): 16, np.dtype(np.int32): 32, np.dtype(np.float32): 0}[np.asarray(tw).dtype]
+    x = np.asarray(x, np.float32 if not b else np.int64)
     rows = x.reshape(-1, x.shape[-1])
     out = np.stack([rfft_row(r, n, fac, np.asarray(tw), np.asarray(sup), b) for r in rows])
-    return [out.reshape(g.tensors[op.outputs[0]].shape).astype(np.int16 if b == 16 else np.int32)]
+    return [out.reshape(g.tensors[op.outputs[0]].shape).astype(g.tensors[op.outputs[0]].np_dtype)]

@@ -35,9 +35,11 @@ int32_t odl_signal_fft_auto_scale_s16(const int16_t *x, int32_t n, int16_t *y);
  * fft_length / 4 real-split twiddles, both (re, im) int16. */
 void odl_signal_rfft_s16(const int16_t *x, int32_t len, int32_t fft_length, const int32_t *factors,
                          const int16_t *tw, const int16_t *sup, int16_t *y);
-/* The same at FIXED_POINT=32 (Q31 tables). */
+/* The same at FIXED_POINT=32 (Q31 tables) and in float. */
 void odl_signal_rfft_s32(const int32_t *x, int32_t len, int32_t fft_length, const int32_t *factors,
                          const int32_t *tw, const int32_t *sup, int32_t *y);
+void odl_signal_rfft_f32(const float *x, int32_t len, int32_t fft_length, const int32_t *factors, const float *tw,
+                         const float *sup, float *y);
 
 /* One row: fft_length / 2 + 1 (re, im) bins -> fft_length int16 samples
  * (kiss_fftri); tw / sup are the inverse tables. */
@@ -45,6 +47,9 @@ void odl_signal_irfft_s16(const int16_t *x, int32_t fft_length, const int32_t *f
                           const int16_t *sup, int16_t *y);
 void odl_signal_irfft_s32(const int32_t *x, int32_t fft_length, const int32_t *factors, const int32_t *tw,
                           const int32_t *sup, int32_t *y);
+/* float: the output is divided by fft_length, as TFLite Micro's float Irfft does. */
+void odl_signal_irfft_f32(const float *x, int32_t fft_length, const int32_t *factors, const float *tw,
+                          const float *sup, float *y);
 
 /* re^2 + im^2 of bins [start, end); other bins of y are set to 0. */
 void odl_signal_energy_s16(const int16_t *spectrum, int32_t start, int32_t end, int32_t n_out, uint32_t *y);

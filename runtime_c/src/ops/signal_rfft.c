@@ -1,6 +1,6 @@
-/* SignalRfft int16 / int32 decoder (pytool/ops/signal_rfft.py).
- * inputs : [x int16|int32 [..., len], twiddles int16|int32 [n/2, 2], super_twiddles int16|int32 [n/4, 2]]
- * outputs: [y int16|int32 [..., 2 (n/2 + 1)]]
+/* SignalRfft int16 / int32 / float32 decoder (pytool/ops/signal_rfft.py).
+ * inputs : [x int16|int32|float32 [..., len], twiddles int16|int32|float32 [n/2, 2], super_twiddles int16|int32|float32 [n/4, 2]]
+ * outputs: [y int16|int32|float32 [..., 2 (n/2 + 1)]]
  * params : [fft_length n, n_factors, p0, m0, p1, m1, ...] (radix 4 / 2 only) */
 #include "odl/ops_signal.h"
 
@@ -8,7 +8,7 @@ odl_status_t odl_op_signal_rfft(odl_ctx_t *ctx, const odl_op_t *op) {
     int32_t nx = 0, ny = 0, ntw = 0, nsup = 0;
     const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0);
     const odl_tensor_t *t0 = odl_op_in_info(ctx, op, 0);
-    const int32_t dt = t0 && t0->dtype == ODL_DT_INT32 ? ODL_DT_INT32 : ODL_DT_INT16; /* tables and y: the same */
+    const int32_t dt = t0 && (t0->dtype == ODL_DT_INT32 || t0->dtype == ODL_DT_FLOAT32) ? t0->dtype : ODL_DT_INT16;
     const void *x = odl_signal_io(ctx, op, 0, 0, dt, &nx);
     const void *tw = odl_signal_io(ctx, op, 0, 1, dt, &ntw);
     const void *sup = odl_signal_io(ctx, op, 0, 2, dt, &nsup);
@@ -27,7 +27,9 @@ odl_status_t odl_op_signal_rfft(odl_ctx_t *ctx, const odl_op_t *op) {
     const int32_t out_len = 2 * (n / 2 + 1);
     if (len <= 0 || len > n || nx % len || ny != (nx / len) * out_len) return ODL_ERR_SHAPE;
     for (int32_t r = 0; r < nx / len; ++r) {
-        if (dt == ODL_DT_INT32) {
+        if (dt == ODL_DT_FLOAT32) {
+            odl_signal_rfft_f32((const float *)x + r * len, len, n, op->params + 2, tw, sup, (float *)y + r * out_len);
+        } else if (dt == ODL_DT_INT32) {
             odl_signal_rfft_s32((const int32_t *)x + r * len, len, n, op->params + 2, tw, sup, (int32_t *)y + r * out_len);
         } else {
             odl_signal_rfft_s16((const int16_t *)x + r * len, len, n, op->params + 2, tw, sup, (int16_t *)y + r * out_len);

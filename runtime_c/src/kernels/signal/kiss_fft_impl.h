@@ -1,17 +1,25 @@
-/* The fixed-point KISS FFT of rfft.c, included once per sample width: KF_T
- * the sample type, KF_P its product type, KF_U the unsigned of KF_T, KF_BITS,
- * KF_MAX, and KF(name) suffixing each name. Sums are formed in KF_P and stored
- * wrapped (the reference's kiss_fft_cpx stores; int32 overflow wraps there). */
+/* The KISS FFT of rfft.c, included once per sample type: KF_T the sample
+ * type, KF_P its product type, KF_U the unsigned of KF_T, KF_BITS, KF_MAX,
+ * KF_FLOAT (1 for float: no scaling, HALF_OF a multiply by 0.5) and KF(name)
+ * suffixing each name. Integer sums are formed in KF_P and stored wrapped
+ * (the reference's kiss_fft_cpx stores; int32 overflow wraps there). Float
+ * needs -ffp-contract=off (the runtime's flags) to round every operation. */
 
 typedef struct {
     KF_T r, i;
 } KF(cpx);
 
+#if KF_FLOAT
+static inline KF_T KF(w)(KF_P v) { return v; }
+static inline KF_T KF(sround)(KF_P v) { return v; }
+static inline KF_T KF(half)(KF_P v) { return v * 0.5f; }
+#else
 static inline KF_T KF(w)(KF_P v) { return (KF_T)(KF_U)(uint64_t)(int64_t)v; }
 /* Q15 / Q31 rounding of a product sum. */
 static inline KF_T KF(sround)(KF_P v) { return KF(w)((v + ((KF_P)1 << (KF_BITS - 2))) >> (KF_BITS - 1)); }
 /* HALF_OF of a sum: int16 sums are computed in int, int32 sums wrap first. */
 static inline KF_T KF(half)(KF_P v) { return KF(w)((KF_BITS == 32 ? (KF_P)KF(w)(v) : v) >> 1); }
+#endif
 
 static inline KF(cpx) KF(add)(KF(cpx) a, KF(cpx) b) {
     KF(cpx) o = {KF(w)((KF_P)a.r + b.r), KF(w)((KF_P)a.i + b.i)};
@@ -22,9 +30,14 @@ static inline KF(cpx) KF(sub)(KF(cpx) a, KF(cpx) b) {
     return o;
 }
 static inline KF(cpx) KF(fixdiv)(KF(cpx) c, int32_t k) {
+#if KF_FLOAT
+    (void)k; /* no scaling in the float build */
+    return c;
+#else
     const KF_P s = KF_MAX / k;
     KF(cpx) o = {KF(sround)(c.r * s), KF(sround)(c.i * s)};
     return o;
+#endif
 }
 static inline KF(cpx) KF(cmul)(KF(cpx) a, const KF_T *b) {
     KF(cpx) o = {KF(sround)((KF_P)a.r * b[0] - (KF_P)a.i * b[1]), KF(sround)((KF_P)a.r * b[1] + (KF_P)a.i * b[0])};
@@ -138,4 +151,7 @@ void KF(odl_signal_irfft)(const KF_T *x, int32_t fft_length, const int32_t *fact
                           KF_T *y) {
     const KF(source) src = {x, 0, fft_length / 2, sup};
     KF(work)((KF(cpx) *)(void *)y, &src, 0, 1, factors, tw);
+#if KF_FLOAT
+    for (int32_t i = 0; i < fft_length; ++i) y[i] /= (float)fft_length; /* TFLite Micro's float Irfft scales */
+#endif
 }
