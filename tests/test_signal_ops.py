@@ -158,6 +158,8 @@ CASES.update({
                                                 {"delay_length": 15}), None),
     "overlap_add": (lambda: _single("SignalOverlapAdd", [T((2, 3, 8), "int16")], [T((2, 9), "int16")],
                                     {"T": 7, "frame_step": 3}), 20000),
+    "overlap_add_float32": (lambda: _single("SignalOverlapAdd", [T((3, 6), "float32")], [T((6,), "float32")],
+                                            {"T": 0, "frame_step": 2}), None),
     "framer_prefill": (lambda: framer_model(2, 3, 10, 4, True), None),
     "framer_no_prefill": (lambda: framer_model(1, 2, 7, 3, False), None),
     "stacker": (lambda: stacker_model(4, 2, 1, 1), None),

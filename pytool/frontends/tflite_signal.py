@@ -47,7 +47,8 @@ def _queue_state(module: str):
 
         if len(op.inputs) != 1:
             raise error(f"expected 1 input, got {len(op.inputs)}")
-        return import_module(f"pytool.ops.{module}").state_spec(g.tensors[op.inputs[0]].shape, op.attrs)
+        x = g.tensors[op.inputs[0]]
+        return import_module(f"pytool.ops.{module}").state_spec(x.shape, op.attrs, x.dtype)
 
     return make
 

@@ -20,7 +20,7 @@ TYPES = ("int16",)
 STATE_INPUTS = (1,)
 
 
-def state_spec(shape: tuple, attrs: dict) -> np.ndarray:
+def state_spec(shape: tuple, attrs: dict, dtype: str = "int16") -> np.ndarray:
     rows = int(np.prod(shape[:-1], dtype=np.int64)) if shape else 1
     return np.zeros((rows, attrs["delay_length"]), np.int16)
 

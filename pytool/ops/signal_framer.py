@@ -27,7 +27,7 @@ def _capacity(attrs: dict) -> int:
     return -(-size // step) * step if step > 0 else 0
 
 
-def state_spec(shape: tuple, attrs: dict) -> np.ndarray:
+def state_spec(shape: tuple, attrs: dict, dtype: str = "int16") -> np.ndarray:
     rows = int(np.prod(shape[:-1], dtype=np.int64)) if shape else 1
     cap = _capacity(attrs)
     st = np.zeros((rows, cap + 1), np.int16)

@@ -27,7 +27,7 @@ def _buffer(attrs: dict) -> int:
     return attrs["num_channels"] * (attrs["stacker_left_context"] + attrs["stacker_right_context"] + 1)
 
 
-def state_spec(shape: tuple, attrs: dict) -> np.ndarray:
+def state_spec(shape: tuple, attrs: dict, dtype: str = "int16") -> np.ndarray:
     return np.zeros(max(_buffer(attrs), 0) + 2, np.int16)
 
 

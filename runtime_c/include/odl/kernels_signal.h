@@ -94,6 +94,9 @@ void odl_signal_delay_s16(const int16_t *x, int32_t rows, int32_t n, int32_t d, 
 void odl_signal_overlap_add_s16(const int16_t *x, int32_t rows, int32_t frames, int32_t size, int32_t step,
                                 int16_t *state, int16_t *y);
 
+void odl_signal_overlap_add_f32(const float *x, int32_t rows, int32_t frames, int32_t size, int32_t step,
+                                float *state, float *y);
+
 /* rows x frames * step in, rows x frames x size out; state: rows x (capacity + 1). Returns valid. */
 int32_t odl_signal_framer_s16(const int16_t *x, int32_t rows, int32_t frames, int32_t size, int32_t step,
                               int32_t capacity, int16_t *state, int16_t *y);

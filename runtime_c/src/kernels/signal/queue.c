@@ -34,6 +34,18 @@ void odl_signal_overlap_add_s16(const int16_t *x, int32_t rows, int32_t frames, 
     }
 }
 
+void odl_signal_overlap_add_f32(const float *x, int32_t rows, int32_t frames, int32_t size, int32_t step,
+                                float *state, float *y) {
+    for (int32_t r = 0; r < rows; ++r, state += size) {
+        for (int32_t f = 0; f < frames; ++f, x += size, y += step) {
+            for (int32_t i = 0; i < size; ++i) state[i] += x[i];
+            memcpy(y, state, (size_t)step * sizeof(float));
+            memmove(state, state + step, (size_t)(size - step) * sizeof(float));
+            for (int32_t i = size - step; i < size; ++i) state[i] = 0.0f;
+        }
+    }
+}
+
 int32_t odl_signal_framer_s16(const int16_t *x, int32_t rows, int32_t frames, int32_t size, int32_t step,
                               int32_t capacity, int16_t *state, int16_t *y) {
     int32_t valid = 1;
