@@ -269,3 +269,21 @@ def movement2_model(seed: int = 7) -> bytes:
          *_opts("SplitVOptions", numSplits=2))
     b.op(BCAST, [p0, ints(2, 3, 3, 2)], [bc])
     return b.build([x], [bc, p1])
+
+
+def compare_model(seed: int = 8) -> bytes:
+    """Float comparisons (bool out, broadcasting) and ARG_MAX / ARG_MIN (int32 out; TFLite Micro fails on int64)."""
+    EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL, ARG_MAX, ARG_MIN = 71, 72, 61, 62, 58, 63, 56, 79
+    b = Builder(seed)
+    x = b.t((1, 3, 5), "int8", 0.25, 0)
+    xf = b.t((1, 3, 5))
+    b.op(DEQ, [x], [xf])
+    ref = b.t((5,), data=(b.rng.integers(-8, 8, 5) * 0.25).astype(np.float32))
+    outs = []
+    for code in (EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL):
+        outs.append(b.t((1, 3, 5), "bool"))
+        b.op(code, [xf, ref], [outs[-1]])
+    am, an = b.t((1, 5), "int32"), b.t((1, 3), "int32")
+    b.op(ARG_MAX, [xf, b.t((1,), "int32", data=np.array([1], np.int32))], [am], *_opts("ArgMaxOptions", outputType=2))
+    b.op(ARG_MIN, [xf, b.t((1,), "int32", data=np.array([2], np.int32))], [an], *_opts("ArgMinOptions", outputType=2))
+    return b.build([x], [*outs, am, an])

@@ -40,7 +40,7 @@ def run_c(lib, g: Graph, op: Op, feeds: dict) -> np.ndarray:
     assert low.opcode == f32.OPCODE
     arrays = [None if a is None else np.ascontiguousarray(g.tensors[a].data if g.tensors[a].is_const else feeds[a])
               for a in low.inputs]
-    out = np.full(g.tensors[op.outputs[0]].shape, np.nan, np.float32)
+    out = np.full(g.tensors[op.outputs[0]].shape, 0x55, g.tensors[op.outputs[0]].np_dtype)
     entries, keep = [*arrays, out], []
     tensors = ffi.new("odl_tensor_t[]", len(entries))
     index = []
@@ -49,7 +49,8 @@ def run_c(lib, g: Graph, op: Op, feeds: dict) -> np.ndarray:
             index.append(-1)
             continue
         t = tensors[k]
-        t.dtype, t.rank, t.bytes, t.offset = (5 if a.dtype == np.float32 else 3), a.ndim, a.nbytes, -1
+        code = {np.dtype(np.float32): 5, np.dtype(np.int32): 3, np.dtype(np.int64): 4, np.dtype(bool): 1}[a.dtype]
+        t.dtype, t.rank, t.bytes, t.offset = code, a.ndim, a.nbytes, -1
         for d in range(a.ndim):
             t.dims[d] = a.shape[d]
         buf = ffi.from_buffer(a)
@@ -64,7 +65,7 @@ def run_c(lib, g: Graph, op: Op, feeds: dict) -> np.ndarray:
                                 "outputs": outs, "params": params, "n_params": len(low.params)})
     assert c.odl_op_f32(ctx, opc) == 0
     want = f32.ref(g, op, low, [None if a is None else a for a in arrays])[0]
-    assert out.tobytes() == np.asarray(want, np.float32).reshape(out.shape).tobytes()
+    assert out.tobytes() == np.asarray(want, out.dtype).reshape(out.shape).tobytes()
     return out
 
 
@@ -185,3 +186,34 @@ def test_odl_expf_equals_its_twin(lib):
     x = np.concatenate([x, np.float32([0.0, -0.0, np.inf, -np.inf, 88.72, 88.73, -103.97, -104.0])])
     got = np.array([lib[1].odl_expf(float(v)) for v in x], np.float32)
     assert got.tobytes() == expf(x).tobytes()
+
+
+@SETTINGS
+@given(st.sampled_from(f32.COMPARISONS), shapes4, st.lists(st.booleans(), min_size=4, max_size=4),
+       st.integers(0, 2**31))
+def test_compare_f32_broadcast(lib, kind, shape, ones, seed):
+    rng = np.random.default_rng(seed)
+    sb = tuple(1 if o else d for d, o in zip(shape, ones))
+    g = Graph()
+    a = (rng.integers(-3, 4, shape) * 0.5).astype(np.float32)  # ties, so EQUAL is sometimes true
+    g.add_tensor(Tensor("a", tuple(shape), "float32"))
+    g.add_tensor(Tensor("b", sb, "float32", data=(rng.integers(-3, 4, sb) * 0.5).astype(np.float32)))
+    op = Op(kind, ["a", "b"], ["y"], {})
+    g.ops.append(op)
+    g.add_tensor(Tensor("y", tuple(shape), "bool"))
+    run_c(lib, g, op, {"a": a})
+
+
+@SETTINGS
+@given(st.sampled_from(["ARG_MAX", "ARG_MIN"]), shapes4, st.data(), st.sampled_from(["int32", "int64"]),
+       st.integers(0, 2**31))
+def test_arg_f32(lib, kind, shape, data, out_dtype, seed):
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    g.add_tensor(Tensor("x", tuple(shape), "float32"))
+    g.add_tensor(Tensor("axis", (1,), "int32", data=np.array([axis], np.int32)))
+    op = Op(kind, ["x", "axis"], ["y"], {})
+    g.ops.append(op)
+    g.add_tensor(Tensor("y", opreg.get(kind).infer_shapes(g, op)[0], out_dtype))
+    run_c(lib, g, op, {"x": (rng.integers(-2, 3, shape) * 0.5).astype(np.float32)})

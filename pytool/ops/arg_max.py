@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.data_movement import const_ints, norm_axis
 
 OPCODE = 44
@@ -44,6 +44,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     x, y = op.inputs[0], op.outputs[0]
     if g.tensors[x].dtype != "int8" or g.tensors[y].dtype not in ("int32", "int64"):
         raise IRError(f"{op.type} '{op.name}': int8 input and int32/int64 output expected")
@@ -52,6 +54,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     is_min, outer, axis, inner = low.params
     y = _pick(np.asarray(xs[0]).reshape(outer, axis, inner), 1, is_min)
     return [y.reshape(g.tensors[op.outputs[0]].shape).astype(g.tensors[op.outputs[0]].np_dtype)]

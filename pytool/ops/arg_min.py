@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops import arg_max as _am
 
 OPCODE, TYPES, infer_shapes, macs, ref_int8 = _am.OPCODE, _am.TYPES, _am.infer_shapes, _am.macs, _am.ref_int8
@@ -18,5 +18,6 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     low = _am.lower(g, op)
-    low.params[0] = 1
+    if low.opcode != f32.OPCODE:  # the float kernel reads op.type itself
+        low.params[0] = 1
     return low

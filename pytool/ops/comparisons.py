@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops import add as _add
 from pytool.ops.unary_common import per_tensor
 from quantize.fixedpoint import multiply_by_quantized_multiplier
@@ -38,6 +38,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
     dts = {g.tensors[a].dtype, g.tensors[b].dtype}
     if dts not in ({"int8"}, {"int32"}):
@@ -57,6 +59,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     kind, oa, ma, sa, ob, mb, sb = low.params
     a, b = np.broadcast_arrays(np.asarray(xs[0], np.int64), np.asarray(xs[1], np.int64))
     if g.tensors[op.inputs[0]].dtype == "int32":

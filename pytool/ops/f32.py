@@ -14,6 +14,8 @@ C params (float values as their int32 bits):
   LOGISTIC/TANH/HARD_SWISH/ABS/RSQRT: [kind]   CLAMP (RELU, RELU6): [kind, lo, hi]
   LEAKY_RELU: [kind, alpha]    SOFTMAX: [kind, beta, outer, depth]
   L2_NORMALIZATION: [kind, outer, depth] (sum of squares, sqrtf, max with 1e-6, divide)
+  EQUAL ... LESS_EQUAL (bool out): [kind, comparison 0..5, d0..d3, a strides 4, b strides 4]
+  ARG_MAX / ARG_MIN (int32 or int64 out): [kind, is_min, outer, axis, inner, out_is_int64]
   MEAN/SUM/REDUCE_MAX/REDUCE_MIN: [kind, d0..d3, reduced-axes mask, mode (0 mean, 1 sum, 2 max, 3 min)]
   FC, CONV_2D, DEPTHWISE_CONV_2D, pools: see f32_conv.py.
 """
@@ -34,6 +36,10 @@ from pytool.ops.quantize import float_bits, float_from_bits
 OPCODE = 90
 ADD, SUB, MUL, FC, CONV, DEPTHWISE, AVG_POOL, MAX_POOL, MEAN, LOGISTIC, TANH, CLAMP, SOFTMAX = range(1, 14)
 MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU, HARD_SWISH, ABS, RSQRT, L2_NORM = range(14, 24)
+COMPARE, ARG = 24, 25
+COMPARISONS = ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")
+# Ops whose float32 kernel reads floats but writes another type.
+FLOAT_IN_OPS = (*COMPARISONS, "ARG_MAX", "ARG_MIN")
 BINARY = (ADD, SUB, MUL, MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, PRELU)
 REDUCE_MEAN, REDUCE_SUM, REDUCE_MAX, REDUCE_MIN = 0, 1, 2, 3
 F32_MAX = float(np.finfo(np.float32).max)
@@ -69,7 +75,9 @@ def unsupported_reason(g: Graph, op: Op) -> str | None:
 
 
 def is_float(g: Graph, op: Op) -> bool:
-    return any(g.tensors[n].dtype == "float32" for n in op.outputs)
+    if any(g.tensors[n].dtype == "float32" for n in op.outputs):
+        return True
+    return op.type in FLOAT_IN_OPS and any(g.tensors[n].dtype == "float32" for n in op.inputs if n in g.tensors)
 
 
 def maybe_lower(g: Graph, op: Op) -> Lowered | None:
@@ -99,7 +107,8 @@ def ref(g: Graph, op: Op, low: Lowered, xs: list) -> list:
         y = f32_conv.REF[kind](g, op, low, xs)
     else:
         y = REF[kind](low, [None if x is None else np.asarray(x, np.float32) for x in xs])
-    return [np.asarray(y, np.float32).reshape(g.tensors[op.outputs[0]].shape)]
+    t = g.tensors[op.outputs[0]]
+    return [np.asarray(y).astype(t.np_dtype).reshape(t.shape)]
 
 
 def act_params(op: Op) -> list[int]:
@@ -222,6 +231,39 @@ def _lower_reduce(mode: int):
     return lower
 
 
+def _lower_compare(g: Graph, op: Op) -> Lowered:
+    low = _lower_binary(COMPARE, False)(g, op)
+    low.params[1:3] = [COMPARISONS.index(op.type)]
+    return low
+
+
+def _ref_compare(low: Lowered, xs: list) -> np.ndarray:
+    fn = (np.equal, np.not_equal, np.greater, np.greater_equal, np.less, np.less_equal)[low.params[1]]
+    return fn(*np.broadcast_arrays(xs[0], xs[1]))
+
+
+def _lower_arg(g: Graph, op: Op) -> Lowered:
+    from pytool.ops.arg_max import _view
+
+    y = g.tensors[op.outputs[0]].dtype
+    if y not in ("int32", "int64"):
+        raise IRError(f"{op.type} '{op.name}': output is {y}; int32 or int64 expected")
+    _, outer, axis, inner = _view(g, op)
+    return Lowered(inputs=[op.inputs[0]], params=[ARG, int(op.type == "ARG_MIN"), outer, axis, inner,
+                                                  int(y == "int64")])
+
+
+def _ref_arg(low: Lowered, xs: list) -> np.ndarray:
+    is_min, outer, axis, inner = low.params[1:5]
+    x = xs[0].reshape(outer, axis, inner)
+    best, idx = x[:, 0, :].copy(), np.zeros((outer, inner), np.int64)
+    for i in range(1, axis):  # strictly better only: the first extreme stays
+        v = x[:, i, :]
+        better = v < best if is_min else v > best
+        best, idx = np.where(better, v, best), np.where(better, i, idx)
+    return idx
+
+
 def _lower_l2(g: Graph, op: Op) -> Lowered:
     low = _lower_softmax(g, op)
     return Lowered(inputs=low.inputs, params=[L2_NORM, *low.params[2:]])
@@ -296,11 +338,12 @@ LOWER: dict[str, Callable[[Graph, Op], Lowered]] = {
     "MAXIMUM": _lower_binary(MAXIMUM, False), "MINIMUM": _lower_binary(MINIMUM, False), "DIV": _lower_binary(DIV),
     "SQUARED_DIFFERENCE": _lower_binary(SQUARED_DIFFERENCE, False), "PRELU": _lower_binary(PRELU, False),
     "LEAKY_RELU": _lower_leaky, "HARD_SWISH": _lower_unary(HARD_SWISH), "ABS": _lower_unary(ABS),
-    "RSQRT": _lower_unary(RSQRT), "L2_NORMALIZATION": _lower_l2,
+    "RSQRT": _lower_unary(RSQRT), "L2_NORMALIZATION": _lower_l2, "ARG_MAX": _lower_arg, "ARG_MIN": _lower_arg,
+    **dict.fromkeys(COMPARISONS, _lower_compare),
 }
 REF: dict[int, Callable[[Lowered, list], np.ndarray]] = {
     LOGISTIC: _ref_logistic, TANH: lambda low, xs: libm().tanhf(xs[0]),
     CLAMP: lambda low, xs: clamp(xs[0], low.params[1], low.params[2]),
-    SOFTMAX: _ref_softmax, MEAN: _ref_mean, L2_NORM: _ref_l2,
+    SOFTMAX: _ref_softmax, MEAN: _ref_mean, L2_NORM: _ref_l2, COMPARE: _ref_compare, ARG: _ref_arg,
     **dict.fromkeys(BINARY, _ref_binary), **dict.fromkeys((LEAKY_RELU, HARD_SWISH, ABS, RSQRT), _ref_unary),
 }

@@ -47,6 +47,35 @@ static odl_status_t binary(odl_ctx_t *ctx, const odl_op_t *op, const int32_t *p)
                           (const float *)odl_op_in(ctx, op, 1), bits_f32(p[1]), bits_f32(p[2]), y);
 }
 
+static odl_status_t compare(odl_ctx_t *ctx, const odl_op_t *op, const int32_t *p) {
+    if (op->n_params < 14) return ODL_ERR_MODEL;
+    const int32_t *dims = p + 2, *sa = p + 6, *sb = p + 10;
+    for (int i = 0; i < 4; ++i)
+        if (dims[i] <= 0 || sa[i] < 0 || sb[i] < 0) return ODL_ERR_SHAPE;
+    const odl_tensor_t *ta = odl_op_in_info(ctx, op, 0), *tb = odl_op_in_info(ctx, op, 1);
+    const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
+    if (!ta || !tb || !ty || ta->dtype != ODL_DT_FLOAT32 || tb->dtype != ODL_DT_FLOAT32 || ty->dtype != ODL_DT_UINT8)
+        return ODL_ERR_MODEL;
+    if (odl_tensor_numel(ta) < max_index(dims, sa) || odl_tensor_numel(tb) < max_index(dims, sb) ||
+        odl_tensor_numel(ty) != prod4(dims) || ty->bytes < prod4(dims))
+        return ODL_ERR_SHAPE;
+    return odl_compare_f32(p[1], dims, sa, (const float *)odl_op_in(ctx, op, 0), sb,
+                           (const float *)odl_op_in(ctx, op, 1), (uint8_t *)odl_op_out(ctx, op, 0));
+}
+
+static odl_status_t arg(odl_ctx_t *ctx, const odl_op_t *op, const int32_t *p) {
+    if (op->n_params < 6 || p[2] <= 0 || p[3] <= 0 || p[4] <= 0) return ODL_ERR_MODEL;
+    const int64_t n_out = (int64_t)p[2] * p[4];
+    const float *x = f32_in(ctx, op, 0, n_out * p[3]);
+    const odl_tensor_t *ty = odl_op_out_info(ctx, op, 0);
+    const int is64 = p[5] != 0;
+    if (!x || !ty || ty->dtype != (is64 ? ODL_DT_INT64 : ODL_DT_INT32) || odl_tensor_numel(ty) != n_out ||
+        ty->bytes < n_out * (is64 ? 8 : 4))
+        return ODL_ERR_SHAPE;
+    void *y = odl_op_out(ctx, op, 0);
+    return odl_arg_f32(p[1], p[2], p[3], p[4], x, is64 ? 0 : (int32_t *)y, is64 ? (int64_t *)y : 0);
+}
+
 static odl_status_t conv_like(odl_ctx_t *ctx, const odl_op_t *op, const int32_t *p) {
     const int pool = p[0] == ODL_F32_AVG_POOL || p[0] == ODL_F32_MAX_POOL;
     if (op->n_params < (pool ? 15 : 19)) return ODL_ERR_MODEL;
@@ -138,6 +167,8 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         if (op->n_params < 3) return ODL_ERR_MODEL;
         return odl_clamp_f32(n, bits_f32(p[1]), bits_f32(p[2]), x, y);
     }
+    case ODL_F32_COMPARE: return compare(ctx, op, p);
+    case ODL_F32_ARG: return arg(ctx, op, p);
     case ODL_F32_L2_NORM: {
         if (op->n_params < 3 || p[1] <= 0 || p[2] <= 0) return ODL_ERR_MODEL;
         const float *x = f32_in(ctx, op, 0, (int64_t)p[1] * p[2]);

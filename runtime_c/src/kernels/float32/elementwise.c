@@ -37,6 +37,40 @@ odl_status_t odl_binary_f32(int32_t kind, const int32_t dims[4], const int32_t s
     return ODL_OK;
 }
 
+odl_status_t odl_compare_f32(int32_t cmp, const int32_t dims[4], const int32_t sa[4], const float *a,
+                             const int32_t sb[4], const float *b, uint8_t *y) {
+    if (cmp < 0 || cmp > 5) return ODL_ERR_MODEL;
+    int32_t k = 0;
+    for (int32_t i0 = 0; i0 < dims[0]; ++i0)
+        for (int32_t i1 = 0; i1 < dims[1]; ++i1)
+            for (int32_t i2 = 0; i2 < dims[2]; ++i2)
+                for (int32_t i3 = 0; i3 < dims[3]; ++i3, ++k) {
+                    const float va = a[i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3]];
+                    const float vb = b[i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3]];
+                    const int r = cmp == 0 ? va == vb : cmp == 1 ? va != vb : cmp == 2 ? va > vb
+                                : cmp == 3 ? va >= vb : cmp == 4 ? va < vb : va <= vb;
+                    y[k] = (uint8_t)r;
+                }
+    return ODL_OK;
+}
+
+odl_status_t odl_arg_f32(int32_t is_min, int32_t outer, int32_t axis, int32_t inner, const float *x, int32_t *y32,
+                         int64_t *y64) {
+    for (int32_t o = 0; o < outer; ++o)
+        for (int32_t i = 0; i < inner; ++i) {
+            const float *xp = x + (int64_t)o * axis * inner + i;
+            float best = xp[0];
+            int32_t at = 0;
+            for (int32_t k = 1; k < axis; ++k) {
+                const float v = xp[(int64_t)k * inner];
+                if (is_min ? v < best : v > best) best = v, at = k;
+            }
+            if (y64) y64[(int64_t)o * inner + i] = at;
+            else y32[(int64_t)o * inner + i] = at;
+        }
+    return ODL_OK;
+}
+
 odl_status_t odl_logistic_f32(int32_t n, const float *x, float *y) {
     /* TFLite's cutoffs: 1 above 16.619..., exp(x) below -9. */
     const float upper = 16.619047164916992188f, lower = -9.f;
