@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from signal_build import SS_OPTS, Node, filter_bank_tables, gain_lut, graph_model, hann, preprocessor_model
+from signal_build import (
+    SS_OPTS,
+    Node,
+    filter_bank_tables,
+    gain_lut,
+    graph_model,
+    hann,
+    micro_speech_model,
+    preprocessor_model,
+)
 from tflite_build import T
 
 from pytool import compile_model, load_host
@@ -229,17 +238,35 @@ def test_unsupported_rfft_length_is_refused_with_the_reason(tmp_path):
         compile_model(path, out_dir=tmp_path / "b")
 
 
+def float_fft_model() -> bytes:
+    """float32 Rfft -> Irfft -> OverlapAdd: the float KISS FFT and state on a board."""
+    t = [T((2, 60), "float32"), T((2, 66), "float32"), T((2, 64), "float32"), T((32,), "float32")]
+    nodes = [Node("SignalRfft", [0], [1], {"T": 0, "fft_length": 64}),
+             Node("SignalIrfft", [1], [2], {"T": 0, "fft_length": 64}),
+             Node("SignalOverlapAdd", [2], [3], {"T": 0, "frame_step": 16})]
+    return graph_model(t, nodes, [0], [3])
+
+
+QEMU_MODELS = {
+    "chain": (preprocessor_model, lambda rng, k: speech_like(rng, k)[0]),
+    "micro_speech_int8": (lambda: micro_speech_model(), lambda rng, k: speech_like(rng, k)[0].reshape(1, 480)),
+    "float_fft": (float_fft_model, lambda rng, k: (rng.standard_normal((2, 60)) * 100).astype(np.float32)),
+}
+
+
 @pytest.mark.qemu
-def test_preprocessor_chain_on_qemu_matches_the_host(tmp_path):
-    """mps2-an386 (Cortex-M4) over the serial link: the same bytes as the host
-    C and TFLite Micro, invoke after invoke (the noise estimate carries)."""
+@pytest.mark.parametrize("name", sorted(QEMU_MODELS))
+def test_signal_models_on_qemu_match_the_host(name, tmp_path):
+    """mps2-an386 (Cortex-M4F) over the serial link: the same bytes as the host
+    C and TFLite Micro, invoke after invoke (the state carries)."""
     from tflite_micro import runtime
 
     from pytool.link import Link
     from pytool.targets import QemuSession, build_firmware
 
-    path = tmp_path / "chain.tflite"
-    path.write_bytes(preprocessor_model())
+    build, feed = QEMU_MODELS[name]
+    path = tmp_path / "m.tflite"
+    path.write_bytes(build())
     art = compile_model(path, out_dir=tmp_path / "model")
     net = load_host(art)
     ip = runtime.Interpreter.from_file(str(path), arena_size=256 * 1024)
@@ -247,14 +274,15 @@ def test_preprocessor_chain_on_qemu_matches_the_host(tmp_path):
     rng = np.random.default_rng(5)
     with QemuSession(elf, "mps2-an386") as q, Link(q.url, timeout=10) as link:
         for k in range(5):
-            (x,) = speech_like(rng, k)
+            x = feed(rng, k)
             ip.set_input(x, 0)
             ip.invoke()
             host = net.invoke(x)
+            host = list(host) if isinstance(host, tuple | list) else [host]
             board = link.infer_all(x)
-            for i in range(2):
+            for i, h in enumerate(host):
                 want = np.array(ip.get_output(i))
-                assert board[i].tobytes() == host[i].tobytes() == want.tobytes(), f"invoke {k} output {i}"
+                assert board[i].tobytes() == h.tobytes() == want.tobytes(), f"invoke {k} output {i}"
 
 
 def test_reset_state_restarts_the_queues_and_the_noise_estimate(tmp_path):
@@ -289,7 +317,5 @@ def test_micro_speech_preprocessor_with_builtin_glue_matches_tflite_micro(float_
     CAST uint32 <-> int32, int32 STRIDED_SLICE / CONCATENATION and either the
     int32 MUL / ADD / DIV / MAXIMUM / MINIMUM scaling to int8 features or a
     float32 tail (CAST, DIV by 25.6), over 6 invokes."""
-    from signal_build import micro_speech_model
-
     check(micro_speech_model(float_output=float_output), tmp_path, n=6, seed=2,
           feed=lambda rng, k: [speech_like(rng, k)[0].reshape(1, 480)])
