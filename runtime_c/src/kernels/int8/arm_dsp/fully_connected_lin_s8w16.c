@@ -109,8 +109,14 @@ __attribute__((noinline)) static void z_acc_own_tables(int32_t batches, int32_t 
     }
 }
 
-void odl_fully_connected_z_acc(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in,
-                               int32_t out_depth, uint32_t key, int32_t *acc, const int16_t *table) {
+/* arm_mve/fully_connected_lin_s8w16.c takes z_acc under another name as its fallback */
+#ifdef ODL_FC_LIN_ZACC_DSP_NAME
+#define fc_lin_z_acc ODL_FC_LIN_ZACC_DSP_NAME
+#else
+#define fc_lin_z_acc odl_fully_connected_z_acc
+#endif
+void fc_lin_z_acc(const odl_fc_params_t *p, int32_t batches, int32_t in_depth, const int8_t *in, int32_t out_depth,
+                  uint32_t key, int32_t *acc, const int16_t *table) {
     if (!(in_depth & 31) && in_depth <= Z_TABLE_MAX) {
         if (table && ODL_FC_Z_TABLE_BYTES(batches, in_depth))
             z_acc_rows(table, in_depth, out_depth, key, 0u, acc);
@@ -211,10 +217,16 @@ __attribute__((noinline)) static void out_fast(const odl_fc_params_t *p, const i
     }
 }
 
-void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
-                                   int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
-                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,
-                                   int32_t bias_scale, int8_t *out) {
+/* arm_mve/fully_connected_lin_s8w16.c includes this file and takes the
+ * epilogue under another name as its fallback */
+#ifdef ODL_FC_LIN_OUT_DSP_NAME
+#define fc_lin_out ODL_FC_LIN_OUT_DSP_NAME
+#else
+#define fc_lin_out odl_fully_connected_s8w16_out
+#endif
+void fc_lin_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift, int32_t per_channel,
+                int32_t batches, int32_t out_depth, const int64_t *acc, const int32_t *acc_z, int32_t scale,
+                const int32_t *bias, uint32_t bias_key, int32_t bias_scale, int8_t *out) {
     if (batches > 1 && out_depth <= OUT_FAST_MAX && odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1)) {
         out_fast(p, mult, shift, per_channel, batches, out_depth, acc, acc_z, scale, bias, bias_key, bias_scale, out);
         return;
