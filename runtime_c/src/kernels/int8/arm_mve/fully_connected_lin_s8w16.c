@@ -52,7 +52,11 @@ void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult
                                    int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
                                    const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,
                                    int32_t bias_scale, int8_t *out) {
-    if (!odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1)) {
+    /* the vector requantization's range (odl_dsp_quant_ok): once per call
+     * when the batches share it, else with the lanes (one batch: the check
+     * would cost as much as the outputs) */
+    const int lane_check = batches == 1;
+    if (!lane_check && !odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1)) {
         odl_fully_connected_s8w16_out_dsp(p, mult, shift, per_channel, batches, out_depth, acc, acc_z, scale, bias,
                                           bias_key, bias_scale, out);
         return;
@@ -78,6 +82,7 @@ void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult
             ok &= vcmpeqq_s32(vqaddq_s32(lo, prod), s);
             const int32x4_t q = per_channel ? vld1q_z_s32(mult + o0, tail) : vdupq_n_s32(mult[0]);
             const int32x4_t sh = per_channel ? vld1q_z_s32(shift + o0, tail) : vdupq_n_s32(shift[0]);
+            if (lane_check) ok &= vcmpgeq_n_s32(q, 0) & vcmpgeq_n_s32(sh, -31) & vcmpleq_n_s32(sh, 30);
             if ((ok & tail) != tail) {
                 for (int32_t j = 0; j < 4 && o0 + j < out_depth; ++j) {
                     const int32_t o = o0 + j, k = per_channel ? o : 0;
