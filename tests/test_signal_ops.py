@@ -319,3 +319,39 @@ def test_micro_speech_preprocessor_with_builtin_glue_matches_tflite_micro(float_
     float32 tail (CAST, DIV by 25.6), over 6 invokes."""
     check(micro_speech_model(float_output=float_output), tmp_path, n=6, seed=2,
           feed=lambda rng, k: [speech_like(rng, k)[0].reshape(1, 480)])
+
+
+def _random_model(rng, kind: int) -> tuple[bytes, int | None]:
+    """One random option set of an op whose arithmetic has wrap / shift edges."""
+    n = int(rng.integers(1, 30))
+    if kind == 0:
+        w = rng.integers(-32768, 32768, n).astype(np.int16)
+        return _single("SignalWindow", [T((2, n), "int16"), T((n,), "int16", data=w)], [T((2, n), "int16")],
+                       {"shift": int(rng.integers(0, 32))}, 1), None
+    if kind == 1:
+        opts = {"input_correction_bits": int(rng.integers(0, 32)), "output_scale": int(rng.integers(-2**31, 2**31))}
+        return _single("SignalFilterBankLog", [T((n,), "uint32")], [T((n,), "int16")], opts), None
+    if kind == 2:
+        lut = rng.integers(-32768, 32768, 125).astype(np.int16)
+        return _single("SignalPCAN", [T((n,), "uint32"), T((n,), "uint32"), T((125,), "int16", data=lut)],
+                       [T((n,), "uint32")], {"snr_shift": int(rng.integers(0, 40))}, 2), None
+    if kind == 3:
+        keys = ("alternate_one_minus_smoothing", "alternate_smoothing", "min_signal_remaining", "one_minus_smoothing",
+                "smoothing")
+        opts = {**{k: int(rng.integers(0, 2**16)) for k in keys}, "clamping": bool(rng.integers(0, 2)),
+                "num_channels": n, "smoothing_bits": int(rng.integers(0, 31)),
+                "spectral_subtraction_bits": int(rng.integers(0, 40))}
+        return _single("SignalFilterBankSpectralSubtraction", [T((n,), "uint32")],
+                       [T((n,), "uint32"), T((n,), "uint32")], opts), None
+    if kind == 4:
+        s = np.array(rng.integers(0, 31), np.int32)
+        return _single("SignalFilterBankSquareRoot", [T((n,), "uint64"), T((), "int32", data=s)],
+                       [T((n,), "uint32")], {}, 1), int(rng.choice([2**20, 2**40, 2**62]))
+    return (_single("SignalFftAutoScale", [T((n + 1,), "int16")], [T((n + 1,), "int16"), T((), "int32")], {}),
+            int(rng.choice([1, 100, 20000, 32767])))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_options_match_tflite_micro(seed, tmp_path):
+    model, hi = _random_model(np.random.default_rng(100 + seed), seed % 6)
+    check(model, tmp_path, n=3, seed=seed, hi=hi)
