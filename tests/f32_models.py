@@ -287,3 +287,18 @@ def compare_model(seed: int = 8) -> bytes:
     b.op(ARG_MAX, [xf, b.t((1,), "int32", data=np.array([1], np.int32))], [am], *_opts("ArgMaxOptions", outputType=2))
     b.op(ARG_MIN, [xf, b.t((1,), "int32", data=np.array([2], np.int32))], [an], *_opts("ArgMinOptions", outputType=2))
     return b.build([x], [*outs, am, an])
+
+
+def resize_bilinear_model(seed: int = 9) -> bytes:
+    """float RESIZE_BILINEAR: default, half-pixel centers, align corners (up and down)."""
+    b = Builder(seed)
+    x = b.t((1, 5, 7, 3), "int8", 0.05, 1)
+    xf = b.t((1, 5, 7, 3))
+    b.op(DEQ, [x], [xf])
+    outs = []
+    for (oh, ow), align, half in (((9, 12), False, False), ((9, 12), False, True), ((3, 4), True, False),
+                                  ((8, 5), False, True)):
+        outs.append(b.t((1, oh, ow, 3)))
+        b.op(23, [xf, b.t((2,), "int32", data=np.array([oh, ow], np.int32))], [outs[-1]],
+             *_opts("ResizeBilinearOptions", alignCorners=align, halfPixelCenters=half))
+    return b.build([x], outs)

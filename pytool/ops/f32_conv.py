@@ -10,6 +10,8 @@ C params (act_lo / act_hi as float32 bits):
   CONV_2D:   [kind, lo, hi, N, H, W, C, OH, OW, OC, KH, KW, filter_in_depth, sh, sw, dh, dw, pad_h, pad_w]
   DEPTHWISE: [kind, lo, hi, N, H, W, C, OH, OW, OC, KH, KW, depth_multiplier, sh, sw, dh, dw, pad_h, pad_w]
   pools:     [kind, lo, hi, N, H, W, C, OH, OW, KH, KW, sh, sw, pad_h, pad_w]
+  RESIZE_BILINEAR: [kind, N, H, W, C, OH, OW, half_pixel_centers, h_scale, w_scale] (scales float32:
+             in / out, or (in - 1) / (out - 1) with align_corners)
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import numpy as np
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.conv_2d import pair, spatial, windows
-from pytool.ops.f32 import AVG_POOL, CONV, DEPTHWISE, FC, MAX_POOL, act_params, clamp
+from pytool.ops.f32 import AVG_POOL, CONV, DEPTHWISE, FC, MAX_POOL, RESIZE_BILINEAR, act_params, clamp
+from pytool.ops.quantize import float_bits, float_from_bits
 
 
 def _bias(g: Graph, op: Op) -> str | None:
@@ -154,6 +157,53 @@ def ref_pool(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
     return clamp(avg.astype(np.float32), low.params[1], low.params[2])
 
 
+def _scale(n_in: int, n_out: int, align: bool) -> np.float32:
+    if align and n_out > 1:
+        return np.float32(np.float32(n_in - 1) / np.float32(n_out - 1))
+    return np.float32(np.float32(n_in) / np.float32(n_out))
+
+
+def lower_resize_bilinear(g: Graph, op: Op) -> Lowered:
+    from pytool.ops.resize_common import out_hw
+
+    _check_float(g, op, [op.inputs[0], op.outputs[0]])
+    n, h, w, c = (int(d) for d in g.tensors[op.inputs[0]].shape)
+    oh, ow = out_hw(g, op)
+    align, half = bool(op.attrs.get("align_corners")), bool(op.attrs.get("half_pixel_centers"))
+    params = [RESIZE_BILINEAR, n, h, w, c, oh, ow, int(half), float_bits(_scale(h, oh, align)),
+              float_bits(_scale(w, ow, align))]
+    return Lowered(inputs=[op.inputs[0]], params=params)
+
+
+def _interp(size_out: int, scale: np.float32, half: int, size_in: int):
+    v = np.arange(size_out, dtype=np.float32)
+    s = ((v + np.float32(0.5)) * scale - np.float32(0.5)) if half else v * scale
+    s = s.astype(np.float32)
+    lo = np.maximum(np.floor(s).astype(np.int64), 0)
+    hi = np.minimum(np.ceil(s).astype(np.int64), size_in - 1)
+    return s, lo, hi
+
+
+def ref_resize_bilinear(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
+    n, h, w, c, oh, ow, half = low.params[1:8]
+    x = np.asarray(xs[0], np.float32).reshape(n, h, w, c)
+    ys, y0, y1 = _interp(oh, float_from_bits(low.params[8]), half, h)
+    xs_, x0, x1 = _interp(ow, float_from_bits(low.params[9]), half, w)
+    one = np.float32(1)
+    dy = (ys - y0.astype(np.float32)).astype(np.float32)[None, :, None, None]
+    dx = (xs_ - x0.astype(np.float32)).astype(np.float32)[None, None, :, None]
+    v00, v10 = x[:, y0][:, :, x0], x[:, y1][:, :, x0]
+    v01, v11 = x[:, y0][:, :, x1], x[:, y1][:, :, x1]
+    f32 = np.float32
+    t = (v00 * (one - dy)).astype(f32) * (one - dx)
+    t = t.astype(f32) + ((v10 * dy).astype(f32) * (one - dx)).astype(f32)
+    t = t.astype(f32) + ((v01 * (one - dy)).astype(f32) * dx).astype(f32)
+    t = t.astype(f32) + ((v11 * dy).astype(f32) * dx).astype(f32)
+    return t.astype(f32)
+
+
 LOWER = {"FULLY_CONNECTED": lower_fc, "CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise,
-         "AVERAGE_POOL_2D": _lower_pool(AVG_POOL), "MAX_POOL_2D": _lower_pool(MAX_POOL)}
-REF = {FC: ref_fc, CONV: ref_conv, DEPTHWISE: ref_depthwise, AVG_POOL: ref_pool, MAX_POOL: ref_pool}
+         "AVERAGE_POOL_2D": _lower_pool(AVG_POOL), "MAX_POOL_2D": _lower_pool(MAX_POOL),
+         "RESIZE_BILINEAR": lower_resize_bilinear}
+REF = {FC: ref_fc, CONV: ref_conv, DEPTHWISE: ref_depthwise, AVG_POOL: ref_pool, MAX_POOL: ref_pool,
+       RESIZE_BILINEAR: ref_resize_bilinear}

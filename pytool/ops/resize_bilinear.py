@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.resize_common import check, infer_shapes, out_hw
 
 OPCODE = 35
@@ -68,6 +68,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     check(g, op)
     if g.tensors[op.inputs[0]].dtype != "int8":
         raise IRError(f"RESIZE_BILINEAR '{op.name}': int8 only (TFLite Micro has no int16 kernel)")
@@ -76,6 +78,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     h = g.tensors[op.outputs[0]].shape[1]
     y = _interp(np.asarray(xs[0]), low.params[: 3 * h], low.params[3 * h:], exact=True)
     return [y.astype(g.tensors[op.outputs[0]].np_dtype)]

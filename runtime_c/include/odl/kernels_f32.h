@@ -19,7 +19,8 @@ typedef enum {
     ODL_F32_ADD = 1, ODL_F32_SUB, ODL_F32_MUL, ODL_F32_FC, ODL_F32_CONV, ODL_F32_DEPTHWISE, ODL_F32_AVG_POOL,
     ODL_F32_MAX_POOL, ODL_F32_MEAN, ODL_F32_LOGISTIC, ODL_F32_TANH, ODL_F32_CLAMP, ODL_F32_SOFTMAX,
     ODL_F32_MAXIMUM, ODL_F32_MINIMUM, ODL_F32_DIV, ODL_F32_SQUARED_DIFFERENCE, ODL_F32_PRELU, ODL_F32_LEAKY_RELU,
-    ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT, ODL_F32_L2_NORM, ODL_F32_COMPARE, ODL_F32_ARG
+    ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT, ODL_F32_L2_NORM, ODL_F32_COMPARE, ODL_F32_ARG,
+    ODL_F32_RESIZE_BILINEAR
 } odl_f32_kind_t;
 
 /* MEAN-kind reductions: mean, sum, max, min. */
@@ -70,6 +71,10 @@ odl_status_t odl_compare_f32(int32_t cmp, const int32_t dims[4], const int32_t s
  * strictly best index, into int32 or int64 y. */
 odl_status_t odl_arg_f32(int32_t is_min, int32_t outer, int32_t axis, int32_t inner, const float *x, int32_t *y32,
                          int64_t *y64);
+/* RESIZE_BILINEAR (NHWC [n, h, w, c] -> [n, oh, ow, c]); h_scale / w_scale as
+ * TFLite's Prepare computes them in float32. */
+odl_status_t odl_resize_bilinear_f32(int32_t n, int32_t h, int32_t w, int32_t c, int32_t oh, int32_t ow,
+                                     int32_t half_pixel, float h_scale, float w_scale, const float *x, float *y);
 /* L2_NORMALIZATION over the last axis: x / max(sqrtf(sum x^2), 1e-6). */
 odl_status_t odl_l2_normalization_f32(int32_t outer, int32_t depth, const float *x, float *y);
 

@@ -168,6 +168,15 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         return odl_clamp_f32(n, bits_f32(p[1]), bits_f32(p[2]), x, y);
     }
     case ODL_F32_COMPARE: return compare(ctx, op, p);
+    case ODL_F32_RESIZE_BILINEAR: {
+        if (op->n_params < 10) return ODL_ERR_MODEL;
+        for (int i = 1; i <= 6; ++i)
+            if (p[i] <= 0) return ODL_ERR_SHAPE;
+        const float *x = f32_in(ctx, op, 0, (int64_t)p[1] * p[2] * p[3] * p[4]);
+        float *y = f32_out(ctx, op, (int64_t)p[1] * p[5] * p[6] * p[4]);
+        if (!x || !y) return ODL_ERR_SHAPE;
+        return odl_resize_bilinear_f32(p[1], p[2], p[3], p[4], p[5], p[6], p[7], bits_f32(p[8]), bits_f32(p[9]), x, y);
+    }
     case ODL_F32_ARG: return arg(ctx, op, p);
     case ODL_F32_L2_NORM: {
         if (op->n_params < 3 || p[1] <= 0 || p[2] <= 0) return ODL_ERR_MODEL;

@@ -1,6 +1,7 @@
 /* float32 FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D and pools, in TFLite
  * Micro's reference loop order (see odl/kernels_f32.h). */
 #include <float.h>
+#include <math.h>
 
 #include "odl/kernels_f32.h"
 
@@ -102,4 +103,35 @@ odl_status_t odl_average_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *
 
 odl_status_t odl_max_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y) {
     return pool_f32(g, x, y, 1);
+}
+
+/* TFLite's ComputeInterpolationValues. */
+static void interp(float value, float scale, int32_t half, int32_t size, float *scaled, int32_t *lo, int32_t *hi) {
+    *scaled = half ? (value + 0.5f) * scale - 0.5f : value * scale;
+    const int32_t l = (int32_t)floorf(*scaled), u = (int32_t)ceilf(*scaled);
+    *lo = l > 0 ? l : 0;
+    *hi = u < size - 1 ? u : size - 1;
+}
+
+odl_status_t odl_resize_bilinear_f32(int32_t n, int32_t h, int32_t w, int32_t c, int32_t oh, int32_t ow,
+                                     int32_t half_pixel, float h_scale, float w_scale, const float *x, float *y) {
+    for (int32_t b = 0; b < n; ++b)
+        for (int32_t oy = 0; oy < oh; ++oy) {
+            float iy;
+            int32_t y0, y1;
+            interp((float)oy, h_scale, half_pixel, h, &iy, &y0, &y1);
+            for (int32_t ox = 0; ox < ow; ++ox) {
+                float ix;
+                int32_t x0, x1;
+                interp((float)ox, w_scale, half_pixel, w, &ix, &x0, &x1);
+                const float dy = iy - (float)y0, dx = ix - (float)x0;
+                const float *p00 = x + ((b * h + y0) * w + x0) * c, *p10 = x + ((b * h + y1) * w + x0) * c;
+                const float *p01 = x + ((b * h + y0) * w + x1) * c, *p11 = x + ((b * h + y1) * w + x1) * c;
+                float *out = y + ((b * oh + oy) * ow + ox) * c;
+                for (int32_t k = 0; k < c; ++k)
+                    out[k] = p00[k] * (1 - dy) * (1 - dx) + p10[k] * dy * (1 - dx) + p01[k] * (1 - dy) * dx +
+                             p11[k] * dy * dx;
+            }
+        }
+    return ODL_OK;
 }
