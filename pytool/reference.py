@@ -32,7 +32,10 @@ def run_float(g: Graph, inputs, keep_all: bool = False,
     if state is None:
         state = {}
     for n, v in g.meta.get("variables", {}).items():
-        vals[n] = state.setdefault(n, np.zeros(v.shape, np.float32))  # float state starts at 0
+        # Quantized state (LSTM, SVDF) starts at the real value 0; unquantized
+        # integer state (signal-library queues and noise estimates) is exact data.
+        raw = g.tensors[n].quant is None and g.tensors[n].dtype not in ("float32", "float16")
+        vals[n] = state.setdefault(n, np.array(v) if raw else np.zeros(v.shape, np.float32))
     for n, v in _feeds(g, inputs).items():
         vals[n] = np.asarray(v, dtype=np.float32)
     for i, op in enumerate(g.ops):
@@ -44,7 +47,9 @@ def run_float(g: Graph, inputs, keep_all: bool = False,
             vals[n] = np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype, np.floating) else v
         for k, v in zip(getattr(spec, "STATE_INPUTS", ()), outs[len(op.outputs):]):
             n = op.inputs[k]
-            vals[n] = state[n] = np.asarray(v, np.float32).reshape(g.tensors[n].shape)
+            raw = g.tensors[n].quant is None and g.tensors[n].dtype not in ("float32", "float16")
+            v = np.asarray(v).astype(g.tensors[n].np_dtype) if raw else np.asarray(v, np.float32)
+            vals[n] = state[n] = v.reshape(g.tensors[n].shape)
     return vals if keep_all else [vals[n] for n in g.outputs]
 
 

@@ -355,3 +355,24 @@ def _random_model(rng, kind: int) -> tuple[bytes, int | None]:
 def test_random_options_match_tflite_micro(seed, tmp_path):
     model, hi = _random_model(np.random.default_rng(100 + seed), seed % 6)
     check(model, tmp_path, n=3, seed=seed, hi=hi)
+
+
+def test_float_reference_runs_the_integer_twin_with_exact_state(tmp_path):
+    """`validate`'s float execution of a signal graph is its integer arithmetic:
+    state (queues, noise estimates) carried as exact integers, not float32."""
+    from pytool.frontends.tflite import load_tflite
+    from pytool.reference import run_float
+
+    path = tmp_path / "c.tflite"
+    path.write_bytes(preprocessor_model())
+    g = load_tflite(str(path), path.read_bytes())
+    rng = np.random.default_rng(4)
+    s_int: dict = {}
+    s_float: dict = {}
+    for k in range(4):
+        x = speech_like(rng, k)[0]
+        want = run_int8(g, [x], state=s_int)
+        got = run_float(g, [x], state=s_float)
+        for w, v in zip(want, got):
+            np.testing.assert_array_equal(np.asarray(v), w)
+    assert any(v.dtype == np.uint32 and v.max() > 0 for v in s_float.values())  # carried as integers

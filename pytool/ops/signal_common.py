@@ -44,8 +44,14 @@ def check_rank(g: Graph, op: Op, name: str, rank: int) -> None:
                       f"{rank} expected")
 
 
-def integer_only(op: Op) -> IRError:
-    return IRError(f"{op.type} '{op.name}' is an integer signal op; it has no float form")
+def ref_float_via_int(g: Graph, op: Op, module, xs: list) -> list:
+    """The float reference of a signal op is its integer twin (the op is defined
+    on integers): run_float's values, cast back to the tensors' dtypes, go
+    through the lowering's full input list."""
+    low = module.lower(g, op)
+    vals = {n: np.asarray(v).astype(g.tensors[n].np_dtype) for n, v in zip(op.inputs, xs)}
+    ins = [None if a is None else a if isinstance(a, np.ndarray) else vals[a] for a in low.inputs]
+    return module.ref_int8(g, op, low, ins)
 
 
 def attr(op: Op, key: str) -> int:

@@ -9,11 +9,13 @@ C (runtime_c/src/ops/signal_delay.c): inputs [x, state]; params [delay_length]."
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.signal_common import attr, check_dtypes
+from pytool.ops.signal_common import attr, check_dtypes, ref_float_via_int
 
 OPCODE = 109
 TYPES = ("int16",)
@@ -34,7 +36,7 @@ def macs(g: Graph, op: Op) -> int:
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:
-    return ref_int8(g, op, lower(g, op), xs)
+    return ref_float_via_int(g, op, sys.modules[__name__], xs)
 
 
 def lower(g: Graph, op: Op) -> Lowered:

@@ -8,11 +8,13 @@ C (runtime_c/src/ops/signal_fft_auto_scale.c): inputs [x]; no params."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.signal_common import check_dtypes, msb32, wrap16
+from pytool.ops.signal_common import check_dtypes, msb32, ref_float_via_int, wrap16
 
 OPCODE = 101
 TYPES = ("int16",)
@@ -27,7 +29,7 @@ def macs(g: Graph, op: Op) -> int:
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:
-    return ref_int8(g, op, lower(g, op), xs)
+    return ref_float_via_int(g, op, sys.modules[__name__], xs)
 
 
 def lower(g: Graph, op: Op) -> Lowered:

@@ -15,12 +15,13 @@ m1, ...] (KISS FFT's factor list)."""
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.signal_common import attr, check_dtypes
+from pytool.ops.signal_common import attr, check_dtypes, ref_float_via_int
 from pytool.ops.signal_kissfft import factors, rfft_row, twiddles
 
 OPCODE = 102
@@ -41,7 +42,7 @@ def macs(g: Graph, op: Op) -> int:
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:
-    return ref_int8(g, op, lower(g, op), xs)
+    return ref_float_via_int(g, op, sys.modules[__name__], xs)
 
 
 def lower(g: Graph, op: Op) -> Lowered:

@@ -15,11 +15,13 @@ min_signal_remaining, clamping]."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.signal_common import attr, check_dtypes, check_rank, u32
+from pytool.ops.signal_common import attr, check_dtypes, check_rank, ref_float_via_int, u32
 
 OPCODE = 106
 TYPES = ("int16",)
@@ -37,7 +39,7 @@ def macs(g: Graph, op: Op) -> int:
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:
-    return ref_int8(g, op, lower(g, op), xs)
+    return ref_float_via_int(g, op, sys.modules[__name__], xs)
 
 
 def lower(g: Graph, op: Op) -> Lowered:
