@@ -48,19 +48,14 @@ static int8_t out_scalar(const odl_fc_params_t *p, int32_t m, int32_t sh, const 
     return (int8_t)odl_clamp_i32(v, p->act_min, p->act_max);
 }
 
-void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
-                                   int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
-                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,
-                                   int32_t bias_scale, int8_t *out) {
-    /* the vector requantization's range (odl_dsp_quant_ok): once per call
-     * when the batches share it, else with the lanes (one batch: the check
-     * would cost as much as the outputs) */
-    const int lane_check = batches == 1;
-    if (!lane_check && !odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1)) {
-        odl_fully_connected_s8w16_out_dsp(p, mult, shift, per_channel, batches, out_depth, acc, acc_z, scale, bias,
-                                          bias_key, bias_scale, out);
-        return;
-    }
+/* lane_check: the requantization range with the lanes (one batch);
+ * pre_bias: the perturbed biases are in bo_call (constants at each call) */
+__attribute__((always_inline)) static inline void out_lanes(const odl_fc_params_t *p, const int32_t *mult,
+                                                            const int32_t *shift, int32_t per_channel, int32_t batches,
+                                                            int32_t out_depth, const int64_t *acc, const int32_t *acc_z,
+                                                            int32_t scale, const int32_t *bias, uint32_t bias_key,
+                                                            int32_t bias_scale, int8_t *out, int lane_check,
+                                                            int pre_bias, const int32_t *bo_call) {
     const uint32x4_t offs = vld1q_u32(word_offsets);
     const int32x4_t up = vld1q_s32(sign_up), one = vdupq_n_s32(1), vscale = vdupq_n_s32(scale);
     const int32_t out_off = p->output_offset, amin = p->act_min, amax = p->act_max;
@@ -68,7 +63,7 @@ void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult
     for (int32_t b = 0; b < batches; ++b, acc += out_depth, acc_z += out_depth, out += out_depth) {
         uint32_t bits = 0;
         for (int32_t o0 = 0; o0 < out_depth; o0 += 4) {
-            if (!(o0 & 31)) bits = bs ? odl_prng_word(bias_key, (uint32_t)o0 >> 5) : 0u;
+            if (!(o0 & 31) && !pre_bias) bits = bs ? odl_prng_word(bias_key, (uint32_t)o0 >> 5) : 0u;
             const mve_pred16_t tail = vctp32q((uint32_t)(out_depth - o0));
             const int32_t *aw = (const int32_t *)(const void *)(acc + o0);
             const int32x4_t lo = vldrwq_gather_shifted_offset_z_s32(aw, offs, tail);
@@ -86,13 +81,15 @@ void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult
             if ((ok & tail) != tail) {
                 for (int32_t j = 0; j < 4 && o0 + j < out_depth; ++j) {
                     const int32_t o = o0 + j, k = per_channel ? o : 0;
-                    const int32_t bo = bias ? bias[o] + (((bits >> (o & 31)) & 1u) ? -bs : bs) : 0;
+                    const int32_t bo = pre_bias ? bo_call[o] : bias ? bias[o] + (((bits >> (o & 31)) & 1u) ? -bs : bs) : 0;
                     out[o] = out_scalar(p, mult[k], shift[k], acc + o, acc_z[o], scale, bo);
                 }
                 continue;
             }
             int32x4_t v = vaddq_s32(vshrq_n_s32(s, ODL_W16_SHIFT), vandq_s32(vshrq_n_s32(s, ODL_W16_SHIFT - 1), one));
-            if (bias) {
+            if (pre_bias) {
+                v = vqaddq_s32(v, vld1q_z_s32(bo_call + o0, tail));
+            } else if (bias) {
                 /* lane j: bit (o0 + j) % 32 of the word; -1 lanes give -bias_scale */
                 const int32x4_t msk = vshrq_n_s32(vshlq_s32(vdupq_n_s32((int32_t)(bits >> (o0 & 31))), up), 31);
                 const int32x4_t bo = vaddq_s32(vld1q_z_s32(bias + o0, tail),
@@ -101,6 +98,37 @@ void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult
             }
             vstrbq_p_s32(out + o0, odl_mve_output(v, q, sh, out_off, amin, amax), tail);
         }
+    }
+}
+
+void odl_fully_connected_s8w16_out(const odl_fc_params_t *p, const int32_t *mult, const int32_t *shift,
+                                   int32_t per_channel, int32_t batches, int32_t out_depth, const int64_t *acc,
+                                   const int32_t *acc_z, int32_t scale, const int32_t *bias, uint32_t bias_key,
+                                   int32_t bias_scale, int8_t *out) {
+    /* one batch: the requantization range (odl_dsp_quant_ok) is checked with
+     * the lanes (a separate check would cost as much as the outputs) */
+    if (batches == 1) {
+        out_lanes(p, mult, shift, per_channel, 1, out_depth, acc, acc_z, scale, bias, bias_key, bias_scale, out, 1, 0, 0);
+        return;
+    }
+    /* several batches: the range once per call, and for at most 64 outputs the perturbed biases */
+    if (!odl_dsp_quant_ok(mult, shift, per_channel ? out_depth : 1)) {
+        odl_fully_connected_s8w16_out_dsp(p, mult, shift, per_channel, batches, out_depth, acc, acc_z, scale, bias,
+                                          bias_key, bias_scale, out);
+        return;
+    }
+    int32_t bo_call[64] __attribute__((aligned(4)));
+    if (bias && out_depth <= 64) {
+        for (int32_t o0 = 0; o0 < out_depth; o0 += 32) {
+            uint32_t w = bias_scale ? odl_prng_word(bias_key, (uint32_t)o0 >> 5) : 0u;
+            for (int32_t o = o0; o < out_depth && o < o0 + 32; ++o, w >>= 1)
+                bo_call[o] = bias[o] + ((w & 1u) ? -bias_scale : bias_scale);
+        }
+        out_lanes(p, mult, shift, per_channel, batches, out_depth, acc, acc_z, scale, bias, bias_key, bias_scale, out,
+                  0, 1, bo_call);
+    } else {
+        out_lanes(p, mult, shift, per_channel, batches, out_depth, acc, acc_z, scale, bias, bias_key, bias_scale, out,
+                  0, 0, 0);
     }
 }
 
