@@ -193,11 +193,11 @@ def movement_model(seed: int = 3) -> bytes:
 
 
 def unsupported_float_model() -> bytes:
-    """A float ELU between DEQUANTIZE and QUANTIZE (no float32 kernel)."""
+    """A float LOG_SOFTMAX between DEQUANTIZE and QUANTIZE (no float32 kernel)."""
     b = Builder(4)
     x, xf, yf, y = b.t((1, 5), "int8", 0.1, 0), b.t((1, 5)), b.t((1, 5)), b.t((1, 5), "int8", 0.1, 0)
     b.op(DEQ, [x], [xf])
-    b.op(111, [xf], [yf])
+    b.op(50, [xf], [yf])
     b.op(QUANT, [yf], [y])
     return b.build([x], [y])
 
@@ -302,3 +302,20 @@ def resize_bilinear_model(seed: int = 9) -> bytes:
         b.op(23, [xf, b.t((2,), "int32", data=np.array([oh, ow], np.int32))], [outs[-1]],
              *_opts("ResizeBilinearOptions", alignCorners=align, halfPixelCenters=half))
     return b.build([x], outs)
+
+
+def leftovers_model(seed: int = 10) -> bytes:
+    """What the converter leaves float in int8 models: ELU, ADD_N, CUMSUM
+    (NOT_EQUAL is in compare_model)."""
+    ELU, ADD_N, CUMSUM = 111, 106, 128
+    b = Builder(seed)
+    x = b.t((1, 4, 6), "int8", 0.06, -5)
+    xf, el, an = b.t((1, 4, 6)), b.t((1, 4, 6)), b.t((1, 4, 6))
+    b.op(DEQ, [x], [xf])
+    b.op(ELU, [xf], [el])
+    b.op(ADD_N, [el, xf, b.const((1, 4, 6))], [an])
+    c1, c2 = b.t((1, 4, 6)), b.t((1, 4, 6))
+    axis2, axis1 = (b.t((), "int32", data=np.array(v, np.int32)) for v in (2, 1))
+    b.op(CUMSUM, [an, axis2], [c1], *_opts("CumsumOptions", exclusive=False, reverse=False))
+    b.op(CUMSUM, [an, axis1], [c2], *_opts("CumsumOptions", exclusive=True, reverse=True))
+    return b.build([x], [el, c1, c2])

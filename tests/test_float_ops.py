@@ -16,6 +16,7 @@ from pytool.reference import run_int8
 CASES = {"island": f32_models.island_model, "island2": f32_models.island2_model,
          "movement": f32_models.movement_model, "movement2": f32_models.movement2_model,
          "compare": f32_models.compare_model, "resize_bilinear": f32_models.resize_bilinear_model,
+         "leftovers": f32_models.leftovers_model,
          "ssd_regular_nms": lambda: f32_models.ssd_head_model(True)}
 
 
@@ -90,7 +91,7 @@ def test_float_op_without_kernel_is_refused_by_name(tmp_path):
     from pytool.commands.inspect import why_unsupported
     from pytool.frontends.errors import ModelError
 
-    with pytest.raises(ModelError, match=r"op #1 .*ELU on float32 is not supported"):
+    with pytest.raises(ModelError, match=r"op #1 .*LOG_SOFTMAX on float32 is not supported"):
         _graph(tmp_path, f32_models.unsupported_float_model())
     g = _graph(tmp_path, f32_models.unsupported_float_model(), strict=False)
     assert [why_unsupported(g, i, op) is None for i, op in enumerate(g.ops)] == [True, False, True]
@@ -108,7 +109,7 @@ def test_training_refuses_layers_behind_float_ops(tmp_path):
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("name", ["island", "island2", "ssd_regular_nms"])
+@pytest.mark.parametrize("name", ["island", "island2", "leftovers", "ssd_regular_nms"])
 def test_float_model_on_qemu_matches_host(name, tmp_path):
     """newlib's expf / tanhf / exp on the Cortex-M4 give the host's float bytes."""
     from pytool.link import Link

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops import add as _add
 from pytool.ops.unary_common import per_tensor
 from quantize.fixedpoint import multiply_by_quantized_multiplier
@@ -65,12 +65,16 @@ def rescale_out(acc, params: list[int]) -> np.ndarray:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     if len(op.inputs) > 32:
         raise IRError(f"ADD_N '{op.name}': {len(op.inputs)} inputs; at most 32")
     return Lowered(inputs=list(op.inputs), params=requant_params(g, op, list(op.inputs)))
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     acc = rescale_in(0, low.params)  # the rescaled zero input, (-z_in << 20) halved
     for x in xs:
         acc = acc + rescale_in(x, low.params)

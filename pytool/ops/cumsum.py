@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.add_n import requant_params, rescale_in, rescale_out
 from pytool.ops.data_movement import const_ints, norm_axis
 
@@ -51,6 +51,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     shape = g.tensors[op.inputs[0]].shape
     axis = _axis(g, op)
     pre, post = int(np.prod(shape[:axis], dtype=np.int64)), int(np.prod(shape[axis + 1:], dtype=np.int64))
@@ -60,6 +62,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     pre, depth, post, exclusive, reverse = low.params[9:]
     x = rescale_in(np.asarray(xs[0]).reshape(pre, depth, post), low.params)
     acc = rescale_in(0, low.params) + _cum(x, 1, bool(exclusive), bool(reverse))

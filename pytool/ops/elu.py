@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.softmax_s16 import _expf, _roundf
 from pytool.ops.unary_common import io_dtype, no_macs, per_tensor, same_shape
 
@@ -39,6 +39,8 @@ def table(s_x: float, z_x: int, s_y: float, z_y: int) -> np.ndarray:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     if io_dtype(g, op, ("int8", "int16")) != "int8":
         raise IRError(f"ELU '{op.name}': int16; TFLite Micro's ELU takes int8 only")
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
@@ -47,5 +49,7 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     lut = np.asarray(xs[1], np.int8)
     return [lut[np.asarray(xs[0], np.int8).astype(np.uint8)]]

@@ -16,6 +16,8 @@ C params (float values as their int32 bits):
   L2_NORMALIZATION: [kind, outer, depth] (sum of squares, sqrtf, max with 1e-6, divide)
   EQUAL ... LESS_EQUAL (bool out): [kind, comparison 0..5, d0..d3, a strides 4, b strides 4]
   ARG_MAX / ARG_MIN (int32 or int64 out): [kind, is_min, outer, axis, inner, out_is_int64]
+  ELU: [kind] (x < 0 ? expm1f(x) : x)   ADD_N: [kind] (0 + x0 + x1 + ... per element)
+  CUMSUM: [kind, outer, axis, inner, exclusive, reverse]
   MEAN/SUM/REDUCE_MAX/REDUCE_MIN: [kind, d0..d3, reduced-axes mask, mode (0 mean, 1 sum, 2 max, 3 min)]
   FC, CONV_2D, DEPTHWISE_CONV_2D, pools: see f32_conv.py.
 """
@@ -36,7 +38,7 @@ from pytool.ops.quantize import float_bits, float_from_bits
 OPCODE = 90
 ADD, SUB, MUL, FC, CONV, DEPTHWISE, AVG_POOL, MAX_POOL, MEAN, LOGISTIC, TANH, CLAMP, SOFTMAX = range(1, 14)
 MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU, HARD_SWISH, ABS, RSQRT, L2_NORM = range(14, 24)
-COMPARE, ARG, RESIZE_BILINEAR = 24, 25, 26
+COMPARE, ARG, RESIZE_BILINEAR, ELU, ADD_N, CUMSUM = 24, 25, 26, 27, 28, 29
 COMPARISONS = ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")
 # Ops whose float32 kernel reads floats but writes another type.
 FLOAT_IN_OPS = (*COMPARISONS, "ARG_MAX", "ARG_MIN")
@@ -169,13 +171,17 @@ def _ref_binary(low: Lowered, xs: list) -> np.ndarray:
 
 
 class _LibM:
-    """The C library's tanhf (what TFLite Micro's std::tanh on float calls;
-    glibc's and newlib's are the same fdlibm code), element by element."""
+    """The C library's tanhf and expm1f (what TFLite Micro's std::tanh /
+    std::expm1 on float call; glibc's and newlib's are the same fdlibm code),
+    element by element."""
 
     def __init__(self) -> None:
         lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-        lib.tanhf.restype, lib.tanhf.argtypes = ctypes.c_float, [ctypes.c_float]
+        for name in ("tanhf", "expm1f"):
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
         self.tanhf = np.vectorize(lambda v: lib.tanhf(float(v)), otypes=[np.float32])
+        self.expm1f = np.vectorize(lambda v: lib.expm1f(float(v)), otypes=[np.float32])
 
 
 _libm: _LibM | None = None
@@ -264,6 +270,49 @@ def _ref_arg(low: Lowered, xs: list) -> np.ndarray:
     return idx
 
 
+def _lower_add_n(g: Graph, op: Op) -> Lowered:
+    shape = g.tensors[op.outputs[0]].shape
+    if len(op.inputs) > 16:
+        raise IRError(f"ADD_N '{op.name}': {len(op.inputs)} inputs; the float32 kernel takes up to 16")
+    for n in op.inputs:
+        if g.tensors[n].shape != shape:
+            raise IRError(f"ADD_N '{op.name}': input '{n}' {g.tensors[n].shape} differs from the output {shape}")
+    return Lowered(inputs=list(op.inputs), params=[ADD_N])
+
+
+def _ref_add_n(low: Lowered, xs: list) -> np.ndarray:
+    total = np.zeros_like(xs[0])
+    for x in xs:
+        total = (total + x).astype(np.float32)
+    return total
+
+
+def _lower_cumsum(g: Graph, op: Op) -> Lowered:
+    from pytool.ops.cumsum import _axis
+
+    shape = g.tensors[op.inputs[0]].shape
+    a = _axis(g, op)
+    pre, post = int(np.prod(shape[:a], dtype=np.int64)), int(np.prod(shape[a + 1:], dtype=np.int64))
+    flags = [int(bool(op.attrs.get("exclusive"))), int(bool(op.attrs.get("reverse")))]
+    return Lowered(inputs=[op.inputs[0]], params=[CUMSUM, pre, int(shape[a]), post, *flags])
+
+
+def _ref_cumsum(low: Lowered, xs: list) -> np.ndarray:
+    outer, axis, inner, exclusive, reverse = low.params[1:6]
+    x = xs[0].reshape(outer, axis, inner)
+    y = np.empty_like(x)
+    acc = np.zeros((outer, inner), np.float32)
+    for i in range(axis):
+        k = axis - 1 - i if reverse else i
+        if exclusive:
+            y[:, k] = acc
+            acc = (acc + x[:, k]).astype(np.float32)
+        else:
+            acc = (acc + x[:, k]).astype(np.float32)
+            y[:, k] = acc
+    return y
+
+
 def _lower_l2(g: Graph, op: Op) -> Lowered:
     low = _lower_softmax(g, op)
     return Lowered(inputs=low.inputs, params=[L2_NORM, *low.params[2:]])
@@ -340,10 +389,13 @@ LOWER: dict[str, Callable[[Graph, Op], Lowered]] = {
     "LEAKY_RELU": _lower_leaky, "HARD_SWISH": _lower_unary(HARD_SWISH), "ABS": _lower_unary(ABS),
     "RSQRT": _lower_unary(RSQRT), "L2_NORMALIZATION": _lower_l2, "ARG_MAX": _lower_arg, "ARG_MIN": _lower_arg,
     **dict.fromkeys(COMPARISONS, _lower_compare),
+    "ELU": _lower_unary(ELU), "ADD_N": _lower_add_n, "CUMSUM": _lower_cumsum,
 }
 REF: dict[int, Callable[[Lowered, list], np.ndarray]] = {
     LOGISTIC: _ref_logistic, TANH: lambda low, xs: libm().tanhf(xs[0]),
     CLAMP: lambda low, xs: clamp(xs[0], low.params[1], low.params[2]),
     SOFTMAX: _ref_softmax, MEAN: _ref_mean, L2_NORM: _ref_l2, COMPARE: _ref_compare, ARG: _ref_arg,
+    ELU: lambda low, xs: np.where(xs[0] < 0, libm().expm1f(xs[0]), xs[0]).astype(np.float32),
+    ADD_N: _ref_add_n, CUMSUM: _ref_cumsum,
     **dict.fromkeys(BINARY, _ref_binary), **dict.fromkeys((LEAKY_RELU, HARD_SWISH, ABS, RSQRT), _ref_unary),
 }

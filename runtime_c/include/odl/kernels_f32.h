@@ -20,7 +20,7 @@ typedef enum {
     ODL_F32_MAX_POOL, ODL_F32_MEAN, ODL_F32_LOGISTIC, ODL_F32_TANH, ODL_F32_CLAMP, ODL_F32_SOFTMAX,
     ODL_F32_MAXIMUM, ODL_F32_MINIMUM, ODL_F32_DIV, ODL_F32_SQUARED_DIFFERENCE, ODL_F32_PRELU, ODL_F32_LEAKY_RELU,
     ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT, ODL_F32_L2_NORM, ODL_F32_COMPARE, ODL_F32_ARG,
-    ODL_F32_RESIZE_BILINEAR
+    ODL_F32_RESIZE_BILINEAR, ODL_F32_ELU, ODL_F32_ADD_N, ODL_F32_CUMSUM
 } odl_f32_kind_t;
 
 /* MEAN-kind reductions: mean, sum, max, min. */
@@ -55,7 +55,7 @@ odl_status_t odl_max_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, f
 /* MEAN / SUM / REDUCE_MAX / REDUCE_MIN (mode) over the axes set in mask (bit i
  * = axis i of dims[4]); y has the kept axes. */
 odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, const float *x, float *y);
-/* LEAKY_RELU (param = alpha), HARD_SWISH, ABS, RSQRT element-wise. */
+/* LEAKY_RELU (param = alpha), HARD_SWISH, ABS, RSQRT, ELU (expm1f) element-wise. */
 odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x, float *y);
 /* expf as glibc computes it, on every target (pytool/ops/f32_expf.py). */
 float odl_expf(float x);
@@ -75,6 +75,11 @@ odl_status_t odl_arg_f32(int32_t is_min, int32_t outer, int32_t axis, int32_t in
  * TFLite's Prepare computes them in float32. */
 odl_status_t odl_resize_bilinear_f32(int32_t n, int32_t h, int32_t w, int32_t c, int32_t oh, int32_t ow,
                                      int32_t half_pixel, float h_scale, float w_scale, const float *x, float *y);
+/* ADD_N: y = 0 + x[0] + x[1] + ... element by element (n_in inputs of n elements). */
+odl_status_t odl_add_n_f32(int32_t n_in, const float *const *x, int32_t n, float *y);
+/* CUMSUM along the middle axis of [outer, axis, inner]. */
+odl_status_t odl_cumsum_f32(int32_t outer, int32_t axis, int32_t inner, int32_t exclusive, int32_t reverse,
+                            const float *x, float *y);
 /* L2_NORMALIZATION over the last axis: x / max(sqrtf(sum x^2), 1e-6). */
 odl_status_t odl_l2_normalization_f32(int32_t outer, int32_t depth, const float *x, float *y);
 

@@ -149,7 +149,8 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
     case ODL_F32_LEAKY_RELU:
     case ODL_F32_HARD_SWISH:
     case ODL_F32_ABS:
-    case ODL_F32_RSQRT: {
+    case ODL_F32_RSQRT:
+    case ODL_F32_ELU: {
         const float *x = f32_in(ctx, op, 0, n);
         float *y = f32_out(ctx, op, n);
         if (n < 0 || !x || !y) return ODL_ERR_SHAPE;
@@ -168,6 +169,23 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         return odl_clamp_f32(n, bits_f32(p[1]), bits_f32(p[2]), x, y);
     }
     case ODL_F32_COMPARE: return compare(ctx, op, p);
+    case ODL_F32_ADD_N: {
+        enum { MAX_IN = 16 };
+        const float *xs[MAX_IN];
+        float *y = f32_out(ctx, op, n);
+        if (n < 0 || !y || op->n_inputs < 1 || op->n_inputs > MAX_IN) return ODL_ERR_SHAPE;
+        for (int i = 0; i < op->n_inputs; ++i)
+            if (!(xs[i] = f32_in(ctx, op, i, n))) return ODL_ERR_SHAPE;
+        return odl_add_n_f32(op->n_inputs, xs, n, y);
+    }
+    case ODL_F32_CUMSUM: {
+        if (op->n_params < 6 || p[1] <= 0 || p[2] <= 0 || p[3] <= 0) return ODL_ERR_MODEL;
+        const int64_t total = (int64_t)p[1] * p[2] * p[3];
+        const float *x = f32_in(ctx, op, 0, total);
+        float *y = f32_out(ctx, op, total);
+        if (!x || !y) return ODL_ERR_SHAPE;
+        return odl_cumsum_f32(p[1], p[2], p[3], p[4], p[5], x, y);
+    }
     case ODL_F32_RESIZE_BILINEAR: {
         if (op->n_params < 10) return ODL_ERR_MODEL;
         for (int i = 1; i <= 6; ++i)

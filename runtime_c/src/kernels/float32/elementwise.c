@@ -162,8 +162,37 @@ odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x,
         }
         case ODL_F32_ABS: y[i] = fabsf(v); break;
         case ODL_F32_RSQRT: y[i] = 1.f / sqrtf(v); break;
+        case ODL_F32_ELU: y[i] = v < 0 ? expm1f(v) : v; break;
         default: return ODL_ERR_UNSUPPORTED;
         }
     }
+    return ODL_OK;
+}
+
+odl_status_t odl_add_n_f32(int32_t n_in, const float *const *x, int32_t n, float *y) {
+    for (int32_t i = 0; i < n; ++i) {
+        float t = 0;
+        for (int32_t j = 0; j < n_in; ++j) t += x[j][i];
+        y[i] = t;
+    }
+    return ODL_OK;
+}
+
+odl_status_t odl_cumsum_f32(int32_t outer, int32_t axis, int32_t inner, int32_t exclusive, int32_t reverse,
+                            const float *x, float *y) {
+    for (int32_t o = 0; o < outer; ++o)
+        for (int32_t i = 0; i < inner; ++i) {
+            float acc = 0;
+            for (int32_t k = 0; k < axis; ++k) {
+                const int64_t at = ((int64_t)o * axis + (reverse ? axis - 1 - k : k)) * inner + i;
+                if (exclusive) {
+                    y[at] = acc;
+                    acc += x[at];
+                } else {
+                    acc += x[at];
+                    y[at] = acc;
+                }
+            }
+        }
     return ODL_OK;
 }
