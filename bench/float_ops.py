@@ -31,6 +31,9 @@ from pytool.targets.build import board_kernel_families  # noqa: E402
 
 MODELS = {
     "f32_island": f32_models.island_model,
+    "f32_island2": f32_models.island2_model,
+    "f32_leftovers": f32_models.leftovers_model,
+    "f32_resize_bilinear": f32_models.resize_bilinear_model,
     "ssd_head_fast_nms": lambda: f32_models.ssd_head_model(False),
     "ssd_head_regular_nms": lambda: f32_models.ssd_head_model(True),
 }
