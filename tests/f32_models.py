@@ -319,3 +319,17 @@ def leftovers_model(seed: int = 10) -> bytes:
     b.op(CUMSUM, [an, axis2], [c1], *_opts("CumsumOptions", exclusive=False, reverse=False))
     b.op(CUMSUM, [an, axis1], [c2], *_opts("CumsumOptions", exclusive=True, reverse=True))
     return b.build([x], [el, c1, c2])
+
+
+def batch_matmul_model(seed: int = 11) -> bytes:
+    """float BATCH_MATMUL: broadcast batch dims, adj_x / adj_y, a constant operand."""
+    BMM = 126
+    b = Builder(seed)
+    x = b.t((2, 3, 4), "int8", 0.05, 3)
+    xf = b.t((2, 3, 4))
+    b.op(DEQ, [x], [xf])
+    y1, y2, y3 = b.t((2, 3, 5)), b.t((2, 4, 4)), b.t((3, 2, 3, 3))
+    b.op(BMM, [xf, b.const((4, 5))], [y1], *_opts("BatchMatMulOptions"))
+    b.op(BMM, [xf, b.const((1, 3, 4))], [y2], *_opts("BatchMatMulOptions", adjX=True))
+    b.op(BMM, [xf, b.const((3, 1, 3, 4))], [y3], *_opts("BatchMatMulOptions", adjY=True))
+    return b.build([x], [y1, y2, y3])

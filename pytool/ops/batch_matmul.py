@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.common import QMAX, QMIN, quant_of
 from pytool.ops.conv_s16 import mbqm64
 from quantize.fixedpoint import effective_scale, multiply_by_quantized_multiplier, quantize_multiplier
@@ -62,6 +62,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     names = [op.inputs[0], op.inputs[1], op.outputs[0]]
     dts = {g.tensors[n].dtype for n in names}
     if len(dts) != 1 or not dts <= set(TYPES):
@@ -80,6 +82,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     _, _, zl, zr, zy, m, s, lo, hi = low.params
     a, b = _operands(op, xs, np.int64)
     acc = np.matmul(a - zl, b - zr)

@@ -12,6 +12,8 @@ C params (act_lo / act_hi as float32 bits):
   pools:     [kind, lo, hi, N, H, W, C, OH, OW, KH, KW, sh, sw, pad_h, pad_w]
   RESIZE_BILINEAR: [kind, N, H, W, C, OH, OW, half_pixel_centers, h_scale, w_scale] (scales float32:
              in / out, or (in - 1) / (out - 1) with align_corners)
+  BATCH_MATMUL: [kind, b0, b1, b2, M, K, N, adj_x, adj_y, lhs batch strides 3, rhs batch strides 3]
+             (broadcast batch axes have stride 0; each output a k-ordered float32 sum)
 """
 
 from __future__ import annotations
@@ -21,7 +23,17 @@ import numpy as np
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.conv_2d import pair, spatial, windows
-from pytool.ops.f32 import AVG_POOL, CONV, DEPTHWISE, FC, MAX_POOL, RESIZE_BILINEAR, act_params, clamp
+from pytool.ops.f32 import (
+    AVG_POOL,
+    BATCH_MATMUL,
+    CONV,
+    DEPTHWISE,
+    FC,
+    MAX_POOL,
+    RESIZE_BILINEAR,
+    act_params,
+    clamp,
+)
 from pytool.ops.quantize import float_bits, float_from_bits
 
 
@@ -202,8 +214,43 @@ def ref_resize_bilinear(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
     return t.astype(f32)
 
 
+def lower_batch_matmul(g: Graph, op: Op) -> Lowered:
+    from pytool.ops.batch_matmul import _mats
+
+    _check_float(g, op, [op.inputs[0], op.inputs[1], op.outputs[0]])
+    a, b = _mats(g, op)
+    adj_x, adj_y = int(bool(op.attrs.get("adj_x"))), int(bool(op.attrs.get("adj_y")))
+    m, k = (a[-1], a[-2]) if adj_x else (a[-2], a[-1])
+    n = b[-2] if adj_y else b[-1]
+    out_batch = [1] * (5 - len(g.tensors[op.outputs[0]].shape)) + list(g.tensors[op.outputs[0]].shape[:-2])
+
+    def strides(shape: tuple) -> list[int]:
+        bdims = [1] * (5 - len(shape)) + list(shape[:-2])
+        mat = int(shape[-1] * shape[-2])
+        st, acc = [0, 0, 0], mat
+        for i in range(2, -1, -1):
+            st[i] = acc if bdims[i] == out_batch[i] and bdims[i] > 1 else 0
+            acc *= bdims[i]
+        return st
+
+    params = [BATCH_MATMUL, *out_batch, int(m), int(k), int(n), adj_x, adj_y, *strides(a), *strides(b)]
+    return Lowered(inputs=[op.inputs[0], op.inputs[1]], params=params)
+
+
+def ref_batch_matmul(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
+    from pytool.ops.batch_matmul import _operands
+
+    a, b = _operands(op, xs, np.float32)
+    a, b = np.broadcast_arrays(a[..., :, None, :], np.swapaxes(b, -1, -2)[..., None, :, :])  # [.., M, N, K]
+    k = a.shape[-1]
+    total = np.zeros(a.shape[:-1], np.float32)
+    for i in range(k):  # sequential float32 sum over k
+        total = (total + (a[..., i] * b[..., i]).astype(np.float32)).astype(np.float32)
+    return total
+
+
 LOWER = {"FULLY_CONNECTED": lower_fc, "CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise,
          "AVERAGE_POOL_2D": _lower_pool(AVG_POOL), "MAX_POOL_2D": _lower_pool(MAX_POOL),
-         "RESIZE_BILINEAR": lower_resize_bilinear}
+         "RESIZE_BILINEAR": lower_resize_bilinear, "BATCH_MATMUL": lower_batch_matmul}
 REF = {FC: ref_fc, CONV: ref_conv, DEPTHWISE: ref_depthwise, AVG_POOL: ref_pool, MAX_POOL: ref_pool,
-       RESIZE_BILINEAR: ref_resize_bilinear}
+       RESIZE_BILINEAR: ref_resize_bilinear, BATCH_MATMUL: ref_batch_matmul}

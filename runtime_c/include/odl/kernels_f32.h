@@ -20,7 +20,8 @@ typedef enum {
     ODL_F32_MAX_POOL, ODL_F32_MEAN, ODL_F32_LOGISTIC, ODL_F32_TANH, ODL_F32_CLAMP, ODL_F32_SOFTMAX,
     ODL_F32_MAXIMUM, ODL_F32_MINIMUM, ODL_F32_DIV, ODL_F32_SQUARED_DIFFERENCE, ODL_F32_PRELU, ODL_F32_LEAKY_RELU,
     ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT, ODL_F32_L2_NORM, ODL_F32_COMPARE, ODL_F32_ARG,
-    ODL_F32_RESIZE_BILINEAR, ODL_F32_ELU, ODL_F32_ADD_N, ODL_F32_CUMSUM
+    ODL_F32_RESIZE_BILINEAR, ODL_F32_ELU, ODL_F32_ADD_N, ODL_F32_CUMSUM,
+    ODL_F32_BATCH_MATMUL
 } odl_f32_kind_t;
 
 /* MEAN-kind reductions: mean, sum, max, min. */
@@ -80,6 +81,11 @@ odl_status_t odl_add_n_f32(int32_t n_in, const float *const *x, int32_t n, float
 /* CUMSUM along the middle axis of [outer, axis, inner]. */
 odl_status_t odl_cumsum_f32(int32_t outer, int32_t axis, int32_t inner, int32_t exclusive, int32_t reverse,
                             const float *x, float *y);
+/* BATCH_MATMUL: batch dims b[3] (lhs / rhs batch strides ls / rs, 0 = broadcast),
+ * y[b][m][n] = sum over k in order of lhs'[m][k] * rhs'[k][n] (' = adjoint when set). */
+odl_status_t odl_batch_matmul_f32(const int32_t b[3], int32_t m, int32_t k, int32_t n, int32_t adj_x, int32_t adj_y,
+                                  const int32_t ls[3], const int32_t rs[3], const float *lhs, const float *rhs,
+                                  float *y);
 /* L2_NORMALIZATION over the last axis: x / max(sqrtf(sum x^2), 1e-6). */
 odl_status_t odl_l2_normalization_f32(int32_t outer, int32_t depth, const float *x, float *y);
 

@@ -169,6 +169,21 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         return odl_clamp_f32(n, bits_f32(p[1]), bits_f32(p[2]), x, y);
     }
     case ODL_F32_COMPARE: return compare(ctx, op, p);
+    case ODL_F32_BATCH_MATMUL: {
+        if (op->n_params < 15) return ODL_ERR_MODEL;
+        for (int i = 1; i <= 6; ++i)
+            if (p[i] <= 0) return ODL_ERR_SHAPE;
+        const odl_tensor_t *tl = odl_op_in_info(ctx, op, 0), *tr = odl_op_in_info(ctx, op, 1);
+        if (!tl || !tr || tl->dtype != ODL_DT_FLOAT32 || tr->dtype != ODL_DT_FLOAT32) return ODL_ERR_MODEL;
+        const int64_t lspan = (int64_t)(p[1] - 1) * p[9] + (int64_t)(p[2] - 1) * p[10] + (int64_t)(p[3] - 1) * p[11];
+        const int64_t rspan = (int64_t)(p[1] - 1) * p[12] + (int64_t)(p[2] - 1) * p[13] + (int64_t)(p[3] - 1) * p[14];
+        if (odl_tensor_numel(tl) < lspan + (int64_t)p[4] * p[5] || odl_tensor_numel(tr) < rspan + (int64_t)p[5] * p[6])
+            return ODL_ERR_SHAPE;
+        float *y = f32_out(ctx, op, (int64_t)p[1] * p[2] * p[3] * p[4] * p[6]);
+        if (!y) return ODL_ERR_SHAPE;
+        return odl_batch_matmul_f32(p + 1, p[4], p[5], p[6], p[7], p[8], p + 9, p + 12,
+                                    (const float *)odl_op_in(ctx, op, 0), (const float *)odl_op_in(ctx, op, 1), y);
+    }
     case ODL_F32_ADD_N: {
         enum { MAX_IN = 16 };
         const float *xs[MAX_IN];

@@ -135,3 +135,23 @@ odl_status_t odl_resize_bilinear_f32(int32_t n, int32_t h, int32_t w, int32_t c,
         }
     return ODL_OK;
 }
+
+odl_status_t odl_batch_matmul_f32(const int32_t b[3], int32_t m, int32_t k, int32_t n, int32_t adj_x, int32_t adj_y,
+                                  const int32_t ls[3], const int32_t rs[3], const float *lhs, const float *rhs,
+                                  float *y) {
+    float *out = y;
+    for (int32_t b0 = 0; b0 < b[0]; ++b0)
+        for (int32_t b1 = 0; b1 < b[1]; ++b1)
+            for (int32_t b2 = 0; b2 < b[2]; ++b2) {
+                const float *l = lhs + (int64_t)b0 * ls[0] + (int64_t)b1 * ls[1] + (int64_t)b2 * ls[2];
+                const float *r = rhs + (int64_t)b0 * rs[0] + (int64_t)b1 * rs[1] + (int64_t)b2 * rs[2];
+                for (int32_t i = 0; i < m; ++i)
+                    for (int32_t j = 0; j < n; ++j) {
+                        float total = 0.f;
+                        for (int32_t q = 0; q < k; ++q)
+                            total += l[adj_x ? q * m + i : i * k + q] * r[adj_y ? j * k + q : q * n + j];
+                        *out++ = total;
+                    }
+            }
+    return ODL_OK;
+}
