@@ -36,10 +36,13 @@ from pytool.compiler import load_graph  # noqa: E402
 from pytool.finetune import GuardConfig  # noqa: E402
 from pytool.training import TrainSpec, autolr, weighted_layers  # noqa: E402
 from pytool.training.float_baseline import train_float  # noqa: E402
-from pytool.training.loop import load_dataset, train  # noqa: E402
+from pytool.training.loop import load_dataset, lr_schedule_hook, train  # noqa: E402
 
 NETS_DIR = ROOT / "tests" / "fixtures" / "train_nets"
 NETS = ["mlp", "cnn"]
+# Other shifted-digits tasks the bench can run (--nets digits): model, folder with field(_test).npz.
+TASKS = {"mlp": (NETS_DIR / "mlp_int8.tflite", NETS_DIR), "cnn": (NETS_DIR / "cnn_int8.tflite", NETS_DIR),
+         "digits": (ROOT / "examples" / "digits" / "digits_int8_tf.tflite", ROOT / "examples" / "digits")}
 METHODS = ["forward-grad", "sparse", "fp16"]
 EPOCHS = 3
 FLOAT_LRS = [0.003, 0.01, 0.03]
@@ -60,21 +63,21 @@ EXPLICIT: dict[str, list[dict]] = {
 
 
 def spec_for(net: str, method: str, choice: dict | None, g, seed: int = 0) -> TrainSpec:
-    field = str(NETS_DIR / "field.npz")
+    field = str(TASKS[net][1] / "field.npz")
     extra = {"data": field} if method == "sparse" else {}
     if choice is None:  # defaults only: as `tinyodl finetune` builds it
         spec = TrainSpec.for_method(method, extra=extra, seed=seed)
         spec.guard_sigma = GuardConfig().spike_sigma
-        n = len(np.load(NETS_DIR / "field.npz")["y"])
-        autolr.apply(g, spec, NETS_DIR / "field.npz", work=WORK / "lr", job_steps=EPOCHS * n)
+        n = len(np.load(TASKS[net][1] / "field.npz")["y"])
+        autolr.apply(g, spec, TASKS[net][1] / "field.npz", work=WORK / "lr", job_steps=EPOCHS * n)
         return spec
     choice = dict(choice)
     if choice.get("lr") == "auto":  # defaults except the trained set
         choice.pop("lr")
         spec = TrainSpec.for_method(method, extra=extra, seed=seed, **choice)
         spec.guard_sigma = GuardConfig().spike_sigma
-        n = len(np.load(NETS_DIR / "field.npz")["y"])
-        autolr.apply(g, spec, NETS_DIR / "field.npz", work=WORK / "lr", job_steps=EPOCHS * n)
+        n = len(np.load(TASKS[net][1] / "field.npz")["y"])
+        autolr.apply(g, spec, TASKS[net][1] / "field.npz", work=WORK / "lr", job_steps=EPOCHS * n)
         return spec
     if choice.get("scheme") == "all":
         from pytool.training import sparse as sp
@@ -93,17 +96,18 @@ def trained_names(art) -> list[str]:
 
 def run_case(net: str, method: str, choice: dict | None, seed: int = 0) -> dict:
     """One row; seed as `tinyodl finetune --seed`: perturbations, the sweep's split, the shuffle."""
-    g = load_graph(NETS_DIR / f"{net}_int8.tflite")
+    g = load_graph(TASKS[net][0])
     spec = spec_for(net, method, choice, g, seed)
     art = compile_model(g, WORK / f"{net}_{method}_{spec.key()}", train=spec)
     host = load_host(art)
-    data = load_dataset(NETS_DIR / "field.npz", host.inputs[0])
-    evd = load_dataset(NETS_DIR / "field_test.npz", host.inputs[0])
-    rep, _ = train(host.train_step, host.eval_sample, data, evd, epochs=EPOCHS, seed=seed, progress=False)
+    data = load_dataset(TASKS[net][1] / "field.npz", host.inputs[0])
+    evd = load_dataset(TASKS[net][1] / "field_test.npz", host.inputs[0])
+    rep, _ = train(host.train_step, host.eval_sample, data, evd, epochs=EPOCHS, seed=seed, progress=False,
+                   on_epoch_start=lr_schedule_hook(spec, host.set_lr_shift))
     lr_auto = spec.extra.get("lr_auto")
     return {"net": net, "method": method, "seed": seed, "settings": "defaults" if choice is None else choice,
             "trainable": "scheme" if method == "sparse" else spec.trainable, "trained_tensors": trained_names(art),
-            "lr": spec.lr, "directions": spec.directions if method == "forward-grad" else None,
+            "lr": spec.lr, "lr_schedule": spec.lr_schedule, "directions": spec.directions if method == "forward-grad" else None,
             "epsilon": spec.epsilon if method == "forward-grad" else None,
             "lr_auto_seconds": lr_auto["seconds"] if lr_auto else None,
             "accuracy_before": rep["accuracy_before"], "accuracy_after": rep["accuracy_after"],
@@ -116,8 +120,8 @@ _float_cache: dict = {}
 def float_bound(net: str, tensors: list[str]) -> dict:
     key = (net, tuple(sorted(tensors)))
     if key not in _float_cache:
-        g = load_graph(NETS_DIR / f"{net}_int8.tflite")
-        f, t = np.load(NETS_DIR / "field.npz"), np.load(NETS_DIR / "field_test.npz")
+        g = load_graph(TASKS[net][0])
+        f, t = np.load(TASKS[net][1] / "field.npz"), np.load(TASKS[net][1] / "field_test.npz")
         runs = {lr: train_float(g, ",".join(tensors), f["x"], f["y"], t["x"], t["y"], epochs=EPOCHS, lr=lr,
                                 momentum=0.0, batch=1, seed=0) for lr in FLOAT_LRS}
         lr, best = max(runs.items(), key=lambda kv: kv[1].accuracy_after)
@@ -172,7 +176,7 @@ def table(rows: list[dict]) -> Table:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--nets", nargs="+", choices=NETS, default=NETS)
+    ap.add_argument("--nets", nargs="+", choices=list(TASKS), default=NETS)
     ap.add_argument("--methods", nargs="+", choices=METHODS, default=METHODS)
     ap.add_argument("--defaults-only", action="store_true")
     ap.add_argument("--seed", type=int, default=0, help="as tinyodl finetune --seed (perturbations, split, shuffle)")

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pytool.training import TrainSpec
-from pytool.training.loop import Dataset, evaluate, load_dataset, train, write_report
+from pytool.training.loop import Dataset, evaluate, load_dataset, lr_schedule_hook, train, write_report
 
 
 @dataclass
@@ -74,8 +74,9 @@ def _subset(d: Dataset, n: int) -> Dataset:
 
 
 def run_on_device(link, data: Dataset, evd: Dataset, epochs: int, seed: int, guard_cfg: GuardConfig,
-                  progress: bool = True) -> tuple[dict, Guard, list]:
-    """Trains over an open Link; returns (report, guard, commits)."""
+                  progress: bool = True, spec: TrainSpec | None = None) -> tuple[dict, Guard, list]:
+    """Trains over an open Link; returns (report, guard, commits). spec: its
+    --lr-schedule sets the device's rate at each epoch start (SET_LR)."""
     from pytool.link import persist
     from pytool.link import train as lt
 
@@ -115,8 +116,9 @@ def run_on_device(link, data: Dataset, evd: Dataset, epochs: int, seed: int, gua
             guard.committed_acc = acc
             probe_committed = evaluate(eval_fn, probe)[0]
 
+    start = lr_schedule_hook(spec, lambda k: lt.set_lr_shift(link, k)) if spec is not None else None
     report, _ = train(guarded_step, eval_fn, data, evd, epochs=epochs, seed=seed, progress=progress,
-                      on_epoch=on_epoch)
+                      on_epoch=on_epoch, on_epoch_start=start)
     # What stays on the device is the committed set: drop any uncommitted tail.
     persist.reset(link)
     acc_final, _, _ = evaluate(eval_fn, evd)
@@ -187,7 +189,7 @@ def finetune(
             train_d = load_dataset(data, spec_in, n_cls)
             eval_d = load_dataset(eval_data, spec_in, n_cls) if eval_data else train_d
             log(f"[3/5] train on the device: {len(train_d)} samples x {epochs} epochs, eval {len(eval_d)}")
-            report, g, commits = run_on_device(link, train_d, eval_d, epochs, seed, guard_cfg, progress)
+            report, g, commits = run_on_device(link, train_d, eval_d, epochs, seed, guard_cfg, progress, spec)
             st = link.stats()
             summary = persist.summary(link)
             digest = persist.read_weights(link)[1]

@@ -55,14 +55,16 @@ def test_prng_c_matches_numpy():
     assert abs(bits.mean() - 0.5) < 0.01  # Rademacher signs are balanced
 
 
-@pytest.mark.parametrize("momentum", [0.0, 0.75])
-def test_c_equals_reference_bit_for_bit(digits, tmp_path, momentum):
+@pytest.mark.parametrize("momentum, lr_shift", [(0.0, 0), (0.75, 0), (0.0, 2)])
+def test_c_equals_reference_bit_for_bit(digits, tmp_path, momentum, lr_shift):
     spec = TrainSpec(method="forward-grad", trainable="last:2", lr=2.0, directions=4, epsilon=4.0,
                      seed=11, momentum=momentum)
     _, net = _build(digits, spec, tmp_path)
     ref = ForwardGradReference(digits, spec)
+    net.set_lr_shift(lr_shift)  # the rate schedule's runtime setter: lr / 2^shift
+    ref.lr_shift = lr_shift
     d = _field(net)
-    steps = 110 if momentum == 0 else 40
+    steps = 110 if momentum == 0 and lr_shift == 0 else 40
     order = np.random.default_rng(0).permutation(len(d))[:steps]
     losses = []
     for k, i in enumerate(order):

@@ -242,3 +242,19 @@ def test_fp16_step_clean_under_asan_ubsan(tmp_path):
     r = subprocess.run([sys.executable, str(script), str(DIGITS / "digits_int8_tf.tflite"), str(tmp_path),
                         str(DIGITS / "field.npz")], env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0 and "sanitized fp16 ok" in r.stdout, r.stdout[-2000:] + r.stderr[-4000:]
+
+
+@pytest.mark.parametrize("opts", [dict(optimizer="sgd"), dict(optimizer="adam", master_fp32=True)])
+def test_rate_shift_is_the_halved_rate(digits, tmp_path, opts):
+    """odl_train_set_lr_shift(1) at lr 0.02 trains the bytes of lr 0.01 (the power of two is exact)."""
+    runs = []
+    for lr, shift in ((0.02, 1), (0.01, 0), (0.02, 0)):
+        spec = TrainSpec(method="fp16", trainable="last:2", lr=lr, **opts)
+        art = compile_model(digits, tmp_path / f"{spec.key()}_{shift}", train=spec)
+        net = load_host(art)
+        net.set_lr_shift(shift)
+        field = load_dataset(DIGITS / "field.npz", net.inputs[0])
+        for i in range(30):
+            net.train_step(field.x[i], int(field.y[i]))
+        runs.append(b"".join(net.tensor(i).tobytes() for i in art.meta["trainable_order"]))
+    assert runs[0] == runs[1] and runs[0] != runs[2]

@@ -7,11 +7,21 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
+import pytest
+
 from pytool import compile_model, load_host
 from pytool.compiler import load_graph
 from pytool.link import Link
+from pytool.link.client import Nack
 from pytool.link.hostsim import SimDevice, SimPort, build_device_module
-from pytool.link.train import eval_sample, read_weights, train_status, train_step, weights_digest
+from pytool.link.train import (
+    eval_sample,
+    read_weights,
+    set_lr_shift,
+    train_status,
+    train_step,
+    weights_digest,
+)
 from pytool.training import TrainSpec
 from pytool.training.loop import load_dataset
 
@@ -50,7 +60,11 @@ def test_train_over_link_matches_host(tmp_path):
     assert lib.sim_register_train(dev.server) == 0
     data = load_dataset(DIGITS / "field.npz", host.inputs[0])
     with Link(SimPort(dev, to_host=drop_every_7th_answer), timeout=0.05, retries=3) as link:
+        assert set_lr_shift(link) == 0
         for i in range(100):
+            if i in (40, 70):  # the rate schedule: epoch starts at half, then a quarter of the rate
+                assert set_lr_shift(link, i // 35) == i // 35
+                host.set_lr_shift(i // 35)
             a = train_step(link, data.x[i], int(data.y[i]))
             b = host.train_step(data.x[i], int(data.y[i]))
             assert a == b, f"step {i}"
@@ -69,4 +83,7 @@ def test_train_over_link_matches_host(tmp_path):
         assert status["eval_samples"] == 21 and status["eval_correct"] == int(e["correct"]) + sum(correct)
         train_step(link, data.x[0], int(data.y[0]))
         assert train_status(link)["eval_samples"] == 0
+        with pytest.raises(Nack):
+            set_lr_shift(link, 16)  # beyond ODL_TRAIN_MAX_LR_SHIFT
+        assert set_lr_shift(link) == 2
     assert dropped["n"] >= 10  # retries happened, and no step was applied twice

@@ -23,7 +23,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from pytool.host import load_host
-    from pytool.training.loop import load_dataset, train, write_report
+    from pytool.training import TrainSpec
+    from pytool.training.loop import load_dataset, lr_schedule_hook, train, write_report
 
     net = load_host(require_build(args.build))
     if not net.trainable:
@@ -31,7 +32,10 @@ def run(args) -> int:
     n_cls = int(np.prod(net.outputs[0].shape))
     data = load_dataset(args.data, net.inputs[0], n_cls, args.layout)
     evd = load_dataset(args.eval, net.inputs[0], n_cls, args.layout) if args.eval else None
-    report, _ = train(net.train_step, net.eval_sample, data, evd, epochs=args.epochs, seed=args.seed)
+    spec = TrainSpec(**net.meta["train"]) if "lr_schedule" in net.meta["train"] else None
+    start = lr_schedule_hook(spec, net.set_lr_shift) if spec else None  # the compiled spec's schedule
+    report, _ = train(net.train_step, net.eval_sample, data, evd, epochs=args.epochs, seed=args.seed,
+                      on_epoch_start=start)
     report["method"] = net.meta["train"]["method"]
     report["target"] = "host"
     report["memory"] = net.meta.get("memory", {})

@@ -28,6 +28,7 @@ typedef struct {
 } odl_train_stats_t;
 odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
 odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);
+odl_status_t odl_train_set_lr_shift(odl_ctx_t *ctx, uint32_t shift);
 size_t odl_host_ctx_size(void);
 const odl_model_t *odl_host_model(void);
 uint32_t odl_host_last_op(const odl_ctx_t *ctx);
@@ -137,6 +138,12 @@ class HostModel:
     def train_step(self, x: np.ndarray, label: int) -> dict:
         """One on-device training step (the firmware's own C)."""
         return self._train_call(self.lib.odl_train_step, x, label, "odl_train_step")
+
+    def set_lr_shift(self, shift: int) -> None:
+        """Rate of the following steps: the configured rate / 2^shift (the link's SET_LR)."""
+        if not 0 <= int(shift) <= 15:
+            raise ValueError(f"lr shift {shift}: must be 0..15")
+        self.check(self.lib.odl_train_set_lr_shift(self.ctx, int(shift)), "odl_train_set_lr_shift")
 
     def eval_sample(self, x: np.ndarray, label: int) -> dict:
         return self._train_call(self.lib.odl_eval_sample, x, label, "odl_eval_sample")

@@ -39,6 +39,7 @@ class Cmd(IntEnum):
     WRITE_WEIGHTS = 0x15
     SET_LABEL = 0x16
     TRAIN_STATUS = 0x17
+    SET_LR = 0x18
 
 
 # Status byte: 0..63 are odl_status_t (odl.h), 0x40.. link rejections (link.h).

@@ -30,6 +30,12 @@ def eval_sample(link: Link, x: np.ndarray, label: int) -> dict:
     return _sample(link, Cmd.EVAL, x, label)
 
 
+def set_lr_shift(link: Link, shift: int | None = None) -> int:
+    """Rate of the following TRAINs: the configured rate / 2^shift (None: read only)."""
+    payload = b"" if shift is None else struct.pack("<B", int(shift))
+    return link.request(Cmd.SET_LR, payload)[0]
+
+
 def weights_digest(link: Link) -> tuple[int, int, int]:
     """(CRC-32 of every trainable tensor in slot order, total bytes, tensor count)."""
     crc, total, n = struct.unpack("<IIH", link.request(Cmd.READ_WEIGHTS))

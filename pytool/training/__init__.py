@@ -30,11 +30,19 @@ class TrainSpecError(ValueError):
 # shift task; see docs/training.md).
 METHOD_DEFAULTS = {
     # auto: last:1, or last:2 when the --lr auto sweep finds it learns more (pytool/training/autolr.py)
-    "forward-grad": {"trainable": "auto", "lr": 2.0, "epsilon": 4.0, "directions": 8},
+    # halve: the rate halves each epoch (the host sets it on the device, docs/design/train-defaults.md)
+    "forward-grad": {"trainable": "auto", "lr": 2.0, "epsilon": 4.0, "directions": 8, "lr_schedule": "halve"},
     "sparse": {"lr": 0.0015},
     # auto: as many layers as fp16 trains within --ram (pytool/training/defaults.py)
     "fp16": {"trainable": "auto", "lr": 0.005, "momentum": 0.0},
 }
+
+
+# --lr-schedule: the rate of epoch e (0-based) is lr / 2^shift(e). Methods whose runtime takes a rate
+# shift (odl_train_set_lr_shift): sparse update trains at its configured rate only.
+LR_SCHEDULES = ("constant", "halve")
+SCHEDULE_METHODS = ("forward-grad", "fp16")
+MAX_LR_SHIFT = 15  # ODL_TRAIN_MAX_LR_SHIFT
 
 
 # Largest --lr each method accepts. Forward gradient's rate is in quantization units per unit of
@@ -50,6 +58,7 @@ class TrainSpec:
     loss: str = "ce"  # ce (softmax cross-entropy) | mse
     optimizer: str = "sgd"  # sgd | adam (fp16)
     lr: float = 0.01
+    lr_schedule: str = "constant"  # constant | halve (per epoch, set on the device by the host)
     momentum: float = 0.0
     seed: int = 0
     # forward gradient
@@ -86,10 +95,18 @@ class TrainSpec:
         top = MAX_LR.get(self.method, 10.0)
         if not (0.0 < self.lr <= top):
             raise TrainSpecError(f"--lr {self.lr}: the learning rate must be in (0, {top:g}]")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise TrainSpecError(f"--lr-schedule {self.lr_schedule!r}: choose one of {', '.join(LR_SCHEDULES)}")
+        if self.lr_schedule != "constant" and self.method not in SCHEDULE_METHODS:
+            raise TrainSpecError(f"--lr-schedule {self.lr_schedule}: {self.method} trains at a constant rate")
         if not (0.0 <= self.momentum < 1.0):
             raise TrainSpecError(f"--momentum {self.momentum}: must be in [0, 1)")
         if not (self.guard_sigma == 0 or 1.0 <= self.guard_sigma <= 64.0):
             raise TrainSpecError(f"--guard-sigma {self.guard_sigma}: 0 (off) or between 1 and 64")
+
+    def lr_shift(self, epoch: int) -> int:
+        """Rate shift of epoch `epoch` (0-based): that epoch trains at lr / 2^shift."""
+        return min(epoch, MAX_LR_SHIFT) if self.lr_schedule == "halve" else 0
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:10]

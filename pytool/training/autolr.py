@@ -273,6 +273,9 @@ def _past_edge(p: SweepPoint, points: list[SweepPoint], tied: list[SweepPoint]) 
     return all(nxt is not q for q in tied)
 
 
+HALVE_START = 2.0
+
+
 def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_steps: int | None = None) -> LrChoice:
     """Sweeps and writes the choice into spec (lr; forward gradient: directions,
     ε) and spec.extra['lr_auto'] (the sweep, for the report and the plan)."""
@@ -284,6 +287,12 @@ def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
     if spec.method == "forward-grad":
         spec.trainable = choice.trainable
     spec.lr = choice.lr
+    if spec.lr_schedule == "halve":
+        # the sweep scores a constant rate over a short job; a schedule that halves it each epoch
+        # starts from HALVE_START times it (docs/design/train-defaults.md: measured on seeds 0-4)
+        from pytool.training import MAX_LR
+
+        spec.lr = min(choice.lr * HALVE_START, MAX_LR.get(spec.method, 10.0))
     if choice.directions is not None:
         spec.directions = choice.directions
     if choice.epsilon is not None:

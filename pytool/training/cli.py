@@ -19,6 +19,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--lr", default="auto", help="learning rate, or 'auto' (default): a short sweep on the "
                    "field data (--data) with the host runtime picks it (forward-grad: also directions and "
                    "epsilon); without data: forward-grad 2 [quantization units], sparse 0.0015, fp16 0.005")
+    g.add_argument("--lr-schedule", choices=["constant", "halve"], help="rate per epoch: constant, or halve "
+                   "each epoch (set on the device by the host; default: forward-grad halve, else constant)")
     g.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
     g.add_argument("--seed", type=int, default=0, help="PRNG seed (perturbations, stochastic rounding)")
     g.add_argument("--directions", type=int, help="forward-grad: perturbation directions per step (default 8)")
@@ -45,7 +47,7 @@ def parse_lr(value) -> float | None:
 def spec_from_args(args) -> TrainSpec:
     spec = TrainSpec.for_method(
         args.train, trainable=args.trainable, loss=args.loss, optimizer=args.optimizer,
-        lr=parse_lr(args.lr), momentum=args.momentum, seed=args.seed, directions=args.directions,
+        lr=parse_lr(args.lr), lr_schedule=getattr(args, "lr_schedule", None), momentum=args.momentum, seed=args.seed, directions=args.directions,
         epsilon=args.epsilon, sign=args.sign, scheme=args.scheme,
         ram=parse_size(getattr(args, "ram", None)), loss_scale=args.loss_scale, master_fp32=args.master_fp32,
         guard_sigma=getattr(args, "guard_sigma", 0.0),

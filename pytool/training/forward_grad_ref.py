@@ -55,11 +55,12 @@ def run_w16(g: Graph, op, low, xs: list) -> np.ndarray:
     return w16_epilogue(acc, bias, mult, shift, out_off, amin, amax)
 
 
-def direction_step(t: FgTensor, diff: int) -> int:
-    """odl_fg_direction_step: round(diff * lr_mult / 2^lr_shift), limited so
-    eps - r stays an int16 lane (weights) / int32 (biases)."""
+def direction_step(t: FgTensor, diff: int, extra_shift: int = 0) -> int:
+    """odl_fg_direction_step: round(diff * lr_mult / 2^(lr_shift + extra_shift)),
+    limited so eps - r stays an int16 lane (weights) / int32 (biases)."""
     lim = (32767 if t.kind == KIND_W16 else I32_MAX) - t.eps
-    r = int(np.clip(round_shift(np.int64(diff) * t.lr_mult, t.lr_shift), I32_MIN, I32_MAX))
+    sh = t.lr_shift + extra_shift
+    r = 0 if sh > 62 else int(np.clip(round_shift(np.int64(diff) * t.lr_mult, sh), I32_MIN, I32_MAX))
     return max(-lim, min(lim, r))
 
 
@@ -76,6 +77,7 @@ class ForwardGradReference:
         self.params = {t.name: t.init.copy() for t in self.setup.tensors}
         self.velocity = {t.name: np.zeros(t.init.size, np.int64) for t in self.setup.tensors}
         self.step_count = 0
+        self.lr_shift = 0  # odl_train_set_lr_shift
 
     # forward -----------------------------------------------------------------
     def _run(self, vals: dict, first: int) -> None:
@@ -159,7 +161,7 @@ class ForwardGradReference:
                 clipped |= self._momentum_decay(i)
         for k, d in enumerate(diffs):
             for i, t in enumerate(s.tensors):
-                r = direction_step(t, d) if s.in_dir(t, k) else 0
+                r = direction_step(t, d, self.lr_shift) if s.in_dir(t, k) else 0
                 if r:
                     clipped |= self._pass(i, k, -r, True, None, 0)
                     if s.momentum_q15:
@@ -196,7 +198,7 @@ class ForwardGradReference:
                 now, then = s.in_dir(t, k), nxt and s.in_dir(t, k + 1)
                 if not (now or then):
                     continue
-                r = direction_step(t, d) if now else 0
+                r = direction_step(t, d, self.lr_shift) if now else 0
                 clipped |= self._pass(i, k, t.eps - r if now else 0, r != 0, k + 1 if then else None,
                                       t.eps if then else 0)
                 if r and s.momentum_q15:

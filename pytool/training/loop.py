@@ -40,6 +40,14 @@ class History:
     interventions: list[dict] = field(default_factory=list)
 
 
+def lr_schedule_hook(spec, set_shift: Callable[[int], object]) -> Callable[[int], None] | None:
+    """on_epoch_start for spec's --lr-schedule: set_shift(spec.lr_shift(ep)) at each epoch
+    (HostModel.set_lr_shift, or the link's SET_LR: the same runtime call). None: constant."""
+    if getattr(spec, "lr_schedule", "constant") == "constant":
+        return None
+    return lambda ep: set_shift(spec.lr_shift(ep))
+
+
 def evaluate(eval_fn: Callable[[np.ndarray, int], dict], data: Dataset) -> tuple[float, float, np.ndarray]:
     """Accuracy, mean loss and the predictions."""
     preds = np.zeros(len(data), np.int64)
@@ -60,8 +68,10 @@ def train(
     seed: int = 0,
     progress: bool = True,
     on_epoch: Callable[[int, float], None] | None = None,
+    on_epoch_start: Callable[[int], None] | None = None,
 ) -> tuple[dict, History]:
-    """Runs epochs of single-sample steps (shuffled with `seed`)."""
+    """Runs epochs of single-sample steps (shuffled with `seed`); on_epoch_start(ep)
+    runs before epoch ep's first step (the rate schedule: see lr_schedule_hook)."""
     if epochs < 1:
         raise ValueError(f"--epochs {epochs}: must be ≥ 1")
     hist = History()
@@ -78,6 +88,8 @@ def train(
         task = prog.add_task("train", total=epochs * len(data), loss=float("nan"), acc=acc0, rate=0.0)
         for ep in range(epochs):
             order = rng.permutation(len(data))
+            if on_epoch_start:
+                on_epoch_start(ep)
             for i in order:
                 r = step_fn(data.x[i], int(data.y[i]))
                 steps += 1

@@ -61,10 +61,11 @@ typedef struct {
 #define ODL_FG_STATE_BYTES_LIN(m, n) (ODL_FG_STATE_BYTES(m) + 12u * (uint32_t)(n))
 
 /* Step of one direction for one tensor, in storage units: the scalar
- * r = round(diff * lr_mult / 2^lr_shift) (half away from zero), limited to
+ * r = round(diff * lr_mult / 2^(lr_shift + extra_shift)) (half away from
+ * zero; extra_shift = the context's odl_train_set_lr_shift), limited to
  * +-(32767 - eps) for int16 weights (+-(INT32_MAX - eps) for biases). The
  * update of direction k is theta = clamp(theta - r z_k, lo, hi). */
-int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff);
+int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff, uint32_t extra_shift);
 
 /* Replay entry point (fleet learning, host-side catch-up): applies the
  * update of one recorded step to the current trainable tensors, bit for bit
@@ -76,7 +77,8 @@ int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff);
  *   n_diff       must equal the config's directions.
  * For every tensor: momentum decay (if configured), then for k < m in order
  * theta = clamp(theta - r_k z_k) for the tensors of direction k's group. No forward pass runs and the step counter
- * is not touched. *flags gets ODL_STEP_CLIPPED when the band clipped. A step
+ * is not touched; the rate is the context's (odl_train_set_lr_shift: set the
+ * device's shift of that step before replaying it). *flags gets ODL_STEP_CLIPPED when the band clipped. A step
  * the guard skipped (ODL_STEP_SKIPPED) changed nothing and is not replayed. */
 odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, uint32_t n_diff, uint32_t *flags);
 

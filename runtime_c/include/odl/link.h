@@ -76,6 +76,7 @@ typedef enum {
     ODL_LINK_CMD_WRITE_WEIGHTS = 0x15,
     ODL_LINK_CMD_SET_LABEL = 0x16,
     ODL_LINK_CMD_TRAIN_STATUS = 0x17,
+    ODL_LINK_CMD_SET_LR = 0x18, /* rate of the following TRAINs: configured / 2^shift */
     /* 0x40..0x7F: free for application commands. */
 } odl_link_cmd_t;
 

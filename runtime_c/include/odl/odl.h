@@ -141,6 +141,9 @@ typedef struct odl_ctx {
     odl_stats_t stats;
     void *train_state; /* owned by the training method, lives in the arena */
     odl_loss_guard_t loss_guard;
+    /* Rate divisor set by the host between epochs (odl_train_set_lr_shift):
+     * methods train at their configured rate / 2^lr_shift. odl_init: 0. */
+    uint32_t lr_shift;
 } odl_ctx_t;
 
 /* Binds model and arena; copies ODL_T_INIT tensors into the arena. */

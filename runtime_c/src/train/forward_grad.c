@@ -219,9 +219,12 @@ static int32_t step_limit(const odl_fg_tensor_t *ft) {
     return ft->kind == ODL_FG_WEIGHT_I16 ? 32767 - ft->eps : INT32_MAX - ft->eps;
 }
 
-int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff) {
+int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff, uint32_t extra_shift) {
     const int32_t lim = step_limit(ft);
-    const int32_t r = odl_sgd_delta(diff, ft->lr_mult, ft->lr_shift);
+    /* |diff * lr_mult| < 2^47: a total shift past 62 rounds to 0 (and would
+     * overflow the int64 shift) */
+    const int32_t sh = ft->lr_shift + (int32_t)extra_shift;
+    const int32_t r = sh > 62 ? 0 : odl_sgd_delta(diff, ft->lr_mult, sh);
     return r > lim ? lim : (r < -lim ? -lim : r);
 }
 
@@ -351,7 +354,7 @@ odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, ui
     for (uint32_t k = 0; k < n_diff; ++k) {
         for (uint32_t i = 0; i < c->n_tensors; ++i) {
             const odl_fg_tensor_t *ft = &c->tensors[i];
-            const int32_t r = in_dir(c, ft, k) ? odl_fg_direction_step(ft, diff[k]) : 0;
+            const int32_t r = in_dir(c, ft, k) ? odl_fg_direction_step(ft, diff[k], ctx->lr_shift) : 0;
             if (r == 0) continue;
             const uint32_t key = odl_prng_key(c->seed, step, k, i);
             clipped |= pass(ctx, ft, key, -r, 1, 0u, 0);
@@ -435,7 +438,7 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
             const odl_fg_tensor_t *ft = &c->tensors[i];
             const int now = in_dir(c, ft, k), then = next && in_dir(c, ft, k + 1);
             if (!now && !then) continue;
-            const int32_t r = now && s == ODL_OK ? odl_fg_direction_step(ft, d) : 0;
+            const int32_t r = now && s == ODL_OK ? odl_fg_direction_step(ft, d, ctx->lr_shift) : 0;
             const uint32_t key = i == skip ? lin_key : (i == skip_b ? bias_key : odl_prng_key(c->seed, step, k, i));
             if (i == skip) {
                 if (r == 0) continue;

@@ -219,7 +219,7 @@ static void update(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl_fp16_va
     float *master = sl->master >= 0 ? (float *)(void *)(ctx->arena + sl->master) : 0;
     float *m = sl->opt >= 0 ? (float *)(void *)(ctx->arena + sl->opt) : 0;
     const float inv_scale = 1.0f / v->loss_scale; /* a power of two: exact */
-    const float lr = c->lr;
+    const float lr = c->lr / (float)(1u << ctx->lr_shift); /* a power of two: exact */
     odl_f16_t *wd = p.data;
     const odl_f16_t *gd = p.grad;
 #define ODL_W_LOAD(i) (master ? master[i] : odl_f16_to_f32(wd[i]))
@@ -387,7 +387,7 @@ static odl_status_t backward_fused_sgd(odl_ctx_t *ctx, const odl_fp16_config_t *
         odl_f16_tensor_t b = view(ctx, c, l->bias, 1), out = view(ctx, c, l->out, 1);
         odl_f16_tensor_t *bp = l->bias >= 0 ? &b : 0;
         odl_f16_fc_params_t fc = {l->geo.act};
-        s = safe ? odl_fc_f16_bw_weight_sgd(&fc, &in, &w, bp, &out, c->lr * (1.0f / v->loss_scale))
+        s = safe ? odl_fc_f16_bw_weight_sgd(&fc, &in, &w, bp, &out, c->lr / (float)(1u << ctx->lr_shift) * (1.0f / v->loss_scale))
                  : odl_fc_f16_bw_weight(&fc, &in, &w, bp, &out);
     }
     if (s == ODL_OK && safe)

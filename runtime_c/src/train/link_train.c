@@ -106,11 +106,27 @@ static int on_train_status(odl_link_server_t *srv, void *user, const uint8_t *re
     return ODL_OK;
 }
 
+/* SET_LR: the rate shift of the following TRAINs (empty request: read it). */
+static int on_set_lr(odl_link_server_t *srv, void *user, const uint8_t *req, uint16_t req_len, uint8_t *resp,
+                     uint16_t *resp_len) {
+    (void)user;
+    if (req_len > 1) return ODL_LINK_ST_BAD_PAYLOAD;
+    if (*resp_len < 1) return ODL_LINK_ST_BAD_STATE;
+    if (req_len == 1) {
+        const odl_status_t s = odl_train_set_lr_shift(srv->ctx, req[0]);
+        if (s != ODL_OK) return s;
+    }
+    resp[0] = (uint8_t)srv->ctx->lr_shift;
+    *resp_len = 1;
+    return ODL_OK;
+}
+
 odl_status_t odl_link_train_register(odl_link_server_t *srv) {
     if (!srv) return ODL_ERR_ARG;
     odl_status_t s = odl_link_register(srv, ODL_LINK_CMD_TRAIN, on_train, 0);
     if (s == ODL_OK) s = odl_link_register(srv, ODL_LINK_CMD_EVAL, on_eval, 0);
     if (s == ODL_OK) s = odl_link_register(srv, ODL_LINK_CMD_READ_WEIGHTS, on_read_weights, 0);
     if (s == ODL_OK) s = odl_link_register(srv, ODL_LINK_CMD_TRAIN_STATUS, on_train_status, 0);
+    if (s == ODL_OK) s = odl_link_register(srv, ODL_LINK_CMD_SET_LR, on_set_lr, 0);
     return s;
 }
