@@ -290,9 +290,7 @@ def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
     if spec.lr_schedule == "halve":
         # the sweep scores a constant rate over a short job; a schedule that halves it each epoch
         # starts from HALVE_START times it (docs/design/train-defaults.md: measured on seeds 0-4)
-        from pytool.training import MAX_LR
-
-        spec.lr = min(choice.lr * HALVE_START, MAX_LR.get(spec.method, 10.0))
+        spec.lr = min(choice.lr * HALVE_START, MAX_LR[spec.method])
     if choice.directions is not None:
         spec.directions = choice.directions
     if choice.epsilon is not None:

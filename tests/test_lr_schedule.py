@@ -1,0 +1,44 @@
+"""--lr-schedule: the per-epoch rate shift the host sets on the device (odl_train_set_lr_shift / SET_LR)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pytool.training import TrainSpec, TrainSpecError
+from pytool.training.loop import Dataset, lr_schedule_hook, train
+
+
+def test_forward_grad_defaults_to_halving_each_epoch():
+    spec = TrainSpec.for_method("forward-grad")
+    assert spec.lr_schedule == "halve"
+    assert [spec.lr_shift(e) for e in (0, 1, 2, 40)] == [0, 1, 2, 15]  # ODL_TRAIN_MAX_LR_SHIFT caps it
+    assert TrainSpec.for_method("fp16").lr_shift(2) == 0  # constant unless asked
+    assert lr_schedule_hook(TrainSpec.for_method("sparse"), print) is None
+
+
+@pytest.mark.parametrize("method, schedule, message", [
+    ("sparse", "halve", "sparse trains at a constant rate"),
+    ("fp16", "cosine", "choose one of constant, halve"),
+])
+def test_bad_schedule_is_one_clear_error(method, schedule, message):
+    with pytest.raises(TrainSpecError, match=f"--lr-schedule .*{message}"):
+        TrainSpec.for_method(method, lr_schedule=schedule).validate()
+
+
+def test_train_sets_the_shift_before_each_epoch():
+    events = []
+    spec = TrainSpec.for_method("forward-grad")
+    hook = lr_schedule_hook(spec, lambda k: events.append(("shift", k)))
+
+    def step(x, y):
+        events.append(("step", int(y)))
+        return {"loss": 1.0, "flags": 0}
+
+    def ev(x, y):
+        return {"loss": 1.0, "correct": True, "predicted": int(y)}
+
+    data = Dataset(np.zeros((2, 1), np.int8), np.array([0, 1]))
+    train(step, ev, data, None, epochs=3, progress=False, on_epoch_start=hook)
+    shifts = [i for i, e in enumerate(events) if e[0] == "shift"]
+    assert [events[i][1] for i in shifts] == [0, 1, 2] and shifts == [0, 3, 6]  # before each epoch's 2 steps
