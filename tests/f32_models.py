@@ -333,3 +333,18 @@ def batch_matmul_model(seed: int = 11) -> bytes:
     b.op(BMM, [xf, b.const((1, 3, 4))], [y2], *_opts("BatchMatMulOptions", adjX=True))
     b.op(BMM, [xf, b.const((3, 1, 3, 4))], [y3], *_opts("BatchMatMulOptions", adjY=True))
     return b.build([x], [y1, y2, y3])
+
+
+def transpose_conv_model(seed: int = 12) -> bytes:
+    """float TRANSPOSE_CONV: stride 2 SAME with bias, stride 1 VALID without, fused RELU."""
+    TCONV = 67
+    b = Builder(seed)
+    x = b.t((1, 4, 4, 3), "int8", 0.05, -1)
+    xf = b.t((1, 4, 4, 3))
+    b.op(DEQ, [x], [xf])
+    y1, y2 = b.t((1, 8, 8, 2)), b.t((1, 6, 6, 2))
+    b.op(TCONV, [b.t((4,), "int32", data=np.array([1, 8, 8, 2], np.int32)), b.const((2, 3, 3, 3)), xf, b.const((2,))],
+         [y1], *_opts("TransposeConvOptions", padding=0, strideH=2, strideW=2))
+    b.op(TCONV, [b.t((4,), "int32", data=np.array([1, 6, 6, 2], np.int32)), b.const((2, 3, 3, 3)), xf], [y2],
+         *_opts("TransposeConvOptions", padding=1, strideH=1, strideW=1, fusedActivationFunction=1))
+    return b.build([x], [y1, y2])

@@ -12,6 +12,8 @@ C params (act_lo / act_hi as float32 bits):
   pools:     [kind, lo, hi, N, H, W, C, OH, OW, KH, KW, sh, sw, pad_h, pad_w]
   RESIZE_BILINEAR: [kind, N, H, W, C, OH, OW, half_pixel_centers, h_scale, w_scale] (scales float32:
              in / out, or (in - 1) / (out - 1) with align_corners)
+  TRANSPOSE_CONV: [kind, lo, hi, N, H, W, IC, OH, OW, OC, KH, KW, sh, sw, pad_h, pad_w] (TFLite's
+             scatter order: input pixel by pixel, each tap added into the output, then bias and clamp)
   BATCH_MATMUL: [kind, b0, b1, b2, M, K, N, adj_x, adj_y, lhs batch strides 3, rhs batch strides 3]
              (broadcast batch axes have stride 0; each output a k-ordered float32 sum)
 """
@@ -31,6 +33,7 @@ from pytool.ops.f32 import (
     FC,
     MAX_POOL,
     RESIZE_BILINEAR,
+    TRANSPOSE_CONV,
     act_params,
     clamp,
 )
@@ -214,6 +217,43 @@ def ref_resize_bilinear(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
     return t.astype(f32)
 
 
+def lower_transpose_conv(g: Graph, op: Op) -> Lowered:
+    from pytool.ops.transpose_conv import _pads
+
+    w, x, y = op.inputs[1], op.inputs[2], op.outputs[0]
+    _check_float(g, op, [w, x, y])
+    bias = op.inputs[3] if len(op.inputs) > 3 else None
+    if bias is not None and g.tensors[bias].dtype != "float32":
+        raise IRError(f"TRANSPOSE_CONV '{op.name}': bias '{bias}' is {g.tensors[bias].dtype}; float32 expected")
+    n, h, wd, ic = (int(d) for d in g.tensors[x].shape)
+    oc, kh, kw, wic = (int(d) for d in g.tensors[w].shape)
+    _, oh, ow, _ = (int(d) for d in g.tensors[y].shape)
+    if wic != ic:
+        raise IRError(f"TRANSPOSE_CONV '{op.name}': filter depth {wic} differs from the input's {ic}")
+    params = [TRANSPOSE_CONV, *act_params(op), n, h, wd, ic, oh, ow, oc, kh, kw, *pair(op, "stride"), *_pads(g, op)]
+    return Lowered(inputs=[x, w, bias], params=params)
+
+
+def ref_transpose_conv(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
+    n, h, wd, ic, oh, ow, oc, kh, kw, sh, sw, ph, pw = low.params[3:16]
+    x = np.asarray(xs[0], np.float32).reshape(n, h, wd, ic)
+    w = np.asarray(xs[1], np.float32)
+    out = np.zeros((n, oh, ow, oc), np.float32)
+    for iy in range(h):  # TFLite's scatter order
+        for ix in range(wd):
+            for c in range(ic):
+                for fy in range(kh):
+                    oy = iy * sh - ph + fy
+                    for fx in range(kw):
+                        ox = ix * sw - pw + fx
+                        if 0 <= oy < oh and 0 <= ox < ow:
+                            out[:, oy, ox, :] = (out[:, oy, ox, :] + (x[:, iy, ix, c, None] * w[None, :, fy, fx, c])
+                                                 .astype(np.float32)).astype(np.float32)
+    if xs[2] is not None:
+        out = (out + np.asarray(xs[2], np.float32)).astype(np.float32)
+    return clamp(out, low.params[1], low.params[2])
+
+
 def lower_batch_matmul(g: Graph, op: Op) -> Lowered:
     from pytool.ops.batch_matmul import _mats
 
@@ -251,6 +291,7 @@ def ref_batch_matmul(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
 
 LOWER = {"FULLY_CONNECTED": lower_fc, "CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise,
          "AVERAGE_POOL_2D": _lower_pool(AVG_POOL), "MAX_POOL_2D": _lower_pool(MAX_POOL),
-         "RESIZE_BILINEAR": lower_resize_bilinear, "BATCH_MATMUL": lower_batch_matmul}
+         "RESIZE_BILINEAR": lower_resize_bilinear, "BATCH_MATMUL": lower_batch_matmul,
+         "TRANSPOSE_CONV": lower_transpose_conv}
 REF = {FC: ref_fc, CONV: ref_conv, DEPTHWISE: ref_depthwise, AVG_POOL: ref_pool, MAX_POOL: ref_pool,
-       RESIZE_BILINEAR: ref_resize_bilinear, BATCH_MATMUL: ref_batch_matmul}
+       RESIZE_BILINEAR: ref_resize_bilinear, BATCH_MATMUL: ref_batch_matmul, TRANSPOSE_CONV: ref_transpose_conv}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.common import activation_float, activation_range_quantized, conv_pad, quant_of
 from pytool.ops.conv_2d import channel_multipliers, pair
 from pytool.ops.conv_s16 import mbqm64
@@ -71,6 +71,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32 islands
+        return low_f32
     w, x, y = op.inputs[1], op.inputs[2], op.outputs[0]
     bias = op.inputs[3] if len(op.inputs) > 3 else None
     dtype = g.tensors[x].dtype
@@ -92,6 +94,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     x, w, bias, mult, shift = xs
     in_off, out_off, lo, hi, sh, sw, ph, pw = low.params
     dt = g.tensors[op.outputs[0]].np_dtype

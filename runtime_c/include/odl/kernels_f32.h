@@ -21,7 +21,7 @@ typedef enum {
     ODL_F32_MAXIMUM, ODL_F32_MINIMUM, ODL_F32_DIV, ODL_F32_SQUARED_DIFFERENCE, ODL_F32_PRELU, ODL_F32_LEAKY_RELU,
     ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT, ODL_F32_L2_NORM, ODL_F32_COMPARE, ODL_F32_ARG,
     ODL_F32_RESIZE_BILINEAR, ODL_F32_ELU, ODL_F32_ADD_N, ODL_F32_CUMSUM,
-    ODL_F32_BATCH_MATMUL
+    ODL_F32_BATCH_MATMUL, ODL_F32_TRANSPOSE_CONV
 } odl_f32_kind_t;
 
 /* MEAN-kind reductions: mean, sum, max, min. */
@@ -50,6 +50,10 @@ odl_status_t odl_conv_2d_f32(const odl_f32_conv_geom_t *g, const float *x, const
                              float *y);
 odl_status_t odl_depthwise_conv_2d_f32(const odl_f32_conv_geom_t *g, const float *x, const float *w,
                                        const float *bias, float *y);
+/* TRANSPOSE_CONV (g: input n, h, w, c; output oh, ow, oc; filter kh, kw OHWI;
+ * stride, pad): TFLite's scatter order into y, then bias and the clamp. */
+odl_status_t odl_transpose_conv_f32(const odl_f32_conv_geom_t *g, const float *x, const float *w, const float *bias,
+                                    float *y);
 /* Pools: g->oc = g->c; average over the window part inside the image. */
 odl_status_t odl_average_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);
 odl_status_t odl_max_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);

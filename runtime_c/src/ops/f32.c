@@ -169,6 +169,23 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         return odl_clamp_f32(n, bits_f32(p[1]), bits_f32(p[2]), x, y);
     }
     case ODL_F32_COMPARE: return compare(ctx, op, p);
+    case ODL_F32_TRANSPOSE_CONV: {
+        if (op->n_params < 16) return ODL_ERR_MODEL;
+        odl_f32_conv_geom_t g;
+        g.act_lo = bits_f32(p[1]), g.act_hi = bits_f32(p[2]);
+        g.n = p[3], g.h = p[4], g.w = p[5], g.c = p[6], g.oh = p[7], g.ow = p[8], g.oc = p[9], g.kh = p[10];
+        g.kw = p[11], g.sh = p[12], g.sw = p[13], g.ph = p[14], g.pw = p[15], g.dh = g.dw = g.group_in = 1;
+        if (g.n <= 0 || g.h <= 0 || g.w <= 0 || g.c <= 0 || g.oh <= 0 || g.ow <= 0 || g.oc <= 0 || g.kh <= 0 ||
+            g.kw <= 0 || g.sh <= 0 || g.sw <= 0)
+            return ODL_ERR_SHAPE;
+        const float *x = f32_in(ctx, op, 0, (int64_t)g.n * g.h * g.w * g.c);
+        const float *w = f32_in(ctx, op, 1, (int64_t)g.oc * g.kh * g.kw * g.c);
+        const float *bias = 0;
+        if (odl_op_in_info(ctx, op, 2) && !(bias = f32_in(ctx, op, 2, g.oc))) return ODL_ERR_SHAPE;
+        float *y = f32_out(ctx, op, (int64_t)g.n * g.oh * g.ow * g.oc);
+        if (!x || !w || !y) return ODL_ERR_SHAPE;
+        return odl_transpose_conv_f32(&g, x, w, bias, y);
+    }
     case ODL_F32_BATCH_MATMUL: {
         if (op->n_params < 15) return ODL_ERR_MODEL;
         for (int i = 1; i <= 6; ++i)

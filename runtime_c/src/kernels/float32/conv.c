@@ -155,3 +155,31 @@ odl_status_t odl_batch_matmul_f32(const int32_t b[3], int32_t m, int32_t k, int3
             }
     return ODL_OK;
 }
+
+odl_status_t odl_transpose_conv_f32(const odl_f32_conv_geom_t *g, const float *x, const float *w, const float *bias,
+                                    float *y) {
+    const int64_t total = (int64_t)g->n * g->oh * g->ow * g->oc;
+    for (int64_t i = 0; i < total; ++i) y[i] = 0.0f;
+    for (int32_t b = 0; b < g->n; ++b)
+        for (int32_t iy = 0; iy < g->h; ++iy)
+            for (int32_t ix = 0; ix < g->w; ++ix)
+                for (int32_t c = 0; c < g->c; ++c) {
+                    const float v = x[((b * g->h + iy) * g->w + ix) * g->c + c];
+                    for (int32_t fy = 0; fy < g->kh; ++fy) {
+                        const int32_t oy = iy * g->sh - g->ph + fy;
+                        for (int32_t fx = 0; fx < g->kw; ++fx) {
+                            const int32_t ox = ix * g->sw - g->pw + fx;
+                            if (oy < 0 || oy >= g->oh || ox < 0 || ox >= g->ow) continue;
+                            float *out = y + ((b * g->oh + oy) * g->ow + ox) * g->oc;
+                            for (int32_t o = 0; o < g->oc; ++o)
+                                out[o] += v * w[((o * g->kh + fy) * g->kw + fx) * g->c + c];
+                        }
+                    }
+                }
+    for (int64_t i = 0; i < total; ++i) {
+        float acc = y[i];
+        if (bias) acc += bias[i % g->oc];
+        y[i] = odl_f32_clamp(acc, g->act_lo, g->act_hi);
+    }
+    return ODL_OK;
+}
