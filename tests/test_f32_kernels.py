@@ -217,3 +217,40 @@ def test_arg_f32(lib, kind, shape, data, out_dtype, seed):
     g.ops.append(op)
     g.add_tensor(Tensor("y", opreg.get(kind).infer_shapes(g, op)[0], out_dtype))
     run_c(lib, g, op, {"x": (rng.integers(-2, 3, shape) * 0.5).astype(np.float32)})
+
+
+@SETTINGS
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),
+       st.integers(1, 2), st.sampled_from(["SAME", "VALID"]), ACTS, st.booleans(), st.integers(0, 2**31))
+def test_transpose_conv_f32(lib, h, w, ic, oc, k, stride, padding, act, bias, seed):
+    oh, ow = (h * stride, w * stride) if padding == "SAME" else ((h - 1) * stride + k, (w - 1) * stride + k)
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    g.add_tensor(Tensor("shape", (4,), "int32", data=np.array([1, oh, ow, oc], np.int32)))
+    g.add_tensor(Tensor("w", (oc, k, k, ic), "float32", data=rng.uniform(-1, 1, (oc, k, k, ic)).astype(np.float32)))
+    g.add_tensor(Tensor("x", (1, h, w, ic), "float32"))
+    names = ["shape", "w", "x"]
+    if bias:
+        g.add_tensor(Tensor("b", (oc,), "float32", data=rng.uniform(-1, 1, oc).astype(np.float32)))
+        names.append("b")
+    op = Op("TRANSPOSE_CONV", names, ["y"], {"stride": (stride, stride), "padding": padding, "activation": act})
+    g.ops.append(op)
+    g.add_tensor(Tensor("y", (1, oh, ow, oc), "float32"))
+    run_c(lib, g, op, {"x": rng.uniform(-2, 2, (1, h, w, ic)).astype(np.float32)})
+
+
+@SETTINGS
+@given(st.lists(st.integers(1, 3), min_size=0, max_size=3), st.lists(st.booleans(), min_size=3, max_size=3),
+       st.integers(1, 4), st.integers(1, 5), st.integers(1, 4), st.booleans(), st.booleans(), st.integers(0, 2**31))
+def test_batch_matmul_f32(lib, batch, ones, m, k, n, adj_x, adj_y, seed):
+    rng = np.random.default_rng(seed)
+    rb = [1 if o else d for d, o in zip(batch, ones)]
+    a_shape = (*batch, k, m) if adj_x else (*batch, m, k)
+    b_shape = (*rb, n, k) if adj_y else (*rb, k, n)
+    g = Graph()
+    g.add_tensor(Tensor("a", a_shape, "float32"))
+    g.add_tensor(Tensor("b", b_shape, "float32", data=rng.uniform(-1, 1, b_shape).astype(np.float32)))
+    op = Op("BATCH_MATMUL", ["a", "b"], ["y"], {"adj_x": adj_x, "adj_y": adj_y})
+    g.ops.append(op)
+    g.add_tensor(Tensor("y", opreg.get("BATCH_MATMUL").infer_shapes(g, op)[0], "float32"))
+    run_c(lib, g, op, {"a": rng.uniform(-2, 2, a_shape).astype(np.float32)})
