@@ -41,6 +41,18 @@ def _symbol_size(elf: Path, board: Board, name: str) -> int | None:
     return None
 
 
+def linked_sources(elf: str | Path, board: str | Board) -> list[str]:
+    """The source files compiled into a firmware (its DWARF compile units):
+    which runtime files the link pulled in, with their folders, which the
+    map file cannot tell for archive members of the same name."""
+    board = get_board(board) if isinstance(board, str) else board
+    r = subprocess.run([_tool(board, "readelf"), "--debug-dump=info", "--dwarf-depth=1", str(elf)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ValueError(f"{elf}: not a readable ELF ({r.stderr.strip()})")
+    return [line.rsplit(": ", 1)[-1].strip() for line in r.stdout.splitlines() if "DW_AT_name" in line]
+
+
 def size_report(elf: str | Path, board: str | Board) -> dict:
     """text/data/bss/stack/arena bytes and flash/RAM use; raises
     FirmwareTooLargeError when they exceed the board's memory."""
