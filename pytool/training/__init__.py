@@ -30,11 +30,12 @@ class TrainSpecError(ValueError):
 # shift task; see docs/training.md).
 METHOD_DEFAULTS = {
     # auto: last:1, or last:2 when the --lr auto sweep finds it learns more (pytool/training/autolr.py)
-    # halve: the rate halves each epoch (the host sets it on the device, docs/design/train-defaults.md)
+    # halve: the rate halves each epoch (the host sets it on the device, docs/design/train-defaults.md);
+    # with --lr auto the first epoch's rate is twice the sweep's constant pick
     "forward-grad": {"trainable": "auto", "lr": 2.0, "epsilon": 4.0, "directions": 8, "lr_schedule": "halve"},
     "sparse": {"lr": 0.0015},
     # auto: as many layers as fp16 trains within --ram (pytool/training/defaults.py)
-    "fp16": {"trainable": "auto", "lr": 0.005, "momentum": 0.0},
+    "fp16": {"trainable": "auto", "lr": 0.005, "momentum": 0.0, "lr_schedule": "halve"},
 }
 
 

@@ -289,8 +289,10 @@ def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
     spec.lr = choice.lr
     if spec.lr_schedule == "halve":
         # the sweep scores a constant rate over a short job; a schedule that halves it each epoch
-        # starts from HALVE_START times it (docs/design/train-defaults.md: measured on seeds 0-4)
-        spec.lr = min(choice.lr * HALVE_START, MAX_LR[spec.method])
+        # starts from HALVE_START times it, up to what --lr takes (docs/design/train-defaults.md: seeds 0-4)
+        from pytool.training import MAX_LR as SPEC_MAX_LR
+
+        spec.lr = min(choice.lr * HALVE_START, SPEC_MAX_LR.get(spec.method, 10.0))
     if choice.directions is not None:
         spec.directions = choice.directions
     if choice.epsilon is not None:
