@@ -251,7 +251,7 @@ def island2_model(seed: int = 6) -> bytes:
 
 
 def movement2_model(seed: int = 7) -> bytes:
-    """RESIZE_NEAREST_NEIGHBOR, GATHER, REVERSE_V2, SPLIT_V and BROADCAST_TO on float32."""
+    """RESIZE_NEAREST_NEIGHBOR, GATHER, REVERSE_V2, SPLIT_V, BROADCAST_TO, SELECT_V2 and GATHER_ND on float32."""
     (RESIZE_NN, GATHER, REVERSE, SPLIT_V, BCAST) = (97, 36, 105, 102, 130)
     b = Builder(seed)
 
@@ -268,7 +268,11 @@ def movement2_model(seed: int = 7) -> bytes:
     b.op(SPLIT_V, [rv, ints(3, 5), b.t((), "int32", data=np.array(2, np.int32))], [p0, p1],
          *_opts("SplitVOptions", numSplits=2))
     b.op(BCAST, [p0, ints(2, 3, 3, 2)], [bc])
-    return b.build([x], [bc, p1])
+    cond, sel, gnd = b.t((1, 3, 5, 2), "bool"), b.t((1, 3, 5, 2)), b.t((2, 5, 2))
+    b.op(61, [p1, b.const((2,))], [cond])  # GREATER (float, broadcast)
+    b.op(123, [cond, p1, b.const((1, 1, 5, 2))], [sel])  # SELECT_V2
+    b.op(107, [sel, b.t((2, 2), "int32", data=np.array([[0, 2], [0, 0]], np.int32))], [gnd])  # GATHER_ND
+    return b.build([x], [bc, p1, sel, gnd])
 
 
 def compare_model(seed: int = 8) -> bytes:

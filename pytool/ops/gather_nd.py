@@ -54,8 +54,9 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     p, i, y = (g.tensors[n] for n in (op.inputs[0], op.inputs[1], op.outputs[0]))
-    if p.dtype != "int8" or y.dtype != "int8":
-        raise IRError(f"GATHER_ND '{op.name}': params {p.dtype} / output {y.dtype}; TFLite Micro has an int8 kernel only")
+    if p.dtype not in ("int8", "float32") or y.dtype != p.dtype:
+        raise IRError(f"GATHER_ND '{op.name}': params {p.dtype} / output {y.dtype}; TFLite Micro has int8 and "
+                      "float32 kernels only")
     if i.dtype != "int32":
         raise IRError(f"GATHER_ND '{op.name}': indices are {i.dtype}, int32 expected")
     if len(p.shape) > 5:

@@ -40,9 +40,9 @@ def lower(g: Graph, op: Op) -> Lowered:
     if g.tensors[c].dtype != "bool":
         raise IRError(f"SELECT_V2 '{op.name}': condition '{c}' is {g.tensors[c].dtype}, bool expected")
     dts = {g.tensors[n].dtype for n in (x, y, out)}
-    if len(dts) != 1 or not dts <= set(TYPES):
-        raise IRError(f"SELECT_V2 '{op.name}': x, y and the output are {sorted(dts)}; all int8 or all int16 "
-                      "expected")
+    if len(dts) != 1 or not dts <= {*TYPES, "float32"}:  # float32: a value copy too
+        raise IRError(f"SELECT_V2 '{op.name}': x, y and the output are {sorted(dts)}; all int8, all int16 or "
+                      "all float32 expected")
     if len(g.tensors[out].shape) > 4:
         raise IRError(f"SELECT_V2 '{op.name}': rank {len(g.tensors[out].shape)} is above 4")
     return Lowered(inputs=[c, x, y], params=[])

@@ -77,7 +77,7 @@ odl_status_t odl_compare_s8(const odl_compare_params_t *p, const odl_dims4_t *d1
 odl_status_t odl_compare_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *in1, const odl_dims4_t *d2,
                              const int32_t *in2, const odl_dims4_t *dy, uint8_t *out);
 
-/* SELECT_V2: out = cond ? x : y (raw values, elem 1 or 2 bytes), all three
+/* SELECT_V2: out = cond ? x : y (raw values, elem 1, 2 or 4 bytes), all three
  * broadcast onto the output (rank <= 4). */
 odl_status_t odl_select(int32_t elem, const odl_dims4_t *dc, const uint8_t *cond, const odl_dims4_t *dx,
                         const void *x, const odl_dims4_t *dyy, const void *y, const odl_dims4_t *dout, void *out);

@@ -1,5 +1,5 @@
 /* SELECT_V2 decoder (pytool/ops/select_v2.py): inputs [cond bool (uint8),
- * x, y] with x, y, out all int8 or all int16; rank <= 4 with broadcasting.
+ * x, y] with x, y, out all int8, all int16 or all float32; rank <= 4 with broadcasting.
  * params: [] */
 #include "odl/ops_ext.h"
 
@@ -15,7 +15,7 @@ odl_status_t odl_op_select_v2(odl_ctx_t *ctx, const odl_op_t *op) {
     if (t[0]->dtype != ODL_DT_UINT8 || t[1]->dtype != t[3]->dtype || t[2]->dtype != t[3]->dtype)
         return ODL_ERR_UNSUPPORTED;
     const int32_t es = odl_elem_size(t[3]->dtype);
-    if (es != 1 && es != 2) return ODL_ERR_UNSUPPORTED;
+    if (es != 1 && es != 2 && es != 4) return ODL_ERR_UNSUPPORTED;
     for (int k = 0; k < 4; ++k)
         if (t[k]->bytes < odl_tensor_numel(t[k]) * (k ? es : 1)) return ODL_ERR_MODEL;
     const void *c = odl_op_in(ctx, op, 0), *x = odl_op_in(ctx, op, 1), *y = odl_op_in(ctx, op, 2);

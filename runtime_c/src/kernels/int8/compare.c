@@ -61,7 +61,7 @@ odl_status_t odl_compare_i32(int32_t kind, const odl_dims4_t *d1, const int32_t 
 
 odl_status_t odl_select(int32_t elem, const odl_dims4_t *dc, const uint8_t *cond, const odl_dims4_t *dx,
                         const void *x, const odl_dims4_t *dyy, const void *y, const odl_dims4_t *dout, void *out) {
-    if (!dc || !cond || !dx || !x || !dyy || !y || !dout || !out || (elem != 1 && elem != 2)) return ODL_ERR_ARG;
+    if (!dc || !cond || !dx || !x || !dyy || !y || !dout || !out || (elem != 1 && elem != 2 && elem != 4)) return ODL_ERR_ARG;
     int32_t sc[4], sx[4], sy[4];
     if (!odl_broadcast_strides(dc, dout, sc) || !odl_broadcast_strides(dx, dout, sx) ||
         !odl_broadcast_strides(dyy, dout, sy))
@@ -76,8 +76,10 @@ odl_status_t odl_select(int32_t elem, const odl_dims4_t *dc, const uint8_t *cond
                     const int32_t iy = n * sy[0] + h * sy[1] + w * sy[2] + c * sy[3];
                     if (elem == 1)
                         ((int8_t *)out)[k] = cond[ic] ? ((const int8_t *)x)[ix] : ((const int8_t *)y)[iy];
-                    else
+                    else if (elem == 2)
                         ((int16_t *)out)[k] = cond[ic] ? ((const int16_t *)x)[ix] : ((const int16_t *)y)[iy];
+                    else /* 4 bytes: float32 values copied as their bits */
+                        ((int32_t *)out)[k] = cond[ic] ? ((const int32_t *)x)[ix] : ((const int32_t *)y)[iy];
                 }
     return ODL_OK;
 }
