@@ -38,6 +38,8 @@ void odl_conv2d_z_acc_portable(const odl_conv_params_t *p, const odl_dims4_t *in
                                const int16_t *cols);
 void odl_conv2d_z_cols_portable(const odl_conv_params_t *p, const odl_dims4_t *in_dims, const int8_t *in,
                                 const odl_dims4_t *w_dims, const odl_dims4_t *out_dims, int16_t *cols);
+int32_t odl_perturb_i32_portable(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo,
+                                 int32_t hi, uint32_t key_b, int32_t b);
 void odl_range_w16_portable(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi);
 
 #include "s8w16_cases.h"
@@ -46,6 +48,7 @@ static int8_t out_a[OUT_MAX], out_b[OUT_MAX];
 static int64_t acc_a[OUT_MAX], acc_b[OUT_MAX];
 static int32_t z_a[OUT_MAX], z_b[OUT_MAX];
 static int16_t ztab[64 * 4];
+static int32_t v32_a[PERT_MAX], v32_b[PERT_MAX];
 #define COLS_MAX 4096
 static int16_t cols_a[COLS_MAX], cols_b[COLS_MAX];
 static int16_t w_a[PERT_MAX + 2] __attribute__((aligned(4))), w_b[PERT_MAX + 2] __attribute__((aligned(4)));
@@ -162,7 +165,14 @@ int main(void) {
         const int32_t ra = odl_perturb_w16_portable(w_a + skew, n, (uint32_t)v[2], v[3], v[4], v[5], v[6],
                                                     (uint32_t)v[7], v[8]);
         const int32_t rb = odl_perturb_w16(w_b + skew, n, (uint32_t)v[2], v[3], v[4], v[5], v[6], (uint32_t)v[7], v[8]);
-        verdict("perturb", i, ra == rb && memcmp(w_a + skew, w_b + skew, (size_t)n * 2u) == 0);
+        /* the int32 pass on the same values, steps scaled past int16 */
+        for (int32_t e = 0; e < n; ++e) v32_a[e] = v32_b[e] = 4096 * (int32_t)I16[v[9] + e];
+        const int32_t ia = odl_perturb_i32_portable(v32_a, n, (uint32_t)v[2], 4096 * v[3], v[4], 4096 * v[5],
+                                                    4096 * v[6], (uint32_t)v[7], 4096 * v[8]);
+        const int32_t ib = odl_perturb_i32(v32_b, n, (uint32_t)v[2], 4096 * v[3], v[4], 4096 * v[5], 4096 * v[6],
+                                           (uint32_t)v[7], 4096 * v[8]);
+        verdict("perturb", i, ra == rb && ia == ib && memcmp(w_a + skew, w_b + skew, (size_t)n * 2u) == 0 &&
+                                  memcmp(v32_a, v32_b, (size_t)n * 4u) == 0);
         /* several unclamped passes at once (1..19 directions: partial chunks, wrap-around) and the range */
         uint32_t keys[19];
         int32_t steps[19];

@@ -111,6 +111,13 @@ void odl_conv2d_z_cols(const odl_conv_params_t *p, const odl_dims4_t *in_dims, c
 int32_t odl_perturb_w16(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
                         uint32_t key_b, int32_t b);
 
+/* The same pass over n int32 values (trainable biases): the first sum is
+ * exact (int64), so the clamp to [lo, hi] is exact; without the clamp the
+ * caller keeps every sum inside int32. Returns 1 when the clamp changed a
+ * value. */
+int32_t odl_perturb_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
+                        uint32_t key_b, int32_t b);
+
 /* Several unclamped single-stream passes at once: for each element e,
  * w[e] += sum_{k < count} a[k] * z_k(e), z_k(e) = odl_prng_sign(keys[k], e),
  * |a[k]| <= 32767. Equal to count odl_perturb_w16 passes without the clamp

@@ -228,30 +228,11 @@ int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff, uint32_t 
     return r > lim ? lim : (r < -lim ? -lim : r);
 }
 
-/* int32 values: the loop of odl_perturb_w16 (the caller keeps the sums in
- * range: guard band, |r| <= INT32_MAX - eps). The clamped sum saturates
- * first: the band lies inside int32 by eps, so that is the exact clamp. */
+/* int32 values (biases): odl_perturb_i32 (the caller keeps the sums in
+ * range: guard band, |r| <= INT32_MAX - eps) */
 static int32_t pass_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
                         uint32_t key_b, int32_t b) {
-    int32_t clipped = 0;
-    for (int32_t e0 = 0; e0 < n; e0 += 32) {
-        const uint32_t wa = a ? odl_prng_word(key_a, (uint32_t)e0 >> 5) : 0u;
-        const uint32_t wb = b ? odl_prng_word(key_b, (uint32_t)e0 >> 5) : 0u;
-        const int32_t end = n - e0 < 32 ? n - e0 : 32;
-        int32_t *p = v + e0;
-        for (int32_t j = 0; j < end; ++j) {
-            const int32_t x = p[j], da = ((wa >> j) & 1u) ? -a : a;
-            int32_t y = (int32_t)((uint32_t)x + (uint32_t)da); /* wraps only when it overflows */
-            if (clamp) {
-                if ((x ^ y) & (da ^ y) & INT32_MIN) y = da > 0 ? INT32_MAX : INT32_MIN;
-                const int32_t c = y < lo ? lo : (y > hi ? hi : y);
-                clipped |= c != y;
-                y = c;
-            }
-            p[j] = y + (((wb >> j) & 1u) ? -b : b);
-        }
-    }
-    return clipped;
+    return odl_perturb_i32(v, n, key_a, a, clamp, lo, hi, key_b, b);
 }
 
 /* Updates of the linear layer's weight not yet written (see the top); a

@@ -25,6 +25,26 @@ int32_t odl_perturb_w16(int16_t *w, int32_t n, uint32_t key_a, int32_t a, int32_
     return clipped;
 }
 
+int32_t odl_perturb_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
+                        uint32_t key_b, int32_t b) {
+    int32_t clipped = 0;
+    for (int32_t e0 = 0; e0 < n; e0 += 32) {
+        const uint32_t wa = a ? odl_prng_word(key_a, (uint32_t)e0 >> 5) : 0u;
+        const uint32_t wb = b ? odl_prng_word(key_b, (uint32_t)e0 >> 5) : 0u;
+        const int32_t end = n - e0 < 32 ? n - e0 : 32;
+        for (int32_t j = 0; j < end; ++j) {
+            int64_t y = (int64_t)v[e0 + j] + (((wa >> j) & 1u) ? -(int64_t)a : a);
+            if (clamp) {
+                const int64_t c = y < lo ? lo : (y > hi ? hi : y);
+                clipped |= c != y;
+                y = c;
+            }
+            v[e0 + j] = (int32_t)(uint32_t)((uint64_t)y + (uint64_t)(((wb >> j) & 1u) ? -(int64_t)b : b));
+        }
+    }
+    return clipped;
+}
+
 void odl_perturb_sum_w16(int16_t *w, int32_t n, const uint32_t *keys, const int32_t *a, int32_t count) {
     for (int32_t k = 0; k < count; ++k) {
         for (int32_t e0 = 0; e0 < n; e0 += 32) {

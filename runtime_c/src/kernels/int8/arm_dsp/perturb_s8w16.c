@@ -18,10 +18,41 @@
 #define odl_perturb_w16 odl_perturb_w16_portable
 #define odl_perturb_sum_w16 odl_perturb_sum_w16_portable
 #define odl_range_w16 odl_range_w16_portable
+#define odl_perturb_i32 odl_perturb_i32_portable
 #include "../perturb_s8w16.c"
 #undef odl_perturb_w16
 #undef odl_perturb_sum_w16
 #undef odl_range_w16
+#undef odl_perturb_i32
+
+/* int32 passes in 32-bit arithmetic: a wrapped first sum is detected by
+ * its sign and saturated (the band lies inside int32, so saturating then
+ * clamping is the exact clamp; without the clamp the caller keeps the sums
+ * in range). Fewer instructions than the int64 sum on these cores. */
+int32_t odl_perturb_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
+                        uint32_t key_b, int32_t b) {
+    if (a == INT32_MIN || b == INT32_MIN || (clamp && lo > hi))
+        return odl_perturb_i32_portable(v, n, key_a, a, clamp, lo, hi, key_b, b);
+    int32_t clipped = 0;
+    for (int32_t e0 = 0; e0 < n; e0 += 32) {
+        const uint32_t wa = a ? odl_prng_word(key_a, (uint32_t)e0 >> 5) : 0u;
+        const uint32_t wb = b ? odl_prng_word(key_b, (uint32_t)e0 >> 5) : 0u;
+        const int32_t end = n - e0 < 32 ? n - e0 : 32;
+        int32_t *p = v + e0;
+        for (int32_t j = 0; j < end; ++j) {
+            const int32_t x = p[j], da = ((wa >> j) & 1u) ? -a : a;
+            int32_t y = (int32_t)((uint32_t)x + (uint32_t)da);
+            if (clamp) {
+                if ((x ^ y) & (da ^ y) & INT32_MIN) y = da > 0 ? INT32_MAX : INT32_MIN;
+                const int32_t c = y < lo ? lo : (y > hi ? hi : y);
+                clipped |= c != y;
+                y = c;
+            }
+            p[j] = (int32_t)((uint32_t)y + (uint32_t)(((wb >> j) & 1u) ? -b : b));
+        }
+    }
+    return clipped;
+}
 
 static inline uint32_t lanes(int32_t lo_lane, int32_t hi_lane) {
     return ((uint32_t)lo_lane & 0xffffu) | ((uint32_t)hi_lane << 16);
