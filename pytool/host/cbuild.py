@@ -88,9 +88,16 @@ def runtime_archive() -> Path:
 
 def build(name: str, cdef: str, prelude: str, sources: list[Path], extra_include: list[Path] = (),
           extra_objects: list[Path] = ()):
-    """Returns (ffi, lib) of a cffi API-mode module built from sources."""
+    """Returns (ffi, lib) of a cffi API-mode module built from sources. When
+    sources hold the whole portable runtime, the cached runtime archive is
+    linked instead of compiling it again (distutils builds one file at a
+    time, and every test module used to recompile all of it)."""
     require_data()
     flags = CFLAGS + sanitize_flags()
+    whole = set(runtime_sources())
+    if whole and whole.issubset(sources):
+        sources = [s for s in sources if s not in whole]
+        extra_objects = [*extra_objects, runtime_archive()]
     h = hashlib.sha256()
     for part in (name, cdef, prelude, " ".join(flags), sys.version):
         h.update(part.encode())
