@@ -36,7 +36,7 @@ def test_lr_auto_takes_the_best_rate_of_its_sweep(tmp_path):
     choice = autolr.apply(load_graph(MLP), spec, FIELD, work=tmp_path)
     best = autolr.pick_best(choice.points, choice.n_val, autolr.keep_rate("fp16"))
     assert choice.lr == best.lr
-    assert spec.lr == choice.lr * autolr.HALVE_START  # the rate halves each epoch: it starts above the pick
+    assert spec.lr == choice.lr * autolr.HALVE_START["fp16"]  # the rate halves each epoch: it starts above the pick
     assert len({p.lr for p in choice.points}) == len(choice.points) >= len(autolr.LR_GRID["fp16"])
     # the sweep trained on field data: the chosen rate beats the untrained model on the held-out split
     assert best.accuracy > choice.baseline_accuracy + 0.2
