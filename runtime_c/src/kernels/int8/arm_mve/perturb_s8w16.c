@@ -130,7 +130,8 @@ void odl_range_w16(const int16_t *w, int32_t n, int32_t *lo, int32_t *hi) {
 
 /* int32 lanes: the same sign masks (bit j of the nibble to bit 31), VQADD
  * then VMAX / VMIN (the band lies inside int32, so saturating first is the
- * exact clamp), the second stream wrapping; tails element by element. */
+ * exact clamp), the second stream wrapping; the tail predicated (its
+ * outside lanes neither stored nor counted as clipped). */
 static const int32_t up_shift32[4] = {31, 30, 29, 28};
 
 int32_t odl_perturb_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_t clamp, int32_t lo, int32_t hi,
@@ -140,29 +141,19 @@ int32_t odl_perturb_i32(int32_t *v, int32_t n, uint32_t key_a, int32_t a, int32_
     const int32x4_t up = vld1q_s32(up_shift32), va = vdupq_n_s32(a), vb = vdupq_n_s32(b);
     const int32x4_t vlo = vdupq_n_s32(clamp ? lo : INT32_MIN), vhi = vdupq_n_s32(clamp ? hi : INT32_MAX);
     int32x4_t diff = vdupq_n_s32(0);
-    int32_t clipped = 0;
     for (int32_t e0 = 0; e0 < n; e0 += 32) {
         uint32_t wa = a ? odl_prng_word(key_a, (uint32_t)e0 >> 5) : 0u;
         uint32_t wb = b ? odl_prng_word(key_b, (uint32_t)e0 >> 5) : 0u;
-        int32_t j = 0;
-        for (; j < 32 && e0 + j + 4 <= n; j += 4, wa >>= 4, wb >>= 4) {
+        for (int32_t j = 0; j < 32 && e0 + j < n; j += 4, wa >>= 4, wb >>= 4) {
             int32_t *q = v + e0 + j;
+            const mve_pred16_t tail = vctp32q((uint32_t)(n - e0 - j)); /* lanes inside the tensor */
             const int32x4_t ma = vshrq_n_s32(vshlq_s32(vdupq_n_s32((int32_t)wa), up), 31);
             const int32x4_t mb = vshrq_n_s32(vshlq_s32(vdupq_n_s32((int32_t)wb), up), 31);
-            const int32x4_t y = vqaddq_s32(vld1q_s32(q), vsubq_s32(veorq_s32(va, ma), ma));
+            const int32x4_t y = vqaddq_s32(vld1q_z_s32(q, tail), vsubq_s32(veorq_s32(va, ma), ma));
             const int32x4_t c = vminq_s32(vmaxq_s32(y, vlo), vhi);
-            diff = vorrq_s32(diff, veorq_s32(c, y));
-            vst1q_s32(q, vaddq_s32(c, vsubq_s32(veorq_s32(vb, mb), mb)));
-        }
-        for (; j < 32 && e0 + j < n; ++j, wa >>= 1, wb >>= 1) {
-            int64_t y = (int64_t)v[e0 + j] + ((wa & 1u) ? -(int64_t)a : a);
-            if (clamp) {
-                const int64_t c = y < lo ? lo : (y > hi ? hi : y);
-                clipped |= c != y;
-                y = c;
-            }
-            v[e0 + j] = (int32_t)(uint32_t)((uint64_t)y + (uint64_t)((wb & 1u) ? -(int64_t)b : b));
+            diff = vorrq_m_s32(diff, diff, veorq_s32(c, y), tail);
+            vst1q_p_s32(q, vaddq_s32(c, vsubq_s32(veorq_s32(vb, mb), mb)), tail);
         }
     }
-    return clipped | (vmaxvq_u32(0, vreinterpretq_u32_s32(diff)) != 0);
+    return vmaxvq_u32(0, vreinterpretq_u32_s32(diff)) != 0;
 }
