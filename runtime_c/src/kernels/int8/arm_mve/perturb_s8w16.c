@@ -96,7 +96,13 @@ void odl_perturb_sum_w16(int16_t *w, int32_t n, const uint32_t *keys, const int3
             for (; j < 32 && e0 + j + 8 <= n; j += 8) {
                 int16_t *q = w + e0 + j;
                 int16x8_t v = vld1q_s16(q);
-                for (int32_t k = 0; k < kn; ++k) v = vaddq_s16(v, signs(words[k] >> j, up, vdupq_n_s16((int16_t)a[k0 + k])));
+                /* v + a + m * 2a (m = 0 or -1; mod 2^16, so 2a may wrap): scalar
+                 * operands, no vector per direction */
+                for (int32_t k = 0; k < kn; ++k) {
+                    const int16_t ak = (int16_t)a[k0 + k];
+                    const int16x8_t m = vshrq_n_s16(vshlq_s16(vdupq_n_s16((int16_t)(words[k] >> j)), up), 15);
+                    v = vmlaq_n_s16(vaddq_n_s16(v, ak), m, (int16_t)(uint16_t)(2u * (uint16_t)ak));
+                }
                 vst1q_s16(q, v);
             }
             for (; j < 32 && e0 + j < n; ++j) {
