@@ -18,13 +18,9 @@ def test_defaults_halve_the_rate_each_epoch(method):
     assert lr_schedule_hook(TrainSpec.for_method("sparse"), print) is None
 
 
-@pytest.mark.parametrize("method, schedule, message", [
-    ("sparse", "halve", "sparse trains at a constant rate"),
-    ("fp16", "cosine", "choose one of constant, halve"),
-])
-def test_bad_schedule_is_one_clear_error(method, schedule, message):
-    with pytest.raises(TrainSpecError, match=f"--lr-schedule .*{message}"):
-        TrainSpec.for_method(method, lr_schedule=schedule).validate()
+def test_bad_schedule_is_one_clear_error():
+    with pytest.raises(TrainSpecError, match="--lr-schedule 'cosine': choose one of constant, halve"):
+        TrainSpec.for_method("fp16", lr_schedule="cosine").validate()
 
 
 def test_train_sets_the_shift_before_each_epoch():

@@ -276,7 +276,7 @@ def _past_edge(p: SweepPoint, points: list[SweepPoint], tied: list[SweepPoint]) 
 # First epoch's rate over the sweep's constant pick when the rate halves each epoch (seeds 0-4, AIfES
 # MLP / CNN and the digits example, docs/design/train-defaults.md): forward gradient 2x lifted digits most
 # (mean 0.818 -> 0.833) but left MLP seed 4 at 0.843; 1.5x keeps every AIfES run >= 0.853 (digits 0.826).
-HALVE_START = {"forward-grad": 1.5, "fp16": 2.0}
+HALVE_START = {"forward-grad": 1.5, "fp16": 2.0, "sparse": 2.0}
 
 
 def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_steps: int | None = None) -> LrChoice:

@@ -58,6 +58,7 @@ class SparseRef:
         self.g.tensors = dict(g.tensors)
         self.st = st
         self.steps_done = 0
+        self.lr_shift = 0  # odl_train_set_lr_shift: rate / 2^lr_shift
         self.errors: dict[str, tuple[np.ndarray, int]] = {}  # last step: error (mantissas, exp) per tensor
         self.residual: dict[int, np.ndarray] = {}
         for ly in st.layers:
@@ -171,15 +172,15 @@ class SparseRef:
                 gw, gb = sk.dw_bw_weight(e, x, off, w.shape, *self._geo(s), self.low[s.op].params[10], ch)
             if ly.weight and ch in train_w:
                 if outer:
-                    g, c = xg, row_factor(gb, exp, *ly.lrw[ch], X128_FRAC)
+                    g, c = xg, row_factor(gb, exp, ly.lrw[ch][0], ly.lrw[ch][1] - self.lr_shift, X128_FRAC)
                 else:
                     g, sg = sk.row_to_s16(gw)
-                    c = row_factor(1, exp, *ly.lrw[ch], ROW_FRAC + sg)
+                    c = row_factor(1, exp, ly.lrw[ch][0], ly.lrw[ch][1] - self.lr_shift, ROW_FRAC + sg)
                 if c != 0:
                     self._apply_row(ly, slot, train_w[ch], ch, g, c)
             if ly.bias:
                 b = self.g.tensors[ly.bias].data
-                d = int(sp_scale(np.array([gb]), exp, *ly.lrb[ch])[0])
+                d = int(sp_scale(np.array([gb]), exp, ly.lrb[ch][0], ly.lrb[ch][1] - self.lr_shift)[0])
                 b[ch] = np.int32(min(I32_MAX, max(I32_MIN, int(b[ch]) - d)))
 
     def _apply_row(self, ly, slot: int, ci: int, ch: int, g: np.ndarray, c: int) -> None:

@@ -71,9 +71,9 @@ odl_status_t odl_train_step(odl_ctx_t *ctx, const void *input, int32_t label, od
 /* Sets the rate of the following steps to the configured rate / 2^shift
  * (a per-epoch schedule the host drives; 0 = the configured rate). Exact in
  * every method that takes it: forward gradient adds shift to each tensor's
- * lr_shift, FP16 backprop divides its float rate by a power of two. Sparse
- * update takes only 0 (ODL_ERR_TRAIN otherwise); shift > ODL_TRAIN_MAX_LR_SHIFT
- * is ODL_ERR_ARG. Kept across RESET and weight stores (it is no weight). */
+ * lr_shift, FP16 backprop divides its float rate by a power of two, sparse
+ * update lowers the shift of its per-channel rate factors by it;
+ * shift > ODL_TRAIN_MAX_LR_SHIFT is ODL_ERR_ARG. Kept across RESET and weight stores (it is no weight). */
 odl_status_t odl_train_set_lr_shift(odl_ctx_t *ctx, uint32_t shift);
 /* Forward + loss without an update. */
 odl_status_t odl_eval_sample(odl_ctx_t *ctx, const void *input, int32_t label, odl_train_stats_t *stats);

@@ -193,15 +193,15 @@ static SP_NOINLINE odl_status_t update_layer(odl_ctx_t *ctx, const odl_sp_step_t
         if (train_w) {
             int32_t f;
             if (outer) {
-                f = odl_sp_row_factor(gb, exp, ly->lrw_mult[ch], ly->lrw_shift[ch], ODL_SP_X128_FRAC);
+                f = odl_sp_row_factor(gb, exp, ly->lrw_mult[ch], ly->lrw_shift[ch] - (int32_t)ctx->lr_shift, ODL_SP_X128_FRAC);
             } else {
                 const int32_t sg = odl_bw_row_to_s16(ly->row, grad, g);
-                f = odl_sp_row_factor(1, exp, ly->lrw_mult[ch], ly->lrw_shift[ch], ODL_SP_ROW_FRAC + sg);
+                f = odl_sp_row_factor(1, exp, ly->lrw_mult[ch], ly->lrw_shift[ch] - (int32_t)ctx->lr_shift, ODL_SP_ROW_FRAC + sg);
             }
             if (f != 0) apply_row(ctx, ly, (uint32_t)s->layer, next, w, g, f, step);
             next++;
         }
-        if (bias) bias[ch] = sat32((int64_t)bias[ch] - odl_sp_scale(gb, exp, ly->lrb_mult[ch], ly->lrb_shift[ch]));
+        if (bias) bias[ch] = sat32((int64_t)bias[ch] - odl_sp_scale(gb, exp, ly->lrb_mult[ch], ly->lrb_shift[ch] - (int32_t)ctx->lr_shift));
     }
     return ODL_OK;
 }

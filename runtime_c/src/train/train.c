@@ -38,7 +38,6 @@ odl_status_t odl_train_set_lr_shift(odl_ctx_t *ctx, uint32_t shift) {
     const odl_train_config_t *tc = ctx->model->train;
     if (!tc) return ODL_ERR_TRAIN;
     if (shift > ODL_TRAIN_MAX_LR_SHIFT) return ODL_ERR_ARG;
-    if (shift != 0 && tc->method != ODL_TRAIN_FORWARD_GRAD && tc->method != ODL_TRAIN_FP16) return ODL_ERR_TRAIN;
     ctx->lr_shift = shift;
     return ODL_OK;
 }
