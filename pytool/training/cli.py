@@ -20,7 +20,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    "field data (--data) with the host runtime picks it (forward-grad: also directions and "
                    "epsilon); without data: forward-grad 2 [quantization units], sparse 0.0015, fp16 0.005")
     g.add_argument("--lr-schedule", choices=["constant", "halve"], help="rate per epoch: constant, or halve "
-                   "each epoch (set on the device by the host; default: halve, sparse constant)")
+                   "each epoch (set on the device by the host; default: halve)")
     g.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
     g.add_argument("--seed", type=int, default=0, help="PRNG seed (perturbations, stochastic rounding)")
     g.add_argument("--directions", type=int, help="forward-grad: perturbation directions per step (default 8)")
