@@ -27,7 +27,7 @@ def build_model(model: str | Path, method: str, out: str | Path, trainable: str 
     from pytool.training import TrainSpec
 
     spec = TrainSpec.for_method(method, trainable=trainable, lr=lr if lr is not None else FLEET_LR.get(method),
-                                seed=seed)
+                                seed=seed, lr_schedule="constant")  # rounds, not epochs: one rate
     if method == "forward-grad" and spec.momentum:
         raise ValueError("--method forward-grad: fleet replay needs momentum 0")
     if method == "sparse" and data:
