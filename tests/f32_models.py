@@ -352,3 +352,25 @@ def transpose_conv_model(seed: int = 12) -> bytes:
     b.op(TCONV, [b.t((4,), "int32", data=np.array([1, 6, 6, 2], np.int32)), b.const((2, 3, 3, 3)), xf], [y2],
          *_opts("TransposeConvOptions", padding=1, strideH=1, strideW=1, fusedActivationFunction=1))
     return b.build([x], [y1, y2])
+
+
+def math_model(seed: int = 12) -> bytes:
+    """float NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD
+    (ROUND sees exact halves: the input scale is 0.25)."""
+    NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD = 59, 92, 8, 104, 116, 75, 47, 90, 95
+    b = Builder(seed)
+    x = b.t((2, 3, 5), "int8", 0.25, 3)
+    xf = b.t((2, 3, 5))
+    b.op(DEQ, [x], [xf])
+    outs = []
+    for code in (NEG, SQUARE, FLOOR, CEIL, ROUND, EXP):
+        outs.append(b.t((2, 3, 5)))
+        b.op(code, [xf], [outs[-1]])
+    sq, rt = b.t((2, 3, 5)), b.t((2, 3, 5))
+    b.op(SQUARE, [xf], [sq])
+    b.op(SQRT, [sq], [rt])
+    divisor = b.t((5,), data=np.array([1.5, -2.0, 0.75, -0.3, 7.0], np.float32))
+    fd, fm = b.t((2, 3, 5)), b.t((2, 3, 5))
+    b.op(FLOOR_DIV, [xf, divisor], [fd])
+    b.op(FLOOR_MOD, [xf, divisor], [fm])
+    return b.build([x], [*outs, rt, fd, fm])

@@ -136,7 +136,8 @@ shapes4 = st.lists(st.integers(1, 4), min_size=1, max_size=4)
 
 
 @SETTINGS
-@given(st.sampled_from(["ADD", "SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "PRELU"]), shapes4, st.lists(st.booleans(), min_size=4, max_size=4),
+@given(st.sampled_from(["ADD", "SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "PRELU", "FLOOR_DIV",
+                        "FLOOR_MOD"]), shapes4, st.lists(st.booleans(), min_size=4, max_size=4),
        st.integers(0, 3), ACTS, st.integers(0, 2**31))
 def test_binary_f32_broadcast(lib, kind, shape, ones, drop, act, seed):
     sb = [1 if o else d for d, o in zip(shape, ones)][drop if drop < len(shape) else 0:]
@@ -164,7 +165,7 @@ def test_reduce_f32(lib, kind, shape, data, keep, seed):
 
 @SETTINGS
 @given(st.sampled_from(["SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "RSQRT",
-                        "L2_NORMALIZATION", "ELU"]),
+                        "L2_NORMALIZATION", "ELU", "NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP"]),
        st.integers(1, 4), st.integers(1, 12),
        st.floats(0.1, 3.0), st.integers(0, 2**31))
 def test_unary_f32(lib, kind, outer, depth, beta, seed):
@@ -175,6 +176,8 @@ def test_unary_f32(lib, kind, outer, depth, beta, seed):
     g.add_tensor(Tensor("y", (outer, depth), "float32"))
     g.ops.append(op)
     x = (rng.uniform(-12, 12, (outer, depth)) * rng.choice([0.1, 1, 3], (outer, depth))).astype(np.float32)
+    if kind in ("ROUND", "FLOOR", "CEIL"):  # exact halves and integers too
+        x[:, ::2] = np.round(x[:, ::2] * 2) / 2
     run_c(lib, g, op, {"x": x})
 
 

@@ -17,7 +17,7 @@ CASES = {"island": f32_models.island_model, "island2": f32_models.island2_model,
          "movement": f32_models.movement_model, "movement2": f32_models.movement2_model,
          "compare": f32_models.compare_model, "resize_bilinear": f32_models.resize_bilinear_model,
          "leftovers": f32_models.leftovers_model, "batch_matmul": f32_models.batch_matmul_model,
-         "transpose_conv": f32_models.transpose_conv_model,
+         "transpose_conv": f32_models.transpose_conv_model, "math": f32_models.math_model,
          "ssd_regular_nms": lambda: f32_models.ssd_head_model(True)}
 
 

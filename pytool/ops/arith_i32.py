@@ -3,7 +3,8 @@ raw int32 values, wrapping like TFLite Micro's int32 kernels on two's-
 complement targets, numpy broadcasting up to rank 4. Only fused activation
 NONE is taken. DIV truncates toward zero (C++ `/`, as TFLite Micro's int32
 DIV); its undefined cases give 0 for a zero divisor and INT32_MIN for
-INT32_MIN / -1. Not a registered op type: those modules call `maybe_lower`.
+INT32_MIN / -1. FLOOR_DIV / FLOOR_MOD (from pytool/ops/f32_math.py) round
+down and take the divisor's sign, with the same undefined cases (remainder 0). Not a registered op type: those modules call `maybe_lower`.
 params: [kind].
 """
 
@@ -15,7 +16,7 @@ from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 
 OPCODE = 63
-KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "DIV")
+KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "DIV", "FLOOR_DIV", "FLOOR_MOD")
 
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -23,7 +24,16 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(b == 0, 0, np.where((a < 0) != (b < 0), -q, q))
 
 
-_NUMPY = (np.add, np.subtract, np.multiply, np.maximum, np.minimum, lambda a, b: (a - b) * (a - b), _div)
+def _floor_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where(b == 0, 0, np.where(b == -1, -a, a // np.where(b == 0, 1, b)))
+
+
+def _floor_mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where((b == 0) | (b == -1), 0, np.mod(a, np.where(b == 0, 1, b)))
+
+
+_NUMPY = (np.add, np.subtract, np.multiply, np.maximum, np.minimum, lambda a, b: (a - b) * (a - b), _div,
+          _floor_div, _floor_mod)
 
 
 def maybe_lower(g: Graph, op: Op) -> Lowered | None:

@@ -58,9 +58,9 @@ COPY_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE", "STRIDED_SLICE", "
 
 def float32_ops() -> set[str]:
     """Every op type that runs on float32 tensors (the README table's column)."""
-    from pytool.ops import f32_conv
+    from pytool.ops import f32_conv, f32_math
 
-    return {*LOWER, *f32_conv.LOWER, *COPY_OPS, "QUANTIZE", "DEQUANTIZE"}
+    return {*LOWER, *f32_conv.LOWER, *f32_math.LOWER, *COPY_OPS, "QUANTIZE", "DEQUANTIZE"}
 
 
 def unsupported_reason(g: Graph, op: Op) -> str | None:
@@ -90,9 +90,9 @@ def maybe_lower(g: Graph, op: Op) -> Lowered | None:
         if n is not None and n in g.tensors and g.tensors[n].dtype not in ("float32", "int32", "int64"):
             raise IRError(f"{op.type} '{op.name}': float32 output with {g.tensors[n].dtype} input '{n}' "
                           "(hybrid) is not supported")
-    from pytool.ops import f32_conv
+    from pytool.ops import f32_conv, f32_math
 
-    lowerers: dict[str, Callable[[Graph, Op], Lowered]] = {**LOWER, **f32_conv.LOWER}
+    lowerers: dict[str, Callable[[Graph, Op], Lowered]] = {**LOWER, **f32_conv.LOWER, **f32_math.LOWER}
     if op.type not in lowerers:
         raise IRError(f"{op.type} '{op.name}': no float32 kernel (float32 ops supported: "
                       f"{', '.join(sorted(lowerers))})")
@@ -102,13 +102,13 @@ def maybe_lower(g: Graph, op: Op) -> Lowered | None:
 
 
 def ref(g: Graph, op: Op, low: Lowered, xs: list) -> list:
-    from pytool.ops import f32_conv
+    from pytool.ops import f32_conv, f32_math
 
     kind = low.params[0]
     if kind in f32_conv.REF:
         y = f32_conv.REF[kind](g, op, low, xs)
     else:
-        y = REF[kind](low, [None if x is None else np.asarray(x, np.float32) for x in xs])
+        y = {**REF, **f32_math.REF}[kind](low, [None if x is None else np.asarray(x, np.float32) for x in xs])
     t = g.tensors[op.outputs[0]]
     return [np.asarray(y).astype(t.np_dtype).reshape(t.shape)]
 

@@ -130,7 +130,8 @@ odl_status_t odl_logical_bool(int32_t kind, const odl_dims4_t *d1, const uint8_t
 
 /* int32 ADD / SUB / MUL / SQUARED_DIFFERENCE (wrapping) / MAXIMUM / MINIMUM, raw values,
  * broadcast (rank <= 4). */
-enum { ODL_ARITH_ADD = 0, ODL_ARITH_SUB, ODL_ARITH_MUL, ODL_ARITH_MAX, ODL_ARITH_MIN, ODL_ARITH_SQDIFF, ODL_ARITH_DIV };
+enum { ODL_ARITH_ADD = 0, ODL_ARITH_SUB, ODL_ARITH_MUL, ODL_ARITH_MAX, ODL_ARITH_MIN, ODL_ARITH_SQDIFF, ODL_ARITH_DIV,
+       ODL_ARITH_FLOOR_DIV, ODL_ARITH_FLOOR_MOD };
 odl_status_t odl_arith_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *in1, const odl_dims4_t *d2,
                            const int32_t *in2, const odl_dims4_t *dy, int32_t *out);
 

@@ -119,7 +119,9 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
     case ODL_F32_MINIMUM:
     case ODL_F32_DIV:
     case ODL_F32_SQUARED_DIFFERENCE:
-    case ODL_F32_PRELU: return binary(ctx, op, p);
+    case ODL_F32_PRELU:
+    case ODL_F32_FLOOR_DIV:
+    case ODL_F32_FLOOR_MOD: return binary(ctx, op, p);
     case ODL_F32_CONV:
     case ODL_F32_DEPTHWISE:
     case ODL_F32_AVG_POOL:
@@ -150,7 +152,14 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
     case ODL_F32_HARD_SWISH:
     case ODL_F32_ABS:
     case ODL_F32_RSQRT:
-    case ODL_F32_ELU: {
+    case ODL_F32_ELU:
+    case ODL_F32_NEG:
+    case ODL_F32_SQUARE:
+    case ODL_F32_FLOOR:
+    case ODL_F32_CEIL:
+    case ODL_F32_ROUND:
+    case ODL_F32_SQRT:
+    case ODL_F32_EXP: {
         const float *x = f32_in(ctx, op, 0, n);
         float *y = f32_out(ctx, op, n);
         if (n < 0 || !x || !y) return ODL_ERR_SHAPE;

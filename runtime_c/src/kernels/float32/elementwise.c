@@ -30,6 +30,15 @@ odl_status_t odl_binary_f32(int32_t kind, const int32_t dims[4], const int32_t s
                         break;
                     }
                     case ODL_F32_PRELU: v = va >= 0.0f ? va : va * vb; break;
+                    case ODL_F32_FLOOR_DIV: /* TFLite Micro fails the op on a zero divisor */
+                        if (vb == 0.0f) return ODL_ERR_NUMERIC;
+                        v = (float)floor((double)va / (double)vb);
+                        break;
+                    case ODL_F32_FLOOR_MOD: { /* fmodf is exact; the sign follows the divisor */
+                        const float t = fmodf(va, vb);
+                        v = (t != 0.0f && ((vb < 0.0f) != (t < 0.0f))) ? t + vb : t;
+                        break;
+                    }
                     default: return ODL_ERR_UNSUPPORTED;
                     }
                     y[k] = odl_f32_clamp(v, lo, hi);
@@ -163,6 +172,17 @@ odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x,
         case ODL_F32_ABS: y[i] = fabsf(v); break;
         case ODL_F32_RSQRT: y[i] = 1.f / sqrtf(v); break;
         case ODL_F32_ELU: y[i] = v < 0 ? expm1f(v) : v; break;
+        case ODL_F32_NEG: y[i] = -v; break;
+        case ODL_F32_SQUARE: y[i] = v * v; break;
+        case ODL_F32_FLOOR: y[i] = floorf(v); break;
+        case ODL_F32_CEIL: y[i] = ceilf(v); break;
+        case ODL_F32_ROUND: { /* TFLite's RoundToNearest: half to even by the floor's parity */
+            const float f = floorf(v), d = v - f;
+            y[i] = (d < 0.5f || (d == 0.5f && (int32_t)f % 2 == 0)) ? f : f + 1.0f;
+            break;
+        }
+        case ODL_F32_SQRT: y[i] = sqrtf(v); break;
+        case ODL_F32_EXP: y[i] = odl_expf(v); break;
         default: return ODL_ERR_UNSUPPORTED;
         }
     }

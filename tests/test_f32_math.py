@@ -1,0 +1,67 @@
+"""FLOOR_DIV / FLOOR_MOD beyond the float island of tests/test_float_ops.py
+(math_model): int32 (TFLite Micro refuses int32; full TFLite, LiteRT, is the
+reference there) and float FLOOR_DIV's zero divisor, which fails the op as in
+TFLite Micro."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tflite_build import T, single_op
+
+from pytool import compile_model, load_host
+from pytool.host import OdlError
+from pytool.reference import run_int8
+
+FLOOR_DIV, FLOOR_MOD = 90, 95
+
+
+@pytest.mark.parametrize("code", [FLOOR_DIV, FLOOR_MOD])
+def test_int32_floor_div_mod_match_litert(code, tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    divisor = np.array([3, -3, 7, -1, 2, -5, 1000, -65536], np.int32)
+    path = tmp_path / "m.tflite"
+    path.write_bytes(single_op(code, [T((3, 8), "int32"), T((8,), "int32", data=divisor), T((3, 8), "int32")],
+                               [0, 1], [2], model_inputs=[0]))
+    art = compile_model(path, out_dir=tmp_path / "build")
+    net = load_host(art)
+    ip = Interpreter(model_content=path.read_bytes())
+    ip.allocate_tensors()
+    rng = np.random.default_rng(code)
+    x = rng.integers(-2**31 + 1, 2**31, (3, 8)).astype(np.int32)
+    x[0] = [-7, 7, -8, 5, -9, 9, -1000, 65535]  # exact multiples and sign changes
+    ip.set_tensor(ip.get_input_details()[0]["index"], x)
+    ip.invoke()
+    want = ip.get_tensor(ip.get_output_details()[0]["index"])
+    got = net.invoke(x)
+    assert got.dtype == np.int32 and got.tobytes() == want.tobytes()
+    np.testing.assert_array_equal(run_int8(art.graph, [x])[0], got)
+
+
+def test_float_floor_div_by_zero_fails_as_tflite_micro(tmp_path):
+    from tflite_micro import runtime
+
+    path = tmp_path / "m.tflite"
+    tensors = [T((1, 4), "int8", 0.1, 0), T((1, 4), "float32"),
+               T((4,), "float32", data=np.array([1, 0, 2, 3], np.float32)), T((1, 4), "float32")]
+    path.write_bytes(_two_ops(tensors))
+    net = load_host(compile_model(path, out_dir=tmp_path / "build"))
+    x = np.array([[5, -3, 2, 1]], np.int8)
+    ip = runtime.Interpreter.from_file(str(path))
+    ip.set_input(x, 0)
+    with pytest.raises(RuntimeError):
+        ip.invoke()
+    with pytest.raises(OdlError):
+        net.invoke(x)
+
+
+def _two_ops(tensors: list[T]) -> bytes:
+    """DEQUANTIZE -> FLOOR_DIV(constant divisor): a float island in an int8 model."""
+    import f32_models
+
+    b = f32_models.Builder(0)
+    b.tensors = list(tensors)
+    b.op(f32_models.DEQ, [0], [1])
+    b.op(FLOOR_DIV, [1, 2], [3])
+    return b.build([0], [3])
