@@ -13,7 +13,7 @@ from pytool import compile_model, load_host
 from pytool.host import OdlError
 from pytool.reference import run_int8
 
-FLOOR_DIV, FLOOR_MOD = 90, 95
+FLOOR_DIV, FLOOR_MOD, FILL = 90, 95, 94
 
 
 @pytest.mark.parametrize("code", [FLOOR_DIV, FLOOR_MOD])
@@ -65,3 +65,24 @@ def _two_ops(tensors: list[T]) -> bytes:
     b.op(f32_models.DEQ, [0], [1])
     b.op(FLOOR_DIV, [1, 2], [3])
     return b.build([0], [3])
+
+
+def test_fill_with_a_runtime_value_matches_tflite_micro(tmp_path):
+    """FILL whose value is computed (constant inputs fold at read time):
+    float32 after a DEQUANTIZE and int8 straight from the input."""
+    import f32_models
+    from test_tflm_ops import check_model
+
+    b = f32_models.Builder(0)
+    x = b.t((1,), "int8", 0.1, 2)
+    xf, sf, sq = b.t((1,)), b.t(()), b.t((), "int8", 0.1, 2)  # TFLite Micro's FILL takes a rank-0 value
+    yf, yq = b.t((2, 3, 4)), b.t((3, 5), "int8", 0.1, 2)
+    scalar = b.t((0,), "int32", data=np.zeros(0, np.int32))
+    b.op(f32_models.DEQ, [x], [xf])
+    b.op(f32_models.RESHAPE, [xf, scalar], [sf])
+    b.op(f32_models.RESHAPE, [x, scalar], [sq])
+    b.op(FILL, [b.t((3,), "int32", data=np.array([2, 3, 4], np.int32)), sf], [yf])
+    b.op(FILL, [b.t((2,), "int64", data=np.array([3, 5], np.int64)), sq], [yq])
+    path = tmp_path / "fill.tflite"
+    path.write_bytes(b.build([x], [yf, yq]))
+    check_model(path, tmp_path / "build", n=3, seed=4)

@@ -110,7 +110,7 @@ def test_training_refuses_layers_behind_float_ops(tmp_path):
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("name", ["island", "island2", "leftovers", "ssd_regular_nms"])
+@pytest.mark.parametrize("name", ["island", "island2", "leftovers", "math", "ssd_regular_nms"])
 def test_float_model_on_qemu_matches_host(name, tmp_path):
     """newlib's expf / tanhf / exp on the Cortex-M4 give the host's float bytes."""
     from pytool.link import Link

@@ -96,6 +96,7 @@ MODULES = {
     "LOGICAL_AND": "logical",
     "LOGICAL_OR": "logical",
     "LOGICAL_NOT": "logical",
+    "FILL": "fill",
     **dict.fromkeys(("NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP", "FLOOR_DIV", "FLOOR_MOD"), "f32_math"),
     "CUSTOM:TFLite_Detection_PostProcess": "detection_postprocess",
     # TFLite Micro's signal library (custom ops; audio front ends)
