@@ -356,8 +356,9 @@ def transpose_conv_model(seed: int = 12) -> bytes:
 
 def math_model(seed: int = 12) -> bytes:
     """float NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD
-    (ROUND sees exact halves: the input scale is 0.25)."""
+    and L2_POOL_2D (ROUND sees exact halves: the input scale is 0.25)."""
     NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD = 59, 92, 8, 104, 116, 75, 47, 90, 95
+    L2_POOL = 12
     b = Builder(seed)
     x = b.t((2, 3, 5), "int8", 0.25, 3)
     xf = b.t((2, 3, 5))
@@ -373,4 +374,10 @@ def math_model(seed: int = 12) -> bytes:
     fd, fm = b.t((2, 3, 5)), b.t((2, 3, 5))
     b.op(FLOOR_DIV, [xf, divisor], [fd])
     b.op(FLOOR_MOD, [xf, divisor], [fm])
-    return b.build([x], [*outs, rt, fd, fm])
+    x4, p1, p2 = b.t((1, 2, 3, 5)), b.t((1, 2, 3, 5)), b.t((1, 1, 1, 5))
+    b.op(RESHAPE, [xf, b.t((4,), "int32", data=np.array([1, 2, 3, 5], np.int32))], [x4])
+    b.op(L2_POOL, [x4], [p1], *_opts("Pool2DOptions", padding=0, strideH=1, strideW=1, filterHeight=2,
+                                     filterWidth=2))
+    b.op(L2_POOL, [x4], [p2], *_opts("Pool2DOptions", padding=1, strideH=1, strideW=2, filterHeight=2,
+                                     filterWidth=2, fusedActivationFunction=3))
+    return b.build([x], [*outs, rt, fd, fm, p1, p2])

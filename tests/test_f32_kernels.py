@@ -119,7 +119,7 @@ def test_fully_connected_f32(lib, batches, depth, out, act, bias, seed):
 
 
 @SETTINGS
-@given(st.sampled_from(["AVERAGE_POOL_2D", "MAX_POOL_2D"]), st.integers(1, 7), st.integers(1, 7), st.integers(1, 3),
+@given(st.sampled_from(["AVERAGE_POOL_2D", "MAX_POOL_2D", "L2_POOL_2D"]), st.integers(1, 7), st.integers(1, 7), st.integers(1, 3),
        st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.sampled_from(["SAME", "VALID"]), ACTS,
        st.integers(0, 2**31))
 def test_pools_f32(lib, kind, h, w, c, fh, fw, stride, padding, act, seed):

@@ -541,6 +541,7 @@ _ATTRS = {
     "FULLY_CONNECTED": _fully_connected,
     "AVERAGE_POOL_2D": _pool,
     "MAX_POOL_2D": _pool,
+    "L2_POOL_2D": _pool,
     "MEAN": _mean,
     "ADD": _add_mul(tflite.AddOptions),
     "MUL": _add_mul(tflite.MulOptions),

@@ -9,7 +9,7 @@ C params (act_lo / act_hi as float32 bits):
   FC:        [kind, lo, hi, batches, in_depth, out_depth]
   CONV_2D:   [kind, lo, hi, N, H, W, C, OH, OW, OC, KH, KW, filter_in_depth, sh, sw, dh, dw, pad_h, pad_w]
   DEPTHWISE: [kind, lo, hi, N, H, W, C, OH, OW, OC, KH, KW, depth_multiplier, sh, sw, dh, dw, pad_h, pad_w]
-  pools:     [kind, lo, hi, N, H, W, C, OH, OW, KH, KW, sh, sw, pad_h, pad_w]
+  pools (average, max, L2): [kind, lo, hi, N, H, W, C, OH, OW, KH, KW, sh, sw, pad_h, pad_w]
   RESIZE_BILINEAR: [kind, N, H, W, C, OH, OW, half_pixel_centers, h_scale, w_scale] (scales float32:
              in / out, or (in - 1) / (out - 1) with align_corners)
   TRANSPOSE_CONV: [kind, lo, hi, N, H, W, IC, OH, OW, OC, KH, KW, sh, sw, pad_h, pad_w] (TFLite's
@@ -31,6 +31,7 @@ from pytool.ops.f32 import (
     CONV,
     DEPTHWISE,
     FC,
+    L2_POOL,
     MAX_POOL,
     RESIZE_BILINEAR,
     TRANSPOSE_CONV,
@@ -163,12 +164,16 @@ def ref_pool(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
                 v = win[:, :, :, ky, kx, :]
                 best = np.where(best < v, v, best)  # std::max(best, v)
         return clamp(best.astype(np.float32), low.params[1], low.params[2])
+    if kind == L2_POOL:  # sum of squares in window order, / count, sqrtf (TFLite's L2Pool)
+        x = (x * x).astype(np.float32)
     win = windows(x, (fh, fw), (sh, sw), (1, 1), (ph, pw), (oh, ow), fill=0)
     ones = windows(np.ones((1, h, w, 1), np.float32), (fh, fw), (sh, sw), (1, 1), (ph, pw), (oh, ow), fill=0)
     total = _seq_sum(win[:, :, :, ky, kx, :] for ky in range(fh) for kx in range(fw))
     count = ones.sum(axis=(3, 4)).astype(np.float32)
     with np.errstate(invalid="ignore", divide="ignore"):
-        avg = (np.float32(0) + total) / count
+        avg = ((np.float32(0) + total) / count).astype(np.float32)
+        if kind == L2_POOL:
+            avg = np.sqrt(avg)
     return clamp(avg.astype(np.float32), low.params[1], low.params[2])
 
 
@@ -291,7 +296,8 @@ def ref_batch_matmul(g: Graph, op: Op, low: Lowered, xs: list) -> np.ndarray:
 
 LOWER = {"FULLY_CONNECTED": lower_fc, "CONV_2D": lower_conv, "DEPTHWISE_CONV_2D": lower_depthwise,
          "AVERAGE_POOL_2D": _lower_pool(AVG_POOL), "MAX_POOL_2D": _lower_pool(MAX_POOL),
+         "L2_POOL_2D": _lower_pool(L2_POOL),
          "RESIZE_BILINEAR": lower_resize_bilinear, "BATCH_MATMUL": lower_batch_matmul,
          "TRANSPOSE_CONV": lower_transpose_conv}
-REF = {FC: ref_fc, CONV: ref_conv, DEPTHWISE: ref_depthwise, AVG_POOL: ref_pool, MAX_POOL: ref_pool,
+REF = {FC: ref_fc, CONV: ref_conv, DEPTHWISE: ref_depthwise, AVG_POOL: ref_pool, MAX_POOL: ref_pool, L2_POOL: ref_pool,
        RESIZE_BILINEAR: ref_resize_bilinear, BATCH_MATMUL: ref_batch_matmul, TRANSPOSE_CONV: ref_transpose_conv}

@@ -22,7 +22,7 @@ typedef enum {
     ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT, ODL_F32_L2_NORM, ODL_F32_COMPARE, ODL_F32_ARG,
     ODL_F32_RESIZE_BILINEAR, ODL_F32_ELU, ODL_F32_ADD_N, ODL_F32_CUMSUM,
     ODL_F32_BATCH_MATMUL, ODL_F32_TRANSPOSE_CONV, ODL_F32_NEG, ODL_F32_SQUARE, ODL_F32_FLOOR, ODL_F32_CEIL,
-    ODL_F32_ROUND, ODL_F32_SQRT, ODL_F32_EXP, ODL_F32_FLOOR_DIV, ODL_F32_FLOOR_MOD
+    ODL_F32_ROUND, ODL_F32_SQRT, ODL_F32_EXP, ODL_F32_FLOOR_DIV, ODL_F32_FLOOR_MOD, ODL_F32_L2_POOL
 } odl_f32_kind_t;
 
 /* MEAN-kind reductions: mean, sum, max, min. */
@@ -58,6 +58,8 @@ odl_status_t odl_transpose_conv_f32(const odl_f32_conv_geom_t *g, const float *x
 /* Pools: g->oc = g->c; average over the window part inside the image. */
 odl_status_t odl_average_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);
 odl_status_t odl_max_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);
+/* L2_POOL_2D: sqrtf(sum of squares / count), the sum in window order. */
+odl_status_t odl_l2_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y);
 /* MEAN / SUM / REDUCE_MAX / REDUCE_MIN (mode) over the axes set in mask (bit i
  * = axis i of dims[4]); y has the kept axes. */
 odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, const float *x, float *y);

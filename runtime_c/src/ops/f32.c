@@ -77,7 +77,7 @@ static odl_status_t arg(odl_ctx_t *ctx, const odl_op_t *op, const int32_t *p) {
 }
 
 static odl_status_t conv_like(odl_ctx_t *ctx, const odl_op_t *op, const int32_t *p) {
-    const int pool = p[0] == ODL_F32_AVG_POOL || p[0] == ODL_F32_MAX_POOL;
+    const int pool = p[0] == ODL_F32_AVG_POOL || p[0] == ODL_F32_MAX_POOL || p[0] == ODL_F32_L2_POOL;
     if (op->n_params < (pool ? 15 : 19)) return ODL_ERR_MODEL;
     odl_f32_conv_geom_t g;
     g.act_lo = bits_f32(p[1]), g.act_hi = bits_f32(p[2]);
@@ -97,6 +97,7 @@ static odl_status_t conv_like(odl_ctx_t *ctx, const odl_op_t *op, const int32_t 
     if (!x || !y) return ODL_ERR_SHAPE;
     if (p[0] == ODL_F32_AVG_POOL) return odl_average_pool_2d_f32(&g, x, y);
     if (p[0] == ODL_F32_MAX_POOL) return odl_max_pool_2d_f32(&g, x, y);
+    if (p[0] == ODL_F32_L2_POOL) return odl_l2_pool_2d_f32(&g, x, y);
     const int64_t wn = (int64_t)g.kh * g.kw * (p[0] == ODL_F32_CONV ? (int64_t)g.oc * g.group_in : g.oc);
     const float *w = f32_in(ctx, op, 1, wn);
     const float *bias = 0;
@@ -125,7 +126,8 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
     case ODL_F32_CONV:
     case ODL_F32_DEPTHWISE:
     case ODL_F32_AVG_POOL:
-    case ODL_F32_MAX_POOL: return conv_like(ctx, op, p);
+    case ODL_F32_MAX_POOL:
+    case ODL_F32_L2_POOL: return conv_like(ctx, op, p);
     case ODL_F32_FC: {
         if (op->n_params < 6 || p[3] <= 0 || p[4] <= 0 || p[5] <= 0) return ODL_ERR_MODEL;
         const float *x = f32_in(ctx, op, 0, (int64_t)p[3] * p[4]);

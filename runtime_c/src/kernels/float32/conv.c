@@ -72,7 +72,8 @@ odl_status_t odl_depthwise_conv_2d_f32(const odl_f32_conv_geom_t *g, const float
     return ODL_OK;
 }
 
-static odl_status_t pool_f32(const odl_f32_conv_geom_t *g, const float *x, float *y, int is_max) {
+/* mode 0: average, 1: max, 2: L2 (TFLite's L2Pool). */
+static odl_status_t pool_f32(const odl_f32_conv_geom_t *g, const float *x, float *y, int mode) {
     for (int32_t b = 0; b < g->n; ++b)
         for (int32_t oy = 0; oy < g->oh; ++oy)
             for (int32_t ox = 0; ox < g->ow; ++ox) {
@@ -86,11 +87,11 @@ static odl_status_t pool_f32(const odl_f32_conv_geom_t *g, const float *x, float
                     for (int32_t fy = fy0; fy < fy1; ++fy)
                         for (int32_t fx = fx0; fx < fx1; ++fx) {
                             const float v = x[((b * g->h + y0 + fy) * g->w + x0 + fx) * g->c + c];
-                            total += v;
+                            total += mode == 2 ? v * v : v;
                             best = best < v ? v : best;
                             ++count;
                         }
-                    const float r = is_max ? best : total / (float)count;
+                    const float r = mode == 1 ? best : mode == 2 ? sqrtf(total / (float)count) : total / (float)count;
                     y[((b * g->oh + oy) * g->ow + ox) * g->c + c] = odl_f32_clamp(r, g->act_lo, g->act_hi);
                 }
             }
@@ -103,6 +104,10 @@ odl_status_t odl_average_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *
 
 odl_status_t odl_max_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y) {
     return pool_f32(g, x, y, 1);
+}
+
+odl_status_t odl_l2_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, float *y) {
+    return pool_f32(g, x, y, 2);
 }
 
 /* TFLite's ComputeInterpolationValues. */
