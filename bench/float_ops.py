@@ -34,6 +34,7 @@ MODELS = {
     "f32_island2": f32_models.island2_model,
     "f32_leftovers": f32_models.leftovers_model,
     "f32_resize_bilinear": f32_models.resize_bilinear_model,
+    "f32_math": f32_models.math_model,
     "ssd_head_fast_nms": lambda: f32_models.ssd_head_model(False),
     "ssd_head_regular_nms": lambda: f32_models.ssd_head_model(True),
 }
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--targets", nargs="+", default=["mps2-an386", "mps3-an547"])
     ap.add_argument("--out", help="write the JSON here")
+    ap.add_argument("--models", nargs="+", help="only these models (default: all)")
     args = ap.parse_args(argv)
     known = {b.name: b for b in boards()}
     rows = []
@@ -88,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         for p in sorted(FIXTURES.glob("*.tflite")):
             paths[p.stem] = p
         for name, path in paths.items():
+            if args.models and name not in args.models:
+                continue
             for t in args.targets:
                 rows.append(measure(name, path, known[t], work))
     print(json.dumps(rows, indent=1))

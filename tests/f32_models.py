@@ -193,11 +193,12 @@ def movement_model(seed: int = 3) -> bytes:
 
 
 def unsupported_float_model() -> bytes:
-    """A float LOG_SOFTMAX between DEQUANTIZE and QUANTIZE (no float32 kernel)."""
+    """A float SPACE_TO_DEPTH between DEQUANTIZE and QUANTIZE (no float32 kernel)."""
     b = Builder(4)
-    x, xf, yf, y = b.t((1, 5), "int8", 0.1, 0), b.t((1, 5)), b.t((1, 5)), b.t((1, 5), "int8", 0.1, 0)
+    x, xf = b.t((1, 2, 2, 1), "int8", 0.1, 0), b.t((1, 2, 2, 1))
+    yf, y = b.t((1, 1, 1, 4)), b.t((1, 1, 1, 4), "int8", 0.1, 0)
     b.op(DEQ, [x], [xf])
-    b.op(50, [xf], [yf])
+    b.op(26, [xf], [yf], *_opts("SpaceToDepthOptions", blockSize=2))
     b.op(QUANT, [yf], [y])
     return b.build([x], [y])
 
@@ -356,9 +357,9 @@ def transpose_conv_model(seed: int = 12) -> bytes:
 
 def math_model(seed: int = 12) -> bytes:
     """float NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD
-    and L2_POOL_2D (ROUND sees exact halves: the input scale is 0.25)."""
+    L2_POOL_2D and LOG_SOFTMAX (ROUND sees exact halves: the input scale is 0.25)."""
     NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD = 59, 92, 8, 104, 116, 75, 47, 90, 95
-    L2_POOL = 12
+    L2_POOL, LOG_SOFTMAX = 12, 50
     b = Builder(seed)
     x = b.t((2, 3, 5), "int8", 0.25, 3)
     xf = b.t((2, 3, 5))
@@ -380,4 +381,7 @@ def math_model(seed: int = 12) -> bytes:
                                      filterWidth=2))
     b.op(L2_POOL, [x4], [p2], *_opts("Pool2DOptions", padding=1, strideH=1, strideW=2, filterHeight=2,
                                      filterWidth=2, fusedActivationFunction=3))
-    return b.build([x], [*outs, rt, fd, fm, p1, p2])
+    ls1, ls2 = b.t((2, 3, 5)), b.t((2, 3, 5))
+    b.op(LOG_SOFTMAX, [xf], [ls1])
+    b.op(LOG_SOFTMAX, [rt], [ls2])
+    return b.build([x], [*outs, rt, fd, fm, p1, p2, ls1, ls2])

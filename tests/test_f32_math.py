@@ -86,3 +86,26 @@ def test_fill_with_a_runtime_value_matches_tflite_micro(tmp_path):
     path = tmp_path / "fill.tflite"
     path.write_bytes(b.build([x], [yf, yq]))
     check_model(path, tmp_path / "build", n=3, seed=4)
+
+
+def test_logf_twin_matches_the_c_library():
+    """odl_logf's twin gives glibc's logf bits (the host's TFLite Micro calls
+    glibc); checked exhaustively once over every positive float, here on a
+    sample spanning subnormals to the largest float, plus the special values."""
+    import ctypes
+    import ctypes.util
+
+    from pytool.ops.f32_logf import logf
+
+    lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+    lib.logf.restype, lib.logf.argtypes = ctypes.c_float, [ctypes.c_float]
+    rng = np.random.default_rng(3)
+    bits = np.concatenate([rng.integers(0, 0x7F800000, 20000, dtype=np.uint32),
+                           np.array([0, 0x80000000, 0x3F800000, 0x7F800000, 0xFF800000, 0xBF800000, 1, 0x7FC00000],
+                                    np.uint32)])
+    x = bits.view(np.float32)
+    want = np.array([lib.logf(float(v)) for v in x], np.float32)
+    got = logf(x)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    assert got[ok].tobytes() == want[ok].tobytes()

@@ -20,12 +20,13 @@ from collections.abc import Callable
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, arith_i32, f32, f32_expf
+from pytool.ops import Lowered, arith_i32, f32, f32_expf, f32_logf
 from pytool.ops import add as _add
 
 OPCODE = f32.OPCODE
 TYPES = ("float32",)
 NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD = range(32, 41)
+LOG_SOFTMAX = 42  # 41: L2_POOL (f32_conv.py)
 UNARY = {"NEG": NEG, "SQUARE": SQUARE, "FLOOR": FLOOR, "CEIL": CEIL, "ROUND": ROUND, "SQRT": SQRT, "EXP": EXP}
 BINARY = {"FLOOR_DIV": FLOOR_DIV, "FLOOR_MOD": FLOOR_MOD}
 
@@ -108,13 +109,34 @@ def _lower_binary(g: Graph, op: Op) -> Lowered:
     return f32._lower_binary(BINARY[op.type], False)(g, op)
 
 
+def _lower_log_softmax(g: Graph, op: Op) -> Lowered:
+    low = f32._lower_softmax(g, op)
+    return Lowered(inputs=low.inputs, params=[LOG_SOFTMAX, *low.params[2:]])
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """TFLite's float LogSoftmax on rows: x - max - logf(sum of expf(x - max)),
+    the sum in order; expf / logf are odl_expf's and odl_logf's twins."""
+    mx = np.full(x.shape[0], np.finfo(np.float32).min, np.float32)
+    for c in range(x.shape[1]):
+        mx = np.where(mx < x[:, c], x[:, c], mx)
+    d = (x - mx[:, None]).astype(np.float32)
+    e = f32_expf.expf(d)
+    total = np.zeros(x.shape[0], np.float32)
+    for c in range(x.shape[1]):
+        total = (total + e[:, c]).astype(np.float32)
+    return (d - f32_logf.logf(total)[:, None]).astype(np.float32)
+
+
 def _ref_binary(low: Lowered, xs: list) -> np.ndarray:
     a, b = np.broadcast_arrays(xs[0], xs[1])
     return (floor_div if low.params[0] == FLOOR_DIV else floor_mod)(a, b)
 
 
 LOWER: dict[str, Callable[[Graph, Op], Lowered]] = {**dict.fromkeys(UNARY, _lower_unary),
-                                                    **dict.fromkeys(BINARY, _lower_binary)}
+                                                    **dict.fromkeys(BINARY, _lower_binary),
+                                                    "LOG_SOFTMAX": _lower_log_softmax}
 REF: dict[int, Callable[[Lowered, list], np.ndarray]] = {
     **{k: (lambda low, xs: _unary(low.params[0], xs[0])) for k in UNARY.values()},
-    **dict.fromkeys(BINARY.values(), _ref_binary)}
+    **dict.fromkeys(BINARY.values(), _ref_binary),
+    LOG_SOFTMAX: lambda low, xs: log_softmax(xs[0].reshape(low.params[1], low.params[2]))}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32
 from pytool.ops.softmax import (
     INT32_MAX,
     INT32_MIN,
@@ -81,6 +81,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
+    if (low_f32 := f32.maybe_lower(g, op)) is not None:  # float32: pytool/ops/f32_math.py
+        return low_f32
     if io_dtype(g, op, ("int8", "int16")) != "int8":
         raise IRError(f"LOG_SOFTMAX '{op.name}': int16; TFLite Micro's kernel takes int8 only")
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
@@ -99,6 +101,8 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32.OPCODE:
+        return f32.ref(g, op, low, xs)
     m, left, rm, rs, diff_min = low.params
     x = np.asarray(xs[0], np.int64)
     rows = x.reshape(-1, x.shape[-1])

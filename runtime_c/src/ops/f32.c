@@ -239,11 +239,13 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         return odl_resize_bilinear_f32(p[1], p[2], p[3], p[4], p[5], p[6], p[7], bits_f32(p[8]), bits_f32(p[9]), x, y);
     }
     case ODL_F32_ARG: return arg(ctx, op, p);
-    case ODL_F32_L2_NORM: {
+    case ODL_F32_L2_NORM:
+    case ODL_F32_LOG_SOFTMAX: {
         if (op->n_params < 3 || p[1] <= 0 || p[2] <= 0) return ODL_ERR_MODEL;
         const float *x = f32_in(ctx, op, 0, (int64_t)p[1] * p[2]);
         float *y = f32_out(ctx, op, (int64_t)p[1] * p[2]);
         if (!x || !y) return ODL_ERR_SHAPE;
+        if (p[0] == ODL_F32_LOG_SOFTMAX) return odl_log_softmax_f32(p[1], p[2], x, y);
         return odl_l2_normalization_f32(p[1], p[2], x, y);
     }
     case ODL_F32_SOFTMAX: {

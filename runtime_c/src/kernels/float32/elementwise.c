@@ -117,6 +117,20 @@ odl_status_t odl_softmax_f32(int32_t outer, int32_t depth, float beta, const flo
     return ODL_OK;
 }
 
+odl_status_t odl_log_softmax_f32(int32_t outer, int32_t depth, const float *x, float *y) {
+    for (int32_t i = 0; i < outer; ++i) {
+        const float *xr = x + (int64_t)i * depth;
+        float *yr = y + (int64_t)i * depth;
+        float max = -FLT_MAX;
+        for (int32_t c = 0; c < depth; ++c) max = max < xr[c] ? xr[c] : max;
+        float sum = 0.f;
+        for (int32_t c = 0; c < depth; ++c) sum += odl_expf(xr[c] - max);
+        const float log_sum = odl_logf(sum);
+        for (int32_t c = 0; c < depth; ++c) yr[c] = xr[c] - max - log_sum;
+    }
+    return ODL_OK;
+}
+
 odl_status_t odl_l2_normalization_f32(int32_t outer, int32_t depth, const float *x, float *y) {
     const float eps = 1e-6f;
     for (int32_t i = 0; i < outer; ++i) {
