@@ -109,3 +109,22 @@ def test_logf_twin_matches_the_c_library():
     assert np.array_equal(np.isnan(got), np.isnan(want))
     ok = ~np.isnan(want)
     assert got[ok].tobytes() == want[ok].tobytes()
+
+
+def test_constant_floor_mod_folds_to_tflite_micro_bits(tmp_path):
+    """Constant FLOOR_MOD folds at read time through the kernel's twin: fmod's
+    -0.0 stays (numpy's mod would give +0.0), visible after a MUL."""
+    import f32_models
+    from test_tflm_ops import check_model
+
+    b = f32_models.Builder(0)
+    x = b.t((1, 4), "int8", 0.1, 0)
+    xf, c, y = b.t((1, 4)), b.t((1, 4)), b.t((1, 4))
+    a = b.t((1, 4), data=np.array([[-4, 5, -5, 6]], np.float32))
+    d = b.t((4,), data=np.array([2, -3, 3, 2], np.float32))
+    b.op(f32_models.DEQ, [x], [xf])
+    b.op(FLOOR_MOD, [a, d], [c])
+    b.op(f32_models.MUL, [xf, c], [y], *f32_models._opts("MulOptions"))
+    path = tmp_path / "fold.tflite"
+    path.write_bytes(b.build([x], [y]))
+    check_model(path, tmp_path / "build", n=3, seed=2)

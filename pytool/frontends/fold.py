@@ -33,6 +33,17 @@ def _reduce_prod(g: Graph, op: Op, xs: list) -> list:
     return [np.prod(np.asarray(xs[0]), axis=axes, keepdims=bool(op.attrs.get("keep_dims")))]
 
 
+def _floor_op(op: Op, xs: list, integer_fn: Callable) -> list:
+    """float32: the kernels' twins (TFLite's double-division floor, fmod keeping -0.0), not numpy's."""
+    a, b = np.asarray(xs[0]), np.asarray(xs[1])
+    if a.dtype != np.float32:
+        return [integer_fn(a, b)]
+    from pytool.ops import f32_math
+
+    fn = f32_math.floor_div if op.type == "FLOOR_DIV" else f32_math.floor_mod
+    return [fn(*np.broadcast_arrays(a, b))]
+
+
 # Ops with no kernel here that fold: numpy twins of TFLite's semantics.
 NUMPY: dict[str, Callable] = {
     "SHAPE": _static,
@@ -43,8 +54,8 @@ NUMPY: dict[str, Callable] = {
                                                                          for x in xs)))],
     "RANGE": lambda g, op, xs: [np.arange(*(np.asarray(x).reshape(()) for x in xs))],
     "REDUCE_PROD": _reduce_prod,
-    "FLOOR_DIV": lambda g, op, xs: [np.floor_divide(np.asarray(xs[0]), np.asarray(xs[1]))],
-    "FLOOR_MOD": lambda g, op, xs: [np.mod(np.asarray(xs[0]), np.asarray(xs[1]))],
+    "FLOOR_DIV": lambda g, op, xs: _floor_op(op, xs, np.floor_divide),
+    "FLOOR_MOD": lambda g, op, xs: _floor_op(op, xs, np.mod),
     "GATHER_ND": lambda g, op, xs: [np.asarray(xs[0])[tuple(np.moveaxis(np.asarray(xs[1]), -1, 0))]],
     "SELECT_V2": lambda g, op, xs: [np.where(np.asarray(xs[0], bool), xs[1], xs[2])],
 }
