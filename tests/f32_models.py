@@ -357,9 +357,10 @@ def transpose_conv_model(seed: int = 12) -> bytes:
 
 def math_model(seed: int = 12) -> bytes:
     """float NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD
-    L2_POOL_2D and LOG_SOFTMAX (ROUND sees exact halves: the input scale is 0.25)."""
+    L2_POOL_2D, LOG_SOFTMAX and LOG of squares, 0 included (ROUND sees exact halves: the input scale
+    is 0.25)."""
     NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD = 59, 92, 8, 104, 116, 75, 47, 90, 95
-    L2_POOL, LOG_SOFTMAX = 12, 50
+    L2_POOL, LOG_SOFTMAX, LOG = 12, 50, 73
     b = Builder(seed)
     x = b.t((2, 3, 5), "int8", 0.25, 3)
     xf = b.t((2, 3, 5))
@@ -384,4 +385,6 @@ def math_model(seed: int = 12) -> bytes:
     ls1, ls2 = b.t((2, 3, 5)), b.t((2, 3, 5))
     b.op(LOG_SOFTMAX, [xf], [ls1])
     b.op(LOG_SOFTMAX, [rt], [ls2])
-    return b.build([x], [*outs, rt, fd, fm, p1, p2, ls1, ls2])
+    lg = b.t((2, 3, 5))
+    b.op(LOG, [sq], [lg])
+    return b.build([x], [*outs, rt, fd, fm, p1, p2, ls1, ls2, lg])

@@ -166,7 +166,7 @@ def test_reduce_f32(lib, kind, shape, data, keep, seed):
 @SETTINGS
 @given(st.sampled_from(["SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "RSQRT",
                         "L2_NORMALIZATION", "ELU", "NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP",
-                        "LOG_SOFTMAX"]),
+                        "LOG_SOFTMAX", "LOG"]),
        st.integers(1, 4), st.integers(1, 12),
        st.floats(0.1, 3.0), st.integers(0, 2**31))
 def test_unary_f32(lib, kind, outer, depth, beta, seed):

@@ -43,8 +43,10 @@ def logf(x) -> np.ndarray:
     y = A1 * r + A2
     y = A0 * r2 + y
     y = (y * r2 + (y0 + r)).astype(np.float32)
-    with np.errstate(all="ignore"):
-        special = np.log(x)  # zero, negatives, inf, nan: -inf, nan, inf, nan
     bits = x.view(np.uint32)
-    y = np.where((bits == 0) | (bits == 0x80000000) | (bits >= 0x7F800000), special, y)
+    with np.errstate(all="ignore"):
+        invalid = (x - x) / (x - x)  # negatives and NaN, as glibc computes them (the target's default NaN)
+    y = np.where((bits & 0x80000000) | (bits > 0x7F800000), invalid, y)
+    y = np.where(bits == 0x7F800000, np.float32(np.inf), y)
+    y = np.where((bits & 0x7FFFFFFF) == 0, np.float32(-np.inf), y)
     return np.where(bits == 0x3F800000, np.float32(0), y).astype(np.float32).reshape(x.shape)

@@ -197,6 +197,7 @@ odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x,
         }
         case ODL_F32_SQRT: y[i] = sqrtf(v); break;
         case ODL_F32_EXP: y[i] = odl_expf(v); break;
+        case ODL_F32_LOG: y[i] = odl_logf(v); break;
         default: return ODL_ERR_UNSUPPORTED;
         }
     }
