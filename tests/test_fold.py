@@ -51,10 +51,10 @@ def test_fold_only_op_on_an_activation_is_refused(tmp_path):
     from pytool.frontends import load_model
     from pytool.frontends.errors import ModelError
 
-    p = tmp_path / "fill.tflite"
-    p.write_bytes(single_op(94, [T((2,), "int32", data=np.array([2, 3], np.int32)), T((), "int8", 0.1, 0),
-                                 T((2, 3), "int8", 0.1, 0)], [0, 1], [2], model_inputs=[1]))
-    with pytest.raises(ModelError, match=r"FILL.*only when its inputs are constant"):
+    p = tmp_path / "reduce_prod.tflite"  # REDUCE_PROD = 81
+    p.write_bytes(single_op(81, [T((2, 3), "int8", 0.1, 0), T((1,), "int32", data=np.array([1], np.int32)),
+                                 T((2,), "int8", 0.1, 0)], [0, 1], [2], model_inputs=[0]))
+    with pytest.raises(ModelError, match=r"REDUCE_PROD.*only when its inputs are constant"):
         load_model(p)
 
 
