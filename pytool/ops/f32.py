@@ -19,7 +19,8 @@ C params (float values as their int32 bits):
   ELU: [kind] (x < 0 ? expm1f(x) : x)   ADD_N: [kind] (0 + x0 + x1 + ... per element)
   CUMSUM: [kind, outer, axis, inner, exclusive, reverse]
   MEAN/SUM/REDUCE_MAX/REDUCE_MIN: [kind, d0..d3, reduced-axes mask, mode (0 mean, 1 sum, 2 max, 3 min)]
-  FC, CONV_2D, DEPTHWISE_CONV_2D, pools: see f32_conv.py.
+  FC, CONV_2D, DEPTHWISE_CONV_2D, pools (L2_POOL_2D too): see f32_conv.py.
+  NEG ... LOG, FLOOR_DIV, FLOOR_MOD, LOG_SOFTMAX (kinds 32-43): see f32_math.py.
 """
 
 from __future__ import annotations
