@@ -5,7 +5,7 @@ for tests/test_float_ops.py; TFLite Micro runs them as the reference."""
 from __future__ import annotations
 
 import numpy as np
-from tflite_build import _TYPES, T
+from tflite_build import _TYPES, T, schema_tensor
 
 # builtin codes
 ADD, AVG, CONCAT, CONV, DW, DEQ, FC, LOGISTIC, MAXP, MUL, RELU, RELU6, RESHAPE, SOFTMAX, TANH, MEAN, SUB, QUANT = (
@@ -45,20 +45,7 @@ class Builder:
             m.operatorCodes.append(oc)
         m.buffers = [s.BufferT()]
         g = s.SubGraphT()
-        g.tensors = []
-        for k, t in enumerate(self.tensors):
-            ft = s.TensorT()
-            ft.name, ft.shape, ft.type, ft.buffer = f"t{k}".encode(), list(t.shape), _TYPES[t.dtype], 0
-            if t.data is not None:
-                b = s.BufferT()
-                b.data = list(np.ascontiguousarray(t.data, dtype=t.dtype).tobytes())
-                m.buffers.append(b)
-                ft.buffer = len(m.buffers) - 1
-            if t.scale is not None:
-                q = s.QuantizationParametersT()
-                q.scale, q.zeroPoint = [float(t.scale)], [int(t.zero_point)]
-                ft.quantization = q
-            g.tensors.append(ft)
+        g.tensors = [schema_tensor(s, m, k, t, _TYPES[t.dtype]) for k, t in enumerate(self.tensors)]
         g.operators = []
         for code, ins, outs, opts, opts_type, cu in self.ops:
             o = s.OperatorT()

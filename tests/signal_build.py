@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from tflite_build import _TYPES, T
+from tflite_build import _TYPES, T, schema_tensor
 
 _TYPES_ALL = {**_TYPES, "uint32": 15, "uint64": 12}
 
@@ -51,20 +51,7 @@ def graph_model(tensors: list[T], nodes: list[Node], inputs: list[int], outputs:
         m.operatorCodes.append(oc)
     m.buffers = [s.BufferT()]
     g = s.SubGraphT()
-    g.tensors = []
-    for k, t in enumerate(tensors):
-        ft = s.TensorT()
-        ft.name = f"t{k}".encode()
-        ft.shape = list(t.shape)
-        ft.type = _TYPES_ALL[t.dtype]
-        ft.buffer = 0
-        ft.isVariable = t.variable
-        if t.data is not None:
-            b = s.BufferT()
-            b.data = list(np.ascontiguousarray(t.data, dtype=t.dtype).tobytes())
-            m.buffers.append(b)
-            ft.buffer = len(m.buffers) - 1
-        g.tensors.append(ft)
+    g.tensors = [schema_tensor(s, m, k, t, _TYPES_ALL[t.dtype]) for k, t in enumerate(tensors)]
     g.operators = []
     for k, n in enumerate(nodes):
         op = s.OperatorT()

@@ -22,6 +22,24 @@ class T:
     variable: bool = False
 
 
+def schema_tensor(s, m, k: int, t: T, type_code: int):
+    """The schema TensorT of t (named t<k>); its constant data goes into a new
+    buffer of m."""
+    ft = s.TensorT()
+    ft.name, ft.shape, ft.type, ft.buffer = f"t{k}".encode(), list(t.shape), type_code, 0
+    ft.isVariable = t.variable
+    if t.data is not None:
+        b = s.BufferT()
+        b.data = list(np.ascontiguousarray(t.data, dtype=t.dtype).tobytes())
+        m.buffers.append(b)
+        ft.buffer = len(m.buffers) - 1
+    if t.scale is not None:
+        q = s.QuantizationParametersT()
+        q.scale, q.zeroPoint = [float(t.scale)], [int(t.zero_point)]
+        ft.quantization = q
+    return ft
+
+
 def single_op(op_code: int, tensors: list[T], inputs: list[int], outputs: list[int],  # noqa: PLR0913
               model_inputs: list[int] | None = None, options=None, options_type: int = 0) -> bytes:
     import flatbuffers
@@ -37,24 +55,7 @@ def single_op(op_code: int, tensors: list[T], inputs: list[int], outputs: list[i
     empty = s.BufferT()
     m.buffers = [empty]
     g = s.SubGraphT()
-    g.tensors = []
-    for k, t in enumerate(tensors):
-        ft = s.TensorT()
-        ft.name = f"t{k}".encode()
-        ft.shape = list(t.shape)
-        ft.type = _TYPES[t.dtype]
-        ft.buffer = 0
-        ft.isVariable = t.variable
-        if t.data is not None:
-            b = s.BufferT()
-            b.data = list(np.ascontiguousarray(t.data, dtype=t.dtype).tobytes())
-            m.buffers.append(b)
-            ft.buffer = len(m.buffers) - 1
-        if t.scale is not None:
-            q = s.QuantizationParametersT()
-            q.scale, q.zeroPoint = [float(t.scale)], [int(t.zero_point)]
-            ft.quantization = q
-        g.tensors.append(ft)
+    g.tensors = [schema_tensor(s, m, k, t, _TYPES[t.dtype]) for k, t in enumerate(tensors)]
     op = s.OperatorT()
     op.opcodeIndex = 0
     op.inputs, op.outputs = list(inputs), list(outputs)
