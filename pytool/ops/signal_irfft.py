@@ -18,8 +18,9 @@ import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.signal_common import attr, check_dtypes, ref_float_via_int
+from pytool.ops.signal_common import attr, ref_float_via_int
 from pytool.ops.signal_kissfft import factors, irfft_row, twiddles
+from pytool.ops.signal_rfft import fft_dtype_and_length
 from pytool.ops.signal_rfft import macs as _rfft_macs
 
 OPCODE = 113
@@ -40,14 +41,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    x, y = op.inputs[0], op.outputs[0]
-    dt = g.tensors[x].dtype
-    if dt not in ("int16", "int32", "float32"):
-        raise IRError(f"{op.type} '{op.name}': {dt} is not supported (int16, int32 and float32 are)")
-    check_dtypes(g, op, [x, y], [dt, dt])
-    n = attr(op, "fft_length")
-    if n < 4 or n & (n - 1):
-        raise IRError(f"{op.type} '{op.name}': fft_length {n} is not supported (a power of two >= 4 is)")
+    x = op.inputs[0]
+    dt, n = fft_dtype_and_length(g, op)
     shape = g.tensors[x].shape
     if not shape or shape[-1] != 2 * (n // 2 + 1):
         raise IRError(f"{op.type} '{op.name}': input rows of {shape[-1] if shape else 0} values, "

@@ -45,7 +45,9 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
     return ref_float_via_int(g, op, sys.modules[__name__], xs)
 
 
-def lower(g: Graph, op: Op) -> Lowered:
+def fft_dtype_and_length(g: Graph, op: Op) -> tuple[str, int]:
+    """Rfft / Irfft: the storage dtype (int16, int32, float32; input and
+    output alike) and a power-of-two fft_length, or an IRError naming why."""
     x, y = op.inputs[0], op.outputs[0]
     dt = g.tensors[x].dtype
     if dt not in ("int16", "int32", "float32"):
@@ -54,6 +56,12 @@ def lower(g: Graph, op: Op) -> Lowered:
     n = attr(op, "fft_length")
     if n < 4 or n & (n - 1):
         raise IRError(f"{op.type} '{op.name}': fft_length {n} is not supported (a power of two >= 4 is)")
+    return dt, n
+
+
+def lower(g: Graph, op: Op) -> Lowered:
+    x = op.inputs[0]
+    dt, n = fft_dtype_and_length(g, op)
     shape = g.tensors[x].shape
     if not shape or shape[-1] > n:
         raise IRError(f"{op.type} '{op.name}': input rows of {shape[-1] if shape else 0} exceed fft_length {n}")

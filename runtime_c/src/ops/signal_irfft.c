@@ -13,16 +13,9 @@ odl_status_t odl_op_signal_irfft(odl_ctx_t *ctx, const odl_op_t *op) {
     const void *sup = odl_signal_io(ctx, op, 0, 2, dt, &nsup);
     void *y = odl_signal_io(ctx, op, 1, 0, dt, &ny);
     if (op->n_inputs != 3 || op->n_params < 2 || !x || !tw || !sup || !y) return ODL_ERR_MODEL;
-    const int32_t n = op->params[0], nf = op->params[1];
-    if (n < 4 || (n & (n - 1)) || nf < 1 || op->n_params != 2 + 2 * nf || ntw != n || nsup < 2 * (n / 4))
-        return ODL_ERR_MODEL;
-    int32_t prod = 1;
-    for (int32_t k = 0; k < nf; ++k) {
-        const int32_t p = op->params[2 + 2 * k];
-        if (p != 2 && p != 4) return ODL_ERR_UNSUPPORTED;
-        prod *= p;
-        if (op->params[3 + 2 * k] * prod != n / 2) return ODL_ERR_MODEL;
-    }
+    const int32_t n = op->params[0];
+    const odl_status_t plan = odl_signal_fft_plan(op, ntw, nsup);
+    if (plan != ODL_OK) return plan;
     const int32_t in_len = 2 * (n / 2 + 1);
     if (nx % in_len || ny != (nx / in_len) * n) return ODL_ERR_SHAPE;
     for (int32_t r = 0; r < nx / in_len; ++r) {

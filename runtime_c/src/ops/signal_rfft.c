@@ -7,23 +7,15 @@
 odl_status_t odl_op_signal_rfft(odl_ctx_t *ctx, const odl_op_t *op) {
     int32_t nx = 0, ny = 0, ntw = 0, nsup = 0;
     const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0);
-    const odl_tensor_t *t0 = odl_op_in_info(ctx, op, 0);
-    const int32_t dt = t0 && (t0->dtype == ODL_DT_INT32 || t0->dtype == ODL_DT_FLOAT32) ? t0->dtype : ODL_DT_INT16;
+    const int32_t dt = tx && (tx->dtype == ODL_DT_INT32 || tx->dtype == ODL_DT_FLOAT32) ? tx->dtype : ODL_DT_INT16;
     const void *x = odl_signal_io(ctx, op, 0, 0, dt, &nx);
     const void *tw = odl_signal_io(ctx, op, 0, 1, dt, &ntw);
     const void *sup = odl_signal_io(ctx, op, 0, 2, dt, &nsup);
     void *y = odl_signal_io(ctx, op, 1, 0, dt, &ny);
     if (op->n_inputs != 3 || op->n_params < 2 || !x || !tw || !sup || !y || tx->rank < 1) return ODL_ERR_MODEL;
-    const int32_t n = op->params[0], nf = op->params[1], len = tx->dims[tx->rank - 1];
-    if (n < 4 || (n & (n - 1)) || nf < 1 || op->n_params != 2 + 2 * nf || ntw != n || nsup < 2 * (n / 4))
-        return ODL_ERR_MODEL;
-    int32_t prod = 1;
-    for (int32_t k = 0; k < nf; ++k) {
-        const int32_t p = op->params[2 + 2 * k];
-        if (p != 2 && p != 4) return ODL_ERR_UNSUPPORTED;
-        prod *= p;
-        if (op->params[3 + 2 * k] * prod != n / 2) return ODL_ERR_MODEL;
-    }
+    const int32_t n = op->params[0], len = tx->dims[tx->rank - 1];
+    const odl_status_t plan = odl_signal_fft_plan(op, ntw, nsup);
+    if (plan != ODL_OK) return plan;
     const int32_t out_len = 2 * (n / 2 + 1);
     if (len <= 0 || len > n || nx % len || ny != (nx / len) * out_len) return ODL_ERR_SHAPE;
     for (int32_t r = 0; r < nx / len; ++r) {
