@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.signal_common import attr, ref_float_via_int
 from pytool.ops.signal_kissfft import factors, irfft_row, twiddles
-from pytool.ops.signal_rfft import fft_dtype_and_length
+from pytool.ops.signal_rfft import TWIDDLE_BITS, fft_dtype_and_length, fft_rows
 from pytool.ops.signal_rfft import macs as _rfft_macs
 
 OPCODE = 113
@@ -48,16 +46,9 @@ def lower(g: Graph, op: Op) -> Lowered:
         raise IRError(f"{op.type} '{op.name}': input rows of {shape[-1] if shape else 0} values, "
                       f"{2 * (n // 2 + 1)} ((re, im) of fft_length / 2 + 1 bins) expected")
     f = factors(n // 2)
-    tw, sup = twiddles(n // 2, inverse=True, b={"int16": 16, "int32": 32, "float32": 0}[dt])
+    tw, sup = twiddles(n // 2, inverse=True, b=TWIDDLE_BITS[dt])
     return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])  # the table dtype gives the width
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
-    x, tw, sup = xs
-    n, nf = low.params[0], low.params[1]
-    fac = list(low.params[2:2 + 2 * nf])
-    b = {np.dtype(np.int16): 16, np.dtype(np.int32): 32, np.dtype(np.float32): 0}[np.asarray(tw).dtype]
-    x = np.asarray(x, np.float32 if not b else np.int64)
-    rows = x.reshape(-1, x.shape[-1])
-    out = np.stack([irfft_row(r, n, fac, np.asarray(tw), np.asarray(sup), b) for r in rows])
-    return [out.reshape(g.tensors[op.outputs[0]].shape).astype(g.tensors[op.outputs[0]].np_dtype)]
+    return fft_rows(g, op, low, xs, irfft_row)

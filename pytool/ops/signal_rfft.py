@@ -45,6 +45,9 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
     return ref_float_via_int(g, op, sys.modules[__name__], xs)
 
 
+TWIDDLE_BITS = {"int16": 16, "int32": 32, "float32": 0}  # fixed-point width per storage dtype; 0 = float
+
+
 def fft_dtype_and_length(g: Graph, op: Op) -> tuple[str, int]:
     """Rfft / Irfft: the storage dtype (int16, int32, float32; input and
     output alike) and a power-of-two fft_length, or an IRError naming why."""
@@ -66,16 +69,21 @@ def lower(g: Graph, op: Op) -> Lowered:
     if not shape or shape[-1] > n:
         raise IRError(f"{op.type} '{op.name}': input rows of {shape[-1] if shape else 0} exceed fft_length {n}")
     f = factors(n // 2)
-    tw, sup = twiddles(n // 2, b={"int16": 16, "int32": 32, "float32": 0}[dt])
+    tw, sup = twiddles(n // 2, b=TWIDDLE_BITS[dt])
     return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])  # the table dtype gives the width
 
 
-def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+def fft_rows(g: Graph, op: Op, low: Lowered, xs: list, row_fn) -> list:
+    """Rfft / Irfft twin: row_fn over every row, at the width the tables' dtype gives."""
     x, tw, sup = xs
     n, nf = low.params[0], low.params[1]
     fac = list(low.params[2:2 + 2 * nf])
-    b = {np.dtype(np.int16): 16, np.dtype(np.int32): 32, np.dtype(np.float32): 0}[np.asarray(tw).dtype]
+    b = TWIDDLE_BITS[np.asarray(tw).dtype.name]
     x = np.asarray(x, np.float32 if not b else np.int64)
     rows = x.reshape(-1, x.shape[-1])
-    out = np.stack([rfft_row(r, n, fac, np.asarray(tw), np.asarray(sup), b) for r in rows])
+    out = np.stack([row_fn(r, n, fac, np.asarray(tw), np.asarray(sup), b) for r in rows])
     return [out.reshape(g.tensors[op.outputs[0]].shape).astype(g.tensors[op.outputs[0]].np_dtype)]
+
+
+def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    return fft_rows(g, op, low, xs, rfft_row)
