@@ -39,3 +39,21 @@ def test_train_sets_the_shift_before_each_epoch():
     train(step, ev, data, None, epochs=3, progress=False, on_epoch_start=hook)
     shifts = [i for i, e in enumerate(events) if e[0] == "shift"]
     assert [events[i][1] for i in shifts] == [0, 1, 2] and shifts == [0, 3, 6]  # before each epoch's 2 steps
+
+
+def test_finetune_passes_the_schedule_to_its_spec(monkeypatch):
+    """`tinyodl finetune --lr-schedule constant` reaches the spec the device trains with."""
+    import pytool.finetune as ft
+    from pytool.cli import main
+
+    seen = {}
+
+    def fake_finetune(*args, spec_extra=None, **kw):
+        seen["spec"] = ft.method_spec(args[2], None, None, None, 0, **(spec_extra or {}))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(ft, "finetune", fake_finetune)
+    with pytest.raises(SystemExit):
+        main(["finetune", "m.tflite", "--target", "mps2-an386", "--method", "sparse", "--data", "d.npz",
+              "--lr-schedule", "constant"])
+    assert seen["spec"].lr_schedule == "constant"

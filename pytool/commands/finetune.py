@@ -21,6 +21,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trainable", help="last:N, 'bias' or tensor names (default per method)")
     p.add_argument("--lr", default="auto", help="learning rate, or 'auto' (default): a short sweep on --data "
                    "with the host runtime picks it (forward-grad: also directions and epsilon)")
+    p.add_argument("--lr-schedule", choices=["constant", "halve"],
+                   help="rate per epoch: constant, or halve each epoch (the method's default: halve)")
     p.add_argument("--seed", type=int, default=0, help="seed for shuffling and perturbations")
     p.add_argument("--report", default="out", help="folder for report.json and plots (default out/)")
     p.add_argument("--work", help="build folder (default <report>/build)")
@@ -37,6 +39,8 @@ def run(args) -> int:
     from pytool.planner import parse_size
 
     extra = {"master_fp32": True} if args.master_fp32 else {}
+    if args.lr_schedule:
+        extra["lr_schedule"] = args.lr_schedule
     rep = finetune(
         args.model, args.target, args.method, args.data, args.eval, epochs=args.epochs,
         ram=parse_size(args.ram), out_dir=args.report, work_dir=args.work, trainable=args.trainable,
