@@ -345,9 +345,9 @@ def transpose_conv_model(seed: int = 12) -> bytes:
 def math_model(seed: int = 12) -> bytes:
     """float NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD
     L2_POOL_2D, LOG_SOFTMAX and LOG of squares, 0 included (ROUND sees exact halves: the input scale
-    is 0.25)."""
+    is 0.25); SIN and COS of x (fast reduction) and of x * 977.3 (|x| >= 120: the 4/pi table)."""
     NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD = 59, 92, 8, 104, 116, 75, 47, 90, 95
-    L2_POOL, LOG_SOFTMAX, LOG = 12, 50, 73
+    L2_POOL, LOG_SOFTMAX, LOG, SIN, COS = 12, 50, 73, 66, 108
     b = Builder(seed)
     x = b.t((2, 3, 5), "int8", 0.25, 3)
     xf = b.t((2, 3, 5))
@@ -374,4 +374,9 @@ def math_model(seed: int = 12) -> bytes:
     b.op(LOG_SOFTMAX, [rt], [ls2])
     lg = b.t((2, 3, 5))
     b.op(LOG, [sq], [lg])
-    return b.build([x], [*outs, rt, fd, fm, p1, p2, ls1, ls2, lg])
+    big = b.t((2, 3, 5))
+    b.op(MUL, [xf, b.t((1,), data=np.array([977.3], np.float32))], [big], *_opts("MulOptions"))
+    trig = [b.t((2, 3, 5)) for _ in range(4)]
+    for t, (code, src) in zip(trig, [(SIN, xf), (COS, xf), (SIN, big), (COS, big)]):
+        b.op(code, [src], [t])
+    return b.build([x], [*outs, rt, fd, fm, p1, p2, ls1, ls2, lg, *trig])

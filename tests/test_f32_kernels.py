@@ -1,6 +1,6 @@
 """float32 kernels (the F32 C op) against their numpy twins, byte for byte, on
-random shapes, strides, dilations, groups, broadcasts and axes; odl_expf
-against its twin."""
+random shapes, strides, dilations, groups, broadcasts and axes; odl_expf, odl_sinf, odl_cosf
+against their twins."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ typedef struct { uint16_t n_tensors; const odl_tensor_t *tensors; ...; } odl_mod
 typedef struct odl_ctx { const odl_model_t *model; uint8_t *arena; uint32_t arena_size; ...; } odl_ctx_t;
 int odl_op_f32(odl_ctx_t *, const odl_op_t *);
 float odl_expf(float x);
+float odl_sinf(float x);
+float odl_cosf(float x);
 """
 PRELUDE = '#include "odl/ops.h"\n#include "odl/kernels_f32.h"\n'
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -166,7 +168,7 @@ def test_reduce_f32(lib, kind, shape, data, keep, seed):
 @SETTINGS
 @given(st.sampled_from(["SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "RSQRT",
                         "L2_NORMALIZATION", "ELU", "NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP",
-                        "LOG_SOFTMAX", "LOG"]),
+                        "LOG_SOFTMAX", "LOG", "SIN", "COS"]),
        st.integers(1, 4), st.integers(1, 12),
        st.floats(0.1, 3.0), st.integers(0, 2**31))
 def test_unary_f32(lib, kind, outer, depth, beta, seed):
@@ -190,6 +192,21 @@ def test_odl_expf_equals_its_twin(lib):
     x = np.concatenate([x, np.float32([0.0, -0.0, np.inf, -np.inf, 88.72, 88.73, -103.97, -104.0])])
     got = np.array([lib[1].odl_expf(float(v)) for v in x], np.float32)
     assert got.tobytes() == expf(x).tobytes()
+
+
+def test_odl_sinf_cosf_equal_their_twin(lib):
+    from pytool.ops.f32_sincosf import cosf, sinf
+
+    rng = np.random.default_rng(5)
+    bits = np.concatenate([rng.integers(0, 2**32, 3000, dtype=np.uint64).astype(np.uint32),  # every range
+                           rng.integers(0x3F000000, 0x42F00000, 3000, dtype=np.uint32)]) | np.uint32(0)
+    x = np.concatenate([bits.view(np.float32), np.float32([0.0, -0.0, 1e-30, 0.785, -0.786, 119.99, 120.0,
+                                                            -3e38, np.inf])])
+    for c_fn, twin in ((lib[1].odl_sinf, sinf), (lib[1].odl_cosf, cosf)):
+        got = np.array([c_fn(float(v)) for v in x], np.float32)
+        want = twin(x)
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+        assert got[~np.isnan(got)].tobytes() == want[~np.isnan(want)].tobytes()
 
 
 @SETTINGS

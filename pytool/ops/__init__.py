@@ -98,7 +98,8 @@ MODULES = {
     "LOGICAL_NOT": "logical",
     "FILL": "fill",
     "L2_POOL_2D": "l2_pool_2d",
-    **dict.fromkeys(("NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP", "LOG", "FLOOR_DIV", "FLOOR_MOD"),
+    **dict.fromkeys(("NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP", "LOG", "SIN", "COS", "FLOOR_DIV",
+                     "FLOOR_MOD"),
                     "f32_math"),
     "CUSTOM:TFLite_Detection_PostProcess": "detection_postprocess",
     # TFLite Micro's signal library (custom ops; audio front ends)

@@ -1,4 +1,4 @@
-"""NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, LOG, FLOOR_DIV, FLOOR_MOD: ops that
+"""NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, LOG, SIN, COS, FLOOR_DIV, FLOOR_MOD: ops that
 TFLite Micro runs on float32 only (FLOOR_DIV / FLOOR_MOD also on int32).
 IR: inputs [x] or [a, b] (broadcasting as ADD), attrs {}.
 
@@ -6,8 +6,8 @@ They lower to the F32 C op (pytool/ops/f32.py) with params [kind] for the
 unary ones and the binary layout for FLOOR_DIV / FLOOR_MOD (no activation);
 int32 FLOOR_DIV / FLOOR_MOD lower to ARITH_I32 (pytool/ops/arith_i32.py).
 Every result is exact in IEEE arithmetic (floor, ceil, sqrt, fmod, one
-product or negation), except EXP and LOG, which are odl_expf and odl_logf
-(glibc's expf and logf on every target). ROUND is TFLite's RoundToNearest: floor, then up when the rest is
+product or negation), except EXP, LOG, SIN and COS, which are odl_expf,
+odl_logf, odl_sinf and odl_cosf (glibc's expf, logf, sinf, cosf on every target). ROUND is TFLite's RoundToNearest: floor, then up when the rest is
 above 0.5, or exactly 0.5 with an odd floor. FLOOR_DIV divides in double and
 floors (TFLite's FloorDiv); FLOOR_MOD is fmod, plus the divisor when the
 signs differ.
@@ -20,14 +20,15 @@ from collections.abc import Callable
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered, arith_i32, f32, f32_expf, f32_logf
+from pytool.ops import Lowered, arith_i32, f32, f32_expf, f32_logf, f32_sincosf
 from pytool.ops import add as _add
 
 OPCODE = f32.OPCODE
 TYPES = ("float32",)
 NEG, SQUARE, FLOOR, CEIL, ROUND, SQRT, EXP, FLOOR_DIV, FLOOR_MOD = range(32, 41)
-LOG_SOFTMAX, LOG = 42, 43  # 41: L2_POOL (f32_conv.py)
-UNARY = {"NEG": NEG, "SQUARE": SQUARE, "FLOOR": FLOOR, "CEIL": CEIL, "ROUND": ROUND, "SQRT": SQRT, "EXP": EXP, "LOG": LOG}
+LOG_SOFTMAX, LOG, SIN, COS = 42, 43, 44, 45  # 41: L2_POOL (f32_conv.py)
+UNARY = {"NEG": NEG, "SQUARE": SQUARE, "FLOOR": FLOOR, "CEIL": CEIL, "ROUND": ROUND, "SQRT": SQRT, "EXP": EXP, "LOG": LOG,
+         "SIN": SIN, "COS": COS}
 BINARY = {"FLOOR_DIV": FLOOR_DIV, "FLOOR_MOD": FLOOR_MOD}
 
 
@@ -77,6 +78,8 @@ def _unary(kind: int, x: np.ndarray) -> np.ndarray:
             return np.sqrt(x).astype(np.float32)
         if kind == LOG:
             return f32_logf.logf(x)
+        if kind in (SIN, COS):
+            return (f32_sincosf.sinf if kind == SIN else f32_sincosf.cosf)(x)
         return f32_expf.expf(x)
 
 

@@ -22,7 +22,8 @@ typedef enum {
     ODL_F32_HARD_SWISH, ODL_F32_ABS, ODL_F32_RSQRT, ODL_F32_L2_NORM, ODL_F32_COMPARE, ODL_F32_ARG,
     ODL_F32_RESIZE_BILINEAR, ODL_F32_ELU, ODL_F32_ADD_N, ODL_F32_CUMSUM,
     ODL_F32_BATCH_MATMUL, ODL_F32_TRANSPOSE_CONV, ODL_F32_NEG, ODL_F32_SQUARE, ODL_F32_FLOOR, ODL_F32_CEIL,
-    ODL_F32_ROUND, ODL_F32_SQRT, ODL_F32_EXP, ODL_F32_FLOOR_DIV, ODL_F32_FLOOR_MOD, ODL_F32_L2_POOL, ODL_F32_LOG_SOFTMAX, ODL_F32_LOG
+    ODL_F32_ROUND, ODL_F32_SQRT, ODL_F32_EXP, ODL_F32_FLOOR_DIV, ODL_F32_FLOOR_MOD, ODL_F32_L2_POOL, ODL_F32_LOG_SOFTMAX, ODL_F32_LOG,
+    ODL_F32_SIN, ODL_F32_COS
 } odl_f32_kind_t;
 
 /* MEAN-kind reductions: mean, sum, max, min. */
@@ -64,10 +65,14 @@ odl_status_t odl_l2_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, fl
  * = axis i of dims[4]); y has the kept axes. */
 odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, const float *x, float *y);
 /* LEAKY_RELU (param = alpha), HARD_SWISH, ABS, RSQRT, ELU (expm1f), NEG, SQUARE, FLOOR, CEIL, ROUND (half to
- * even, TFLite's RoundToNearest), SQRT, EXP (odl_expf), LOG (odl_logf) element-wise. */
+ * even, TFLite's RoundToNearest), SQRT, EXP (odl_expf), LOG (odl_logf), SIN / COS (odl_sinf /
+ * odl_cosf) element-wise. */
 odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x, float *y);
 /* expf as glibc computes it, on every target (pytool/ops/f32_expf.py). */
 float odl_expf(float x);
+/* sinf / cosf as glibc computes them, on every target (pytool/ops/f32_sincosf.py). */
+float odl_sinf(float x);
+float odl_cosf(float x);
 /* logf as glibc computes it, on every target (pytool/ops/f32_logf.py). */
 float odl_logf(float x);
 /* LOG_SOFTMAX over depth: x - max - logf(sum of expf(x - max)) (TFLite's float LogSoftmax). */

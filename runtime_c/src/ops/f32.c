@@ -162,7 +162,9 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
     case ODL_F32_ROUND:
     case ODL_F32_SQRT:
     case ODL_F32_EXP:
-    case ODL_F32_LOG: {
+    case ODL_F32_LOG:
+    case ODL_F32_SIN:
+    case ODL_F32_COS: {
         const float *x = f32_in(ctx, op, 0, n);
         float *y = f32_out(ctx, op, n);
         if (n < 0 || !x || !y) return ODL_ERR_SHAPE;

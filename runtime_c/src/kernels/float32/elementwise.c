@@ -198,6 +198,8 @@ odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x,
         case ODL_F32_SQRT: y[i] = sqrtf(v); break;
         case ODL_F32_EXP: y[i] = odl_expf(v); break;
         case ODL_F32_LOG: y[i] = odl_logf(v); break;
+        case ODL_F32_SIN: y[i] = odl_sinf(v); break;
+        case ODL_F32_COS: y[i] = odl_cosf(v); break;
         default: return ODL_ERR_UNSUPPORTED;
         }
     }
