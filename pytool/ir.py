@@ -156,7 +156,7 @@ class Graph:
         An int16-in / int32-out model is not float, even without an int8 tensor."""
         floats = ("float32", "float16", "float64")
         computes_float = any(
-            op.type not in ("DEQUANTIZE", "CAST") and self.tensors[n].dtype in floats
+            op.type not in ("DEQUANTIZE", "CAST") and self.tensors[n].dtype in floats and not self._dequantizes(op)
             for op in self.ops
             for n in op.outputs
         )
@@ -168,6 +168,10 @@ class Graph:
             t.dtype in ("int8", "uint8", "int16") and t.quant is not None and not t.is_const
             for t in self.tensors.values()
         ) or any(op.type.startswith("CUSTOM:Signal") for op in self.ops)
+
+    def _dequantizes(self, op: Op) -> bool:
+        """An int8 -> float32 EMBEDDING_LOOKUP dequantizes rows, as DEQUANTIZE does."""
+        return op.type == "EMBEDDING_LOOKUP" and len(op.inputs) > 1 and self.tensors[op.inputs[1]].dtype == "int8"
 
     def validate(self) -> None:
         """Checks references, topological order and each op's output shapes."""

@@ -97,6 +97,7 @@ MODULES = {
     "LOGICAL_OR": "logical",
     "LOGICAL_NOT": "logical",
     "FILL": "fill",
+    "EMBEDDING_LOOKUP": "embedding_lookup",
     "L2_POOL_2D": "l2_pool_2d",
     **dict.fromkeys(("NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP", "LOG", "SIN", "COS", "FLOOR_DIV",
                      "FLOOR_MOD"),

@@ -70,6 +70,10 @@ odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, c
 odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x, float *y);
 /* expf as glibc computes it, on every target (pytool/ops/f32_expf.py). */
 float odl_expf(float x);
+/* EMBEDDING_LOOKUP int8 -> float32: rows idx of value [rows, cols] times scale (an index outside [0, rows)
+ * fails before anything is written). */
+odl_status_t odl_embedding_lookup_s8_f32(int32_t rows, int32_t cols, const int8_t *value, int32_t n_idx,
+                                         const int32_t *idx, float scale, float *y);
 /* sinf / cosf as glibc computes them, on every target (pytool/ops/f32_sincosf.py). */
 float odl_sinf(float x);
 float odl_cosf(float x);
