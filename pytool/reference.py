@@ -32,10 +32,13 @@ def run_float(g: Graph, inputs, keep_all: bool = False,
     if state is None:
         state = {}
     for n, v in g.meta.get("variables", {}).items():
-        # Quantized state (LSTM, SVDF) starts at the real value 0; unquantized
+        # Quantized state starts at the real value of its initial bytes (0 for LSTM,
+        # SVDF); float state (resource variables) at its value; unquantized
         # integer state (signal-library queues and noise estimates) is exact data.
-        raw = g.tensors[n].quant is None and g.tensors[n].dtype not in ("float32", "float16")
-        vals[n] = state.setdefault(n, np.array(v) if raw else np.zeros(v.shape, np.float32))
+        t = g.tensors[n]
+        raw = t.quant is None and t.dtype not in ("float32", "float16")
+        init = np.array(v) if raw else _dequant_const(type(t)(n, t.shape, t.dtype, np.array(v), t.quant))
+        vals[n] = state.setdefault(n, init)
     for n, v in _feeds(g, inputs).items():
         vals[n] = np.asarray(v, dtype=np.float32)
     for i, op in enumerate(g.ops):
@@ -67,6 +70,16 @@ def _dequant_const(t) -> np.ndarray:
     if q.per_channel:
         shape[q.axis] = -1
     return ((t.data.astype(np.float64) - q.zero_point.reshape(shape)) * q.scale.reshape(shape)).astype(np.float32)
+
+
+def reset_state(g: Graph) -> dict[str, np.ndarray]:
+    """The variable values after odl_reset_state (TFLite Micro's Reset): the
+    initial values, except resource variables, filled with their reset byte."""
+    out = {n: np.array(v) for n, v in g.meta.get("variables", {}).items()}
+    for n, b in g.meta.get("resource_fill", {}).items():
+        t = g.tensors[n]
+        out[n] = np.frombuffer(bytes([b]) * t.nbytes, t.np_dtype).reshape(t.shape).copy()
+    return out
 
 
 def run_int8(g: Graph, inputs, keep_all: bool = False, state: dict | None = None):

@@ -24,6 +24,7 @@ DTYPE_CODES = {"int8": 0, "uint8": 1, "bool": 1, "int16": 2, "int32": 3, "int64"
 C_TYPES = {"int8": "int8_t", "int32": "int32_t", "int16": "int16_t", "uint8": "uint8_t"}
 
 T_CONST, T_ARENA, T_INIT, T_TRAINABLE, T_INPUT, T_OUTPUT = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+T_RESET_FILL = 0x40  # odl_reset_state fills the tensor with its `fill` byte (resource variables)
 
 
 @dataclass
@@ -36,6 +37,7 @@ class CTensor:
     data: np.ndarray | None = None
     scale: float = 0.0
     zero_point: int = 0
+    fill: int = 0  # the reset byte of a T_RESET_FILL tensor
 
     @property
     def nbytes(self) -> int:
@@ -107,6 +109,9 @@ def lower_graph(
             # op state kept across invokes (SVDF): persistent, set once at init
             ct.data = np.ascontiguousarray(g.meta["variables"][name])
             ct.flags = T_ARENA | T_INIT
+            if name in g.meta.get("resource_fill", {}):
+                ct.flags |= T_RESET_FILL
+                ct.fill = int(g.meta["resource_fill"][name])
         elif t.is_const:
             ct.data = np.ascontiguousarray(t.data)
             ct.flags = T_CONST
@@ -239,7 +244,7 @@ def emit_c(prog: Program, out_dir: Path, model_name: str = "model", train_c: str
             raise IRError(f"tensor '{t.name}' has rank {len(t.shape)}; the runtime supports up to 5")
         data = f"t{i}_data" if t.data is not None else "0"
         body.append(
-            f"    {{{DTYPE_CODES[t.dtype]}, {len(t.shape)}, 0x{t.flags:02x}, 0, "
+            f"    {{{DTYPE_CODES[t.dtype]}, {len(t.shape)}, 0x{t.flags:02x}, {t.fill}, "
             f"{{{', '.join(str(d) for d in dims)}}}, {t.nbytes}, {t.offset}, {data}, "
             f"{_float_lit(t.scale)}, {t.zero_point}}}, /* {i}: {t.name} */"
         )

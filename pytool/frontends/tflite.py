@@ -11,7 +11,7 @@ import tflite
 from tflite.utils import BUILTIN_OPCODE2NAME
 
 from pytool import ops as opreg
-from pytool.frontends import tflite_lstm, tflite_signal
+from pytool.frontends import tflite_lstm, tflite_resource, tflite_signal
 from pytool.frontends.errors import ModelError
 from pytool.frontends.fold import FOLD_ONLY, fold_constants
 from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
@@ -42,11 +42,12 @@ _PARSE_ERRORS = (IndexError, struct.error, ValueError, TypeError, AttributeError
 class _OpContext:
     """Raises ModelErrors that name the file, op index, op name and type."""
 
-    def __init__(self, path: str, index: int, op_type: str, name: str) -> None:
-        self.path, self.index, self.op_type, self.name = path, index, op_type, name
+    def __init__(self, path: str, index: int, op_type: str, name: str, subgraph: int = 0) -> None:
+        self.path, self.index, self.op_type, self.name, self.subgraph = path, index, op_type, name, subgraph
 
     def error(self, message: str) -> ModelError:
-        return ModelError(self.path, message, index=self.index, op_type=self.op_type, op_name=self.name)
+        kind = f"subgraph #{self.subgraph} op" if self.subgraph else "op"
+        return ModelError(self.path, message, index=self.index, op_type=self.op_type, op_name=self.name, kind=kind)
 
 
 def load_tflite(path: str, data: bytes, strict: bool = True) -> Graph:
@@ -72,72 +73,12 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
     model = tflite.Model.GetRootAs(data, 0)
     if model.SubgraphsLength() < 1:
         raise ModelError(path, "the model has no subgraph")
-    sub = model.Subgraphs(0)
-    g = Graph(name=_decode(sub.Name()) or "model", source=path)
+    g = Graph(name=_decode(model.Subgraphs(0).Name()) or "model", source=path)
     g.meta["format"] = "tflite"
     g.meta["layout"] = "NHWC"
-
-    names: list[str] = []
-    for i in range(sub.TensorsLength()):
-        stage[0] = f"tensor #{i}"
-        t = _read_tensor(path, data, model, sub.Tensors(i), i, g)
-        g.add_tensor(t)
-        names.append(t.name)
-
-    def tname(idx: int) -> str:
-        if not 0 <= idx < len(names):
-            raise ModelError(path, f"tensor index {idx} is out of range (model has {len(names)} tensors)")
-        return names[idx]
-
-    stage[0] = "the subgraph inputs/outputs"
-    g.inputs = [tname(int(k)) for k in _ints(sub.InputsAsNumpy())]
-    g.outputs = [tname(int(k)) for k in _ints(sub.OutputsAsNumpy())]
-
-    where: dict[int, _OpContext] = {}
-    for i in range(sub.OperatorsLength()):
-        stage[0] = f"op #{i}"
-        fb_op = sub.Operators(i)
-        op_type = _op_type(path, model, fb_op, i)
-        ins = _ints(fb_op.InputsAsNumpy())
-        outs = _ints(fb_op.OutputsAsNumpy())
-        out_names = [tname(int(k)) for k in outs]
-        ctx = _OpContext(path, i, op_type, out_names[0] if out_names else "")
-        if op_type not in opreg.MODULES and op_type not in FOLD_ONLY:
-            err = ctx.error(f"op type {op_type} is not supported; supported ops: {', '.join(opreg.MODULES)}")
-            if strict:
-                raise err
-            ins = [k for k in ins if k >= 0]
-            g.ops.append(Op(op_type, [tname(int(k)) for k in ins], out_names, {"_unsupported": str(err)}, ctx.name))
-            continue
-        if op_type == "UNIDIRECTIONAL_SEQUENCE_LSTM":
-            try:
-                ins = tflite_lstm.pack_inputs(ins, ctx)
-            except ModelError as err:
-                if strict:
-                    raise
-                ins = [k for k in ins if k >= 0]
-                g.ops.append(Op(op_type, [tname(int(k)) for k in ins], out_names, {"_unsupported": str(err)}, ctx.name))
-                continue
-        if op_type == "SVDF" and len(ins) == 5 and ins[3] < 0:
-            ins = ins[:3] + ins[4:]  # no bias: the svdf module reads 4 inputs as [x, w_f, w_t, state]
-        # Absent optional inputs (-1) may only trail: the IR leaves them off the end.
-        while ins and ins[-1] < 0:
-            ins = ins[:-1]
-        if any(k < 0 for k in ins):
-            raise ctx.error(f"an absent optional input in the middle of the input list {list(ins)} is not supported")
-        in_names = [tname(int(k)) for k in ins]
-        op = Op(op_type, in_names, out_names, {}, name=ctx.name)
-        try:
-            for n in in_names + out_names:
-                if n in g.meta.get("opaque", {}):
-                    raise ctx.error(g.meta["opaque"][n])
-            _ATTRS.get(op_type, _no_attrs)(g, op, fb_op, ctx)
-        except ModelError as err:
-            if strict:
-                raise
-            op.attrs["_unsupported"] = str(err)
-        g.ops.append(op)
-        where[id(op)] = ctx
+    reader = _Reader(path, data, model, stage, strict)
+    where = reader.read_subgraph(0, g)
+    reader.resources.finish(g)
 
     stage[0] = "constant folding"
     fold_constants(g)
@@ -165,6 +106,98 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
         except IRError as e:
             raise ModelError(path, f"the model is inconsistent: {e}") from None
     return g
+
+
+class _Reader:
+    """Reads subgraphs of one model; subgraph k > 0 (a CALL_ONCE init, IF
+    branches, WHILE cond/body) shares the main graph's tensor table."""
+
+    def __init__(self, path: str, data: bytes, model, stage: list[str], strict: bool) -> None:
+        self.path, self.data, self.model, self.stage, self.strict = path, data, model, stage, strict
+        self.resources = tflite_resource.Resources(path, self)
+
+    def read_subgraph(self, k: int, g: Graph) -> dict[int, _OpContext]:
+        """Reads subgraph k's tensors, inputs/outputs and ops into g; returns the
+        op contexts (for later errors)."""
+        path, model, stage = self.path, self.model, self.stage
+        if not 0 <= k < model.SubgraphsLength():
+            raise ModelError(path, f"subgraph {k} does not exist (the model has {model.SubgraphsLength()})")
+        sub = model.Subgraphs(k)
+        prefix = f"subgraph #{k} " if k else ""
+        names: list[str] = []
+        for i in range(sub.TensorsLength()):
+            stage[0] = f"{prefix}tensor #{i}"
+            t = _read_tensor(path, self.data, model, sub.Tensors(i), i, g)
+            g.add_tensor(t)
+            names.append(t.name)
+
+        def tname(idx: int) -> str:
+            if not 0 <= idx < len(names):
+                raise ModelError(path, f"{prefix}tensor index {idx} is out of range "
+                                 f"(the subgraph has {len(names)} tensors)")
+            return names[idx]
+
+        stage[0] = f"{prefix}the subgraph inputs/outputs"
+        g.inputs = [tname(int(i)) for i in _ints(sub.InputsAsNumpy())]
+        g.outputs = [tname(int(i)) for i in _ints(sub.OutputsAsNumpy())]
+        where: dict[int, _OpContext] = {}
+        for i in range(sub.OperatorsLength()):
+            stage[0] = f"{prefix}op #{i}"
+            op = self._read_op(k, i, sub.Operators(i), tname, g, where)
+            if op is not None:
+                g.ops.append(op)
+        return where
+
+    def _read_op(self, k: int, i: int, fb_op, tname, g: Graph, where: dict) -> Op | None:
+        path, model, strict = self.path, self.model, self.strict
+        op_type = _op_type(path, model, fb_op, i)
+        ins = _ints(fb_op.InputsAsNumpy())
+        outs = _ints(fb_op.OutputsAsNumpy())
+        out_names = [tname(int(j)) for j in outs]
+        ctx = _OpContext(path, i, op_type, out_names[0] if out_names else "", k)
+        if op_type in tflite_resource.OPS:
+            try:
+                return self.resources.read_op(g, fb_op, op_type, [tname(int(j)) for j in ins if j >= 0],
+                                              out_names, ctx)
+            except ModelError as err:
+                if strict:
+                    raise
+                return Op(op_type, [tname(int(j)) for j in ins if j >= 0], out_names,
+                          {"_unsupported": str(err)}, ctx.name)
+        if op_type not in opreg.MODULES and op_type not in FOLD_ONLY:
+            err = ctx.error(f"op type {op_type} is not supported; supported ops: {', '.join(opreg.MODULES)}")
+            if strict:
+                raise err
+            ins = [j for j in ins if j >= 0]
+            return Op(op_type, [tname(int(j)) for j in ins], out_names, {"_unsupported": str(err)}, ctx.name)
+        if op_type == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+            try:
+                ins = tflite_lstm.pack_inputs(ins, ctx)
+            except ModelError as err:
+                if strict:
+                    raise
+                ins = [j for j in ins if j >= 0]
+                return Op(op_type, [tname(int(j)) for j in ins], out_names, {"_unsupported": str(err)}, ctx.name)
+        if op_type == "SVDF" and len(ins) == 5 and ins[3] < 0:
+            ins = ins[:3] + ins[4:]  # no bias: the svdf module reads 4 inputs as [x, w_f, w_t, state]
+        # Absent optional inputs (-1) may only trail: the IR leaves them off the end.
+        while ins and ins[-1] < 0:
+            ins = ins[:-1]
+        if any(j < 0 for j in ins):
+            raise ctx.error(f"an absent optional input in the middle of the input list {list(ins)} is not supported")
+        in_names = [tname(int(j)) for j in ins]
+        op = Op(op_type, in_names, out_names, {}, name=ctx.name)
+        try:
+            for n in in_names + out_names:
+                if n in g.meta.get("opaque", {}):
+                    raise ctx.error(g.meta["opaque"][n])
+            _ATTRS.get(op_type, _no_attrs)(g, op, fb_op, ctx)
+        except ModelError as err:
+            if strict:
+                raise
+            op.attrs["_unsupported"] = str(err)
+        where[id(op)] = ctx
+        return op
 
 
 def _decode(b) -> str:

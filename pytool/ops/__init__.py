@@ -102,6 +102,8 @@ MODULES = {
     **dict.fromkeys(("NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP", "LOG", "SIN", "COS", "FLOOR_DIV",
                      "FLOOR_MOD"),
                     "f32_math"),
+    "READ_VARIABLE": "resource_variable",
+    "ASSIGN_VARIABLE": "resource_variable",
     "CUSTOM:TFLite_Detection_PostProcess": "detection_postprocess",
     # TFLite Micro's signal library (custom ops; audio front ends)
     "CUSTOM:SignalWindow": "signal_window",

@@ -31,8 +31,13 @@ def render() -> str:
     from pytool.ops.f32 import float32_ops
 
     floats = float32_ops()
+    from pytool.frontends.tflite_resource import READ_TIME_OPS
+
     rows = ["| op | int8 | int16 (16x8) | float32 | float in ONNX |", "|---|:-:|:-:|:-:|---|"]
-    for op_type in sorted(opreg.supported()):
+    for op_type in sorted([*opreg.supported(), *READ_TIME_OPS]):
+        if op_type in READ_TIME_OPS:  # resolved by the reader, for any type
+            rows.append(f"| {op_type} | yes | yes | yes | - |")
+            continue
         types = getattr(opreg.get(op_type), "TYPES", ("int8",))
         onnx = ", ".join(sorted(src.get(op_type, []))) or "-"
         int8 = "yes" if "int8" in types else "bool" if "bool" in types else "-"  # bool-only logic ops

@@ -63,6 +63,7 @@ size_t odl_dtype_size(odl_dtype_t dt);
 #define ODL_T_TRAINABLE 0x08 /* updated by training */
 #define ODL_T_INPUT 0x10
 #define ODL_T_OUTPUT 0x20
+#define ODL_T_RESET_FILL 0x40 /* odl_reset_state fills it with `fill` (resource variables, as TFLite Micro) */
 
 #define ODL_MAX_RANK 5
 
@@ -70,7 +71,7 @@ typedef struct {
     uint8_t dtype;  /* odl_dtype_t */
     uint8_t rank;
     uint8_t flags;  /* ODL_T_* */
-    uint8_t reserved;
+    uint8_t fill;   /* the byte odl_reset_state writes to an ODL_T_RESET_FILL tensor */
     int32_t dims[ODL_MAX_RANK];
     int32_t bytes;
     int32_t offset;      /* arena offset when ODL_T_ARENA, else -1 */
@@ -151,7 +152,9 @@ odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena,
                       uint32_t arena_size);
 /* Sets the op state kept across invokes (variable tensors: LSTM hidden and
  * cell state, SVDF memory) back to its initial value, as odl_init does;
- * trainable tensors are left alone. Call between independent sequences. */
+ * trainable tensors are left alone. Call between independent sequences.
+ * Resource variables (ODL_T_RESET_FILL) get TFLite Micro's Reset value
+ * instead: every byte `fill` (CALL_ONCE's initial value is not re-applied). */
 odl_status_t odl_reset_state(odl_ctx_t *ctx);
 /* Runs every op of the schedule. */
 odl_status_t odl_invoke(odl_ctx_t *ctx);
