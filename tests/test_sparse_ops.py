@@ -316,9 +316,9 @@ def _int8_masks(fc, vals: dict) -> dict:
     masks = {}
     for s in fc.steps:
         y = np.asarray(vals[s.out_t], np.int64)
-        if sp.mask_mode(s.mask) == 2:
+        if sp.mask_mode(s) == 2:
             masks[s.out_t] = lambda d, y=y: np.where(((y >= 127) & (d < 0)) | ((y <= -128) & (d > 0)), 0.0, d)
-        elif sp.mask_mode(s.mask) == 1:
+        elif sp.mask_mode(s) == 1:
             masks[s.out_t] = lambda d, y=y, lo=s.mask[0], hi=s.mask[1]: np.where((y > lo) & (y < hi), d, 0.0)
         else:
             masks[s.out_t] = lambda d: d

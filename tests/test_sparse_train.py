@@ -114,7 +114,9 @@ def test_sub_lsb_updates_need_master_or_stochastic_rounding(digits, tmp_path):
 def test_digits_auto_scheme_recovers_float_gain(digits, tmp_path):
     """1.5x the inference arena covers the training arena and the training
     call's extra stack; what fits is the two last biases, which need a larger
-    step than the default (docs/design/sparse.md)."""
+    step than the default (docs/design/sparse.md). 92 % of float64's gain: the
+    int8 logits (scale 0.23) and activations cost the rest; the 102 % measured
+    before the ReLU mask fix came from errors passed through dead ReLU units."""
     inference = sp.inference_arena(digits)
     budget = int(1.5 * inference)
     lr, epochs = 0.003, 30
@@ -135,7 +137,7 @@ def test_digits_auto_scheme_recovers_float_gain(digits, tmp_path):
         before, after = float_train(digits, st.scheme, f["x"], f["y"], ft["x"], ft["y"], epochs, lr, seed)
         ref.append(after - before)
     assert np.mean(ref) > 0.2  # the shift is real and the chosen layers can fix it
-    assert np.mean(ours) / np.mean(ref) >= 0.95, (ours, ref, st.scheme)
+    assert np.mean(ours) / np.mean(ref) >= 0.9, (ours, ref, st.scheme)
 
 
 BUDGET_FACTORS = [1.35, 1.5, 3.0]  # x the inference arena; the smallest fits one bias
@@ -321,9 +323,9 @@ def test_fork_error_is_the_sum_of_both_branches():
                 deq[name] = (np.asarray(v, np.float64) - float(q.zero_point[0])) * float(q.scale[0])
         for s in fc.steps:  # the int8 mask rules (sparse_kernels.act_bw / sat_bw) on float errors
             y = np.asarray(vals[s.out_t], np.int64)
-            if sp.mask_mode(s.mask) == 2:
+            if sp.mask_mode(s) == 2:
                 masks[s.out_t] = lambda d, y=y: np.where(((y >= 127) & (d < 0)) | ((y <= -128) & (d > 0)), 0.0, d)
-            elif sp.mask_mode(s.mask) == 1:
+            elif sp.mask_mode(s) == 1:
                 masks[s.out_t] = lambda d, y=y, lo=s.mask[0], hi=s.mask[1]: np.where((y > lo) & (y < hi), d, 0.0)
             else:
                 masks[s.out_t] = lambda d: d
@@ -335,3 +337,37 @@ def test_fork_error_is_the_sum_of_both_branches():
         skip = fc.errors[g.ops[7].outputs[0]].reshape(-1)
         assert float(want @ skip / (np.linalg.norm(want) * np.linalg.norm(skip))) < 0.999
     assert min(cosines) > 0.999, cosines
+
+
+def test_relu_with_zero_point_min_blocks_the_error_at_its_floor(digits):
+    """Every ReLU of the digits net has zero point -128, so its clamp is the whole
+    int8 range; its floor is still the activation's zero. The integer error at
+    each layer's input matches float64 autodiff with the float ReLU masks
+    (cosine > 0.99); passing the error through the floor like plain saturation
+    gave 0.83-0.89 at conv1's output and the net learned 63-85 % of float's gain."""
+    from pytool.training.scheme import FloatChain
+
+    scheme = {0: sp.Choice("weights"), 1: sp.Choice("weights"), 3: sp.Choice("bias"), 4: sp.Choice("weights")}
+    st = sp.make_setup(digits, TrainSpec(method="sparse", lr=0.003), scheme)
+    assert all(sp.mask_mode(s) == 1 for s in st.steps if s.act)  # RELU-fused layers: the activation mask
+    assert any(s.act and tuple(s.mask) == (-128, 127) for s in st.steps)
+    fc = FloatChain(digits, 0)
+    d = np.load(DIGITS / "field.npz")
+    info = digits.tensors[digits.inputs[0]]
+    q = info.quant
+    worst = 1.0
+    for i in range(6):
+        x = np.clip(np.round(d["x"][i] / q.scale[0]) + q.zero_point[0], -128, 127).astype(np.int8).reshape(info.shape)
+        label = int(d["y"][i])
+        ref = SparseRef(digits, st)
+        vals = ref.eval_sample(x, label)["vals"]
+        ref.train_step(x, label)
+        deq = {n: (np.asarray(v, np.float64) - float(digits.tensors[n].quant.zero_point[0]))
+               * float(digits.tensors[n].quant.scale[0])
+               for n, v in vals.items() if digits.tensors[n].quant is not None and not digits.tensors[n].is_const}
+        fc.grads(deq, label)  # float masks: ReLU passes where the dequantized output is > 0
+        for t, (e, exp) in ref.errors.items():
+            got, want = e.reshape(-1) * 2.0**exp, fc.errors[t].reshape(-1)
+            if np.linalg.norm(want) > 0:
+                worst = min(worst, float(got @ want / (np.linalg.norm(got) * np.linalg.norm(want))))
+    assert worst > 0.99, worst

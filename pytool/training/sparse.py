@@ -75,6 +75,7 @@ class BwStep:
     side_t: str | None = None  # ADD: the fork tensor whose error waits in a pending buffer
     acc: bool = False  # in_t is a fork: sum the pending error of its other consumer in
     arg: int = 0  # operand index of in_t (CONCATENATION)
+    act: bool = False  # mask is a ReLU-family clamp (fused or standalone), not only int8 saturation
 
 
 @dataclass
@@ -226,7 +227,8 @@ def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
                 "a residual ADD whose other input is the fork)"
             )
         arg = op.inputs.index(in_t) if in_t is not None and op.type in ("CONCATENATION", "MUL") else 0
-        steps.append(BwStep(k, KINDS[op.type], act_range(g, k), out_t, in_t, side_t, acc, arg))
+        act = op.type in ("RELU", "RELU6") or op.attrs.get("activation", "NONE") not in ("NONE", None)
+        steps.append(BwStep(k, KINDS[op.type], act_range(g, k), out_t, in_t, side_t, acc, arg, act))
     if pending:
         raise TrainSpecError(f"sparse update: the error of '{sorted(pending)[0]}' never meets its other branch")
     return steps, logits, forward_ops
@@ -531,11 +533,15 @@ def prepare(g: Graph, spec: TrainSpec) -> tuple[Program, str]:
     return prog, emit_train_c(prog, st, lay)
 
 
-def mask_mode(mask: tuple[int, int] | None) -> int:
-    """0: none, 1: activation clamp, 2: plain int8 saturation (odl/sparse_update.h)."""
-    if mask is None:
+def mask_mode(step: BwStep) -> int:
+    """0: none, 1: activation clamp, 2: plain int8 saturation (odl/sparse_update.h).
+    A ReLU whose zero point is -128 clamps to the whole int8 range, yet its floor is
+    the activation's zero: no error passes there (a saturation pass-through fed the
+    error of units whose pre-activation lies anywhere below zero back into the net;
+    docs/design/train-defaults.md, fourth pass)."""
+    if step.mask is None:
         return 0
-    return 2 if tuple(mask) == (-128, 127) else 1
+    return 2 if tuple(step.mask) == (-128, 127) and not step.act else 1
 
 
 def _arr(ctype: str, name: str, vals) -> str:
@@ -569,7 +575,7 @@ def emit_train_c(prog: Program, st: SparseSetup, lay: SparseLayout) -> str:
         err_side = lay.pend[s.side_t] if s.side_t is not None else NONE
         err_acc = lay.pend[s.in_t] if s.acc else NONE
         step_rows.append(
-            f"    {{{kind}, {mask_mode(s.mask)}, {layer_of.get(s.op, NONE)}, {s.op}, {len(ws)}, {lo}, {hi}, "
+            f"    {{{kind}, {mask_mode(s)}, {layer_of.get(s.op, NONE)}, {s.op}, {len(ws)}, {lo}, {hi}, "
             f"{lay.err[s.out_t]}, {err_in}, {err_side}, {err_acc}, sp_wm{j}, sp_ws{j}, {arg}, {frac}, {mp}, {tb}}},"
         )
     layer_rows = []

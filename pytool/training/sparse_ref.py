@@ -93,7 +93,7 @@ class SparseRef:
             op = g.ops[s.op]
             y = np.asarray(vals[op.outputs[0]], np.int64)
             e = e.reshape(y.shape)
-            mode = mask_mode(s.mask)
+            mode = mask_mode(s)
             if mode == 2:
                 e = sk.sat_bw(y, e)
             elif mode == 1:
