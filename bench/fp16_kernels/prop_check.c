@@ -93,7 +93,9 @@ static uint32_t fc_cases(uint32_t cases) {
     uint32_t bad = 0;
     ran = 0;
     for (uint32_t t = 0; t < cases; ++t) {
-        int32_t n = range(1, 2), k = t % 16u == 15u ? range(250, 300) : range(1, 70), o = range(1, 21);
+        /* a quarter with k a multiple of eight (the Helium fused-step path) */
+        int32_t n = range(1, 2), o = range(1, 21);
+        int32_t k = t % 16u == 15u ? range(250, 300) : (t % 4u == 2u ? 8 * range(1, 8) : range(1, 70));
         int specials = t % 5u == 4u;
         if (n * k > MAXN || o * k > MAXN) continue;
         odl_f16_fc_params_t p = {range(0, 2)};

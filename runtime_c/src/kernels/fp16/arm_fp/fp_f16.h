@@ -175,6 +175,86 @@ static inline void odl_fp_grad_sgd4(const float *x, float g, float c, odl_f16_t 
 }
 #endif
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+/* Helium, one FC row of the fused gradient + SGD step, eight weights per
+ * iteration (n8 > 0, x / gw / w halfword aligned, g the binary16 bits of the
+ * row's nonzero act-gradient): gw[i] = R(0 + g * x[i]) as one half-precision
+ * VFMAS (x[i] * g + 0, a single rounding of the exact product plus +0: the
+ * portable FP32 product is exact, so it is the same rounding, and an exactly
+ * zero product becomes +0 while one that underflows keeps its sign), then
+ * w[i] = R(F(w[i]) - c * F(gw[i])) with the scaling and subtraction in FP32
+ * lanes and scalar conversions. Half-precision Helium arithmetic keeps
+ * subnormals with FPSCR.FZ16 = 0 (odl_f16_fp_enter); the FP32 operands are
+ * those of odl_fp_grad_sgd4. A low-overhead loop (LE) closes each iteration. */
+static inline void odl_mve_grad_sgd8(const odl_f16_t *x, uint32_t g, float c, odl_f16_t *gw, odl_f16_t *w,
+                                     int32_t n8) {
+    uint32_t cr;
+    memcpy(&cr, &c, sizeof cr);
+    __asm__ volatile(
+        "vdup.16 q6, %[g]\n\t"
+        "dls lr, %[n]\n\t"
+        "1:\n\t"
+        "vldrh.u16 q0, [%[x]], #16\n\t"
+        "vfmas.f16 q0, q6, %[z]\n\t"
+        "vldrh.u16 q3, [%[w]]\n\t"
+        "vstrh.16 q0, [%[gw]], #16\n\t"
+        "vcvtb.f32.f16 s4, s0\n\t"
+        "vcvtt.f32.f16 s5, s0\n\t"
+        "vcvtb.f32.f16 s6, s1\n\t"
+        "vcvtt.f32.f16 s7, s1\n\t"
+        "vcvtb.f32.f16 s8, s2\n\t"
+        "vcvtt.f32.f16 s9, s2\n\t"
+        "vcvtb.f32.f16 s10, s3\n\t"
+        "vcvtt.f32.f16 s11, s3\n\t"
+        "vmul.f32 q1, q1, %[c]\n\t"
+        "vmul.f32 q2, q2, %[c]\n\t"
+        "vcvtb.f32.f16 s16, s12\n\t"
+        "vcvtt.f32.f16 s17, s12\n\t"
+        "vcvtb.f32.f16 s18, s13\n\t"
+        "vcvtt.f32.f16 s19, s13\n\t"
+        "vcvtb.f32.f16 s20, s14\n\t"
+        "vcvtt.f32.f16 s21, s14\n\t"
+        "vcvtb.f32.f16 s22, s15\n\t"
+        "vcvtt.f32.f16 s23, s15\n\t"
+        "vsub.f32 q4, q4, q1\n\t"
+        "vsub.f32 q5, q5, q2\n\t"
+        "vcvtb.f16.f32 s12, s16\n\t"
+        "vcvtt.f16.f32 s12, s17\n\t"
+        "vcvtb.f16.f32 s13, s18\n\t"
+        "vcvtt.f16.f32 s13, s19\n\t"
+        "vcvtb.f16.f32 s14, s20\n\t"
+        "vcvtt.f16.f32 s14, s21\n\t"
+        "vcvtb.f16.f32 s15, s22\n\t"
+        "vcvtt.f16.f32 s15, s23\n\t"
+        "vstrh.16 q3, [%[w]], #16\n\t"
+        "le lr, 1b"
+        : [x] "+r"(x), [gw] "+r"(gw), [w] "+r"(w)
+        : [g] "r"(g), [c] "r"(cr), [z] "r"(0u), [n] "r"(n8)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+          "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "lr", "memory");
+}
+
+/* Helium, a ReLU-masked FC row of the fused step (n8 > 0): gw[0 .. 8 * n8) =
+ * +0, and 1 when no half of w[0 .. 8 * n8) is inf or NaN (a half shifted
+ * left by one, its sign dropped, is at least 0xf800 exactly then). */
+static inline int odl_mve_zero_row_finite8(odl_f16_t *gw, const odl_f16_t *w, int32_t n8) {
+    uint32_t m = 0;
+    __asm__ volatile(
+        "vmov.i32 q1, #0\n\t"
+        "dls lr, %[n]\n\t"
+        "1:\n\t"
+        "vldrh.u16 q0, [%[w]], #16\n\t"
+        "vshl.i16 q0, q0, #1\n\t"
+        "vstrh.16 q1, [%[gw]], #16\n\t"
+        "vmaxv.u16 %[m], q0\n\t"
+        "le lr, 1b"
+        : [w] "+r"(w), [gw] "+r"(gw), [m] "+r"(m)
+        : [n] "r"(n8)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "lr", "memory");
+    return m < 0xf800u;
+}
+#endif
+
 /* p[0 .. 4 * n4) = +0 (p word aligned, n4 > 0): one STRD per four halves. */
 static inline void odl_fp_zero4(odl_f16_t *p, int32_t n4) {
     __asm__ volatile("1:\n\t"

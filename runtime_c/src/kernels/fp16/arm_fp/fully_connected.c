@@ -353,6 +353,27 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_bw_weight_sgd)(const odl_f16_fc_params_t *
     if (n != 1 || k > ODL_FP_TILE || !w->grad || !(c == 0.0f || (c >= 0x1p-100f && c <= 3.4e38f)) ||
         !odl_fp_all_finite(in->data, k))
         return odl_fc_f16_bw_weight_sgd_portable(p, in, w, b, out, c);
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+    /* Helium: the gradient in half precision from the halves (no FP32 tile);
+     * a nonzero act-gradient is F(out->grad[j]) itself (odl_f16_act_grad) */
+    if ((k & 7) == 0) {
+        for (int32_t j = 0; j < o; ++j) {
+            const float gj = odl_f16_act_grad(p->act, out->data[j], out->grad[j]);
+            odl_f16_t *gw = w->grad + j * k, *wr = w->data + j * k;
+            if (gj == 0.0f) {
+                if (!odl_mve_zero_row_finite8(gw, wr, k >> 3))
+                    for (int32_t i = 0; i < k; ++i) wr[i] = R(F(wr[i]) - c * 0.0f);
+            } else {
+                odl_mve_grad_sgd8(in->data, out->grad[j], c, gw, wr, k >> 3);
+            }
+            if (b && b->grad) {
+                b->grad[j] = R(0.0f + gj);
+                b->data[j] = R(F(b->data[j]) - c * F(b->grad[j]));
+            }
+        }
+        return ODL_OK;
+    }
+#endif
     float x[ODL_FP_TILE];
     static const float zeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     odl_fp_widen_row(in->data, x, k);
