@@ -358,6 +358,30 @@ static int fc_grads_finite(odl_ctx_t *ctx, const odl_fp16_config_t *c, const odl
     return odl_f16_is_finite(odl_f32_to_f16(odl_f16_to_f32((odl_f16_t)mg) * odl_f16_to_f32((odl_f16_t)mx)));
 }
 
+/* 1 when slot is the weight or bias of an FC layer (fused_sgd_ok configs:
+ * the fused step overwrites its gradient, nothing reads it before). */
+static int fc_param(const odl_fp16_config_t *c, int16_t slot) {
+    for (uint16_t k = 0; k < c->n_layers; ++k) {
+        const odl_f16_layer_t *l = &c->layers[k];
+        if (l->kind == ODL_F16_FC && (l->weight == slot || l->bias == slot)) return 1;
+    }
+    return 0;
+}
+
+/* Zero the gradients before a backward pass; with fc_too = 0 those of FC
+ * parameters stay as they are (the fused step writes them whole). */
+static void clear_grads(odl_ctx_t *ctx, const odl_fp16_config_t *c, int fc_too) {
+    if (fc_too) {
+        memset(ctx->arena + c->grad_base, 0, (size_t)c->grad_bytes);
+        return;
+    }
+    for (uint16_t i = 0; i < c->n_slots; ++i) {
+        const odl_f16_slot_t *s = &c->slots[i];
+        if (s->grad < 0 || fc_param(c, (int16_t)i)) continue;
+        memset(ctx->arena + s->grad, 0, 2u * (size_t)(s->dims[0] * s->dims[1] * s->dims[2] * s->dims[3]));
+    }
+}
+
 /* Backward for fused_sgd_ok configs: input gradients of every layer first
  * (they read the old weights), then, if no parameter gradient overflows, each
  * FC layer's weight gradient and SGD step in one pass (*fused = 1); else the
@@ -387,6 +411,10 @@ static odl_status_t backward_fused_sgd(odl_ctx_t *ctx, const odl_fp16_config_t *
         odl_f16_tensor_t b = view(ctx, c, l->bias, 1), out = view(ctx, c, l->out, 1);
         odl_f16_tensor_t *bp = l->bias >= 0 ? &b : 0;
         odl_f16_fc_params_t fc = {l->geo.act};
+        if (!safe) { /* the accumulating kernel needs cleared gradients (clear_grads skipped them) */
+            if (w.grad) memset(w.grad, 0, 2u * (size_t)odl_f16_numel(&w));
+            if (bp && b.grad) memset(b.grad, 0, 2u * (size_t)odl_f16_numel(&b));
+        }
         s = safe ? odl_fc_f16_bw_weight_sgd(&fc, &in, &w, bp, &out, c->lr / (float)(1u << ctx->lr_shift) * (1.0f / v->loss_scale))
                  : odl_fc_f16_bw_weight(&fc, &in, &w, bp, &out);
     }
@@ -407,13 +435,15 @@ static odl_status_t fp16_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *
     odl_fp16_vars_t *v = fp16_vars(ctx, c);
     odl_status_t s = forward(ctx, c);
     if (s != ODL_OK) return s;
-    memset(ctx->arena + c->grad_base, 0, (size_t)c->grad_bytes);
+    const int fuse = fused_sgd_ok(c);
+    clear_grads(ctx, c, !fuse);
     s = loss(ctx, c, label, v->loss_scale, 1, stats);
     if (s == ODL_OK && !(stats->flags & ODL_STEP_OVERFLOW) && odl_train_guard(ctx, stats->loss_q16)) {
         stats->flags |= ODL_STEP_SKIPPED;
+        if (fuse) clear_grads(ctx, c, 1); /* a skipped step leaves zero gradients, as before */
         return ODL_OK;
     }
-    if (fused_sgd_ok(c)) {
+    if (fuse) {
         int fused = 0;
         s = backward_fused_sgd(ctx, c, v, &fused);
         if (s != ODL_OK) return s;
