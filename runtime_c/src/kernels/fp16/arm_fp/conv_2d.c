@@ -406,6 +406,46 @@ static inline uint32_t act_grad_pair(uint32_t y, uint32_t g, uint32_t lim) {
     return r;
 }
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+/* Helium: for n positions (n > 0) of eight channels (y, g: halves, `stride`
+ * bytes per position), g' = g where y - 1 <= lim (unsigned, per half; lim
+ * 0xffff keeps every g) else +0, as act_grad_pair; g' widened into d[pos][8].
+ * Returns the larger of m and the largest g' << 1 (16 bits): 0xf800 or more
+ * exactly when a kept g' is inf or NaN. */
+static inline uint32_t act_grad_widen8(const odl_f16_t *y, const odl_f16_t *g, int32_t stride, uint32_t lim,
+                                       float *d, int32_t n, uint32_t m) {
+    __asm__ volatile(
+        "vmov.i32 q2, #0\n\t"
+        "dls lr, %[n]\n\t"
+        "1:\n\t"
+        "vldrh.u16 q0, [%[y]]\n\t"
+        "vldrh.u16 q1, [%[g]]\n\t"
+        "add %[y], %[y], %[st]\n\t"
+        "add %[g], %[g], %[st]\n\t"
+        "vsub.i16 q0, q0, %[one]\n\t"
+        "vcmp.u16 hi, q0, %[lim]\n\t"
+        "vpsel q1, q2, q1\n\t"
+        "vshl.i16 q0, q1, #1\n\t"
+        "vmaxv.u16 %[m], q0\n\t"
+        "vcvtb.f32.f16 s12, s4\n\t"
+        "vcvtt.f32.f16 s13, s4\n\t"
+        "vcvtb.f32.f16 s14, s5\n\t"
+        "vcvtt.f32.f16 s15, s5\n\t"
+        "vcvtb.f32.f16 s16, s6\n\t"
+        "vcvtt.f32.f16 s17, s6\n\t"
+        "vcvtb.f32.f16 s18, s7\n\t"
+        "vcvtt.f32.f16 s19, s7\n\t"
+        "vstrw.32 q3, [%[d]], #16\n\t"
+        "vstrw.32 q4, [%[d]], #16\n\t"
+        "le lr, 1b"
+        : [y] "+r"(y), [g] "+r"(g), [d] "+r"(d), [m] "+r"(m)
+        : [st] "r"(stride), [lim] "r"(lim), [one] "r"(1u), [n] "r"(n)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+          "s16", "s17", "s18", "s19", "lr", "memory");
+    return m;
+}
+#endif
+
 /* Weight (and bias) gradient for output channels in blocks of eight: the
  * act-gradients of a block widened once into [position][8], the input in a
  * zero-padded tile; every position of every tap then contributes, a padded
@@ -426,6 +466,16 @@ static int conv_bw_weight8(const odl_f16_conv_params_t *p, const conv_geo_t *g, 
     const int32_t image = (hp - g->oh * p->stride_h) * wp * g->ic * (int32_t)sizeof(float);
     static const float one = 1.0f;
     widen_padded(p, g, in->data, x, hp, wp);
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+    /* Helium: eight channels of a position per iteration, the same mask per
+     * half (y - 1 > lim unsigned: +0), widened into gp [block][position][8] */
+    uint32_t mx = 0;
+    const uint32_t lim16 = p->act == ODL_F16_ACT_NONE ? 0xffffu : (lim & 0xffffu);
+    for (int32_t oc0 = 0; oc0 < g->oc; oc0 += 8)
+        mx = act_grad_widen8(out->data + oc0, out->grad + oc0, g->oc * (int32_t)sizeof(odl_f16_t), lim16,
+                             gp + oc0 * n_pos, n_pos, mx);
+    if (mx >= 0xf800u) return 0;
+#else
     uint32_t bad = 0;
     for (int32_t i = 0; i < n_pos; ++i) {
         const odl_f16_t *yr = out->data + i * g->oc, *gr = out->grad + i * g->oc;
@@ -440,6 +490,7 @@ static int conv_bw_weight8(const odl_f16_conv_params_t *p, const conv_geo_t *g, 
         }
     }
     if (bad & 0x80008000u) return 0;
+#endif
     for (int32_t oc0 = 0; oc0 < g->oc; oc0 += 8) {
         const float *gb = gp + oc0 * n_pos;
         if (w->grad) {
