@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 KERNELS = ROOT / "runtime_c" / "src" / "kernels" / "fp16"
 
 
-def run_prop_check(board_name: str, family: str, files: list[str], out: Path) -> dict[str, tuple[int, int]]:
+def run_prop_check(board_name: str, family: str, files: list[str], out: Path,
+                   defines: tuple[str, ...] = ()) -> dict[str, tuple[int, int]]:
     board = get_board(board_name)
     out.mkdir(parents=True, exist_ok=True)
     (out / "memory.ld").write_text(memory_ld(board))
@@ -31,7 +32,7 @@ def run_prop_check(board_name: str, family: str, files: list[str], out: Path) ->
     elf = out / "prop_check.elf"
     subprocess.run([
         board.toolchain_prefix + "gcc", *board.arch_flags, "-std=c99", "-O2", "-ffp-contract=off",
-        "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'runtime_c' / 'include'}", f"-I{t / 'common'}",
+        "-Wall", "-Wextra", "-Werror", *defines, f"-I{ROOT / 'runtime_c' / 'include'}", f"-I{t / 'common'}",
         str(ROOT / "bench" / "fp16_kernels" / "prop_check.c"), *(str(KERNELS / family / f) for f in files),
         str(KERNELS / "f16_math.c"), str(board.dir / "startup.c"), str(board.dir / "board.c"),
         str(t / "common" / "cortexm.c"), str(t / "common" / "stack.c"),
@@ -47,7 +48,11 @@ def run_prop_check(board_name: str, family: str, files: list[str], out: Path) ->
 
 @pytest.mark.parametrize("board,family", [("mps2-an386", "arm_fp"), ("mps3-an547", "arm_mve")])
 def test_fpu_kernels_match_portable_on_random_shapes(tmp_path, board, family):
-    got = run_prop_check(board, family, ["fully_connected.c", "conv_2d.c", "pooling.c"], tmp_path)
-    for kernel in ("fc", "conv", "pool"):
+    files, kernels = ["fully_connected.c", "conv_2d.c", "pooling.c"], ["fc", "conv", "pool"]
+    if family == "arm_mve":  # Helium RESHAPE / activation kernels (half-precision arithmetic)
+        files, kernels = [*files, "elementwise.c"], [*kernels, "elem"]
+    got = run_prop_check(board, family, files, tmp_path,
+                         ("-DODL_PROP_ELEMENTWISE",) if family == "arm_mve" else ())
+    for kernel in kernels:
         bad, ran = got[kernel]
         assert ran >= 300 and bad == 0, (kernel, bad, ran)

@@ -205,6 +205,42 @@ static uint32_t pool_cases(uint32_t cases) {
     return bad;
 }
 
+#ifdef ODL_PROP_ELEMENTWISE
+/* RESHAPE and activations (forward, input gradient) of families with their
+ * own elementwise.c (arm_mve): random lengths, stale input gradients. */
+odl_status_t odl_act_f16_fw_portable(int32_t, const odl_f16_tensor_t *, odl_f16_tensor_t *);
+odl_status_t odl_act_f16_bw_input_portable(int32_t, odl_f16_tensor_t *, const odl_f16_tensor_t *);
+odl_status_t odl_reshape_f16_fw_portable(const odl_f16_tensor_t *, odl_f16_tensor_t *);
+odl_status_t odl_reshape_f16_bw_input_portable(odl_f16_tensor_t *, const odl_f16_tensor_t *);
+
+static uint32_t elem_cases(uint32_t cases) {
+    uint32_t bad = 0;
+    ran = 0;
+    for (uint32_t t = 0; t < cases; ++t) {
+        int32_t n = t % 4u == 0u ? 8 * range(1, 40) : range(1, 300), act = t % 4u == 3u ? range(1, 2) : 0;
+        int specials = t % 3u == 0u;
+        memset(buf, 0, sizeof buf);
+        fill(0, n, specials), fill(1, n, specials), fill(6, n, specials), fill(7, n, specials);
+        odl_f16_tensor_t in[2], out[2];
+        for (int v = 0; v < 2; ++v) in[v] = view(v, 0, 1, 1, 1, n), out[v] = view(v, 6, 1, n, 1, 1);
+        if (t % 2u) {
+            odl_reshape_f16_fw(&in[0], &out[0]);
+            odl_reshape_f16_fw_portable(&in[1], &out[1]);
+            odl_reshape_f16_bw_input(&in[0], &out[0]);
+            odl_reshape_f16_bw_input_portable(&in[1], &out[1]);
+        } else {
+            odl_act_f16_fw(act, &in[0], &out[0]);
+            odl_act_f16_fw_portable(act, &in[1], &out[1]);
+            odl_act_f16_bw_input(act, &in[0], &out[0]);
+            odl_act_f16_bw_input_portable(act, &in[1], &out[1]);
+        }
+        bad += (uint32_t)differs();
+        ran++;
+    }
+    return bad;
+}
+#endif
+
 int main(void) {
     board_init();
     odl_f16_fp_mode_t mode = odl_f16_fp_enter();
@@ -214,6 +250,10 @@ int main(void) {
     line("conv", bad, ran);
     bad = pool_cases(400);
     line("pool", bad, ran);
+#ifdef ODL_PROP_ELEMENTWISE
+    bad = elem_cases(400);
+    line("elem", bad, ran);
+#endif
     odl_f16_fp_leave(mode);
     put("done\n");
     return 0;
