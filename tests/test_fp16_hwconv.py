@@ -50,3 +50,7 @@ def test_vcvtb_matches_portable_conversion(tmp_path, board):
     bad, n = got["narrow"]
     assert bad == 0 and n > 400_000
     assert got["fpscr_restored"] == (0, 1)
+    if board == "mps3-an547":  # half-precision Helium arithmetic of the arm_mve kernels
+        for check in ("mve_fma16", "mve_add16"):
+            bad, n = got[check]
+            assert bad == 0 and n > 10_000_000, (check, bad, n)
