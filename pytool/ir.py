@@ -122,6 +122,25 @@ class Graph:
     name: str = "model"
     source: str = ""  # the file it came from, for error messages
     meta: dict = field(default_factory=dict)  # frontend notes (e.g. original layouts)
+    # Subgraphs run by control-flow ops (IF branches, WHILE cond/body), by their
+    # index in the model file. Each shares `tensors`, `meta` and this dict with
+    # the main graph; its own ops, inputs and outputs are its body.
+    subgraphs: dict[int, Graph] = field(default_factory=dict)
+
+    def subgraph(self, k: int, name: str = "") -> Graph:
+        """A new empty subgraph k sharing this graph's tensors, meta and subgraphs."""
+        sub = Graph(tensors=self.tensors, name=name or f"subgraph{k}", source=self.source, meta=self.meta,
+                    subgraphs=self.subgraphs)
+        self.subgraphs[k] = sub
+        return sub
+
+    def all_ops(self):
+        """(graph, op) for every op of the main graph and of every subgraph."""
+        for op in self.ops:
+            yield self, op
+        for sub in self.subgraphs.values():
+            for op in sub.ops:
+                yield sub, op
 
     def add_tensor(self, t: Tensor) -> Tensor:
         if t.name in self.tensors:
@@ -173,9 +192,14 @@ class Graph:
         """An int8 -> float32 EMBEDDING_LOOKUP dequantizes rows, as DEQUANTIZE does."""
         return op.type == "EMBEDDING_LOOKUP" and len(op.inputs) > 1 and self.tensors[op.inputs[1]].dtype == "int8"
 
-    def validate(self) -> None:
-        """Checks references, topological order and each op's output shapes."""
+    def validate(self, _subgraphs: bool = True) -> None:
+        """Checks references, topological order and each op's output shapes
+        (of every subgraph too)."""
         from pytool import ops as opreg  # late import: ops depend on ir
+
+        if _subgraphs:
+            for sub in self.subgraphs.values():
+                sub.validate(_subgraphs=False)
 
         where = f"{self.source}: " if self.source else ""
         defined = set(self.inputs) | {n for n, t in self.tensors.items() if t.is_const} | set(self.meta.get("variables", {}))

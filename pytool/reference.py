@@ -7,6 +7,9 @@ import numpy as np
 
 from pytool import ops as opreg
 from pytool.ir import Graph, IRError
+from pytool.ops import control_flow
+
+CONTROL = frozenset(control_flow.SUBGRAPH_ATTRS)
 
 
 def _feeds(g: Graph, inputs) -> dict[str, np.ndarray]:
@@ -45,7 +48,10 @@ def run_float(g: Graph, inputs, keep_all: bool = False,
         spec = opreg.get(op.type)
         if spec is None:
             raise IRError(f"{op.label(i)} has no reference implementation")
-        outs = spec.ref_float(g, op, [vals[n] for n in op.inputs])
+        if op.type in CONTROL:
+            outs = control_flow.run(g, op, [vals[n] for n in op.inputs], lambda s, v: run_float(s, v, state=state))
+        else:
+            outs = spec.ref_float(g, op, [vals[n] for n in op.inputs])
         for n, v in zip(op.outputs, outs):
             vals[n] = np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype, np.floating) else v
         for k, v in zip(getattr(spec, "STATE_INPUTS", ()), outs[len(op.outputs):]):
@@ -104,9 +110,12 @@ def run_int8(g: Graph, inputs, keep_all: bool = False, state: dict | None = None
         spec = opreg.get(op.type)
         if spec is None:
             raise IRError(f"{op.label(i)} has no reference implementation")
-        low = spec.lower(g, op)
-        xs = [None if a is None else (a if isinstance(a, np.ndarray) else vals[a]) for a in low.inputs]
-        outs = spec.ref_int8(g, op, low, xs)
+        if op.type in CONTROL:  # subgraphs share this run's state
+            outs = control_flow.run(g, op, [vals[n] for n in op.inputs], lambda s, v: run_int8(s, v, state=state))
+        else:
+            low = spec.lower(g, op)
+            xs = [None if a is None else (a if isinstance(a, np.ndarray) else vals[a]) for a in low.inputs]
+            outs = spec.ref_int8(g, op, low, xs)
         for n, v in zip(op.outputs, outs):
             vals[n] = np.asarray(v).astype(g.tensors[n].np_dtype).reshape(g.tensors[n].shape)
         # Extra results are the new values of the op's state inputs (STATE_INPUTS).

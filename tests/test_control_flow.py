@@ -80,3 +80,39 @@ def test_resource_variable_state_carries_and_resets_as_tflite_micro(name, tmp_pa
     y0 = run_float(g, [np.zeros((1, 6), np.float32)])[0]
     y1 = run_float(g, [np.zeros((1, 6), np.float32)], state={st: np.zeros((1, 5), np.float32)})[0]
     assert np.abs(y0).max() > 0.05 and np.allclose(y1, 0)
+
+
+def test_if_runs_either_branch_as_tflite_micro(tmp_path):
+    # All-positive inputs take the then branch (sum > 0), all-negative the else branch.
+    levels = [100, -100, 7, -7, 127, -128]
+    art, outs = run_three(OPS / "if_cond_int8.tflite", tmp_path / "b", n=len(levels) + 4,
+                          inputs=lambda k: [np.full((1, 6), levels[k], np.int8)] if k < len(levels) else
+                          [np.random.default_rng(k).integers(-128, 128, (1, 6), dtype=np.int8)])
+    g = art.graph
+    (op,) = [o for o in g.ops if o.type == "IF"]
+    taken = {bool(run_int8(g, [np.full((1, 6), v, np.int8)], keep_all=True)[op.inputs[0]].reshape(-1)[0])
+             for v in levels}
+    assert taken == {True, False}
+    # Both branches are in the schedule, right after the IF, which skips them.
+    cop = next(c for c in art.program.ops if c.type == "IF")
+    n_then, n_else = cop.params[2:]
+    assert n_then == len(g.subgraphs[op.attrs["then"]].ops) and n_else == len(g.subgraphs[op.attrs["else"]].ops)
+    assert cop.nested == n_then + n_else and len(art.program.ops) == len(g.ops) + cop.nested
+
+
+def test_while_loop_matches_tflite_micro(tmp_path):
+    art, _ = run_three(OPS / "while_loop_int8.tflite", tmp_path / "b", n=6)
+    g = art.graph
+    (op,) = [o for o in g.ops if o.type == "WHILE"]
+    body = g.subgraphs[op.attrs["body"]]
+    assert {"FULLY_CONNECTED", "TANH"} <= {o.type for o in body.ops}
+    # Loop-carried tensors and the body's tensors never share arena bytes.
+    plan, prog = art.program.plan, art.program
+    cop = next(c for c in prog.ops if c.type == "WHILE")
+    carried = {prog.tensors[i].name for i in cop.inputs + cop.outputs if i >= 0 and prog.tensors[i].offset >= 0}
+    inner = {prog.tensors[i].name for c in prog.ops[prog.ops.index(cop) + 1:][:cop.nested]
+             for i in c.inputs + c.outputs if i >= 0 and prog.tensors[i].offset >= 0} - carried
+    for a in carried:
+        for b in inner:
+            ba, bb = plan.buffers[a], plan.buffers[b]
+            assert ba.offset + ba.size <= bb.offset or bb.offset + bb.size <= ba.offset, (a, b)

@@ -16,6 +16,7 @@ import numpy as np
 
 from pytool import ops as opreg
 from pytool.ir import Graph, IRError
+from pytool.ops import control_flow
 from pytool.planner import Buffer, Plan, plan_arena
 
 # uint32 / uint64 (signal ops) share the int32 / int64 storage codes: the kernels know the signedness.
@@ -53,6 +54,7 @@ class COp:
     outputs: list[int]
     params: list[int]
     name: str = ""
+    nested: int = 0  # ops right after this one that it runs itself (subgraphs); the schedule skips them
 
 
 @dataclass
@@ -124,34 +126,55 @@ def lower_graph(
     for n in g.inputs:
         use(n)
     cops: list[COp] = []
-    for i, op in enumerate(g.ops):
-        spec = opreg.get(op.type)
-        if spec is None:
-            raise IRError(f"{op.label(i)} is not supported; supported ops: {', '.join(opreg.supported())}")
-        low = spec.lower(g, op)
-        ins = []
-        for k, a in enumerate(low.inputs):
-            if a is None:
-                ins.append(-1)
-            elif isinstance(a, np.ndarray):
-                arr = np.ascontiguousarray(a)
-                ct = CTensor(
-                    name=f"{op.outputs[0]}__p{k}",
-                    dtype=str(arr.dtype),
-                    shape=arr.shape,
-                    flags=T_CONST,
-                    data=arr,
-                )
-                ins.append(len(tensors))
-                tensors.append(ct)
-            else:
-                ins.append(use(a))
-        outs = [use(n) for n in op.outputs]
-        params = [int(p) for p in low.params]
-        for p in params:
-            if not -(2**31) <= p < 2**31:
-                raise IRError(f"{op.label(i)}: lowered parameter {p} does not fit int32")
-        cops.append(COp(op.type, spec.OPCODE if low.opcode is None else low.opcode, ins, outs, params, op.name))
+
+    def emit(sub: Graph) -> None:
+        for i, op in enumerate(sub.ops):
+            spec = opreg.get(op.type)
+            if spec is None:
+                raise IRError(f"{op.label(i)} is not supported; supported ops: {', '.join(opreg.supported())}")
+            low = spec.lower(sub, op)
+            k = len(cops)
+            cops.append(COp(op.type, 0, [], [], []))  # filled below, after any nested subgraph
+            ins, params, nested = [], [int(p) for p in low.params], 0
+            if op.type in control_flow.SUBGRAPH_ATTRS:
+                # The subgraphs' ops follow this op (n_nested of them); its I/O list
+                # gains each subgraph's inputs and outputs, its params their op counts.
+                subs = control_flow.check(sub, op)
+                names = list(low.inputs)
+                counts = []
+                for s_ in subs:
+                    start = len(cops)
+                    emit(s_)
+                    counts.append(len(cops) - start)
+                    names += s_.inputs + s_.outputs
+                nested = len(cops) - k - 1
+                n_args = len(op.inputs) - (1 if op.type == "IF" else 0)
+                params = [n_args, len(op.outputs), *counts] if op.type == "IF" else [n_args, *counts]
+                low = type(low)(inputs=names, params=params, opcode=low.opcode)
+            for j, a in enumerate(low.inputs):
+                if a is None:
+                    ins.append(-1)
+                elif isinstance(a, np.ndarray):
+                    arr = np.ascontiguousarray(a)
+                    ct = CTensor(
+                        name=f"{op.outputs[0] if op.outputs else op.inputs[-1]}__p{j}",
+                        dtype=str(arr.dtype),
+                        shape=arr.shape,
+                        flags=T_CONST,
+                        data=arr,
+                    )
+                    ins.append(len(tensors))
+                    tensors.append(ct)
+                else:
+                    ins.append(use(a))
+            outs = [use(n) for n in op.outputs]
+            for p_ in params:
+                if not -(2**31) <= p_ < 2**31:
+                    raise IRError(f"{op.label(i)}: lowered parameter {p_} does not fit int32")
+            cops[k] = COp(op.type, spec.OPCODE if low.opcode is None else low.opcode, ins, outs, params, op.name,
+                          nested)
+
+    emit(g)
     for n in g.outputs:
         use(n)
     for n in g.inputs:
@@ -173,6 +196,13 @@ def lower_graph(
                 last[i] = max(last.get(i, k), k)
     for i in (index[n] for n in g.outputs):
         last[i] = n_ops
+    for k, op in enumerate(cops):
+        # A control-flow op's tensors (its own and its subgraphs' inputs and
+        # outputs) are copied at any time while its nested ops run.
+        for i in op.inputs + op.outputs if op.nested else ():
+            if i >= 0:
+                first[i] = min(first.get(i, k), k)
+                last[i] = max(last.get(i, k), k + op.nested)
     bufs = [
         Buffer(t.name, t.nbytes, first.get(i, 0), last.get(i, first.get(i, 0)))
         for i, t in enumerate(tensors)
@@ -259,7 +289,7 @@ def emit_c(prog: Program, out_dir: Path, model_name: str = "model", train_c: str
         params = f"op{k}_params" if op.params else "0"
         body.append(
             f"    {{{op.opcode}, {len(op.inputs)}, {len(op.outputs)}, op{k}_io, op{k}_io + {len(op.inputs)}, "
-            f"{params}, {len(op.params)}, 0}}, /* {k}: {op.type} {op.name} */"
+            f"{params}, {len(op.params)}, {op.nested}}}, /* {k}: {op.type} {op.name} */"
         )
     if not prog.ops:
         body.append("    {0, 0, 0, 0, 0, 0, 0, 0},")

@@ -68,10 +68,11 @@ RAW = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE", "STRIDED_SLIC
 ARITH = frozenset({"ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SUM", "REDUCE_MAX", "ABS"})
 STATIC_SHAPE_ONLY = frozenset({"SHAPE", "ZEROS_LIKE"})
 INTEGER = frozenset({"int8", "int16", "int32", "bool"})
+CONTROL = frozenset({"IF", "WHILE"})  # run subgraphs: never folded
 
 
 def _foldable(g: Graph, op: Op, outputs: set[str]) -> bool:
-    if "_unsupported" in op.attrs or any(n in outputs for n in op.outputs):
+    if "_unsupported" in op.attrs or any(n in outputs for n in op.outputs) or op.type in CONTROL:
         return False
     if any(n in g.meta.get("variables", {}) for n in op.outputs):
         return False

@@ -15,7 +15,7 @@ from pytool.frontends import tflite_lstm, tflite_resource, tflite_signal
 from pytool.frontends.errors import ModelError
 from pytool.frontends.fold import FOLD_ONLY, fold_constants
 from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
-from pytool.ops import f32
+from pytool.ops import control_flow, f32
 
 _DTYPES = {
     tflite.TensorType.FLOAT32: "float32",
@@ -80,22 +80,7 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
     where = reader.read_subgraph(0, g)
     reader.resources.finish(g)
 
-    stage[0] = "constant folding"
-    fold_constants(g)
-    for op in g.ops:
-        if op.type in FOLD_ONLY and op.type not in opreg.MODULES and "_unsupported" not in op.attrs:
-            err = where[id(op)].error(f"op type {op.type} is supported only when its inputs are constant "
-                                      "(it is folded at compile time)")
-            if strict:
-                raise err
-            op.attrs["_unsupported"] = str(err)
-
-    stage[0] = "float32 ops"
-    for op in g.ops:
-        if "_unsupported" not in op.attrs and id(op) in where and (why := f32.unsupported_reason(g, op)):
-            if strict:
-                raise where[id(op)].error(why)
-            op.attrs["_unsupported"] = str(where[id(op)].error(why))
+    reader.finish_graph(g, where)
     stage[0] = "the graph structure"
     for n in g.inputs + g.outputs:
         if strict and n in g.meta.get("opaque", {}):
@@ -115,6 +100,7 @@ class _Reader:
     def __init__(self, path: str, data: bytes, model, stage: list[str], strict: bool) -> None:
         self.path, self.data, self.model, self.stage, self.strict = path, data, model, stage, strict
         self.resources = tflite_resource.Resources(path, self)
+        self.reading: set[int] = set()  # subgraphs being read (a cycle is refused)
 
     def read_subgraph(self, k: int, g: Graph) -> dict[int, _OpContext]:
         """Reads subgraph k's tensors, inputs/outputs and ops into g; returns the
@@ -147,6 +133,49 @@ class _Reader:
             if op is not None:
                 g.ops.append(op)
         return where
+
+    def finish_graph(self, g: Graph, where: dict[int, _OpContext], k: int = 0) -> None:
+        """Read-time folding and the float32 checks of one (sub)graph."""
+        stage, strict, prefix = self.stage, self.strict, f"subgraph #{k} " if k else ""
+        stage[0] = f"{prefix}constant folding"
+        fold_constants(g)
+        for op in g.ops:
+            if op.type in FOLD_ONLY and op.type not in opreg.MODULES and "_unsupported" not in op.attrs:
+                err = where[id(op)].error(f"op type {op.type} is supported only when its inputs are constant "
+                                          "(it is folded at compile time)")
+                if strict:
+                    raise err
+                op.attrs["_unsupported"] = str(err)
+
+        stage[0] = f"{prefix}float32 ops"
+        for op in g.ops:
+            if "_unsupported" not in op.attrs and id(op) in where and (why := f32.unsupported_reason(g, op)):
+                if strict:
+                    raise where[id(op)].error(why)
+                op.attrs["_unsupported"] = str(where[id(op)].error(why))
+
+    def _read_control(self, g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+        """IF / WHILE: the subgraph indices, and each subgraph read (once) into g.subgraphs."""
+        cls = tflite.IfOptions if op.type == "IF" else tflite.WhileOptions
+        o = _options(fb_op, cls)
+        if o is None:
+            raise ctx.error(f"{cls.__name__} are missing")
+        ks = (o.ThenSubgraphIndex(), o.ElseSubgraphIndex()) if op.type == "IF" else \
+            (o.CondSubgraphIndex(), o.BodySubgraphIndex())
+        for a, k in zip(control_flow.SUBGRAPH_ATTRS[op.type], ks):
+            op.attrs[a] = k = int(k)
+            if k in g.subgraphs:
+                continue
+            if k == 0 or k in self.reading:
+                raise ctx.error(f"its {a} subgraph #{k} calls itself (recursion is not supported)")
+            if not 0 < k < self.model.SubgraphsLength():
+                raise ctx.error(f"its {a} subgraph #{k} does not exist")
+            sub = g.subgraph(k, _decode(self.model.Subgraphs(k).Name()))
+            self.reading.add(k)
+            try:
+                self.finish_graph(sub, self.read_subgraph(k, sub), k)
+            finally:
+                self.reading.discard(k)
 
     def _read_op(self, k: int, i: int, fb_op, tname, g: Graph, where: dict) -> Op | None:
         path, model, strict = self.path, self.model, self.strict
@@ -192,6 +221,8 @@ class _Reader:
                 if n in g.meta.get("opaque", {}):
                     raise ctx.error(g.meta["opaque"][n])
             _ATTRS.get(op_type, _no_attrs)(g, op, fb_op, ctx)
+            if op_type in control_flow.SUBGRAPH_ATTRS:
+                self._read_control(g, op, fb_op, ctx)
         except ModelError as err:
             if strict:
                 raise

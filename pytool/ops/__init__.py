@@ -104,6 +104,8 @@ MODULES = {
                     "f32_math"),
     "READ_VARIABLE": "resource_variable",
     "ASSIGN_VARIABLE": "resource_variable",
+    "IF": "control_flow",
+    "WHILE": "control_flow",
     "CUSTOM:TFLite_Detection_PostProcess": "detection_postprocess",
     # TFLite Micro's signal library (custom ops; audio front ends)
     "CUSTOM:SignalWindow": "signal_window",

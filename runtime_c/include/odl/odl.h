@@ -92,7 +92,9 @@ typedef struct {
     const int16_t *outputs;
     const int32_t *params;
     uint16_t n_params;
-    uint16_t reserved;
+    /* Ops right after this one that belong to it (the subgraphs an IF / WHILE
+     * runs itself): a schedule runs this op, then skips them. */
+    uint16_t n_nested;
 } odl_op_t;
 
 struct odl_train_config; /* defined in odl/train.h */
@@ -158,7 +160,8 @@ odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena,
 odl_status_t odl_reset_state(odl_ctx_t *ctx);
 /* Runs every op of the schedule. */
 odl_status_t odl_invoke(odl_ctx_t *ctx);
-/* Runs ops [first, last). */
+/* Runs ops [first, last), skipping the ops nested in a control-flow op
+ * (which runs them). */
 odl_status_t odl_invoke_range(odl_ctx_t *ctx, uint32_t first, uint32_t last);
 
 /* Pointer to a tensor's bytes (arena or const). NULL when out of range. */

@@ -28,6 +28,7 @@ odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena, 
     for (uint32_t i = 0; i < model->n_ops; ++i) {
         const odl_op_t *op = &model->ops[i];
         if (!model->decoders[i]) return ODL_ERR_MODEL;
+        if (op->n_nested > model->n_ops - 1u - i) return ODL_ERR_MODEL;
         for (int k = 0; k < op->n_inputs; ++k)
             if (op->inputs[k] >= (int32_t)model->n_tensors) return ODL_ERR_MODEL;
         for (int k = 0; k < op->n_outputs; ++k)
@@ -64,7 +65,7 @@ odl_status_t odl_invoke_range(odl_ctx_t *ctx, uint32_t first, uint32_t last) {
     if (!ctx) return ODL_ERR_ARG;
     if (!ctx->ready) return ODL_ERR_STATE;
     if (last > ctx->model->n_ops || first > last) return ODL_ERR_ARG;
-    for (uint32_t i = first; i < last; ++i) {
+    for (uint32_t i = first; i < last; i += 1u + ctx->model->ops[i].n_nested) {
         ctx->stats.last_op = i;
         odl_status_t s = ctx->model->decoders[i](ctx, &ctx->model->ops[i]);
         if (s != ODL_OK) return s;

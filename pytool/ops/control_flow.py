@@ -1,0 +1,118 @@
+"""IF and WHILE: ops that run subgraphs (g.subgraphs, sharing the tensor table).
+
+IR: IF inputs [cond, *args], outputs [*outs], attrs {then, else} (subgraph
+indices; each branch takes the args and gives the outs); WHILE inputs
+[*args], outputs [*outs] (same types), attrs {cond, body}: outs = args, then
+while cond(outs): outs = body(outs). As in TFLite Micro, IF reads its
+condition's first byte as a bool; values cross a subgraph boundary as byte
+copies.
+
+C (runtime_c/src/ops/control_flow.c): the codegen places a subgraph's ops
+right after the op that runs them (`odl_op_t.n_nested` tells the schedule to
+skip them) and writes the op's I/O as
+- IF: inputs [cond, args, then_in, then_out, else_in, else_out], params
+  [n_args, n_outs, then_len, else_len];
+- WHILE: inputs [args, cond_in, cond_out, body_in, body_out], params
+  [n_args, cond_len, body_len];
+so the kernel copies, then runs its op ranges with odl_invoke_range. The
+planner keeps all those tensors alive over the whole nested range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+
+OPCODE = 81  # IF; WHILE is 82
+OPCODES = {"IF": 81, "WHILE": 82}
+TYPES = ("int8", "int16", "float32")
+SUBGRAPH_ATTRS = {"IF": ("then", "else"), "WHILE": ("cond", "body")}
+
+
+def subgraphs(g: Graph, op: Op) -> list[Graph]:
+    out = []
+    for a in SUBGRAPH_ATTRS[op.type]:
+        k = op.attrs.get(a)
+        if k not in g.subgraphs:
+            raise IRError(f"{op.type} '{op.name}': its {a} subgraph {k} does not exist")
+        out.append(g.subgraphs[k])
+    return out
+
+
+def _same(g: Graph, op: Op, what: str, mine: list[str], theirs: list[str]) -> None:
+    if len(mine) != len(theirs):
+        raise IRError(f"{op.type} '{op.name}': {what}: {len(mine)} tensors vs {len(theirs)}")
+    for a, b in zip(mine, theirs):
+        ta, tb = g.tensors[a], g.tensors[b]
+        if ta.dtype != tb.dtype or ta.nbytes != tb.nbytes:
+            raise IRError(f"{op.type} '{op.name}': {what}: '{a}' is {ta.dtype}{list(ta.shape)}, "
+                          f"'{b}' is {tb.dtype}{list(tb.shape)}")
+
+
+def check(g: Graph, op: Op) -> list[Graph]:
+    subs = subgraphs(g, op)
+    if op.type == "IF":
+        if not op.inputs:
+            raise IRError(f"IF '{op.name}': the condition input is missing")
+        for s, a in zip(subs, SUBGRAPH_ATTRS["IF"]):
+            _same(g, op, f"{a} branch inputs", op.inputs[1:], s.inputs)
+            _same(g, op, f"{a} branch outputs", op.outputs, s.outputs)
+    else:
+        cond, body = subs
+        _same(g, op, "loop outputs", op.outputs, op.inputs)
+        _same(g, op, "cond inputs", op.inputs, cond.inputs)
+        _same(g, op, "body inputs", op.inputs, body.inputs)
+        _same(g, op, "body outputs", op.inputs, body.outputs)
+        if len(cond.outputs) != 1:
+            raise IRError(f"WHILE '{op.name}': the cond subgraph must give one output, not {len(cond.outputs)}")
+    return subs
+
+
+def infer_shapes(g: Graph, op: Op) -> list[tuple]:
+    check(g, op)
+    return [g.tensors[n].shape for n in op.outputs]
+
+
+def macs(g: Graph, op: Op) -> int:
+    """One pass through each subgraph (a loop's trip count is known only at run time)."""
+    from pytool import ops as opreg
+
+    return sum(int(opreg.get(o.type).macs(s, o)) for s in subgraphs(g, op) for o in s.ops)
+
+
+def truth(x) -> bool:
+    """TFLite Micro reads a condition's first byte as a bool."""
+    return bool(np.ascontiguousarray(x).reshape(-1).view(np.uint8)[0])
+
+
+def run(g: Graph, op: Op, xs: list, run_sub) -> list:
+    """The op's semantics over run_sub(subgraph, inputs) -> outputs (the float or
+    integer reference executor)."""
+    subs = check(g, op)
+    if op.type == "IF":
+        return list(run_sub(subs[0] if truth(xs[0]) else subs[1], list(xs[1:])))
+    cond, body = subs
+    vals = list(xs)
+    while truth(run_sub(cond, vals)[0]):
+        vals = list(run_sub(body, vals))
+    return vals
+
+
+def ref_float(g: Graph, op: Op, xs: list) -> list:
+    from pytool.reference import run_float
+
+    return run(g, op, xs, lambda s, v: run_float(s, v))
+
+
+def lower(g: Graph, op: Op) -> Lowered:
+    """The op's own inputs; the codegen adds the subgraphs' tensors and op counts."""
+    check(g, op)
+    return Lowered(inputs=list(op.inputs), params=[], opcode=OPCODES[op.type])
+
+
+def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    from pytool.reference import run_int8
+
+    return run(g, op, xs, lambda s, v: run_int8(s, v))
