@@ -8,6 +8,7 @@ inputs [x, w_feature, w_time, bias | None, state]; params [rank, zx, z_state,
 zy, mult_1, shift_1 (s_x s_wf / s_state), mult_2, shift_2 (s_state s_wt / s_y)],
 TFLite Micro's PrepareSvdf / EvalIntegerSvdfReference. Its integer path
 applies no fused activation, so only NONE is accepted there.
+float32 (every tensor): the F32 C op's SVDF kind (pytool/ops/f32_recurrent.py).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32_recurrent
 from pytool.ops.common import activation_float, quant_of
 from quantize.fixedpoint import effective_scale, multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 39
-TYPES = ("int8",)
+TYPES = ("int8", "float32")
 STATE_INPUTS = (-1,)  # ref_int8's second result is the new state
 
 
@@ -69,6 +70,8 @@ def lower(g: Graph, op: Op) -> Lowered:
     x, wf, wt, bias, st = _parts(op)
     y = op.outputs[0]
     _dims(g, op)
+    if g.tensors[x].dtype == "float32":
+        return f32_recurrent.lower_svdf(g, op, (x, wf, wt, bias, st))
     want = {x: "int8", wf: "int8", y: "int8"}
     for n, d in want.items():
         if g.tensors[n].dtype != d:
@@ -87,6 +90,9 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32_recurrent.f32.OPCODE:
+        nb, _, nf, nm, _ = _dims(g, op)
+        return f32_recurrent.ref_svdf(low, xs, (nb, nf, nm))
     x, wf, wt, bias, st = xs
     rank, zx, zs, zy, m1, s1, m2, s2 = low.params
     nb, _, nf, nm, _ = _dims(g, op)

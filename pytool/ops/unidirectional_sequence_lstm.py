@@ -18,6 +18,7 @@ with a power-of-two scale; gate pre-activations in Q3.12, activations Q0.15.
 16x8 (TFLite Micro's EvalLstm<int16_t, int8_t, int16_t, int64_t>): int16 x/h/y
 with zero points 0 and int64 biases; the gate FCs accumulate in int64 and
 rescale with the 64-bit MultiplyByQuantizedMultiplier (16-bit multiplier).
+float32 (every tensor): the F32 C op's LSTM kind (pytool/ops/f32_recurrent.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
+from pytool.ops import Lowered, f32_recurrent
 from pytool.ops.common import quant_of
 from pytool.ops.conv_s16 import mbqm64
 from pytool.ops.sigmoid_s16 import checked_log2
@@ -33,7 +34,7 @@ from pytool.ops.sigmoid_s16 import ref as table_ref
 from quantize.fixedpoint import effective_scale, multiply_by_quantized_multiplier, quantize_multiplier
 
 OPCODE = 64  # clear of the codes other new ops take in order
-TYPES = ("int8", "int16")
+TYPES = ("int8", "int16", "float32")
 STATE_INPUTS = (13, 14)  # ref_int8's extra results: the new hidden and cell state
 N_INPUTS = 15
 GATE_IN, GATE_REC, GATE_BIAS, HIDDEN, CELL = 1, 5, 9, 13, 14
@@ -125,6 +126,8 @@ def _scale(g: Graph, op: Op, name: str) -> tuple[float, int]:
 
 def lower(g: Graph, op: Op) -> Lowered:
     dims(g, op)
+    if g.tensors[op.inputs[0]].dtype == "float32":
+        return f32_recurrent.lower_lstm(g, op)
     name = f"UNIDIRECTIONAL_SEQUENCE_LSTM '{op.name}'"
     x, h, c, y = op.inputs[0], op.inputs[HIDDEN], op.inputs[CELL], op.outputs[0]
     act = "int16" if g.tensors[x].dtype == "int16" else "int8"
@@ -175,6 +178,8 @@ def _sat16(v: np.ndarray) -> np.ndarray:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    if low.opcode == f32_recurrent.f32.OPCODE:
+        return f32_recurrent.ref_lstm(low, xs, dims(g, op))
     nb, nt, _, ns = dims(g, op)
     p = low.params
     tm, zx, zh = bool(p[0]), p[1], p[2]

@@ -23,7 +23,7 @@ typedef enum {
     ODL_F32_RESIZE_BILINEAR, ODL_F32_ELU, ODL_F32_ADD_N, ODL_F32_CUMSUM,
     ODL_F32_BATCH_MATMUL, ODL_F32_TRANSPOSE_CONV, ODL_F32_NEG, ODL_F32_SQUARE, ODL_F32_FLOOR, ODL_F32_CEIL,
     ODL_F32_ROUND, ODL_F32_SQRT, ODL_F32_EXP, ODL_F32_FLOOR_DIV, ODL_F32_FLOOR_MOD, ODL_F32_L2_POOL, ODL_F32_LOG_SOFTMAX, ODL_F32_LOG,
-    ODL_F32_SIN, ODL_F32_COS
+    ODL_F32_SIN, ODL_F32_COS, ODL_F32_SVDF, ODL_F32_LSTM
 } odl_f32_kind_t;
 
 /* MEAN-kind reductions: mean, sum, max, min. */
@@ -70,6 +70,23 @@ odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, c
 odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x, float *y);
 /* expf as glibc computes it, on every target (pytool/ops/f32_expf.py). */
 float odl_expf(float x);
+/* SVDF's fused activations (TFLite's codes; TANH and the others are refused by the reader). */
+enum { ODL_F32_SVDF_NONE = 0, ODL_F32_SVDF_RELU = 1, ODL_F32_SVDF_RELU_N1_TO_1 = 2, ODL_F32_SVDF_RELU6 = 3 };
+typedef struct {
+    int32_t batches, inputs, filters, memory, rank;
+} odl_f32_svdf_dims_t;
+/* SVDF (TFLite Micro's EvalFloatSvdfReference): state [batches, filters, memory] shifted left by one, the
+ * newest column x . w_feature, each filter's time dot with w_time summed over rank onto the bias. */
+odl_status_t odl_svdf_f32(const odl_f32_svdf_dims_t *d, int32_t act, const float *x, const float *wf,
+                          const float *wt, const float *bias, float *state, float *y);
+typedef struct {
+    int32_t batches, steps, inputs, units, time_major, stateless;
+    float cell_clip; /* <= 0: none */
+} odl_f32_lstm_dims_t;
+/* UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite Micro's LstmStep on float tensors): gates i, f, c, o (weights [units,
+ * inputs] / [units, units], biases [units]); h and c [batches, units] updated in place; y one h per step. */
+odl_status_t odl_lstm_f32(const odl_f32_lstm_dims_t *d, const float *x, const float *const w_in[4],
+                          const float *const w_rec[4], const float *const bias[4], float *h, float *c, float *y);
 /* EMBEDDING_LOOKUP int8 -> float32: rows idx of value [rows, cols] times scale (an index outside [0, rows)
  * fails before anything is written). */
 odl_status_t odl_embedding_lookup_s8_f32(int32_t rows, int32_t cols, const int8_t *value, int32_t n_idx,

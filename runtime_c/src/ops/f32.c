@@ -3,6 +3,7 @@
  * Float params travel as their int32 bits. */
 #include <string.h>
 
+#include "odl/f32_ops.h"
 #include "odl/kernels_f32.h"
 #include "odl/ops.h"
 
@@ -242,6 +243,8 @@ odl_status_t odl_op_f32(odl_ctx_t *ctx, const odl_op_t *op) {
         return odl_resize_bilinear_f32(p[1], p[2], p[3], p[4], p[5], p[6], p[7], bits_f32(p[8]), bits_f32(p[9]), x, y);
     }
     case ODL_F32_ARG: return arg(ctx, op, p);
+    case ODL_F32_SVDF: return odl_f32_svdf_op(ctx, op);
+    case ODL_F32_LSTM: return odl_f32_lstm_op(ctx, op);
     case ODL_F32_L2_NORM:
     case ODL_F32_LOG_SOFTMAX: {
         if (op->n_params < 3 || p[1] <= 0 || p[2] <= 0) return ODL_ERR_MODEL;
