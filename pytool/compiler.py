@@ -62,6 +62,9 @@ def quantize_if_float(g: Graph, calib, method: str = "minmax", per_channel: bool
     """Float graphs need calibration data; int8 graphs pass through."""
     if g.is_quantized:
         return g, []
+    if g.subgraphs or any(op.type in ("READ_VARIABLE", "ASSIGN_VARIABLE") for op in g.ops):
+        raise IRError(f"{g.source or 'model'} is a float model with control flow or resource variables, which "
+                      "the quantizer does not handle: convert it to int8 with the TensorFlow Lite converter")
     if calib is None:
         raise IRError(
             f"{g.source or 'model'} is a float model: pass calibration data (--calib calib.npz) "

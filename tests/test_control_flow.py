@@ -116,3 +116,52 @@ def test_while_loop_matches_tflite_micro(tmp_path):
         for b in inner:
             ba, bb = plan.buffers[a], plan.buffers[b]
             assert ba.offset + ba.size <= bb.offset or bb.offset + bb.size <= ba.offset, (a, b)
+
+
+def test_inspect_lists_subgraph_ops_and_training_is_refused(tmp_path, capsys):
+    from pytool.cli import main
+    from pytool.frontends import load_model
+    from pytool.training import TrainSpec, TrainSpecError, prepare
+
+    assert main(["inspect", str(OPS / "while_loop_int8.tflite")]) == 0
+    text = capsys.readouterr().out
+    assert "subgraph #1 'while_cond' (cond of WHILE op #1 in main graph)" in text
+    assert "subgraph #2 'while_body' (body of WHILE op #1 in main graph)" in text and "TANH" in text
+    g = load_model(OPS / "while_loop_int8.tflite")
+    body = g.subgraphs[2]
+    fc = next(op for op in body.ops if op.type == "FULLY_CONNECTED")
+    with pytest.raises(TrainSpecError, match=r"'while/MatMul' is FULLY_CONNECTED #2 .* in subgraph #2 'while_body'"):
+        prepare(g, TrainSpec(method="sparse", trainable=fc.name))
+    with pytest.raises(TrainSpecError, match="the model has WHILE 'while': training a model with control flow"):
+        prepare(g, TrainSpec(method="sparse", trainable="last:1"))
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("name", ["resource_var_q_int8", "if_cond_int8", "while_loop_int8"])
+def test_control_flow_on_qemu_matches_host_and_tflite_micro(name, tmp_path):
+    """mps2-an386 (Cortex-M4F) over the serial link: the host's bytes, TFLite
+    Micro's bytes, over invokes with state carried and after RESET_STATE."""
+    from tflite_micro import runtime
+
+    from pytool.link import Link
+    from pytool.targets import QemuSession, build_firmware
+
+    path = OPS / f"{name}.tflite"
+    art = compile_model(path, out_dir=tmp_path / "model")
+    net = load_host(art)
+    ip = runtime.Interpreter.from_file(str(path))
+    rng = np.random.default_rng(5)
+    xs = [np.full((1, 6), v, np.int8) for v in (90, -90)] + [rng.integers(-128, 128, (1, 6), dtype=np.int8)
+                                                            for _ in range(3)]
+    elf = build_firmware(art.dir, "mps2-an386", tmp_path / "fw")
+    with QemuSession(elf, "mps2-an386") as q, Link(q.url, timeout=10) as link:
+        for k, x in enumerate(xs):
+            if k == 3:
+                ip.reset()
+                net.reset_state()
+                link.reset_state()
+            ip.set_input(x, 0)
+            ip.invoke()
+            want = np.array(ip.get_output(0))
+            np.testing.assert_array_equal(link.infer(x).reshape(want.shape), want, err_msg=f"invoke {k}")
+            np.testing.assert_array_equal(net.invoke(x), want, err_msg=f"invoke {k}")

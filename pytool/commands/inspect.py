@@ -53,29 +53,52 @@ def _macs(g, i: int, op, spec) -> int:
                          f"({type(e).__name__}: {e})") from None
 
 
-def run(args) -> int:
-    from pytool.frontends import load_model
-
-    g = load_model(args.model, strict=False)
-    t = Table(title=f"{args.model}: {len(g.ops)} ops")
+def _op_table(g, title: str) -> tuple[Table, int, list[str]]:
+    """One graph's ops: the table, its MACs and why each unsupported op is."""
+    t = Table(title=title)
     for c in ("#", "op", "name", "output", "dtype", "quant", "MACs", "ok"):
         t.add_column(c, justify="right" if c in ("#", "MACs") else "left")
-    total, unsupported, problems = 0, 0, []
+    total, problems = 0, []
     for i, op in enumerate(g.ops):
         spec = opreg.get(op.type)
         y = g.tensors[op.outputs[0]] if op.outputs else None
         bad = why_unsupported(g, i, op)
-        macs = _macs(g, i, op, spec) if spec is not None and not op.attrs.get("_unsupported") else 0
+        macs = _macs(g, i, op, spec) if spec is not None and not op.attrs.get("_unsupported") and not bad else 0
         total += macs
         ok = "[green]yes[/]" if spec is not None and not bad else "[red]NO[/]"
         if bad:
-            unsupported += 1
             problems.append(bad)
         t.add_row(
             str(i), op.type, op.name[:32], str(y.shape) if y else "-", y.dtype if y else "-",
             _q(y) if y else "-", f"{macs:,}", ok,
         )
+    return t, total, problems
+
+
+def _subgraph_roles(g):
+    """(index, subgraph, which op runs it) for every subgraph, in index order."""
+    from pytool.ops.control_flow import SUBGRAPH_ATTRS
+
+    roles: dict[int, str] = {}
+    for owner, op in g.all_ops():
+        for a in SUBGRAPH_ATTRS.get(op.type, ()):
+            k = op.attrs.get(a)
+            where = "main graph" if owner is g else f"'{owner.name}'"
+            roles.setdefault(k, f"{a} of {op.type} op #{owner.ops.index(op)} in {where}")
+    return [(k, g.subgraphs[k], roles.get(k, "unused")) for k in sorted(g.subgraphs)]
+
+
+def run(args) -> int:
+    from pytool.frontends import load_model
+
+    g = load_model(args.model, strict=False)
+    t, total, problems = _op_table(g, f"{args.model}: {len(g.ops)} ops")
     out.print(t)
+    for k, sub, role in _subgraph_roles(g):
+        st, _, sub_problems = _op_table(sub, f"subgraph #{k} '{sub.name}' ({role}): {len(sub.ops)} ops")
+        out.print(st)
+        problems += [f"subgraph #{k}: {m}" for m in sub_problems]
+    unsupported = len(problems)
     weights = sum(x.nbytes for x in g.tensors.values() if x.is_const)
     params = sum(x.numel for x in g.tensors.values() if x.is_const and x.dtype != "int32" or
                  (x.is_const and x.dtype == "int32" and x.quant is not None))

@@ -192,6 +192,9 @@ def _resolve_trainable(g: Graph, spec: str) -> list[TrainableLayer]:
             by_tensor.setdefault(op.name, (i, "wb"))
     picked: dict[int, TrainableLayer] = {}
     for n in names:
+        if n not in by_tensor and (inner := _in_subgraph(g, n)):
+            raise TrainSpecError(f"--trainable: {n!r} is {inner}: layers inside IF branches and WHILE bodies "
+                                 "stay frozen")
         if n not in by_tensor:
             raise TrainSpecError(
                 f"--trainable: no trainable tensor named {n!r}; weight/bias tensors are: "
@@ -208,8 +211,32 @@ def _resolve_trainable(g: Graph, spec: str) -> list[TrainableLayer]:
     return [picked[i] for i in sorted(picked)]
 
 
+def _in_subgraph(g: Graph, name: str) -> str | None:
+    """Where a weight, bias or layer name sits inside a subgraph, or None."""
+    for k, sub in sorted(g.subgraphs.items()):
+        for i, op in enumerate(sub.ops):
+            if op.type in WEIGHTED_OPS and name in (op.name, *op.inputs[1:3]):
+                return f"{op.type} #{i} '{op.name}' in subgraph #{k} '{sub.name}'"
+    return None
+
+
+def check_no_control_flow(g: Graph, trainable: str = "") -> None:
+    """Training runs the main graph's layers only; the gradient code does not
+    follow values through subgraphs or resource variables. A layer named in
+    --trainable that sits in a subgraph is refused by its name."""
+    for n in (s.strip() for s in (trainable or "").split(",")):
+        if n and (inner := _in_subgraph(g, n)):
+            raise TrainSpecError(f"--trainable: {n!r} is {inner}: layers inside IF branches and WHILE bodies "
+                                 "stay frozen")
+    for op in g.ops:
+        if op.type in ("IF", "WHILE", "READ_VARIABLE", "ASSIGN_VARIABLE"):
+            raise TrainSpecError(f"the model has {op.type} '{op.name}': training a model with control flow or "
+                                 "resource variables is not supported (compile it without --train)")
+
+
 def prepare(g: Graph, spec: TrainSpec):
     spec.validate()
+    check_no_control_flow(g, spec.trainable)
     from pytool.training.defaults import resolve_defaults
 
     resolve_defaults(g, spec)
