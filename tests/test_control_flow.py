@@ -100,8 +100,10 @@ def test_if_runs_either_branch_as_tflite_micro(tmp_path):
     assert cop.nested == n_then + n_else and len(art.program.ops) == len(g.ops) + cop.nested
 
 
-def test_while_loop_matches_tflite_micro(tmp_path):
-    art, _ = run_three(OPS / "while_loop_int8.tflite", tmp_path / "b", n=6)
+@pytest.mark.parametrize("name", ["while_loop_int8", "while_lstm_int8"])
+def test_while_loop_matches_tflite_micro(name, tmp_path):
+    # while_lstm: Keras 3's LSTM graph (GATHER of step i, gates by SPLIT), 5 steps.
+    art, _ = run_three(OPS / f"{name}.tflite", tmp_path / "b", n=6)
     g = art.graph
     (op,) = [o for o in g.ops if o.type == "WHILE"]
     body = g.subgraphs[op.attrs["body"]]
