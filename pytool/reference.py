@@ -50,6 +50,7 @@ def run_float(g: Graph, inputs, keep_all: bool = False,
             raise IRError(f"{op.label(i)} has no reference implementation")
         if op.type in CONTROL:
             outs = control_flow.run(g, op, [vals[n] for n in op.inputs], lambda s, v: run_float(s, v, state=state))
+            vals.update({n: state[n] for n in g.meta.get("variables", {})})
         else:
             outs = spec.ref_float(g, op, [vals[n] for n in op.inputs])
         for n, v in zip(op.outputs, outs):
@@ -112,6 +113,7 @@ def run_int8(g: Graph, inputs, keep_all: bool = False, state: dict | None = None
             raise IRError(f"{op.label(i)} has no reference implementation")
         if op.type in CONTROL:  # subgraphs share this run's state
             outs = control_flow.run(g, op, [vals[n] for n in op.inputs], lambda s, v: run_int8(s, v, state=state))
+            vals.update({n: state[n] for n in variables})  # a subgraph may have assigned variables
         else:
             low = spec.lower(g, op)
             xs = [None if a is None else (a if isinstance(a, np.ndarray) else vals[a]) for a in low.inputs]

@@ -167,3 +167,50 @@ def test_control_flow_on_qemu_matches_host_and_tflite_micro(name, tmp_path):
             want = np.array(ip.get_output(0))
             np.testing.assert_array_equal(link.infer(x).reshape(want.shape), want, err_msg=f"invoke {k}")
             np.testing.assert_array_equal(net.invoke(x), want, err_msg=f"invoke {k}")
+
+
+def _init_at_run_time_model() -> bytes:
+    """int8 y = x + q(v); v = dq(y). CALL_ONCE's init sets v = tanh(c) with a float32
+    TANH, which read-time folding does not evaluate (float32 op), so it runs on the
+    device."""
+    from ai_edge_litert import schema_py_generated as s
+    from tflite_build import Sub, T, model
+
+    B = s.BuiltinOperator
+    handle = s.VarHandleOptionsT()
+    handle.sharedName = b"v"
+    once = s.CallOnceOptionsT()
+    once.initSubgraphIndex = 1
+    main = Sub(
+        tensors=[T((1, 4), "int8", 0.05, 3), T((), "resource"), T((1, 4), "float32"), T((1, 4), "int8", 0.05, 3),
+                 T((1, 4), "int8", 0.08, -2), T((1, 4), "float32")],
+        ops=[(B.CALL_ONCE, [], [], s.BuiltinOptions.CallOnceOptions, once),
+             (B.VAR_HANDLE, [], [1], s.BuiltinOptions.VarHandleOptions, handle),
+             (B.READ_VARIABLE, [1], [2], 0, None),
+             (B.QUANTIZE, [2], [3], 0, None),
+             (B.ADD, [0, 3], [4], s.BuiltinOptions.AddOptions, s.AddOptionsT()),
+             (B.DEQUANTIZE, [4], [5], 0, None),
+             (B.ASSIGN_VARIABLE, [1, 5], [], 0, None)],
+        inputs=[0], outputs=[4])
+    init = Sub(
+        tensors=[T((), "resource"), T((1, 4), "float32", data=np.array([[0.9, -0.4, 0.2, 1.7]], np.float32)),
+                 T((1, 4), "float32")],
+        ops=[(B.VAR_HANDLE, [], [0], s.BuiltinOptions.VarHandleOptions, handle),
+             (B.TANH, [1], [2], 0, None),
+             (B.ASSIGN_VARIABLE, [0, 2], [], 0, None)],
+        inputs=[], outputs=[])
+    return model([main, init])
+
+
+def test_call_once_that_does_not_fold_runs_once_on_the_device(tmp_path):
+    path = tmp_path / "once.tflite"
+    path.write_bytes(_init_at_run_time_model())
+    art, outs = run_three(path, tmp_path / "b", n=6, reset_at=(3,),
+                          inputs=lambda k: [np.full((1, 4), 9, np.int8)])
+    g = art.graph
+    (op,) = [o for o in g.ops if o.type == "CALL_ONCE"]
+    assert [o.type for o in g.subgraphs[op.attrs["init"]].ops] == ["TANH", "ASSIGN_VARIABLE"]
+    # The state accumulates (v starts at tanh(c), then y each invoke); a reset
+    # zeroes it and does not run the init again (else invoke 3 would repeat invoke 0).
+    assert len({o.tobytes() for o in outs[:3]}) == 3
+    assert outs[3].tobytes() != outs[0].tobytes() and outs[4].tobytes() != outs[1].tobytes()

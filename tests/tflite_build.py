@@ -68,3 +68,48 @@ def single_op(op_code: int, tensors: list[T], inputs: list[int], outputs: list[i
     b = flatbuffers.Builder(1024)
     b.Finish(m.Pack(b), file_identifier=b"TFL3")
     return bytes(b.Output())
+
+
+@dataclass
+class Sub:
+    """One subgraph for `model`: tensors, ops as (builtin code, inputs, outputs,
+    options type, options), inputs, outputs. A tensor with dtype "resource"
+    is a resource handle."""
+
+    tensors: list[T]
+    ops: list[tuple]
+    inputs: list[int]
+    outputs: list[int]
+
+
+def model(subgraphs: list[Sub]) -> bytes:
+    """A .tflite model with several subgraphs (subgraph 0 is the main one)."""
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as s
+
+    m = s.ModelT()
+    m.version = 3
+    m.buffers = [s.BufferT()]
+    m.operatorCodes, codes = [], {}
+    m.subgraphs = []
+    for sub in subgraphs:
+        g = s.SubGraphT()
+        g.tensors = [schema_tensor(s, m, k, t, s.TensorType.RESOURCE if t.dtype == "resource" else _TYPES[t.dtype])
+                     for k, t in enumerate(sub.tensors)]
+        g.operators = []
+        for code, ins, outs, otype, opts in sub.ops:
+            if code not in codes:
+                oc = s.OperatorCodeT()
+                oc.builtinCode, oc.deprecatedBuiltinCode, oc.version = code, min(code, 127), 1
+                codes[code] = len(m.operatorCodes)
+                m.operatorCodes.append(oc)
+            op = s.OperatorT()
+            op.opcodeIndex, op.inputs, op.outputs = codes[code], list(ins), list(outs)
+            if opts is not None:
+                op.builtinOptionsType, op.builtinOptions = otype, opts
+            g.operators.append(op)
+        g.inputs, g.outputs = list(sub.inputs), list(sub.outputs)
+        m.subgraphs.append(g)
+    b = flatbuffers.Builder(1024)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())

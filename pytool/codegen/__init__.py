@@ -149,7 +149,7 @@ def lower_graph(
                     names += s_.inputs + s_.outputs
                 nested = len(cops) - k - 1
                 n_args = len(op.inputs) - (1 if op.type == "IF" else 0)
-                params = [n_args, len(op.outputs), *counts] if op.type == "IF" else [n_args, *counts]
+                params = {"IF": [n_args, len(op.outputs), *counts], "WHILE": [n_args, *counts]}.get(op.type, counts)
                 low = type(low)(inputs=names, params=params, opcode=low.opcode)
             for j, a in enumerate(low.inputs):
                 if a is None:

@@ -68,7 +68,7 @@ RAW = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE", "STRIDED_SLIC
 ARITH = frozenset({"ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SUM", "REDUCE_MAX", "ABS"})
 STATIC_SHAPE_ONLY = frozenset({"SHAPE", "ZEROS_LIKE"})
 INTEGER = frozenset({"int8", "int16", "int32", "bool"})
-CONTROL = frozenset({"IF", "WHILE"})  # run subgraphs: never folded
+CONTROL = frozenset({"IF", "WHILE", "CALL_ONCE"})  # run subgraphs: never folded
 
 
 def _foldable(g: Graph, op: Op, outputs: set[str]) -> bool:

@@ -14,7 +14,7 @@ from pytool.ir import Graph
 MAX_DIM = 1 << 24
 MAX_ELEMENTS = 1 << 31
 MAX_RANK = 8
-NO_OUTPUT = frozenset({"ASSIGN_VARIABLE"})  # its result is a state tensor (an input)
+NO_OUTPUT = frozenset({"ASSIGN_VARIABLE", "CALL_ONCE"})  # their results are state tensors (inputs)
 _ZP_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
 
 

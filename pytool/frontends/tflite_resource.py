@@ -7,7 +7,8 @@ Each resource (its shared_name) becomes one state tensor of the graph
 arena, kept across invokes. VAR_HANDLE disappears; READ_VARIABLE copies the
 state into its output, ASSIGN_VARIABLE copies a value into the state.
 CALL_ONCE's init subgraph is constant-folded here into the state's initial
-value (what odl_init puts in the arena). TFLite Micro's Reset does not run
+value (what odl_init puts in the arena); one that does not fold stays a
+CALL_ONCE op running the subgraph at the first invoke. TFLite Micro's Reset does not run
 CALL_ONCE again: it fills each resource with one byte, the zero point of the
 first assigned tensor (0 when unquantized), so odl_reset_state does the same
 (g.meta["resource_fill"]).
@@ -24,7 +25,7 @@ from pytool.ir import Graph, Op, Tensor
 
 OPS = frozenset({"CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"})
 # Resolved while reading (no op of their own at run time): listed in the README's ops table.
-READ_TIME_OPS = ("CALL_ONCE", "VAR_HANDLE")
+READ_TIME_OPS = ("VAR_HANDLE",)
 
 
 def _options(fb_op, cls):
@@ -40,6 +41,10 @@ def _text(b) -> str:
     return b.decode("utf-8", "replace") if isinstance(b, bytes | bytearray) else (b or "")
 
 
+class _NotConstant(Exception):
+    """An init subgraph that reads a variable: it cannot be folded."""
+
+
 class Resources:
     """What the reader learns about resources over all subgraphs of one model."""
 
@@ -50,7 +55,8 @@ class Resources:
         self.fill: dict[str, int] = {}  # shared_name -> reset byte (main graph's first assignment)
         self.init_fill: dict[str, int] = {}  # ... from init subgraphs (TFLite Micro prepares them later)
         self.init: dict[str, tuple[np.ndarray, str]] = {}  # shared_name -> (initial value, what set it)
-        self.collecting: list | None = None  # ASSIGN_VARIABLEs of the init subgraph being read
+        self.collecting: list | None = None  # ASSIGN_VARIABLEs of the init subgraph being folded
+        self.init_depth = 0  # > 0 while an init subgraph is read (its assignments come later in prepare order)
 
     def read_op(self, g: Graph, fb_op, op_type: str, ins: list[str], outs: list[str], ctx) -> Op | None:
         if op_type == "VAR_HANDLE":
@@ -64,8 +70,7 @@ class Resources:
             o = _options(fb_op, tflite.CallOnceOptions)
             if o is None:
                 raise ctx.error("CallOnceOptions are missing")
-            self._run_init(int(o.InitSubgraphIndex()), ctx)
-            return None
+            return self._run_init(g, int(o.InitSubgraphIndex()), ctx)
         if not ins:
             raise ctx.error("the resource input is missing")
         key = self.handles.get(ins[0])
@@ -74,18 +79,17 @@ class Resources:
         if op_type == "READ_VARIABLE":
             if len(outs) != 1:
                 raise ctx.error("READ_VARIABLE needs one output")
-            if self.collecting is not None:
-                raise ctx.error("reading a variable inside CALL_ONCE's init subgraph is not supported")
+            if self.collecting is not None:  # cannot fold: the runtime CALL_ONCE will run it
+                raise _NotConstant(key)
             return Op("READ_VARIABLE", [self._state(g, key, outs[0], ctx)], outs, {}, ctx.name)
         if len(ins) != 2 or outs:
             raise ctx.error("ASSIGN_VARIABLE needs a resource and a value input and no output")
         value = g.tensors[ins[1]]
         fill = int(value.quant.zero_point[0]) & 0xFF if value.quant is not None else 0
+        (self.init_fill if self.init_depth else self.fill).setdefault(key, fill)
         if self.collecting is not None:
-            self.init_fill.setdefault(key, fill)
             self.collecting.append((key, ins[1], ctx))
             return None
-        self.fill.setdefault(key, fill)
         return Op("ASSIGN_VARIABLE", [ins[1], self._state(g, key, ins[1], ctx)], [], {}, ctx.name)
 
     def _state(self, g: Graph, key: str, like: str, ctx) -> str:
@@ -100,29 +104,52 @@ class Resources:
             raise ctx.error(f"variable '{key}' is {st.dtype}{list(st.shape)} but '{like}' is {t.dtype}{list(t.shape)}")
         return st.name
 
-    def _run_init(self, k: int, ctx) -> None:
-        """Reads init subgraph k into a graph of its own and folds it: every value
-        it assigns must then be a constant."""
+    def _run_init(self, g: Graph, k: int, ctx) -> Op | None:
+        """Init subgraph k: folded into initial values when every value it assigns
+        is constant (None: no op left); otherwise a CALL_ONCE op that runs it as a
+        subgraph at the first invoke, as TFLite Micro does (a flag state tensor,
+        set to 'done' by a reset too: TFLite Micro never runs it again)."""
         if k == 0:
             raise ctx.error("CALL_ONCE calls the main subgraph")
-        if self.collecting is not None:
+        if self.init_depth:
             raise ctx.error("CALL_ONCE inside an init subgraph is not supported")
+        self.init_depth += 1
+        try:
+            if self._fold_init(k):
+                return None
+            sub = g.subgraph(k, f"init{k}")
+            self.reader.finish_graph(sub, self.reader.read_subgraph(k, sub), k)
+        finally:
+            self.init_depth -= 1
+        if sub.inputs or sub.outputs:
+            raise ctx.error(f"CALL_ONCE's init subgraph #{k} has inputs or outputs")
+        flag = g.unique_name(f"call_once:{k}")
+        g.add_tensor(Tensor(flag, (1,), "uint8"))
+        g.meta.setdefault("variables", {})[flag] = np.zeros(1, np.uint8)
+        g.meta.setdefault("resource_fill", {})[flag] = 1
+        return Op("CALL_ONCE", [flag], [], {"init": k}, ctx.name)
+
+    def _fold_init(self, k: int) -> bool:
+        """Reads init subgraph k into a graph of its own and folds it; True (and the
+        initial values kept) when every value it assigns is then a constant."""
         init = Graph(name=f"subgraph{k}", source=self.path)
         init.meta["format"] = "tflite"
         self.collecting = []
         try:
             self.reader.read_subgraph(k, init)
             fold_constants(init)
-            for key, value, actx in self.collecting:
+            values = {}
+            for key, value, _ in self.collecting:
                 t = init.tensors[value]
                 if not t.is_const:
-                    left = ", ".join(sorted({op.type for op in init.ops})) or "none"
-                    raise actx.error(
-                        f"CALL_ONCE's init subgraph #{k}: the initial value of variable '{key}' is computed at run "
-                        f"time (ops left after constant folding: {left}); only constant initial values are supported")
-                self.init[key] = (np.array(t.data), f"subgraph #{k}")
+                    return False
+                values[key] = (np.array(t.data), f"subgraph #{k}")
+        except _NotConstant:
+            return False
         finally:
             self.collecting = None
+        self.init.update(values)
+        return True
 
     def finish(self, g: Graph) -> None:
         """Sets each state tensor's initial value (CALL_ONCE's, else the reset fill)."""

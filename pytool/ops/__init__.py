@@ -106,6 +106,7 @@ MODULES = {
     "ASSIGN_VARIABLE": "resource_variable",
     "IF": "control_flow",
     "WHILE": "control_flow",
+    "CALL_ONCE": "control_flow",
     "CUSTOM:TFLite_Detection_PostProcess": "detection_postprocess",
     # TFLite Micro's signal library (custom ops; audio front ends)
     "CUSTOM:SignalWindow": "signal_window",

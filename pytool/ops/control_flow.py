@@ -1,6 +1,7 @@
 """IF and WHILE: ops that run subgraphs (g.subgraphs, sharing the tensor table).
 
-IR: IF inputs [cond, *args], outputs [*outs], attrs {then, else} (subgraph
+IR: CALL_ONCE inputs [flag], attrs {init} (pytool/frontends/tflite_resource.py);
+IF inputs [cond, *args], outputs [*outs], attrs {then, else} (subgraph
 indices; each branch takes the args and gives the outs); WHILE inputs
 [*args], outputs [*outs] (same types), attrs {cond, body}: outs = args, then
 while cond(outs): outs = body(outs). As in TFLite Micro, IF reads its
@@ -14,6 +15,8 @@ skip them) and writes the op's I/O as
   [n_args, n_outs, then_len, else_len];
 - WHILE: inputs [args, cond_in, cond_out, body_in, body_out], params
   [n_args, cond_len, body_len];
+- CALL_ONCE (an init subgraph that did not fold): inputs [flag], params
+  [init_len]: runs the init ops when the flag (a state tensor) is 0, then sets it;
 so the kernel copies, then runs its op ranges with odl_invoke_range. The
 planner keeps all those tensors alive over the whole nested range.
 """
@@ -25,10 +28,11 @@ import numpy as np
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 
-OPCODE = 81  # IF; WHILE is 82
-OPCODES = {"IF": 81, "WHILE": 82}
+OPCODE = 81  # IF; WHILE is 82, CALL_ONCE 83
+OPCODES = {"IF": 81, "WHILE": 82, "CALL_ONCE": 83}
 TYPES = ("int8", "int16", "float32")
-SUBGRAPH_ATTRS = {"IF": ("then", "else"), "WHILE": ("cond", "body")}
+SUBGRAPH_ATTRS = {"IF": ("then", "else"), "WHILE": ("cond", "body"), "CALL_ONCE": ("init",)}
+STATE_INPUTS = (0,)  # CALL_ONCE's flag (IF / WHILE give no extra results)
 
 
 def subgraphs(g: Graph, op: Op) -> list[Graph]:
@@ -59,6 +63,9 @@ def check(g: Graph, op: Op) -> list[Graph]:
         for s, a in zip(subs, SUBGRAPH_ATTRS["IF"]):
             _same(g, op, f"{a} branch inputs", op.inputs[1:], s.inputs)
             _same(g, op, f"{a} branch outputs", op.outputs, s.outputs)
+    elif op.type == "CALL_ONCE":
+        if len(op.inputs) != 1 or op.outputs or subs[0].inputs or subs[0].outputs:
+            raise IRError(f"CALL_ONCE '{op.name}': takes its flag only; the init subgraph has no inputs or outputs")
     else:
         cond, body = subs
         _same(g, op, "loop outputs", op.outputs, op.inputs)
@@ -93,6 +100,11 @@ def run(g: Graph, op: Op, xs: list, run_sub) -> list:
     subs = check(g, op)
     if op.type == "IF":
         return list(run_sub(subs[0] if truth(xs[0]) else subs[1], list(xs[1:])))
+    if op.type == "CALL_ONCE":
+        if truth(xs[0]):
+            return [np.array(xs[0])]
+        run_sub(subs[0], [])
+        return [np.ones_like(xs[0])]
     cond, body = subs
     vals = list(xs)
     while truth(run_sub(cond, vals)[0]):

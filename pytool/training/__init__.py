@@ -229,7 +229,7 @@ def check_no_control_flow(g: Graph, trainable: str = "") -> None:
             raise TrainSpecError(f"--trainable: {n!r} is {inner}: layers inside IF branches and WHILE bodies "
                                  "stay frozen")
     for op in g.ops:
-        if op.type in ("IF", "WHILE", "READ_VARIABLE", "ASSIGN_VARIABLE"):
+        if op.type in ("IF", "WHILE", "CALL_ONCE", "READ_VARIABLE", "ASSIGN_VARIABLE"):
             raise TrainSpecError(f"the model has {op.type} '{op.name}': training a model with control flow or "
                                  "resource variables is not supported (compile it without --train)")
 

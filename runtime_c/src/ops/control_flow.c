@@ -5,6 +5,7 @@
  *          outputs [outs[o]], params [a, o, then_len, else_len]
  *   WHILE: inputs [args[a], cond_in[a], cond_out, body_in[a], body_out[a]],
  *          outputs [outs[a]], params [a, cond_len, body_len]
+ *   CALL_ONCE: inputs [flag], params [init_len]
  * As in TFLite Micro, a condition is its tensor's first byte read as a bool. */
 #include <string.h>
 
@@ -74,4 +75,22 @@ odl_status_t odl_op_while(odl_ctx_t *ctx, const odl_op_t *op) {
     }
     if (s == ODL_OK) ctx->stats.last_op = self;
     return s;
+}
+
+/* CALL_ONCE: inputs [flag], params [init_len]. Runs the init subgraph (the
+ * nested ops) while the flag state tensor is 0, then sets it; a reset sets it
+ * too (its fill byte is 1): TFLite Micro never runs the init again. */
+odl_status_t odl_op_call_once(odl_ctx_t *ctx, const odl_op_t *op) {
+    if (op->n_params != 1 || op->n_inputs != 1 || op->params[0] < 0 || (int32_t)op->n_nested != op->params[0])
+        return ODL_ERR_MODEL;
+    const odl_tensor_t *tf = odl_op_in_info(ctx, op, 0);
+    uint8_t *flag = (uint8_t *)odl_op_in(ctx, op, 0);
+    if (!tf || !flag || !(tf->flags & ODL_T_ARENA) || tf->bytes < 1) return ODL_ERR_MODEL;
+    if (*flag) return ODL_OK;
+    const uint32_t self = op_index(ctx, op);
+    odl_status_t s = odl_invoke_range(ctx, self + 1u, self + 1u + (uint32_t)op->params[0]);
+    if (s != ODL_OK) return s;
+    *flag = 1;
+    ctx->stats.last_op = self;
+    return ODL_OK;
 }
