@@ -180,7 +180,8 @@ static uint32_t pool_cases(uint32_t cases) {
         p.pad_top = range(0, p.filter_h - 1), p.pad_left = range(0, p.filter_w - 1), p.act = range(0, 2);
         p.dil_h = p.dil_w = 1;
         if (t % 8u == 3u || t % 8u == 5u) /* the common 2x2 / stride 2 case (own path for even channel counts) */
-            p.filter_h = p.filter_w = p.stride_h = p.stride_w = 2, p.pad_top = p.pad_left = 0, c = 2 * range(1, 5);
+            p.filter_h = p.filter_w = p.stride_h = p.stride_w = 2, p.pad_top = p.pad_left = 0,
+            c = t % 8u == 5u ? 8 * range(1, 2) : 2 * range(1, 5); /* multiples of eight: Helium */
         int32_t oh = (h + p.pad_top - p.filter_h) / p.stride_h + 1, ow = (wd + p.pad_left - p.filter_w) / p.stride_w + 1;
         if (oh < 1 || ow < 1 || n * h * wd * c > MAXN) continue;
         int specials = t % 5u == 4u;

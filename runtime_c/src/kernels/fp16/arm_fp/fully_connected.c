@@ -144,6 +144,17 @@ odl_status_t ODL_FP_PUBLIC(odl_fc_f16_fw)(const odl_f16_fc_params_t *p, const od
                 fw_rows4(a, x, w0, w0 + k, w0 + 2 * k, w0 + 3 * k, k >> 2);
                 for (int32_t q = 0; q < 4; ++q) y[j + q] = fc_out(a[q], bias, j + q, p->act);
             }
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+        /* Helium: the last one to three rows as a four-lane pass, the spare
+         * lanes repeating the last row (their sums are dropped) */
+        if (j < o && (k & 3) == 0 && odl_fp_aligned(w->data)) {
+            const odl_f16_t *w0 = w->data + j * k, *wl = w->data + (o - 1) * k;
+            const odl_f16_t *w1 = j + 1 < o ? w0 + k : wl, *w2 = j + 2 < o ? w0 + 2 * k : wl;
+            float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            fw_rows4(a, x, w0, w1, w2, wl, k >> 2);
+            for (int32_t q = 0; j < o; ++q, ++j) y[j] = fc_out(a[q], bias, j, p->act);
+        }
+#endif
         for (; j + 4 <= o; j += 4) {
             const odl_f16_t *w0 = w->data + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
             float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, lo, hi;

@@ -47,10 +47,20 @@ static inline uint32_t flag_above_inf(uint32_t flag, uint32_t a) {
 }
 #endif
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+#include <arm_mve.h>
+#define ODL_POOL_MVE 1
+#endif
+
 /* 1 when every half of p[0..n) lies in [+0, +inf] (bits 0x0000..0x7c00). */
 static int all_nonnegative(const odl_f16_t *p, int32_t n) {
     uint32_t bad = 0;
     int32_t i = 0;
+#ifdef ODL_POOL_MVE
+    uint16_t m = 0; /* Helium: the largest half bits, eight per step */
+    for (; i + 8 <= n; i += 8) m = vmaxvq_u16(m, vld1q_u16(p + i));
+    bad = m > 0x7c00u;
+#endif
     for (; i + 4 <= n; i += 4) {
         uint32_t u[2];
         memcpy(u, p + i, sizeof u);
@@ -111,6 +121,45 @@ static void maxpool_2x2_bw(const odl_f16_conv_params_t *p, const pool_geo_t *g, 
             }
 }
 
+#ifdef ODL_POOL_MVE
+/* Helium, the same for a multiple of eight channels, eight per step: the
+ * window maximum m per lane, then per window slot in (y, x) order the lanes
+ * whose value equals m (and no earlier slot's) get R(F(grad) + g') as one
+ * half-precision VADD (the FP32 sum of two halves rounded to binary16 is the
+ * correctly rounded half sum, see ../arm_mve/elementwise.c), stored under
+ * that predicate; g' is +0 where the act masks y (y - 1 > lim unsigned, as
+ * act_grad_pair in conv_2d.c), which the portable add of +0 matches too. */
+static void maxpool_2x2_bw8(const odl_f16_conv_params_t *p, const pool_geo_t *g, odl_f16_tensor_t *in,
+                            const odl_f16_tensor_t *out) {
+    const int32_t row = g->w * g->c;
+    const int32_t off[4] = {0, g->c, row, row + g->c};
+    const uint16_t lim = p->act == ODL_F16_ACT_RELU ? 0x7bffu : (p->act == ODL_F16_ACT_RELU6 ? 0x45feu : 0xffffu);
+    const uint16x8_t zero = vdupq_n_u16(0), done = vdupq_n_u16(0xffffu);
+    for (int32_t n = 0; n < g->n; ++n)
+        for (int32_t oy = 0; oy < g->oh; ++oy)
+            for (int32_t ox = 0; ox < g->ow; ++ox) {
+                const int32_t base = ((n * g->h + 2 * oy) * g->w + 2 * ox) * g->c;
+                const int32_t o = ((n * g->oh + oy) * g->ow + ox) * g->c;
+                for (int32_t c = 0; c < g->c; c += 8) {
+                    const odl_f16_t *x = in->data + base + c;
+                    odl_f16_t *gr = in->grad + base + c;
+                    const uint16x8_t y = vld1q_u16(out->data + o + c), gy = vld1q_u16(out->grad + o + c);
+                    const float16x8_t gv =
+                        vreinterpretq_f16_u16(vpselq_u16(zero, gy, vcmphiq_n_u16(vsubq_n_u16(y, 1), lim)));
+                    uint16x8_t v[4], m;
+                    for (int k = 0; k < 4; ++k) v[k] = vld1q_u16(x + off[k]);
+                    m = vmaxq_u16(vmaxq_u16(v[0], v[1]), vmaxq_u16(v[2], v[3]));
+                    for (int k = 0; k < 4; ++k) {
+                        const mve_pred16_t hit = vcmpeqq_u16(v[k], m);
+                        const float16x8_t sum = vaddq_f16(vreinterpretq_f16_u16(vld1q_u16(gr + off[k])), gv);
+                        vst1q_p_u16(gr + off[k], vreinterpretq_u16_f16(sum), hit);
+                        m = vpselq_u16(done, m, hit); /* above every half: no later slot matches */
+                    }
+                }
+            }
+}
+#endif
+
 static int is_2x2(const odl_f16_conv_params_t *p, const pool_geo_t *g) {
     return p->filter_h == 2 && p->filter_w == 2 && p->stride_h == 2 && p->stride_w == 2 && !p->pad_top &&
            !p->pad_left && 2 * g->oh <= g->h && 2 * g->ow <= g->w && g->c % 2 == 0;
@@ -167,6 +216,12 @@ odl_status_t odl_maxpool_f16_bw_input(const odl_f16_conv_params_t *p, odl_f16_te
     if (!in->grad) return ODL_OK;
     if (!all_nonnegative(in->data, g.n * g.h * g.w * g.c)) return odl_maxpool_f16_bw_input_portable(p, in, out);
     if (is_2x2(p, &g)) {
+#ifdef ODL_POOL_MVE
+        if (g.c % 8 == 0) {
+            maxpool_2x2_bw8(p, &g, in, out);
+            return ODL_OK;
+        }
+#endif
         maxpool_2x2_bw(p, &g, in, out);
         return ODL_OK;
     }
