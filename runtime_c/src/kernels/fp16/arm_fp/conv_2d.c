@@ -50,7 +50,7 @@ static inline int32_t padded_extent(int32_t out, int32_t stride, int32_t k, int3
  * (pad_top, pad_left); positions beyond hp / wp are never read. */
 static void widen_padded(const odl_f16_conv_params_t *p, const conv_geo_t *g, const odl_f16_t *src, float *dst,
                          int32_t hp, int32_t wp) {
-    memset(dst, 0, (size_t)(g->n * hp * wp * g->ic) * sizeof *dst);
+    odl_fp_zero_f32(dst, g->n * hp * wp * g->ic);
     for (int32_t n = 0; n < g->n; ++n)
         for (int32_t iy = 0; iy < g->h; ++iy) {
             const int32_t py = iy + p->pad_top;

@@ -16,6 +16,10 @@
 
 #include "../f16_common.h"
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+#include <arm_mve.h>
+#endif
+
 #ifndef ODL_F16_HW_ARM
 #error "arm_fp kernels need a Cortex-M core with a single-precision FPU (e.g. -mcpu=cortex-m4 -mfpu=fpv4-sp-d16)"
 #endif
@@ -72,6 +76,15 @@ static inline void odl_fp_widen_row(const odl_f16_t *src, float *dst, int32_t n)
     int32_t i = 0;
     for (; i + 2 <= n; i += 2) odl_fp_widen2(src + i, dst + i, dst + i + 1);
     if (i < n) dst[i] = F(src[i]);
+}
+
+/* p[0..n) = +0 (p word aligned); on Helium four floats per store (the
+ * C library's memset may go byte by byte). */
+static inline void odl_fp_zero_f32(float *p, int32_t n) {
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+    for (; n >= 4; n -= 4, p += 4) __asm__ volatile("vstrw.32 %q1, [%0]" : : "r"(p), "w"(vdupq_n_u32(0)) : "memory");
+#endif
+    if (n > 0) memset(p, 0, (size_t)n * sizeof *p);
 }
 
 /* 1 when p is 4-byte aligned (VLDM/VSTM need word alignment). */
