@@ -69,7 +69,11 @@ def profile(model, target: str, kernels=None, calib=None, work: Path | None = No
         expected = expected if isinstance(expected, list | tuple) else [expected]
     if not r.complete or r.status != "ODL_OK":
         raise RuntimeError(f"profile: the firmware on {board.name} did not finish: {text.strip()[-300:]}")
-    g, per_op = art.graph, art.report["per_op"]
+    g, per_op, top, k = art.graph, art.report["per_op"], [], 0
+    while k < len(art.program.ops):  # the main schedule: nested subgraph ops are counted in their op
+        top.append(k)
+        k += 1 + art.program.ops[k].nested
+    per_op = [per_op[k] for k in top]
     if len(r.op_counters) != len(per_op):
         raise RuntimeError(f"profile: {len(r.op_counters)} op counts for {len(per_op)} ops")
     layers = []

@@ -68,7 +68,9 @@ int main(void) {
     }
 #ifdef ODL_FW_PROFILE
     uint32_t insns = 0;
-    for (uint32_t i = 0; s == ODL_OK && i < odl_model.n_ops; ++i) {
+    /* One count per op of the main schedule: a control-flow op's count holds the
+     * subgraph ops it runs (nested right after it, n_nested of them). */
+    for (uint32_t i = 0; s == ODL_OK && i < odl_model.n_ops; i += 1u + odl_model.ops[i].n_nested) {
         const uint32_t start = board_counter();
         s = odl_invoke_range(&ctx, i, i + 1);
         const uint32_t op_insns = board_counter() - start;
