@@ -15,7 +15,7 @@ import numpy as np
 
 
 def factors(n: int) -> list[int]:
-    """KISS FFT's kf_factor: powers of 4, then 2, then odd primes."""
+    """KISS FFT's kf_factor: powers of 4, then 2, then odd primes (the kernels take radix 2, 3, 4, 5)."""
     out: list[int] = []
     p, floor_sqrt = 4, math.floor(math.sqrt(n))
     while True:
@@ -93,6 +93,12 @@ def _work(out: np.ndarray, o: int, x: np.ndarray, f: int, fstride: int, fac: lis
         out[o + m:o + 2 * m] = wrap(a - t, b)
         out[o:o + m] = wrap(a + t, b)
         return
+    if p == 3:
+        _bfly3(out, o, m, fstride, tw, b)
+        return
+    if p == 5:
+        _bfly5(out, o, m, fstride, tw, b)
+        return
     f0, f1, f2, f3 = (fixdiv(out[o + k * m:o + (k + 1) * m], 4, b) for k in range(4))
     s0, s1, s2 = cmul(f1, tw[u * fstride], b), cmul(f2, tw[2 * u * fstride], b), cmul(f3, tw[3 * u * fstride], b)
     s5 = wrap(f0 - s1, b)
@@ -105,6 +111,52 @@ def _work(out: np.ndarray, o: int, x: np.ndarray, f: int, fstride: int, fac: lis
     out[o + m:o + 2 * m, 1] = wrap(s5[:, 1] - sg * s4[:, 0], b)
     out[o + 3 * m:o + 4 * m, 0] = wrap(s5[:, 0] - sg * s4[:, 1], b)
     out[o + 3 * m:o + 4 * m, 1] = wrap(s5[:, 1] + sg * s4[:, 0], b)
+
+
+def smul(a: np.ndarray, c, b: int) -> np.ndarray:
+    """S_MUL: one rounded product (float: the float32 product)."""
+    if not b:
+        return (np.asarray(a, np.float32) * np.float32(c)).astype(np.float32)
+    return sround(np.asarray(a, np.int64) * int(c), b)
+
+
+def _bfly3(out: np.ndarray, o: int, m: int, fstride: int, tw: np.ndarray, b: int) -> None:
+    """kf_bfly3 over u = 0..m-1 (the inverse is in the twiddles)."""
+    u = np.arange(m)
+    epi3 = tw[fstride * m]
+    f0, f1, f2 = (np.array(fixdiv(out[o + k * m:o + (k + 1) * m], 3, b)) for k in range(3))
+    s1, s2 = cmul(f1, tw[u * fstride], b), cmul(f2, tw[2 * u * fstride], b)
+    s3, s0 = wrap(s1 + s2, b), wrap(s1 - s2, b)
+    h = np.stack([half(s3[:, 0], b), half(s3[:, 1], b)], -1)
+    g1 = wrap(f0 - h, b)
+    s0 = np.stack([smul(s0[:, 0], epi3[1], b), smul(s0[:, 1], epi3[1], b)], -1)
+    out[o:o + m] = wrap(f0 + s3, b)
+    out[o + 2 * m:o + 3 * m] = np.stack([wrap(g1[:, 0] + s0[:, 1], b), wrap(g1[:, 1] - s0[:, 0], b)], -1)
+    out[o + m:o + 2 * m] = np.stack([wrap(g1[:, 0] - s0[:, 1], b), wrap(g1[:, 1] + s0[:, 0], b)], -1)
+
+
+def _bfly5(out: np.ndarray, o: int, m: int, fstride: int, tw: np.ndarray, b: int) -> None:
+    """kf_bfly5 over u = 0..m-1, sums in the reference's order (left to right)."""
+    u = np.arange(m)
+    ya, yb = tw[fstride * m], tw[2 * fstride * m]
+    f = [np.array(fixdiv(out[o + k * m:o + (k + 1) * m], 5, b)) for k in range(5)]  # copies, not views of out
+    s1, s2, s3, s4 = (cmul(f[k], tw[k * u * fstride], b) for k in range(1, 5))
+    s7, s10, s8, s9 = wrap(s1 + s4, b), wrap(s1 - s4, b), wrap(s2 + s3, b), wrap(s2 - s3, b)
+    out[o:o + m] = wrap(f[0] + (s7 + s8), b)
+
+    def mul(v, c):
+        return smul(v, c, b)
+
+    s5 = np.stack([wrap(f[0][:, k] + mul(s7[:, k], ya[0]) + mul(s8[:, k], yb[0]), b) for k in (0, 1)], -1)
+    s6 = np.stack([wrap(mul(s10[:, 1], ya[1]) + mul(s9[:, 1], yb[1]), b),
+                   wrap(-mul(s10[:, 0], ya[1]) - mul(s9[:, 0], yb[1]), b)], -1)
+    out[o + m:o + 2 * m] = wrap(s5 - s6, b)
+    out[o + 4 * m:o + 5 * m] = wrap(s5 + s6, b)
+    s11 = np.stack([wrap(f[0][:, k] + mul(s7[:, k], yb[0]) + mul(s8[:, k], ya[0]), b) for k in (0, 1)], -1)
+    s12 = np.stack([wrap(-mul(s10[:, 1], yb[1]) + mul(s9[:, 1], ya[1]), b),
+                    wrap(mul(s10[:, 0], yb[1]) - mul(s9[:, 0], ya[1]), b)], -1)
+    out[o + 2 * m:o + 3 * m] = wrap(s11 + s12, b)
+    out[o + 3 * m:o + 4 * m] = wrap(s11 - s12, b)
 
 
 def rfft_row(x: np.ndarray, n: int, fac: list[int], tw: np.ndarray, sup: np.ndarray, b: int = 16) -> np.ndarray:

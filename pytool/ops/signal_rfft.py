@@ -2,8 +2,10 @@
 [..., 2 (fft_length / 2 + 1)]] (re, im pairs), attrs {fft_length}. Each row
 is zero-padded to fft_length and transformed by the fixed-point real FFT
 TFLite Micro uses (KISS FFT 1.3.0 built with FIXED_POINT=16): a complex FFT of
-fft_length / 2 points (radix 4 first, then 2; every stage divides by the radix
-with rounding) and the real-split pass with its halving.
+fft_length / 2 points (KISS FFT's mixed radix: 4 first, then 2, 3, 5; every
+stage divides by the radix with rounding) and the real-split pass with its
+halving. fft_length must be even with no prime factor above 5 in its half
+(TFLite Micro's build crashes on the generic radix).
 
 The twiddles are KISS FFT's (floor(0.5 + 32767 cos), in double) computed here,
 so the C needs no libm and every board has the same tables.
@@ -50,15 +52,16 @@ TWIDDLE_BITS = {"int16": 16, "int32": 32, "float32": 0}  # fixed-point width per
 
 def fft_dtype_and_length(g: Graph, op: Op) -> tuple[str, int]:
     """Rfft / Irfft: the storage dtype (int16, int32, float32; input and
-    output alike) and a power-of-two fft_length, or an IRError naming why."""
+    output alike) and an fft_length the radix 2 / 3 / 4 / 5 kernels take, or an IRError naming why."""
     x, y = op.inputs[0], op.outputs[0]
     dt = g.tensors[x].dtype
     if dt not in ("int16", "int32", "float32"):
         raise IRError(f"{op.type} '{op.name}': {dt} is not supported (int16, int32 and float32 are)")
     check_dtypes(g, op, [x, y], [dt, dt])
     n = attr(op, "fft_length")
-    if n < 4 or n & (n - 1):
-        raise IRError(f"{op.type} '{op.name}': fft_length {n} is not supported (a power of two >= 4 is)")
+    if n < 4 or n % 2 or any(p not in (2, 3, 4, 5) for p in factors(n // 2)[::2]):
+        raise IRError(f"{op.type} '{op.name}': fft_length {n} is not supported (an even length >= 4 whose half "
+                      "has no prime factor above 5 is: TFLite Micro's KISS FFT crashes on its generic radix)")
     return dt, n
 
 

@@ -22,12 +22,12 @@ static inline void *odl_signal_io(const odl_ctx_t *ctx, const odl_op_t *op, int 
 static inline odl_status_t odl_signal_fft_plan(const odl_op_t *op, int32_t ntw, int32_t nsup) {
     if (op->n_params < 2) return ODL_ERR_MODEL;
     const int32_t n = op->params[0], nf = op->params[1];
-    if (n < 4 || (n & (n - 1)) || nf < 1 || op->n_params != 2 + 2 * nf || ntw != n || nsup < 2 * (n / 4))
+    if (n < 4 || (n & 1) || nf < 1 || op->n_params != 2 + 2 * nf || ntw != n || nsup < 2 * (n / 4))
         return ODL_ERR_MODEL;
     int32_t prod = 1;
     for (int32_t k = 0; k < nf; ++k) {
         const int32_t p = op->params[2 + 2 * k];
-        if (p != 2 && p != 4) return ODL_ERR_UNSUPPORTED;
+        if (p < 2 || p > 5) return ODL_ERR_UNSUPPORTED; /* KISS FFT's radix 2, 3, 4, 5 butterflies */
         prod *= p;
         if (op->params[3 + 2 * k] * prod != n / 2) return ODL_ERR_MODEL;
     }

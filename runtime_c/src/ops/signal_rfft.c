@@ -1,7 +1,7 @@
 /* SignalRfft int16 / int32 / float32 decoder (pytool/ops/signal_rfft.py).
  * inputs : [x int16|int32|float32 [..., len], twiddles int16|int32|float32 [n/2, 2], super_twiddles int16|int32|float32 [n/4, 2]]
  * outputs: [y int16|int32|float32 [..., 2 (n/2 + 1)]]
- * params : [fft_length n, n_factors, p0, m0, p1, m1, ...] (radix 4 / 2 only) */
+ * params : [fft_length n, n_factors, p0, m0, p1, m1, ...] (radix 2, 3, 4, 5) */
 #include "odl/ops_signal.h"
 
 odl_status_t odl_op_signal_rfft(odl_ctx_t *ctx, const odl_op_t *op) {

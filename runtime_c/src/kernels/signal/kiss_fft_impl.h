@@ -107,7 +107,64 @@ static void KF(bfly4)(KF(cpx) *f, int32_t fstride, const KF_T *tw, int32_t m, in
     }
 }
 
-/* KISS FFT's kf_work: depth = number of factors (log4 n + 1 at most). */
+/* S_MUL: one rounded product (float: the product). */
+static inline KF_T KF(smul)(KF_T a, KF_T b) { return KF(sround)((KF_P)a * b); }
+
+/* kf_bfly3: the inverse lives in the twiddles (epi3 = tw[fstride m]). */
+static void KF(bfly3)(KF(cpx) *f, int32_t fstride, const KF_T *tw, int32_t m) {
+    const KF_T *epi3 = tw + 2 * (fstride * m);
+    for (int32_t u = 0; u < m; ++u) {
+        KF(cpx) *f0 = f + u, *f1 = f + u + m, *f2 = f + u + 2 * m;
+        *f0 = KF(fixdiv)(*f0, 3);
+        *f1 = KF(fixdiv)(*f1, 3);
+        *f2 = KF(fixdiv)(*f2, 3);
+        const KF(cpx) s1 = KF(cmul)(*f1, tw + 2 * (u * fstride)), s2 = KF(cmul)(*f2, tw + 2 * (2 * u * fstride));
+        const KF(cpx) s3 = KF(add)(s1, s2);
+        KF(cpx) s0 = KF(sub)(s1, s2);
+        f1->r = KF(w)((KF_P)f0->r - KF(half)(s3.r));
+        f1->i = KF(w)((KF_P)f0->i - KF(half)(s3.i));
+        s0.r = KF(smul)(s0.r, epi3[1]);
+        s0.i = KF(smul)(s0.i, epi3[1]);
+        *f0 = KF(add)(*f0, s3);
+        f2->r = KF(w)((KF_P)f1->r + s0.i);
+        f2->i = KF(w)((KF_P)f1->i - s0.r);
+        f1->r = KF(w)((KF_P)f1->r - s0.i);
+        f1->i = KF(w)((KF_P)f1->i + s0.r);
+    }
+}
+
+/* kf_bfly5 (ya = tw[fstride m], yb = tw[2 fstride m]); sums in the reference's order. */
+static void KF(bfly5)(KF(cpx) *f, int32_t fstride, const KF_T *tw, int32_t m) {
+    const KF_T *ya = tw + 2 * (fstride * m), *yb = tw + 2 * (2 * fstride * m);
+    for (int32_t u = 0; u < m; ++u) {
+        KF(cpx) *o[5];
+        for (int k = 0; k < 5; ++k) {
+            o[k] = f + u + k * m;
+            *o[k] = KF(fixdiv)(*o[k], 5);
+        }
+        const KF(cpx) s0 = *o[0];
+        const KF(cpx) s1 = KF(cmul)(*o[1], tw + 2 * (u * fstride)), s2 = KF(cmul)(*o[2], tw + 2 * (2 * u * fstride));
+        const KF(cpx) s3 = KF(cmul)(*o[3], tw + 2 * (3 * u * fstride)), s4 = KF(cmul)(*o[4], tw + 2 * (4 * u * fstride));
+        const KF(cpx) s7 = KF(add)(s1, s4), s10 = KF(sub)(s1, s4), s8 = KF(add)(s2, s3), s9 = KF(sub)(s2, s3);
+        o[0]->r = KF(w)(o[0]->r + ((KF_P)s7.r + s8.r));
+        o[0]->i = KF(w)(o[0]->i + ((KF_P)s7.i + s8.i));
+        KF(cpx) s5, s6, s11, s12;
+        s5.r = KF(w)((KF_P)s0.r + KF(smul)(s7.r, ya[0]) + KF(smul)(s8.r, yb[0]));
+        s5.i = KF(w)((KF_P)s0.i + KF(smul)(s7.i, ya[0]) + KF(smul)(s8.i, yb[0]));
+        s6.r = KF(w)((KF_P)KF(smul)(s10.i, ya[1]) + KF(smul)(s9.i, yb[1]));
+        s6.i = KF(w)(-(KF_P)KF(smul)(s10.r, ya[1]) - KF(smul)(s9.r, yb[1]));
+        *o[1] = KF(sub)(s5, s6);
+        *o[4] = KF(add)(s5, s6);
+        s11.r = KF(w)((KF_P)s0.r + KF(smul)(s7.r, yb[0]) + KF(smul)(s8.r, ya[0]));
+        s11.i = KF(w)((KF_P)s0.i + KF(smul)(s7.i, yb[0]) + KF(smul)(s8.i, ya[0]));
+        s12.r = KF(w)(-(KF_P)KF(smul)(s10.i, yb[1]) + KF(smul)(s9.i, ya[1]));
+        s12.i = KF(w)((KF_P)KF(smul)(s10.r, yb[1]) - KF(smul)(s9.r, ya[1]));
+        *o[2] = KF(add)(s11, s12);
+        *o[3] = KF(sub)(s11, s12);
+    }
+}
+
+/* KISS FFT's kf_work: depth = number of factors (radix 2, 3, 4, 5; the plan check refuses others). */
 static void KF(work)(KF(cpx) *out, const KF(source) *src, int32_t f, int32_t fstride, const int32_t *fac,
                      const KF_T *tw) {
     const int32_t p = fac[0], m = fac[1];
@@ -116,10 +173,11 @@ static void KF(work)(KF(cpx) *out, const KF(source) *src, int32_t f, int32_t fst
     } else {
         for (int32_t q = 0; q < p; ++q) KF(work)(out + q * m, src, f + q * fstride, fstride * p, fac + 2, tw);
     }
-    if (p == 2) {
-        KF(bfly2)(out, fstride, tw, m);
-    } else {
-        KF(bfly4)(out, fstride, tw, m, src->sup != 0);
+    switch (p) {
+    case 2: KF(bfly2)(out, fstride, tw, m); break;
+    case 3: KF(bfly3)(out, fstride, tw, m); break;
+    case 5: KF(bfly5)(out, fstride, tw, m); break;
+    default: KF(bfly4)(out, fstride, tw, m, src->sup != 0); break;
     }
 }
 
