@@ -25,6 +25,8 @@ int odl_op_f32(odl_ctx_t *, const odl_op_t *);
 float odl_expf(float x);
 float odl_sinf(float x);
 float odl_cosf(float x);
+float odl_tanhf(float x);
+float odl_expm1f(float x);
 """
 PRELUDE = '#include "odl/ops.h"\n#include "odl/kernels_f32.h"\n'
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -192,6 +194,28 @@ def test_odl_expf_equals_its_twin(lib):
     x = np.concatenate([x, np.float32([0.0, -0.0, np.inf, -np.inf, 88.72, 88.73, -103.97, -104.0])])
     got = np.array([lib[1].odl_expf(float(v)) for v in x], np.float32)
     assert got.tobytes() == expf(x).tobytes()
+
+
+def test_odl_tanhf_expm1f_equal_glibc(lib):
+    """odl_tanhf / odl_expm1f are glibc's tanhf / expm1f bit for bit (exhaustively
+    checked once over every float; here random floats of every exponent and the
+    edges of each branch), so the twins keep calling the host's C library."""
+    import ctypes
+    import ctypes.util
+
+    libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+    rng = np.random.default_rng(9)
+    bits = rng.integers(0, 2**32, 6000, dtype=np.uint64).astype(np.uint32)
+    edges = np.float32([0.0, -0.0, 1e-30, 0.3465, 0.3466, 1.0397, 1.0398, 18.7, 22.0, -22.0, 88.72, 88.73,
+                        -17.0, -18.8, np.inf, -np.inf])
+    x = np.concatenate([bits.view(np.float32), edges, rng.uniform(-30, 30, 3000).astype(np.float32)])
+    for name in ("tanhf", "expm1f"):
+        fn = getattr(libm, name)
+        fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+        want = np.array([fn(float(v)) for v in x], np.float32)
+        got = np.array([getattr(lib[1], "odl_" + name)(float(v)) for v in x], np.float32)
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+        assert got[~np.isnan(got)].tobytes() == want[~np.isnan(want)].tobytes(), name
 
 
 def test_odl_sinf_cosf_equal_their_twin(lib):

@@ -30,10 +30,9 @@ def _variable(b: Builder, shape) -> int:
     return len(b.tensors) - 1
 
 
-def svdf_model() -> bytes:
+def _add_svdf(b: Builder) -> tuple[list[int], list[int]]:
     """int8 x [2, 10] -> DEQUANTIZE -> SVDF rank 1 with RELU; SVDF rank 2, no activation
     (TFLite Micro crashes on a float SVDF without bias, so both have one)."""
-    b = Builder(21)
     x = b.t((2, 10), "int8", 0.05, -3)
     xf = b.t((2, 10))
     b.op(DEQ, [x], [xf])
@@ -43,14 +42,13 @@ def svdf_model() -> bytes:
         ins = [xf, b.const((nf, 10)), b.const((nf, nm)), b.const((nf // rank,)), _variable(b, (2, nf * nm))]
         outs.append(b.t((2, nf // rank)))
         b.op(SVDF, ins, [outs[-1]], *_svdf_opts(rank, act))
-    return b.build([x], outs)
+    return [x], outs
 
 
-def lstm_model() -> bytes:
+def _add_lstm(b: Builder) -> tuple[list[int], list[int]]:
     """int8 x [T=4, B=2, I=3] -> DEQUANTIZE -> time-major float LSTM (6 units, cell clip 0.4)."""
     from ai_edge_litert import schema_py_generated as s
 
-    b = Builder(22)
     x = b.t((4, 2, 3), "int8", 0.04, 2)
     xf, y = b.t((4, 2, 3)), b.t((4, 2, 6))
     b.op(DEQ, [x], [xf])
@@ -60,10 +58,19 @@ def lstm_model() -> bytes:
     o = s.UnidirectionalSequenceLSTMOptionsT()
     o.fusedActivationFunction, o.cellClip, o.timeMajor = 4, 0.4, True
     b.op(LSTM, ins, [y], o, s.BuiltinOptions.UnidirectionalSequenceLSTMOptions)
-    return b.build([x], [y])
+    return [x], [y]
 
 
-CASES = {"svdf": svdf_model, "lstm_time_major_clip": lstm_model}
+def model(*parts) -> bytes:
+    b = Builder(21)
+    ins, outs = [], []
+    for add in parts:
+        i, o = add(b)
+        ins, outs = ins + i, outs + o
+    return b.build(ins, outs)
+
+
+CASES = {"svdf": lambda: model(_add_svdf), "lstm_time_major_clip": lambda: model(_add_lstm)}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -98,22 +105,18 @@ def test_converter_float_lstm_matches_tflite_micro(tmp_path):
 
 @pytest.mark.qemu
 def test_float_recurrent_on_qemu_matches_host(tmp_path):
-    """odl_expf and newlib's tanhf on the Cortex-M4 give the host's bytes, state carried over invokes."""
+    """odl_expf and newlib's tanhf on the Cortex-M4 give the host's bytes, states carried over invokes."""
     from pytool.link import Link
     from pytool.targets import QemuSession, build_firmware
 
-    b = tmp_path / "both.tflite"
-    b.write_bytes(svdf_model())
-    for name, path in (("svdf", b), ("lstm", FIXTURES / "float_ops" / "float_lstm.tflite")):
-        art = compile_model(path, out_dir=tmp_path / name)
-        net, g = load_host(art), art.graph
-        elf = build_firmware(art.dir, "mps2-an386", tmp_path / f"fw_{name}")
-        rng = np.random.default_rng(13)
-        xs = [[rng.uniform(-1.2, 1.2, g.tensors[g.inputs[0]].shape).astype(np.float32)] for _ in range(4)] \
-            if name == "lstm" else samples([(g.tensors[t].dtype, g.tensors[t].shape) for t in g.inputs], 4, seed=13)
-        with QemuSession(elf, "mps2-an386") as q, Link(q.url, timeout=10) as link:
-            for x in xs:
-                want = net.invoke(*x)
-                want = list(want) if isinstance(want, tuple | list) else [want]
-                for w, c in zip(want, link.infer_all(*x)):
-                    assert c.reshape(-1).tobytes() == w.reshape(-1).tobytes()
+    path = tmp_path / "both.tflite"
+    path.write_bytes(model(_add_svdf, _add_lstm))
+    art = compile_model(path, out_dir=tmp_path / "model")
+    net, g = load_host(art), art.graph
+    elf = build_firmware(art.dir, "mps2-an386", tmp_path / "fw")
+    xs = samples([(g.tensors[t].dtype, g.tensors[t].shape) for t in g.inputs], 4, seed=13)
+    with QemuSession(elf, "mps2-an386") as q, Link(q.url, timeout=10) as link:
+        for x in xs:
+            want = net.invoke(*x)
+            for w, c in zip(want, link.infer_all(*x)):
+                assert c.reshape(-1).tobytes() == w.reshape(-1).tobytes()

@@ -2,7 +2,7 @@
 islands, float heads): one C op (F32, runtime_c/src/ops/f32.c) whose first
 param selects the kernel. Each kernel repeats TFLite Micro's float reference
 kernel in the same operation order (sequential float32 sums, products and
-clamps, glibc's expf algorithm (f32_expf.py), the C library's tanhf), so the
+clamps, glibc's expf algorithm (f32_expf.py), glibc's tanhf as odl_tanhf), so the
 bytes match on every target compiled with -ffp-contract=off.
 
 An op module calls ``maybe_lower`` first and hands ``low.opcode == OPCODE``
@@ -174,8 +174,8 @@ def _ref_binary(low: Lowered, xs: list) -> np.ndarray:
 
 class _LibM:
     """The C library's tanhf and expm1f (what TFLite Micro's std::tanh /
-    std::expm1 on float call; glibc's and newlib's are the same fdlibm code),
-    element by element."""
+    std::expm1 on float call), element by element: the C kernels' odl_tanhf /
+    odl_expm1f equal glibc's on every float."""
 
     def __init__(self) -> None:
         lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")

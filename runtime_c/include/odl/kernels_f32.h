@@ -1,7 +1,7 @@
 /* float32 inference kernels: TFLite Micro's float reference kernels, the same
  * operation order so the bits match (one float32 rounding per product and per
  * sum, bias last, then the activation clamp std::min(std::max(x, lo), hi);
- * odl_expf = glibc's expf, tanhf from the C library). Build with -ffp-contract=off.
+ * odl_expf = glibc's expf, odl_tanhf = glibc's tanhf). Build with -ffp-contract=off.
  * Layouts: activations NHWC, conv filters OHWI, depthwise 1HW(C*M), FC [out, in].
  * The numpy twins are pytool/ops/f32.py and f32_conv.py. */
 #ifndef ODL_KERNELS_F32_H
@@ -64,7 +64,7 @@ odl_status_t odl_l2_pool_2d_f32(const odl_f32_conv_geom_t *g, const float *x, fl
 /* MEAN / SUM / REDUCE_MAX / REDUCE_MIN (mode) over the axes set in mask (bit i
  * = axis i of dims[4]); y has the kept axes. */
 odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, const float *x, float *y);
-/* LEAKY_RELU (param = alpha), HARD_SWISH, ABS, RSQRT, ELU (expm1f), NEG, SQUARE, FLOOR, CEIL, ROUND (half to
+/* LEAKY_RELU (param = alpha), HARD_SWISH, ABS, RSQRT, ELU (odl_expm1f), NEG, SQUARE, FLOOR, CEIL, ROUND (half to
  * even, TFLite's RoundToNearest), SQRT, EXP (odl_expf), LOG (odl_logf), SIN / COS (odl_sinf /
  * odl_cosf) element-wise. */
 odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x, float *y);
@@ -91,6 +91,9 @@ odl_status_t odl_lstm_f32(const odl_f32_lstm_dims_t *d, const float *x, const fl
  * fails before anything is written). */
 odl_status_t odl_embedding_lookup_s8_f32(int32_t rows, int32_t cols, const int8_t *value, int32_t n_idx,
                                          const int32_t *idx, float scale, float *y);
+/* tanhf / expm1f as glibc computes them (fdlibm's float code, no fused multiply-add), on every target. */
+float odl_tanhf(float x);
+float odl_expm1f(float x);
 /* sinf / cosf as glibc computes them, on every target (pytool/ops/f32_sincosf.py). */
 float odl_sinf(float x);
 float odl_cosf(float x);

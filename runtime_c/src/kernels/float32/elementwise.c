@@ -91,7 +91,7 @@ odl_status_t odl_logistic_f32(int32_t n, const float *x, float *y) {
 }
 
 odl_status_t odl_tanh_f32(int32_t n, const float *x, float *y) {
-    for (int32_t i = 0; i < n; ++i) y[i] = tanhf(x[i]);
+    for (int32_t i = 0; i < n; ++i) y[i] = odl_tanhf(x[i]);
     return ODL_OK;
 }
 
@@ -185,7 +185,7 @@ odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x,
         }
         case ODL_F32_ABS: y[i] = fabsf(v); break;
         case ODL_F32_RSQRT: y[i] = 1.f / sqrtf(v); break;
-        case ODL_F32_ELU: y[i] = v < 0 ? expm1f(v) : v; break;
+        case ODL_F32_ELU: y[i] = v < 0 ? odl_expm1f(v) : v; break;
         case ODL_F32_NEG: y[i] = -v; break;
         case ODL_F32_SQUARE: y[i] = v * v; break;
         case ODL_F32_FLOOR: y[i] = floorf(v); break;

@@ -3,7 +3,6 @@
  * LstmStep with float tensors), the same operation order so the bits match.
  * Twins: pytool/ops/svdf.py and unidirectional_sequence_lstm.py. */
 #include <float.h>
-#include <math.h>
 #include <string.h>
 
 #include "odl/kernels_f32.h"
@@ -77,7 +76,7 @@ static void step(const odl_f32_lstm_dims_t *d, const float *x, float *h, float *
     for (int32_t j = 0; j < d->units; ++j) {
         const float i = sigmoid(gate_pre(d, 0, j, x, h, w_in, w_rec, bias));
         const float f = sigmoid(gate_pre(d, 1, j, x, h, w_in, w_rec, bias));
-        const float g = tanhf(gate_pre(d, 2, j, x, h, w_in, w_rec, bias));
+        const float g = odl_tanhf(gate_pre(d, 2, j, x, h, w_in, w_rec, bias));
         const float o = sigmoid(gate_pre(d, 3, j, x, h, w_in, w_rec, bias));
         float v = odl_f32_clamp(f * c[j], -FLT_MAX, FLT_MAX) + odl_f32_clamp(i * g, -FLT_MAX, FLT_MAX);
         if (d->cell_clip > 0.0f) { /* std::max(std::min(clip, v), -clip) */
@@ -85,7 +84,7 @@ static void step(const odl_f32_lstm_dims_t *d, const float *x, float *h, float *
             v = m < -d->cell_clip ? -d->cell_clip : m;
         }
         c[j] = v;
-        y[j] = odl_f32_clamp(tanhf(v) * o, -FLT_MAX, FLT_MAX);
+        y[j] = odl_f32_clamp(odl_tanhf(v) * o, -FLT_MAX, FLT_MAX);
     }
     memcpy(h, y, (size_t)d->units * sizeof *h);
 }
