@@ -91,6 +91,11 @@ odl_status_t odl_mirror_pad(int32_t elem, int32_t offset, const int32_t *in_dims
 odl_status_t odl_gather_nd(int32_t elem, int32_t rank, const int32_t *dims, int32_t index_depth, int32_t n_slices,
                            const int32_t *indices, const void *params, void *out);
 
+/* DYNAMIC_UPDATE_SLICE (elem 1, 2 or 4 bytes, rank <= 6): out = operand with
+ * update written at start, each start clamped to [0, op_dims - up_dims]. */
+odl_status_t odl_dynamic_update_slice(int32_t elem, int32_t rank, const int32_t *op_dims, const int32_t *up_dims,
+                                      const int64_t *start, const void *operand, const void *update, void *out);
+
 /* int8 ADD_N: inputs of one shape and quantization. */
 typedef struct {
     int32_t input_offset, output_offset, left_shift;
