@@ -1,7 +1,7 @@
 """float32 ops inside int8 models on the QEMU boards: instructions per
 inference, every output's bytes checked equal to the host build, flash / RAM.
-Models: the schema-built float island and SSD-style detection heads of
-tests/f32_models.py (24 anchors, fast and regular NMS) and the converter-made
+Models: the schema-built float island, SSD-style detection heads (24 anchors,
+fast and regular NMS) and float SVDF / LSTM of tests/f32_models.py and the converter-made
 fixtures of tests/fixtures/float_ops/. No peer figure (anchors.md has none).
 
     .venv/bin/python bench/float_ops.py [--targets mps2-an386 mps3-an547] [--out bench/results/float_ops.json]
@@ -37,6 +37,7 @@ MODELS = {
     "f32_math": f32_models.math_model,
     "ssd_head_fast_nms": lambda: f32_models.ssd_head_model(False),
     "ssd_head_regular_nms": lambda: f32_models.ssd_head_model(True),
+    "f32_svdf_lstm": f32_models.recurrent_model,
 }
 FIXTURES = ROOT / "tests" / "fixtures" / "float_ops"
 

@@ -380,3 +380,60 @@ def math_model(seed: int = 12) -> bytes:
     for t, (code, src) in zip(trig, [(SIN, xf), (COS, xf), (SIN, big), (COS, big)]):
         b.op(code, [src], [t])
     return b.build([x], [*outs, rt, fd, fm, p1, p2, ls1, ls2, lg, *trig])
+
+
+SVDF, LSTM = 27, 44
+
+
+def _svdf_opts(rank: int, act: int):
+    from ai_edge_litert import schema_py_generated as s
+
+    o = s.SVDFOptionsT()
+    o.rank, o.fusedActivationFunction = rank, act
+    return o, s.BuiltinOptions.SVDFOptions
+
+
+def _variable(b: Builder, shape) -> int:
+    b.tensors.append(T(tuple(shape), "float32", variable=True))
+    return len(b.tensors) - 1
+
+
+def _add_svdf(b: Builder) -> tuple[list[int], list[int]]:
+    """int8 x [2, 10] -> DEQUANTIZE -> SVDF rank 1 with RELU; SVDF rank 2, no activation
+    (TFLite Micro crashes on a float SVDF without bias, so both have one)."""
+    x = b.t((2, 10), "int8", 0.05, -3)
+    xf = b.t((2, 10))
+    b.op(DEQ, [x], [xf])
+    outs = []
+    for rank, act in ((1, 1), (2, 0)):
+        nf, nm = 8, 5
+        ins = [xf, b.const((nf, 10)), b.const((nf, nm)), b.const((nf // rank,)), _variable(b, (2, nf * nm))]
+        outs.append(b.t((2, nf // rank)))
+        b.op(SVDF, ins, [outs[-1]], *_svdf_opts(rank, act))
+    return [x], outs
+
+
+def _add_lstm(b: Builder) -> tuple[list[int], list[int]]:
+    """int8 x [T=4, B=2, I=3] -> DEQUANTIZE -> time-major float LSTM (6 units, cell clip 0.4)."""
+    from ai_edge_litert import schema_py_generated as s
+
+    x = b.t((4, 2, 3), "int8", 0.04, 2)
+    xf, y = b.t((4, 2, 3)), b.t((4, 2, 6))
+    b.op(DEQ, [x], [xf])
+    ins = [xf] + [b.const((6, 3), -0.8, 0.8) for _ in range(4)] + [b.const((6, 6), -0.8, 0.8) for _ in range(4)]
+    ins += [-1] * 3 + [b.const((6,), -0.5, 0.5) for _ in range(4)] + [-1] * 2
+    ins += [_variable(b, (2, 6)), _variable(b, (2, 6))] + [-1] * 4
+    o = s.UnidirectionalSequenceLSTMOptionsT()
+    o.fusedActivationFunction, o.cellClip, o.timeMajor = 4, 0.4, True
+    b.op(LSTM, ins, [y], o, s.BuiltinOptions.UnidirectionalSequenceLSTMOptions)
+    return [x], [y]
+
+
+def recurrent_model(svdf: bool = True, lstm: bool = True) -> bytes:
+    """float32 SVDFs and a float32 LSTM behind DEQUANTIZEs (tests/test_float_recurrent.py)."""
+    b = Builder(21)
+    ins, outs = [], []
+    for add in [_add_svdf] * svdf + [_add_lstm] * lstm:
+        i, o = add(b)
+        ins, outs = ins + i, outs + o
+    return b.build(ins, outs)
