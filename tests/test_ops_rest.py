@@ -90,3 +90,64 @@ def test_dynamic_update_slice_matches_tflite_micro(dtype, index_dtype, tmp_path)
     assert any(o[0].tobytes() != o[1].tobytes() for o in outs)
     if dtype != "float32":  # the full-size update copies the operand
         assert all(o[1].tobytes() == x[0].tobytes() for o, x in zip(outs, xs))
+
+
+REDUCE_ANY, REDUCE_ALL, GREATER = 91, 140, 61
+
+
+def _reducer(keep: bool):
+    from ai_edge_litert import schema_py_generated as s
+
+    o = s.ReducerOptionsT()
+    o.keepDims = keep
+    return o, s.BuiltinOptions.ReducerOptions
+
+
+def reduce_bool_model(code: int) -> bytes:
+    """bool input [2, 3, 4] and GREATER(int8 input, 0): the reduction over
+    axis 1, axes (1, 2) kept, every axis and axis -1."""
+    b = Builder(2)
+    x, q = b.t((2, 3, 4), "bool"), b.t((2, 3, 4), "int8", 0.1, 0)
+    gt = b.t((2, 3, 4), "bool")
+    b.op(GREATER, [q, b.t((1,), "int8", 0.1, 0, data=np.zeros(1, np.int8))], [gt])
+    outs = []
+    for src, axes, keep, shape in ((x, [1], False, (2, 4)), (x, [1, -1], True, (2, 1, 1)),
+                                   (gt, [0, 1, 2], False, ()), (gt, [-1], False, (2, 3))):
+        y = b.t(shape, "bool")
+        b.op(code, [src, b.t((len(axes),), "int32", data=np.array(axes, np.int32))], [y], *_reducer(keep))
+        outs.append(y)
+    return b.build([x, q], outs)
+
+
+def _bool_inputs(n: int, seed: int) -> list[list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return [[rng.random((2, 3, 4)) < p, rng.integers(-5, 128, (2, 3, 4)).astype(np.int8)]
+            for p in np.linspace(0.6, 1.0, n)]
+
+
+def test_reduce_all_matches_tflite_micro(tmp_path):
+    path = tmp_path / "all.tflite"
+    path.write_bytes(reduce_bool_model(REDUCE_ALL))
+    outs = _compare(path, tmp_path, _bool_inputs(6, 3))
+    flat = np.concatenate([np.ravel(o) for out in outs for o in out])
+    assert flat.any() and not flat.all()
+
+
+def test_reduce_any_matches_litert(tmp_path):
+    """TFLite Micro has no REDUCE_ANY: LiteRT's interpreter is the reference."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    path = tmp_path / "any.tflite"
+    path.write_bytes(reduce_bool_model(REDUCE_ANY))
+    art = compile_model(path, out_dir=tmp_path / "build")
+    net = load_host(art)
+    ip = Interpreter(model_path=str(path))
+    ip.allocate_tensors()
+    for xs in _bool_inputs(5, 4):
+        xs = [~xs[0], -xs[1]]  # mostly false
+        for d, x in zip(ip.get_input_details(), xs):
+            ip.set_tensor(d["index"], x)
+        ip.invoke()
+        for d, c, r in zip(ip.get_output_details(), net.invoke(*xs), run_int8(art.graph, xs)):
+            w = ip.get_tensor(d["index"])
+            assert c.dtype == w.dtype and c.tobytes() == w.tobytes() and r.tobytes() == c.tobytes()

@@ -636,6 +636,8 @@ _ATTRS = {
     "BATCH_MATMUL": _batch_matmul,
     "REDUCE_PROD": _mean,
     "REDUCE_MIN": _mean,
+    "REDUCE_ALL": _mean,
+    "REDUCE_ANY": _mean,
     "MIRROR_PAD": _mirror_pad,
     "CUMSUM": _cumsum,
     "L2_NORMALIZATION": _add_mul(tflite.L2NormOptions),

@@ -100,6 +100,8 @@ MODULES = {
     "EMBEDDING_LOOKUP": "embedding_lookup",
     "L2_POOL_2D": "l2_pool_2d",
     "DYNAMIC_UPDATE_SLICE": "dynamic_update_slice",
+    "REDUCE_ALL": "reduce_all",
+    "REDUCE_ANY": "reduce_all",
     **dict.fromkeys(("NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP", "LOG", "SIN", "COS", "FLOOR_DIV",
                      "FLOOR_MOD"),
                     "f32_math"),

@@ -1,13 +1,14 @@
 /* REDUCE_MAX / REDUCE_MIN decoder: inputs [x int8|int16], outputs [y, same
  * dtype and quantization]; params [outer, reduce, inner (, is_min)]
- * (pytool/ops/reduce_max.py). */
+ * (pytool/ops/reduce_max.py). REDUCE_ALL / REDUCE_ANY run it on bool (0 / 1
+ * bytes): all is the minimum, any the maximum (pytool/ops/reduce_all.py). */
 #include "odl/ops_ext.h"
 
 odl_status_t odl_op_reduce_max(odl_ctx_t *ctx, const odl_op_t *op) {
     if (!op->params || (op->n_params != 3 && op->n_params != 4)) return ODL_ERR_MODEL;
     const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0), *ty = odl_op_out_info(ctx, op, 0);
     if (!tx || !ty) return ODL_ERR_MODEL;
-    const int32_t es = odl_elem_size(tx->dtype);
+    const int32_t es = tx->dtype == ODL_DT_UINT8 ? 1 : odl_elem_size(tx->dtype);
     if ((es != 1 && es != 2) || ty->dtype != tx->dtype) return ODL_ERR_UNSUPPORTED;
     const int32_t *q = op->params;
     if ((int64_t)q[0] * q[1] * q[2] != odl_tensor_numel(tx) || (int64_t)q[0] * q[2] != odl_tensor_numel(ty))

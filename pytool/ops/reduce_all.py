@@ -1,0 +1,49 @@
+"""REDUCE_ALL (TFLite Micro: bool only) and REDUCE_ANY (TFLite has it, TFLite
+Micro does not register it; same arithmetic). IR: inputs [x bool, axes
+const], attrs {keep_dims}. On bools stored as 0 / 1 bytes, all is the minimum
+and any the maximum, so both run REDUCE_MAX's C op (REDUCE_ALL with its
+is_min flag) over the same contiguous [outer, reduce, inner] view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytool.ir import Graph, IRError, Op
+from pytool.ops import Lowered
+from pytool.ops.mean import infer_shapes, resolved_axes, view_3d
+from pytool.ops.reduce_max import OPCODE
+
+TYPES = ("bool",)
+__all__ = ["OPCODE", "TYPES", "infer_shapes", "lower", "macs", "ref_float", "ref_int8"]
+
+
+def macs(g: Graph, op: Op) -> int:
+    return 0
+
+
+def _np(op: Op):
+    return np.all if op.type == "REDUCE_ALL" else np.any
+
+
+def ref_float(g: Graph, op: Op, xs: list) -> list:
+    axes = tuple(resolved_axes(g, op))
+    x = np.asarray(xs[0], bool)
+    y = _np(op)(x, axis=axes, keepdims=True) if axes else x
+    return [np.asarray(y).reshape(g.tensors[op.outputs[0]].shape)]
+
+
+def lower(g: Graph, op: Op) -> Lowered:
+    dx, dy = g.tensors[op.inputs[0]].dtype, g.tensors[op.outputs[0]].dtype
+    if dx != "bool" or dy != "bool":
+        raise IRError(f"{op.type} '{op.name}': input {dx} and output {dy}; bool in and out expected "
+                      "(TFLite Micro's REDUCE_ALL takes bool only)")
+    outer, reduce, inner = view_3d(op, g.tensors[op.inputs[0]].shape, resolved_axes(g, op))
+    return Lowered(inputs=[op.inputs[0]], params=[outer, reduce, inner, 1 if op.type == "REDUCE_ALL" else 0],
+                   opcode=OPCODE)
+
+
+def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
+    outer, reduce, inner = low.params[:3]
+    y = _np(op)(np.asarray(xs[0], bool).reshape(outer, reduce, inner), axis=1)
+    return [y.reshape(g.tensors[op.outputs[0]].shape)]
