@@ -110,16 +110,21 @@ def test_while_loop_matches_tflite_micro(name, tmp_path):
     body = g.subgraphs[op.attrs["body"]]
     assert "FULLY_CONNECTED" in {o.type for o in body.ops}
     assert ("IF" in {o.type for o in body.ops}) == (name == "while_if_int8")
-    # Loop-carried tensors and the body's tensors never share arena bytes.
-    plan, prog = art.program.plan, art.program
-    cop = next(c for c in prog.ops if c.type == "WHILE")
-    carried = {prog.tensors[i].name for i in cop.inputs + cop.outputs if i >= 0 and prog.tensors[i].offset >= 0}
-    inner = {prog.tensors[i].name for c in prog.ops[prog.ops.index(cop) + 1:][:cop.nested]
-             for i in c.inputs + c.outputs if i >= 0 and prog.tensors[i].offset >= 0} - carried
+    # Loop-carried tensors and the body's tensors never share arena bytes; the
+    # cond's and body's inputs share the loop values' bytes (no copy).
+    prog = art.program
+    k = next(j for j, c in enumerate(prog.ops) if c.type == "WHILE")
+    cop = prog.ops[k]
+    span = {i: (prog.tensors[i].offset, prog.tensors[i].nbytes) for c in prog.ops[k:k + 1 + cop.nested]
+            for i in c.inputs + c.outputs if i >= 0 and prog.tensors[i].offset >= 0}
+    carried = {i for i in cop.inputs + cop.outputs if i in span}
     for a in carried:
-        for b in inner:
-            ba, bb = plan.buffers[a], plan.buffers[b]
-            assert ba.offset + ba.size <= bb.offset or bb.offset + bb.size <= ba.offset, (a, b)
+        for b in set(span) - carried:  # an alias (a nested IF's input) is the same buffer
+            (oa, na), (ob, nb) = span[a], span[b]
+            assert oa + na <= ob or ob + nb <= oa or span[a] == span[b], (prog.tensors[a].name, prog.tensors[b].name)
+    n = len(op.outputs)
+    outs, cond_in = cop.outputs, cop.inputs[n:2 * n]
+    assert all(span[i][0] == span[o][0] for i, o in zip(cond_in, outs) if i in span)
 
 
 def test_inspect_lists_subgraph_ops_and_training_is_refused(tmp_path, capsys):

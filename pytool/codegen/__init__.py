@@ -126,6 +126,11 @@ def lower_graph(
     for n in g.inputs:
         use(n)
     cops: list[COp] = []
+    calls: dict[int, int] = {}  # subgraph -> how many ops run it
+    for _, op in g.all_ops():
+        for a in control_flow.SUBGRAPH_ATTRS.get(op.type, ()):
+            calls[op.attrs[a]] = calls.get(op.attrs[a], 0) + 1
+    alias_of: dict[str, str] = {}  # subgraph input -> the tensor whose bytes it shares
 
     def emit(sub: Graph) -> None:
         for i, op in enumerate(sub.ops):
@@ -140,6 +145,7 @@ def lower_graph(
                 # The subgraphs' ops follow this op (n_nested of them); its I/O list
                 # gains each subgraph's inputs and outputs, its params their op counts.
                 subs = control_flow.check(sub, op)
+                alias_of.update(control_flow.aliases(sub, op, {k for k, n in calls.items() if n > 1}))
                 names = list(low.inputs)
                 counts = []
                 for s_ in subs:
@@ -203,16 +209,20 @@ def lower_graph(
             if i >= 0:
                 first[i] = min(first.get(i, k), k)
                 last[i] = max(last.get(i, k), k + op.nested)
+    root = _alias_roots(tensors, index, alias_of)
+    for i, r in root.items():  # the shared buffer lives as long as any of its names
+        first[r] = min(first.get(r, 0), first.get(i, 0))
+        last[r] = max(last.get(r, first[r]), last.get(i, first.get(i, 0)))
     bufs = [
         Buffer(t.name, t.nbytes, first.get(i, 0), last.get(i, first.get(i, 0)))
         for i, t in enumerate(tensors)
-        if t.flags & T_ARENA and not t.flags & T_INIT
+        if t.flags & T_ARENA and not t.flags & T_INIT and i not in root
     ]
     pers = [(t.name, t.nbytes) for t in tensors if t.flags & T_INIT] + list(state)
     plan = plan_arena(bufs, n_ops, pers)
-    for t in tensors:
+    for i, t in enumerate(tensors):
         if t.flags & T_ARENA:
-            t.offset = plan.offset(t.name)
+            t.offset = plan.offset(tensors[root.get(i, i)].name)
     plan.const_bytes = sum(t.nbytes for t in tensors if t.flags & T_CONST)
     return Program(
         tensors=tensors,
@@ -223,6 +233,27 @@ def lower_graph(
         index=index,
         persistent=[t.name for t in tensors if t.flags & T_INIT],
     )
+
+
+def _alias_roots(tensors: list[CTensor], index: dict[str, int], alias_of: dict[str, str]) -> dict[int, int]:
+    """Tensor index -> the planned tensor whose bytes it shares (chains followed:
+    a nested subgraph's input may alias an outer one's). Only plain arena
+    tensors of equal size share."""
+    def plain(i: int) -> bool:
+        t = tensors[i]
+        return bool(t.flags & T_ARENA) and not t.flags & (T_INIT | T_INPUT | T_OUTPUT)
+
+    out: dict[int, int] = {}
+    for a, b in alias_of.items():
+        if a not in index or b not in index:
+            continue
+        i, r = index[a], index[b]
+        while tensors[r].name in alias_of and alias_of[tensors[r].name] in index:
+            r = index[alias_of[tensors[r].name]]
+        arena = tensors[r].flags & T_ARENA and not tensors[r].flags & T_INIT  # graph inputs / outputs too
+        if plain(i) and arena and tensors[i].nbytes == tensors[r].nbytes and i != r:
+            out[i] = r
+    return out
 
 
 def _c_ident(name: str) -> str:

@@ -89,6 +89,30 @@ def macs(g: Graph, op: Op) -> int:
     return sum(int(opreg.get(o.type).macs(s, o)) for s in subgraphs(g, op) for o in s.ops)
 
 
+def aliases(g: Graph, op: Op, shared: set[int]) -> list[tuple[str, str]]:
+    """(subgraph input, tensor) pairs that may share bytes, so the kernel's copy
+    between them becomes a no-op: a subgraph input is only read, IF's args are
+    not written while a branch runs, and WHILE's outputs only after its body
+    (when the body's outputs are copied back). A body input that is also the
+    body's output at another position (values swapped between iterations) keeps
+    its own bytes: the copy back would overwrite it first. A subgraph that
+    several ops run (`shared`) keeps its own tensors."""
+    subs = check(g, op)
+    if any(op.attrs[a] in shared for a in SUBGRAPH_ATTRS[op.type]):
+        return []
+    pairs = []
+    if op.type == "IF":
+        for s in subs:
+            pairs += list(zip(s.inputs, op.inputs[1:]))
+    elif op.type == "WHILE":
+        cond, body = subs
+        pairs += list(zip(cond.inputs, op.outputs))
+        for j, (b, o) in enumerate(zip(body.inputs, op.outputs)):
+            if all(n != b or k == j for k, n in enumerate(body.outputs)):
+                pairs.append((b, o))
+    return [(a, b) for a, b in pairs if a != b and not g.tensors[a].is_const and not g.tensors[b].is_const]
+
+
 def truth(x) -> bool:
     """TFLite Micro reads a condition's first byte as a bool."""
     return bool(np.ascontiguousarray(x).reshape(-1).view(np.uint8)[0])
