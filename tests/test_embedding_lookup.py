@@ -61,6 +61,27 @@ def test_embedding_lookup_matches_tflite_micro(value_input, tmp_path):
     assert got[2].dtype == np.float32 and np.any(got[2] != np.round(got[2]))  # the hybrid output is scaled
 
 
+def test_hybrid_lookup_of_per_channel_rows_takes_the_first_scale(tmp_path):
+    """TFLite Micro's tensor params keep the first of several scales; so does ours."""
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as s
+    from tflite_micro import runtime
+
+    m = s.ModelT.InitFromPackedBuf(lookup_model(), 0)
+    q = m.subgraphs[0].tensors[2].quantization  # the int8 rows
+    q.scale, q.zeroPoint, q.quantizedDimension = [0.037, 0.05, 0.01, 0.2, 0.3, 0.11], [0] * ROWS, 0
+    b = flatbuffers.Builder(4096)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    path = tmp_path / "pc.tflite"
+    path.write_bytes(bytes(b.Output()))
+    x = np.array([0, 1, 2, 3, 5], np.int32)
+    ip = runtime.Interpreter.from_file(str(path))
+    ip.set_input(x, 0)
+    ip.invoke()
+    got = load_host(compile_model(path, out_dir=tmp_path / "build")).invoke(x)[2]
+    assert got.tobytes() == np.array(ip.get_output(2)).tobytes()
+
+
 def test_embedding_lookup_index_out_of_range_fails(tmp_path):
     from tflite_micro import runtime
 
