@@ -398,14 +398,14 @@ def _variable(b: Builder, shape) -> int:
     return len(b.tensors) - 1
 
 
-def _add_svdf(b: Builder) -> tuple[list[int], list[int]]:
-    """int8 x [2, 10] -> DEQUANTIZE -> SVDF rank 1 with RELU; SVDF rank 2, no activation
-    (TFLite Micro crashes on a float SVDF without bias, so both have one)."""
+def _add_svdf(b: Builder, acts=((1, 1), (2, 0))) -> tuple[list[int], list[int]]:
+    """int8 x [2, 10] -> DEQUANTIZE -> one SVDF per (rank, fused activation code), by default rank 1
+    with RELU and rank 2 with none (TFLite Micro crashes on a float SVDF without bias: all have one)."""
     x = b.t((2, 10), "int8", 0.05, -3)
     xf = b.t((2, 10))
     b.op(DEQ, [x], [xf])
     outs = []
-    for rank, act in ((1, 1), (2, 0)):
+    for rank, act in acts:
         nf, nm = 8, 5
         ins = [xf, b.const((nf, 10)), b.const((nf, nm)), b.const((nf // rank,)), _variable(b, (2, nf * nm))]
         outs.append(b.t((2, nf // rank)))
@@ -429,11 +429,11 @@ def _add_lstm(b: Builder) -> tuple[list[int], list[int]]:
     return [x], [y]
 
 
-def recurrent_model(svdf: bool = True, lstm: bool = True) -> bytes:
+def recurrent_model(svdf: bool = True, lstm: bool = True, svdf_acts=((1, 1), (2, 0))) -> bytes:
     """float32 SVDFs and a float32 LSTM behind DEQUANTIZEs (tests/test_float_recurrent.py)."""
     b = Builder(21)
     ins, outs = [], []
-    for add in [_add_svdf] * svdf + [_add_lstm] * lstm:
+    for add in [lambda b: _add_svdf(b, svdf_acts)] * svdf + [_add_lstm] * lstm:
         i, o = add(b)
         ins, outs = ins + i, outs + o
     return b.build(ins, outs)

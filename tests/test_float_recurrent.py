@@ -13,7 +13,9 @@ from test_tflm_ops import check_model, samples
 
 from pytool import compile_model, load_host
 
-CASES = {"svdf": lambda: recurrent_model(lstm=False), "lstm_time_major_clip": lambda: recurrent_model(svdf=False)}
+CASES = {"svdf": lambda: recurrent_model(lstm=False), "lstm_time_major_clip": lambda: recurrent_model(svdf=False),
+         # RELU6, TANH, SIGN_BIT: TFLite Micro's float SVDF applies every fused activation of the schema
+         "svdf_activations": lambda: recurrent_model(lstm=False, svdf_acts=((1, 3), (1, 4), (2, 5)))}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

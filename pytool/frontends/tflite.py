@@ -33,6 +33,7 @@ _DTYPES = {
 }
 _TYPE_NAMES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
 _ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6"}
+_SVDF_FLOAT_ACTS = {4: "TANH", 5: "SIGN_BIT"}  # the schema has no SIGMOID code
 _ACT_NAMES = {v: k for k, v in vars(tflite.ActivationFunctionType).items() if not k.startswith("_")}
 _PADDING = {tflite.Padding.SAME: "SAME", tflite.Padding.VALID: "VALID"}
 # Parser failures a corrupt flatbuffer can raise from deep inside the generated code.
@@ -554,7 +555,10 @@ def _svdf(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
         raise ctx.error("asymmetric_quantize_inputs=true (hybrid quantization) is not supported")
     if op.inputs[-1] not in g.meta.get("variables", {}):
         raise ctx.error(f"the activation state '{op.inputs[-1]}' must be a variable tensor")
-    op.attrs = {"rank": int(o.Rank()), "activation": _activation(o.FusedActivationFunction(), ctx)}
+    code = o.FusedActivationFunction()
+    # TFLite Micro's float SVDF applies any fused activation (ActivationValFloat); the int8 one refuses them
+    act = _SVDF_FLOAT_ACTS[code] if code in _SVDF_FLOAT_ACTS else _activation(code, ctx)
+    op.attrs = {"rank": int(o.Rank()), "activation": act}
 
 
 def _block_size(cls):

@@ -5,7 +5,7 @@ SVDF is TFLite Micro's EvalFloatSvdfReference: the state [batch, filters,
 memory] shifts left by one element, its newest column is x . w_feature (sum in
 input order), each filter's dot with w_time (in time order) is added over rank
 onto the bias (or 0), then TFLite Micro's ActivationValFloat (RELU is
-max(0, x) as 0 < x ? x : 0). LSTM is TFLite Micro's LstmStep on float tensors:
+max(0, x) as 0 < x ? x : 0; TANH tanhf, SIGN_BIT 1 or 0). LSTM is TFLite Micro's LstmStep on float tensors:
 each gate is FC(x) + bias and FC(h) + 0, each clamped to +-FLT_MAX (the
 kActNone range) and added, then TFLite's float Logistic (odl_expf, its
 cut-offs) or tanhf; c = f c + i g (each product clamped), then the cell clip
@@ -22,7 +22,9 @@ from pytool.ops import Lowered, f32
 from pytool.ops.quantize import float_bits
 
 SVDF, LSTM = 46, 47  # F32 kinds after COS (pytool/ops/f32_math.py)
-SVDF_ACTS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
+SVDF_ACTS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "SIGN_BIT": 5}
+# float64 forms for ref_float (calibration, validate)
+SVDF_TRANSCENDENTAL = {"TANH": np.tanh, "SIGN_BIT": lambda y: np.signbit(y).astype(np.float64)}
 F32_MAX = np.float32(np.finfo(np.float32).max)
 
 
@@ -63,6 +65,10 @@ def _svdf_act(act: int, a: np.ndarray) -> np.ndarray:
                                                                                               np.float32(6))
             m = np.where(hi < a, hi, a)
             return np.where(lo < m, m, lo)
+        if act == SVDF_ACTS["TANH"]:
+            return f32.libm().tanhf(a)
+        if act == SVDF_ACTS["SIGN_BIT"]:
+            return np.signbit(a).astype(np.float32)
     return a
 
 

@@ -62,7 +62,11 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
     y = (state * wt[None]).sum(-1).reshape(nb, nf // rank, rank).sum(-1)
     if bias is not None:
         y = y + np.asarray(bias, np.float64)
-    y = activation_float(y, op.attrs.get("activation", "NONE"))
+    act = op.attrs.get("activation", "NONE")
+    if act in f32_recurrent.SVDF_TRANSCENDENTAL:
+        y = f32_recurrent.SVDF_TRANSCENDENTAL[act](y)
+    else:
+        y = activation_float(y, act)
     return [y.astype(np.float32), state.reshape(nb, nf * nm).astype(np.float32)]
 
 

@@ -70,8 +70,11 @@ odl_status_t odl_reduce_f32(const int32_t dims[4], int32_t mask, int32_t mode, c
 odl_status_t odl_unary_f32(int32_t kind, int32_t n, float param, const float *x, float *y);
 /* expf as glibc computes it, on every target (pytool/ops/f32_expf.py). */
 float odl_expf(float x);
-/* SVDF's fused activations (TFLite's codes; TANH and the others are refused by the reader). */
-enum { ODL_F32_SVDF_NONE = 0, ODL_F32_SVDF_RELU = 1, ODL_F32_SVDF_RELU_N1_TO_1 = 2, ODL_F32_SVDF_RELU6 = 3 };
+/* SVDF's fused activations (TFLite's codes, TFLite Micro's ActivationValFloat). */
+enum {
+    ODL_F32_SVDF_NONE = 0, ODL_F32_SVDF_RELU, ODL_F32_SVDF_RELU_N1_TO_1, ODL_F32_SVDF_RELU6, ODL_F32_SVDF_TANH,
+    ODL_F32_SVDF_SIGN_BIT
+};
 typedef struct {
     int32_t batches, inputs, filters, memory, rank;
 } odl_f32_svdf_dims_t;

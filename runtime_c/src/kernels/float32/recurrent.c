@@ -3,6 +3,7 @@
  * LstmStep with float tensors), the same operation order so the bits match.
  * Twins: pytool/ops/svdf.py and unidirectional_sequence_lstm.py. */
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include "odl/kernels_f32.h"
@@ -20,6 +21,8 @@ static float svdf_act(int32_t act, float a) {
         const float m = 6.0f < a ? 6.0f : a;
         return 0.0f < m ? m : 0.0f;
     }
+    case ODL_F32_SVDF_TANH: return odl_tanhf(a);
+    case ODL_F32_SVDF_SIGN_BIT: return signbit(a) ? 1.0f : 0.0f;
     default: return a;
     }
 }
