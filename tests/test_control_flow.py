@@ -58,7 +58,7 @@ def run_three(path, build, n: int, reset_at: tuple[int, ...] = (), seed: int = 0
     return art, outs
 
 
-@pytest.mark.parametrize("name", ["resource_var_int8", "resource_var_q_int8"])
+@pytest.mark.parametrize("name", ["resource_var_int8", "resource_var_q_int8", "resource_var_q_int16"])
 def test_resource_variable_state_carries_and_resets_as_tflite_micro(name, tmp_path):
     art, outs = run_three(OPS / f"{name}.tflite", tmp_path / "b", n=7, reset_at=(4,))
     g = art.graph
@@ -66,7 +66,8 @@ def test_resource_variable_state_carries_and_resets_as_tflite_micro(name, tmp_pa
     assert {op.type for op in g.ops} >= {"READ_VARIABLE", "ASSIGN_VARIABLE"}
     assert "CALL_ONCE" not in {op.type for op in g.ops}  # folded into the initial value
     # The state matters: the same input twice gives different outputs.
-    _, again = run_three(OPS / f"{name}.tflite", tmp_path / "c", n=2, inputs=lambda k: [np.full((1, 6), 40, np.int8)])
+    x = np.full((1, 6), 40, g.tensors[g.inputs[0]].np_dtype)
+    _, again = run_three(OPS / f"{name}.tflite", tmp_path / "c", n=2, inputs=lambda k: [x])
     assert again[0].tobytes() != again[1].tobytes()
     # CALL_ONCE's value at init, TFLite Micro's fill byte after a reset.
     fill = g.meta["resource_fill"][st]
@@ -74,6 +75,8 @@ def test_resource_variable_state_carries_and_resets_as_tflite_micro(name, tmp_pa
     assert np.all(reset_state(g)[st].view(np.uint8) == fill)
     if name == "resource_var_q_int8":
         assert g.tensors[st].dtype == "int8" and fill == 0x80  # zero point -128
+    elif name == "resource_var_q_int16":
+        assert g.tensors[st].dtype == "int16" and fill == 0  # 16x8: symmetric
     else:
         assert g.tensors[st].dtype == "float32" and fill == 0
     # The float reference starts from the variable's initial value, not from zero.
