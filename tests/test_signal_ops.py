@@ -110,6 +110,8 @@ CASES = {
     "window_shift0": (lambda: window_model(1, 16, 0), None),
     "fft_auto_scale": (lambda: _single("SignalFftAutoScale", [T((64,), "int16")],
                                        [T((64,), "int16"), T((), "int32")], {}), 300),
+    "fft_auto_scale_60": (lambda: _single("SignalFftAutoScale", [T((60,), "int16")],
+                                          [T((60,), "int16"), T((), "int32")], {}), 900),
     "rfft_512_padded": (lambda: rfft_model(1, 480, 512), None),
     "rfft_256_rows": (lambda: rfft_model(2, 200, 256), 2000),
     "rfft_8": (lambda: rfft_model(1, 8, 8), None),
@@ -129,7 +131,7 @@ CASES = {
                                       {"T": 0, "fft_length": 256}), None),
     "irfft_32_rows": (lambda: _single("SignalIrfft", [T((3, 34), "int16")], [T((3, 32), "int16")],
                                       {"T": 7, "fft_length": 32}), 1500),
-    # mixed radix (fft_length / 2 with factors 3 and 5, odd halves included)
+    # mixed radix (fft_length / 2 with factors 3 and 5, odd halves included); FftAutoScale at any length
     "rfft_48_radix3": (lambda: rfft_model(2, 40, 48), None),
     "rfft_30_odd_half": (lambda: rfft_model(1, 30, 30), None),
     "rfft_int32_40_radix5": (lambda: _single("SignalRfft", [T((1, 40), "int32")], [T((1, 42), "int32")],
