@@ -224,3 +224,89 @@ def test_call_once_that_does_not_fold_runs_once_on_the_device(tmp_path):
     # zeroes it and does not run the init again (else invoke 3 would repeat invoke 0).
     assert len({o.tobytes() for o in outs[:3]}) == 3
     assert outs[3].tobytes() != outs[0].tobytes() and outs[4].tobytes() != outs[1].tobytes()
+
+
+def _if_model(then: int, other: int, cond: bool = True) -> bytes:
+    """IF(cond, x) whose branches are subgraph `then` / `other`; subgraph 1 returns
+    its input, subgraph 2 gives the input's negation by a MUL."""
+    from ai_edge_litert import schema_py_generated as s
+    from tflite_build import Sub, T, model
+
+    B = s.BuiltinOperator
+    o = s.IfOptionsT()
+    o.thenSubgraphIndex, o.elseSubgraphIndex = then, other
+    main = Sub(tensors=[T((1, 4), "int8", 0.1, 0), T((1,), "bool", data=np.array([cond])), T((1, 4), "int8", 0.1, 0)],
+               ops=[(B.IF, [1, 0], [2], s.BuiltinOptions.IfOptions, o)], inputs=[0], outputs=[2])
+    same = Sub(tensors=[T((1, 4), "int8", 0.1, 0)], ops=[], inputs=[0], outputs=[0])
+    neg = Sub(tensors=[T((1, 4), "int8", 0.1, 0), T((1,), "int8", 0.5, 0, data=np.array([-2], np.int8)),
+                       T((1, 4), "int8", 0.1, 0)],
+              ops=[(B.MUL, [0, 1], [2], s.BuiltinOptions.MulOptions, s.MulOptionsT())], inputs=[0], outputs=[2])
+    return model([main, same, neg])
+
+
+@pytest.mark.parametrize("then, other, cond", [(1, 2, True), (1, 2, False), (2, 2, True)])
+def test_if_hand_built_branches_shared_or_empty(then, other, cond, tmp_path):
+    # An empty branch (its input is its output), a branch both IF arms share.
+    path = tmp_path / "if.tflite"
+    path.write_bytes(_if_model(then, other, cond))
+    x = np.array([[5, -7, 30, -128]], np.int8)
+    _, outs = run_three(path, tmp_path / "b", n=1, inputs=lambda k: [x])
+    want = x if (then if cond else other) == 1 else np.clip(-x.astype(np.int32), -128, 127).astype(np.int8)
+    np.testing.assert_array_equal(outs[0], want)
+
+
+@pytest.mark.parametrize("then, other, why", [(1, 5, "its else subgraph #5 does not exist"),
+                                              (0, 1, "its then subgraph #0 calls itself")])
+def test_bad_if_subgraph_index_is_refused_in_one_line(then, other, why, tmp_path):
+    from pytool.frontends import ModelError, load_model
+
+    path = tmp_path / "bad.tflite"
+    path.write_bytes(_if_model(then, other))
+    with pytest.raises(ModelError, match=why) as e:
+        load_model(path)
+    assert str(e.value).startswith(str(path)) and "\n" not in str(e.value)
+
+
+def _swap_loop_model(steps: int) -> bytes:
+    """WHILE (i, a, b): i < steps; body (i + 1, b, a): the loop values swap places
+    each iteration (so a body input is the body's output at another position)."""
+    from ai_edge_litert import schema_py_generated as s
+    from tflite_build import Sub, T, model
+
+    B = s.BuiltinOperator
+    o = s.WhileOptionsT()
+    o.condSubgraphIndex, o.bodySubgraphIndex = 1, 2
+    vals = [T((), "int32", data=np.array(0, np.int32)), T((1, 3), "int8", 0.1, 0), T((1, 3), "int8", 0.1, 0)]
+    main = Sub(tensors=vals[:1] + [T((1, 3), "int8", 0.1, 0)] * 2 + [T((), "int32"), T((1, 3), "int8", 0.1, 0),
+                                                                      T((1, 3), "int8", 0.1, 0)],
+               ops=[(B.WHILE, [0, 1, 2], [3, 4, 5], s.BuiltinOptions.WhileOptions, o)], inputs=[1, 2], outputs=[4, 5])
+    loop = [T((), "int32"), T((1, 3), "int8", 0.1, 0), T((1, 3), "int8", 0.1, 0)]
+    cond = Sub(tensors=loop + [T((), "int32", data=np.array(steps, np.int32)), T((), "bool")],
+               ops=[(B.LESS, [0, 3], [4], 0, None)], inputs=[0, 1, 2], outputs=[4])
+    body = Sub(tensors=loop + [T((), "int32", data=np.array(1, np.int32)), T((), "int32")],
+               ops=[(B.ADD, [0, 3], [4], s.BuiltinOptions.AddOptions, s.AddOptionsT())],
+               inputs=[0, 1, 2], outputs=[4, 2, 1])
+    return model([main, cond, body])
+
+
+@pytest.mark.parametrize("steps", [2, 3])
+def test_while_values_swapping_places_keep_their_own_bytes(steps, tmp_path):
+    path = tmp_path / "swap.tflite"
+    path.write_bytes(_swap_loop_model(steps))
+    a, b = np.array([[1, 2, 3]], np.int8), np.array([[-4, -5, -6]], np.int8)
+    from tflite_micro import runtime
+
+    art = compile_model(path, out_dir=tmp_path / "b")
+    net = load_host(art)
+    ip = runtime.Interpreter.from_file(str(path))
+    ip.set_input(a, 0)
+    ip.set_input(b, 1)
+    ip.invoke()
+    want = [np.array(ip.get_output(i)) for i in range(2)]
+    got = net.invoke(a, b)
+    ref = run_int8(art.graph, [a, b])
+    expect = (a, b) if steps % 2 == 0 else (b, a)
+    for w, c, r, e in zip(want, got, ref, expect, strict=True):
+        np.testing.assert_array_equal(w, e)
+        np.testing.assert_array_equal(c, w)
+        np.testing.assert_array_equal(r, w)
