@@ -151,3 +151,76 @@ def test_reduce_any_matches_litert(tmp_path):
         for d, c, r in zip(ip.get_output_details(), net.invoke(*xs), run_int8(art.graph, xs)):
             w = ip.get_tensor(d["index"])
             assert c.dtype == w.dtype and c.tobytes() == w.tobytes() and r.tobytes() == c.tobytes()
+
+
+RELU = 19
+
+
+def circular_buffer_model() -> bytes:
+    """x [1, 1, 2, 3] int8 -> CIRCULAR_BUFFER without options, 5 slots (TFLite
+    Micro's guess: runs every invoke) -> ya; -> CIRCULAR_BUFFER cycles_max 3
+    with a valid output (never stops) -> yc, valid; -> CIRCULAR_BUFFER
+    cycles_max 2, 3 slots -> yb -> RELU -> r (runs every other invoke)."""
+    from signal_build import Node, graph_model
+    from tflite_build import T
+
+    q = (0.1, -3)
+    ts = [T((1, 1, 2, 3), "int8", *q), T((1, 5, 2, 3), "int8", *q), T((1, 3, 2, 3), "int8", *q),
+          T((1, 3, 2, 3), "int8", *q), T((1, 4, 2, 3), "int8", *q), T((1,), "bool")]
+    nodes = [Node("CIRCULAR_BUFFER", [0], [1]), Node("CIRCULAR_BUFFER", [0], [4, 5], {"cycles_max": 3}),
+             Node("CIRCULAR_BUFFER", [0], [2], {"cycles_max": 2}), Node(RELU, [2], [3])]
+    return graph_model(ts, nodes, [0], [1, 2, 3, 4, 5], raw_options={0: b""})
+
+
+def test_circular_buffer_matches_tflite_micro(tmp_path):
+    """Outputs compared once their slots hold real samples (TFLite Micro's
+    buffer starts as whatever its arena held) and, after the stride's
+    stop, only where the op ran (TFLite Micro leaves stale arena bytes)."""
+    from tflite_micro import runtime
+
+    path = tmp_path / "cb.tflite"
+    path.write_bytes(circular_buffer_model())
+    art = compile_model(path, out_dir=tmp_path / "build")
+    net = load_host(art)
+    ip = runtime.Interpreter.from_file(str(path))
+    rng = np.random.default_rng(6)
+    state: dict = {}
+    stops, valids = [], []
+    for k in range(9):
+        x = rng.integers(-128, 128, (1, 1, 2, 3)).astype(np.int8)
+        ip.set_input(x, 0)
+        ip.invoke()
+        got = net.invoke(x)
+        ref = run_int8(art.graph, [x], state=state)
+        stops.append(net.stopped)
+        valids.append(got[4])
+        want = [np.array(ip.get_output(i)) for i in range(5)]
+        for i, ready in enumerate((k >= 4, k >= 2, k >= 2 and not net.stopped, k >= 3, True)):
+            if ready:
+                assert got[i].tobytes() == want[i].tobytes(), f"invoke {k} output {i}: TFLite Micro"
+        for i in (0, 1, 3, 4):  # the buffers and valid are defined on every invoke
+            assert ref[i].tobytes() == got[i].tobytes(), f"invoke {k} output {i}: numpy twin"
+        assert got[1].reshape(3, 6)[-1].tobytes() == x.tobytes()
+    assert stops == [True, False] * 4 + [True]
+    assert [bool(v[0]) for v in valids] == [False, False, True] * 3
+    net.reset_state()
+    x = np.full((1, 1, 2, 3), -3, np.int8)  # the zero point: the restarted buffers hold nothing else
+    assert np.all(net.invoke(x)[0] == -3) and net.stopped  # and the counter restarts
+    assert np.all(net.invoke(x)[1] == -3) and not net.stopped
+
+
+def test_circular_buffer_refusals(tmp_path):
+    from signal_build import Node, graph_model
+    from tflite_build import T
+
+    from pytool.frontends import load_model
+    from pytool.training import TrainSpec, TrainSpecError, prepare
+
+    path = tmp_path / "cb.tflite"
+    path.write_bytes(circular_buffer_model())
+    with pytest.raises(TrainSpecError, match="CIRCULAR_BUFFER .* skips invokes"):
+        prepare(load_model(path), TrainSpec(method="sparse", trainable="last:1"))
+    ts = [T((1, 1, 2, 3), "int16", 0.1, 0), T((1, 4, 2, 3), "int16", 0.1, 0)]
+    path.write_bytes(graph_model(ts, [Node("CIRCULAR_BUFFER", [0], [1], {"cycles_max": 2})], [0], [1]))
+    with pytest.raises(Exception, match="CIRCULAR_BUFFER .* int8 only"):
+        compile_model(path, out_dir=tmp_path / "build")

@@ -592,6 +592,13 @@ def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     op.attrs = {}
 
 
+def _circular_buffer(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
+    from pytool.ops import circular_buffer
+
+    custom = fb_op.CustomOptionsAsNumpy().tobytes() if fb_op.CustomOptionsLength() else b""
+    circular_buffer.read_attrs(g, op, custom, ctx.error)
+
+
 def _detection_postprocess(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     from pytool.ops import detection_postprocess
 
@@ -604,6 +611,7 @@ def _detection_postprocess(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 _ATTRS = {
     "CUSTOM:TFLite_Detection_PostProcess": _detection_postprocess,
+    "CUSTOM:CIRCULAR_BUFFER": _circular_buffer,
     "CONV_2D": _conv,
     "DEPTHWISE_CONV_2D": _depthwise,
     "FULLY_CONNECTED": _fully_connected,

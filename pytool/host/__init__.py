@@ -32,6 +32,7 @@ odl_status_t odl_train_set_lr_shift(odl_ctx_t *ctx, uint32_t shift);
 size_t odl_host_ctx_size(void);
 const odl_model_t *odl_host_model(void);
 uint32_t odl_host_last_op(const odl_ctx_t *ctx);
+uint32_t odl_host_stopped(const odl_ctx_t *ctx);
 """
 
 PRELUDE = """
@@ -41,6 +42,7 @@ extern const odl_model_t odl_model;
 size_t odl_host_ctx_size(void) { return sizeof(odl_ctx_t); }
 const odl_model_t *odl_host_model(void) { return &odl_model; }
 uint32_t odl_host_last_op(const odl_ctx_t *ctx) { return ctx->stats.last_op; }
+uint32_t odl_host_stopped(const odl_ctx_t *ctx) { return ctx->stats.stopped; }
 """
 
 # Extra cdef/prelude blocks registered by training methods (kept here so one
@@ -130,6 +132,12 @@ class HostModel:
         n = int(np.prod(ti["shape"])) * np.dtype(ti["dtype"]).itemsize
         buf = self.ffi.buffer(self.lib.odl_tensor_ptr(self.ctx, idx), n)
         return np.frombuffer(bytes(buf), dtype=ti["dtype"]).reshape(ti["shape"])
+
+    @property
+    def stopped(self) -> bool:
+        """The last invoke stopped early by design (a CIRCULAR_BUFFER not due
+        to run yet): the outputs of the ops after it are stale."""
+        return bool(self.lib.odl_host_stopped(self.ctx))
 
     @property
     def trainable(self) -> bool:

@@ -111,6 +111,7 @@ MODULES = {
     "WHILE": "control_flow",
     "CALL_ONCE": "control_flow",
     "CUSTOM:TFLite_Detection_PostProcess": "detection_postprocess",
+    "CUSTOM:CIRCULAR_BUFFER": "circular_buffer",
     # TFLite Micro's signal library (custom ops; audio front ends)
     "CUSTOM:SignalWindow": "signal_window",
     "CUSTOM:SignalFftAutoScale": "signal_fft_auto_scale",

@@ -229,6 +229,9 @@ def check_no_control_flow(g: Graph, trainable: str = "") -> None:
             raise TrainSpecError(f"--trainable: {n!r} is {inner}: layers inside IF branches and WHILE bodies "
                                  "stay frozen")
     for op in g.ops:
+        if op.type == "CUSTOM:CIRCULAR_BUFFER":  # its invokes may stop early; the steps would not
+            raise TrainSpecError(f"the model has CIRCULAR_BUFFER '{op.name}': training a streaming model that "
+                                 "skips invokes is not supported (compile it without --train)")
         if op.type in ("IF", "WHILE", "CALL_ONCE", "READ_VARIABLE", "ASSIGN_VARIABLE"):
             raise TrainSpecError(f"the model has {op.type} '{op.name}': training a model with control flow or "
                                  "resource variables is not supported (compile it without --train)")

@@ -96,6 +96,10 @@ odl_status_t odl_gather_nd(int32_t elem, int32_t rank, const int32_t *dims, int3
 odl_status_t odl_dynamic_update_slice(int32_t elem, int32_t rank, const int32_t *op_dims, const int32_t *up_dims,
                                       const int64_t *start, const void *operand, const void *update, void *out);
 
+/* CIRCULAR_BUFFER: buf (slots * depth bytes) drops its first depth bytes,
+ * takes x at its end, and is copied to out. */
+odl_status_t odl_circular_buffer_s8(int32_t slots, int32_t depth, const int8_t *x, int8_t *buf, int8_t *out);
+
 /* int8 ADD_N: inputs of one shape and quantization. */
 typedef struct {
     int32_t input_offset, output_offset, left_shift;

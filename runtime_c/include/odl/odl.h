@@ -126,6 +126,8 @@ typedef struct {
     uint32_t last_op;    /* index of the op that failed, or of the last op run */
     uint32_t eval_samples; /* odl_eval_sample calls since the last training step */
     uint32_t eval_correct; /* ... of which predicted the label */
+    uint32_t stopped;    /* 1: the last invoke stopped early by design (CIRCULAR_BUFFER's stride, TFLite
+                          * Micro's kTfLiteAbort): the ops after the one that set it did not run */
 } odl_stats_t;
 
 /* Running loss statistics of the training guard (Q16.16). */
@@ -158,7 +160,8 @@ odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena,
  * Resource variables (ODL_T_RESET_FILL) get TFLite Micro's Reset value
  * instead: every byte `fill` (CALL_ONCE's initial value is not re-applied). */
 odl_status_t odl_reset_state(odl_ctx_t *ctx);
-/* Runs every op of the schedule. */
+/* Runs every op of the schedule (up to an op that stops the invoke early:
+ * ODL_OK with ctx->stats.stopped set, see odl_stats_t). */
 odl_status_t odl_invoke(odl_ctx_t *ctx);
 /* Runs ops [first, last), skipping the ops nested in a control-flow op
  * (which runs them). */

@@ -69,6 +69,7 @@ odl_status_t odl_invoke_range(odl_ctx_t *ctx, uint32_t first, uint32_t last) {
         ctx->stats.last_op = i;
         odl_status_t s = ctx->model->decoders[i](ctx, &ctx->model->ops[i]);
         if (s != ODL_OK) return s;
+        if (ctx->stats.stopped) return ODL_OK; /* the rest of the schedule does not run this time */
     }
     return ODL_OK;
 }
@@ -77,6 +78,7 @@ odl_status_t odl_invoke(odl_ctx_t *ctx) {
     if (!ctx) return ODL_ERR_ARG;
     if (!ctx->ready) return ODL_ERR_STATE;
     const odl_train_config_t *tc = ctx->model->train;
+    ctx->stats.stopped = 0;
     /* a method may own inference (FP16 backprop runs its trained FP16 head) */
     odl_status_t s = (tc && tc->hooks && tc->hooks->invoke) ? tc->hooks->invoke(ctx)
                                                             : odl_invoke_range(ctx, 0, ctx->model->n_ops);
