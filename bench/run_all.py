@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["inference", "quantize", "targets", "train", "train_fp16", "train_speed", "finetune", "fuzz", "fleet"]
+BENCHES = ["inference", "quantize", "targets", "train", "train_fp16", "train_speed", "finetune", "fuzz", "fleet",
+           "control_flow"]
 
 
 def main() -> int:
