@@ -224,3 +224,56 @@ def test_circular_buffer_refusals(tmp_path):
     path.write_bytes(graph_model(ts, [Node("CIRCULAR_BUFFER", [0], [1], {"cycles_max": 2})], [0], [1]))
     with pytest.raises(Exception, match="CIRCULAR_BUFFER .* int8 only"):
         compile_model(path, out_dir=tmp_path / "build")
+
+
+SHAPE, ZEROS_LIKE, BROADCAST_ARGS = 77, 93, 145
+
+
+def static_shape_model() -> bytes:
+    """SHAPE, ZEROS_LIKE and BROADCAST_ARGS of a (non-constant) input: folded
+    from its static shape, as model outputs (copied from the folded
+    constants) and read by an ADD; plus BROADCAST_ARGS of two computed
+    shapes (runs at invoke time)."""
+    b = Builder(0)
+    x, s1, s2 = b.t((2, 3), "int8", 0.1, 0), b.t((3,), "int32"), b.t((2,), "int32")
+    s = b.t((2,), "int32")
+    b.op(SHAPE, [x], [s])
+    z = b.t((2, 3), "int8", 0.1, 0)
+    b.op(ZEROS_LIKE, [x], [z])
+    ba = b.t((3,), "int32")
+    b.op(BROADCAST_ARGS, [s, b.t((3,), "int32", data=np.array([4, 1, 3], np.int32))], [ba])
+    y = b.t((2, 3), "int8", 0.1, 0)
+    b.op(ADD, [x, z], [y])
+    dyn = b.t((3,), "int32")
+    b.op(BROADCAST_ARGS, [s1, s2], [dyn])
+    return b.build([x, s1, s2], [s, z, ba, y, dyn])
+
+
+def test_static_shape_ops_fold_and_broadcast_args_runs(tmp_path):
+    path = tmp_path / "shape.tflite"
+    path.write_bytes(static_shape_model())
+    rng = np.random.default_rng(8)
+    xs = [[rng.integers(-128, 128, (2, 3)).astype(np.int8), np.array(s1, np.int32), np.array(s2, np.int32)]
+          for s1, s2 in (([4, 1, 3], [5, 1]), ([1, 7, 1], [1, 9]), ([2, 2, 2], [1, 2]))]
+    outs = _compare(path, tmp_path, xs)
+    assert outs[0][0].tolist() == [2, 3] and outs[0][2].tolist() == [4, 2, 3] and not outs[0][1].any()
+    assert [o[4].tolist() for o in outs] == [[4, 5, 3], [1, 7, 9], [2, 2, 2]]
+    art = compile_model(path, out_dir=tmp_path / "build")
+    assert [op.type for op in art.graph.ops].count("BROADCAST_ARGS") == 1  # the computed one
+    net = load_host(art)
+    from pytool.host import OdlError
+
+    with pytest.raises(OdlError, match="ODL_ERR_SHAPE"):  # 3 vs 2: TFLite Micro aborts the process
+        net.invoke(xs[0][0], np.array([4, 1, 3], np.int32), np.array([5, 2], np.int32))
+
+
+def test_broadcast_args_int64_matches_tflite_micro(tmp_path):
+    b = Builder(0)
+    s1, s2, y = b.t((2,), "int64"), b.t((4,), "int64"), b.t((4,), "int64")
+    b.op(BROADCAST_ARGS, [s1, s2], [y])
+    path = tmp_path / "ba64.tflite"
+    path.write_bytes(b.build([s1, s2], [y]))
+    xs = [[np.array([1, 6], np.int64), np.array([2, 3, 5, 1], np.int64)],
+          [np.array([2**33 + 7, 1], np.int64), np.array([1, 1, 1, 4], np.int64)]]  # int64 dims pass through int
+    outs = _compare(path, tmp_path, xs)
+    assert outs[0][0].tolist() == [2, 3, 5, 6] and outs[1][0].tolist() == [1, 1, 7, 4]

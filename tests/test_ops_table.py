@@ -24,4 +24,4 @@ def test_onnx_coverage_names_every_converter_and_real_ops():
 def test_every_op_declares_its_kernel_types():
     for t in opreg.supported():
         types = opreg.get(t).TYPES
-        assert types and set(types) <= {"int8", "int16", "bool", "float32"}, t
+        assert types and set(types) <= {"int8", "int16", "bool", "int32", "float32"}, t  # int32: shape ops

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from pytool import ops as opreg
-from pytool.ir import Graph, IRError, Op
+from pytool.ir import Graph, IRError, Op, Tensor
 
 
 def _static(g: Graph, op: Op, xs: list) -> list:
@@ -71,8 +71,8 @@ INTEGER = frozenset({"int8", "int16", "int32", "bool"})
 CONTROL = frozenset({"IF", "WHILE", "CALL_ONCE"})  # run subgraphs: never folded
 
 
-def _foldable(g: Graph, op: Op, outputs: set[str]) -> bool:
-    if "_unsupported" in op.attrs or any(n in outputs for n in op.outputs) or op.type in CONTROL:
+def _foldable(g: Graph, op: Op) -> bool:
+    if "_unsupported" in op.attrs or op.type in CONTROL:
         return False
     if any(n in g.meta.get("variables", {}) for n in op.outputs):
         return False
@@ -111,11 +111,15 @@ def _evaluate(g: Graph, op: Op) -> list:
 def fold_constants(g: Graph) -> int:
     """Folds in graph order (a folded result can make later ops foldable).
     Returns the number of ops folded. An op whose result does not match its
-    output tensors' shapes is kept as it is."""
+    output tensors' shapes is kept as it is. A folded graph output (e.g. the
+    SHAPE of an input) stays an arena tensor, filled from a new constant by
+    RESHAPE's byte copy at each invoke."""
     outputs = set(g.outputs)
     kept, folded = [], 0
+    alias: dict[str, str] = {}  # folded graph output -> its constant, for the ops that read it
     for op in g.ops:
-        if _foldable(g, op, outputs):
+        op.inputs = [alias.get(n, n) for n in op.inputs]
+        if _foldable(g, op):
             try:
                 values = _evaluate(g, op)
                 ts = [g.tensors[n] for n in op.outputs]
@@ -124,7 +128,12 @@ def fold_constants(g: Graph) -> int:
                 kept.append(op)
                 continue
             for t, a in zip(ts, arrays):
-                t.data = a
+                if t.name in outputs:
+                    const = g.add_tensor(Tensor(g.unique_name(f"{t.name}/folded"), t.shape, t.dtype, a, t.quant))
+                    kept.append(Op("RESHAPE", [const.name], [t.name], name=f"{op.name}/folded_output"))
+                    alias[t.name] = const.name
+                else:
+                    t.data = a
             folded += 1
             continue
         kept.append(op)

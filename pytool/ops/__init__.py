@@ -102,6 +102,7 @@ MODULES = {
     "DYNAMIC_UPDATE_SLICE": "dynamic_update_slice",
     "REDUCE_ALL": "reduce_all",
     "REDUCE_ANY": "reduce_all",
+    "BROADCAST_ARGS": "broadcast_args",
     **dict.fromkeys(("NEG", "SQUARE", "FLOOR", "CEIL", "ROUND", "SQRT", "EXP", "LOG", "SIN", "COS", "FLOOR_DIV",
                      "FLOOR_MOD"),
                     "f32_math"),

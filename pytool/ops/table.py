@@ -40,7 +40,8 @@ def render() -> str:
             continue
         types = getattr(opreg.get(op_type), "TYPES", ("int8",))
         onnx = ", ".join(sorted(src.get(op_type, []))) or "-"
-        int8 = "yes" if "int8" in types else "bool" if "bool" in types else "-"  # bool-only logic ops
+        # bool-only logic ops, int32-only shape ops
+        int8 = "yes" if "int8" in types else "bool" if "bool" in types else "int32" if "int32" in types else "-"
         f32 = "yes" if op_type in floats or "float32" in types else "-"
         rows.append(f"| {op_type} | {int8} | {'yes' if 'int16' in types else '-'} | {f32} | {onnx} |")
     return "\n".join(rows)

@@ -100,6 +100,11 @@ odl_status_t odl_dynamic_update_slice(int32_t elem, int32_t rank, const int32_t 
  * takes x at its end, and is copied to out. */
 odl_status_t odl_circular_buffer_s8(int32_t slots, int32_t depth, const int8_t *x, int8_t *buf, int8_t *out);
 
+/* BROADCAST_ARGS: the broadcast of two shape vectors (int64 when wide, else
+ * int32) into n_out dims; unequal dims other than 1 give ODL_ERR_SHAPE. */
+odl_status_t odl_broadcast_args(int32_t wide, int32_t n1, const void *s1, int32_t n2, const void *s2, int32_t n_out,
+                                void *out);
+
 /* int8 ADD_N: inputs of one shape and quantization. */
 typedef struct {
     int32_t input_offset, output_offset, left_shift;
