@@ -351,6 +351,7 @@ def test_relu_with_zero_point_min_blocks_the_error_at_its_floor(digits):
     st = sp.make_setup(digits, TrainSpec(method="sparse", lr=0.003), scheme)
     assert all(sp.mask_mode(s) == 1 for s in st.steps if s.act)  # RELU-fused layers: the activation mask
     assert any(s.act and tuple(s.mask) == (-128, 127) for s in st.steps)
+    assert [sp.mask_mode(s) for s in st.steps if not s.act and s.mask] == [2]  # fc2 (logits): saturation only
     fc = FloatChain(digits, 0)
     d = np.load(DIGITS / "field.npz")
     info = digits.tensors[digits.inputs[0]]
