@@ -226,7 +226,7 @@ def test_call_once_that_does_not_fold_runs_once_on_the_device(tmp_path):
     assert outs[3].tobytes() != outs[0].tobytes() and outs[4].tobytes() != outs[1].tobytes()
 
 
-def _if_model(then: int, other: int, cond: bool = True) -> bytes:
+def _if_model(then: int, other: int, cond: bool = True, cond_type: str = "bool") -> bytes:
     """IF(cond, x) whose branches are subgraph `then` / `other`; subgraph 1 returns
     its input, subgraph 2 gives the input's negation by a MUL."""
     from ai_edge_litert import schema_py_generated as s
@@ -235,7 +235,8 @@ def _if_model(then: int, other: int, cond: bool = True) -> bytes:
     B = s.BuiltinOperator
     o = s.IfOptionsT()
     o.thenSubgraphIndex, o.elseSubgraphIndex = then, other
-    main = Sub(tensors=[T((1, 4), "int8", 0.1, 0), T((1,), "bool", data=np.array([cond])), T((1, 4), "int8", 0.1, 0)],
+    main = Sub(tensors=[T((1, 4), "int8", 0.1, 0), T((1,), cond_type, data=np.array([cond])),
+                        T((1, 4), "int8", 0.1, 0)],
                ops=[(B.IF, [1, 0], [2], s.BuiltinOptions.IfOptions, o)], inputs=[0], outputs=[2])
     same = Sub(tensors=[T((1, 4), "int8", 0.1, 0)], ops=[], inputs=[0], outputs=[0])
     neg = Sub(tensors=[T((1, 4), "int8", 0.1, 0), T((1,), "int8", 0.5, 0, data=np.array([-2], np.int8)),
@@ -255,13 +256,15 @@ def test_if_hand_built_branches_shared_or_empty(then, other, cond, tmp_path):
     np.testing.assert_array_equal(outs[0], want)
 
 
-@pytest.mark.parametrize("then, other, why", [(1, 5, "its else subgraph #5 does not exist"),
-                                              (0, 1, "its then subgraph #0 calls itself")])
-def test_bad_if_subgraph_index_is_refused_in_one_line(then, other, why, tmp_path):
+@pytest.mark.parametrize("then, other, cond_type, why", [
+    (1, 5, "bool", "its else subgraph #5 does not exist"),
+    (0, 1, "bool", "its then subgraph #0 calls itself"),
+    (1, 2, "int32", r"the condition 't1' is int32\[1\]; TFLite Micro's IF takes a one-element bool")])
+def test_bad_if_is_refused_in_one_line(then, other, cond_type, why, tmp_path):
     from pytool.frontends import ModelError, load_model
 
     path = tmp_path / "bad.tflite"
-    path.write_bytes(_if_model(then, other))
+    path.write_bytes(_if_model(then, other, cond_type=cond_type))
     with pytest.raises(ModelError, match=why) as e:
         load_model(path)
     assert str(e.value).startswith(str(path)) and "\n" not in str(e.value)

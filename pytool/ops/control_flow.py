@@ -60,6 +60,10 @@ def check(g: Graph, op: Op) -> list[Graph]:
     if op.type == "IF":
         if not op.inputs:
             raise IRError(f"IF '{op.name}': the condition input is missing")
+        c = g.tensors[op.inputs[0]]
+        if c.dtype != "bool" or c.numel != 1:  # what TFLite Micro's IF Prepare accepts
+            raise IRError(f"IF '{op.name}': the condition '{c.name}' is {c.dtype}{list(c.shape)}; "
+                          "TFLite Micro's IF takes a one-element bool")
         for s, a in zip(subs, SUBGRAPH_ATTRS["IF"]):
             _same(g, op, f"{a} branch inputs", op.inputs[1:], s.inputs)
             _same(g, op, f"{a} branch outputs", op.outputs, s.outputs)
