@@ -277,3 +277,72 @@ def test_broadcast_args_int64_matches_tflite_micro(tmp_path):
           [np.array([2**33 + 7, 1], np.int64), np.array([1, 1, 1, 4], np.int64)]]  # int64 dims pass through int
     outs = _compare(path, tmp_path, xs)
     assert outs[0][0].tolist() == [2, 3, 5, 6] and outs[1][0].tolist() == [1, 1, 7, 4]
+
+
+def device_model() -> bytes:
+    """The new ops in one graph for the board: a CIRCULAR_BUFFER (cycles_max
+    2) that stops every other invoke, then a RELU, DYNAMIC_UPDATE_SLICE with
+    computed int32 indices, REDUCE_ALL and BROADCAST_ARGS of input shapes.
+    The buffer comes first: TFLite Micro keeps it in the output tensor,
+    whose arena bytes the ops before it in the graph may reuse."""
+    from signal_build import Node, graph_model
+    from tflite_build import T
+
+    q = (0.05, -3)
+    ts = [T((3, 4, 5), "int8", *q), T((2, 2, 3), "int8", *q), T((3,), "int32"), T((2, 3, 4), "bool"),
+          T((3,), "int32"), T((2,), "int32"), T((1, 1, 2, 3), "int8", *q),  # 0-6: inputs
+          T((3,), "int32", data=np.array([1, -1, 2], np.int32)), T((3,), "int32"), T((3, 4, 5), "int8", *q),
+          T((1,), "int32", data=np.array([1], np.int32)), T((2, 4), "bool"), T((3,), "int32"),
+          T((1, 3, 2, 3), "int8", *q), T((1, 3, 2, 3), "int8", *q)]
+    nodes = [Node("CIRCULAR_BUFFER", [6], [13], {"cycles_max": 2}), Node(RELU, [13], [14]),
+             Node(ADD, [2, 7], [8]), Node(DYNAMIC_UPDATE_SLICE, [0, 1, 8], [9]),
+             Node(REDUCE_ALL, [3, 10], [11], builtin_options=_reducer(False)), Node(BROADCAST_ARGS, [4, 5], [12])]
+    return graph_model(ts, nodes, [0, 1, 2, 3, 4, 5, 6], [9, 11, 12, 13, 14])
+
+
+def _device_inputs(n: int, seed: int) -> list[list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return [[_values(rng, (3, 4, 5), "int8"), _values(rng, (2, 2, 3), "int8"), rng.integers(-3, 7, 3).astype(np.int32),
+             rng.random((2, 3, 4)) < 0.85, np.array([4, 1, 3], np.int32), np.array([rng.integers(1, 6), rng.choice([1, 3])], np.int32),
+             _values(rng, (1, 1, 2, 3), "int8")] for _ in range(n)]
+
+
+def test_device_model_matches_tflite_micro_on_host(tmp_path):
+    from tflite_micro import runtime
+
+    path = tmp_path / "dev.tflite"
+    path.write_bytes(device_model())
+    net = load_host(compile_model(path, out_dir=tmp_path / "build"))
+    ip = runtime.Interpreter.from_file(str(path))
+    for k, xs in enumerate(_device_inputs(6, 9)):
+        for i, x in enumerate(xs):
+            ip.set_input(x, i)
+        ip.invoke()
+        got = net.invoke(*xs)
+        assert net.stopped == (k % 2 == 0)
+        for i in range(5):
+            if (i < 3 or k >= 2) and (i == 3 or not net.stopped):  # buffers filled with samples; ops that ran
+                assert got[i].tobytes() == np.array(ip.get_output(i)).tobytes(), f"invoke {k} output {i}"
+
+
+@pytest.mark.qemu
+def test_new_ops_on_qemu_match_host(tmp_path):
+    """mps2-an386 over the serial link: every output byte-equal to the host's
+    (stale outputs of the stopped invokes too: same C, same arena plan),
+    across a RESET_STATE."""
+    from pytool.link import Link
+    from pytool.targets import QemuSession, build_firmware
+
+    path = tmp_path / "dev.tflite"
+    path.write_bytes(device_model())
+    art = compile_model(path, out_dir=tmp_path / "model")
+    net = load_host(art)
+    elf = build_firmware(art.dir, "mps2-an386", tmp_path / "fw")
+    with QemuSession(elf, "mps2-an386") as q, Link(q.url, timeout=10) as link:
+        for k, xs in enumerate(_device_inputs(7, 10)):
+            if k == 4:
+                net.reset_state()
+                link.reset_state()
+            wire = [x.view(np.uint8) if x.dtype == bool else x for x in xs]  # the link carries bools as uint8
+            for i, (w, c) in enumerate(zip(net.invoke(*xs), link.infer_all(*wire))):
+                assert c.reshape(-1).tobytes() == w.reshape(-1).tobytes(), f"invoke {k} output {i}"
