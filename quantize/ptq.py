@@ -42,7 +42,7 @@ WEIGHT_OPS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0, "TRANS
 WEIGHT_INPUTS = {"TRANSPOSE_CONV": (1, 3, 2)}
 SHARED_QUANT_OPS = ("RESHAPE", "MAX_POOL_2D", "AVERAGE_POOL_2D", "PAD", "TRANSPOSE", "CONCATENATION",
                     "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR", "STRIDED_SLICE", "SLICE", "SQUEEZE",
-                    "EXPAND_DIMS", "MAXIMUM", "MINIMUM")
+                    "EXPAND_DIMS", "MAXIMUM", "MINIMUM", "DYNAMIC_UPDATE_SLICE")
 FIXED_OUTPUT_QUANT = {"SOFTMAX": (1.0 / 256.0, -128), "LOGISTIC": (1.0 / 256.0, -128), "TANH": (1.0 / 128.0, 0)}
 INT32_MAX = 2**31 - 1
 
@@ -109,7 +109,7 @@ def _shared_groups(g: Graph, quantizable: set[str]) -> _Groups:
         if op.type not in SHARED_QUANT_OPS:
             continue
         data_inputs = op.inputs if op.type == "CONCATENATION" else op.inputs[:2] if op.type in (
-            "MAXIMUM", "MINIMUM") else op.inputs[:1]
+            "MAXIMUM", "MINIMUM", "DYNAMIC_UPDATE_SLICE") else op.inputs[:1]
         for n in data_inputs + op.outputs[:1]:
             if n in quantizable:
                 groups.union(n, op.outputs[0])

@@ -346,3 +346,28 @@ def test_new_ops_on_qemu_match_host(tmp_path):
             wire = [x.view(np.uint8) if x.dtype == bool else x for x in xs]  # the link carries bools as uint8
             for i, (w, c) in enumerate(zip(net.invoke(*xs), link.infer_all(*wire))):
                 assert c.reshape(-1).tobytes() == w.reshape(-1).tobytes(), f"invoke {k} output {i}"
+
+
+def test_float_dynamic_update_slice_quantizes_with_shared_scales(tmp_path):
+    """A float model's operand, update and output share one quantization (the
+    C copies raw values), so the int8 result is the float one rounded."""
+    from pytool.frontends import load_model
+    from pytool.reference import run_float
+
+    b = Builder(1)
+    x, u, y = b.t((3, 4, 5)), b.t((2, 2, 3)), b.t((3, 4, 5))
+    b.op(DYNAMIC_UPDATE_SLICE, [x, u, b.t((3,), "int32", data=np.array([1, 3, 1], np.int32))], [y])
+    path = tmp_path / "f.tflite"
+    path.write_bytes(b.build([x, u], [y]))
+    rng = np.random.default_rng(3)
+    xs = [[rng.uniform(-2, 2, (3, 4, 5)).astype(np.float32), rng.uniform(-3, 3, (2, 2, 3)).astype(np.float32)]
+          for _ in range(8)]
+    art = compile_model(path, out_dir=tmp_path / "build", calib=xs)
+    net, g = load_host(art), load_model(path)
+    q = [(d["scale"], d["zero_point"]) for d in (*art.meta["inputs"], art.meta["outputs"][0])]
+    assert q[0] == q[1] == q[2]
+    scale, zp = q[0]
+    for f in xs[:3]:
+        ins = [np.clip(np.round(v / scale) + zp, -128, 127).astype(np.int8) for v in f]
+        got = (net.invoke(*ins).astype(np.float32) - zp) * scale
+        assert np.max(np.abs(got - run_float(g, f)[0])) <= scale / 2 + 1e-6
