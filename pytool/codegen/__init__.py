@@ -145,7 +145,7 @@ def lower_graph(
                 # The subgraphs' ops follow this op (n_nested of them); its I/O list
                 # gains each subgraph's inputs and outputs, its params their op counts.
                 subs = control_flow.check(sub, op)
-                alias_of.update(control_flow.aliases(sub, op, {k for k, n in calls.items() if n > 1}))
+                alias_of.update(control_flow.aliases(sub, op, {s for s, n in calls.items() if n > 1}))
                 names = list(low.inputs)
                 counts = []
                 for s_ in subs:
