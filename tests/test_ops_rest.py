@@ -371,3 +371,26 @@ def test_float_dynamic_update_slice_quantizes_with_shared_scales(tmp_path):
         ins = [np.clip(np.round(v / scale) + zp, -128, 127).astype(np.int8) for v in f]
         got = (net.invoke(*ins).astype(np.float32) - zp) * scale
         assert np.max(np.abs(got - run_float(g, f)[0])) <= scale / 2 + 1e-6
+
+
+def test_dynamic_update_slice_random_ranks_match_tflite_micro(tmp_path):
+    """Ranks 1 to 5 with random operand and update shapes (int16, indices
+    from the inputs, often out of range): every row offset of the C's copy."""
+    rng = np.random.default_rng(12)
+    b = Builder(12)
+    ins, outs, shapes = [], [], []
+    for rank in range(1, 6):
+        op_shape = tuple(int(d) for d in rng.integers(1, 5, rank))
+        up_shape = tuple(int(rng.integers(0 if rank == 3 else 1, d + 1)) for d in op_shape)  # rank 3: maybe empty
+        x, u, s = _t(b, op_shape, "int16"), _t(b, up_shape, "int16"), b.t((rank,), "int32")
+        y = _t(b, op_shape, "int16")
+        b.op(DYNAMIC_UPDATE_SLICE, [x, u, s], [y])
+        ins += [x, u, s]
+        outs.append(y)
+        shapes.append((op_shape, up_shape))
+    path = tmp_path / "ranks.tflite"
+    path.write_bytes(b.build(ins, outs))
+    xs = [[a for op_shape, up_shape in shapes
+           for a in (_values(rng, op_shape, "int16"), _values(rng, up_shape, "int16"),
+                     rng.integers(-2, 6, len(op_shape)).astype(np.int32))] for _ in range(4)]
+    _compare(path, tmp_path, xs)
