@@ -457,6 +457,8 @@ def _no_attrs(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 def _circular_buffer(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     from pytool.ops import circular_buffer
 
+    if ctx.subgraph:  # its early stop ends the whole invoke; a loop or branch would go on
+        raise ctx.error("CIRCULAR_BUFFER inside an IF / WHILE subgraph is not supported")
     custom = fb_op.CustomOptionsAsNumpy().tobytes() if fb_op.CustomOptionsLength() else b""
     circular_buffer.read_attrs(g, op, custom, ctx.error)
 
