@@ -105,14 +105,16 @@ def _reducer(keep: bool):
 
 def reduce_bool_model(code: int) -> bytes:
     """bool input [2, 3, 4] and GREATER(int8 input, 0): the reduction over
-    axis 1, axes (1, 2) kept, every axis and axis -1."""
+    axis 1, axes (1, 2) kept, every axis, axis -1 and axes (0, 2) (not
+    contiguous) kept."""
     b = Builder(2)
     x, q = b.t((2, 3, 4), "bool"), b.t((2, 3, 4), "int8", 0.1, 0)
     gt = b.t((2, 3, 4), "bool")
     b.op(GREATER, [q, b.t((1,), "int8", 0.1, 0, data=np.zeros(1, np.int8))], [gt])
     outs = []
     for src, axes, keep, shape in ((x, [1], False, (2, 4)), (x, [1, -1], True, (2, 1, 1)),
-                                   (gt, [0, 1, 2], False, ()), (gt, [-1], False, (2, 3))):
+                                   (gt, [0, 1, 2], False, ()), (gt, [-1], False, (2, 3)),
+                                   (x, [2, 0], True, (1, 3, 1))):
         y = b.t(shape, "bool")
         b.op(code, [src, b.t((len(axes),), "int32", data=np.array(axes, np.int32))], [y], *_reducer(keep))
         outs.append(y)
@@ -394,3 +396,22 @@ def test_dynamic_update_slice_random_ranks_match_tflite_micro(tmp_path):
            for a in (_values(rng, op_shape, "int16"), _values(rng, up_shape, "int16"),
                      rng.integers(-2, 6, len(op_shape)).astype(np.int32))] for _ in range(4)]
     _compare(path, tmp_path, xs)
+
+
+REDUCE_MAX, REDUCE_MIN = 82, 89
+
+
+def test_reduce_max_min_over_axes_that_are_not_contiguous(tmp_path):
+    """TFLite's ReduceGeneric takes any axes: int8 REDUCE_MAX over (1, 3) and
+    REDUCE_MIN over (0, 2) kept, against TFLite Micro."""
+    b = Builder(4)
+    x = b.t((2, 3, 4, 2), "int8", 0.1, 2)
+    outs = []
+    for code, axes, keep, shape in ((REDUCE_MAX, [1, 3], False, (2, 4)), (REDUCE_MIN, [0, -2], True, (1, 3, 1, 2))):
+        y = b.t(shape, "int8", 0.1, 2)
+        b.op(code, [x, b.t((2,), "int32", data=np.array(axes, np.int32))], [y], *_reducer(keep))
+        outs.append(y)
+    path = tmp_path / "minmax.tflite"
+    path.write_bytes(b.build([x], outs))
+    rng = np.random.default_rng(5)
+    _compare(path, tmp_path, [[_values(rng, (2, 3, 4, 2), "int8")] for _ in range(3)])

@@ -2,7 +2,8 @@
 Micro does not register it; same arithmetic). IR: inputs [x bool, axes
 const], attrs {keep_dims}. On bools stored as 0 / 1 bytes, all is the minimum
 and any the maximum, so both run REDUCE_MAX's C op (REDUCE_ALL with its
-is_min flag) over the same contiguous [outer, reduce, inner] view.
+is_min flag) over the same [outer, reduce, inner] view, or its 5-D form for
+axes that are not contiguous.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.mean import infer_shapes, resolved_axes, view_3d
-from pytool.ops.reduce_max import OPCODE
+from pytool.ops.mean import infer_shapes, resolved_axes
+from pytool.ops.reduce_max import OPCODE, minmax_params, reduce_lowered
 
 TYPES = ("bool",)
 __all__ = ["OPCODE", "TYPES", "infer_shapes", "lower", "macs", "ref_float", "ref_int8"]
@@ -38,12 +39,9 @@ def lower(g: Graph, op: Op) -> Lowered:
     if dx != "bool" or dy != "bool":
         raise IRError(f"{op.type} '{op.name}': input {dx} and output {dy}; bool in and out expected "
                       "(TFLite Micro's REDUCE_ALL takes bool only)")
-    outer, reduce, inner = view_3d(op, g.tensors[op.inputs[0]].shape, resolved_axes(g, op))
-    return Lowered(inputs=[op.inputs[0]], params=[outer, reduce, inner, 1 if op.type == "REDUCE_ALL" else 0],
-                   opcode=OPCODE)
+    is_min = 1 if op.type == "REDUCE_ALL" else 0
+    return Lowered(inputs=[op.inputs[0]], params=minmax_params(g, op, [is_min]), opcode=OPCODE)
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
-    outer, reduce, inner = low.params[:3]
-    y = _np(op)(np.asarray(xs[0], bool).reshape(outer, reduce, inner), axis=1)
-    return [y.reshape(g.tensors[op.outputs[0]].shape)]
+    return [reduce_lowered(low, np.asarray(xs[0], bool), _np(op)).reshape(g.tensors[op.outputs[0]].shape)]

@@ -1,7 +1,9 @@
 """REDUCE_MAX and REDUCE_MIN (reduce_min.py). IR: inputs [x, axes const],
 attrs {keep_dims}. TFLite Micro takes the raw maximum / minimum, so input and
 output must share quantization. C: inputs [x]; params [outer, reduce, inner]
-(contiguous reduced axes, as MEAN), and is_min = 1 for REDUCE_MIN."""
+(contiguous reduced axes, as MEAN), and is_min = 1 for REDUCE_MIN; other axis
+sets (TFLite's ReduceGeneric takes any): [d0..d4 (rank lifted to 5), mask of
+the reduced axes, is_min]."""
 
 from __future__ import annotations
 
@@ -38,14 +40,31 @@ def lower(g: Graph, op: Op) -> Lowered:
     qx, qy = per_tensor(g, op, op.inputs[0]), per_tensor(g, op, op.outputs[0])
     if np.float32(qx.scale[0]) != np.float32(qy.scale[0]) or int(qx.zero_point[0]) != int(qy.zero_point[0]):
         raise IRError(f"{op.type} '{op.name}': input and output quantization must match (TFLite Micro)")
-    outer, reduce, inner = view_3d(op, g.tensors[op.inputs[0]].shape, resolved_axes(g, op))
     extra = [1] if op.type == "REDUCE_MIN" else []
-    return Lowered(inputs=[op.inputs[0]], params=[outer, reduce, inner, *extra])
+    return Lowered(inputs=[op.inputs[0]], params=minmax_params(g, op, extra))
+
+
+def minmax_params(g: Graph, op: Op, extra: list[int]) -> list[int]:
+    """[outer, reduce, inner, *extra] for contiguous axes, else the 5-D form
+    [d0..d4, mask, is_min] (extra holds is_min when it is 1)."""
+    shape, axes = tuple(g.tensors[op.inputs[0]].shape), resolved_axes(g, op)
+    if not axes or not any(shape[i] != 1 for i in range(axes[0], axes[-1] + 1) if i not in axes):
+        return [*view_3d(op, shape, axes), *extra]
+    if len(shape) > 5:
+        raise IRError(f"{op.type} '{op.name}': rank {len(shape)} is above the runtime's 5")
+    lift = 5 - len(shape)
+    return [*([1] * lift + list(shape)), sum(1 << (a + lift) for a in axes), extra[0] if extra else 0]
+
+
+def reduce_lowered(low: Lowered, x: np.ndarray, fn) -> np.ndarray:
+    """The C's reduction on the lowered params (either form)."""
+    p = low.params
+    if len(p) == 7:
+        return fn(np.asarray(x).reshape(p[:5]), axis=tuple(d for d in range(5) if (p[5] >> d) & 1))
+    return fn(np.asarray(x).reshape(p[:3]), axis=1)
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     if low.opcode == f32.OPCODE:
         return f32.ref(g, op, low, xs)
-    outer, reduce, inner = low.params[:3]
-    y = _np(op)(np.asarray(xs[0]).reshape(outer, reduce, inner), axis=1)
-    return [y.reshape(g.tensors[op.outputs[0]].shape)]
+    return [reduce_lowered(low, xs[0], _np(op)).reshape(g.tensors[op.outputs[0]].shape)]

@@ -299,6 +299,9 @@ odl_status_t odl_div_s8(const odl_mul_params_t *p, const odl_dims4_t *d1, const 
 odl_status_t odl_arg_max(int32_t is_min, int32_t elem, int32_t index_elem, int32_t outer, int32_t axis, int32_t inner,
                          const void *in, void *out);
 odl_status_t odl_reduce_max(int32_t elem, int32_t outer, int32_t reduce, int32_t inner, const void *in, void *out);
+/* REDUCE_MAX / REDUCE_MIN over any axes: dims lifted to 5-D, mask bit d set for a reduced axis. */
+odl_status_t odl_reduce_minmax_nd(int32_t elem, int32_t is_min, const int32_t dims[5], int32_t mask, const void *in,
+                                  void *out);
 odl_status_t odl_reduce_minmax(int32_t elem, int32_t is_min, int32_t outer, int32_t reduce, int32_t inner,
                                const void *in, void *out);
 odl_status_t odl_abs(int32_t elem, int32_t zx, int32_t zy, int32_t rescale, int32_t mult, int32_t shift, int32_t size,
