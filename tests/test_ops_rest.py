@@ -284,7 +284,8 @@ def test_broadcast_args_int64_matches_tflite_micro(tmp_path):
 def device_model() -> bytes:
     """The new ops in one graph for the board: a CIRCULAR_BUFFER (cycles_max
     2) that stops every other invoke, then a RELU, DYNAMIC_UPDATE_SLICE with
-    computed int32 indices, REDUCE_ALL and BROADCAST_ARGS of input shapes.
+    computed int32 indices, REDUCE_ALL over axes (0, 2) and BROADCAST_ARGS of
+    input shapes.
     The buffer comes first: TFLite Micro keeps it in the output tensor,
     whose arena bytes the ops before it in the graph may reuse."""
     from signal_build import Node, graph_model
@@ -294,7 +295,7 @@ def device_model() -> bytes:
     ts = [T((3, 4, 5), "int8", *q), T((2, 2, 3), "int8", *q), T((3,), "int32"), T((2, 3, 4), "bool"),
           T((3,), "int32"), T((2,), "int32"), T((1, 1, 2, 3), "int8", *q),  # 0-6: inputs
           T((3,), "int32", data=np.array([1, -1, 2], np.int32)), T((3,), "int32"), T((3, 4, 5), "int8", *q),
-          T((1,), "int32", data=np.array([1], np.int32)), T((2, 4), "bool"), T((3,), "int32"),
+          T((2,), "int32", data=np.array([0, 2], np.int32)), T((3,), "bool"), T((3,), "int32"),
           T((1, 3, 2, 3), "int8", *q), T((1, 3, 2, 3), "int8", *q)]
     nodes = [Node("CIRCULAR_BUFFER", [6], [13], {"cycles_max": 2}), Node(RELU, [13], [14]),
              Node(ADD, [2, 7], [8]), Node(DYNAMIC_UPDATE_SLICE, [0, 1, 8], [9]),
