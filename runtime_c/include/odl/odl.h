@@ -126,8 +126,8 @@ typedef struct {
     uint32_t last_op;    /* index of the op that failed, or of the last op run */
     uint32_t eval_samples; /* odl_eval_sample calls since the last training step */
     uint32_t eval_correct; /* ... of which predicted the label */
-    uint32_t stopped;    /* 1: the last invoke stopped early by design (CIRCULAR_BUFFER's stride, TFLite
-                          * Micro's kTfLiteAbort): the ops after the one that set it did not run */
+    uint32_t stopped;    /* 1: the last invoke (or range) stopped early by design (CIRCULAR_BUFFER's stride,
+                          * TFLite Micro's kTfLiteAbort): the ops after the one that set it did not run */
 } odl_stats_t;
 
 /* Running loss statistics of the training guard (Q16.16). */

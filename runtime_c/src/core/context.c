@@ -65,6 +65,8 @@ odl_status_t odl_invoke_range(odl_ctx_t *ctx, uint32_t first, uint32_t last) {
     if (!ctx) return ODL_ERR_ARG;
     if (!ctx->ready) return ODL_ERR_STATE;
     if (last > ctx->model->n_ops || first > last) return ODL_ERR_ARG;
+    /* a stop ends this range only (CIRCULAR_BUFFER is never nested in a control-flow op's range) */
+    ctx->stats.stopped = 0;
     for (uint32_t i = first; i < last; i += 1u + ctx->model->ops[i].n_nested) {
         ctx->stats.last_op = i;
         odl_status_t s = ctx->model->decoders[i](ctx, &ctx->model->ops[i]);
