@@ -68,15 +68,19 @@ class Dense:
             self.bias.add(b)
         self.n_values = sum(v.size for v in self.init.values())
 
-    def logits(self, p: dict[str, np.ndarray], x: np.ndarray, z: dict | None = None) -> np.ndarray:
-        """x [B, I]; z: per tensor [B, ...] offsets added to p (one parameter set per row)."""
+    def logits(self, p: dict[str, np.ndarray], x: np.ndarray, z: dict | None = None,
+               dy: list[np.ndarray] | None = None) -> np.ndarray:
+        """x [B, I]; z: per tensor [B, ...] offsets added to p (one parameter set per row);
+        dy: per layer [B, out] offsets added to its pre-activation (activity perturbation)."""
         h = x
-        for op in self.layers:
+        for j, op in enumerate(self.layers):
             w, b = op.inputs[1], op.inputs[2]
             if z is None:
                 h = h @ p[w].T + p[b]
             else:
                 h = np.einsum("koi,ki->ko", p[w][None] + z[w], h) + p[b][None] + z[b]
+            if dy is not None:
+                h = h + dy[j]
             if op.attrs.get("activation", "NONE") == "RELU":
                 h = np.maximum(h, 0.0)
         return h
@@ -120,8 +124,37 @@ def batched_estimate(net: Dense, p: dict[str, np.ndarray], x: np.ndarray, y: int
     return {n: net.unit[n] * upd[n] / m for n in p}
 
 
+def activity_estimate(net: Dense, p: dict[str, np.ndarray], x: np.ndarray, y: int, m: int, eps: float,
+                      signs: np.random.Generator) -> dict[str, np.ndarray]:
+    """The same step from m directions in the layers' outputs instead of their weights: each layer's
+    pre-activation moves by ±ε output LSBs along z, (d / 2ε s_y) z estimates dL/dy, and the weight
+    gradient is that times the layer's (unperturbed) input. Its noise grows with the outputs
+    (42 on digits last:2), not with the weights (8,554)."""
+    ins, h = [], x
+    for op in net.layers:  # the clean inputs of every layer
+        ins.append(h)
+        h = h @ p[op.inputs[1]].T + p[op.inputs[2]]
+        if op.attrs.get("activation", "NONE") == "RELU":
+            h = np.maximum(h, 0.0)
+    sy = [float(net.g.tensors[op.outputs[0]].quant.scale[0]) for op in net.layers]
+    gy = [np.zeros(len(p[op.inputs[2]])) for op in net.layers]
+    for c0 in range(0, m, CHUNK):
+        b = min(CHUNK, m - c0)
+        z = [signs.integers(0, 2, (b, len(g))) * 2.0 - 1.0 for g in gy]
+        xs = np.broadcast_to(x, (b, x.size))
+        lp = ce(net.logits(p, xs, dy=[eps * s * v for s, v in zip(sy, z)]), y)
+        lm = ce(net.logits(p, xs, dy=[-eps * s * v for s, v in zip(sy, z)]), y)
+        for j in range(len(gy)):
+            gy[j] += (lp - lm) / (2 * eps * sy[j]) @ z[j] / m
+    out = {}
+    for j, op in enumerate(net.layers):
+        w, bn = op.inputs[1], op.inputs[2]
+        out[w], out[bn] = net.unit[w] ** 2 * np.outer(gy[j], ins[j]), net.unit[bn] ** 2 * gy[j]
+    return out
+
+
 def run(net: Dense, seed: int, m: int, eps: float, lr: float, bias_factor: float, epochs: int,
-        exact: bool = False, batched: bool = False) -> list[float]:
+        exact: bool = False, batched: bool = False, activity: bool = False) -> list[float]:
     """field_test accuracy before and after each epoch."""
     p = {n: v.copy() for n, v in net.init.items()}
     order, signs = np.random.default_rng(seed), np.random.default_rng(seed + 1000)
@@ -139,8 +172,8 @@ def run(net: Dense, seed: int, m: int, eps: float, lr: float, bias_factor: float
                 gr = net.grad(p, x, y)
                 for n in p:
                     p[n] -= step * rate[n] * net.unit[n] ** 2 * gr[n]
-            elif batched:
-                est = batched_estimate(net, p, x, y, m, eps, signs)
+            elif batched or activity:
+                est = (activity_estimate if activity else batched_estimate)(net, p, x, y, m, eps, signs)
                 for n in p:
                     p[n] -= step * rate[n] * est[n]
             else:
@@ -170,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--exact", action="store_true", help="the true gradient in the same units")
     mode.add_argument("--batched", action="store_true", help="a step's directions measured at one point")
+    mode.add_argument("--activity", action="store_true", help="perturb the layers' outputs (batched)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--out")
     a = ap.parse_args(argv)
@@ -178,11 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     net = Dense(a.net, a.trainable)
     rows = []
     for seed in a.seeds:
-        curve = run(net, seed, a.directions, a.epsilon, a.lr, a.bias_factor, a.epochs, a.exact, a.batched)
+        curve = run(net, seed, a.directions, a.epsilon, a.lr, a.bias_factor, a.epochs, a.exact, a.batched,
+                    a.activity)
         rows.append({"seed": seed, "curve": curve, "accuracy_after": curve[-1]})
         print(f"seed {seed}: " + " → ".join(f"{c:.3f}" for c in curve), flush=True)
     after = [r["accuracy_after"] for r in rows]
-    kind = "exact gradient" if a.exact else f"m {a.directions}" + (" batched" if a.batched else "")
+    kind = "exact gradient" if a.exact else f"m {a.directions}" + (
+        " batched" if a.batched else " activity perturbation" if a.activity else "")
     print(f"{a.net} last:{a.trainable} ({net.n_values} values), {kind}, ε {a.epsilon:g}, lr {a.lr:g} halving, "
           f"bias ×{a.bias_factor:g}: mean {np.mean(after):.3f}, min {min(after):.3f}")
     if a.out:
