@@ -284,8 +284,8 @@ def test_broadcast_args_int64_matches_tflite_micro(tmp_path):
 def device_model() -> bytes:
     """The new ops in one graph for the board: a CIRCULAR_BUFFER (cycles_max
     2) that stops every other invoke, then a RELU, DYNAMIC_UPDATE_SLICE with
-    computed int32 indices, REDUCE_ALL over axes (0, 2) and BROADCAST_ARGS of
-    input shapes.
+    computed int32 indices, REDUCE_ALL over axes (0, 2), BROADCAST_ARGS of
+    input shapes and BasicClassifier.
     The buffer comes first: TFLite Micro keeps it in the output tensor,
     whose arena bytes the ops before it in the graph may reuse."""
     from signal_build import Node, graph_model
@@ -296,18 +296,21 @@ def device_model() -> bytes:
           T((3,), "int32"), T((2,), "int32"), T((1, 1, 2, 3), "int8", *q),  # 0-6: inputs
           T((3,), "int32", data=np.array([1, -1, 2], np.int32)), T((3,), "int32"), T((3, 4, 5), "int8", *q),
           T((2,), "int32", data=np.array([0, 2], np.int32)), T((3,), "bool"), T((3,), "int32"),
-          T((1, 3, 2, 3), "int8", *q), T((1, 3, 2, 3), "int8", *q)]
+          T((1, 3, 2, 3), "int8", *q), T((1, 3, 2, 3), "int8", *q),
+          T((1, 6), "int32"), T((3,), "int32", data=np.array([4, 0, 2], np.int32)),  # 15-19: BasicClassifier
+          T((3,), "int32", data=np.array([0, 10, -5], np.int32)), T((3,), "bool"), T((3,), "int32")]
     nodes = [Node("CIRCULAR_BUFFER", [6], [13], {"cycles_max": 2}), Node(RELU, [13], [14]),
              Node(ADD, [2, 7], [8]), Node(DYNAMIC_UPDATE_SLICE, [0, 1, 8], [9]),
-             Node(REDUCE_ALL, [3, 10], [11], builtin_options=_reducer(False)), Node(BROADCAST_ARGS, [4, 5], [12])]
-    return graph_model(ts, nodes, [0, 1, 2, 3, 4, 5, 6], [9, 11, 12, 13, 14])
+             Node(REDUCE_ALL, [3, 10], [11], builtin_options=_reducer(False)), Node(BROADCAST_ARGS, [4, 5], [12]),
+             Node("BasicClassifier", [15, 16, 17], [18, 19])]
+    return graph_model(ts, nodes, [0, 1, 2, 3, 4, 5, 6, 15], [9, 11, 12, 13, 14, 18, 19])
 
 
 def _device_inputs(n: int, seed: int) -> list[list[np.ndarray]]:
     rng = np.random.default_rng(seed)
     return [[_values(rng, (3, 4, 5), "int8"), _values(rng, (2, 2, 3), "int8"), rng.integers(-3, 7, 3).astype(np.int32),
              rng.random((2, 3, 4)) < 0.85, np.array([4, 1, 3], np.int32), np.array([rng.integers(1, 6), rng.choice([1, 3])], np.int32),
-             _values(rng, (1, 1, 2, 3), "int8")] for _ in range(n)]
+             _values(rng, (1, 1, 2, 3), "int8"), rng.integers(-20, 20, (1, 6)).astype(np.int32)] for _ in range(n)]
 
 
 def test_device_model_matches_tflite_micro_on_host(tmp_path):
@@ -323,8 +326,8 @@ def test_device_model_matches_tflite_micro_on_host(tmp_path):
         ip.invoke()
         got = net.invoke(*xs)
         assert net.stopped == (k % 2 == 0)
-        for i in range(5):
-            if (i < 3 or k >= 2) and (i == 3 or not net.stopped):  # buffers filled with samples; ops that ran
+        for i in range(7):
+            if (i not in (3, 4) or k >= 2) and (i == 3 or not net.stopped):  # buffers filled with samples; ops that ran
                 assert got[i].tobytes() == np.array(ip.get_output(i)).tobytes(), f"invoke {k} output {i}"
 
 
@@ -416,3 +419,45 @@ def test_reduce_max_min_over_axes_that_are_not_contiguous(tmp_path):
     path.write_bytes(b.build([x], outs))
     rng = np.random.default_rng(5)
     _compare(path, tmp_path, [[_values(rng, (2, 3, 4, 2), "int8")] for _ in range(3)])
+
+
+def classifier_model(targets=(0, 5, 2, 5)) -> bytes:
+    """int32 scores [1, 6] (an input plus a constant: computed) -> BasicClassifier
+    with constant target indices and input thresholds -> detected bool, posteriors."""
+    from signal_build import Node, graph_model
+    from tflite_build import T
+
+    k = len(targets)
+    ts = [T((1, 6), "int32"), T((6,), "int32", data=np.arange(6, dtype=np.int32) * 3), T((1, 6), "int32"),
+          T((k,), "int32", data=np.array(targets, np.int32)), T((k,), "int32"), T((k,), "bool"), T((k,), "int32")]
+    nodes = [Node(ADD, [0, 1], [2]), Node("BasicClassifier", [2, 3, 4], [5, 6])]
+    return graph_model(ts, nodes, [0, 4], [5, 6])
+
+
+def test_basic_classifier_matches_tflite_micro(tmp_path):
+    path = tmp_path / "cls.tflite"
+    path.write_bytes(classifier_model())
+    rng = np.random.default_rng(13)
+    xs = [[rng.integers(-50, 50, (1, 6)).astype(np.int32), rng.integers(-20, 40, 4).astype(np.int32)]
+          for _ in range(5)]
+    outs = _compare(path, tmp_path, xs)
+    flags = np.concatenate([o[0] for o in outs])
+    assert flags.any() and not flags.all()
+
+
+def test_basic_classifier_target_out_of_range_fails(tmp_path):
+    from tflite_micro import runtime
+
+    from pytool.host import OdlError
+
+    path = tmp_path / "cls.tflite"
+    path.write_bytes(classifier_model((1, 6)))
+    net = load_host(compile_model(path, out_dir=tmp_path / "build"))
+    ip = runtime.Interpreter.from_file(str(path))
+    x, th = np.zeros((1, 6), np.int32), np.zeros(2, np.int32)
+    ip.set_input(x, 0)
+    ip.set_input(th, 1)
+    with pytest.raises(RuntimeError):
+        ip.invoke()
+    with pytest.raises(OdlError, match="ODL_ERR_ARG"):
+        net.invoke(x, th)

@@ -113,6 +113,7 @@ MODULES = {
     "CALL_ONCE": "control_flow",
     "CUSTOM:TFLite_Detection_PostProcess": "detection_postprocess",
     "CUSTOM:CIRCULAR_BUFFER": "circular_buffer",
+    "CUSTOM:BasicClassifier": "basic_classifier",
     # TFLite Micro's signal library (custom ops; audio front ends)
     "CUSTOM:SignalWindow": "signal_window",
     "CUSTOM:SignalFftAutoScale": "signal_fft_auto_scale",

@@ -105,6 +105,11 @@ odl_status_t odl_circular_buffer_s8(int32_t slots, int32_t depth, const int8_t *
 odl_status_t odl_broadcast_args(int32_t wide, int32_t n1, const void *s1, int32_t n2, const void *s2, int32_t n_out,
                                 void *out);
 
+/* BasicClassifier: posteriors[i] = scores[targets[i]], detected[i] = posteriors[i] >= thresholds[i]; a
+ * target outside [0, n) gives ODL_ERR_ARG before anything is written. */
+odl_status_t odl_basic_classifier_i32(int32_t n, const int32_t *scores, int32_t k, const int32_t *targets,
+                                      const int32_t *thresholds, uint8_t *detected, int32_t *posteriors);
+
 /* int8 ADD_N: inputs of one shape and quantization. */
 typedef struct {
     int32_t input_offset, output_offset, left_shift;
