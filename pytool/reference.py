@@ -79,13 +79,24 @@ def _dequant_const(t) -> np.ndarray:
     return ((t.data.astype(np.float64) - q.zero_point.reshape(shape)) * q.scale.reshape(shape)).astype(np.float32)
 
 
-def reset_state(g: Graph) -> dict[str, np.ndarray]:
-    """The variable values after odl_reset_state (TFLite Micro's Reset): the
-    initial values, except resource variables, filled with their reset byte."""
+def reset_state(g: Graph, current: dict | None = None, real: bool = False) -> dict[str, np.ndarray]:
+    """The variable values after odl_reset_state (TFLite Micro's Reset) of the
+    state `current` (a run's state dict; None: just after init): the initial
+    values, except resource variables, filled with their reset byte, and
+    CALL_ONCE's flag, kept. real=True: as run_float carries them (quantized
+    state dequantized)."""
     out = {n: np.array(v) for n, v in g.meta.get("variables", {}).items()}
     for n, b in g.meta.get("resource_fill", {}).items():
         t = g.tensors[n]
         out[n] = np.frombuffer(bytes([b]) * t.nbytes, t.np_dtype).reshape(t.shape).copy()
+    for n in g.meta.get("keep_on_reset", {}):
+        if current is not None and n in current:
+            out[n] = np.array(current[n])
+    if real:
+        for n, v in out.items():
+            t = g.tensors[n]
+            if t.quant is not None or t.dtype in ("float32", "float16"):
+                out[n] = _dequant_const(type(t)(n, t.shape, t.dtype, v, t.quant))
     return out
 
 

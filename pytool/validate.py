@@ -143,16 +143,32 @@ class _Null:
         return False
 
 
+def _float_run(g, xf: np.ndarray, carry: bool) -> list:
+    """run_float per sample; without carry each sample starts from the state
+    odl_reset_state / TFLite Micro's Reset leave."""
+    from pytool.reference import reset_state, run_float
+
+    state: dict = {}
+    outs = []
+    for s in xf:
+        if not carry:
+            state = reset_state(g, state, real=True)
+        outs.append(run_float(g, [s[None]], state=state))
+    return outs
+
+
 def layer_stats(g, xq: np.ndarray, carry: bool = False) -> list[LayerStat]:
     """int8 activations (the C runtime's exact oracle) against the float
     execution of the same graph (dequantized weights), per op output."""
-    from pytool.reference import run_float, run_int8
+    from pytool.reference import reset_state, run_float, run_int8
 
     acc: dict[str, list] = {}
     inp = g.inputs[0]
-    qstate: dict | None = {} if carry else None
-    fstate: dict | None = {} if carry else None
+    qstate: dict = {}
+    fstate: dict = {}
     for s in xq[:MAX_LAYER_SAMPLES]:
+        if not carry:  # each sample from the state a reset leaves, as the engines run it
+            qstate, fstate = reset_state(g, qstate), reset_state(g, fstate, real=True)
         qv = run_int8(g, [s[None]], keep_all=True, state=qstate)
         fv = run_float(g, [_dequant(g, inp, s[None])], keep_all=True, state=fstate)
         for op in g.ops:
@@ -217,7 +233,6 @@ def validate(model: str | Path, data: str | Path, float_model: str | Path | None
     sample from the initial state on every engine; "carry" treats the samples
     as one stream, each engine keeping its state from sample to sample."""
     from pytool.compiler import load_graph
-    from pytool.reference import run_float
 
     if state not in ("reset", "carry"):
         raise ValueError(f"--state must be reset or carry, not {state!r}")
@@ -245,13 +260,11 @@ def validate(model: str | Path, data: str | Path, float_model: str | Path | None
             raise ValueError(f"{float_model}: input shape {list(fg.tensors[fg.inputs[0]].shape)} differs from "
                              f"{model}'s {list(spec.shape)}")
         log("float model")
-        fstate: dict | None = {} if carry else None
-        outs = [run_float(fg, [s[None]], state=fstate) for s in xf]
+        outs = _float_run(fg, xf, carry)
         floats.append(EngineResult(f"float ({Path(float_model).name})",
                                    [np.concatenate([o[k] for o in outs]) for k in range(len(fg.outputs))]))
     log("float semantics of the int8 model")
-    fstate = {} if carry else None
-    outs = [run_float(g, [s[None]], state=fstate) for s in xf]
+    outs = _float_run(g, xf, carry)
     floats.append(EngineResult("int8 model in float", [np.concatenate([np.asarray(o[k]) for o in outs])
                                                        for k in range(len(g.outputs))]))
     with tempfile.TemporaryDirectory(prefix="tinyodl_validate_") as tmp:

@@ -41,7 +41,7 @@ def run_three(path, build, n: int, reset_at: tuple[int, ...] = (), seed: int = 0
         if k in reset_at:
             ip.reset()
             net.reset_state()
-            state = reset_state(g)
+            state = reset_state(g, state)
         xs = inputs(k) if inputs else _inputs(g, rng)
         for i, x in enumerate(xs):
             ip.set_input(x, i)
@@ -64,7 +64,13 @@ def test_resource_variable_state_carries_and_resets_as_tflite_micro(name, tmp_pa
     g = art.graph
     (st,) = [n for n in g.meta["variables"] if n.startswith("variable:")]
     assert {op.type for op in g.ops} >= {"READ_VARIABLE", "ASSIGN_VARIABLE"}
-    assert "CALL_ONCE" not in {op.type for op in g.ops}  # folded into the initial value
+    # The init subgraph folds to an assignment of a constant, run once by CALL_ONCE.
+    (once,) = [op for op in g.ops if op.type == "CALL_ONCE"]
+    init = g.subgraphs[once.attrs["init"]]
+    assert [op.type for op in init.ops] == ["ASSIGN_VARIABLE"] and g.tensors[init.ops[0].inputs[0]].is_const
+    # A reset before the first invoke does not skip the init; later ones do not repeat it.
+    _, early = run_three(OPS / f"{name}.tflite", tmp_path / "e", n=5, reset_at=(0, 2))
+    assert early[0].tobytes() == outs[0].tobytes() != early[2].tobytes()
     # The state matters: the same input twice gives different outputs.
     x = np.full((1, 6), 40, g.tensors[g.inputs[0]].np_dtype)
     _, again = run_three(OPS / f"{name}.tflite", tmp_path / "c", n=2, inputs=lambda k: [x])
@@ -81,7 +87,8 @@ def test_resource_variable_state_carries_and_resets_as_tflite_micro(name, tmp_pa
         assert g.tensors[st].dtype == "float32" and fill == 0
     # The float reference starts from the variable's initial value, not from zero.
     y0 = run_float(g, [np.zeros((1, 6), np.float32)])[0]
-    y1 = run_float(g, [np.zeros((1, 6), np.float32)], state={st: np.zeros((1, 5), np.float32)})[0]
+    done = {once.inputs[0]: np.ones(1, np.uint8)}  # CALL_ONCE has run: a reset leaves the state at 0
+    y1 = run_float(g, [np.zeros((1, 6), np.float32)], state=reset_state(g, done, real=True))[0]
     assert np.abs(y0).max() > 0.05 and np.allclose(y1, 0)
 
 
@@ -313,3 +320,18 @@ def test_while_values_swapping_places_keep_their_own_bytes(steps, tmp_path):
         np.testing.assert_array_equal(w, e)
         np.testing.assert_array_equal(c, w)
         np.testing.assert_array_equal(r, w)
+
+
+@pytest.mark.parametrize("state", ["reset", "carry"])
+def test_validate_resource_variables(state, tmp_path):
+    """tinyodl validate's reset mode resets before every sample, the first too:
+    TFLite Micro still runs CALL_ONCE at the first invoke, and so do the host
+    build and the float references."""
+    from pytool import validate as v
+
+    x = np.random.default_rng(4).integers(-128, 128, (5, 6), dtype=np.int8)
+    np.savez(tmp_path / "x.npz", x=x)
+    rep = v.validate(OPS / "resource_var_int8.tflite", tmp_path / "x.npz", state=state, log=lambda m: None)
+    rows = {c.engine: c for c in rep.comparisons}
+    assert rep.bit_exact and rows["TFLite Micro"].exact == 1.0
+    assert rows["int8 model in float"].sqnr_db > 25

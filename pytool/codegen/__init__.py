@@ -26,6 +26,7 @@ C_TYPES = {"int8": "int8_t", "int32": "int32_t", "int16": "int16_t", "uint8": "u
 
 T_CONST, T_ARENA, T_INIT, T_TRAINABLE, T_INPUT, T_OUTPUT = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
 T_RESET_FILL = 0x40  # odl_reset_state fills the tensor with its `fill` byte (resource variables)
+T_KEEP = 0x80  # odl_reset_state leaves it (CALL_ONCE's flag)
 
 
 @dataclass
@@ -114,6 +115,8 @@ def lower_graph(
             if name in g.meta.get("resource_fill", {}):
                 ct.flags |= T_RESET_FILL
                 ct.fill = int(g.meta["resource_fill"][name])
+            if name in g.meta.get("keep_on_reset", {}):
+                ct.flags |= T_KEEP
         elif t.is_const:
             ct.data = np.ascontiguousarray(t.data)
             ct.flags = T_CONST

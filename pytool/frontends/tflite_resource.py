@@ -7,8 +7,8 @@ Each resource (its shared_name) becomes one state tensor of the graph
 arena, kept across invokes. VAR_HANDLE disappears; READ_VARIABLE copies the
 state into its output, ASSIGN_VARIABLE copies a value into the state.
 CALL_ONCE's init subgraph is constant-folded here into the state's initial
-value (what odl_init puts in the arena); one that does not fold stays a
-CALL_ONCE op running the subgraph at the first invoke. TFLite Micro's Reset does not run
+value (what odl_init puts in the arena) and stays a CALL_ONCE op that runs
+the folded subgraph (usually constant ASSIGN_VARIABLEs) at the first invoke. TFLite Micro's Reset does not run
 CALL_ONCE again: it fills each resource with one byte, the zero point of the
 first assigned tensor (0 when unquantized), so odl_reset_state does the same
 (g.meta["resource_fill"]).
@@ -104,19 +104,21 @@ class Resources:
             raise ctx.error(f"variable '{key}' is {st.dtype}{list(st.shape)} but '{like}' is {t.dtype}{list(t.shape)}")
         return st.name
 
-    def _run_init(self, g: Graph, k: int, ctx) -> Op | None:
-        """Init subgraph k: folded into initial values when every value it assigns
-        is constant (None: no op left); otherwise a CALL_ONCE op that runs it as a
-        subgraph at the first invoke, as TFLite Micro does (a flag state tensor,
-        set to 'done' by a reset too: TFLite Micro never runs it again)."""
+    def _run_init(self, g: Graph, k: int, ctx) -> Op:
+        """Init subgraph k becomes a CALL_ONCE op running it as a subgraph at the
+        first invoke after odl_init, as TFLite Micro runs it: a reset before that
+        invoke does not skip it, one after it does not repeat it (its flag is
+        kept by odl_reset_state, which fills the resources instead). The
+        subgraph is constant-folded, so usually only ASSIGN_VARIABLEs of
+        constants are left; those constants are also the state's initial value
+        at odl_init."""
         if k == 0:
             raise ctx.error("CALL_ONCE calls the main subgraph")
         if self.init_depth:
             raise ctx.error("CALL_ONCE inside an init subgraph is not supported")
         self.init_depth += 1
         try:
-            if self._fold_init(k):
-                return None
+            self._fold_init(k)
             sub = g.subgraph(k, f"init{k}")
             self.reader.finish_graph(sub, self.reader.read_subgraph(k, sub), k)
         finally:
@@ -126,7 +128,7 @@ class Resources:
         flag = g.unique_name(f"call_once:{k}")
         g.add_tensor(Tensor(flag, (1,), "uint8"))
         g.meta.setdefault("variables", {})[flag] = np.zeros(1, np.uint8)
-        g.meta.setdefault("resource_fill", {})[flag] = 1
+        g.meta.setdefault("keep_on_reset", {})[flag] = True
         return Op("CALL_ONCE", [flag], [], {"init": k}, ctx.name)
 
     def _fold_init(self, k: int) -> bool:

@@ -64,6 +64,7 @@ size_t odl_dtype_size(odl_dtype_t dt);
 #define ODL_T_INPUT 0x10
 #define ODL_T_OUTPUT 0x20
 #define ODL_T_RESET_FILL 0x40 /* odl_reset_state fills it with `fill` (resource variables, as TFLite Micro) */
+#define ODL_T_KEEP 0x80       /* odl_reset_state leaves it (CALL_ONCE's flag: TFLite Micro's Reset keeps it) */
 
 #define ODL_MAX_RANK 5
 
@@ -158,7 +159,8 @@ odl_status_t odl_init(odl_ctx_t *ctx, const odl_model_t *model, uint8_t *arena,
  * cell state, SVDF memory) back to its initial value, as odl_init does;
  * trainable tensors are left alone. Call between independent sequences.
  * Resource variables (ODL_T_RESET_FILL) get TFLite Micro's Reset value
- * instead: every byte `fill` (CALL_ONCE's initial value is not re-applied). */
+ * instead: every byte `fill`; CALL_ONCE's flag (ODL_T_KEEP) is left, so its
+ * init runs at the first invoke after odl_init whatever the resets. */
 odl_status_t odl_reset_state(odl_ctx_t *ctx);
 /* Runs every op of the schedule (up to an op that stops the invoke early:
  * ODL_OK with ctx->stats.stopped set, see odl_stats_t). */

@@ -51,7 +51,8 @@ odl_status_t odl_reset_state(odl_ctx_t *ctx) {
     for (uint32_t i = 0; i < m->n_tensors; ++i) {
         const odl_tensor_t *t = &m->tensors[i];
         /* variables are the arena tensors initialised at odl_init that training does not own */
-        if ((t->flags & (ODL_T_ARENA | ODL_T_INIT)) != (ODL_T_ARENA | ODL_T_INIT) || (t->flags & ODL_T_TRAINABLE))
+        if ((t->flags & (ODL_T_ARENA | ODL_T_INIT)) != (ODL_T_ARENA | ODL_T_INIT) ||
+            (t->flags & (ODL_T_TRAINABLE | ODL_T_KEEP)))
             continue;
         if (t->flags & ODL_T_RESET_FILL)
             memset(ctx->arena + t->offset, t->fill, (size_t)t->bytes);

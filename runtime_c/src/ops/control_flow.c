@@ -78,8 +78,9 @@ odl_status_t odl_op_while(odl_ctx_t *ctx, const odl_op_t *op) {
 }
 
 /* CALL_ONCE: inputs [flag], params [init_len]. Runs the init subgraph (the
- * nested ops) while the flag state tensor is 0, then sets it; a reset sets it
- * too (its fill byte is 1): TFLite Micro never runs the init again. */
+ * nested ops) while the flag (persistent, 0 at odl_init, left by
+ * odl_reset_state: ODL_T_KEEP) is 0, then sets it: the init runs at the first
+ * invoke after odl_init, as TFLite Micro's. */
 odl_status_t odl_op_call_once(odl_ctx_t *ctx, const odl_op_t *op) {
     if (op->n_params != 1 || op->n_inputs != 1 || op->params[0] < 0 || (int32_t)op->n_nested != op->params[0])
         return ODL_ERR_MODEL;
