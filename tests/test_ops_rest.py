@@ -335,7 +335,7 @@ def test_device_model_matches_tflite_micro_on_host(tmp_path):
 def test_new_ops_on_qemu_match_host(tmp_path):
     """mps2-an386 over the serial link: every output byte-equal to the host's
     (stale outputs of the stopped invokes too: same C, same arena plan),
-    across a RESET_STATE."""
+    across a RESET_STATE; STATS says which invokes stopped."""
     from pytool.link import Link
     from pytool.targets import QemuSession, build_firmware
 
@@ -352,6 +352,7 @@ def test_new_ops_on_qemu_match_host(tmp_path):
             wire = [x.view(np.uint8) if x.dtype == bool else x for x in xs]  # the link carries bools as uint8
             for i, (w, c) in enumerate(zip(net.invoke(*xs), link.infer_all(*wire))):
                 assert c.reshape(-1).tobytes() == w.reshape(-1).tobytes(), f"invoke {k} output {i}"
+            assert link.stats().stopped == net.stopped
 
 
 def test_float_dynamic_update_slice_quantizes_with_shared_scales(tmp_path):

@@ -132,6 +132,7 @@ class Stats:
     frames_rejected: int
     bytes_skipped: int
     has_output: bool
+    stopped: bool = False  # the last invoke stopped early (a CIRCULAR_BUFFER not due): later outputs are stale
 
 
 _STATS = struct.Struct("<9IB")
@@ -143,7 +144,7 @@ def parse_stats(buf: bytes) -> Stats:
     v = _STATS.unpack(buf)
     flags = v[9]
     return Stats(v[0], v[1], v[2], v[3] if flags & 1 else None, v[4] if flags & 2 else None,
-                 v[5], v[6], v[7], v[8], bool(flags & 4))
+                 v[5], v[6], v[7], v[8], bool(flags & 4), bool(flags & 8))
 
 
 def set_input_payload(index: int, offset: int, data: bytes) -> bytes:

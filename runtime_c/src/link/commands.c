@@ -144,7 +144,9 @@ static int cmd_stats(odl_link_server_t *srv, void *user, const uint8_t *req, uin
     uint32_t words[9] = {st->invokes, st->train_steps, st->last_op, srv->last_counter, stack,
                          c->frames_ok, c->frames_replayed, c->frames_rejected, c->bytes_skipped};
     for (int i = 0; i < 9; ++i) odl_link_put32(resp + 4 * i, words[i]);
-    resp[36] = (uint8_t)((srv->io.counter ? 1 : 0) | (srv->io.stack_high_water ? 2 : 0) | (srv->have_output ? 4 : 0));
+    /* flags: 1 counter, 2 stack, 4 output, 8 the last invoke stopped early (CIRCULAR_BUFFER) */
+    resp[36] = (uint8_t)((srv->io.counter ? 1 : 0) | (srv->io.stack_high_water ? 2 : 0) | (srv->have_output ? 4 : 0) |
+                         (st->stopped ? 8 : 0));
     *resp_len = STATS_SIZE;
     return ODL_OK;
 }
