@@ -7,8 +7,10 @@ C ops CONV_2D_S16 / DEPTHWISE_CONV_2D_S16 / FULLY_CONNECTED_S16
 multiplier int32 [O], shift int32 [O]]; params as the int8 op's, the
 accumulator width following the bias type, as TFLite Micro's templates do:
 an int64 bias accumulates in int64 and rescales with the 64-bit
-MultiplyByQuantizedMultiplier (multiplier rounded to 16 bits); an int32 or
-absent bias accumulates in int32 with the 32-bit one.
+MultiplyByQuantizedMultiplier (multiplier rounded to 16 bits); an int32
+bias accumulates in int32 with the 32-bit one. An absent bias takes
+the int64 path: TFLite Micro's int16 conv and FC kernels run it through
+their int64 template (checked on its interpreter).
 """
 
 from __future__ import annotations
@@ -96,13 +98,12 @@ def mbqm64(acc: np.ndarray, mult, shift) -> np.ndarray:
 
 
 def requantize(acc: np.ndarray, bias, mult, shift, lo: int, hi: int) -> np.ndarray:
-    """Channels last. The bias type picks the accumulator and the rescale."""
+    """Channels last. The bias type picks the accumulator and the rescale (no
+    bias: int64, as TFLite Micro)."""
     acc = np.asarray(acc, np.int64)
-    if bias is not None and np.asarray(bias).dtype == np.int64:
-        y = mbqm64(acc + np.asarray(bias, np.int64), mult, shift)
+    if bias is None or np.asarray(bias).dtype == np.int64:
+        y = mbqm64(acc if bias is None else acc + np.asarray(bias, np.int64), mult, shift)
     else:
-        if bias is not None:
-            acc = acc + np.asarray(bias, np.int64)
-        acc = ((acc + 2**31) % 2**32) - 2**31  # int32 accumulator
+        acc = ((acc + np.asarray(bias, np.int64) + 2**31) % 2**32) - 2**31  # int32 accumulator
         y = multiply_by_quantized_multiplier(acc, np.asarray(mult, np.int64), np.asarray(shift, np.int64))
     return np.clip(y, lo, hi).astype(np.int16)

@@ -15,16 +15,18 @@ static inline int32_t odl_mul_by_quantized_multiplier64(int64_t x, int32_t multi
     return (int32_t)(r >= 0 ? r >> total_shift : -((-r - 1) >> total_shift) - 1);
 }
 
-/* The epilogue of the 16x8 kernels: bias64 selects the int64 accumulator,
- * else the int32 one (bias32 may be NULL), then the clamp. */
+/* The epilogue of the 16x8 kernels: an int32 bias (bias32) selects the int32
+ * accumulator and the 32-bit rescale; an int64 bias or none the int64 ones
+ * (TFLite Micro's int16 conv and FC run an absent bias through the int64
+ * template), then the clamp. */
 static inline int16_t odl_requant_s16(int64_t acc, const int64_t *bias64, const int32_t *bias32, int32_t c,
                                       int32_t mult, int32_t shift, int32_t lo, int32_t hi) {
     int32_t v;
-    if (bias64) {
-        v = odl_mul_by_quantized_multiplier64(acc + bias64[c], mult, shift);
-    } else {
-        const uint32_t a32 = (uint32_t)acc + (bias32 ? (uint32_t)bias32[c] : 0u); /* int32 accumulator wraps */
+    if (bias32) {
+        const uint32_t a32 = (uint32_t)acc + (uint32_t)bias32[c]; /* int32 accumulator wraps */
         v = odl_mul_by_quantized_multiplier((int32_t)a32, mult, shift);
+    } else {
+        v = odl_mul_by_quantized_multiplier64(acc + (bias64 ? bias64[c] : 0), mult, shift);
     }
     return (int16_t)odl_clamp_i32(v, lo, hi);
 }
