@@ -233,7 +233,7 @@ def test_call_once_that_does_not_fold_runs_once_on_the_device(tmp_path):
     assert outs[3].tobytes() != outs[0].tobytes() and outs[4].tobytes() != outs[1].tobytes()
 
 
-def _if_model(then: int, other: int, cond: bool = True, cond_type: str = "bool") -> bytes:
+def _if_model(then: int, other: int, cond: bool = True, cond_type: str = "bool", branch_op: str = "MUL") -> bytes:
     """IF(cond, x) whose branches are subgraph `then` / `other`; subgraph 1 returns
     its input, subgraph 2 gives the input's negation by a MUL."""
     from ai_edge_litert import schema_py_generated as s
@@ -248,7 +248,8 @@ def _if_model(then: int, other: int, cond: bool = True, cond_type: str = "bool")
     same = Sub(tensors=[T((1, 4), "int8", 0.1, 0)], ops=[], inputs=[0], outputs=[0])
     neg = Sub(tensors=[T((1, 4), "int8", 0.1, 0), T((1,), "int8", 0.5, 0, data=np.array([-2], np.int8)),
                        T((1, 4), "int8", 0.1, 0)],
-              ops=[(B.MUL, [0, 1], [2], s.BuiltinOptions.MulOptions, s.MulOptionsT())], inputs=[0], outputs=[2])
+              ops=[(getattr(B, branch_op), [0, 1], [2], s.BuiltinOptions.MulOptions, s.MulOptionsT())],
+              inputs=[0], outputs=[2])
     return model([main, same, neg])
 
 
@@ -335,3 +336,14 @@ def test_validate_resource_variables(state, tmp_path):
     rows = {c.engine: c for c in rep.comparisons}
     assert rep.bit_exact and rows["TFLite Micro"].exact == 1.0
     assert rows["int8 model in float"].sqnr_db > 25
+
+
+def test_inspect_flags_an_unsupported_op_inside_a_branch(tmp_path, capsys):
+    from pytool.cli import main
+
+    path = tmp_path / "if.tflite"
+    path.write_bytes(_if_model(1, 2, branch_op="LSH_PROJECTION"))
+    assert main(["inspect", str(path)]) == 1
+    text = " ".join(capsys.readouterr().out.split())  # rich wraps at the terminal width
+    assert "subgraph #2 'subgraph2' (else of IF op #0 in main graph)" in text
+    assert "unsupported: subgraph #2:" in text and "op type LSH_PROJECTION is not supported" in text

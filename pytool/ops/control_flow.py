@@ -90,7 +90,8 @@ def macs(g: Graph, op: Op) -> int:
     """One pass through each subgraph (a loop's trip count is known only at run time)."""
     from pytool import ops as opreg
 
-    return sum(int(opreg.get(o.type).macs(s, o)) for s in subgraphs(g, op) for o in s.ops)
+    return sum(int(opreg.get(o.type).macs(s, o)) for s in subgraphs(g, op) for o in s.ops
+               if opreg.get(o.type) is not None and not o.attrs.get("_unsupported"))  # inspect lists those
 
 
 def aliases(g: Graph, op: Op, shared: set[int]) -> list[tuple[str, str]]:
