@@ -117,3 +117,18 @@ def test_forward_grad_rates_reach_32_the_others_stay_at_10():
         TrainSpec.for_method("forward-grad", lr=40.0).validate()
     with pytest.raises(TrainSpecError, match=r"must be in \(0, 10\]"):
         TrainSpec.for_method("fp16", lr=16.0).validate()
+
+
+def test_sparse_sweep_can_keep_its_default_rate():
+    """keep_rate only works when the default is one of the sweep's candidates; the kept
+    default then starts the halving schedule at HALVE_START times it."""
+    from pytool.training import METHOD_DEFAULTS
+
+    lr = METHOD_DEFAULTS["sparse"]["lr"]
+    assert autolr.keep_rate("sparse") == lr
+    grid = autolr.LR_GRID["sparse"]
+    assert min(grid) < lr < max(grid)  # a rate above and below it, neither more than ~3x away
+    assert max(grid) / lr <= 3.0 and lr / min(grid) <= 3.0
+    pts = [autolr.SweepPoint("scheme", r, None, None, acc, loss) for r, acc, loss in
+           zip(grid, (0.797, 0.78, 0.81), (0.533, 0.55, 0.50))]
+    assert autolr.pick_best(pts, 74, lr).lr == lr

@@ -33,7 +33,7 @@ METHOD_DEFAULTS = {
     # halve: the rate halves each epoch (the host sets it on the device, docs/design/train-defaults.md);
     # with --lr auto the first epoch's rate is twice the sweep's constant pick
     "forward-grad": {"trainable": "auto", "lr": 2.0, "epsilon": 4.0, "directions": 8, "lr_schedule": "halve"},
-    "sparse": {"lr": 0.0015, "lr_schedule": "halve"},
+    "sparse": {"lr": 0.006, "lr_schedule": "halve"},
     # auto: as many layers as fp16 trains within --ram (pytool/training/defaults.py)
     "fp16": {"trainable": "auto", "lr": 0.005, "momentum": 0.0, "lr_schedule": "halve"},
 }

@@ -18,7 +18,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"], help="optimizer (adam: fp16 only)")
     g.add_argument("--lr", default="auto", help="learning rate, or 'auto' (default): a short sweep on the "
                    "field data (--data) with the host runtime picks it (forward-grad: also directions and "
-                   "epsilon); without data: forward-grad 2 [quantization units], sparse 0.0015, fp16 0.005")
+                   "epsilon); without data: forward-grad 2 [quantization units], sparse 0.006, fp16 0.005")
     g.add_argument("--lr-schedule", choices=["constant", "halve"], help="rate per epoch: constant, or halve "
                    "each epoch (set on the device by the host; default: halve)")
     g.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
