@@ -237,4 +237,8 @@ class Graph:
         lines = [f"graph {self.name}: {len(self.ops)} ops, {len(self.tensors)} tensors"]
         for i, op in enumerate(self.ops):
             lines.append(f"  {i:3d} {op.type:20s} {op.inputs} -> {op.outputs}")
+        if all(sub is not self for sub in self.subgraphs.values()):  # the main graph lists its subgraphs
+            for k, sub in sorted(self.subgraphs.items()):
+                lines.append(f"subgraph #{k} {sub.name}: {sub.inputs} -> {sub.outputs}")
+                lines += [f"  {i:3d} {op.type:20s} {op.inputs} -> {op.outputs}" for i, op in enumerate(sub.ops)]
         return "\n".join(lines)

@@ -13,7 +13,9 @@ from tflite.utils import BUILTIN_OPCODE2NAME
 from pytool import ops as opreg
 from pytool.frontends import tflite_lstm, tflite_signal
 from pytool.frontends.errors import ModelError
+from pytool.frontends.fold import fold_constants
 from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
+from pytool.ops import control_flow
 
 _DTYPES = {
     tflite.TensorType.FLOAT32: "float32",
@@ -80,6 +82,9 @@ def _read(path: str, data: bytes, stage: list[str], strict: bool = True) -> Grap
     reader = SubgraphReader(path, data, model, stage, strict)
     where = reader.read_subgraph(0, g)
     reader.resources.finish(g)
+    if control_flow.inline_const_args(g):
+        for sub in g.subgraphs.values():
+            fold_constants(sub)
 
     reader.finish_graph(g, where)
     stage[0] = "the graph structure"

@@ -118,6 +118,39 @@ def aliases(g: Graph, op: Op, shared: set[int]) -> list[tuple[str, str]]:
     return [(a, b) for a, b in pairs if a != b and not g.tensors[a].is_const and not g.tensors[b].is_const]
 
 
+def inline_const_args(g: Graph) -> int:
+    """The converter passes a tf.cond's captured constants (weights) to IF as
+    args: a branch run by no other op takes them as constants instead (the arg
+    leaves the IF's inputs and the branch's), so they are never copied into the
+    arena. Returns how many args moved; the caller folds the branches again."""
+    calls: dict[int, int] = {}
+    for _, o in g.all_ops():
+        for a in SUBGRAPH_ATTRS.get(o.type, ()):
+            calls[o.attrs.get(a)] = calls.get(o.attrs.get(a), 0) + 1
+    moved = 0
+    for _, op in list(g.all_ops()):
+        if op.type != "IF" or "_unsupported" in op.attrs:
+            continue
+        subs = [g.subgraphs.get(op.attrs.get(a)) for a in SUBGRAPH_ATTRS["IF"]]
+        if any(s is None or calls.get(op.attrs[a]) != 1 for s, a in zip(subs, SUBGRAPH_ATTRS["IF"])) or \
+                subs[0] is subs[1]:
+            continue
+        for j in reversed(range(len(op.inputs) - 1)):
+            arg = g.tensors[op.inputs[1 + j]]
+            ins = [g.tensors[s.inputs[j]] for s in subs if j < len(s.inputs)]
+            if not arg.is_const or len(ins) != 2 or any(t.dtype != arg.dtype or t.shape != arg.shape for t in ins):
+                continue
+            if any(s.inputs[j] in s.outputs for s in subs):  # a branch returning the constant: keep the copy
+                continue
+            for t in ins:
+                t.data = np.array(arg.data)
+            del op.inputs[1 + j]
+            for s in subs:
+                del s.inputs[j]
+            moved += 1
+    return moved
+
+
 def truth(x) -> bool:
     """TFLite Micro reads a condition's first byte as a bool."""
     return bool(np.ascontiguousarray(x).reshape(-1).view(np.uint8)[0])
