@@ -6,60 +6,70 @@
 
 #include "odl/kernels_f32.h"
 
+/* One pass over a broadcast 4-D index space: BODY sees va, vb (the operands at
+ * the element's strides) and k (the flat output index). Each caller expands it
+ * once per op kind, so the kind is chosen once, not per element. */
+#define ODL_F32_BROADCAST_LOOP(...)                                                              \
+    do {                                                                                         \
+        int32_t k = 0;                                                                           \
+        for (int32_t i0 = 0; i0 < dims[0]; ++i0)                                                 \
+            for (int32_t i1 = 0; i1 < dims[1]; ++i1)                                             \
+                for (int32_t i2 = 0; i2 < dims[2]; ++i2)                                         \
+                    for (int32_t i3 = 0; i3 < dims[3]; ++i3, ++k) {                              \
+                        const float va = a[i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3]];  \
+                        const float vb = b[i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3]];  \
+                        __VA_ARGS__;                                                             \
+                    }                                                                            \
+    } while (0)
+
+#define ODL_F32_BINARY(EXPR) ODL_F32_BROADCAST_LOOP(y[k] = odl_f32_clamp((EXPR), lo, hi))
+
+static inline float f32_squared_difference(float va, float vb) {
+    const float d = va - vb;
+    return d * d;
+}
+
+/* fmodf is exact; the sign follows the divisor */
+static inline float f32_floor_mod(float va, float vb) {
+    const float t = fmodf(va, vb);
+    return (t != 0.0f && ((vb < 0.0f) != (t < 0.0f))) ? t + vb : t;
+}
+
 odl_status_t odl_binary_f32(int32_t kind, const int32_t dims[4], const int32_t sa[4], const float *a,
                             const int32_t sb[4], const float *b, float lo, float hi, float *y) {
     if (!a || !b || !y) return ODL_ERR_MODEL;
-    int32_t k = 0;
-    for (int32_t i0 = 0; i0 < dims[0]; ++i0)
-        for (int32_t i1 = 0; i1 < dims[1]; ++i1)
-            for (int32_t i2 = 0; i2 < dims[2]; ++i2)
-                for (int32_t i3 = 0; i3 < dims[3]; ++i3, ++k) {
-                    const float va = a[i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3]];
-                    const float vb = b[i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3]];
-                    float v;
-                    switch (kind) {
-                    case ODL_F32_ADD: v = va + vb; break;
-                    case ODL_F32_SUB: v = va - vb; break;
-                    case ODL_F32_MUL: v = va * vb; break;
-                    case ODL_F32_DIV: v = va / vb; break;
-                    case ODL_F32_MAXIMUM: v = va > vb ? va : vb; break;
-                    case ODL_F32_MINIMUM: v = va < vb ? va : vb; break;
-                    case ODL_F32_SQUARED_DIFFERENCE: {
-                        const float d = va - vb;
-                        v = d * d;
-                        break;
-                    }
-                    case ODL_F32_PRELU: v = va >= 0.0f ? va : va * vb; break;
-                    case ODL_F32_FLOOR_DIV: /* TFLite Micro fails the op on a zero divisor */
-                        if (vb == 0.0f) return ODL_ERR_NUMERIC;
-                        v = (float)floor((double)va / (double)vb);
-                        break;
-                    case ODL_F32_FLOOR_MOD: { /* fmodf is exact; the sign follows the divisor */
-                        const float t = fmodf(va, vb);
-                        v = (t != 0.0f && ((vb < 0.0f) != (t < 0.0f))) ? t + vb : t;
-                        break;
-                    }
-                    default: return ODL_ERR_UNSUPPORTED;
-                    }
-                    y[k] = odl_f32_clamp(v, lo, hi);
-                }
+    switch (kind) {
+    case ODL_F32_ADD: ODL_F32_BINARY(va + vb); break;
+    case ODL_F32_SUB: ODL_F32_BINARY(va - vb); break;
+    case ODL_F32_MUL: ODL_F32_BINARY(va * vb); break;
+    case ODL_F32_DIV: ODL_F32_BINARY(va / vb); break;
+    case ODL_F32_MAXIMUM: ODL_F32_BINARY(va > vb ? va : vb); break;
+    case ODL_F32_MINIMUM: ODL_F32_BINARY(va < vb ? va : vb); break;
+    case ODL_F32_SQUARED_DIFFERENCE: ODL_F32_BINARY(f32_squared_difference(va, vb)); break;
+    case ODL_F32_PRELU: ODL_F32_BINARY(va >= 0.0f ? va : va * vb); break;
+    case ODL_F32_FLOOR_DIV: /* TFLite Micro fails the op on a zero divisor */
+        ODL_F32_BROADCAST_LOOP(if (vb == 0.0f) return ODL_ERR_NUMERIC;
+                               y[k] = odl_f32_clamp((float)floor((double)va / (double)vb), lo, hi));
+        break;
+    case ODL_F32_FLOOR_MOD: ODL_F32_BINARY(f32_floor_mod(va, vb)); break;
+    default: /* an unknown kind fails only where there is an element to compute */
+        if (dims[0] > 0 && dims[1] > 0 && dims[2] > 0 && dims[3] > 0) return ODL_ERR_UNSUPPORTED;
+        break;
+    }
     return ODL_OK;
 }
 
 odl_status_t odl_compare_f32(int32_t cmp, const int32_t dims[4], const int32_t sa[4], const float *a,
                              const int32_t sb[4], const float *b, uint8_t *y) {
-    if (cmp < 0 || cmp > 5) return ODL_ERR_MODEL;
-    int32_t k = 0;
-    for (int32_t i0 = 0; i0 < dims[0]; ++i0)
-        for (int32_t i1 = 0; i1 < dims[1]; ++i1)
-            for (int32_t i2 = 0; i2 < dims[2]; ++i2)
-                for (int32_t i3 = 0; i3 < dims[3]; ++i3, ++k) {
-                    const float va = a[i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3]];
-                    const float vb = b[i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3]];
-                    const int r = cmp == 0 ? va == vb : cmp == 1 ? va != vb : cmp == 2 ? va > vb
-                                : cmp == 3 ? va >= vb : cmp == 4 ? va < vb : va <= vb;
-                    y[k] = (uint8_t)r;
-                }
+    switch (cmp) {
+    case 0: ODL_F32_BROADCAST_LOOP(y[k] = (uint8_t)(va == vb)); break;
+    case 1: ODL_F32_BROADCAST_LOOP(y[k] = (uint8_t)(va != vb)); break;
+    case 2: ODL_F32_BROADCAST_LOOP(y[k] = (uint8_t)(va > vb)); break;
+    case 3: ODL_F32_BROADCAST_LOOP(y[k] = (uint8_t)(va >= vb)); break;
+    case 4: ODL_F32_BROADCAST_LOOP(y[k] = (uint8_t)(va < vb)); break;
+    case 5: ODL_F32_BROADCAST_LOOP(y[k] = (uint8_t)(va <= vb)); break;
+    default: return ODL_ERR_MODEL;
+    }
     return ODL_OK;
 }
 
