@@ -1,5 +1,6 @@
 /* AVERAGE_POOL_2D, MEAN over H/W and MAX_POOL_2D in FP16 (see odl/kernels_f16.h). */
 #include "f16_common.h"
+#include "odl/kernels_int8.h" /* odl_pool_window */
 
 typedef struct {
     int32_t n, h, w, c, oh, ow;
@@ -18,11 +19,11 @@ static odl_status_t pool_geo(const odl_f16_conv_params_t *p, const odl_f16_tenso
 /* Valid window [y0, y1) x [x0, x1) of output (oy, ox). */
 static void window(const odl_f16_conv_params_t *p, const pool_geo_t *g, int32_t oy, int32_t ox, int32_t *y0,
                    int32_t *y1, int32_t *x0, int32_t *x1) {
-    int32_t sy = oy * p->stride_h - p->pad_top, sx = ox * p->stride_w - p->pad_left;
-    *y0 = sy < 0 ? 0 : sy;
-    *x0 = sx < 0 ? 0 : sx;
-    *y1 = sy + p->filter_h > g->h ? g->h : sy + p->filter_h;
-    *x1 = sx + p->filter_w > g->w ? g->w : sx + p->filter_w;
+    int32_t sy, fy0, fy1, sx, fx0, fx1;
+    odl_pool_window(oy, p->stride_h, p->pad_top, p->filter_h, g->h, &sy, &fy0, &fy1);
+    odl_pool_window(ox, p->stride_w, p->pad_left, p->filter_w, g->w, &sx, &fx0, &fx1);
+    *y0 = sy + fy0, *y1 = sy + fy1;
+    *x0 = sx + fx0, *x1 = sx + fx1;
 }
 
 odl_status_t odl_avgpool_f16_fw(const odl_f16_conv_params_t *p, const odl_f16_tensor_t *in, odl_f16_tensor_t *out) {

@@ -9,16 +9,16 @@ static odl_status_t pool(const odl_pool_params_t *p, const odl_dims4_t *xd, cons
     if (!p || !xd || !in || !yd || !out || yd->c != xd->c || yd->n != xd->n) return ODL_ERR_ARG;
     for (int32_t b = 0; b < yd->n; ++b)
         for (int32_t oy = 0; oy < yd->h; ++oy)
-            for (int32_t ox = 0; ox < yd->w; ++ox)
+            for (int32_t ox = 0; ox < yd->w; ++ox) {
+                int32_t y0, fy0, fy1, x0, fx0, fx1;
+                odl_pool_window(oy, p->stride_h, p->pad_h, p->filter_h, xd->h, &y0, &fy0, &fy1);
+                odl_pool_window(ox, p->stride_w, p->pad_w, p->filter_w, xd->w, &x0, &fx0, &fx1);
                 for (int32_t c = 0; c < yd->c; ++c) {
-                    const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
                     int32_t acc = is_max ? -32768 : 0, count = 0;
-                    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+                    for (int32_t fy = fy0; fy < fy1; ++fy) {
                         const int32_t iy = y0 + fy;
-                        if (iy < 0 || iy >= xd->h) continue;
-                        for (int32_t fx = 0; fx < p->filter_w; ++fx) {
+                        for (int32_t fx = fx0; fx < fx1; ++fx) {
                             const int32_t ix = x0 + fx;
-                            if (ix < 0 || ix >= xd->w) continue;
                             const int32_t v = in[(((int64_t)b * xd->h + iy) * xd->w + ix) * xd->c + c];
                             if (is_max) acc = v > acc ? v : acc;
                             else acc += v;
@@ -32,6 +32,7 @@ static odl_status_t pool(const odl_pool_params_t *p, const odl_dims4_t *xd, cons
                     out[(((int64_t)b * yd->h + oy) * yd->w + ox) * yd->c + c] =
                         (int16_t)odl_clamp_i32(acc, p->act_min, p->act_max);
                 }
+            }
     return ODL_OK;
 }
 
