@@ -55,3 +55,90 @@ def test_int16_conv_fc_bias_types_match_tflite_micro(name, tmp_path):
     path = tmp_path / f"{name}.tflite"
     path.write_bytes(_conv16(code, bias, len(name)))
     check_model(path, tmp_path / "build", n=3, seed=5)
+
+
+MEAN, SUM, ADD, SUB, MUL, MAXIMUM = 40, 74, 0, 41, 18, 55
+OPT_REDUCER = 27
+
+
+def _reduce(code: int, dtype: str, shape: tuple, axes: list[int], keep: bool) -> bytes:
+    """MEAN / SUM over axes that are not one contiguous run, as Keras 3's
+    GroupNormalization emits ([N, H, W, G, C/G] over H, W and C/G)."""
+    from ai_edge_litert import schema_py_generated as s
+
+    o = s.ReducerOptionsT()
+    o.keepDims = keep
+    out = tuple(1 if i in axes else d for i, d in enumerate(shape)) if keep else \
+        tuple(d for i, d in enumerate(shape) if i not in axes)
+    zx, zy = (-3, 6) if dtype == "int8" else (0, 0)
+    t = [T(shape, dtype, 0.021, zx), T((len(axes),), "int32", data=np.array(axes, np.int32)),
+         T(out, dtype, 0.013 if code == MEAN else 0.2, zy)]
+    return single_op(code, t, [0, 1], [2], model_inputs=[0], options=o, options_type=OPT_REDUCER)
+
+
+def _binary(code: int, dtype: str, a: tuple, b: tuple) -> bytes:
+    """A binary op broadcasting rank-5 shapes that merge into 4-D views
+    (MAXIMUM: one quantization, as TFLite Micro compares raw values)."""
+    y = tuple(int(d) for d in np.broadcast_shapes(a, b))
+    z = (-5, 7, 2) if dtype == "int8" else (0, 0, 0)
+    q = [(0.02, z[0])] * 3 if code == MAXIMUM else [(0.02, z[0]), (0.03, z[1]), (0.04, z[2])]
+    t = [T(s, dtype, *qq) for s, qq in zip((a, b, y), q)]
+    return single_op(code, t, [0, 1], [2])
+
+
+def _float_mul_rank5() -> bytes:
+    """int8 -> DEQUANTIZE -> float32 MUL by a rank-5 broadcast constant."""
+    from tflite_build import Sub, model
+
+    a, b = (1, 4, 3, 2, 3), (1, 1, 1, 2, 1)
+    c = np.array([1.5, -0.25], np.float32).reshape(b)
+    t = [T(a, "int8", 0.02, -5), T(a, "float32"), T(b, "float32", data=c), T(a, "float32")]
+    return model([Sub(t, [(6, [0], [1], 0, None), (MUL, [1, 2], [3], 0, None)], [0], [3])])
+
+
+REDUCE_CASES = {
+    "mean_int8_axes_1_2_4": (MEAN, "int8", (1, 4, 3, 2, 3), [1, 2, 4], True),
+    "mean_int8_axes_0_2_no_keep": (MEAN, "int8", (3, 4, 5), [0, 2], False),
+    "mean_int16_axes_1_3": (MEAN, "int16", (2, 3, 4, 5), [1, 3], True),
+    "sum_int8_axes_1_3": (SUM, "int8", (1, 3, 2, 4), [1, 3], False),
+}
+BINARY_CASES = {
+    # scales whose SUB ratios differ between float32 and double (TFLite Micro: double)
+    "sub_int8_scale_ratios": (SUB, "int8", (6, 50), (6, 50)),
+    "sub_int16_scale_ratios": (SUB, "int16", (6, 50), (1, 50)),
+    "sub_int8_rank5_groupnorm": (SUB, "int8", (1, 4, 3, 2, 3), (1, 1, 1, 2, 1)),
+    "mul_int16_rank5": (MUL, "int16", (2, 3, 1, 4, 5), (1, 3, 6, 4, 5)),
+    "add_int8_rank5_both_broadcast": (ADD, "int8", (1, 1, 3, 2, 4), (2, 5, 1, 2, 4)),
+    "maximum_int8_rank5": (MAXIMUM, "int8", (1, 4, 3, 2, 3), (1, 1, 1, 2, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REDUCE_CASES))
+def test_reduce_any_axes_matches_tflite_micro(name, tmp_path):
+    path = tmp_path / f"{name}.tflite"
+    path.write_bytes(_reduce(*REDUCE_CASES[name]))
+    check_model(path, tmp_path / "build", n=3, seed=7)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_CASES))
+def test_rank5_broadcast_matches_tflite_micro(name, tmp_path):
+    path = tmp_path / f"{name}.tflite"
+    path.write_bytes(_binary(*BINARY_CASES[name]))
+    check_model(path, tmp_path / "build", n=3, seed=9)
+
+
+def test_float32_rank5_broadcast_matches_tflite_micro(tmp_path):
+    path = tmp_path / "mul_float32_rank5.tflite"
+    path.write_bytes(_float_mul_rank5())
+    check_model(path, tmp_path / "build", n=3, seed=9)
+
+
+def test_rank5_broadcast_beyond_four_views_is_refused(tmp_path):
+    from pytool import compile_model
+    from pytool.frontends.errors import ModelError
+    from pytool.ir import IRError
+
+    path = tmp_path / "alternating.tflite"
+    path.write_bytes(_binary(ADD, "int8", (2, 1, 2, 1, 2), (1, 2, 1, 2, 1)))
+    with pytest.raises((ModelError, IRError), match="more than 4 dimensions"):
+        compile_model(path, out_dir=tmp_path / "build")

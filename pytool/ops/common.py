@@ -64,3 +64,28 @@ def conv_pad(size: int, filt: int, stride: int, dilation: int, padding: str) -> 
     eff = (filt - 1) * dilation + 1
     total = max(0, (out - 1) * stride + eff - size)
     return total // 2
+
+
+def broadcast_views4(a: tuple, b: tuple, y: tuple) -> tuple[tuple, tuple, tuple] | None:
+    """The C's odl_broadcast_views4: right-aligned shapes with the output's
+    size-1 axes dropped and neighbouring axes that a and b each span or
+    broadcast alike merged (element order unchanged), padded to rank 4; None
+    when more than four axes remain."""
+    r = len(y)
+    a = (1,) * (r - len(a)) + tuple(a)
+    b = (1,) * (r - len(b)) + tuple(b)
+    groups: list[list[int]] = []
+    last = None
+    for da, db, dy in zip(a, b, y):
+        if dy == 1:
+            continue
+        pat = (da == dy, db == dy)
+        if pat != last:
+            groups.append([1, 1, 1])
+            last = pat
+        g = groups[-1]
+        g[0], g[1], g[2] = g[0] * da, g[1] * db, g[2] * dy
+    if len(groups) > 4:
+        return None
+    pad = [[1, 1, 1]] * (4 - len(groups)) + groups
+    return tuple(tuple(int(g[k]) for g in pad) for k in range(3))

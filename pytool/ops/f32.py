@@ -34,6 +34,7 @@ import numpy as np
 from pytool import ops as opreg
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered, f32_expf
+from pytool.ops.common import broadcast_views4
 from pytool.ops.quantize import float_bits, float_from_bits
 
 OPCODE = 90
@@ -149,8 +150,9 @@ def _lower_binary(kind: int, fused: bool = True):
     def lower(g: Graph, op: Op) -> Lowered:
         a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
         sa, sb, sy = (tuple(g.tensors[n].shape) for n in (a, b, y))
-        if len(sy) > 4 and sa == sb == sy:  # no broadcast: one flat run
-            sa = sb = sy = (int(np.prod(sy)),)
+        views = broadcast_views4(sa, sb, sy)  # rank 5 merged into 4-D views where it fits
+        if views is not None:
+            sa, sb, sy = views
         da, db, dy = _pad4(sa, op), _pad4(sb, op), _pad4(sy, op)
         act = act_params(op) if fused else [float_bits(-np.inf), float_bits(np.inf)]
         return Lowered(inputs=[a, b], params=[kind, *act, *dy, *_strides(da, dy), *_strides(db, dy)])

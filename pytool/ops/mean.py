@@ -8,13 +8,14 @@ with 1/count folded in exactly as it does (shift = min(floor(log2 count), 32,
 31 + shift); multiplier = (multiplier << shift) // count), plus zp_out,
 clamped. No axes: a copy (ReduceIsCopy). Older TFLM releases had a
 same-quantization path (sum / count, truncating); the kernel keeps it under
-same_quant = 1, which lowering now uses only for the copy case. The reduced
-axes must be contiguous once size-1 axes are ignored (H,W of NHWC, or any
-single run of axes).
+same_quant = 1, which lowering now uses only for the copy case. Any set of
+axes (GroupNormalization reduces [1, 2, 4] of [N, H, W, G, C/G]).
 
 C (runtime_c/src/ops/mean.c): inputs [x]; params [outer, reduce, inner,
 same_quant, input_zp, output_zp, multiplier, shift], x viewed as
-[outer, reduce, inner] and y as [outer, inner].
+[outer, reduce, inner] and y as [outer, inner] when the reduced axes are
+contiguous (size-1 axes ignored); otherwise [n_out, count, 1, ..., d0..d4,
+mask]: dims lifted to 5-D, bit d of mask set for a reduced axis.
 """
 
 from __future__ import annotations
@@ -61,15 +62,23 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
     return [np.asarray(y, np.float32).reshape(g.tensors[op.outputs[0]].shape)]
 
 
-def view_3d(op: Op, shape: tuple, axes: list[int]) -> tuple[int, int, int]:
-    """(outer, reduce, inner) for a contiguous run of reduced axes."""
+def view_3d(op: Op, shape: tuple, axes: list[int]) -> tuple[int, int, int] | None:
+    """(outer, reduce, inner) for a contiguous run of reduced axes, else None."""
     if not axes:
         return 1, 1, int(np.prod(shape, dtype=np.int64))
     first, last = axes[0], axes[-1]
     if any(shape[i] != 1 for i in range(first, last + 1) if i not in axes):
-        raise IRError(f"MEAN '{op.name}': axes {axes} of shape {shape} are not contiguous; not supported")
+        return None
     prod = lambda s: int(np.prod(s, dtype=np.int64))  # noqa: E731
     return prod(shape[:first]), prod(shape[first : last + 1]), prod(shape[last + 1 :])
+
+
+def view_nd(op: Op, shape: tuple, axes: list[int]) -> list[int]:
+    """[d0..d4, mask] (dims lifted to rank 5) for any set of reduced axes."""
+    if len(shape) > 5:
+        raise IRError(f"{op.type} '{op.name}': rank {len(shape)} input; up to 5 supported")
+    lift = 5 - len(shape)
+    return [*([1] * lift), *(int(d) for d in shape), sum(1 << (a + lift) for a in axes)]
 
 
 def fold_count(multiplier: int, shift: int, count: int) -> tuple[int, int]:
@@ -95,7 +104,13 @@ def lower_reduce(g: Graph, op: Op, mean: bool) -> Lowered:
         if g.tensors[n].dtype != dtype or dtype not in ("int8", "int16"):
             raise IRError(f"{op.type} '{op.name}': tensor '{n}' is {g.tensors[n].dtype}, int8 or int16 expected")
     axes = resolved_axes(g, op)
-    outer, reduce, inner = view_3d(op, g.tensors[x].shape, axes)
+    shape = g.tensors[x].shape
+    view = view_3d(op, shape, axes)
+    nd = [] if view is not None else view_nd(op, shape, axes)
+    if view is None:
+        count = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+        view = (g.tensors[x].numel // count, count, 1)
+    outer, reduce, inner = view
     qx, qy = quant_of(g, x, op), quant_of(g, y, op)
     s_in, s_out = np.float32(qx.scale[0]), np.float32(qy.scale[0])
     zp_in, zp_out = int(qx.zero_point[0]), int(qy.zero_point[0])
@@ -103,17 +118,23 @@ def lower_reduce(g: Graph, op: Op, mean: bool) -> Lowered:
     mult, shift = quantize_multiplier(float(np.float64(s_in) / np.float64(s_out)))
     if not copy and mean:
         mult, shift = fold_count(mult, shift, reduce)
-    return Lowered(inputs=[x], params=[outer, reduce, inner, int(copy), zp_in, zp_out, mult, shift],
+    return Lowered(inputs=[x], params=[outer, reduce, inner, int(copy), zp_in, zp_out, mult, shift, *nd],
                    opcode=MEAN_S16 if dtype == "int16" else None)
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     if low.opcode == f32.OPCODE:
         return f32.ref(g, op, low, xs)
-    outer, reduce, inner, same, zp_in, zp_out, mult, shift = low.params
+    outer, reduce, inner, same, zp_in, zp_out, mult, shift = low.params[:8]
     dt = g.tensors[op.outputs[0]].np_dtype
     lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
-    total = np.asarray(xs[0], np.int64).reshape(outer, reduce, inner).sum(axis=1)
+    if len(low.params) > 8:  # any axes: sum over the mask's axes of the 5-D view
+        dims, mask = low.params[8:13], low.params[13]
+        x5 = np.asarray(xs[0], np.int64).reshape(dims)
+        total = x5.sum(axis=tuple(d for d in range(5) if mask >> d & 1))
+    else:
+        total = np.asarray(xs[0], np.int64).reshape(outer, reduce, inner).sum(axis=1)
+    total = ((total + 2**31) % 2**32) - 2**31  # int32 sum, as the C (wraps)
     if same:
         y = np.sign(total) * (np.abs(total) // reduce)  # C division truncates toward zero
     else:

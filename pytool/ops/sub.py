@@ -25,7 +25,7 @@ def lower(g: Graph, op: Op) -> Lowered:
         return low_f32
     if (low32 := arith_i32.maybe_lower(g, op)) is not None:
         return low32
-    return _add.lower_scaled(g, op, float32_math=True)
+    return _add.lower_scaled(g, op)
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:

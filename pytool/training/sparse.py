@@ -203,6 +203,9 @@ def backward_chain(g: Graph, scheme: Scheme) -> tuple[list[BwStep], str, int]:
             raise TrainSpecError(f"sparse update: {op.type} (op #{k}) joins two inputs on the backward path")
         if op.type == "MUL" and ins and tuple(g.tensors[ins[0]].shape) != tuple(g.tensors[op.outputs[0]].shape):
             raise TrainSpecError(f"sparse update: MUL (op #{k}) broadcasts the operand on the backward path")
+        if op.type == "MEAN" and len(opreg.get("MEAN").lower(g, op).params) > 8:
+            raise TrainSpecError(f"sparse update: MEAN (op #{k}) reduces axes that are not contiguous; "
+                                 "its backward takes one run of axes")
         if op.type == "ADD":
             shapes = {tuple(g.tensors[n].shape) for n in (*op.inputs[:2], op.outputs[0])}
             if len(shapes) != 1 or op.inputs[0] == op.inputs[1]:

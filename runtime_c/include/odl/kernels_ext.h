@@ -206,6 +206,8 @@ odl_status_t odl_fully_connected_s16(const int32_t *mult, const int32_t *shift, 
 /* int16 MEAN / SUM (MEAN's parameters) and pools (the int8 pools' parameters). */
 odl_status_t odl_mean_s16(const odl_mean_params_t *p, int32_t outer, int32_t reduce, int32_t inner,
                           const int16_t *in, int16_t *out);
+odl_status_t odl_mean_nd_s16(const odl_mean_params_t *p, const int32_t dims[5], int32_t mask, const int16_t *in,
+                             int16_t *out);
 odl_status_t odl_avg_pool2d_s16(const odl_pool_params_t *p, const odl_dims4_t *xd, const int16_t *in,
                                 const odl_dims4_t *yd, int16_t *out);
 odl_status_t odl_max_pool2d_s16(const odl_pool_params_t *p, const odl_dims4_t *xd, const int16_t *in,

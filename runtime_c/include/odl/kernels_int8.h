@@ -79,6 +79,10 @@ typedef struct {
 
 odl_status_t odl_mean_s8(const odl_mean_params_t *p, int32_t outer, int32_t reduce, int32_t inner,
                          const int8_t *in, int8_t *out);
+/* MEAN / SUM over any set of axes: dims lifted to 5-D, bit d of mask set for
+ * a reduced axis; out holds the kept axes in order. */
+odl_status_t odl_mean_nd_s8(const odl_mean_params_t *p, const int32_t dims[5], int32_t mask, const int8_t *in,
+                            int8_t *out);
 
 /* PAD, rank <= ODL_MAX_RANK: out dim d = pad_before[d] + in_dims[d] + pad_after[d]
  * (pads >= 0); padded bytes take pad_value. */

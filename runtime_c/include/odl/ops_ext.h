@@ -43,11 +43,7 @@ static inline int32_t odl_op_binary_dims(const odl_ctx_t *ctx, const odl_op_t *o
     if (!ta || !tb || !ty) return -ODL_ERR_MODEL;
     if (ta->dtype != ty->dtype || tb->dtype != ty->dtype) return -ODL_ERR_UNSUPPORTED;
     if (ty->dtype != ODL_DT_INT8 && ty->dtype != ODL_DT_INT16) return -ODL_ERR_UNSUPPORTED;
-    if (!odl_dims4_broadcast_of(ta, da) || !odl_dims4_broadcast_of(tb, db) || !odl_dims4_broadcast_of(ty, dy))
-        return -ODL_ERR_SHAPE;
-    if ((ta->rank == 5 || tb->rank == 5 || ty->rank == 5) &&
-        (odl_tensor_numel(ta) != odl_tensor_numel(ty) || odl_tensor_numel(tb) != odl_tensor_numel(ty)))
-        return -ODL_ERR_SHAPE;
+    if (!odl_broadcast_views4(ta, tb, ty, da, db, dy)) return -ODL_ERR_SHAPE;
     const int32_t es = odl_elem_size(ty->dtype);
     if (ta->bytes < odl_tensor_numel(ta) * es || tb->bytes < odl_tensor_numel(tb) * es ||
         ty->bytes < odl_tensor_numel(ty) * es)

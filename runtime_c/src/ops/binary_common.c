@@ -9,12 +9,7 @@ odl_status_t odl_op_binary_s8_dims(const odl_ctx_t *ctx, const odl_op_t *op, odl
     if (!ta || !tb || !ty) return ODL_ERR_MODEL;
     if (ta->dtype != ODL_DT_INT8 || tb->dtype != ODL_DT_INT8 || ty->dtype != ODL_DT_INT8)
         return ODL_ERR_UNSUPPORTED;
-    if (!odl_dims4_broadcast_of(ta, da) || !odl_dims4_broadcast_of(tb, db) || !odl_dims4_broadcast_of(ty, dy))
-        return ODL_ERR_SHAPE;
-    /* Rank-5 tensors are flattened, so only equal shapes are allowed there. */
-    if ((ta->rank == 5 || tb->rank == 5 || ty->rank == 5) &&
-        (odl_tensor_numel(ta) != odl_tensor_numel(ty) || odl_tensor_numel(tb) != odl_tensor_numel(ty)))
-        return ODL_ERR_SHAPE;
+    if (!odl_broadcast_views4(ta, tb, ty, da, db, dy)) return ODL_ERR_SHAPE;
     if (ta->bytes < odl_tensor_numel(ta) || tb->bytes < odl_tensor_numel(tb) || ty->bytes < odl_tensor_numel(ty))
         return ODL_ERR_MODEL;
     return ODL_OK;

@@ -14,3 +14,9 @@ odl_status_t odl_mean_s8(const odl_mean_params_t *p, int32_t outer, int32_t redu
     ODL_MEAN_LOOP(int8_t, -128, 127, p, outer, reduce, inner, in, out);
     return ODL_OK;
 }
+
+odl_status_t odl_mean_nd_s8(const odl_mean_params_t *p, const int32_t dims[5], int32_t mask, const int8_t *in,
+                            int8_t *out) {
+    ODL_MEAN_ND_LOOP(int8_t, -128, 127, p, dims, mask, in, out);
+    return ODL_OK;
+}
