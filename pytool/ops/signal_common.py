@@ -44,6 +44,22 @@ def check_rank(g: Graph, op: Op, name: str, rank: int) -> None:
                       f"{rank} expected")
 
 
+def check_vector_io(g: Graph, op: Op, x_dtype: str, y_dtype: str) -> tuple[str, str]:
+    """A one-input, one-output op on rank-1 tensors of these dtypes; returns their names."""
+    x, y = op.inputs[0], op.outputs[0]
+    check_dtypes(g, op, [x, y], [x_dtype, y_dtype])
+    check_rank(g, op, x, 1)
+    check_rank(g, op, y, 1)
+    return x, y
+
+
+def check_stateful_io(g: Graph, op: Op, state: str, out: str) -> None:
+    """A stateful op's inputs [x, state] and outputs [out, valid]: int16 but the bool valid."""
+    if len(op.inputs) != 2 or len(op.outputs) != 2:
+        raise IRError(f"{op.type} '{op.name}': expected inputs [x, {state}] and outputs [{out}, valid]")
+    check_dtypes(g, op, [*op.inputs, *op.outputs], ["int16", "int16", "int16", "bool"])
+
+
 def ref_float_via_int(g: Graph, op: Op, module, xs: list) -> list:
     """The float reference of a signal op is its integer twin (the op is defined
     on integers): run_float's values, cast back to the tensors' dtypes, go

@@ -13,7 +13,7 @@ import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.signal_common import attr, check_dtypes, check_rank, ref_float_via_int
+from pytool.ops.signal_common import attr, check_vector_io, ref_float_via_int
 
 OPCODE = 103
 TYPES = ("int16",)
@@ -32,10 +32,7 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    x, y = op.inputs[0], op.outputs[0]
-    check_dtypes(g, op, [x, y], ["int16", "uint32"])
-    check_rank(g, op, x, 1)
-    check_rank(g, op, y, 1)
+    x, y = check_vector_io(g, op, "int16", "uint32")
     start, end = attr(op, "start_index"), attr(op, "end_index")
     n_in, n_out = g.tensors[x].shape[0] // 2, g.tensors[y].shape[0]
     if not 0 <= start <= end <= min(n_in, n_out):

@@ -15,7 +15,7 @@ import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.signal_common import attr, check_dtypes, check_rank, msb32, ref_float_via_int, u32
+from pytool.ops.signal_common import attr, check_vector_io, msb32, ref_float_via_int, u32
 
 OPCODE = 108
 TYPES = ("int16",)
@@ -45,10 +45,7 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    x, y = op.inputs[0], op.outputs[0]
-    check_dtypes(g, op, [x, y], ["uint32", "int16"])
-    check_rank(g, op, x, 1)
-    check_rank(g, op, y, 1)
+    x, y = check_vector_io(g, op, "uint32", "int16")
     bits, scale = attr(op, "input_correction_bits"), attr(op, "output_scale")
     if not 0 <= bits <= 31:
         raise IRError(f"{op.type} '{op.name}': input_correction_bits {bits} is outside 0..31")

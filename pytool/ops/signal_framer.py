@@ -17,7 +17,7 @@ import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.signal_common import attr, check_dtypes, ref_float_via_int
+from pytool.ops.signal_common import attr, check_stateful_io, ref_float_via_int
 
 OPCODE = 111
 TYPES = ("int16",)
@@ -52,9 +52,7 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    if len(op.inputs) != 2 or len(op.outputs) != 2:
-        raise IRError(f"{op.type} '{op.name}': expected inputs [x, framer state] and outputs [frames, valid]")
-    check_dtypes(g, op, [*op.inputs, *op.outputs], ["int16", "int16", "int16", "bool"])
+    check_stateful_io(g, op, "framer state", "frames")
     size, step = attr(op, "frame_size"), attr(op, "frame_step")
     shape = g.tensors[op.inputs[0]].shape
     if step <= 0 or size < step or not shape or shape[-1] % step or _capacity(op.attrs) > 32767:

@@ -18,7 +18,7 @@ import numpy as np
 
 from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
-from pytool.ops.signal_common import attr, check_dtypes, ref_float_via_int
+from pytool.ops.signal_common import attr, check_stateful_io, ref_float_via_int
 
 OPCODE = 112
 TYPES = ("int16",)
@@ -46,9 +46,7 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    if len(op.inputs) != 2 or len(op.outputs) != 2:
-        raise IRError(f"{op.type} '{op.name}': expected inputs [x, stacker state] and outputs [y, valid]")
-    check_dtypes(g, op, [*op.inputs, *op.outputs], ["int16", "int16", "int16", "bool"])
+    check_stateful_io(g, op, "stacker state", "y")
     nc, left = attr(op, "num_channels"), attr(op, "stacker_left_context")
     right, step = attr(op, "stacker_right_context"), attr(op, "stacker_step")
     buf = _buffer(op.attrs)
