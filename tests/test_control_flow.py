@@ -103,6 +103,9 @@ def test_if_runs_either_branch_as_tflite_micro(tmp_path):
     taken = {bool(run_int8(g, [np.full((1, 6), v, np.int8)], keep_all=True)[op.inputs[0]].reshape(-1)[0])
              for v in levels}
     assert taken == {True, False}
+    # The branches' captured weights are constants (not IF args), quantized when read.
+    assert len(op.inputs) == 2
+    assert not any(o.type == "QUANTIZE" and g.tensors[o.inputs[0]].is_const for s in g.subgraphs.values() for o in s.ops)
     # Both branches are in the schedule, right after the IF, which skips them.
     cop = next(c for c in art.program.ops if c.type == "IF")
     n_then, n_else = cop.params[2:]

@@ -85,6 +85,8 @@ def _foldable(g: Graph, op: Op) -> bool:
         return True
     if op.type in ARITH and all(g.tensors[n].quant is None for n in [*op.inputs, *op.outputs]):
         return True
+    if op.type == "QUANTIZE" and ins[0].dtype == "float32":  # a float constant (e.g. weights an IF branch
+        return True                                          # takes): the kernel's exact twin
     spec = opreg.get(op.type)
     return (spec is not None and not getattr(spec, "STATE_INPUTS", ())
             and all(g.tensors[n].dtype in INTEGER for n in [*op.inputs, *op.outputs]))
@@ -97,7 +99,7 @@ def _evaluate(g: Graph, op: Op) -> list:
     spec = opreg.get(op.type)
     if op.type in RAW:
         return spec.ref_float(g, op, xs)
-    if all(g.tensors[n].dtype in INTEGER for n in [*op.inputs, *op.outputs]):
+    if all(g.tensors[n].dtype in INTEGER for n in [*op.inputs, *op.outputs]) or op.type == "QUANTIZE":
         try:  # the integer twin, as pytool.reference.run_int8 runs it (exact for int32 too)
             low = spec.lower(g, op)
             ins = [None if a is None else (a if isinstance(a, np.ndarray) else g.tensors[a].data) for a in low.inputs]
