@@ -193,7 +193,7 @@ def _op_type(path: str, model, fb_op, index: int) -> str:
 # ---- per-op attributes -------------------------------------------------------------
 
 
-def _options(fb_op, cls):
+def builtin_options(fb_op, cls):
     tab = fb_op.BuiltinOptions()
     if tab is None:
         return None
@@ -250,7 +250,7 @@ def _stride_dilation(o, ctx: _OpContext) -> dict:
 
 
 def _conv(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.Conv2DOptions)
+    o = builtin_options(fb_op, tflite.Conv2DOptions)
     if o is None:
         raise ctx.error("Conv2DOptions are missing")
     _check_weights(g, op, ctx)
@@ -258,7 +258,7 @@ def _conv(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 
 def _depthwise(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.DepthwiseConv2DOptions)
+    o = builtin_options(fb_op, tflite.DepthwiseConv2DOptions)
     if o is None:
         raise ctx.error("DepthwiseConv2DOptions are missing")
     _check_weights(g, op, ctx)
@@ -272,7 +272,7 @@ def _depthwise(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 
 def _fully_connected(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.FullyConnectedOptions)
+    o = builtin_options(fb_op, tflite.FullyConnectedOptions)
     _check_weights(g, op, ctx)
     if o is None:
         op.attrs = {"activation": "NONE", "keep_num_dims": False}
@@ -285,7 +285,7 @@ def _fully_connected(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 
 def _pool(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.Pool2DOptions)
+    o = builtin_options(fb_op, tflite.Pool2DOptions)
     if o is None:
         raise ctx.error("Pool2DOptions are missing")
     stride, filt = (o.StrideH(), o.StrideW()), (o.FilterHeight(), o.FilterWidth())
@@ -301,13 +301,13 @@ def _pool(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 def _mean(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     _require_const(g, op, 1, "axes", ctx)
-    o = _options(fb_op, tflite.ReducerOptions)
+    o = builtin_options(fb_op, tflite.ReducerOptions)
     op.attrs = {"keep_dims": bool(o.KeepDims()) if o is not None else False}
 
 
 def _add_mul(cls):
     def read(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-        o = _options(fb_op, cls)
+        o = builtin_options(fb_op, cls)
         op.attrs = {"activation": _activation(o.FusedActivationFunction(), ctx) if o is not None else "NONE"}
 
     return read
@@ -327,7 +327,7 @@ def _reshape(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 
 def _concat(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.ConcatenationOptions)
+    o = builtin_options(fb_op, tflite.ConcatenationOptions)
     rank = len(g.tensors[op.outputs[0]].shape)
     axis = o.Axis() if o is not None else 0
     if not -rank <= axis < rank:
@@ -339,7 +339,7 @@ def _concat(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 
 def _softmax(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.SoftmaxOptions)
+    o = builtin_options(fb_op, tflite.SoftmaxOptions)
     op.attrs = {"beta": float(o.Beta()) if o is not None else 1.0}
 
 
@@ -351,14 +351,14 @@ def _transpose(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 
 def _leaky_relu(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.LeakyReluOptions)
+    o = builtin_options(fb_op, tflite.LeakyReluOptions)
     op.attrs = {"alpha": float(o.Alpha()) if o is not None else 0.0}
 
 
 def _strided_slice(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     for k, what in ((1, "begin"), (2, "end"), (3, "strides")):
         _require_const(g, op, k, what, ctx)
-    o = _options(fb_op, tflite.StridedSliceOptions)
+    o = builtin_options(fb_op, tflite.StridedSliceOptions)
     op.attrs = {
         "begin_mask": o.BeginMask() if o else 0,
         "end_mask": o.EndMask() if o else 0,
@@ -371,7 +371,7 @@ def _strided_slice(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 def _axis_attr(cls):
     def read(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-        o = _options(fb_op, cls)
+        o = builtin_options(fb_op, cls)
         op.attrs = {"axis": int(o.Axis()) if o is not None else 0}
 
     return read
@@ -384,7 +384,7 @@ def _shape_only(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 
 def _transpose_conv(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.TransposeConvOptions)
+    o = builtin_options(fb_op, tflite.TransposeConvOptions)
     if o is None:
         raise ctx.error("TransposeConvOptions are missing")
     _require_const(g, op, 0, "output_shape", ctx)
@@ -400,7 +400,7 @@ def _transpose_conv(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 def _resize(cls):
     def read(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
         _require_const(g, op, 1, "size", ctx)
-        o = _options(fb_op, cls)
+        o = builtin_options(fb_op, cls)
         op.attrs = {
             "align_corners": bool(o.AlignCorners()) if o is not None else False,
             "half_pixel_centers": bool(o.HalfPixelCenters()) if o is not None else False,
@@ -410,12 +410,12 @@ def _resize(cls):
 
 
 def _gather(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.GatherOptions)
+    o = builtin_options(fb_op, tflite.GatherOptions)
     op.attrs = {"axis": int(o.Axis()) if o else 0, "batch_dims": int(o.BatchDims()) if o else 0}
 
 
 def _svdf(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.SVDFOptions)
+    o = builtin_options(fb_op, tflite.SVDFOptions)
     if o is None:
         raise ctx.error("SVDFOptions are missing")
     if o.AsymmetricQuantizeInputs():
@@ -430,14 +430,14 @@ def _svdf(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 def _block_size(cls):
     def read(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-        o = _options(fb_op, cls)
+        o = builtin_options(fb_op, cls)
         op.attrs = {"block_size": int(o.BlockSize()) if o is not None else 0}
 
     return read
 
 
 def _batch_matmul(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
-    o = _options(fb_op, tflite.BatchMatMulOptions)
+    o = builtin_options(fb_op, tflite.BatchMatMulOptions)
     if o is not None and o.AsymmetricQuantizeInputs():
         raise ctx.error("asymmetric_quantize_inputs=true (hybrid quantization) is not supported")
     op.attrs = {"adj_x": bool(o.AdjX()) if o else False, "adj_y": bool(o.AdjY()) if o else False}
@@ -445,13 +445,13 @@ def _batch_matmul(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 
 def _mirror_pad(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     _pad(g, op, fb_op, ctx)
-    o = _options(fb_op, tflite.MirrorPadOptions)
+    o = builtin_options(fb_op, tflite.MirrorPadOptions)
     op.attrs = {"mode": "SYMMETRIC" if o is not None and o.Mode() == tflite.MirrorPadMode.SYMMETRIC else "REFLECT"}
 
 
 def _cumsum(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
     _require_const(g, op, 1, "axis", ctx)
-    o = _options(fb_op, tflite.CumsumOptions)
+    o = builtin_options(fb_op, tflite.CumsumOptions)
     op.attrs = {"exclusive": bool(o.Exclusive()) if o else False, "reverse": bool(o.Reverse()) if o else False}
 
 

@@ -18,8 +18,8 @@ from pytool.frontends.tflite import (
     _no_attrs,
     _op_type,
     _OpContext,
-    _options,
     _read_tensor,
+    builtin_options,
 )
 from pytool.ir import Graph, Op
 from pytool.ops import control_flow, f32
@@ -89,7 +89,7 @@ class SubgraphReader:
     def _read_control(self, g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
         """IF / WHILE: the subgraph indices, and each subgraph read (once) into g.subgraphs."""
         cls = tflite.IfOptions if op.type == "IF" else tflite.WhileOptions
-        o = _options(fb_op, cls)
+        o = builtin_options(fb_op, cls)
         if o is None:
             raise ctx.error(f"{cls.__name__} are missing")
         ks = (o.ThenSubgraphIndex(), o.ElseSubgraphIndex()) if op.type == "IF" else \

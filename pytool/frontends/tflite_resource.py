@@ -21,20 +21,12 @@ import tflite
 
 from pytool.frontends.errors import ModelError
 from pytool.frontends.fold import fold_constants
+from pytool.frontends.tflite import builtin_options
 from pytool.ir import Graph, Op, Tensor
 
 OPS = frozenset({"CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"})
 # Resolved while reading (no op of their own at run time): listed in the README's ops table.
 READ_TIME_OPS = ("VAR_HANDLE",)
-
-
-def _options(fb_op, cls):
-    tab = fb_op.BuiltinOptions()
-    if tab is None:
-        return None
-    o = cls()
-    o.Init(tab.Bytes, tab.Pos)
-    return o
 
 
 def _text(b) -> str:
@@ -60,14 +52,14 @@ class Resources:
 
     def read_op(self, g: Graph, fb_op, op_type: str, ins: list[str], outs: list[str], ctx) -> Op | None:
         if op_type == "VAR_HANDLE":
-            o = _options(fb_op, tflite.VarHandleOptions)
+            o = builtin_options(fb_op, tflite.VarHandleOptions)
             name = _text(o.SharedName()) if o is not None else ""
             if not name or len(outs) != 1:
                 raise ctx.error("VAR_HANDLE needs a shared_name and one output")
             self.handles[outs[0]] = name
             return None
         if op_type == "CALL_ONCE":
-            o = _options(fb_op, tflite.CallOnceOptions)
+            o = builtin_options(fb_op, tflite.CallOnceOptions)
             if o is None:
                 raise ctx.error("CallOnceOptions are missing")
             return self._run_init(g, int(o.InitSubgraphIndex()), ctx)
