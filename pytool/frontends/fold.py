@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from pytool import ops as opreg
+from pytool.frontends import tflite_decode
 from pytool.ir import Graph, IRError, Op, Tensor
 
 
@@ -58,6 +59,7 @@ NUMPY: dict[str, Callable] = {
     "FLOOR_MOD": lambda g, op, xs: _floor_op(op, xs, np.mod),
     "GATHER_ND": lambda g, op, xs: [np.asarray(xs[0])[tuple(np.moveaxis(np.asarray(xs[1]), -1, 0))]],
     "SELECT_V2": lambda g, op, xs: [np.where(np.asarray(xs[0], bool), xs[1], xs[2])],
+    tflite_decode.OP: tflite_decode.evaluate,  # compressed constants (checked by the reader)
 }
 FOLD_ONLY = frozenset(NUMPY)
 # Registered ops that copy raw values: their float semantics on the stored

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import struct
 
+import flatbuffers
 import numpy as np
 import tflite
 from tflite.utils import BUILTIN_OPCODE2NAME
 
 from pytool import ops as opreg
-from pytool.frontends import tflite_lstm, tflite_signal
+from pytool.frontends import tflite_decode, tflite_lstm, tflite_signal
 from pytool.frontends.errors import ModelError
 from pytool.frontends.fold import fold_constants
 from pytool.ir import Graph, IRError, Op, QuantParams, Tensor
@@ -179,12 +180,20 @@ def _read_tensor(path: str, data: bytes, model, fb_t, index: int, g: Graph) -> T
     return Tensor(name, shape, dtype, const, quant)
 
 
+def _raw_builtin_code(oc) -> int:
+    """The builtin_code field as stored: the `tflite` package's BuiltinCode()
+    returns deprecated_builtin_code for codes below 127, which turns TFLite
+    Micro's compressor output (builtin_code CUSTOM, deprecated 0) into ADD."""
+    o = oc._tab.Offset(10)
+    return oc._tab.Get(flatbuffers.number_types.Int32Flags, o + oc._tab.Pos) if o else 0
+
+
 def _op_type(path: str, model, fb_op, index: int) -> str:
     k = fb_op.OpcodeIndex()
     if k >= model.OperatorCodesLength():
         raise ModelError(path, f"op #{index}: opcode index {k} is out of range", index=index)
     oc = model.OperatorCodes(k)
-    code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+    code = max(_raw_builtin_code(oc), oc.DeprecatedBuiltinCode())
     if code == tflite.BuiltinOperator.CUSTOM:
         return f"CUSTOM:{_decode(oc.CustomCode())}"
     return BUILTIN_OPCODE2NAME.get(code, f"UNKNOWN_BUILTIN_{code}")
@@ -481,6 +490,7 @@ def _detection_postprocess(g: Graph, op: Op, fb_op, ctx: _OpContext) -> None:
 _ATTRS = {
     "CUSTOM:TFLite_Detection_PostProcess": _detection_postprocess,
     "CUSTOM:CIRCULAR_BUFFER": _circular_buffer,
+    tflite_decode.OP: tflite_decode.read_attrs,
     "CONV_2D": _conv,
     "DEPTHWISE_CONV_2D": _depthwise,
     "FULLY_CONNECTED": _fully_connected,

@@ -26,7 +26,7 @@ from pytool.ir import Graph, Op, Tensor
 
 OPS = frozenset({"CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"})
 # Resolved while reading (no op of their own at run time): listed in the README's ops table.
-READ_TIME_OPS = ("VAR_HANDLE",)
+READ_TIME_OPS = ("VAR_HANDLE", "DECODE")  # DECODE (TFLM_DECODE): folded by tflite_decode.py
 
 
 def _text(b) -> str:
