@@ -76,3 +76,59 @@ def decode_model(enc: bytes, anc: bytes, out: T, channel_q: tuple | None = None)
     b = flatbuffers.Builder(1024)
     b.Finish(m.Pack(b), file_identifier=b"TFL3")
     return bytes(b.Output())
+
+
+def _code_lengths(w: np.ndarray) -> dict:
+    import heapq
+
+    syms, counts = np.unique(w.reshape(-1), return_counts=True)
+    if len(syms) == 1:
+        return {syms[0].item(): 1}
+    heap = [(int(c), k, [s.item()]) for k, (s, c) in enumerate(zip(syms, counts))]
+    heapq.heapify(heap)
+    length = {s.item(): 0 for s in syms}
+    while len(heap) > 1:
+        c1, k1, s1 = heapq.heappop(heap)
+        c2, _, s2 = heapq.heappop(heap)
+        for s in s1 + s2:
+            length[s] += 1
+        heapq.heappush(heap, (c1 + c2, k1, s1 + s2))
+    return length
+
+
+def huffman(w: np.ndarray, first: int, sub: int, wide: bool) -> tuple[bytes, bytes]:
+    """(encoded, ancillary) of int8 / int16 w: a canonical Huffman code in
+    Xtensa-format tables; the first lookup takes `first` bits, each deeper
+    table at most `sub`. 16-bit entries unless wide (32-bit)."""
+    lengths = _code_lengths(w)
+    codes, code, prev = {}, 0, 0
+    for s, n in sorted(lengths.items(), key=lambda sl: (sl[1], sl[0])):
+        code <<= n - prev
+        codes[s], prev = format(code, f"0{n}b"), n
+        code += 1
+    shift, found = (27, 1 << 31) if wide else (11, 1 << 15)
+    mask = 0xFFFF if wide else 0xFF
+    table: list[int] = []
+
+    def build(items: list[tuple[str, int]], k: int) -> int:
+        base = len(table)
+        table.extend([0] * (1 << k))
+        longer: dict[int, list] = {}
+        for c, s in items:
+            if len(c) <= k:
+                for tail in range(1 << (k - len(c))):
+                    table[base + (int(c, 2) << (k - len(c))) + tail] = found | (len(c) << shift) | (s & mask)
+            else:
+                longer.setdefault(int(c[:k], 2), []).append((c[k:], s))
+        for p, rest in longer.items():
+            m = min(max(len(c) for c, _ in rest), sub)
+            at = base + p
+            table[at] = ((m - 1) << shift) | (build(rest, m) - at)
+        return base
+
+    build(list((c, s) for s, c in codes.items()), first)
+    stream = "".join(codes[v.item()] for v in w.reshape(-1))
+    stream += "0" * (-len(stream) % 32)
+    enc = int(stream, 2).to_bytes(len(stream) // 8, "big") if stream else b""
+    entries = np.asarray(table, "<u4" if wide else "<u2").tobytes()
+    return enc, dcm(1, 1, bytes([1, ((first - 1) << 4) | int(wide)])) + entries

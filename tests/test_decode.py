@@ -10,7 +10,7 @@ import importlib
 
 import numpy as np
 import pytest
-from decode_build import dcm, decode_model, lut, prune
+from decode_build import dcm, decode_model, huffman, lut, prune
 from test_tflm_ops import check_model
 from tflite_build import T, single_op
 
@@ -36,7 +36,7 @@ def _per_channel(shape: tuple, axis: int) -> tuple:
     return np.full(n, 0.01), np.zeros(n, np.int64), axis
 
 
-# name: (encoding, dtype, shape, bits or None, channel axis or None)
+# name: (encoding, dtype, shape, LUT bits / Huffman (first, sub-table bits, 32-bit table), channel axis)
 CASES = {
     "lut_int8_w4": ("lut", "int8", (3, 50), 4, None),  # TFLite Micro's 16-wide fast path
     "lut_int8_w3": ("lut", "int8", (2, 70), 3, None),  # its 32-wide one
@@ -50,6 +50,9 @@ CASES = {
     "lut_int64_w2": ("lut", "int64", (2, 6), 2, None),
     "lut_float32_w6": ("lut", "float32", (3, 20), 6, None),
     "lut_bool_w1": ("lut", "bool", (17,), 1, None),
+    "huffman_int8_16bit_table": ("huffman", "int8", (9, 13), (3, 2, False), None),
+    "huffman_int8_32bit_table": ("huffman", "int8", (40,), (4, 3, True), None),
+    "huffman_int16": ("huffman", "int16", (5, 11), (2, 2, True), None),
     "prune_int8": ("prune", "int8", (4, 21), None, None),
     "prune_int8_per_channel_axis0": ("prune", "int8", (3, 2, 2, 4), None, 0),
     "prune_int8_per_channel_last": ("prune", "int8", (1, 3, 3, 5), None, 3),
@@ -62,6 +65,11 @@ CASES = {
 
 def _case(name: str) -> tuple[bytes, np.ndarray]:
     kind, dtype, shape, bits, axis = CASES[name]
+    if kind == "huffman":  # skewed symbol counts: codes of several lengths, nested tables
+        pool = _values(dtype, (20,), 20)
+        p = np.arange(1, 21) ** 2.0
+        w = RNG.choice(pool, shape, p=p / p.sum())
+        return decode_model(*huffman(w, *bits), T(shape, dtype, 0.05, 0)), w
     w = _values(dtype, shape, (1 << bits) - 1 if bits else 6)
     q = _per_channel(shape, axis) if axis is not None else None
     if kind == "lut":
@@ -136,7 +144,8 @@ def test_compressed_models_match_tflite_micro(tmp_path):
 
 
 def _bad(anc: bytes, enc: bytes = b"\x1b\xe4", out=None) -> str:
-    model = decode_model(enc, anc, out or T((8,), "int8", 0.1, 0))
+    out = out or T((8,), "int16" if anc[0] == 1 and not anc[5] & 1 else "int8", 0.1, 0)
+    model = decode_model(enc, anc, out)
     with pytest.raises(ModelError) as e:
         load_tflite("bad.tflite", model)
     msg = str(e.value)
@@ -148,7 +157,10 @@ TABLE = bytes(range(4))
 
 
 @pytest.mark.parametrize("anc, enc, field", [
-    (dcm(1) + TABLE, None, "DCM decode type 1 (Huffman)"),
+    (dcm(1, 1, bytes([1, 0x20])) + TABLE, None, "Huffman output 't2' is int16"),
+    (dcm(1, 1, bytes([1, 0x21])) + b"\0" * 8, None, "Huffman table entry 2 is past"),
+    # an entry pointing at itself with 16-bit lookups runs past the codewords
+    (dcm(1, 1, bytes([1, 0x01])) + bytes.fromhex("00000078") * 2, b"\0" * 4, "codewords end after 4 bytes"),
     (dcm(7) + TABLE, None, "DCM decode type 7 (reserved)"),
     (dcm(200) + TABLE, None, "DCM decode type 200 (custom)"),
     (dcm(0, 2, bytes([1, 2, 4])) + TABLE, None, "DCM version 2"),

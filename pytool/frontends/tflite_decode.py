@@ -12,6 +12,7 @@ specific (byte 4: the decoder's format version, 1); its data follows at byte 16.
 - Prune (type 2): the encoded tensor is a one-bit-per-element mask (MSB
   first); set bits take the next value of the table, clear bits the zero
   point (per channel for int8). float32 values are copied as raw 32-bit words.
+- Huffman (type 1): see _huffman; int8 and int16 only.
 
 Channels follow the output's quantization as TFLite Micro resolves them: one
 value table per scale; along axis 0, or the last axis when it has more than
@@ -110,19 +111,63 @@ def _prune(enc: bytes, anc: bytes, out: Tensor) -> np.ndarray:
     return res.view(out.np_dtype) if out.dtype == "float32" else res.astype(out.np_dtype)
 
 
+def _huffman(enc: bytes, anc: bytes, out: Tensor) -> np.ndarray:
+    """Xtensa-format tables: codewords are an MSB-first stream (32-bit words
+    read big-endian); each symbol starts with a lookup of (DCM byte 5 bits
+    7-4) + 1 bits; an entry without the found bit names the next lookup's
+    width (count field + 1) and its table's offset from the entry; a found
+    entry's count field is how many bits of the last lookup the code used
+    (the rest are put back) and its low bits are the symbol."""
+    wide = bool(anc[5] & 0x01)
+    if out.dtype not in ("int8", "int16") or (not wide and out.dtype != "int8"):
+        raise DecodeError(f"Huffman output '{out.name}' is {out.dtype}; supported: int8 (16-bit tables), "
+                          "int8 / int16 (32-bit tables, DCM byte 5 bit 0)")
+    entry = np.dtype("<u4" if wide else "<u2")
+    found, cshift = (1 << 31, 27) if wide else (1 << 15, 11)
+    vmask = (1 << cshift) - 1
+    table = np.frombuffer(anc[DCM_SIZE:DCM_SIZE + (len(anc) - DCM_SIZE) // entry.itemsize * entry.itemsize],
+                          entry).tolist()
+    stream = np.unpackbits(np.frombuffer(enc + bytes(-len(enc) % 4), np.uint8)).tolist()  # whole words
+    first = (anc[5] >> 4) + 1
+    count = int(np.prod(out.shape, dtype=np.int64))
+    res, pos = [], 0
+    for _ in range(count):
+        width, offset = first, 0
+        while True:
+            if pos + width > len(stream):
+                raise DecodeError(f"Huffman codewords end after {len(stream) // 8} bytes, "
+                                  f"{len(res)} of {count} values decoded")
+            index = int("".join("01"[b] for b in stream[pos:pos + width]), 2)
+            pos += width
+            offset += index
+            if offset >= len(table):
+                raise DecodeError(f"Huffman table entry {offset} is past the table's {len(table)} entries")
+            v = table[offset]
+            if v & found:
+                break
+            offset += v & vmask
+            width = ((v >> cshift) & 0xF) + 1
+        used = (v >> cshift) & 0xF
+        pos -= max(width - used, 0)  # the bits of the last lookup the code did not use
+        res.append(v)
+    bits = np.asarray(res, np.uint32).astype(np.uint16 if out.dtype == "int16" else np.uint8)
+    return bits.view(out.np_dtype)
+
+
 def decode_one(enc: bytes, anc: bytes, out: Tensor) -> np.ndarray:
     """The decoded values of out (flat), or DecodeError naming the bad field."""
     if len(anc) < DCM_SIZE:
         raise DecodeError(f"ancillary data has {len(anc)} bytes; the DCM header needs {DCM_SIZE}")
     kind, version = anc[0], anc[1]
-    if kind not in (LUT, PRUNE):
-        what = _TYPE_NAMES.get(kind, "custom" if kind >= 128 else "reserved")
-        raise DecodeError(f"DCM decode type {kind} ({what}) is not supported; supported: 0 (LUT), 2 (prune)")
+    if kind not in _TYPE_NAMES:
+        what = "custom" if kind >= 128 else "reserved"
+        raise DecodeError(f"DCM decode type {kind} ({what}) is not supported; supported: 0 (LUT), "
+                          "1 (Huffman), 2 (prune)")
     if version != 1:
         raise DecodeError(f"DCM version {version} is not supported; supported: 1")
     if anc[4] != 1:  # each decoder's own format version
         raise DecodeError(f"{_TYPE_NAMES[kind]} version (DCM byte 4) {anc[4]} is not supported; supported: 1")
-    return (_lut if kind == LUT else _prune)(enc, anc, out)
+    return {LUT: _lut, HUFFMAN: _huffman, PRUNE: _prune}[kind](enc, anc, out)
 
 
 def _pairs(g: Graph, op: Op):
