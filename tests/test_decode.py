@@ -114,7 +114,8 @@ def test_decode_matches_tflite_micro(name):
 
 def _compressed_fc_conv(tmp_path) -> list:
     """An FC with LUT weights (per tensor) and a conv with per-channel LUT
-    filters, compressed by TFLite Micro's own compressor (its prune encoder is a stub)."""
+    filters and an LUT bias, compressed by TFLite Micro's own compressor (its
+    prune and Huffman encoders are stubs)."""
     compress = importlib.import_module("tflite_micro.tensorflow.lite.micro.compression.compress")
     spec = importlib.import_module("tflite_micro.tensorflow.lite.micro.compression.spec")
     from ai_edge_litert import schema_py_generated as s
@@ -130,14 +131,22 @@ def _compressed_fc_conv(tmp_path) -> list:
                          T((4,), "int32", 0.0003, 0, np.array([0, 900, 0, -77], np.int32)),
                          T((1, 5, 5, 4), "int8", 0.05, -2)], [0, 1, 2], [3], model_inputs=[0],
                      options=o, options_type=1)
-    conv = compress.compress(conv, [spec.Tensor(0, 1, [spec.LookUpTableCompression(3, spec.PerChannel(0))])])
+    # filter and bias read by one conv: one DECODE with two (encoded, ancillary) pairs
+    conv = compress.compress(conv, [spec.Tensor(0, 1, [spec.LookUpTableCompression(3, spec.PerChannel(0))]),
+                                    spec.Tensor(0, 2, [spec.LookUpTableCompression(2, spec.PerTensor())])])
     return [("fc_lut", bytes(fc)), ("conv_lut_per_channel", bytes(conv))]
 
 
+@pytest.mark.filterwarnings("ignore:Compression of tensor")  # a 4-element bias grows; it still tests two pairs
 def test_compressed_models_match_tflite_micro(tmp_path):
+    from ai_edge_litert import schema_py_generated as s
+
     for name, model in _compressed_fc_conv(tmp_path):
         path = tmp_path / f"{name}.tflite"
         path.write_bytes(model)
+        decodes = [len(op.outputs) for op in s.ModelT.InitFromPackedBuf(model, 0).subgraphs[0].operators
+                   if op.opcodeIndex == 0]  # the compressor's DECODE opcode comes first
+        assert decodes == ([2] if name.startswith("conv") else [1])
         g = load_tflite(str(path), model)
         assert not any(op.type.endswith("DECODE") for op in g.ops)
         check_model(path, tmp_path / name, n=2, seed=5)
