@@ -187,3 +187,19 @@ def test_malformed_decode_is_refused(anc, enc, field):
 
 def test_prune_non_int8_zero_point_refused():
     assert "zero point 5" in _bad(dcm(2, 1, b"\1") + b"\0" * 16, b"\x00", T((8,), "int16", 0.1, 5))
+
+
+def test_inspect_counts_only_the_decoded_weights(tmp_path, capsys):
+    """The encoded and ancillary tensors the fold consumed are not in the generated C: inspect must
+    not count them."""
+    from pytool.cli import main
+
+    name, model = _compressed_fc_conv(tmp_path)[0]
+    path = tmp_path / f"{name}.tflite"
+    path.write_bytes(model)
+    g = load_tflite(str(path), model)
+    read = {n for op in g.ops for n in op.inputs}
+    want = sum(t.nbytes for n, t in g.tensors.items() if t.is_const and n in read)
+    assert want < sum(t.nbytes for t in g.tensors.values() if t.is_const)  # the fold left some behind
+    assert main(["inspect", str(path)]) == 0
+    assert f"weight bytes: {want:,}" in capsys.readouterr().out

@@ -99,9 +99,11 @@ def run(args) -> int:
         out.print(st)
         problems += [f"subgraph #{k}: {m}" for m in sub_problems]
     unsupported = len(problems)
-    weights = sum(x.nbytes for x in g.tensors.values() if x.is_const)
-    params = sum(x.numel for x in g.tensors.values() if x.is_const and x.dtype != "int32" or
-                 (x.is_const and x.dtype == "int32" and x.quant is not None))
+    # Constants no op reads (e.g. what read-time folding consumed) are not in the generated C.
+    read = set(g.outputs).union(*(op.inputs for sub in (g, *g.subgraphs.values()) for op in sub.ops))
+    consts = [x for n, x in g.tensors.items() if x.is_const and n in read]
+    weights = sum(x.nbytes for x in consts)
+    params = sum(x.numel for x in consts if x.dtype != "int32" or x.quant is not None)
     out.print(f"inputs: {[(n, g.tensors[n].shape, g.tensors[n].dtype) for n in g.inputs]}")
     out.print(f"outputs: {[(n, g.tensors[n].shape, g.tensors[n].dtype) for n in g.outputs]}")
     out.print(f"MACs: {total:,}   parameters: {params:,}   weight bytes: {weights:,}")
