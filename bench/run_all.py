@@ -12,7 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = ["inference", "quantize", "targets", "train", "train_fp16", "train_speed", "finetune", "fuzz", "fleet",
-           "control_flow"]
+           "control_flow", "float_ops", "signal_frontend"]
 
 
 def main() -> int:
