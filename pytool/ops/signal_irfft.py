@@ -8,7 +8,9 @@ Micro's float Irfft does).
 
 C (runtime_c/src/ops/signal_irfft.c): inputs [x, twiddles [n/2, 2],
 super_twiddles [n/4, 2]] (x's dtype; inverse tables); params [fft_length,
-n_factors, p0, m0, ...]."""
+n_factors, p0, m0, ...]. As for Rfft, the lowering picks the C op per sample
+type and radix set (SIGNAL_IRFFT_[POW2_]S16 / S32 / F32); OPCODE (113) is the
+run-time-typed one."""
 
 from __future__ import annotations
 
@@ -18,10 +20,12 @@ from pytool.ir import Graph, IRError, Op
 from pytool.ops import Lowered
 from pytool.ops.signal_common import attr, ref_float_via_int
 from pytool.ops.signal_kissfft import factors, irfft_row, twiddles
-from pytool.ops.signal_rfft import TWIDDLE_BITS, fft_dtype_and_length, fft_rows
+from pytool.ops.signal_rfft import TWIDDLE_BITS, fft_dtype_and_length, fft_rows, radix_pow2
 from pytool.ops.signal_rfft import macs as _rfft_macs
 
 OPCODE = 113
+TYPED_OPCODES = {("int16", False): 120, ("int32", False): 121, ("float32", False): 122,
+                 ("int16", True): 123, ("int32", True): 124, ("float32", True): 125}
 TYPES = ("int16", "float32")  # and int32
 
 
@@ -47,7 +51,8 @@ def lower(g: Graph, op: Op) -> Lowered:
                       f"{2 * (n // 2 + 1)} ((re, im) of fft_length / 2 + 1 bins) expected")
     f = factors(n // 2)
     tw, sup = twiddles(n // 2, inverse=True, b=TWIDDLE_BITS[dt])
-    return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])  # the table dtype gives the width
+    return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f],  # the table dtype gives the width
+                   opcode=TYPED_OPCODES[dt, radix_pow2(f)])
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:

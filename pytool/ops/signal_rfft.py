@@ -12,7 +12,10 @@ so the C needs no libm and every board has the same tables.
 
 C (runtime_c/src/ops/signal_rfft.c): inputs [x, twiddles [n/2, 2],
 super_twiddles [n/4, 2]] (x's dtype); params [fft_length, n_factors, p0, m0, p1,
-m1, ...] (KISS FFT's factor list)."""
+m1, ...] (KISS FFT's factor list). The lowering picks the C op per sample type
+and radix set (SIGNAL_RFFT_[POW2_]S16 / S32 / F32: the power-of-two ones carry
+no radix-3/5 butterflies), so a firmware links only the FFT its model runs;
+OPCODE (102) is the run-time-typed decoder kept for hand-written models."""
 
 from __future__ import annotations
 
@@ -27,6 +30,9 @@ from pytool.ops.signal_common import attr, check_dtypes, ref_float_via_int
 from pytool.ops.signal_kissfft import factors, rfft_row, twiddles
 
 OPCODE = 102
+# (dtype, power of two) -> the typed C op (runtime_c/include/odl/ops.def)
+TYPED_OPCODES = {("int16", False): 114, ("int32", False): 115, ("float32", False): 116,
+                 ("int16", True): 117, ("int32", True): 118, ("float32", True): 119}
 TYPES = ("int16", "float32")  # and int32
 
 
@@ -65,6 +71,11 @@ def fft_dtype_and_length(g: Graph, op: Op) -> tuple[str, int]:
     return dt, n
 
 
+def radix_pow2(fac: list[int]) -> bool:
+    """True when KISS FFT's plan uses radix 2 and 4 only (the _POW2 C ops)."""
+    return all(p in (2, 4) for p in fac[::2])
+
+
 def lower(g: Graph, op: Op) -> Lowered:
     x = op.inputs[0]
     dt, n = fft_dtype_and_length(g, op)
@@ -73,7 +84,8 @@ def lower(g: Graph, op: Op) -> Lowered:
         raise IRError(f"{op.type} '{op.name}': input rows of {shape[-1] if shape else 0} exceed fft_length {n}")
     f = factors(n // 2)
     tw, sup = twiddles(n // 2, b=TWIDDLE_BITS[dt])
-    return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f])  # the table dtype gives the width
+    return Lowered(inputs=[x, tw, sup], params=[n, len(f) // 2, *f],  # the table dtype gives the width
+                   opcode=TYPED_OPCODES[dt, radix_pow2(f)])
 
 
 def fft_rows(g: Graph, op: Op, low: Lowered, xs: list, row_fn) -> list:

@@ -32,13 +32,23 @@ def _sections(elf: Path, board: Board) -> dict[str, int]:
     return out
 
 
-def _symbol_size(elf: Path, board: Board, name: str) -> int | None:
+def symbols(elf: str | Path, board: str | Board) -> dict[str, int]:
+    """Every defined symbol of a firmware ELF with its size (nm -S): which
+    functions the link kept (static ones keep their names, e.g. work_pow2_s16)."""
+    board = get_board(board) if isinstance(board, str) else board
     r = subprocess.run([_tool(board, "nm"), "-S", "--defined-only", str(elf)], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ValueError(f"{elf}: not a readable ELF ({r.stderr.strip()})")
+    out: dict[str, int] = {}
     for line in r.stdout.splitlines():
         parts = line.split()
-        if len(parts) == 4 and parts[3] == name:
-            return int(parts[1], 16)
-    return None
+        if len(parts) == 4:
+            out[parts[3]] = int(parts[1], 16)
+    return out
+
+
+def _symbol_size(elf: Path, board: Board, name: str) -> int | None:
+    return symbols(elf, board).get(name)
 
 
 def linked_sources(elf: str | Path, board: str | Board) -> list[str]:

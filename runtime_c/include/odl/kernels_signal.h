@@ -31,7 +31,7 @@ int32_t odl_signal_fft_auto_scale_s16(const int16_t *x, int32_t n, int16_t *y);
 
 /* One row: len int16 samples zero-padded to fft_length -> fft_length / 2 + 1
  * (re, im) pairs. factors: KISS FFT's [p, m] list of the fft_length / 2 point
- * complex FFT (radix 4 and 2 only); tw: fft_length / 2 twiddles, sup:
+ * complex FFT (radix 4, 2, 3, 5); tw: fft_length / 2 twiddles, sup:
  * fft_length / 4 real-split twiddles, both (re, im) int16. */
 void odl_signal_rfft_s16(const int16_t *x, int32_t len, int32_t fft_length, const int32_t *factors,
                          const int16_t *tw, const int16_t *sup, int16_t *y);
@@ -50,6 +50,21 @@ void odl_signal_irfft_s32(const int32_t *x, int32_t fft_length, const int32_t *f
 /* float: the output is divided by fft_length, as TFLite Micro's float Irfft does. */
 void odl_signal_irfft_f32(const float *x, int32_t fft_length, const int32_t *factors, const float *tw,
                           const float *sup, float *y);
+
+/* The same restricted to radix 2 and 4 (power-of-two fft_length): identical
+ * output, without the radix-3/5 butterflies in the link. */
+void odl_signal_rfft_pow2_s16(const int16_t *x, int32_t len, int32_t fft_length, const int32_t *factors,
+                              const int16_t *tw, const int16_t *sup, int16_t *y);
+void odl_signal_rfft_pow2_s32(const int32_t *x, int32_t len, int32_t fft_length, const int32_t *factors,
+                              const int32_t *tw, const int32_t *sup, int32_t *y);
+void odl_signal_rfft_pow2_f32(const float *x, int32_t len, int32_t fft_length, const int32_t *factors,
+                              const float *tw, const float *sup, float *y);
+void odl_signal_irfft_pow2_s16(const int16_t *x, int32_t fft_length, const int32_t *factors, const int16_t *tw,
+                               const int16_t *sup, int16_t *y);
+void odl_signal_irfft_pow2_s32(const int32_t *x, int32_t fft_length, const int32_t *factors, const int32_t *tw,
+                               const int32_t *sup, int32_t *y);
+void odl_signal_irfft_pow2_f32(const float *x, int32_t fft_length, const int32_t *factors, const float *tw,
+                               const float *sup, float *y);
 
 /* re^2 + im^2 of bins [start, end); other bins of y are set to 0. */
 void odl_signal_energy_s16(const int16_t *spectrum, int32_t start, int32_t end, int32_t n_out, uint32_t *y);

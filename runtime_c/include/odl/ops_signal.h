@@ -34,4 +34,11 @@ static inline odl_status_t odl_signal_fft_plan(const odl_op_t *op, int32_t ntw, 
     return ODL_OK;
 }
 
+/* A power-of-two plan (radix 2 and 4 only), as the _pow2 decoders take. */
+static inline odl_status_t odl_signal_fft_pow2(const odl_op_t *op) {
+    for (int32_t k = 0; k < op->params[1]; ++k)
+        if (op->params[2 + 2 * k] != 2 && op->params[2 + 2 * k] != 4) return ODL_ERR_UNSUPPORTED;
+    return ODL_OK;
+}
+
 #endif

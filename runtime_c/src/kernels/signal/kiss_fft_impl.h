@@ -1,7 +1,8 @@
 /* The KISS FFT of rfft.c, included once per sample type: KF_T the sample
  * type, KF_P its product type, KF_U the unsigned of KF_T, KF_BITS, KF_MAX,
  * KF_FLOAT (1 for float: no scaling, HALF_OF a multiply by 0.5) and KF(name)
- * suffixing each name. Integer sums are formed in KF_P and stored wrapped
+ * suffixing each name, KF_MIXED (1: radix 2, 3, 4, 5; 0: radix 2 and 4 only,
+ * so a power-of-two build carries no radix-3/5 butterflies). Integer sums are formed in KF_P and stored wrapped
  * (the reference's kiss_fft_cpx stores; int32 overflow wraps there). Float
  * needs -ffp-contract=off (the runtime's flags) to round every operation. */
 
@@ -107,6 +108,7 @@ static void KF(bfly4)(KF(cpx) *f, int32_t fstride, const KF_T *tw, int32_t m, in
     }
 }
 
+#if KF_MIXED
 /* S_MUL: one rounded product (float: the product). */
 static inline KF_T KF(smul)(KF_T a, KF_T b) { return KF(sround)((KF_P)a * b); }
 
@@ -163,8 +165,10 @@ static void KF(bfly5)(KF(cpx) *f, int32_t fstride, const KF_T *tw, int32_t m) {
         *o[3] = KF(sub)(s11, s12);
     }
 }
+#endif
 
-/* KISS FFT's kf_work: depth = number of factors (radix 2, 3, 4, 5; the plan check refuses others). */
+/* KISS FFT's kf_work: depth = number of factors (radix 2, 3, 4, 5, or 2 and 4 when !KF_MIXED; the
+ * decoders' plan checks refuse others). */
 static void KF(work)(KF(cpx) *out, const KF(source) *src, int32_t f, int32_t fstride, const int32_t *fac,
                      const KF_T *tw) {
     const int32_t p = fac[0], m = fac[1];
@@ -175,8 +179,10 @@ static void KF(work)(KF(cpx) *out, const KF(source) *src, int32_t f, int32_t fst
     }
     switch (p) {
     case 2: KF(bfly2)(out, fstride, tw, m); break;
+#if KF_MIXED
     case 3: KF(bfly3)(out, fstride, tw, m); break;
     case 5: KF(bfly5)(out, fstride, tw, m); break;
+#endif
     default: KF(bfly4)(out, fstride, tw, m, src->sup != 0); break;
     }
 }

@@ -1,7 +1,10 @@
 /* SignalRfft and SignalIrfft, int16, int32 and float32 (pytool/ops/signal_rfft.py,
  * signal_irfft.py; numpy twin signal_kissfft.py): KISS FFT 1.3.0's fixed-point
  * (FIXED_POINT=16 / 32, and float) complex FFT, real split (kiss_fftr) and real merge
- * (kiss_fftri), rewritten without allocation (kiss_fft_impl.h, once per type).
+ * (kiss_fftri), rewritten without allocation (kiss_fft_impl.h, once per type
+ * and radix set: odl_signal_rfft_<type> takes radix 2, 3, 4, 5, and
+ * odl_signal_rfft_pow2_<type> radix 2 and 4 only, so that a power-of-two
+ * model's firmware links no radix-3/5 code; the arithmetic is the same).
  * Forward: the complex FFT of n = fft_length / 2 points runs in the output row
  * (which holds n + 1 complex values), reading the zero-padded input in place;
  * the real split then works pairwise in place (each pair read before written).
@@ -15,6 +18,7 @@
 #define KF_BITS 16
 #define KF_MAX 32767
 #define KF_FLOAT 0
+#define KF_MIXED 1
 #define KF(name) name##_s16
 #include "kiss_fft_impl.h"
 #undef KF_T
@@ -23,6 +27,7 @@
 #undef KF_BITS
 #undef KF_MAX
 #undef KF_FLOAT
+#undef KF_MIXED
 #undef KF
 
 #define KF_T int32_t
@@ -31,6 +36,7 @@
 #define KF_BITS 32
 #define KF_MAX 2147483647
 #define KF_FLOAT 0
+#define KF_MIXED 1
 #define KF(name) name##_s32
 #include "kiss_fft_impl.h"
 #undef KF_T
@@ -39,6 +45,7 @@
 #undef KF_BITS
 #undef KF_MAX
 #undef KF_FLOAT
+#undef KF_MIXED
 #undef KF
 
 #define KF_T float
@@ -47,5 +54,68 @@
 #define KF_BITS 32
 #define KF_MAX 1
 #define KF_FLOAT 1
+#define KF_MIXED 1
 #define KF(name) name##_f32
 #include "kiss_fft_impl.h"
+#undef KF_T
+#undef KF_P
+#undef KF_U
+#undef KF_BITS
+#undef KF_MAX
+#undef KF_FLOAT
+#undef KF_MIXED
+#undef KF
+
+#define KF_T int16_t
+#define KF_P int32_t
+#define KF_U uint16_t
+#define KF_BITS 16
+#define KF_MAX 32767
+#define KF_FLOAT 0
+#define KF_MIXED 0
+#define KF(name) name##_pow2_s16
+#include "kiss_fft_impl.h"
+#undef KF_T
+#undef KF_P
+#undef KF_U
+#undef KF_BITS
+#undef KF_MAX
+#undef KF_FLOAT
+#undef KF_MIXED
+#undef KF
+
+#define KF_T int32_t
+#define KF_P int64_t
+#define KF_U uint32_t
+#define KF_BITS 32
+#define KF_MAX 2147483647
+#define KF_FLOAT 0
+#define KF_MIXED 0
+#define KF(name) name##_pow2_s32
+#include "kiss_fft_impl.h"
+#undef KF_T
+#undef KF_P
+#undef KF_U
+#undef KF_BITS
+#undef KF_MAX
+#undef KF_FLOAT
+#undef KF_MIXED
+#undef KF
+
+#define KF_T float
+#define KF_P float
+#define KF_U uint32_t
+#define KF_BITS 32
+#define KF_MAX 1
+#define KF_FLOAT 1
+#define KF_MIXED 0
+#define KF(name) name##_pow2_f32
+#include "kiss_fft_impl.h"
+#undef KF_T
+#undef KF_P
+#undef KF_U
+#undef KF_BITS
+#undef KF_MAX
+#undef KF_FLOAT
+#undef KF_MIXED
+#undef KF
