@@ -31,6 +31,9 @@ def samples(dtypes_shapes: list[tuple[str, tuple]], n: int, seed: int) -> list[t
             if dt == "bool":
                 xs.append(rng.integers(0, 2, size=shape).astype(bool))
                 continue
+            if dt == "float32":  # halves too: casts truncate, and 0.5 is true
+                xs.append((rng.integers(-6, 7, size=shape) / 2).astype(np.float32))
+                continue
             info = np.iinfo(dt)
             xs.append(rng.integers(info.min, info.max + 1, size=shape, dtype=dt))
         out.append(tuple(xs))

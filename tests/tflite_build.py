@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_TYPES = {"int8": 9, "int16": 7, "int32": 2, "float32": 0, "int64": 4, "bool": 6, "uint8": 3}
+_TYPES = {"int8": 9, "int16": 7, "int32": 2, "float32": 0, "int64": 4, "bool": 6, "uint8": 3, "uint32": 15}
 
 
 @dataclass

@@ -47,7 +47,7 @@ def lower(g: Graph, op: Op) -> Lowered:
     x = list(g.tensors[op.inputs[0]].shape)
     x = [1] * (len(shape) - len(x)) + x
     step = [0 if d == 1 and n != 1 else 1 for d, n in zip(x, shape)]
-    check_same_dtype(g, op, [op.inputs[0], op.outputs[0]])
+    check_same_dtype(g, op, [op.inputs[0], op.outputs[0]], raw=True)
     # The view reads the input with its rank lifted to the output's.
     params = view_params(0, x, [([0] * len(shape), step, list(shape))])
     return Lowered(inputs=[op.inputs[0]], params=params, opcode=OPCODE)

@@ -1,7 +1,8 @@
 """CAST. IR: inputs [x], attrs {}; the output tensor's dtype is the target.
 
-C: inputs [x]; params []; int8/int16/int32/float32 in and out, each value
-converted as C++ static_cast does (integers wrap, floats truncate). uint32
+C: inputs [x]; params []; bool/int8/int16/int32/float32 in and out, each value
+converted as C++ static_cast does (integers wrap, floats truncate, anything
+non-zero, NaN included, is true). uint32
 (signal-library front ends) casts to and from the integer types only: the C
 sees it as int32 storage, so the bits carry over.
 """
@@ -15,7 +16,7 @@ from pytool.ops import Lowered
 
 OPCODE = 37
 TYPES = ("int8", "int16")
-_OK = ("int8", "int16", "int32", "float32", "uint32")
+_OK = ("int8", "int16", "int32", "float32", "uint32", "bool")
 
 
 def infer_shapes(g: Graph, op: Op) -> list[tuple]:
@@ -31,6 +32,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def _convert(x: np.ndarray, dt) -> np.ndarray:
+    if np.dtype(dt).kind == "b":
+        return x != 0  # before any truncation: 0.5 is true
     if np.dtype(dt).kind == "f":
         return x.astype(dt)
     if x.dtype.kind == "f":
@@ -46,6 +49,8 @@ def lower(g: Graph, op: Op) -> Lowered:
             raise IRError(f"CAST '{op.name}': tensor '{n}' is {g.tensors[n].dtype}; supported: {', '.join(_OK)}")
     if {g.tensors[x].dtype, g.tensors[y].dtype} >= {"uint32", "float32"}:
         raise IRError(f"CAST '{op.name}': uint32 <-> float32 is not supported (uint32 casts to integer types)")
+    if {g.tensors[x].dtype, g.tensors[y].dtype} >= {"uint32", "bool"}:
+        raise IRError(f"CAST '{op.name}': uint32 <-> bool is not supported (TFLite Micro has no such cast)")
     return Lowered(inputs=[x], params=[])
 
 

@@ -47,7 +47,7 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     y = op.outputs[0]
-    if g.tensors[y].dtype in ("int16", "float32", "int32"):  # value copies (float32, int32: TFLite Micro's raw paths)
+    if g.tensors[y].dtype in ("int16", "float32", "int32", "int64", "bool"):  # value copies (TFLite Micro's raw paths)
         return _lower_s16(g, op)
     qy = quant_of(g, y, op)
     for n in [*op.inputs, y]:

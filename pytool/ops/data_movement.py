@@ -38,12 +38,12 @@ def split_parts(shape: tuple, axis: int, sizes: list[int]) -> list[tuple[list[in
 
 
 def lower_gather(g: Graph, op: Op, x: str, parts) -> Lowered:
-    check_same_dtype(g, op, [x, *op.outputs])
+    check_same_dtype(g, op, [x, *op.outputs], raw=True)
     return Lowered(inputs=[x], params=view_params(0, g.tensors[x].shape, parts), opcode=VIEW_OPCODE)
 
 
 def lower_scatter(g: Graph, op: Op, xs: list[str], parts) -> Lowered:
-    check_same_dtype(g, op, [*xs, op.outputs[0]])
+    check_same_dtype(g, op, [*xs, op.outputs[0]], raw=True)
     return Lowered(inputs=list(xs), params=view_params(1, g.tensors[op.outputs[0]].shape, parts), opcode=VIEW_OPCODE)
 
 

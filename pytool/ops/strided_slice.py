@@ -54,11 +54,16 @@ def view_scatter(parts: list, params: list[int], dtype) -> np.ndarray:
     return out
 
 
-def check_same_dtype(g: Graph, op: Op, names: list[str]) -> str:
+RAW_COPY = frozenset({"uint8", "bool", "int64"})  # extra types the strided-view copy moves
+
+
+def check_same_dtype(g: Graph, op: Op, names: list[str], raw: bool = False) -> str:
+    """One dtype for all names; raw: the op lowers to the strided-view copy,
+    which also moves uint8, bool and int64 bytes (odl_copy_elem_size)."""
     dts = {g.tensors[n].dtype for n in names}
-    if len(dts) != 1 or not dts <= {"int8", "int16", "int32", "float32"}:
+    if len(dts) != 1 or not dts <= {"int8", "int16", "int32", "float32", *(RAW_COPY if raw else ())}:
         raise IRError(f"{op.type} '{op.name}': tensors {names} have dtypes {sorted(dts)}; one dtype expected")
-    return dts.pop()  # float32 too: a byte copy, as TFLite Micro's float path
+    return dts.pop()  # float32, uint8, bool, int64 too: byte copies, as TFLite Micro's raw paths
 
 
 def _const(g: Graph, op: Op, k: int, what: str) -> list[int]:
@@ -125,7 +130,7 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    check_same_dtype(g, op, [op.inputs[0], op.outputs[0]])
+    check_same_dtype(g, op, [op.inputs[0], op.outputs[0]], raw=True)
     s, st, c, _ = resolve(g, op)
     return Lowered(inputs=[op.inputs[0]], params=view_params(0, g.tensors[op.inputs[0]].shape, [(s, st, c)]))
 

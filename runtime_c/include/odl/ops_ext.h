@@ -15,6 +15,12 @@ static inline int32_t odl_elem_size(int32_t dtype) {
     return dtype == ODL_DT_INT8 ? 1 : dtype == ODL_DT_INT16 ? 2 : (dtype == ODL_DT_INT32 || dtype == ODL_DT_FLOAT32) ? 4 : 0;
 }
 
+/* Element size for pure byte copies (the strided-view copy), which also move
+ * uint8 / bool (one byte) and int64 values, as TFLite Micro's copies do. */
+static inline int32_t odl_copy_elem_size(int32_t dtype) {
+    return dtype == ODL_DT_UINT8 ? 1 : dtype == ODL_DT_INT64 ? 8 : odl_elem_size(dtype);
+}
+
 /* One input, one output of the same dtype and element count, at least
  * n_params params. Sets *numel, *x, *y and returns the dtype (or -status). */
 static inline int32_t odl_op_unary_io(const odl_ctx_t *ctx, const odl_op_t *op, int32_t n_params, int32_t *numel,

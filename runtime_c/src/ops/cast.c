@@ -1,7 +1,7 @@
-/* CAST decoder: inputs [x], outputs [y], each int8/int16/int32/float32; params []. */
+/* CAST decoder: inputs [x], outputs [y], each bool/int8/int16/int32/float32; params []. */
 #include "odl/ops_ext.h"
 
-static int32_t size_of(int32_t dt) { return dt == ODL_DT_FLOAT32 ? 4 : odl_elem_size(dt); }
+static int32_t size_of(int32_t dt) { return dt == ODL_DT_INT64 ? 0 : odl_copy_elem_size(dt); }
 
 odl_status_t odl_op_cast(odl_ctx_t *ctx, const odl_op_t *op) {
     const odl_tensor_t *tx = odl_op_in_info(ctx, op, 0), *ty = odl_op_out_info(ctx, op, 0);

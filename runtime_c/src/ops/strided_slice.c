@@ -24,7 +24,7 @@ odl_status_t odl_op_strided_slice(odl_ctx_t *ctx, const odl_op_t *op) {
     if (n_parts < 1 || op->n_params != 6 + 15 * n_parts) return ODL_ERR_MODEL;
     const odl_tensor_t *tw = mode == 0 ? odl_op_in_info(ctx, op, 0) : odl_op_out_info(ctx, op, 0);
     if (!tw || (mode == 0 ? op->n_inputs : op->n_outputs) != 1) return ODL_ERR_MODEL;
-    const int32_t elem = odl_elem_size(tw->dtype);
+    const int32_t elem = odl_copy_elem_size(tw->dtype);
     if (!elem) return ODL_ERR_UNSUPPORTED;
     const int32_t n_whole = prod5(dims);
     if (n_whole <= 0 || n_whole != odl_tensor_numel(tw) || tw->bytes < n_whole * elem) return ODL_ERR_SHAPE;

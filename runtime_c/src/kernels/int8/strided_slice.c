@@ -8,7 +8,7 @@
 odl_status_t odl_strided_copy(int32_t elem, const int32_t *dims, const int32_t *start, const int32_t *step,
                               const int32_t *count, int32_t scatter, void *whole, void *part) {
     if (!dims || !start || !step || !count || !whole || !part) return ODL_ERR_ARG;
-    if (elem != 1 && elem != 2 && elem != 4) return ODL_ERR_ARG;
+    if (elem != 1 && elem != 2 && elem != 4 && elem != 8) return ODL_ERR_ARG;
     int32_t stride[5];
     int32_t s = 1;
     for (int d = 4; d >= 0; --d) {
