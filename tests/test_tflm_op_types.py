@@ -17,6 +17,8 @@ FIXED = [
     # CAST to and from bool
     ("CAST", "int8->bool"), ("CAST", "int32->bool"), ("CAST", "float32->bool"), ("CAST", "bool->int8"),
     ("CAST", "bool->int16"), ("CAST", "bool->float32"),
+    # raw comparisons (TFLite Micro's *NoScaling): int64, and bool for EQUAL / NOT_EQUAL
+    ("EQUAL", "bool"), ("NOT_EQUAL", "bool"), ("EQUAL", "int64"), ("GREATER", "int64"), ("LESS_EQUAL", "int64"),
 ]
 
 

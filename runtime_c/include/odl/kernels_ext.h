@@ -76,6 +76,8 @@ odl_status_t odl_compare_s8(const odl_compare_params_t *p, const odl_dims4_t *d1
                             const odl_dims4_t *d2, const int8_t *in2, const odl_dims4_t *dy, uint8_t *out);
 odl_status_t odl_compare_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *in1, const odl_dims4_t *d2,
                              const int32_t *in2, const odl_dims4_t *dy, uint8_t *out);
+odl_status_t odl_compare_raw(int32_t kind, int32_t elem, const odl_dims4_t *d1, const void *in1,
+                             const odl_dims4_t *d2, const void *in2, const odl_dims4_t *dy, uint8_t *out);
 
 /* SELECT_V2: out = cond ? x : y (raw values, elem 1, 2 or 4 bytes), all three
  * broadcast onto the output (rank <= 4). */

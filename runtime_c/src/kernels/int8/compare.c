@@ -43,6 +43,32 @@ odl_status_t odl_compare_s8(const odl_compare_params_t *p, const odl_dims4_t *d1
     return ODL_OK;
 }
 
+static int64_t raw_at(int32_t elem, const void *p, int32_t i) {
+    return elem == 8 ? ((const int64_t *)p)[i] : ((const uint8_t *)p)[i] != 0;
+}
+
+/* int64 and bool comparisons: raw values, as TFLite Micro's *NoScaling
+ * (elem 8: int64; elem 1: bool bytes, any non-zero byte true). */
+odl_status_t odl_compare_raw(int32_t kind, int32_t elem, const odl_dims4_t *d1, const void *in1,
+                             const odl_dims4_t *d2, const void *in2, const odl_dims4_t *dy, uint8_t *out) {
+    if (!d1 || !in1 || !d2 || !in2 || !dy || !out || kind < ODL_CMP_EQ || kind > ODL_CMP_LE || (elem != 1 && elem != 8))
+        return ODL_ERR_ARG;
+    int32_t s1[4], s2[4];
+    if (!odl_broadcast_strides(d1, dy, s1) || !odl_broadcast_strides(d2, dy, s2)) return ODL_ERR_SHAPE;
+    for (int32_t n = 0; n < dy->n; ++n)
+        for (int32_t h = 0; h < dy->h; ++h)
+            for (int32_t w = 0; w < dy->w; ++w) {
+                const int32_t ba = n * s1[0] + h * s1[1] + w * s1[2], bb = n * s2[0] + h * s2[1] + w * s2[2];
+                for (int32_t c = 0; c < dy->c; ++c) {
+                    const int64_t a = raw_at(elem, in1, ba + c * s1[3]), b = raw_at(elem, in2, bb + c * s2[3]);
+                    *out++ = (uint8_t)(kind == ODL_CMP_EQ ? a == b : kind == ODL_CMP_NE ? a != b
+                                       : kind == ODL_CMP_GT ? a > b : kind == ODL_CMP_GE ? a >= b
+                                       : kind == ODL_CMP_LT ? a < b : a <= b);
+                }
+            }
+    return ODL_OK;
+}
+
 /* int32 comparisons: the raw values (TFLite Micro does not rescale int32). */
 odl_status_t odl_compare_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *in1, const odl_dims4_t *d2,
                              const int32_t *in2, const odl_dims4_t *dy, uint8_t *out) {
