@@ -180,12 +180,12 @@ def movement_model(seed: int = 3) -> bytes:
 
 
 def unsupported_float_model() -> bytes:
-    """A float SPACE_TO_DEPTH between DEQUANTIZE and QUANTIZE (no float32 kernel)."""
+    """A float LOGICAL_NOT between DEQUANTIZE and QUANTIZE (no float32 kernel)."""
     b = Builder(4)
     x, xf = b.t((1, 2, 2, 1), "int8", 0.1, 0), b.t((1, 2, 2, 1))
-    yf, y = b.t((1, 1, 1, 4)), b.t((1, 1, 1, 4), "int8", 0.1, 0)
+    yf, y = b.t((1, 2, 2, 1)), b.t((1, 2, 2, 1), "int8", 0.1, 0)
     b.op(DEQ, [x], [xf])
-    b.op(26, [xf], [yf], *_opts("SpaceToDepthOptions", blockSize=2))
+    b.op(87, [xf], [yf])
     b.op(QUANT, [yf], [y])
     return b.build([x], [y])
 

@@ -19,6 +19,9 @@ FIXED = [
     ("CAST", "bool->int16"), ("CAST", "bool->float32"),
     # raw comparisons (TFLite Micro's *NoScaling): int64, and bool for EQUAL / NOT_EQUAL
     ("EQUAL", "bool"), ("NOT_EQUAL", "bool"), ("EQUAL", "int64"), ("GREATER", "int64"), ("LESS_EQUAL", "int64"),
+    # float32 layout ops inside an int8 model (the int8 kernels move 4-byte elements)
+    ("DEPTH_TO_SPACE", "float32"), ("SPACE_TO_DEPTH", "float32"), ("MIRROR_PAD", "float32"),
+    ("SPACE_TO_BATCH_ND", "float32"), ("BATCH_TO_SPACE_ND", "float32"),
 ]
 
 

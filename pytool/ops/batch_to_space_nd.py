@@ -51,8 +51,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    if check_same_dtype(g, op, [op.inputs[0], op.outputs[0]]) != "int8":
-        raise IRError(f"{op.type} '{op.name}': int8 only (TFLite Micro has no int16 kernel)")
+    if check_same_dtype(g, op, [op.inputs[0], op.outputs[0]]) not in ("int8", "float32"):
+        raise IRError(f"{op.type} '{op.name}': int8 or float32 only (TFLite Micro has no int16 kernel)")
     (bh, bw), (t, _, left, _) = geometry(g, op)
     return Lowered(inputs=[op.inputs[0]], params=[bh, bw, t, left])
 

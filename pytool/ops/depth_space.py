@@ -44,9 +44,9 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 
 def lower(g: Graph, op: Op) -> Lowered:
-    if g.tensors[op.inputs[0]].dtype != "int8":
-        raise IRError(f"{op.type} '{op.name}': {g.tensors[op.inputs[0]].dtype} input; TFLite Micro has an int8 "
-                      "kernel only")
+    if g.tensors[op.inputs[0]].dtype not in ("int8", "float32"):  # float32: the same byte moves
+        raise IRError(f"{op.type} '{op.name}': {g.tensors[op.inputs[0]].dtype} input; TFLite Micro has int8 and "
+                      "float32 kernels only")
     n, h, w, c = nhwc(g, op)
     b = block_size(op)
     # Both are the 4-D transpose (0, 2, 1, 3) of a view (block column and channel stay together).

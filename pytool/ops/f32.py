@@ -56,7 +56,8 @@ ACT_RANGE = {"NONE": (-F32_MAX, F32_MAX), "RELU": (0.0, F32_MAX), "RELU6": (0.0,
 # Value copies that take float32 as any other element size (tests/test_float_ops.py).
 COPY_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS", "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "CONCATENATION",
             "PACK", "UNPACK", "PAD", "PADV2", "RESIZE_NEAREST_NEIGHBOR", "GATHER", "REVERSE_V2", "SPLIT_V",
-            "BROADCAST_TO", "SELECT_V2", "GATHER_ND", "FILL")
+            "BROADCAST_TO", "SELECT_V2", "GATHER_ND", "FILL", "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "MIRROR_PAD",
+            "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND")
 
 
 def float32_ops() -> set[str]:

@@ -69,8 +69,8 @@ def ref_float(g: Graph, op: Op, xs: list) -> list:
 
 def lower(g: Graph, op: Op) -> Lowered:
     dt = check_same_dtype(g, op, [op.inputs[0], op.outputs[0]])
-    if dt != "int8":
-        raise IRError(f"MIRROR_PAD '{op.name}': {dt} tensors; TFLite Micro has an int8 kernel only")
+    if dt not in ("int8", "float32"):  # float32: the same element moves
+        raise IRError(f"MIRROR_PAD '{op.name}': {dt} tensors; TFLite Micro has int8 and float32 kernels only")
     shape = g.tensors[op.inputs[0]].shape
     if len(shape) > 5 or len(shape) < 1:
         raise IRError(f"MIRROR_PAD '{op.name}': rank {len(shape)} must be 1..5")
