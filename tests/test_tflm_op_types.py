@@ -22,6 +22,8 @@ FIXED = [
     # float32 layout ops inside an int8 model (the int8 kernels move 4-byte elements)
     ("DEPTH_TO_SPACE", "float32"), ("SPACE_TO_DEPTH", "float32"), ("MIRROR_PAD", "float32"),
     ("SPACE_TO_BATCH_ND", "float32"), ("BATCH_TO_SPACE_ND", "float32"),
+    # raw int64 MAXIMUM / MINIMUM
+    ("MAXIMUM", "int64"), ("MINIMUM", "int64"),
 ]
 
 

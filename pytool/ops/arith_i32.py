@@ -1,4 +1,5 @@
-"""The int32 paths of ADD, SUB, MUL, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE and DIV (C op ARITH_I32):
+"""The int32 paths of ADD, SUB, MUL, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE and DIV (C op ARITH_I32;
+MAXIMUM / MINIMUM also int64):
 raw int32 values, wrapping like TFLite Micro's int32 kernels on two's-
 complement targets, numpy broadcasting up to rank 4. Only fused activation
 NONE is taken. DIV truncates toward zero (C++ `/`, as TFLite Micro's int32
@@ -38,7 +39,8 @@ _NUMPY = (np.add, np.subtract, np.multiply, np.maximum, np.minimum, lambda a, b:
 
 def maybe_lower(g: Graph, op: Op) -> Lowered | None:
     names = [op.inputs[0], op.inputs[1], op.outputs[0]]
-    if any(g.tensors[n].dtype != "int32" for n in names):
+    raw = ("int32", "int64") if op.type in ("MAXIMUM", "MINIMUM") else ("int32",)  # int64: TFLite Micro's min/max
+    if len({g.tensors[n].dtype for n in names}) != 1 or g.tensors[names[0]].dtype not in raw:
         return None
     if op.attrs.get("activation", "NONE") != "NONE":
         raise IRError(f"{op.type} '{op.name}': int32 with fused {op.attrs['activation']} is not supported")
@@ -49,5 +51,7 @@ def maybe_lower(g: Graph, op: Op) -> Lowered | None:
 
 def ref(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     y = _NUMPY[low.params[0]](np.asarray(xs[0], np.int64), np.asarray(xs[1], np.int64))
+    if g.tensors[op.outputs[0]].dtype == "int64":  # MAXIMUM / MINIMUM: exact
+        return [y.reshape(g.tensors[op.outputs[0]].shape)]
     y = ((y + 2**31) % 2**32) - 2**31
     return [y.astype(np.int32).reshape(g.tensors[op.outputs[0]].shape)]

@@ -35,7 +35,8 @@ def lower(g: Graph, op: Op) -> Lowered:
     names = [op.inputs[0], op.inputs[1], op.outputs[0]]
     dts = {g.tensors[n].dtype for n in names}
     if len(dts) != 1 or not dts <= {"int8", "int16"}:
-        raise IRError(f"{op.type} '{op.name}': tensors {names} must all be int8 or all int16, got {sorted(dts)}")
+        raise IRError(f"{op.type} '{op.name}': tensors {names} must all be int8, int16, int32 or int64 "
+                      f"(one type), got {sorted(dts)}")
     qs = {(float(quant_of(g, n, op).scale[0]), int(quant_of(g, n, op).zero_point[0])) for n in names}
     if len(qs) != 1:
         raise IRError(f"{op.type} '{op.name}': inputs and output must share one quantization (TFLite Micro compares "

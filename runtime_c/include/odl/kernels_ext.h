@@ -155,6 +155,8 @@ enum { ODL_ARITH_ADD = 0, ODL_ARITH_SUB, ODL_ARITH_MUL, ODL_ARITH_MAX, ODL_ARITH
        ODL_ARITH_FLOOR_DIV, ODL_ARITH_FLOOR_MOD };
 odl_status_t odl_arith_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *in1, const odl_dims4_t *d2,
                            const int32_t *in2, const odl_dims4_t *dy, int32_t *out);
+odl_status_t odl_minmax_i64(int32_t kind, const odl_dims4_t *d1, const int64_t *in1, const odl_dims4_t *d2,
+                            const int64_t *in2, const odl_dims4_t *dy, int64_t *out);
 
 /* TRANSPOSE of any element size (1, 2 or 4 bytes), rank <= 5: out dim d =
  * in_dims[perm[d]]. DEPTH_TO_SPACE and SPACE_TO_DEPTH are a 4-D transpose of

@@ -37,3 +37,22 @@ odl_status_t odl_arith_i32(int32_t kind, const odl_dims4_t *d1, const int32_t *i
     ODL_BINARY_LOOP(int32_t, d1, in1, d2, in2, dy, out, arith_one(kind, a, b));
     return ODL_OK;
 }
+
+/* int64 MAXIMUM / MINIMUM (TFLite Micro's int64 path of maximum_minimum). */
+odl_status_t odl_minmax_i64(int32_t kind, const odl_dims4_t *d1, const int64_t *in1, const odl_dims4_t *d2,
+                            const int64_t *in2, const odl_dims4_t *dy, int64_t *out) {
+    if (!d1 || !in1 || !d2 || !in2 || !dy || !out || (kind != ODL_ARITH_MAX && kind != ODL_ARITH_MIN)) return ODL_ERR_ARG;
+    int32_t s1[4], s2[4];  /* not ODL_BINARY_LOOP: it reads the values as int32 */
+    if (!odl_broadcast_strides(d1, dy, s1) || !odl_broadcast_strides(d2, dy, s2)) return ODL_ERR_SHAPE;
+    for (int32_t n = 0; n < dy->n; ++n)
+        for (int32_t h = 0; h < dy->h; ++h)
+            for (int32_t w = 0; w < dy->w; ++w) {
+                const int64_t *pa = in1 + n * s1[0] + h * s1[1] + w * s1[2];
+                const int64_t *pb = in2 + n * s2[0] + h * s2[1] + w * s2[2];
+                for (int32_t c = 0; c < dy->c; ++c) {
+                    const int64_t a = pa[c * s1[3]], b = pb[c * s2[3]];
+                    *out++ = (kind == ODL_ARITH_MAX) == (a > b) ? a : b;
+                }
+            }
+    return ODL_OK;
+}
