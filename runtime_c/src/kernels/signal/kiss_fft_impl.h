@@ -1,10 +1,36 @@
-/* The KISS FFT of rfft.c, included once per sample type: KF_T the sample
- * type, KF_P its product type, KF_U the unsigned of KF_T, KF_BITS, KF_MAX,
- * KF_FLOAT (1 for float: no scaling, HALF_OF a multiply by 0.5) and KF(name)
- * suffixing each name, KF_MIXED (1: radix 2, 3, 4, 5; 0: radix 2 and 4 only,
- * so a power-of-two build carries no radix-3/5 butterflies). Integer sums are formed in KF_P and stored wrapped
- * (the reference's kiss_fft_cpx stores; int32 overflow wraps there). Float
- * needs -ffp-contract=off (the runtime's flags) to round every operation. */
+/* The KISS FFT of rfft.c, included once per sample type and radix set.
+ * The includer defines KF_TYPE (16, 32: Q15 / Q31 integers; 0: float),
+ * KF_MIXED (1: radix 2, 3, 4, 5; 0: radix 2 and 4 only, so a power-of-two
+ * build carries no radix-3/5 butterflies) and KF(name), the suffix of each
+ * name; this file derives KF_T the sample type, KF_P its product type, KF_U
+ * the unsigned of KF_T, KF_BITS, KF_MAX and KF_FLOAT (no scaling, HALF_OF a
+ * multiply by 0.5), and undefines all of them at its end. Integer sums are
+ * formed in KF_P and stored wrapped (the reference's kiss_fft_cpx stores;
+ * int32 overflow wraps there). Float needs -ffp-contract=off (the runtime's
+ * flags) to round every operation. */
+
+#if KF_TYPE == 16
+#define KF_T int16_t
+#define KF_P int32_t
+#define KF_U uint16_t
+#define KF_BITS 16
+#define KF_MAX 32767
+#define KF_FLOAT 0
+#elif KF_TYPE == 32
+#define KF_T int32_t
+#define KF_P int64_t
+#define KF_U uint32_t
+#define KF_BITS 32
+#define KF_MAX 2147483647
+#define KF_FLOAT 0
+#else
+#define KF_T float
+#define KF_P float
+#define KF_U uint32_t
+#define KF_BITS 32
+#define KF_MAX 1
+#define KF_FLOAT 1
+#endif
 
 typedef struct {
     KF_T r, i;
@@ -219,3 +245,13 @@ void KF(odl_signal_irfft)(const KF_T *x, int32_t fft_length, const int32_t *fact
     for (int32_t i = 0; i < fft_length; ++i) y[i] /= (float)fft_length; /* TFLite Micro's float Irfft scales */
 #endif
 }
+
+#undef KF_T
+#undef KF_P
+#undef KF_U
+#undef KF_BITS
+#undef KF_MAX
+#undef KF_FLOAT
+#undef KF_TYPE
+#undef KF_MIXED
+#undef KF

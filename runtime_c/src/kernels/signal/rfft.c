@@ -12,110 +12,32 @@
  * (each is read exactly once), so the merge buffer is not needed either. */
 #include "odl/kernels_signal.h"
 
-#define KF_T int16_t
-#define KF_P int32_t
-#define KF_U uint16_t
-#define KF_BITS 16
-#define KF_MAX 32767
-#define KF_FLOAT 0
+#define KF_TYPE 16
 #define KF_MIXED 1
 #define KF(name) name##_s16
 #include "kiss_fft_impl.h"
-#undef KF_T
-#undef KF_P
-#undef KF_U
-#undef KF_BITS
-#undef KF_MAX
-#undef KF_FLOAT
-#undef KF_MIXED
-#undef KF
 
-#define KF_T int32_t
-#define KF_P int64_t
-#define KF_U uint32_t
-#define KF_BITS 32
-#define KF_MAX 2147483647
-#define KF_FLOAT 0
+#define KF_TYPE 32
 #define KF_MIXED 1
 #define KF(name) name##_s32
 #include "kiss_fft_impl.h"
-#undef KF_T
-#undef KF_P
-#undef KF_U
-#undef KF_BITS
-#undef KF_MAX
-#undef KF_FLOAT
-#undef KF_MIXED
-#undef KF
 
-#define KF_T float
-#define KF_P float
-#define KF_U uint32_t
-#define KF_BITS 32
-#define KF_MAX 1
-#define KF_FLOAT 1
+#define KF_TYPE 0
 #define KF_MIXED 1
 #define KF(name) name##_f32
 #include "kiss_fft_impl.h"
-#undef KF_T
-#undef KF_P
-#undef KF_U
-#undef KF_BITS
-#undef KF_MAX
-#undef KF_FLOAT
-#undef KF_MIXED
-#undef KF
 
-#define KF_T int16_t
-#define KF_P int32_t
-#define KF_U uint16_t
-#define KF_BITS 16
-#define KF_MAX 32767
-#define KF_FLOAT 0
+#define KF_TYPE 16
 #define KF_MIXED 0
 #define KF(name) name##_pow2_s16
 #include "kiss_fft_impl.h"
-#undef KF_T
-#undef KF_P
-#undef KF_U
-#undef KF_BITS
-#undef KF_MAX
-#undef KF_FLOAT
-#undef KF_MIXED
-#undef KF
 
-#define KF_T int32_t
-#define KF_P int64_t
-#define KF_U uint32_t
-#define KF_BITS 32
-#define KF_MAX 2147483647
-#define KF_FLOAT 0
+#define KF_TYPE 32
 #define KF_MIXED 0
 #define KF(name) name##_pow2_s32
 #include "kiss_fft_impl.h"
-#undef KF_T
-#undef KF_P
-#undef KF_U
-#undef KF_BITS
-#undef KF_MAX
-#undef KF_FLOAT
-#undef KF_MIXED
-#undef KF
 
-#define KF_T float
-#define KF_P float
-#define KF_U uint32_t
-#define KF_BITS 32
-#define KF_MAX 1
-#define KF_FLOAT 1
+#define KF_TYPE 0
 #define KF_MIXED 0
 #define KF(name) name##_pow2_f32
 #include "kiss_fft_impl.h"
-#undef KF_T
-#undef KF_P
-#undef KF_U
-#undef KF_BITS
-#undef KF_MAX
-#undef KF_FLOAT
-#undef KF_MIXED
-#undef KF
