@@ -8,19 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from runtime_cdef import RUNTIME_CDEF
 
 from pytool import ops as opreg
 from pytool.host import cbuild
 from pytool.ir import Graph, Op, Tensor
 from pytool.ops import f32
 
-CDEF = """
-typedef struct { uint8_t dtype; uint8_t rank; uint8_t flags; int32_t dims[5]; int32_t bytes;
-                 int32_t offset; const void *data; float scale; int32_t zero_point; ...; } odl_tensor_t;
-typedef struct { uint16_t code; uint8_t n_inputs; uint8_t n_outputs; const int16_t *inputs;
-                 const int16_t *outputs; const int32_t *params; uint16_t n_params; ...; } odl_op_t;
-typedef struct { uint16_t n_tensors; const odl_tensor_t *tensors; ...; } odl_model_t;
-typedef struct odl_ctx { const odl_model_t *model; uint8_t *arena; uint32_t arena_size; ...; } odl_ctx_t;
+CDEF = RUNTIME_CDEF + """
 int odl_op_f32(odl_ctx_t *, const odl_op_t *);
 float odl_expf(float x);
 float odl_sinf(float x);
