@@ -11,27 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from pytool.ir import Graph, IRError, Op
-from pytool.ops import Lowered
-from pytool.ops.mean import infer_shapes, resolved_axes
-from pytool.ops.reduce_max import OPCODE, minmax_params, reduce_lowered
+from pytool.ops import Lowered, reduce_max
+from pytool.ops.mean import infer_shapes
+from pytool.ops.reduce_max import OPCODE, REDUCE, macs, minmax_params, reduce_lowered
 
 TYPES = ("bool",)
 __all__ = ["OPCODE", "TYPES", "infer_shapes", "lower", "macs", "ref_float", "ref_int8"]
 
 
-def macs(g: Graph, op: Op) -> int:
-    return 0
-
-
-def _np(op: Op):
-    return np.all if op.type == "REDUCE_ALL" else np.any
-
-
 def ref_float(g: Graph, op: Op, xs: list) -> list:
-    axes = tuple(resolved_axes(g, op))
-    x = np.asarray(xs[0], bool)
-    y = _np(op)(x, axis=axes, keepdims=True) if axes else x
-    return [np.asarray(y).reshape(g.tensors[op.outputs[0]].shape)]
+    return reduce_max.ref_float(g, op, [np.asarray(xs[0], bool), *xs[1:]])
 
 
 def lower(g: Graph, op: Op) -> Lowered:
@@ -44,4 +33,4 @@ def lower(g: Graph, op: Op) -> Lowered:
 
 
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
-    return [reduce_lowered(low, np.asarray(xs[0], bool), _np(op)).reshape(g.tensors[op.outputs[0]].shape)]
+    return [reduce_lowered(low, np.asarray(xs[0], bool), REDUCE[op.type]).reshape(g.tensors[op.outputs[0]].shape)]

@@ -23,13 +23,13 @@ def macs(g: Graph, op: Op) -> int:
     return 0
 
 
-def _np(op: Op):
-    return np.min if op.type == "REDUCE_MIN" else np.max
+# REDUCE_ALL / REDUCE_ANY (reduce_all.py) share this reference: on bools they are min / max.
+REDUCE = {"REDUCE_MAX": np.max, "REDUCE_MIN": np.min, "REDUCE_ALL": np.all, "REDUCE_ANY": np.any}
 
 
 def ref_float(g: Graph, op: Op, xs: list) -> list:
     axes = tuple(resolved_axes(g, op))
-    y = _np(op)(np.asarray(xs[0]), axis=axes, keepdims=True) if axes else np.asarray(xs[0])
+    y = REDUCE[op.type](np.asarray(xs[0]), axis=axes, keepdims=True) if axes else np.asarray(xs[0])
     return [np.asarray(y).reshape(g.tensors[op.outputs[0]].shape)]
 
 
@@ -67,4 +67,4 @@ def reduce_lowered(low: Lowered, x: np.ndarray, fn) -> np.ndarray:
 def ref_int8(g: Graph, op: Op, low: Lowered, xs: list) -> list:
     if low.opcode == f32.OPCODE:
         return f32.ref(g, op, low, xs)
-    return [reduce_lowered(low, xs[0], _np(op)).reshape(g.tensors[op.outputs[0]].shape)]
+    return [reduce_lowered(low, xs[0], REDUCE[op.type]).reshape(g.tensors[op.outputs[0]].shape)]
