@@ -20,6 +20,7 @@ from pytool.codegen import T_ARENA, T_INIT, Program, lower_graph
 from pytool.ir import Graph
 from pytool.planner import Buffer, plan_arena
 from pytool.training import TrainSpec, TrainSpecError, resolve_trainable
+from pytool.training.forward_grad_act import ActSetup, emit_activity_c, perturb_of, setup_activity
 
 W16_SHIFT = 7  # ODL_W16_SHIFT
 MAX_DIRECTIONS = 32  # ODL_FG_MAX_DIRECTIONS
@@ -105,6 +106,8 @@ class FgSetup:
     # device computes from its accumulators (linear_outputs of them), or -1
     linear: int = -1
     linear_outputs: int = 0
+    # activity perturbation (forward_grad_act.py), or None: weight perturbation
+    activity: ActSetup | None = None
 
     def in_dir(self, t: FgTensor, k: int) -> bool:
         return self.groups <= 1 or k % self.groups == t.group
@@ -231,10 +234,11 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
         if ly.op_index >= forward_ops:
             raise TrainSpecError(f"--trainable: layer #{ly.op_index} ({ly.op_type}) runs after the logits '{logits}'")
     knobs = FgKnobs.of(spec)
+    activity = perturb_of(spec) == "activity"
     lq = g.tensors[logits].quant
     st = FgSetup(
         seed=int(spec.seed) & 0xFFFFFFFF,
-        directions=spec.directions,
+        directions=1 if activity else spec.directions,
         sign=bool(spec.sign),
         momentum_q15=int(round(spec.momentum * 32768)),
         loss=spec.loss,
@@ -267,19 +271,26 @@ def setup(g: Graph, spec: TrainSpec) -> FgSetup:
         for name, kind, init, us in parts:
             group = {"none": 0, "layer": li, "tensor": slot}[knobs.groups] % st.groups
             slot += 1
-            eps = max(1, round(spec.epsilon * 2**us))
+            # activity perturbation never perturbs a stored value: the band is the type's range
+            eps = 1 if activity else max(1, round(spec.epsilon * 2**us))
             lo, hi = LIMITS[kind][0] + eps, LIMITS[kind][1] - eps
             if init.size and (int(init.min()) < lo or int(init.max()) > hi):
                 raise TrainSpecError(
                     f"--epsilon {spec.epsilon}: '{name}' holds values up to {int(np.abs(init).max())} and "
                     f"+-{eps} would leave the {np.dtype(init.dtype).name} range; use a smaller epsilon"
                 )
-            lr = spec.lr / (output_positions(g, layers[li].op_index) if knobs.lr_positions else 1)
-            f = lr_factor(lr, us, eps, st.directions_of(group), spec.sign)
-            mult, shift = split_factor(f, f"'{name}'", spec.lr)
+            if activity:  # its rates are per output row (forward_grad_act.setup_activity)
+                mult, shift = 1, 0
+            else:
+                lr = spec.lr / (output_positions(g, layers[li].op_index) if knobs.lr_positions else 1)
+                f = lr_factor(lr, us, eps, st.directions_of(group), spec.sign)
+                mult, shift = split_factor(f, f"'{name}'", spec.lr)
             st.tensors.append(FgTensor(name, kind, layers[li].op_index, init, us, eps, mult, shift, lo, hi, group))
     if not st.tensors:
         raise TrainSpecError(f"--trainable {spec.trainable!r} selects no tensor")
+    if activity:
+        st.activity = setup_activity(g, spec, st)
+        return st
     first = g.ops[st.first_op]
     n_out = int(np.prod(g.tensors[first.outputs[0]].shape))
     if first.type in ("FULLY_CONNECTED", "CONV_2D") and n_out <= LINEAR_MAX_OUTPUTS:
@@ -334,7 +345,8 @@ def _protect_boundary(prog: Program, first_op: int, forward_ops: int) -> None:
 
 def prepare(g: Graph, spec: TrainSpec) -> tuple[Program, str]:
     st = setup(g, spec)
-    state = [(STATE_NAME, 4 + 4 * st.directions + 12 * st.linear_outputs + _z_table_bytes(g, st))]
+    act_bytes = st.activity.state_bytes if st.activity else 0
+    state = [(STATE_NAME, 4 + 4 * st.directions + 12 * st.linear_outputs + _z_table_bytes(g, st) + act_bytes)]
     if st.momentum_q15:
         state += [(_momentum_name(t), 4 * t.init.size) for t in st.tensors]
     prog = lower_graph(g, persistent=st.persistent, state=state)
@@ -365,13 +377,14 @@ def emit_train_c(prog: Program, st: FgSetup) -> str:
     prog.trainable = [idx[t.name] for t in st.tensors]
     return "\n".join([
         '#include "odl/forward_grad.h"',
+        *([emit_activity_c(st.activity)] if st.activity else []),
         f"static const int16_t odl_fg_trainable[] = {{{', '.join(str(idx[t.name]) for t in st.tensors)}}};",
         "static const odl_fg_tensor_t odl_fg_tensors[] = {",
         *rows,
         "};",
         "static const odl_fg_config_t odl_fg_config = {",
         f"    {st.seed}u, {st.directions}, {int(st.sign)}, {st.groups}, {st.first_op}u, {st.momentum_q15}, "
-        f"{len(st.tensors)}, {st.linear + 1}, odl_fg_tensors,",
+        f"{len(st.tensors)}, {st.linear + 1}, odl_fg_tensors, {'&odl_fg_activity' if st.activity else '0'},",
         "};",
         "const odl_train_config_t odl_train_config = {",
         f"    ODL_TRAIN_FORWARD_GRAD, {0 if st.loss == 'ce' else 1}, {len(st.tensors)}, odl_fg_trainable, "

@@ -14,6 +14,7 @@ from pytool.ops.depthwise_conv_2d import _depthwise
 from pytool.training import TrainSpec
 from pytool.training.fixed_loss import loss_q16
 from pytool.training.forward_grad import KIND_W16, W16_SHIFT, FgSetup, FgTensor, setup
+from pytool.training.forward_grad_act import act_step
 from pytool.training.prng import prng_key, rademacher
 
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
@@ -174,6 +175,12 @@ class ForwardGradReference:
         vals = {self.g.inputs[0]: np.asarray(x).reshape(self.g.tensors[self.g.inputs[0]].shape)}
         self._run(vals, 0)
         loss0, pred = self._loss(vals, label)
+        if s.activity:
+            clipped = act_step(self, vals, label)
+            self.diffs = [0]
+            self.step_count += 1
+            return {"loss_q16": loss0, "predicted": pred, "correct": pred == label,
+                    "flags": 2 if clipped else 0, "step": self.step_count}
         clipped = False
         for i, t in enumerate(s.tensors):
             if s.momentum_q15:

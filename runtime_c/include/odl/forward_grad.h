@@ -32,6 +32,42 @@ typedef struct {
     uint32_t momentum_offset; /* arena offset of an int32 velocity per element, or ODL_FG_NO_MOMENTUM */
 } odl_fg_tensor_t;
 
+/* Activity perturbation (config->activity): instead of the weights, each
+ * output of the trained fully connected layers is perturbed on its own
+ * (coordinate directions, both signs), the loss change estimates the
+ * gradient at that output, and a layer's update is that estimate times its
+ * input: d_j (x_i + input_offset) per weight, d_j per bias. The trained set
+ * is one or two FULLY_CONNECTED layers of batch 1 ending at the logits; the
+ * loss of the perturbed passes reads the last layer's accumulators
+ * ("fine logits", Q16.16 real values) since a perturbed hidden output moves
+ * the int8 logits by less than one LSB. docs/design/forward-grad.md. */
+typedef struct {
+    uint16_t op;      /* the FULLY_CONNECTED */
+    uint16_t w_slot;  /* slot of its int16 weight in tensors[] */
+    uint16_t b_slot;  /* slot of its int32 bias, or ODL_FG_ACT_NO_BIAS */
+    uint16_t pad;
+    int32_t eps;      /* hidden layer: int8 output LSBs; last layer: Q16.16 logit units */
+    int32_t w_shift;  /* update shifts (+ the context's lr shift) */
+    int32_t b_shift;
+    const int32_t *w_mult; /* per output row: weight step = round(d (x + off) w_mult / 2^w_shift) */
+    const int32_t *b_mult; /* per output row: bias step = round(d b_mult / 2^b_shift), or 0 */
+} odl_fg_act_layer_t;
+
+#define ODL_FG_ACT_NO_BIAS 0xFFFFu
+/* |d| is limited to this before it scales an update (no int64 overflow) */
+#define ODL_FG_ACT_MAX_D (1 << 24)
+
+typedef struct {
+    uint16_t n_layers;        /* 1 or 2: [hidden,] last */
+    int32_t logit_shift;      /* fine logit k = round(acc32_k logit_mult[k] / 2^logit_shift) */
+    const int32_t *logit_mult;
+    const odl_fg_act_layer_t *layers;
+} odl_fg_activity_t;
+
+/* State after ODL_FG_STATE_BYTES(m): int64 accumulators of both layers, then
+ * int32 d of both layers, then the last layer's fine logits twice. */
+#define ODL_FG_ACT_STATE_BYTES(n_hidden, n_last) (12u * ((uint32_t)(n_hidden) + (uint32_t)(n_last)) + 8u * (uint32_t)(n_last))
+
 typedef struct {
     uint32_t seed;
     uint16_t directions; /* m */
@@ -45,6 +81,7 @@ typedef struct {
                            * that layer's perturbed outputs come from acc(theta) +- eps acc(z)
                            * (same bytes, no weight passes); needs ODL_FG_STATE_BYTES_LIN */
     const odl_fg_tensor_t *tensors;
+    const odl_fg_activity_t *activity; /* 0: weight perturbation */
 } odl_fg_config_t;
 
 /* Method state at train_config->state_offset (state_size >= its size). */
@@ -81,6 +118,11 @@ int32_t odl_fg_direction_step(const odl_fg_tensor_t *ft, int32_t diff, uint32_t 
  * device's shift of that step before replaying it). *flags gets ODL_STEP_CLIPPED when the band clipped. A step
  * the guard skipped (ODL_STEP_SKIPPED) changed nothing and is not replayed. */
 odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, uint32_t n_diff, uint32_t *flags);
+
+/* The activity-perturbation step and its init checks (forward_grad_act.c),
+ * called by odl_fg_step / odl_fg_init when config->activity is set. */
+odl_status_t odl_fg_act_init(odl_ctx_t *ctx);
+odl_status_t odl_fg_act_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats);
 
 #ifdef __cplusplus
 }

@@ -89,6 +89,9 @@ odl_status_t odl_loss_q16_of(const odl_ctx_t *ctx, const odl_tensor_t *t, const 
 /* exp(x) for x <= 0 in Q16.16 and ln(x) for x > 0 in Q16.16. */
 int32_t odl_exp_neg_q16(int32_t x_q16);
 int32_t odl_ln_q16(int64_t x_q16);
+/* Cross-entropy of label over n Q16.16 logit values (real units), Q16.16:
+ * the same exp / ln as odl_loss_q16 (forward gradient's fine logits). */
+int32_t odl_ce_q16_values(const int32_t *v, int32_t n, int32_t label);
 /* (Re)prepares method state through the config's hooks: odl_init calls it
  * for a model with a train config, the weight store after replacing weights.
  * Inline so the core links no training code for an inference-only model. */

@@ -209,6 +209,10 @@ odl_status_t odl_fg_init(odl_ctx_t *ctx) {
         }
         if (ft->momentum_offset != ODL_FG_NO_MOMENTUM) memset(ctx->arena + ft->momentum_offset, 0, (size_t)n * 4u);
     }
+    if (c->activity) {
+        const odl_status_t s = odl_fg_act_init(ctx);
+        if (s != ODL_OK) return s;
+    }
     odl_fg_state_t *st = (odl_fg_state_t *)ctx->train_state;
     memset(st, 0, ODL_FG_STATE_BYTES(c->directions));
     return ODL_OK;
@@ -329,6 +333,7 @@ odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, ui
     if (!ctx || !ctx->model || !ctx->model->train || !diff || !flags) return ODL_ERR_ARG;
     const odl_fg_config_t *c = config_of(ctx);
     if (!c || n_diff != c->directions) return ODL_ERR_ARG;
+    if (c->activity) return ODL_ERR_TRAIN; /* its update needs the layers' inputs, not only scalars */
     int32_t clipped = 0;
     for (uint32_t i = 0; i < c->n_tensors; ++i)
         if (has_momentum(c, &c->tensors[i])) clipped |= momentum_decay(ctx, c, &c->tensors[i]);
@@ -348,6 +353,7 @@ odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, ui
 
 odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
     const odl_fg_config_t *c = config_of(ctx);
+    if (c->activity) return odl_fg_act_step(ctx, label, stats);
     odl_fg_state_t *st = (odl_fg_state_t *)ctx->train_state;
     lin_t L;
     const int lin = lin_of(ctx, c, &L);

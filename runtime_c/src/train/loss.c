@@ -78,3 +78,12 @@ odl_status_t odl_loss_q16_of(const odl_ctx_t *ctx, const odl_tensor_t *t, const 
     *loss_q16 = odl_ln_q16(sum) - d_label;
     return ODL_OK;
 }
+
+int32_t odl_ce_q16_values(const int32_t *v, int32_t n, int32_t label) {
+    int32_t best = 0;
+    for (int32_t k = 1; k < n; ++k)
+        if (v[k] > v[best]) best = k;
+    int64_t sum = 0;
+    for (int32_t k = 0; k < n; ++k) sum += exp_neg_q16(v[k] - v[best]);
+    return odl_ln_q16(sum) - (v[label] - v[best]);
+}
