@@ -147,6 +147,7 @@ def finetune(
     reboot_check: bool = True,
     spec_extra: dict | None = None,
     log=print,
+    perturb: str = "auto",  # forward-grad: auto | weights | activity (pytool/training/cli.py --perturb)
 ) -> dict:
     from pytool.commands.build import build
     from pytool.link import Link, persist
@@ -164,11 +165,14 @@ def finetune(
         spec.guard_sigma = (guard or GuardConfig()).spike_sigma  # the device skips spikes itself
     if method == "sparse":
         spec.extra.setdefault("data", str(data))
+    if method == "forward-grad" and perturb != "auto":
+        spec.extra["fg_perturb"] = perturb
     check_data_files(model, data, eval_data)  # before anything is built or flashed
     if isinstance(lr, str):  # "auto": the host runtime sweeps on the field data before anything is built
         n = len(np.load(data)["y"])
         auto_lr(model, spec, lr, data, out_dir / "lr_sweep.png", log=log, job_steps=epochs * n)
-    log(f"[1/5] compile + build for {board.name} ({method}, trainable {spec.trainable}, lr {spec.lr:g})")
+    how = f", {spec.extra['fg_perturb']} perturbation" if method == "forward-grad" and "fg_perturb" in spec.extra else ""
+    log(f"[1/5] compile + build for {board.name} ({method}{how}, trainable {spec.trainable}, lr {spec.lr:g})")
     meta, elf, size = build(model, board.name, work, ram=ram, train=spec)
     fw_store = Path(elf).parent / "odl_store.bin"
     if board.is_emulated and fw_store.exists():

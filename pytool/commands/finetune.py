@@ -24,6 +24,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr-schedule", choices=["constant", "halve"],
                    help="rate per epoch: constant, or halve each epoch (the method's default: halve)")
     p.add_argument("--seed", type=int, default=0, help="seed for shuffling and perturbations")
+    p.add_argument("--perturb", choices=["auto", "weights", "activity"], default="auto",
+                   help="forward-grad: perturb the weights or the outputs of the last one or two fully "
+                   "connected layers (auto, the default: the --lr auto sweep tries activity where it can)")
     p.add_argument("--report", default="out", help="folder for report.json and plots (default out/)")
     p.add_argument("--work", help="build folder (default <report>/build)")
     p.add_argument("--port", help="real boards: serial port of the board (e.g. /dev/ttyACM0)")
@@ -46,6 +49,7 @@ def run(args) -> int:
         ram=parse_size(args.ram), out_dir=args.report, work_dir=args.work, trainable=args.trainable,
         lr=args.lr, seed=args.seed, port=args.port, probe=args.probe, guard=GuardConfig(margin=args.margin),
         reboot_check=not args.no_reboot_check, spec_extra=extra, log=lambda m: out.print(f"[bold]{m}[/]"),
+        perturb=args.perturb,
     )
     t = Table(title=f"fine-tuning on {rep['target']} ({rep['method']})")
     t.add_column("")

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from pytool.ir import Graph
-from pytool.training import TrainSpec, TrainSpecError, weighted_layers
+from pytool.training import TrainSpec, TrainSpecError, resolve_trainable, weighted_layers
 from pytool.training.defaults import AUTO
 
 # Candidate grids, around each method's default (docs/training.md).
@@ -29,6 +29,13 @@ LR_GRID = {
     "forward-grad": [4.0, 8.0, 16.0],
 }
 MAX_LR = {"fp16": 0.05, "sparse": 0.05, "forward-grad": 32.0}  # TrainSpec.validate: training.MAX_LR
+# Forward gradient by activity perturbation (forward_grad_act.py): a float-equivalent SGD rate, tried
+# wherever the trained set allows it (the last one or two fully connected layers); digits last:2, seeds
+# 0-4, halving from the rate: 0.005 mean 0.900, 0.01 0.896, 0.02 0.875, 0.04 0.738
+# (docs/design/forward-grad.md). Its ε is in int8 output LSBs of the hidden layer.
+FG_ACT_LR_GRID = [0.0025, 0.005, 0.01]
+FG_ACT_MAX_LR = 0.04
+FG_ACT_EPSILON = 2.0
 MAX_EXTEND = 2  # grid steps beyond an edge when the best rate sits there
 # Forward gradient sweeps at 32 directions (the most the runtime takes): on the AIfES MLP / CNN (3 epochs,
 # seeds 0-4) every rate / ε tried at 16 directions ends at 0.84-0.86, at 32 the same rates reach
@@ -58,6 +65,7 @@ class SweepPoint:
     epsilon: float | None
     accuracy: float
     loss: float
+    perturb: str | None = None  # forward gradient: weights | activity
 
 
 @dataclass
@@ -72,6 +80,7 @@ class LrChoice:
     steps: int  # training steps per candidate
     seconds: float
     points: list[SweepPoint] = field(default_factory=list)
+    perturb: str | None = None  # forward gradient: weights | activity
 
     def to_meta(self) -> dict:
         return dataclasses.asdict(self)
@@ -147,13 +156,16 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
         points: list[SweepPoint] = []
         baseline = None
 
-        def run(**kv) -> SweepPoint:
+        def run(perturb: str | None = None, **kv) -> SweepPoint:
             nonlocal baseline
             cand = dataclasses.replace(base, extra=dict(base.extra), **kv)
+            if perturb:
+                cand.extra["fg_perturb"] = perturb
             b, acc, loss = _score(cand, g, work, train, val, spec.seed, steps)
             baseline = b if baseline is None else baseline
-            p = SweepPoint("scheme" if spec.method == "sparse" else cand.trainable, cand.lr, cand.directions if spec.method == "forward-grad" else None,
-                           cand.epsilon if spec.method == "forward-grad" else None, acc, loss)
+            fg = spec.method == "forward-grad"
+            p = SweepPoint("scheme" if spec.method == "sparse" else cand.trainable, cand.lr, cand.directions if fg else None,
+                           cand.epsilon if fg else None, acc, loss, perturb if fg else None)
             points.append(p)
             return p
 
@@ -164,9 +176,14 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
             """While the best rate sits at an edge of the grid, try one step beyond it."""
             for _ in range(MAX_EXTEND):
                 top = best()
-                lrs = sorted(p.lr for p in points if (p.trainable, p.directions) == (top.trainable, top.directions))
-                if top.lr == lrs[-1] and top.lr < MAX_LR[spec.method]:
-                    run(lr=min(top.lr * 2, MAX_LR[spec.method]), **kv)
+                if spec.method == "forward-grad":
+                    kv = {"trainable": top.trainable, "directions": top.directions, "epsilon": top.epsilon,
+                          "perturb": top.perturb}
+                top_lr = FG_ACT_MAX_LR if top.perturb == "activity" else MAX_LR[spec.method]
+                lrs = sorted(p.lr for p in points if (p.trainable, p.directions, p.perturb) ==
+                             (top.trainable, top.directions, top.perturb))
+                if top.lr == lrs[-1] and top.lr < top_lr:
+                    run(lr=min(top.lr * 2, top_lr), **kv)
                 elif top.lr == lrs[0] and len(lrs) > 1:
                     run(lr=top.lr / 2, **kv)
                 else:
@@ -175,10 +192,14 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
         if spec.method == "forward-grad":
             d0 = FG_DIRECTIONS[0]
             for trained in sets or [base.trainable]:
-                for lr in LR_GRID[spec.method]:
-                    run(trainable=trained, lr=lr, directions=d0)
-            extend(trainable=best().trainable, directions=d0)
-            if len(FG_DIRECTIONS) > 1:
+                if fg_perturb_for(g, base, trained) == "activity":
+                    for lr in FG_ACT_LR_GRID:
+                        run(trainable=trained, lr=lr, directions=1, epsilon=FG_ACT_EPSILON, perturb="activity")
+                else:
+                    for lr in LR_GRID[spec.method]:
+                        run(trainable=trained, lr=lr, directions=d0, perturb="weights")
+            extend()
+            if len(FG_DIRECTIONS) > 1 and best().perturb == "weights":
                 top = best()
                 run(trainable=top.trainable, lr=top.lr, directions=FG_DIRECTIONS[1])
             pick = best()
@@ -186,7 +207,7 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
             # on a held-out split of ~150 samples such rates are indistinguishable (MLP: lr 4 and 8)
             tied = sorted({p.lr for p in points if (p.trainable, p.directions) == (pick.trainable, pick.directions)
                            and p.loss <= pick.loss * (1.0 + FG_LOSS_TIE)} | {pick.lr})
-            for lr in tied:
+            for lr in tied if pick.perturb == "weights" else []:
                 for f in FG_EPSILON_FACTORS:
                     run(trainable=pick.trainable, lr=lr, directions=pick.directions, epsilon=base.epsilon * f)
         else:
@@ -195,7 +216,7 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
             extend()
         win = best()
         return LrChoice(win.trainable, win.lr, win.directions, win.epsilon, float(baseline), len(train[1]), len(val[1]), steps,
-                        time.perf_counter() - t0, points)
+                        time.perf_counter() - t0, points, win.perturb)
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -215,6 +236,24 @@ def fg_trained_sets(g: Graph, spec: TrainSpec) -> list[str]:
         if spec.ram is None or prog.plan.arena_size + prog.plan.stack_bytes <= spec.ram:
             out.append(trial.trainable)
     return out
+
+
+def fg_perturb_for(g: Graph, spec: TrainSpec, trained: str) -> str:
+    """What forward gradient perturbs for a trained set in the sweep: the spec's explicit choice
+    (fg_perturb weights / activity), else (auto) activity wherever the trained set allows it."""
+    from pytool.training import forward_grad as fg
+    from pytool.training.forward_grad_act import ineligible
+
+    want = str(spec.extra.get("fg_perturb", "auto"))
+    if want == "weights":
+        return "weights"
+    logits, _ = fg.logits_of(g)
+    ops = [ly.op_index for ly in resolve_trainable(g, trained)]
+    why = ineligible(g, ops, logits) or (None if spec.loss == "ce" and not spec.momentum and not spec.sign
+                                         else "it needs the ce loss, no momentum and no --sign")
+    if why and want == "activity":
+        raise TrainSpecError(f"--perturb activity with --trainable {trained}: {why}")
+    return "weights" if why else "activity"
 
 
 def keep_rate(method: str) -> float | None:
@@ -250,6 +289,10 @@ def pick_best(points: list[SweepPoint], n_val: int, keep_lr: float | None = None
     def loss(p: SweepPoint) -> float:
         return p.loss + (1e-3 if p.directions and p.directions > FG_DIRECTIONS[0] else 0.0)
 
+    if any(p.perturb == "activity" for p in near):
+        # activity perturbation estimates the gradient without sampling noise: the lowest held-out
+        # loss wins, as for backprop (the larger-rate tie rule is weight perturbation's)
+        return min(near, key=lambda p: (loss(p), -acc(p)))
     if all(p.directions is not None for p in near):
         # forward gradient: held-out losses within FG_LOSS_TIE are a tie (finer than ~150 samples
         # resolve); the larger rate wins it, then the more accurate point. Held-out accuracy alone
@@ -267,8 +310,8 @@ def _past_edge(p: SweepPoint, points: list[SweepPoint], tied: list[SweepPoint]) 
     the edge of the flat part of the loss curve, where the training diverges one doubling later.
     There a tied smaller rate is the safer pick (CNN seed 4: lr 8 and 16 tie, 32 falls apart;
     after the job lr 16 gives 0.847, lr 8 0.863)."""
-    same = [q for q in points if (q.trainable, q.directions, q.epsilon) == (p.trainable, p.directions, p.epsilon)
-            and q.lr > p.lr]
+    same = [q for q in points if (q.trainable, q.directions, q.epsilon, q.perturb) ==
+            (p.trainable, p.directions, p.epsilon, p.perturb) and q.lr > p.lr]
     if not same:
         return False
     nxt = min(same, key=lambda q: q.lr)
@@ -302,6 +345,8 @@ def apply(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
         spec.directions = choice.directions
     if choice.epsilon is not None:
         spec.epsilon = choice.epsilon
+    if choice.perturb is not None:
+        spec.extra["fg_perturb"] = choice.perturb
     spec.extra["lr_auto"] = choice.to_meta()
     return choice
 
@@ -317,10 +362,11 @@ def plot(choice: LrChoice, path: str | Path, title: str = "") -> Path:
     groups: dict = {}
     sets = {p.trainable for p in choice.points}
     for p in choice.points:
-        groups.setdefault((p.trainable, p.directions, p.epsilon), []).append(p)
-    for (tr, d, e), pts in groups.items():
+        groups.setdefault((p.trainable, p.directions, p.epsilon, p.perturb), []).append(p)
+    for (tr, d, e, pert), pts in groups.items():
         pts = sorted(pts, key=lambda p: p.lr)
-        label = ("lr" if d is None else f"m={d}, ε={e:g}") + (f", {tr}" if len(sets) > 1 else "")
+        kind = f"activity, ε={e:g}" if pert == "activity" else ("lr" if d is None else f"m={d}, ε={e:g}")
+        label = kind + (f", {tr}" if len(sets) > 1 else "")
         ax.plot([p.lr for p in pts], [p.accuracy for p in pts], "o-", label=label)
     ax.axhline(choice.baseline_accuracy, color="gray", lw=0.8, label="before")
     won = [p for p in choice.points if _is_choice(p, choice)]
@@ -350,7 +396,8 @@ def table(choice: LrChoice):
     hi = max(p.accuracy for p in choice.points)
     for p in choice.points:
         chosen = _is_choice(p, choice)
-        t.add_row(p.trainable, f"{p.lr:g}", "" if p.directions is None else str(p.directions),
+        t.add_row(p.trainable, f"{p.lr:g}", "" if p.directions is None else
+                  ("outputs" if p.perturb == "activity" else str(p.directions)),
                   "" if p.epsilon is None else f"{p.epsilon:g}", f"{p.accuracy:.3f}", _bar(p.accuracy, lo, hi),
                   f"{p.loss:.4f}",
                   "[bold green]chosen[/]" if chosen else "")
@@ -358,7 +405,8 @@ def table(choice: LrChoice):
 
 
 def _is_choice(p: SweepPoint, c: LrChoice) -> bool:
-    return (p.trainable, p.lr, p.directions, p.epsilon) == (c.trainable, c.lr, c.directions, c.epsilon)
+    return (p.trainable, p.lr, p.directions, p.epsilon, p.perturb) == (
+        c.trainable, c.lr, c.directions, c.epsilon, c.perturb)
 
 
 def _bar(v: float, lo: float, hi: float, width: int = 16) -> str:

@@ -26,6 +26,11 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--directions", type=int, help="forward-grad: perturbation directions per step (default 8)")
     g.add_argument("--epsilon", type=float, help="forward-grad: perturbation size in weight LSBs (default 4)")
     g.add_argument("--sign", action="store_true", help="forward-grad: sign-only projected gradient")
+    g.add_argument("--perturb", choices=["auto", "weights", "activity"], default="auto",
+                   help="forward-grad: perturb the trained weights (random directions; --lr in quantization "
+                   "units) or the outputs of the last one or two fully connected layers (one direction per "
+                   "output; --lr a float SGD rate, e.g. 0.005). auto (default): --lr auto tries activity "
+                   "wherever the trained set allows it; without the sweep, weights")
     g.add_argument("--scheme", help="sparse: scheme.toml (default: search one that fits --ram)")
     g.add_argument("--scheme-data", help="sparse: field samples (.npz) that score the scheme search")
     g.add_argument("--loss-scale", default="dynamic", help="fp16: 'dynamic' or a static factor")
@@ -52,6 +57,8 @@ def spec_from_args(args) -> TrainSpec:
         ram=parse_size(getattr(args, "ram", None)), loss_scale=args.loss_scale, master_fp32=args.master_fp32,
         guard_sigma=getattr(args, "guard_sigma", 0.0),
     )
+    if args.train == "forward-grad" and getattr(args, "perturb", "auto") != "auto":
+        spec.extra["fg_perturb"] = args.perturb
     data = getattr(args, "scheme_data", None) or getattr(args, "data", None)
     if data:
         spec.extra["data"] = data
@@ -87,6 +94,8 @@ def auto_lr(model, spec: TrainSpec, lr_arg, data, plot_path=None, log=print, job
         return None
     choice = autolr.apply(g, spec, data, job_steps=job_steps)
     extra = "" if choice.directions is None else f", directions {choice.directions}, epsilon {choice.epsilon:g}"
+    if choice.perturb == "activity":
+        extra = f", activity perturbation, epsilon {choice.epsilon:g}"
     won = [p for p in choice.points if autolr._is_choice(p, choice)]
     acc = won[0].accuracy if won else max(p.accuracy for p in choice.points)
     log(f"--lr auto: {choice.trainable}, lr {choice.lr:g}{extra} (held-out accuracy "

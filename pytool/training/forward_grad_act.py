@@ -24,7 +24,7 @@ W16_SHIFT = 7
 LOGIT_EPS_Q16 = 4096  # the last layer's perturbation: 1/16 of a logit (real units)
 MAX_D = 1 << 24  # ODL_FG_ACT_MAX_D
 NO_BIAS = 0xFFFF
-PERTURB = ("weights", "activity")
+PERTURB = ("auto", "weights", "activity")  # auto: the --lr auto sweep decides; without it, weights
 
 
 @dataclass
@@ -54,10 +54,10 @@ class ActSetup:
 
 
 def perturb_of(spec) -> str:
-    p = str((spec.extra or {}).get("fg_perturb", "weights"))
+    p = str((spec.extra or {}).get("fg_perturb", "auto"))
     if p not in PERTURB:
-        raise TrainSpecError(f"fg_perturb {p!r}: choose weights or activity")
-    return p
+        raise TrainSpecError(f"--perturb {p!r}: choose one of {', '.join(PERTURB)}")
+    return "activity" if p == "activity" else "weights"
 
 
 def ineligible(g: Graph, op_indices: list[int], logits: str) -> str | None:
