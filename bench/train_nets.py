@@ -53,12 +53,16 @@ TARGET_RECOVERED = 0.90  # issue: share of float32's gain on the same trained se
 
 # Explicit choices beside the defaults (the settings the issue's table compared).
 # "lr": "auto": the defaults with only the trained set fixed (the sweep picks rate, directions, ε).
+# "perturb": forward gradient's fg_perturb (weights: the estimator before activity perturbation).
 EXPLICIT: dict[str, list[dict]] = {
     "forward-grad": [{"trainable": "last:1", "lr": "auto"}, {"trainable": "last:2", "lr": "auto"},
+                     {"trainable": "last:1", "lr": "auto", "perturb": "weights"},
+                     {"trainable": "last:2", "lr": "auto", "perturb": "weights"},
                      {"trainable": "last:1", "lr": 2.0, "directions": 8, "epsilon": 4.0},
                      {"trainable": "last:2", "lr": 2.0, "directions": 8, "epsilon": 4.0}],
-    "sparse": [{"scheme": "all", "lr": 0.0015}],
-    "fp16": [{"trainable": "last:1", "lr": 0.005}, {"trainable": "last:2", "lr": 0.001}],
+    "sparse": [{"scheme": "all", "lr": 0.0015}],  # its trained set is its scheme (docs/design/sparse.md)
+    "fp16": [{"trainable": "last:1", "lr": "auto"}, {"trainable": "last:2", "lr": "auto"},
+             {"trainable": "last:1", "lr": 0.005}, {"trainable": "last:2", "lr": 0.001}],
 }
 
 
@@ -72,6 +76,8 @@ def spec_for(net: str, method: str, choice: dict | None, g, seed: int = 0) -> Tr
         autolr.apply(g, spec, TASKS[net][1] / "field.npz", work=WORK / "lr", job_steps=EPOCHS * n)
         return spec
     choice = dict(choice)
+    if "perturb" in choice:
+        extra["fg_perturb"] = choice.pop("perturb")
     if choice.get("lr") == "auto":  # defaults except the trained set
         choice.pop("lr")
         spec = TrainSpec.for_method(method, extra=extra, seed=seed, **choice)
@@ -109,6 +115,7 @@ def run_case(net: str, method: str, choice: dict | None, seed: int = 0) -> dict:
             "trainable": "scheme" if method == "sparse" else spec.trainable, "trained_tensors": trained_names(art),
             "lr": spec.lr, "lr_schedule": spec.lr_schedule, "directions": spec.directions if method == "forward-grad" else None,
             "epsilon": spec.epsilon if method == "forward-grad" else None,
+            "perturb": spec.extra.get("fg_perturb") if method == "forward-grad" else None,
             "lr_auto_seconds": lr_auto["seconds"] if lr_auto else None,
             "accuracy_before": rep["accuracy_before"], "accuracy_after": rep["accuracy_after"],
             "arena": art.report["arena_bytes"]}
@@ -165,7 +172,8 @@ def table(rows: list[dict]) -> Table:
         after = f"{r['accuracy_after']:.3f}"
         if r["settings"] == "defaults":
             after = f"[{'green' if r['accuracy_after'] >= TARGET_ACC else 'red'}]{after}[/]"
-        lr = f"{r['lr']:g}" + (f" m={r['directions']} ε={r['epsilon']:g}" if r["directions"] else "")
+        lr = f"{r['lr']:g}" + (f" activity ε={r['epsilon']:g}" if r.get("perturb") == "activity" else
+                               f" m={r['directions']} ε={r['epsilon']:g}" if r["directions"] else "")
         rec = r["recovered"]
         rec_s = "" if rec is None else f"[{'green' if rec >= TARGET_RECOVERED else 'red'}]{rec:.0%}[/]"
         t.add_row(r["net"], r["method"], settings, r["trainable"] if r["trainable"] != "scheme" else
