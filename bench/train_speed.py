@@ -112,7 +112,14 @@ def make_case(g: Graph, model: str, method: str, trained: str) -> Case:
     data = str(data_file(model))
     n = len(weighted_layers(g))
     extra = {"data": data} if method == "sparse" else {}
-    if trained == "default":
+    if trained == "activity":
+        if method != "forward-grad":
+            case.na = "activity perturbation is a forward-gradient mode"
+            return case
+        k = 2 if all(g.ops[i].type == "FULLY_CONNECTED" for i in weighted_layers(g)[-2:]) else 1
+        case.spec = TrainSpec.for_method(method, trainable=f"last:{k}", lr=0.0075, epsilon=1.0,
+                                         extra={"fg_perturb": "activity"})
+    elif trained == "default":
         case.spec = TrainSpec.for_method(method, extra=extra)
     elif method == "sparse":
         from pytool.training import sparse as sp
@@ -191,7 +198,7 @@ def measure(args) -> list[dict]:
             for trained in args.sets:
                 try:
                     case = make_case(g, model, method, trained)
-                    art = compile_model(g, WORK / "model", train=case.spec)
+                    art = compile_model(g, WORK / "model", train=case.spec) if not case.na else None
                 except Exception as exc:
                     case = Case(model, method, trained, na=_reason(exc))
                     art = None
@@ -227,7 +234,7 @@ def measure(args) -> list[dict]:
                     row["training_ram_beyond_weights"] = (
                         row["training_arena"] - row["weights_ram"]
                         + max(0, (m.get("stack_high_water") or 0) - (base[board].get("stack_high_water") or 0)))
-                    if method == "forward-grad":
+                    if method == "forward-grad" and trained != "activity":  # the bound counts directions
                         f = row["trained_macs"] / max(row["forward_macs"], 1)
                         row["fg_bound"] = FG_SLACK * (1 + 2 * case.spec.directions * f)
                         row["directions"] = case.spec.directions
@@ -347,7 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="MLP and CNN, 2 steps, M4 and M55, profile on M4")
     ap.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     ap.add_argument("--methods", nargs="+", choices=METHODS, default=METHODS)
-    ap.add_argument("--sets", nargs="+", choices=["default", "all"], default=["default", "all"])
+    ap.add_argument("--sets", nargs="+", choices=["default", "all", "activity"], default=["default", "all"],
+                    help="activity: forward gradient by activity perturbation over the last two (MLP) or "
+                    "one (else) fully connected layers, as the --lr auto sweep picks it")
     ap.add_argument("--boards", nargs="+", choices=BOARDS, default=BOARDS)
     ap.add_argument("--steps", type=int, default=3, help="training steps measured per case (median)")
     ap.add_argument("--profile-boards", nargs="*", choices=BOARDS, default=None,
