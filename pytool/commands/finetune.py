@@ -62,6 +62,8 @@ def run(args) -> int:
     if ts:
         auto = ts.get("extra", {}).get("lr_auto")
         t.add_row("trained set, learning rate", f"{ts['trainable']}, {ts['lr']:g}" + (" (--lr auto)" if auto else ""))
+        if rep.get("method") == "forward-grad":
+            t.add_row("perturbed", ts.get("extra", {}).get("fg_perturb", "auto").replace("auto", "weights"))
     t.add_row("steps", str(rep["steps"]))
     t.add_row("committed generation", str(rep["committed_generation"]))
     t.add_row("guard interventions", str(len(rep["interventions"])))
