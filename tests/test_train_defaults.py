@@ -132,3 +132,32 @@ def test_sparse_sweep_can_keep_its_default_rate():
     pts = [autolr.SweepPoint("scheme", r, None, None, acc, loss) for r, acc, loss in
            zip(grid, (0.797, 0.78, 0.81), (0.533, 0.55, 0.50))]
     assert autolr.pick_best(pts, 74, lr).lr == lr
+
+
+@pytest.mark.parametrize("net, activity_sets", [("mlp", {"last:1", "last:2"}), ("cnn", {"last:1"})])
+def test_forward_grad_sweep_perturbs_activity_where_the_set_allows(tmp_path, net, activity_sets):
+    """--perturb auto: fully connected heads take activity perturbation (a float rate), a conv in
+    the set keeps weight perturbation; the choice reaches the spec and the compiled model."""
+    g = load_graph(NETS / f"{net}_int8.tflite")
+    spec = TrainSpec.for_method("forward-grad")
+    choice = autolr.apply(g, spec, FIELD, work=tmp_path / "lr", job_steps=300)
+    for p in choice.points:
+        assert (p.perturb == "activity") == (p.trainable in activity_sets), p
+        assert (p.lr <= autolr.FG_ACT_MAX_LR) == (p.perturb == "activity"), p
+    assert spec.extra["fg_perturb"] == choice.perturb and choice.perturb in ("activity", "weights")
+    assert spec.extra["lr_auto"]["perturb"] == choice.perturb
+    art = compile_model(g, tmp_path / "m", train=spec)
+    assert ("odl_fg_activity" in (art.dir / "model.c").read_text()) == (choice.perturb == "activity")
+    best = max(choice.points, key=lambda p: p.accuracy)
+    assert best.accuracy > choice.baseline_accuracy + 0.15
+
+
+def test_perturb_weights_keeps_the_old_sweep(tmp_path, capsys):
+    g = load_graph(MLP)
+    spec = TrainSpec.for_method("forward-grad", extra={"fg_perturb": "weights"})
+    choice = autolr.sweep(g, spec, FIELD, work=tmp_path, job_steps=100)
+    assert {p.perturb for p in choice.points} == {"weights"} and {p.directions for p in choice.points} == {32}
+    assert main(["compile", str(NETS / "cnn_int8.tflite"), "-o", str(tmp_path / "o"), "--train", "forward-grad",
+                 "--perturb", "activity", "--trainable", "last:2", "--lr", "0.01"]) != 0
+    assert "--perturb activity: it trains FULLY_CONNECTED layers only, not CONV_2D" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "model.c").exists()

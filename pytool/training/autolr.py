@@ -224,13 +224,16 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
 
 
 def fg_trained_sets(g: Graph, spec: TrainSpec) -> list[str]:
-    """Forward gradient's candidate trained sets: last:1 .. last:FG_MAX_LAYERS that build within --ram."""
+    """Forward gradient's candidate trained sets: last:1 .. last:FG_MAX_LAYERS that build within --ram
+    (as the sweep would perturb them)."""
     from pytool.training import forward_grad as fg
 
     out = []
     for k in range(1, min(FG_MAX_LAYERS, len(weighted_layers(g))) + 1):
         trial = dataclasses.replace(spec, trainable=f"last:{k}", extra=dict(spec.extra))
         try:
+            # the RAM of what the sweep would run on this set (activity or weight perturbation)
+            trial.extra["fg_perturb"] = fg_perturb_for(g, spec, trial.trainable)
             prog, _ = fg.prepare(g, trial)
         except TrainSpecError:
             continue
