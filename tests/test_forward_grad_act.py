@@ -172,7 +172,7 @@ def test_learns_digits_where_weight_perturbation_stalls(tmp_path):
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
+@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547", "riscv32-virt"])
 def test_board_equals_host(tmp_path, board):
     from pytool.link import Link
     from pytool.link import train as link_train
