@@ -122,6 +122,9 @@ odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, ui
 /* The activity-perturbation step and its init checks (forward_grad_act.c),
  * called by odl_fg_step / odl_fg_init when config->activity is set. */
 odl_status_t odl_fg_act_init(odl_ctx_t *ctx);
+/* The step's loss at theta into stats, then the guard: 1 = skip the update
+ * (ODL_STEP_SKIPPED set), 0 = go on. Shared by both steps. */
+int odl_fg_report_loss(odl_ctx_t *ctx, odl_train_stats_t *stats, int32_t loss, int32_t predicted, int32_t label);
 odl_status_t odl_fg_act_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats);
 
 #ifdef __cplusplus

@@ -351,6 +351,15 @@ odl_status_t odl_fg_apply(odl_ctx_t *ctx, uint32_t step, const int32_t *diff, ui
     return ODL_OK;
 }
 
+int odl_fg_report_loss(odl_ctx_t *ctx, odl_train_stats_t *stats, int32_t loss, int32_t predicted, int32_t label) {
+    stats->loss_q16 = loss;
+    stats->predicted = predicted;
+    stats->correct = predicted == label;
+    if (!odl_train_guard(ctx, loss)) return 0;
+    stats->flags |= ODL_STEP_SKIPPED;
+    return 1;
+}
+
 odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats) {
     const odl_fg_config_t *c = config_of(ctx);
     if (c->activity) return odl_fg_act_step(ctx, label, stats);
@@ -370,13 +379,7 @@ odl_status_t odl_fg_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *stats
         s = loss_of(ctx, 0, label, &loss0, &pred);
     }
     if (s != ODL_OK) return s;
-    stats->loss_q16 = loss0;
-    stats->predicted = pred;
-    stats->correct = pred == label;
-    if (odl_train_guard(ctx, loss0)) {
-        stats->flags |= ODL_STEP_SKIPPED;
-        return ODL_OK;
-    }
+    if (odl_fg_report_loss(ctx, stats, loss0, pred, label)) return ODL_OK;
     const uint32_t step = st->step, m = c->directions;
     /* the linear layer's weight and bias are never perturbed in memory */
     const uint32_t skip = lin ? L.slot : 0xFFFFFFFFu, skip_b = lin ? L.bias_slot : 0xFFFFFFFFu;

@@ -161,13 +161,7 @@ odl_status_t odl_fg_act_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *s
     if (s != ODL_OK) return s;
     const int32_t nb = L[nl - 1].out_depth;
     if (label < 0 || label >= nb) return ODL_ERR_ARG;
-    stats->loss_q16 = loss0;
-    stats->predicted = pred;
-    stats->correct = pred == label;
-    if (odl_train_guard(ctx, loss0)) {
-        stats->flags |= ODL_STEP_SKIPPED;
-        return ODL_OK;
-    }
+    if (odl_fg_report_loss(ctx, stats, loss0, pred, label)) return ODL_OK;
     const act_layer_t *A = nl == 2 ? &L[0] : 0, *B = &L[nl - 1];
     const int32_t na = A ? A->out_depth : 0;
     uint8_t *extra = (uint8_t *)ctx->train_state + ODL_FG_STATE_BYTES(c->directions);
