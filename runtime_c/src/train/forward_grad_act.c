@@ -98,6 +98,13 @@ odl_status_t odl_fg_act_init(odl_ctx_t *ctx) {
     return ODL_OK;
 }
 
+/* odl_round_shift_i64 inlined: called once per weight and per fine logit (half away from zero) */
+static inline int64_t round_shift(int64_t x, int32_t sh) {
+    if (sh <= 0) return x;
+    const int64_t half = (int64_t)1 << (sh - 1);
+    return x >= 0 ? (x + half) >> sh : -((-x + half) >> sh);
+}
+
 /* Q16.16 fine logits of the last layer from its int64 accumulators (the
  * accumulator row plus delta times column j of the weight when delta != 0) */
 static void fine_logits(const odl_fg_activity_t *act, const act_layer_t *B, const int64_t *acc, int32_t j,
@@ -108,7 +115,7 @@ static void fine_logits(const odl_fg_activity_t *act, const act_layer_t *B, cons
         if (delta)
             a += (int64_t)delta * ((int32_t)B->w[(size_t)k * B->in_depth + j] + (B->p.filter_offset << ODL_W16_SHIFT));
         const int32_t a32 = odl_w16_acc_to_i32(a, B->bias ? B->bias[k] : 0);
-        const int64_t f = odl_round_shift_i64((int64_t)a32 * act->logit_mult[k], act->logit_shift);
+        const int64_t f = round_shift((int64_t)a32 * act->logit_mult[k], act->logit_shift);
         v[k] = f > INT32_MAX / 4 ? INT32_MAX / 4 : (f < INT32_MIN / 4 ? INT32_MIN / 4 : (int32_t)f);
     }
 }
@@ -130,7 +137,7 @@ static int32_t update_layer(const odl_fg_config_t *c, const act_layer_t *L, cons
         const int64_t dm = (int64_t)d[j] * a->w_mult[j];
         int16_t *row = L->w + (size_t)j * L->in_depth;
         for (int32_t i = 0; i < L->in_depth && sh <= 62; ++i) {
-            const int64_t r = odl_round_shift_i64(dm * ((int32_t)L->x[i] + L->p.input_offset), sh);
+            const int64_t r = round_shift(dm * ((int32_t)L->x[i] + L->p.input_offset), sh);
             if (r == 0) continue;
             const int64_t v = (int64_t)row[i] - r;
             const int32_t nv = v < fw->lo ? fw->lo : (v > fw->hi ? fw->hi : (int32_t)v);
@@ -138,7 +145,7 @@ static int32_t update_layer(const odl_fg_config_t *c, const act_layer_t *L, cons
             row[i] = (int16_t)nv;
         }
         if (fb && shb <= 62) {
-            const int64_t r = odl_round_shift_i64((int64_t)d[j] * a->b_mult[j], shb);
+            const int64_t r = round_shift((int64_t)d[j] * a->b_mult[j], shb);
             const int64_t v = (int64_t)L->bias[j] - r;
             const int32_t nv = v < fb->lo ? fb->lo : (v > fb->hi ? fb->hi : (int32_t)v);
             clipped |= nv != v;
