@@ -92,8 +92,7 @@ def _float_grads(g, st, params: dict, vals: dict, label: int) -> list[np.ndarray
             x = h
         sw = np.asarray(g.tensors[op.inputs[1]].quant.scale, np.float64).reshape(-1, 1)
         w = params[op.inputs[1]].astype(np.float64) / 128.0 * sw
-        b = params[op.inputs[2]].astype(np.float64) * tx.quant.scale[0] * sw.reshape(-1) if j == 0 else \
-            params[op.inputs[2]].astype(np.float64) * float(g.tensors[op.inputs[0]].quant.scale[0]) * sw.reshape(-1)
+        b = params[op.inputs[2]].astype(np.float64) * tx.quant.scale[0] * sw.reshape(-1)
         z = w @ x + b
         xs.append(x)
         hs.append(z)

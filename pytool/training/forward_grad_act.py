@@ -191,9 +191,9 @@ def _requant(acc32: np.ndarray, mult, shift) -> np.ndarray:
     from pytool.ops.conv_2d import multiply_by_quantized_multiplier
 
     n = len(acc32)
-    m = np.broadcast_to(np.asarray(mult, np.int64).reshape(-1), (n,)) if np.size(mult) > 1 else np.full(n, int(np.asarray(mult).reshape(-1)[0]))
-    s = np.broadcast_to(np.asarray(shift, np.int64).reshape(-1), (n,)) if np.size(shift) > 1 else np.full(n, int(np.asarray(shift).reshape(-1)[0]))
-    return multiply_by_quantized_multiplier(acc32.astype(np.int64), m.astype(np.int64), s.astype(np.int64)).astype(np.int64)
+    m = np.broadcast_to(np.asarray(mult, np.int64).reshape(-1), (n,))
+    s = np.broadcast_to(np.asarray(shift, np.int64).reshape(-1), (n,))
+    return multiply_by_quantized_multiplier(acc32.astype(np.int64), m, s).astype(np.int64)
 
 
 def act_step(ref, vals: dict, label: int) -> bool:
