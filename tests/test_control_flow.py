@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tflm_three
 from conftest import FIXTURES
 
 from pytool import compile_model, load_host
+from pytool.compiler import load_graph
 from pytool.reference import reset_state, run_float, run_int8
 
 OPS = FIXTURES / "ops"
@@ -25,37 +27,12 @@ def _inputs(g, rng) -> list[np.ndarray]:
 
 
 def run_three(path, build, n: int, reset_at: tuple[int, ...] = (), seed: int = 0, inputs=None):
-    """Runs TFLite Micro, the host C and the numpy twin over n invokes (resetting
-    all three before each invoke in reset_at); asserts equal bytes; returns the
-    outputs of the C."""
-    from tflite_micro import runtime
-
-    art = compile_model(path, out_dir=build)
-    g = art.graph
-    net = load_host(art)
-    ip = runtime.Interpreter.from_file(str(path))
+    """TFLite Micro == host C == numpy twin over n invokes (tflm_three.run_three), random
+    inputs unless inputs(k) is given; returns the artefact and the C's first outputs."""
     rng = np.random.default_rng(seed)
-    state: dict = {}
-    outs = []
-    for k in range(n):
-        if k in reset_at:
-            ip.reset()
-            net.reset_state()
-            state = reset_state(g, state)
-        xs = inputs(k) if inputs else _inputs(g, rng)
-        for i, x in enumerate(xs):
-            ip.set_input(x, i)
-        ip.invoke()
-        want = [np.array(ip.get_output(i)) for i in range(len(g.outputs))]
-        got = net.invoke(*xs)
-        got = list(got) if isinstance(got, tuple | list) else [got]
-        ref = run_int8(g, xs, state=state)
-        for i, (w, c, r) in enumerate(zip(want, got, ref, strict=True)):
-            assert c.dtype == w.dtype and c.shape == w.shape
-            assert c.tobytes() == w.tobytes(), f"invoke {k} output {i}: C {c.ravel()} != TFLite Micro {w.ravel()}"
-            np.testing.assert_array_equal(r, c, err_msg=f"invoke {k} output {i}: numpy twin differs from the C")
-        outs.append(got[0])
-    return art, outs
+    g = load_graph(path)
+    art, outs = tflm_three.run_three(path, build, n, inputs or (lambda k: _inputs(g, rng)), reset_at=reset_at)
+    return art, [o[0] for o in outs]
 
 
 @pytest.mark.parametrize("name", ["resource_var_int8", "resource_var_q_int8", "resource_var_q_int16"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tflm_three
 from signal_build import (
     SS_OPTS,
     Node,
@@ -20,6 +21,7 @@ from signal_build import (
 from tflite_build import T
 
 from pytool import compile_model, load_host
+from pytool.compiler import load_graph
 from pytool.frontends.errors import ModelError
 from pytool.reference import run_int8
 
@@ -35,36 +37,22 @@ def _draw(rng, dtype: str, shape: tuple, hi: int | None) -> np.ndarray:
 
 
 def check(model: bytes, tmp_path, n: int, seed: int, hi: int | None = None, feed=None) -> None:
-    """C on the host == TFLite Micro == numpy twin, over n invokes of one instance each.
-    A bool output [1] is a valid flag: while it is false TFLite Micro leaves output 0
-    stale (ours writes zeros), so output 0 is compared with it only when valid."""
-    from tflite_micro import runtime
-
+    """C on the host == TFLite Micro == numpy twin, over n invokes of one instance each
+    (tflm_three.run_three). A bool output [1] is a valid flag: while it is false TFLite
+    Micro leaves output 0 stale (ours writes zeros), so output 0 is compared with it only
+    when valid."""
     path = tmp_path / "m.tflite"
     path.write_bytes(model)
-    art = compile_model(path, out_dir=tmp_path / "build")
-    net = load_host(art)
-    g = art.graph
-    ip = runtime.Interpreter.from_file(str(path), arena_size=256 * 1024)
+    g = load_graph(path)
     rng = np.random.default_rng(seed)
-    state: dict = {}
-    for k in range(n):
-        xs = feed(rng, k) if feed else [_draw(rng, g.tensors[t].dtype, g.tensors[t].shape, hi) for t in g.inputs]
-        for i, x in enumerate(xs):
-            ip.set_input(x, i)
-        ip.invoke()
-        want = [np.array(ip.get_output(i)) for i in range(len(g.outputs))]
-        got = net.invoke(*xs)
-        got = list(got) if isinstance(got, tuple | list) else [got]
-        ref = run_int8(g, xs, state=state)
-        stale = len(want) == 2 and want[1].dtype == bool and not want[1]
-        for i, (w, c, r) in enumerate(zip(want, got, ref)):
-            np.testing.assert_array_equal(r, c, err_msg=f"invoke {k} output {i}: numpy twin differs from the C")
-            if stale and i == 0:
-                continue
-            assert c.dtype == w.dtype and c.shape == w.shape, f"output {i}: {c.dtype}{c.shape} vs {w.dtype}{w.shape}"
-            diff = np.flatnonzero(c.reshape(-1).view(np.uint8) != w.reshape(-1).view(np.uint8))
-            assert diff.size == 0, f"invoke {k} output {i}: {diff.size} bytes differ from tflite-micro"
+
+    def inputs(k: int) -> list:
+        return feed(rng, k) if feed else [_draw(rng, g.tensors[t].dtype, g.tensors[t].shape, hi) for t in g.inputs]
+
+    def stale(want: list, i: int) -> bool:
+        return i == 0 and len(want) == 2 and want[1].dtype == bool and not want[1]
+
+    tflm_three.run_three(path, tmp_path / "build", n, inputs, arena_size=256 * 1024, stale=stale)
 
 
 # ---- model parts ---------------------------------------------------------------------------------
