@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tflm_three
 from conftest import FIXTURES, ROOT
 
-from pytool import compile_model, load_host
-from pytool.reference import run_int8
+from pytool.compiler import load_graph
 
 OPS_DIR = FIXTURES / "ops"
 INDEX = json.loads((OPS_DIR / "index.json").read_text())
@@ -41,27 +41,10 @@ def samples(dtypes_shapes: list[tuple[str, tuple]], n: int, seed: int) -> list[t
 
 
 def check_model(path: Path, out_dir: Path, n: int, seed: int) -> None:
-    from tflite_micro import runtime
-
-    art = compile_model(path, out_dir=out_dir)
-    net = load_host(art)
-    g = art.graph
-    ins = [(g.tensors[t].dtype, g.tensors[t].shape) for t in g.inputs]
-    ip = runtime.Interpreter.from_file(str(path))
-    state: dict = {}  # variable tensors persist across invokes, in all three
-    for k, x in enumerate(samples(ins, n, seed)):
-        for i, xi in enumerate(x):
-            ip.set_input(xi, i)
-        ip.invoke()
-        want = [np.array(ip.get_output(i)) for i in range(len(g.outputs))]
-        got = net.invoke(*x)
-        got = list(got) if isinstance(got, tuple | list) else [got]
-        ref = run_int8(g, list(x), state=state)
-        for i, (w, c, r) in enumerate(zip(want, got, ref)):
-            assert c.dtype == w.dtype and c.shape == w.shape, f"output {i}: {c.dtype}{c.shape} vs {w.dtype}{w.shape}"
-            diff = np.flatnonzero(c.reshape(-1).view(np.uint8) != w.reshape(-1).view(np.uint8))
-            assert diff.size == 0, f"sample {k} output {i}: {diff.size} bytes differ from tflite-micro"
-            np.testing.assert_array_equal(r, c, err_msg="numpy twin differs from the C")
+    """TFLite Micro == host C == numpy twin over n invokes (variables carry in all three)."""
+    g = load_graph(path)
+    xs = samples([(g.tensors[t].dtype, g.tensors[t].shape) for t in g.inputs], n, seed)
+    tflm_three.run_three(path, out_dir, n, lambda k: list(xs[k]))
 
 
 @pytest.mark.parametrize("entry", INDEX, ids=[e["file"].removesuffix(".tflite") for e in INDEX])
