@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pytool.training import TrainSpec
+from pytool.training import TrainSpec, TrainSpecError
 from pytool.training.loop import Dataset, evaluate, load_dataset, lr_schedule_hook, train, write_report
 
 
@@ -158,7 +158,10 @@ def finetune(
     board = get_board(target)
     out_dir = Path(out_dir)
     work = Path(work_dir) if work_dir else out_dir / "build"
-    from pytool.training.cli import auto_lr, parse_lr
+    from pytool.training.cli import SPARSE_NO_TRAINABLE, auto_lr, parse_lr
+
+    if method == "sparse" and trainable:
+        raise TrainSpecError(SPARSE_NO_TRAINABLE)
 
     spec = method_spec(method, trainable, parse_lr(lr), ram, seed, **(spec_extra or {}))
     if spec.guard_sigma == 0:

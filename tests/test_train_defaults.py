@@ -161,3 +161,14 @@ def test_perturb_weights_keeps_the_old_sweep(tmp_path, capsys):
                  "--perturb", "activity", "--trainable", "last:2", "--lr", "0.01"]) != 0
     assert "--perturb activity: it trains FULLY_CONNECTED layers only, not CONV_2D" in capsys.readouterr().err
     assert not (tmp_path / "o" / "model.c").exists()
+
+
+def test_sparse_refuses_trainable_instead_of_ignoring_it(tmp_path, capsys):
+    assert main(["compile", str(MLP), "-o", str(tmp_path / "o"), "--train", "sparse", "--trainable", "last:1",
+                 "--lr", "0.006"]) != 0
+    assert "sparse update picks its layers, channels and biases with a scheme" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    assert main(["finetune", str(MLP), "--target", "mps2-an386", "--method", "sparse", "--data", str(FIELD),
+                 "--trainable", "last:1", "--report", str(tmp_path / "r")]) != 0
+    assert "it takes no --trainable" in capsys.readouterr().err
+    assert not (tmp_path / "r" / "report.json").exists()

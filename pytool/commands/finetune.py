@@ -18,7 +18,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval", help="held-out field samples .npz for accuracy (default: --data)")
     p.add_argument("--epochs", type=int, default=5, help="passes over --data (default 5)")
     p.add_argument("--ram", help="RAM budget for model + training, e.g. 128K")
-    p.add_argument("--trainable", help="last:N, 'bias' or tensor names (default per method)")
+    p.add_argument("--trainable", help="last:N, 'bias' or tensor names (default per method; forward-grad and "
+                   "fp16 only: sparse update searches a scheme under --ram)")
     p.add_argument("--lr", default="auto", help="learning rate, or 'auto' (default): a short sweep on --data "
                    "with the host runtime picks it (forward-grad: also directions and epsilon)")
     p.add_argument("--lr-schedule", choices=["constant", "halve"],

@@ -24,8 +24,11 @@ def build_model(model: str | Path, method: str, out: str | Path, trainable: str 
                 lr: float | None = None, seed: int = 0, data: str | None = None) -> Path:
     """Compiles the model for the host with the method's training config."""
     from pytool import compile_model
-    from pytool.training import TrainSpec
+    from pytool.training import TrainSpec, TrainSpecError
+    from pytool.training.cli import SPARSE_NO_TRAINABLE
 
+    if method == "sparse" and trainable:
+        raise TrainSpecError(SPARSE_NO_TRAINABLE)
     spec = TrainSpec.for_method(method, trainable=trainable, lr=lr if lr is not None else FLEET_LR.get(method),
                                 seed=seed, lr_schedule="constant")  # rounds, not epochs: one rate
     if method == "forward-grad" and spec.momentum:

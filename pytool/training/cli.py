@@ -12,8 +12,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training (compile a model that can learn on the device)")
     g.add_argument("--train", choices=["forward-grad", "sparse", "fp16"], help="training method")
     g.add_argument("--trainable", help="last:N layers, 'bias', or tensor names (default 'auto': "
-                   "forward-grad last:1 or last:2 by the --lr auto sweep, sparse a scheme under --ram, fp16 every "
-                   "layer that fits --ram, else up to 3)")
+                   "forward-grad last:1 or last:2 by the --lr auto sweep, fp16 every layer that fits --ram, else "
+                   "up to 3); sparse takes a scheme instead (--scheme, or the search under --ram)")
     g.add_argument("--loss", default="ce", choices=["ce", "mse"], help="loss (default: softmax cross-entropy)")
     g.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"], help="optimizer (adam: fp16 only)")
     g.add_argument("--lr", default="auto", help="learning rate, or 'auto' (default): a short sweep on the "
@@ -49,7 +49,13 @@ def parse_lr(value) -> float | None:
         raise TrainSpecError(f"--lr {value!r}: a number or 'auto'") from None
 
 
+SPARSE_NO_TRAINABLE = ("--trainable: sparse update picks its layers, channels and biases with a scheme "
+                       "(--scheme scheme.toml, or the search under --ram); it takes no --trainable")
+
+
 def spec_from_args(args) -> TrainSpec:
+    if args.train == "sparse" and args.trainable:
+        raise TrainSpecError(SPARSE_NO_TRAINABLE)
     spec = TrainSpec.for_method(
         args.train, trainable=args.trainable, loss=args.loss, optimizer=args.optimizer,
         lr=parse_lr(args.lr), lr_schedule=getattr(args, "lr_schedule", None), momentum=args.momentum, seed=args.seed, directions=args.directions,
