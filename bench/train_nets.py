@@ -5,8 +5,9 @@ adapted on clean digits (field.npz, 3 epochs, batch 1), scored on held-out
 clean digits (field_test.npz). Per method: defaults only (what `tinyodl
 finetune --method M --data field.npz` does: default trained set, --lr auto on
 the field data, the loss-spike guard) and explicit choices; beside float32
-backprop of the same trained set (SGD, batch 1, same epochs, best of a few
-rates) and the share of its gain recovered. Training runs in the host build of
+backprop of the same trained set (SGD, batch 1, same epochs and sample order,
+best of a few rates) and the share of its gain recovered (also against seed
+0's order, the bound used before). Training runs in the host build of
 the C runtime, bit-exact with the boards.
 
     .venv/bin/python bench/train_nets.py [--nets mlp cnn] [--methods fp16] [--defaults-only] [--seed N] [--out f.json]
@@ -124,17 +125,25 @@ def run_case(net: str, method: str, choice: dict | None, seed: int = 0) -> dict:
 _float_cache: dict = {}
 
 
-def float_bound(net: str, tensors: list[str]) -> dict:
-    key = (net, tuple(sorted(tensors)))
-    if key not in _float_cache:
-        g = load_graph(TASKS[net][0])
-        f, t = np.load(TASKS[net][1] / "field.npz"), np.load(TASKS[net][1] / "field_test.npz")
-        runs = {lr: train_float(g, ",".join(tensors), f["x"], f["y"], t["x"], t["y"], epochs=EPOCHS, lr=lr,
-                                momentum=0.0, batch=1, seed=0) for lr in FLOAT_LRS}
-        lr, best = max(runs.items(), key=lambda kv: kv[1].accuracy_after)
-        _float_cache[key] = {"float32_before": best.accuracy_before, "float32_after": best.accuracy_after,
-                             "float32_lr": lr}
-    return _float_cache[key]
+def float_bound(net: str, tensors: list[str], seed: int = 0) -> dict:
+    """float32 backprop of the same tensors, SGD batch 1, the same epochs, best of FLOAT_LRS:
+    with the run's sample order (seed), and with seed 0's order (the bound before the sixth
+    pass, kept beside it: on digits last:1 seed 0's order is the luckiest, 0.867 against
+    0.803-0.855 for seeds 1-4)."""
+    def one(order_seed: int) -> dict:
+        key = (net, tuple(sorted(tensors)), order_seed)
+        if key not in _float_cache:
+            g = load_graph(TASKS[net][0])
+            f, t = np.load(TASKS[net][1] / "field.npz"), np.load(TASKS[net][1] / "field_test.npz")
+            runs = {lr: train_float(g, ",".join(tensors), f["x"], f["y"], t["x"], t["y"], epochs=EPOCHS, lr=lr,
+                                    momentum=0.0, batch=1, seed=order_seed) for lr in FLOAT_LRS}
+            lr, best = max(runs.items(), key=lambda kv: kv[1].accuracy_after)
+            _float_cache[key] = {"before": best.accuracy_before, "after": best.accuracy_after, "lr": lr}
+        return _float_cache[key]
+
+    same, first = one(seed), one(0)
+    return {"float32_before": same["before"], "float32_after": same["after"], "float32_lr": same["lr"],
+            "float32_after_seed0": first["after"], "float32_before_seed0": first["before"]}
 
 
 def run(nets: list[str], methods: list[str], defaults_only: bool = False, log=print, seed: int = 0) -> list[dict]:
@@ -149,10 +158,12 @@ def run(nets: list[str], methods: list[str], defaults_only: bool = False, log=pr
                                  "error": str(exc).splitlines()[0][:200]})
                     log(f"{net} {method} {choice or 'defaults'}: n/a: {rows[-1]['error']}")
                     continue
-                fb = float_bound(net, r["trained_tensors"])
+                fb = float_bound(net, r["trained_tensors"], seed)
                 gain = fb["float32_after"] - fb["float32_before"]
+                gain0 = fb["float32_after_seed0"] - fb["float32_before_seed0"]
                 r.update(fb)
                 r["recovered"] = (r["accuracy_after"] - r["accuracy_before"]) / gain if gain > 0 else None
+                r["recovered_vs_seed0"] = (r["accuracy_after"] - r["accuracy_before"]) / gain0 if gain0 > 0 else None
                 rows.append(r)
                 log(f"{net} {method} {choice or 'defaults'}: {r['accuracy_before']:.3f} -> {r['accuracy_after']:.3f}")
     return rows
@@ -161,13 +172,14 @@ def run(nets: list[str], methods: list[str], defaults_only: bool = False, log=pr
 def table(rows: list[dict]) -> Table:
     t = Table(title=f"training on the AIfES nets: shifted-digits factory, clean field data, {EPOCHS} epochs "
                     "(field_test accuracy; host build = device bytes)")
-    for c in ("net", "method", "settings", "trained", "lr", "before → after", "float32 same set", "recovered"):
+    for c in ("net", "method", "settings", "trained", "lr", "before → after", "float32 same set", "recovered",
+              "vs seed 0's float32"):
         t.add_column(c, justify="left" if c in ("net", "method", "settings", "trained") else "right")
     for r in rows:
         settings = "defaults" if r["settings"] in ("defaults", None) else ", ".join(
             f"{k} {v}" for k, v in r["settings"].items() if k not in ("trainable", "scheme"))
         if "error" in r:
-            t.add_row(r["net"], r["method"], settings, "", "", f"[yellow]n/a: {r['error'][:60]}[/]", "", "")
+            t.add_row(r["net"], r["method"], settings, "", "", f"[yellow]n/a: {r['error'][:60]}[/]", "", "", "")
             continue
         after = f"{r['accuracy_after']:.3f}"
         if r["settings"] == "defaults":
@@ -178,7 +190,8 @@ def table(rows: list[dict]) -> Table:
         rec_s = "" if rec is None else f"[{'green' if rec >= TARGET_RECOVERED else 'red'}]{rec:.0%}[/]"
         t.add_row(r["net"], r["method"], settings, r["trainable"] if r["trainable"] != "scheme" else
                   f"{len(r['trained_tensors'])} tensors", lr, f"{r['accuracy_before']:.3f} → {after}",
-                  f"{r['float32_before']:.3f} → {r['float32_after']:.3f}", rec_s)
+                  f"{r['float32_before']:.3f} → {r['float32_after']:.3f}", rec_s,
+                  "" if r.get("recovered_vs_seed0") is None else f"{r['recovered_vs_seed0']:.0%}")
     return t
 
 

@@ -36,7 +36,8 @@ def test_lr_auto_takes_the_best_rate_of_its_sweep(tmp_path):
     choice = autolr.apply(load_graph(MLP), spec, FIELD, work=tmp_path)
     best = autolr.pick_best(choice.points, choice.n_val, autolr.keep_rate("fp16"))
     assert choice.lr == best.lr
-    assert spec.lr == choice.lr * autolr.HALVE_START["fp16"]  # the rate halves each epoch: it starts above the pick
+    # the candidates were scored under the job's halving schedule: the pick is the first epoch's rate
+    assert choice.schedule == "halve" and spec.lr == choice.lr
     assert len({p.lr for p in choice.points}) == len(choice.points) >= len(autolr.LR_GRID["fp16"])
     # the sweep trained on field data: the chosen rate beats the untrained model on the held-out split
     assert best.accuracy > choice.baseline_accuracy + 0.2
@@ -120,12 +121,13 @@ def test_forward_grad_rates_reach_32_the_others_stay_at_10():
 
 
 def test_sparse_sweep_can_keep_its_default_rate():
-    """keep_rate only works when the default is one of the sweep's candidates; the kept
-    default then starts the halving schedule at HALVE_START times it."""
+    """keep_rate only works when the default is one of the sweep's candidates (as the first
+    epoch's rate when the sweep scores the halving schedule: twice the default)."""
     from pytool.training import METHOD_DEFAULTS
 
-    lr = METHOD_DEFAULTS["sparse"]["lr"]
-    assert autolr.keep_rate("sparse") == lr
+    assert autolr.keep_rate("sparse") == METHOD_DEFAULTS["sparse"]["lr"]
+    lr = autolr.keep_rate("sparse", "halve")
+    assert lr == 2 * METHOD_DEFAULTS["sparse"]["lr"]
     grid = autolr.LR_GRID["sparse"]
     assert min(grid) < lr < max(grid)  # a rate above and below it, neither more than ~3x away
     assert max(grid) / lr <= 3.0 and lr / min(grid) <= 3.0
