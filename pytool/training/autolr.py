@@ -410,7 +410,8 @@ def plot(choice: LrChoice, path: str | Path, title: str = "") -> Path:
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("held-out accuracy")
-    ax.set_title(title or f"--lr auto ({choice.n_train} train / {choice.n_val} held out)", fontsize=9)
+    sched = ", rate halved per epoch" if choice.schedule == "halve" else ""
+    ax.set_title(title or f"--lr auto ({choice.n_train} train / {choice.n_val} held out{sched})", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     path = Path(path)
@@ -423,8 +424,9 @@ def plot(choice: LrChoice, path: str | Path, title: str = "") -> Path:
 def table(choice: LrChoice):
     from rich.table import Table
 
+    sched = "; lr = first epoch's rate, halved per epoch" if choice.schedule == "halve" else ""
     t = Table(title=f"--lr auto: {len(choice.points)} candidates on {choice.n_train} field samples, scored on "
-                    f"{choice.n_val} held out (before: {choice.baseline_accuracy:.3f}), {choice.seconds:.1f} s")
+                    f"{choice.n_val} held out (before: {choice.baseline_accuracy:.3f}{sched}), {choice.seconds:.1f} s")
     for c in ("trained", "lr", "directions", "ε", "accuracy", "", "loss", ""):
         t.add_column(c, justify="left" if c == "" else "right")
     lo = min(min(p.accuracy for p in choice.points), choice.baseline_accuracy)
