@@ -34,8 +34,8 @@ MAX_LR = {"fp16": 0.1, "sparse": 0.05, "forward-grad": 32.0}  # TrainSpec.valida
 # Forward gradient by activity perturbation (forward_grad_act.py): a float-equivalent SGD rate, tried
 # wherever the trained set allows it (the last one or two fully connected layers); digits last:2, seeds
 # 0-4, halving from the rate: 0.005 mean 0.900, 0.01 0.896, 0.02 0.875, 0.04 0.738
-# (docs/design/forward-grad.md). Its ε is in int8 output LSBs of the hidden layer: 1 (digits last:2 at
-# 0.0075: mean 0.900, min 0.888; ε 2: 0.896 / 0.880).
+# (docs/design/train-defaults.md, fifth pass). Its ε is in int8 output LSBs of the hidden layer: 1
+# (digits last:2 at 0.0075: mean 0.900, min 0.888; ε 2: 0.896 / 0.880).
 FG_ACT_LR_GRID = [0.005, 0.01, 0.02]
 FG_ACT_MAX_LR = 0.08
 FG_ACT_EPSILON = 1.0
