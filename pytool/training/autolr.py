@@ -184,10 +184,12 @@ def sweep(g: Graph, spec: TrainSpec, data, work: str | Path | None = None, job_s
         def best() -> SweepPoint:
             return pick_best(points, len(val[1]), keep_rate(spec.method, base.lr_schedule))
 
-        def extend(**kv) -> None:
-            """While the best rate sits at an edge of the grid, try one step beyond it."""
+        def extend() -> None:
+            """While the best rate sits at an edge of the grid, try one step beyond it (forward gradient:
+            with the best point's other settings)."""
             for _ in range(MAX_EXTEND):
                 top = best()
+                kv = {}
                 if spec.method == "forward-grad":
                     kv = {"trainable": top.trainable, "directions": top.directions, "epsilon": top.epsilon,
                           "perturb": top.perturb}

@@ -77,3 +77,10 @@ def loss_q16(q: np.ndarray, zero_point: int, scale_q16: int, label: int, kind: s
         s += exp_neg_q16(_wrap32((q[k] - q[best]) * scale_q16))
     d_label = _wrap32((q[label] - q[best]) * scale_q16)
     return _wrap32(ln_q16(s) - d_label), best
+
+
+def ce_q16_values(v: list[int], label: int) -> int:
+    """odl_ce_q16_values: cross-entropy of label over Q16.16 logit values (first maximum wins)."""
+    best = max(range(len(v)), key=lambda k: (v[k], -k))
+    s = sum(exp_neg_q16(v[k] - v[best]) for k in range(len(v)))
+    return _wrap32(ln_q16(s) - (v[label] - v[best]))

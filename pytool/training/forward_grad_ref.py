@@ -12,9 +12,9 @@ from pytool.ir import Graph
 from pytool.ops.conv_2d import _grouped_dot, requantize, windows
 from pytool.ops.depthwise_conv_2d import _depthwise
 from pytool.training import TrainSpec
-from pytool.training.fixed_loss import loss_q16
+from pytool.training.fixed_loss import ce_q16_values, loss_q16
 from pytool.training.forward_grad import KIND_W16, W16_SHIFT, FgSetup, FgTensor, setup
-from pytool.training.forward_grad_act import act_step
+from pytool.training.forward_grad_act import MAX_D, NO_BIAS, ActLayer, ActSetup
 from pytool.training.prng import prng_key, rademacher
 
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
@@ -29,13 +29,17 @@ def round_shift(x: np.ndarray, shift: int) -> np.ndarray:
     return np.where(x >= 0, (x + half) >> shift, -((-x + half) >> shift))
 
 
-def w16_epilogue(acc: np.ndarray, bias, mult, shift, out_off: int, amin: int, amax: int) -> np.ndarray:
-    """odl_w16_acc_to_i32 then the int8 requantization."""
+def w16_acc_to_i32(acc: np.ndarray, bias) -> np.ndarray:
+    """odl_w16_acc_to_i32: int64 accumulators of int16 weights -> int32 at the int8-weight scale + bias."""
     v = (np.asarray(acc, np.int64) + (1 << (W16_SHIFT - 1))) >> W16_SHIFT
     if bias is not None:
         v = v + np.asarray(bias, np.int64)
-    v = np.clip(v, I32_MIN, I32_MAX)
-    return requantize(v, None, mult, shift, out_off, amin, amax)
+    return np.clip(v, I32_MIN, I32_MAX)
+
+
+def w16_epilogue(acc: np.ndarray, bias, mult, shift, out_off: int, amin: int, amax: int) -> np.ndarray:
+    """odl_w16_acc_to_i32 then the int8 requantization."""
+    return requantize(w16_acc_to_i32(acc, bias), None, mult, shift, out_off, amin, amax)
 
 
 def run_w16(g: Graph, op, low, xs: list) -> np.ndarray:
@@ -218,3 +222,107 @@ class ForwardGradReference:
         """Trainable tensors at their deployed scale (int16 weights / 2^7, as floats)."""
         return {t.name: (self.params[t.name] / (1 << W16_SHIFT) if t.kind == KIND_W16 else self.params[t.name])
                 for t in self.setup.tensors}
+
+
+# ---- activity perturbation (odl_fg_act_step, forward_grad_act.c) --------------------------------
+def _fine(act: ActSetup, acc32: np.ndarray) -> list[int]:
+    """Q16.16 fine logits of the last layer (fine_logits)."""
+    f = round_shift(acc32.astype(np.int64) * act.logit_mult.astype(np.int64), act.logit_shift)
+    return np.clip(f, I32_MIN // 4, I32_MAX // 4).tolist()
+
+
+def _requant(acc32: np.ndarray, mult, shift) -> np.ndarray:
+    """odl_mul_by_quantized_multiplier per row (the epilogue before offset and clamp)."""
+    from pytool.ops.conv_2d import multiply_by_quantized_multiplier
+
+    n = len(acc32)
+    m = np.broadcast_to(np.asarray(mult, np.int64).reshape(-1), (n,))
+    s = np.broadcast_to(np.asarray(shift, np.int64).reshape(-1), (n,))
+    return multiply_by_quantized_multiplier(acc32.astype(np.int64), m, s).astype(np.int64)
+
+
+def act_step(ref, vals: dict, label: int) -> bool:
+    """The update of odl_fg_act_step on the reference's params (vals: the clean
+    forward); returns whether the band clipped."""
+    s, g = ref.setup, ref.g
+    act: ActSetup = s.activity
+    lay = []
+    for ly in act.layers:
+        op, low = g.ops[ly.op_index], ref.lowered[ly.op_index]
+        in_off, w_off, out_off, amin, amax, _ = low.params
+        w = ref.params[s.tensors[ly.w_slot].name].astype(np.int64)
+        bname = op.inputs[2] if len(op.inputs) > 2 and op.inputs[2] else None
+        bias = None
+        if bname:
+            bias = ref.params[bname] if bname in ref.params else np.asarray(g.tensors[bname].data)
+            bias = np.asarray(bias, np.int64)
+        x = np.asarray(vals[op.inputs[0]], np.int64).reshape(-1) + in_off
+        lay.append(dict(op=op, low=low, w=w, wo=w + (w_off << W16_SHIFT), bias=bias, x=x, out_off=out_off,
+                        amin=amin, amax=amax))
+    B = lay[-1]
+    acc_b = B["wo"] @ B["x"]
+    v = _fine(act, w16_acc_to_i32(acc_b, B["bias"]))
+    base = ce_q16_values(v, label)
+    e = act.layers[-1].eps
+    d_b = []
+    for j in range(len(v)):
+        vp, vm = list(v), list(v)
+        vp[j] += e
+        vm[j] -= e
+        d_b.append(max(-MAX_D, min(MAX_D, ce_q16_values(vp, label) - ce_q16_values(vm, label))))
+    ds = [d_b]
+    if len(lay) == 2:
+        A = lay[0]
+        low = A["low"]
+        acc32 = w16_acc_to_i32(A["wo"] @ A["x"], A["bias"])
+        mult, shift = low.inputs[3], low.inputs[4]
+        mult = np.asarray(mult if isinstance(mult, np.ndarray) else g.tensors[mult].data)
+        shift = np.asarray(shift if isinstance(shift, np.ndarray) else g.tensors[shift].data)
+        z = _requant(acc32, mult, shift) + A["out_off"]
+        eps = act.layers[0].eps
+        d_a = []
+        for j in range(len(z)):
+            y = int(np.clip(z[j], A["amin"], A["amax"]))
+            ls = []
+            for zp in (int(z[j]) + eps, int(z[j]) - eps):
+                yp = min(max(zp, A["amin"]), A["amax"])
+                if yp == y:
+                    ls.append(base)
+                else:
+                    acc = acc_b + (yp - y) * B["wo"][:, j]
+                    ls.append(ce_q16_values(_fine(act, w16_acc_to_i32(acc, B["bias"])), label))
+            d_a.append(max(-MAX_D, min(MAX_D, ls[0] - ls[1])))
+        ds = [d_a, d_b]
+    clipped = False
+    for ly, L, d in zip(act.layers, lay, ds):
+        clipped |= _update(ref, ly, L, d)
+    return clipped
+
+
+def _update(ref, ly: ActLayer, L: dict, d: list[int]) -> bool:
+    s = ref.setup
+    tw = s.tensors[ly.w_slot]
+    w = ref.params[tw.name].astype(np.int64)
+    tb = s.tensors[ly.b_slot] if ly.b_slot != NO_BIAS else None
+    b = ref.params[tb.name].astype(np.int64) if tb else None
+    clipped = False
+    for sh, is_w in ((ly.w_shift + ref.lr_shift, True), (ly.b_shift + ref.lr_shift, False)):
+        if sh > 62 or (not is_w and tb is None):
+            continue
+        for j, dj in enumerate(d):
+            if dj == 0:
+                continue
+            if is_w:
+                raw = w[j] - round_shift(np.int64(dj * int(ly.w_mult[j])) * L["x"], sh)
+                new = np.clip(raw, tw.lo, tw.hi)
+                clipped |= bool(np.any(new != raw))
+                w[j] = new
+            else:
+                raw = int(b[j]) - int(round_shift(np.int64(dj * int(ly.b_mult[j])), sh))
+                new = min(max(raw, tb.lo), tb.hi)
+                clipped |= new != raw
+                b[j] = new
+    ref.params[tw.name] = w.astype(np.int16)
+    if tb:
+        ref.params[tb.name] = b.astype(np.int32)
+    return clipped

@@ -98,6 +98,8 @@ odl_status_t odl_fg_act_init(odl_ctx_t *ctx) {
     return ODL_OK;
 }
 
+static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
 /* odl_round_shift_i64 inlined: called once per weight and per fine logit (half away from zero) */
 static inline int64_t round_shift(int64_t x, int32_t sh) {
     if (sh <= 0) return x;
@@ -116,13 +118,11 @@ static void fine_logits(const odl_fg_activity_t *act, const act_layer_t *B, cons
             a += (int64_t)delta * ((int32_t)B->w[(size_t)k * B->in_depth + j] + (B->p.filter_offset << ODL_W16_SHIFT));
         const int32_t a32 = odl_w16_acc_to_i32(a, B->bias ? B->bias[k] : 0);
         const int64_t f = round_shift((int64_t)a32 * act->logit_mult[k], act->logit_shift);
-        v[k] = f > INT32_MAX / 4 ? INT32_MAX / 4 : (f < INT32_MIN / 4 ? INT32_MIN / 4 : (int32_t)f);
+        v[k] = (int32_t)clamp64(f, INT32_MIN / 4, INT32_MAX / 4);
     }
 }
 
-static int32_t limit_d(int64_t d) {
-    return d > ODL_FG_ACT_MAX_D ? ODL_FG_ACT_MAX_D : (d < -ODL_FG_ACT_MAX_D ? -ODL_FG_ACT_MAX_D : (int32_t)d);
-}
+static int32_t limit_d(int64_t d) { return (int32_t)clamp64(d, -ODL_FG_ACT_MAX_D, ODL_FG_ACT_MAX_D); }
 
 /* SGD on one layer from its d; returns 1 when the band clipped a value */
 static int32_t update_layer(const odl_fg_config_t *c, const act_layer_t *L, const int32_t *d, uint32_t extra_shift) {
@@ -140,16 +140,16 @@ static int32_t update_layer(const odl_fg_config_t *c, const act_layer_t *L, cons
             const int64_t r = round_shift(dm * ((int32_t)L->x[i] + L->p.input_offset), sh);
             if (r == 0) continue;
             const int64_t v = (int64_t)row[i] - r;
-            const int32_t nv = v < fw->lo ? fw->lo : (v > fw->hi ? fw->hi : (int32_t)v);
+            const int64_t nv = clamp64(v, fw->lo, fw->hi);
             clipped |= nv != v;
             row[i] = (int16_t)nv;
         }
         if (fb && shb <= 62) {
             const int64_t r = round_shift((int64_t)d[j] * a->b_mult[j], shb);
             const int64_t v = (int64_t)L->bias[j] - r;
-            const int32_t nv = v < fb->lo ? fb->lo : (v > fb->hi ? fb->hi : (int32_t)v);
+            const int64_t nv = clamp64(v, fb->lo, fb->hi);
             clipped |= nv != v;
-            L->bias[j] = nv;
+            L->bias[j] = (int32_t)nv;
         }
     }
     return clipped;
@@ -199,11 +199,11 @@ odl_status_t odl_fg_act_step(odl_ctx_t *ctx, int32_t label, odl_train_stats_t *s
             const int32_t a32 = odl_w16_acc_to_i32(a, A->bias ? A->bias[j] : 0);
             const int64_t z = (int64_t)odl_mul_by_quantized_multiplier(a32, A->mult[k], A->shift[k]) +
                               A->p.output_offset;
-            const int64_t y = z < A->p.act_min ? A->p.act_min : (z > A->p.act_max ? A->p.act_max : z);
+            const int64_t y = clamp64(z, A->p.act_min, A->p.act_max);
             int32_t l[2];
             for (int side = 0; side < 2; ++side) {
                 const int64_t zp = side ? z - eps : z + eps;
-                const int64_t yp = zp < A->p.act_min ? A->p.act_min : (zp > A->p.act_max ? A->p.act_max : zp);
+                const int64_t yp = clamp64(zp, A->p.act_min, A->p.act_max);
                 if (yp == y) {
                     l[side] = base;
                 } else {
